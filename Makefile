@@ -1,0 +1,48 @@
+# The neighbour hotline. Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app hotline
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint catalogs translate-extract clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+catalogs: $(VENV)/.runtime
+	$(BIN)/pybabel compile --domain hotline --directory locales --statistics
+
+# Sets everything up and starts the web server and the worker together (Ctrl-C stops both).
+run: $(VENV)/.runtime catalogs
+	$(FLASK) init-db
+	$(FLASK) demo
+	@echo
+	@echo "  The hotline runs on http://$(HOST):$(PORT)  (SQLite in instance/, console transport)"
+	@echo
+	@trap 'kill 0' INT TERM; \
+	  $(FLASK) worker & \
+	  $(FLASK) run --host $(HOST) --port $(PORT) --no-reload & \
+	  wait
+
+lint: $(VENV)/.dev catalogs
+	$(BIN)/ruff check hotline tests tools ivr_flows
+	$(BIN)/python tools/check_catalogs.py
+	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) init-db >/dev/null
+	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) db check
+	rm -f $(CURDIR)/.venv/lint-check.db*
+
+# Sets up and runs the whole suite, on SQLite and on the local PostgreSQL.
+test: lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -1,0 +1,81 @@
+"""The neighbour hotline: one number for a compound's needs, by SMS and by voice."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from hotline.config import from_environment
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, database, transport, blueprints and commands."""
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    env = None
+    if config and "ENV" in config:  # tests pass a whole environment in
+        env = config.pop("ENV")
+    app.config.update(from_environment(Path(app.instance_path), env))
+    app.config.update(config or {})
+    init_logging(app)
+    init_database(app)
+    init_transport(app)
+    init_blueprints(app)
+    init_commands(app)
+    return app
+
+
+def init_logging(app: Flask) -> None:
+    """Log to stderr at INFO, without phone numbers in clear (the code masks them)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def init_database(app: Flask) -> None:
+    """Bind SQLAlchemy and Alembic; SQLite gets WAL, a busy timeout and write-ahead locking."""
+    from hotline import database
+    from hotline.extensions import db, migrate
+
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    db.init_app(app)
+    migrations = Path(__file__).resolve().parent.parent / "migrations"
+    migrate.init_app(app, db, directory=str(migrations), render_as_batch=True)
+    with app.app_context():
+        database.tune(db.engine)
+
+
+def init_transport(app: Flask) -> None:
+    """Pick Twilio when credentials are set, else the console transport."""
+    from hotline.channels import twilio
+
+    if app.config["TWILIO_ACCOUNT_SID"] and app.config["TWILIO_AUTH_TOKEN"]:
+        transport = twilio.TwilioTransport(
+            app.config["TWILIO_ACCOUNT_SID"],
+            app.config["TWILIO_AUTH_TOKEN"],
+            app.config["TWILIO_PHONE_NUMBER"],
+            api_url=app.config["TWILIO_API_URL"],
+            timeout=app.config.get("TWILIO_HTTP_TIMEOUT", 10.0),
+        )
+    else:
+        transport = twilio.ConsoleTransport()
+    app.extensions["transport"] = transport
+
+
+def init_blueprints(app: Flask) -> None:
+    """Register one blueprint per channel."""
+    from hotline import api, health
+    from hotline.channels import sms, status
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(sms.bp)
+    app.register_blueprint(status.bp)
+    app.register_blueprint(api.bp)
+
+
+def init_commands(app: Flask) -> None:
+    """Add the `flask --app hotline …` commands."""
+    from hotline import cli
+
+    cli.init_app(app)

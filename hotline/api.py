@@ -1,0 +1,163 @@
+"""The JSON API for automation: `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.extensions import db
+from hotline.models import ApiToken, Category, Household, Lane, Outbox, OutStatus, Request, Status
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def hash_token(token: str) -> str:
+    """Return the SHA-256 a token is kept as."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def create_token(session: Session, name: str) -> str:
+    """Make a new token; only its hash is stored, so this is the one time it is shown."""
+    token = "hl_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name[:80], token_hash=hash_token(token)))
+    return token
+
+
+@bp.before_request
+def authenticate():
+    """Refuse any call without a known bearer token."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401)
+    row = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(token.strip())))
+    if row is None:
+        abort(401)
+
+
+@bp.errorhandler(400)
+@bp.errorhandler(401)
+@bp.errorhandler(404)
+def error(e):
+    """Answer errors as JSON."""
+    return jsonify({"error": e.name.lower().replace(" ", "_"), "message": e.description}), e.code
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def request_json(r: Request, events: bool = False) -> dict:
+    """Serialise a request as the API contract says."""
+    data = {
+        "number": r.number,
+        "status": r.status.value,
+        "category": r.category.value,
+        "urgent": r.urgent,
+        "emergency": r.emergency,
+        "building": r.household.building,
+        "room": r.household.room,
+        "language": r.language,
+        "channel": r.channel.value,
+        "details": r.details,
+        "drug": r.drug,
+        "runs_out": r.runs_out,
+        "has_voice_message": bool(r.recording_sid),
+        "requester_phone": r.requester_phone,
+        "on_behalf": r.on_behalf,
+        "volunteer": {"name": r.volunteer.name, "phone": r.volunteer.phone} if r.volunteer else None,
+        "created_at": _iso(r.created_at),
+        "assigned_at": _iso(r.assigned_at),
+        "accepted_at": _iso(r.accepted_at),
+        "delivered_at": _iso(r.delivered_at),
+        "closed_at": _iso(r.closed_at),
+    }
+    if events:
+        data["events"] = [
+            {"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "channel": e.channel, "note": e.note}
+            for e in r.events
+        ]
+    return data
+
+
+def _enum_arg(name: str, enum):
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        abort(400, f"{name} must be one of {', '.join(m.value for m in enum)}")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        abort(400, f"{name} must be a whole number")
+    return int(value)
+
+
+@bp.get("/requests")
+def list_requests():
+    """List requests, ascending by number, filtered by status, building and category."""
+    query = (
+        select(Request)
+        .join(Household)
+        .options(selectinload(Request.household), selectinload(Request.volunteer))
+        .where(Request.purged_at.is_(None))
+        .order_by(Request.id)
+    )
+    if (status := _enum_arg("status", Status)) is not None:
+        query = query.where(Request.status == status)
+    if (category := _enum_arg("category", Category)) is not None:
+        query = query.where(Request.category == category)
+    if (building := _int_arg("building")) is not None:
+        query = query.where(Household.building == building)
+    if (limit := _int_arg("limit")) is not None:
+        query = query.limit(limit)
+    return {"requests": [request_json(r) for r in db.session.scalars(query)]}
+
+
+@bp.get("/requests/<number>")
+def get_request(number: str):
+    """Show one request with its whole timeline."""
+    if not number.isdigit() or len(number) > 9:
+        abort(404, "no such request")
+    r = db.session.get(Request, int(number))
+    if r is None or r.purged_at is not None:
+        abort(404, "no such request")
+    return {"request": request_json(r, events=True)}
+
+
+@bp.get("/outbox/stats")
+def outbox_stats():
+    """Show the backlog by lane and when it will be sent at the sender's rate."""
+    rate = current_app.config["HOTLINE_SEND_RATE"]
+    rows = db.session.execute(
+        select(Outbox.lane, func.count(Outbox.id), func.coalesce(func.sum(Outbox.segments), 0))
+        .where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))
+        .group_by(Outbox.lane)
+    ).all()
+    lanes = {lane.value: {"messages": 0, "segments": 0, "eta_seconds": 0.0} for lane in Lane}
+    ahead = 0
+    for lane, count, segments in sorted(rows, key=lambda r: r[0].value):
+        ahead += int(segments)
+        lanes[lane.value] = {"messages": count, "segments": int(segments), "eta_seconds": round(ahead / rate, 1)}
+    failed = db.session.scalar(select(func.count(Outbox.id)).where(Outbox.status == OutStatus.FAILED))
+    duplicates = db.session.scalar(select(func.coalesce(func.sum(Outbox.duplicates), 0)))
+    return {
+        "lanes": lanes,
+        "backlog": sum(v["messages"] for v in lanes.values()),
+        "segments": ahead,
+        "rate_per_second": rate,
+        "eta_seconds": round(ahead / rate, 1),
+        "failed": failed,
+        "possible_duplicates": int(duplicates),
+    }

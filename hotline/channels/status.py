@@ -1,0 +1,37 @@
+"""`POST /twilio/status`: delivery status of what we sent, moving only forward."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from sqlalchemy import select
+
+from hotline.channels.webhooks import twilio_webhook
+from hotline.extensions import db
+from hotline.models import Outbox
+
+bp = Blueprint("status", __name__)
+
+# Twilio's message and call statuses, in the order they can happen; finals share the last rank.
+RANK = {
+    "accepted": 0, "scheduled": 0, "queued": 1, "initiated": 1, "sending": 2, "ringing": 2, "sent": 3,
+    "in-progress": 3, "delivered": 4, "undelivered": 4, "failed": 4, "completed": 4, "busy": 4,
+    "no-answer": 4, "canceled": 4, "read": 5,
+}
+
+
+@bp.post("/twilio/status")
+@twilio_webhook
+def callback():
+    """Record a message's or call's new status, if it is further along than what we know."""
+    sid = request.form.get("MessageSid") or request.form.get("CallSid") or ""
+    new = (request.form.get("MessageStatus") or request.form.get("CallStatus") or "").strip().lower()
+    if not sid or new not in RANK:
+        return "", 204
+    row = db.session.scalar(select(Outbox).filter_by(twilio_sid=sid[:64]))
+    if row is not None and RANK[new] > RANK.get(row.delivery_status or "", -1):
+        row.delivery_status = new
+        code = request.form.get("ErrorCode")
+        if code and code.isdigit():
+            row.error_code = int(code)
+        db.session.commit()
+    return "", 204

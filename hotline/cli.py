@@ -1,0 +1,114 @@
+"""`flask --app hotline …`: the command line of SPEC "Command line"."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_migrate import upgrade
+
+from hotline.api import create_token
+from hotline.domain import roster
+from hotline.domain.policy import Policy
+from hotline.extensions import db
+from hotline.models import Building
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (init_db, create_token_command, demo, worker, tick):
+        app.cli.add_command(command)
+    app.cli.add_command(import_group)
+
+
+def sync_buildings() -> None:
+    """Add the buildings of HOTLINE_BUILDINGS that the database does not have yet."""
+    have = set(db.session.scalars(db.select(Building.number)))
+    for number in sorted(current_app.config["HOTLINE_BUILDINGS"] - have):
+        db.session.add(Building(number=number))
+    db.session.commit()
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or migrate the schema; safe to run again."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    sync_buildings()
+    click.echo("database is up to date")
+
+
+import_group = AppGroup("import", help="Import volunteers or residents from a CSV file.")
+
+
+def _import(kind: str, path: Path) -> None:
+    importer = roster.import_volunteers if kind == "volunteers" else roster.import_residents
+    policy = Policy.from_config(current_app.config)
+    report = importer(db.session, policy, path.read_bytes())
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+    if report.errors and not (report.added or report.updated):
+        sys.exit(1)
+
+
+@import_group.command("volunteers")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_volunteers(path: Path):
+    """Add or update volunteers from name,phone,buildings,languages,role."""
+    _import("volunteers", path)
+
+
+@import_group.command("residents")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_residents(path: Path):
+    """Add or update residents from name,phone,building,room,language,flags."""
+    _import("residents", path)
+
+
+@click.command("create-token")
+@with_appcontext
+@click.argument("name")
+def create_token_command(name: str):
+    """Create an API token and print it as the last line."""
+    token = create_token(db.session, name)
+    db.session.commit()
+    click.echo(f"API token for {name} (shown once):")
+    click.echo(token)
+
+
+@click.command("demo")
+@with_appcontext
+def demo():
+    """Load the demo compound into an empty database."""
+    from hotline.domain import demo as demo_data
+
+    if not demo_data.load(db.session, Policy.from_config(current_app.config)):
+        click.echo("the database already has people in it; demo not loaded")
+        return
+    db.session.commit()
+    click.echo("demo compound loaded")
+
+
+@click.command("worker")
+@with_appcontext
+def worker():
+    """Send the outbox, retry, run timers; stop cleanly on SIGTERM."""
+    from hotline.worker import Worker
+
+    Worker(current_app._get_current_object()).run()
+
+
+@click.command("tick")
+@with_appcontext
+def tick():
+    """Run everything that is due once, then exit."""
+    from hotline.worker import Worker
+
+    done = Worker(current_app._get_current_object()).tick()
+    click.echo(f"{done['timers']} timers run, {done['sent']} messages sent")

@@ -1,0 +1,39 @@
+"""Engine settings per database: SQLite must behave under several processes too."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def engine_options(url: str) -> dict:
+    """Return engine options for `url`."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "pool_timeout": 10,
+            "connect_args": {"connect_timeout": 5}}
+
+
+def tune(engine: Engine) -> None:
+    """On SQLite: WAL, and every transaction takes the write lock up front (BEGIN IMMEDIATE).
+
+    Without it, two processes that both read and then write deadlock into `database is locked`
+    (a deferred transaction cannot be upgraded once another writer committed).
+    """
+    if engine.dialect.name != "sqlite" or getattr(engine, "_hotline_tuned", False):
+        return
+    engine._hotline_tuned = True
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy's events take over BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

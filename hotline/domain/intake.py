@@ -1,0 +1,404 @@
+"""Incoming SMS: who wrote, what they mean, and what the hotline answers.
+
+`handle_sms` is the whole SMS conversation. The sender's number tells a volunteer from a
+resident or a relative; a command word is acted on; anything else is a need, gathered over as
+many messages as it takes (the conversation row remembers what is still missing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from hotline import clock
+from hotline.domain import outbox, requests
+from hotline.domain.parsing import Command, Parsed, Word, parse_command, parse_request
+from hotline.domain.policy import Policy
+from hotline.domain.replies import Message, Reply
+from hotline.models import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    Conversation,
+    Lane,
+    Request,
+    Resident,
+    Role,
+    Status,
+    Volunteer,
+)
+from hotline.texts import N_, t
+
+MAX_BODY = 1600  # Twilio's limit for one message
+RECENT = timedelta(days=7)  # STATUS shows requests closed this recently
+FILLER = re.compile(
+    r"[\W\d_]+|\b(?:bldg|building|room|rm|apt|apartment|unit|flat|no|please|pls|thanks|thank you|hi|hello)\b"
+    r"|号楼|号|栋|幢|楼|室|房|单元|你好|您好|谢谢|请",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """One SMS as Twilio delivered it, already parsed out of the webhook."""
+
+    sid: str
+    phone: str
+    body: str
+
+
+def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
+    """Act on one incoming SMS and return the TwiML reply's messages."""
+    body = sms.body.replace("\x00", "").strip()[:MAX_BODY]
+    volunteer = session.scalar(select(Volunteer).filter_by(phone=sms.phone))
+    resident = session.scalar(select(Resident).filter_by(phone=sms.phone))
+    command = parse_command(body)
+    if command and command.word in (Word.OPT_OUT, Word.OPT_IN):
+        _opt(session, policy, sms.phone, volunteer, command.word == Word.OPT_OUT)
+        return ()  # Twilio answers these words itself
+    if volunteer and command and command.word in VOLUNTEER_WORDS:
+        lang = _language_of(body) or volunteer.first_language
+        return (Message(VOLUNTEER_WORDS[command.word](session, policy, volunteer, command, lang)),)
+    lang = _language_of(body) or (resident.language if resident else None) or _conversation_lang(session, sms.phone)
+    if command and command.word in RESIDENT_WORDS:
+        return (Message(RESIDENT_WORDS[command.word](session, policy, sms.phone, resident, command, lang)),)
+    if volunteer and not _conversation(session, sms.phone):
+        parsed = parse_request(body, policy.buildings)
+        if parsed.category is None and not parsed.emergency:
+            return (Message(t(lang, "volunteer.words")),)
+    return _need(session, policy, sms.phone, resident, body, lang)
+
+
+# --------------------------------------------------------------------------------------------
+# Residents and relatives
+# --------------------------------------------------------------------------------------------
+def _need(session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str) -> Reply:
+    """Gather a need over one or more messages; create the request once it is whole."""
+    conversation = _conversation(session, phone)
+    state = dict(conversation.state) if conversation else {}
+    parsed = parse_request(body, policy.buildings)
+    state = _merge(state, parsed, body, lang)
+    replies: list[Message] = []
+    if parsed.emergency and not state.get("alerted"):
+        state["alerted"] = True
+        if not _has_address(state, resident):
+            _alert_unplaced_emergency(session, phone, body)
+    building, room = _address(state, resident)
+    if building is not None and room is not None and (state.get("category") or state.get("details")):
+        _end(session, conversation)
+        request = _create(session, policy, phone, resident, state, building, room)
+        key = N_("sms.created_emergency") if request.emergency else N_("sms.created")
+        text = t(lang, key, number=request.number, category=requests.category_label(lang, request.category),
+                 home=request.household.label)
+        outbox.record_reply(session, phone, text, lang, request)
+        return (Message(text),)
+    if parsed.emergency:
+        replies.append(Message(t(lang, "sms.emergency_call_first")))
+    ask = _what_is_missing(state, building, room, parsed, policy)
+    _save(session, policy, phone, conversation, state)
+    text = t(lang, ask, building=parsed.unknown_building or state.get("unknown_building") or "")
+    replies.append(Message(text))
+    for message in replies:
+        outbox.record_reply(session, phone, message.text, lang)
+    return tuple(replies)
+
+
+def _merge(state: dict, parsed: Parsed, body: str, lang: str) -> dict:
+    """Add what one message says to what the conversation already knows."""
+    state = dict(state)
+    state["lang"] = lang
+    for key in ("building", "room", "drug", "runs_out"):
+        value = getattr(parsed, key)
+        if value is not None:
+            state[key] = value
+    if parsed.unknown_building is not None and parsed.building is None:
+        state["unknown_building"] = parsed.unknown_building
+    elif parsed.building is not None:
+        state.pop("unknown_building", None)
+    if parsed.category and (not state.get("category") or _graver(parsed.category, state["category"])):
+        state["category"] = parsed.category.value
+    state["urgent"] = bool(state.get("urgent") or parsed.urgent or parsed.emergency)
+    state["emergency"] = bool(state.get("emergency") or parsed.emergency)
+    state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
+    if FILLER.sub("", body).strip():  # more than an address or a greeting
+        state["details"] = [*state.get("details", []), body][-10:]
+    return state
+
+
+def _graver(new: Category, old: str) -> bool:
+    order = [Category.HELP, Category.FOOD, Category.MEDICINE]
+    return order.index(new) > order.index(Category(old))
+
+
+def _address(state: dict, resident: Resident | None) -> tuple[int | None, str | None]:
+    """The household: as written, else the known resident's own.
+
+    A resident who writes for someone else without an address ("my father fell") means their
+    own household; a room without a building is in their own building.
+    """
+    building, room = state.get("building"), state.get("room")
+    if building is None and room is None and resident and resident.household:
+        return resident.household.building, resident.household.room
+    if building is None and room is not None and resident and resident.household and not state.get("on_behalf"):
+        return resident.household.building, room
+    return building, room
+
+
+def _has_address(state: dict, resident: Resident | None) -> bool:
+    building, room = _address(state, resident)
+    return building is not None and room is not None
+
+
+def _what_is_missing(state: dict, building, room, parsed: Parsed, policy: Policy) -> str:
+    if state.get("unknown_building") and building is None:
+        return N_("sms.unknown_building")
+    if building is None and room is None:
+        has_need = state.get("category") or state.get("details")
+        return N_("sms.ask_address") if has_need else N_("sms.ask_address_and_need")
+    if building is None:
+        return N_("sms.ask_building")
+    if room is None:
+        return N_("sms.ask_room")
+    return N_("sms.ask_need")
+
+
+def _create(session: Session, policy: Policy, phone: str, resident: Resident | None, state: dict,
+            building: int, room: str) -> Request:
+    on_behalf = bool(state.get("on_behalf"))
+    own = resident if resident and not on_behalf else None
+    return requests.open_request(
+        session,
+        policy,
+        home=requests.household(session, building, room),
+        category=Category(state.get("category") or Category.HELP),
+        channel=Channel.SMS,
+        asker=requests.Asker(
+            phone=phone,
+            language=state.get("lang", "zh"),
+            name=own.name if own else None,
+            resident=own,
+            on_behalf=on_behalf,
+            prefers_voice=bool(own and own.prefers_voice),
+        ),
+        details=" / ".join(state.get("details", [])),
+        urgent=bool(state.get("urgent")),
+        emergency=bool(state.get("emergency")),
+        drug=state.get("drug"),
+        runs_out=state.get("runs_out"),
+    )
+
+
+def _alert_unplaced_emergency(session: Session, phone: str, body: str) -> None:
+    """An emergency from someone whose address is not known yet: coordinators hear of it now."""
+    for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
+        lang = c.first_language
+        outbox.queue_sms(session, c.phone, t(lang, "coordinator.emergency_unplaced", phone=phone, details=body[:200]),
+                         lang, lane=Lane.URGENT)
+
+
+def _mine(session: Session, phone: str, resident: Resident | None):
+    """Requests this phone asked for, or made for its resident's household."""
+    mine = Request.requester_phone == phone
+    if resident:
+        mine = or_(mine, Request.resident_id == resident.id)
+    return select(Request).where(mine, Request.purged_at.is_(None))
+
+
+def _status(session, policy, phone, resident, command: Command, lang: str) -> str:
+    since = clock.now() - RECENT
+    rows = session.scalars(
+        _mine(session, phone, resident)
+        .where(or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= since))
+        .order_by(Request.id.desc())
+        .limit(8)
+    ).all()
+    if not rows:
+        return t(lang, "resident.status_none")
+    lines = [
+        t(lang, "resident.status_line", number=r.number, category=requests.category_label(lang, r.category),
+          status=t(lang, f"status.{r.status.value}"))
+        for r in reversed(rows)
+    ]
+    return t(lang, "resident.status_head") + "\n" + "\n".join(lines)
+
+
+def _find_mine(session, phone, resident, command: Command, lang: str) -> Request | str:
+    if command.number is None:
+        return t(lang, "resident.which_number", word=t(lang, f"word.{command.word.value}"))
+    request = session.scalar(_mine(session, phone, resident).where(Request.id == command.number))
+    return request or t(lang, "resident.not_found", number=command.number)
+
+
+def _cancel(session, policy, phone, resident, command: Command, lang: str) -> str:
+    request = _find_mine(session, phone, resident, command, lang)
+    if isinstance(request, str):
+        return request
+    try:
+        requests.cancel(session, request, "resident", "sms")
+    except requests.NotAllowed as e:
+        return t(lang, e.msgid, **e.params)
+    return t(lang, "resident.cancelled", number=request.number)
+
+
+def _not_received(session, policy, phone, resident, command: Command, lang: str) -> str:
+    request = _find_mine(session, phone, resident, command, lang)
+    if isinstance(request, str):
+        return request
+    try:
+        requests.reopen(session, policy, request, "resident", "sms")
+    except requests.NotAllowed as e:
+        return t(lang, e.msgid, **e.params)
+    return t(lang, "resident.reopened", number=request.number)
+
+
+def _language(session, policy, phone, resident, command: Command, lang: str) -> str:
+    new = "en" if command.word == Word.ENGLISH else "zh"
+    if resident:
+        resident.language = new
+    conversation = _conversation(session, phone)
+    if conversation:
+        conversation.state = {**conversation.state, "lang": new}
+    return t(new, "resident.language_set")
+
+
+def _help(session, policy, phone, resident, command: Command, lang: str) -> str:
+    conversation = _conversation(session, phone)
+    _save(session, policy, phone, conversation, {**(conversation.state if conversation else {}), "lang": lang})
+    known = resident and resident.household
+    return t(lang, N_("sms.help_known") if known else N_("sms.help"))
+
+
+RESIDENT_WORDS = {
+    Word.STATUS: _status,
+    Word.CANCEL: _cancel,
+    Word.NOT_RECEIVED: _not_received,
+    Word.ENGLISH: _language,
+    Word.CHINESE: _language,
+    Word.HELP: _help,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Volunteers
+# --------------------------------------------------------------------------------------------
+def _pick(session: Session, volunteer: Volunteer, command: Command, states: tuple[Status, ...], lang: str):
+    """The request a volunteer's word is about: the one named, or their only one in `states`."""
+    if command.number is not None:
+        request = session.get(Request, command.number)
+        if request is None or request.purged_at is not None:
+            return t(lang, "volunteer.not_found", number=command.number)
+        return request
+    mine = session.scalars(
+        select(Request).where(Request.volunteer_id == volunteer.id, Request.status.in_(states)).order_by(Request.id)
+    ).all()
+    if len(mine) == 1:
+        return mine[0]
+    if not mine:
+        return t(lang, "volunteer.none_waiting")
+    numbers = " ".join(f"#{r.number}" for r in mine[:10])
+    return t(lang, "volunteer.which", word=t(lang, f"word.{command.word.value}"), numbers=numbers)
+
+
+def _volunteer_change(action, states: tuple[Status, ...], done_msgid: str):
+    def handle(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
+        request = _pick(session, volunteer, command, states, lang)
+        if isinstance(request, str):
+            return request
+        try:
+            action(session, policy, request, volunteer)
+        except requests.NotAllowed as e:
+            return t(lang, e.msgid, **e.params)
+        return t(lang, done_msgid, number=request.number, home=request.household.label)
+
+    return handle
+
+
+def _list(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
+    mine = session.scalars(
+        select(Request)
+        .where(Request.volunteer_id == volunteer.id, Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)))
+        .order_by(Request.id)
+        .limit(15)
+    ).all()
+    if not mine:
+        return t(lang, "volunteer.list_empty")
+    lines = [
+        t(lang, "volunteer.list_line", number=r.number, home=r.household.label,
+          category=requests.category_label(lang, r.category), status=t(lang, f"status.{r.status.value}"))
+        for r in mine
+    ]
+    return "\n".join(lines)
+
+
+def _off(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
+    volunteer.on_duty = False
+    moved = requests.hand_on(session, policy, volunteer, "off duty")
+    return t(lang, "volunteer.off", count=len(moved))
+
+
+def _on(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
+    volunteer.on_duty = True
+    return t(lang, "volunteer.on")
+
+
+VOLUNTEER_WORDS = {
+    Word.ACCEPT: _volunteer_change(requests.accept, (Status.ASSIGNED,), N_("volunteer.accepted")),
+    Word.DONE: _volunteer_change(requests.deliver, (Status.ACCEPTED,), N_("volunteer.delivered")),
+    Word.DECLINE: _volunteer_change(requests.decline, (Status.ASSIGNED, Status.ACCEPTED), N_("volunteer.declined")),
+    Word.LIST: _list,
+    Word.OFF: _off,
+    Word.ON: _on,
+}
+
+
+def _opt(session: Session, policy: Policy, phone: str, volunteer: Volunteer | None, opted_out: bool) -> None:
+    """Record STOP/START; a volunteer who opts out goes off duty and coordinators are told."""
+    changed = outbox.set_opt_out(session, phone, opted_out)
+    if opted_out and changed and volunteer and volunteer.role == Role.VOLUNTEER:
+        volunteer.on_duty = False
+        requests.hand_on(session, policy, volunteer, "opted out")
+        for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
+            lang = c.first_language
+            outbox.queue_sms(session, c.phone, t(lang, "coordinator.volunteer_opted_out", name=volunteer.name), lang)
+
+
+# --------------------------------------------------------------------------------------------
+# Conversation rows
+# --------------------------------------------------------------------------------------------
+def _conversation(session: Session, phone: str) -> Conversation | None:
+    row = session.scalar(select(Conversation).filter_by(key=f"sms:{phone}"))
+    if row and row.expires_at <= clock.now():
+        session.delete(row)
+        session.flush()
+        return None
+    return row
+
+
+def _conversation_lang(session: Session, phone: str) -> str:
+    row = _conversation(session, phone)
+    return (row.state.get("lang") if row else None) or "zh"
+
+
+def _save(session: Session, policy: Policy, phone: str, row: Conversation | None, state: dict) -> None:
+    expires = clock.now() + policy.conversation_ttl
+    if row is None:
+        session.add(Conversation(key=f"sms:{phone}", state=state, expires_at=expires))
+    else:
+        row.state, row.expires_at = state, expires
+
+
+def _end(session: Session, row: Conversation | None) -> None:
+    if row is not None:
+        session.delete(row)
+
+
+def _language_of(body: str) -> str | None:
+    if re.search(r"[\u3400-\u9fff\uf900-\ufaff]", body):
+        return "zh"
+    if re.search(r"[A-Za-z]{2,}", body):
+        return "en"
+    return None

@@ -1,0 +1,75 @@
+"""Writing what goes out: every SMS and call is a row, added in the caller's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import clock, texts
+from hotline.domain import phones
+from hotline.models import Lane, OptOut, Outbox, OutStatus, Request
+
+
+def is_opted_out(session: Session, phone: str) -> bool:
+    """Tell whether `phone` said STOP."""
+    return session.get(OptOut, phone) is not None
+
+
+def queue_sms(
+    session: Session,
+    to: str,
+    text: str,
+    lang: str,
+    *,
+    lane: Lane = Lane.NORMAL,
+    request: Request | None = None,
+    prefer_voice: bool = False,
+) -> Outbox:
+    """Queue an SMS; a landline (or someone who prefers voice) gets a call that speaks it."""
+    if prefer_voice or phones.is_landline(to):
+        return queue_call(session, to, text, lang, lane=lane, request=request)
+    row = Outbox(
+        kind="sms", to=to, body=text, lang=lang, lane=lane, request=request, segments=texts.segments(text),
+        next_attempt_at=clock.now(),
+    )
+    if is_opted_out(session, to):
+        row.status, row.last_error = OutStatus.SKIPPED, "opted out"
+    session.add(row)
+    return row
+
+
+def queue_call(
+    session: Session, to: str, text: str, lang: str, *, lane: Lane = Lane.NORMAL, request: Request | None = None
+) -> Outbox:
+    """Queue a call that speaks `text` in `lang` (rendered as TwiML when it is sent)."""
+    row = Outbox(kind="call", to=to, body=text, lang=lang, lane=lane, request=request, next_attempt_at=clock.now())
+    session.add(row)
+    return row
+
+
+def record_reply(session: Session, to: str, text: str, lang: str, request: Request | None = None) -> Outbox:
+    """Record an SMS that went back as the TwiML answer, like any other outgoing message."""
+    now = clock.now()
+    row = Outbox(
+        kind="sms", to=to, body=text, lang=lang, request=request, segments=texts.segments(text),
+        status=OutStatus.SENT, delivery_status="twiml", sent_at=now, next_attempt_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def set_opt_out(session: Session, phone: str, opted_out: bool) -> bool:
+    """Record STOP or START for `phone`; return whether anything changed."""
+    row = session.get(OptOut, phone)
+    if opted_out and row is None:
+        session.add(OptOut(phone=phone, at=clock.now()))
+        return True
+    if not opted_out and row is not None:
+        session.delete(row)
+        return True
+    return False
+
+
+def backlog(session: Session) -> list[Outbox]:
+    """Return the rows still waiting to be sent."""
+    return list(session.scalars(select(Outbox).where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))))

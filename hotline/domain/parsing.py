@@ -1,0 +1,498 @@
+"""Read what people text: a resident's need and address, or a command word.
+
+Pure: the standard library only. Everything is read from the text after `_normalise` (NFKC,
+lower case, one space between words), so full-width digits, letters and `＃` read as ASCII, and
+`drug` and `runs_out` come back lower case ("Saturday" reads "saturday").
+Patterns use `re.ASCII` so that `\\d` is 0-9 and `\\b` sits between ASCII letters and anything
+else, Chinese characters included ("需要rice" has a word boundary before "rice").
+
+Address choices (the lead relies on these):
+- A building is read only from an explicit building form: `12号楼`, `12栋`, `12幢`, `12号`
+  (not after `月`, so `5月12号` is a date), `Bldg 12`, `Building 12`, `Blk 12`, `12-302`,
+  `12/302`, `12#302`, `#12-302`, `B12 302` (B + number counts only when a room number follows),
+  and Chinese numerals `十二号楼`, `三十六栋`. `12楼` is NOT a building: in Shanghai it is as
+  often floor 12, and asking costs less than a volunteer at the wrong door. A bare number is
+  never a building.
+- A room is 3-4 digits with an optional letter, either marked (`302室`, `302房`, `Rm 302`,
+  `room 1201`, `apt`, `flat`, `unit`) or written right after a building (`12号302`,
+  `Bldg 12, 302`, past an entrance or floor: `12号楼2单元302`, `12栋3楼302`).
+- Nothing followed by a quantity unit (`302个`, `30 eggs`, `2 days`) is a room or a building.
+- When several buildings are written, the first of the compound's wins; else the first one
+  written is `unknown_building`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hotline.models import Category
+
+_FLAGS = re.ASCII | re.VERBOSE
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a resident's free text says about their need and where they live."""
+
+    language: str | None
+    category: Category | None
+    urgent: bool
+    emergency: bool
+    building: int | None
+    unknown_building: int | None
+    room: str | None
+    drug: str | None
+    runs_out: str | None
+    for_other: bool
+
+
+class Word(StrEnum):
+    """A command word, from a resident or a volunteer."""
+
+    STATUS = "status"  # resident: my open and recent requests
+    CANCEL = "cancel"  # resident: cancel request N (bare CANCEL is OPT_OUT)
+    NOT_RECEIVED = "not_received"  # resident: request N was marked delivered but never came
+    ENGLISH = "english"  # resident: answer me in English
+    CHINESE = "chinese"  # resident: answer me in Chinese
+    HELP = "help"  # resident: start a request conversation
+    OPT_OUT = "opt_out"  # Twilio's opt-out words: send nothing more
+    OPT_IN = "opt_in"  # Twilio's opt-in words
+    ACCEPT = "accept"  # volunteer: I take request N
+    DONE = "done"  # volunteer: request N delivered
+    DECLINE = "decline"  # volunteer: I can't, pass request N on
+    LIST = "list"  # volunteer: my open requests
+    OFF = "off"  # volunteer: stop sending me new requests
+    ON = "on"  # volunteer: send me new requests again
+
+
+@dataclass(frozen=True)
+class Command:
+    """A whole message that is a command word, with the request number when written."""
+
+    word: Word
+    number: int | None
+
+
+def _normalise(text: str) -> str:
+    """Return the text as NFKC, lower case, controls blanked, one space between words."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+    # Category C is controls, format marks (zero-width space), surrogates and unassigned points.
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return " ".join(text.split()).lower()
+
+
+# --- language ----------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_LATIN = re.compile(r"[a-z]")
+
+
+def _language(text: str) -> str | None:
+    if _CJK.search(text):
+        return "zh"
+    if len(_LATIN.findall(text)) >= 2:
+        return "en"
+    return None
+
+
+# --- building and room -------------------------------------------------------------------
+
+# A number followed by one of these is a quantity, a price, an age or a duration.
+_QUANTITY = r"""
+    (?! \s* (?: 元|块|斤|公斤|克|个|只|袋|包|盒|瓶|箱|桶|天|岁|年|小时|分钟|片|粒|支|毫升|人
+              | yuan\b|rmb\b|kg\b|g\b|ml\b|days?\b|bags?\b|eggs?\b|pcs\b|pieces?\b|boxe?s?\b
+              | bottles?\b|packs?\b|hours?\b|hrs?\b|min(?:ute)?s?\b|years?\b|yrs?\b|people\b ) )
+"""
+_ROOM = r"[a-z]?\d{3,4}[a-z]?"
+
+_DASH_PLACE = re.compile(
+    rf"""
+    (?<![0-9a-z/.:-]) \#? \s* (\d{{1,3}})       # building: 12, #12 (not part of a date or phone)
+    \s* [-/\#\u2013\u2014] \s*                 # 12-302, 12/302, and 12#302 (# for 号)
+    ({_ROOM}) (?![0-9a-z/:\u2013\u2014-]|\.\d)  # room: 302, 1201, 302b; a full stop may follow
+    {_QUANTITY}
+    """,
+    _FLAGS,
+)
+_CN_PLACE = re.compile(
+    r"""
+    (?<![0-9月./:-]) (?<!月\s)                  # 5月12号 is a date
+    (\d{1,3}) \s* (?: 号楼 | 号(?![房室线码床机位]) | 栋 | 幢 )
+    """,
+    _FLAGS,
+)
+_CN_NUMERAL_PLACE = re.compile(
+    r"""
+    (?<![这那同每哪整])                         # 这一栋 is "this building", not building 1
+    ([零〇一二两三四五六七八九十]{1,4}) \s*
+    (?: 号楼 | 栋 | 幢 | 号(?=\s*[a-z]?\d{3,4}) ) # bare 一号 is a date unless a room follows
+    """,
+    _FLAGS,
+)
+_EN_PLACE = re.compile(
+    r"""
+    (?<![a-z]) (?: building|bldng|bldg|bld|blg|blk|block ) \.? \s*
+    (?: no\.? \s* )? \#? \s* (\d{1,3}) (?![0-9])
+    """,
+    _FLAGS,
+)
+_B_PLACE = re.compile(
+    r"""
+    (?<![a-z0-9]) b (\d{1,2}) (?![0-9])       # B12 is building 12 only when a room follows;
+    (?= \s* [-/,]? \s* (?: (?:rm|room|apt|unit|flat) \.? \s* )? \#? \s* \d{3,4} (?![0-9]) )
+    """,  # B302 alone stays a room
+    _FLAGS,
+)
+_ROOM_AFTER_PLACE = re.compile(
+    rf"""
+    \s* (?: [,、./-] | 的 )? \s*
+    (?: (?: \d{{1,2}} | [一二三四五六七八九十]{{1,2}} ) \s* (?: 单元|楼|层 ) \s* [,、]? \s* )?
+                                                # 12号楼2单元302, 12栋3楼302: entrance or floor, then room
+    (?: (?: room|rm|apartment|apt|flat|unit|房间 ) \.? \s* )?
+    (?: no\.? \s* )? \#? \s*
+    ({_ROOM}) (?![0-9a-z:/]|\.\d)
+    {_QUANTITY}
+    """,
+    _FLAGS,
+)
+_ROOM_SUFFIXED = re.compile(rf"(?<![0-9a-z])({_ROOM})\s*(?:室|房(?!东))", _FLAGS)
+_ROOM_PREFIXED = re.compile(
+    r"""
+    (?<![a-z]) (?: room|rm|apartment|apt|flat|房间|房号 ) (?![a-z]) \.? \s*
+    (?: no\.? \s* )? \#? \s* ([a-z]?\d{1,4}[a-z]?) (?![0-9a-z])
+    """,
+    _FLAGS,
+)
+# "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
+_ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
+
+_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+
+
+def _chinese_number(numeral: str) -> int | None:
+    """Return 十二 as 12, 三十六 as 36, 一二 as 12; None when it is no number."""
+    if "十" not in numeral:
+        return int("".join(str(_CN_DIGITS[ch]) for ch in numeral))
+    tens, _, ones = numeral.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+@dataclass(frozen=True)
+class _Place:
+    start: int
+    building: int
+    room: str | None
+
+
+def _places(text: str) -> list[_Place]:
+    """Return every building written in the text, in reading order, with a room written with it."""
+    places = [_Place(m.start(), int(m[1]), m[2]) for m in _DASH_PLACE.finditer(text)]
+    for pattern in (_CN_PLACE, _EN_PLACE, _B_PLACE, _CN_NUMERAL_PLACE):
+        for match in pattern.finditer(text):
+            number = int(match[1]) if match[1].isdigit() else _chinese_number(match[1])
+            if number is not None:
+                after = _ROOM_AFTER_PLACE.match(text, match.end())
+                places.append(_Place(match.start(), number, after[1] if after else None))
+    return sorted(places, key=lambda place: place.start)
+
+
+def _read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None]:
+    """Return (building, unknown_building, room) as written in the text."""
+    places = _places(text)
+    known = [place for place in places if place.building in buildings]
+    place = known[0] if known else (places[0] if places else None)
+    room = place.room if place else None
+    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT):
+        if room is None and (match := pattern.search(text)):
+            room = match[1]
+    room = room.upper() if room else None
+    if place is None:
+        return None, None, room
+    if known:
+        return place.building, None, room
+    return None, place.building, room
+
+
+# --- need ----------------------------------------------------------------------------------
+
+# Words that contain a food character without being food: 奶奶 is grandma, 外面 is outside.
+_NOT_FOOD = re.compile(
+    r"奶奶|外面|里面|上面|下面|前面|后面|对面|见面|表面|方面|全面|地面|面对|面前|当面|面积|面子|厘米|毫米"
+)
+_FOOD = re.compile(
+    r"""
+    \b(?: rice|eggs?|milk|bread|vegetables?|veggies|veg|groceries|grocery|food|meat|pork|chicken
+        | fish|noodles?|fruits?|formula|hungry|eat|eaten|flour|oil|snacks?|tofu
+        | water (?!\s*(?:heater|pipe|leak|tank)) )\b
+    | something\s+to\s+eat
+    | 菜|米|面|饭|蛋|奶|吃的|食物|速食|粮|肉|水果|饿|饮用水|矿泉水|桶装水|纯净水|食品|盐
+    """,
+    _FLAGS,
+)
+_MEDICINE = re.compile(
+    r"""
+    \b(?: medicines?|meds|medications?|insulin|pills?|tablets?|prescriptions?|inhalers?
+        | drugs?|pharmacy|blood\s+pressure )\b
+    | 药|胰岛素|处方
+    """,
+    _FLAGS,
+)
+_HELP = re.compile(
+    r"""
+    \b(?: help|carry|carrying|repair|fix|broken|rubbish|garbage|trash|parcels?|packages? )\b
+    | 帮忙|帮助|搬|修|垃圾|陪|快递|坏了
+    """,
+    _FLAGS,
+)
+
+_EMERGENCY = re.compile(
+    r"""
+    \b(?: fell|fallen|falls?|fall\s+down ) \b (?!\s*asleep)
+    | \b(?: can'?t|cannot|can\s+not|unable\s+to ) \s+ (?: get\s+up | stand\s+up | breathe )
+    | \b(?: not|trouble|difficulty|difficult|hard\s+to ) \s+ breath(?:e|ing)
+    | \bshort(?:ness)?\s+of\s+breath | \bchest\s+pains? | \bheart\s+attack
+    | \bunconscious | \bfainted | \bpassed\s+out | \bcollapsed | \bstroke\b | \bbleeding
+    | \bseizures? | \bambulance | \bcall(?:ing)?\s+120\b
+    | 摔倒|跌倒|摔了|摔跤|胸痛|胸口疼|胸口痛|心口痛|心口疼|胸闷|喘不上气|喘不过气|上不来气|呼吸困难
+    | 透不过气|昏迷|晕倒|昏倒|不省人事|中风|脑梗|心梗|大出血|流血不止|抽搐|急救|救护车|[打叫拨]了?\s*120
+    """,
+    _FLAGS,
+)
+# Said to play a need down; removed before looking for urgency ("不急" holds "急").
+_NOT_URGENT = re.compile(
+    r"""
+    不(?:太|是很|用|着)?急 | 别急 | 不紧急
+    | \bnot\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bno\s+(?:rush|hurry) | \bnon-?urgent
+    | \bnot\s+an?\s+emergency
+    """,
+    _FLAGS,
+)
+_COUNT = r"[0-9一两二三四五六七八九十几]+"
+_URGENT = re.compile(
+    rf"""
+    急|马上|尽快|立刻|立即|赶快|赶紧|断粮|断药|没饭吃|没东西吃|今天就没|今天(?:就)?(?:吃|用)完
+    | {_COUNT}\s*天\s*没(?:有)?吃 | 饿了\s*{_COUNT}\s*天
+    | \b(?: urgent(?:ly)?|asap|emergency|immediately|right\s+away|right\s+now )\b
+    | (?<!run\s)(?<!runs\s)(?<!running\s)     # "runs out of insulin on Saturday" is not out yet
+      \bout\s+of\s+(?: food|rice|milk|formula|water|insulin|medicines?|meds|medications?|pills|tablets
+                     | everything )\b
+    | \b(?: haven'?t|have\s+not|hasn'?t|has\s+not|not ) \s+ eaten | \bnothing\s+(?:left\s+)?to\s+eat
+    | \bruns?\s+out\s+today | \brunning\s+out\s+today | \bran\s+out
+    | \blast\s+(?: pill|dose|tablet|insulin|one )s?\b
+    """,
+    _FLAGS,
+)
+
+
+def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
+    """Return the gravest need named: medicine, then food, then help."""
+    text = _NOT_FOOD.sub(" ", text)
+    if drug or _MEDICINE.search(text):
+        return Category.MEDICINE
+    if _FOOD.search(text):
+        return Category.FOOD
+    if emergency or _HELP.search(text):
+        return Category.HELP
+    return None
+
+
+# --- drug and when it runs out -------------------------------------------------------------
+
+_DRUG_NAME = re.compile(
+    r"""
+    \b(?: insulin|metformin|aspirin|warfarin|heparin|nitroglycerin|ibuprofen|paracetamol
+        | acetaminophen|salbutamol|albuterol|ventolin|inhaler|levothyroxine|clopidogrel
+        | digoxin|furosemide|glipizide|gliclazide|glimepiride|acarbose|prednisone
+        | [a-z]{2,}(?: pril|sartan|statin|olol|dipine|formin|prazole|cillin|mycin|floxacin
+                     | gliptin|gliflozin ) )\b
+    | \b(?: blood\s+pressure|bp|heart|diabetes|diabetic|thyroid|cholesterol|asthma|sleeping|pain )
+      \s+ (?: medicines?|meds|medications?|pills|tablets|drugs )\b
+    | 胰岛素|氨氯地平|硝苯地平|二甲双胍|阿司匹林|速效救心丸|硝酸甘油|布洛芬|阿莫西林|华法林|氯吡格雷
+    | 阿托伐他汀|瑞舒伐他汀|格列齐特|格列美脲|阿卡波糖|拜糖平|络活喜|拜新同|倍他乐克|美托洛尔|缬沙坦
+    | 厄贝沙坦|氯沙坦|优甲乐|左甲状腺素|波立维|连花清瘟|对乙酰氨基酚|沙丁胺醇|舒利迭|地高辛|呋塞米
+    """,
+    _FLAGS,
+)
+# "<X>药" names a drug (降压药, 感冒药, 心脏病药): X is what comes right before 药, back to the
+# first verb, pronoun or particle (需要配药, 帮我妈买药, 5号楼需要药 name none).
+# 药品/药物/药店/药房 are the generic words.
+_CN_DRUG = re.compile(r"([\u4e00-\u9fff]{1,4})药(?![品物店房方])")
+_NOT_IN_DRUG = set(
+    "的买配拿取送要需吃用开些点种个没了和跟给帮我你他她妈爸在有是缺少这那位请急很都也还就能把去来到找求一号楼栋幢室住"
+)
+_GENERIC_DRUGS = {"处方药", "常用药", "日常药"}
+
+_EN_WHEN = r"""
+    today | tonight | tomorrow (?: \s+ (?:morning|night|evening) )? | the\s+day\s+after\s+tomorrow
+    | (?: in\s+ )? (?: \d+|a|one|two|three|four|five|six|seven ) \s+ days?
+    | this\s+week(?:end)? | next\s+week
+    | (?: monday|tuesday|wednesday|thursday|friday|saturday|sunday )
+"""
+_CN_WHEN = r"""
+    今天|今晚|明天|明早|明晚|大后天|后天|本周|这周|下周|周[一二三四五六日天末]|星期[一二三四五六日天]
+    | (?: \d+ | [一两二三四五六七八九十半几]+ ) \s* 天 后?
+"""
+_RUNS_OUT = re.compile(
+    rf"""
+    \b(?: runs?|running|ran|will\s+run ) \s+ out \s+ (?: of\s+ (?:[a-z]+\s+){{1,3}}? )? (?: by\s+|on\s+ )?
+    ({_EN_WHEN}) \b
+    | \benough\s+ (?: [a-z]+\s+ )? (?: for|till|until|to\s+last ) \s+ ({_EN_WHEN}) \b
+    | \b(?: only\s+|just\s+ )? ( (?: \d+|a|one|two|three|four|five ) \s+ days? ) \s+ (?: left|remaining )
+    | ({_CN_WHEN}) \s* (?: 就|要|会|都|也 )? \s* (?: 吃完|用完|没了|没有了|断药|断了|用光|吃光|停药|没药|打完 )
+    | (?: 还剩下?|只剩下?|剩下?|还有|只有|还能吃|还可以吃|只够吃?|够吃|能吃|还够 ) \s* ({_CN_WHEN})
+    """,
+    _FLAGS,
+)
+_SOON = re.compile(
+    r"""
+    today|tonight|(?<!after\s)tomorrow|今天|今晚|明天|明早|明晚|半天
+    | \b(?: in\s+ )? (?: 1|a|one ) \s+ day\b | (?<![0-9]) 1 \s* 天 | (?<![一二三四五六七八九十]) 一天
+    """,
+    _FLAGS,
+)
+
+
+def _drug(text: str) -> str | None:
+    """Return the first drug named in the text, as written."""
+    found = [(m.start(), m[0]) for m in _DRUG_NAME.finditer(text)]
+    for match in _CN_DRUG.finditer(text):
+        name = match[1]
+        for at in range(len(name) - 1, -1, -1):
+            if name[at] in _NOT_IN_DRUG:
+                name = name[at + 1 :]
+                break
+        if name and name + "药" not in _GENERIC_DRUGS:
+            found.append((match.end() - len(name) - 1, name + "药"))
+    return min(found)[1] if found else None
+
+
+def _runs_out(text: str) -> str | None:
+    """Return when the medicine runs out, as written ("tomorrow", "明天", "in 2 days")."""
+    match = _RUNS_OUT.search(text)
+    if match is None:
+        return None
+    return next(group for group in match.groups() if group)
+
+
+# --- for someone else ---------------------------------------------------------------------
+
+# Parents, grandparents, siblings, in-laws, friends and neighbours usually live elsewhere.
+# Spouses and young children are left out: "my husband fell" is still the sender's household.
+_FOR_OTHER = re.compile(
+    r"""
+    \b(?: my|our|for ) \s+ (?: (?: elderly|old|sick|disabled|\d+[- ]years?[- ]old ) \s+ )*
+    (?: mother|mom|mum|mommy|mama|father|dad|daddy|papa|parents?|grandmother|grandma|granny
+      | grandfather|grandpa|grandparents?|aunt|auntie|uncle|brother|sister|friend|relatives?
+      | in-laws|mother-in-law|father-in-law )\b
+    | \bneighbou?rs?\b | \bon\s+behalf\s+of\b
+    | (?: 我们?|帮我?|替我?|给我?|为我?|是我 ) (?: 的|家 )?
+      (?: 妈妈|妈|母亲|老妈|爸爸|爸|父亲|老爸|爸妈|父母|爷爷|奶奶|外婆|外公|姥姥|姥爷|婆婆|公公
+        | 岳父|岳母|丈母娘|老丈人|哥哥|哥|姐姐|姐|弟弟|弟|妹妹|妹|阿姨|叔叔|舅舅|姑姑|姨妈|伯伯
+        | 亲戚|朋友|老人|家里老人 )
+    | 妈妈|爸爸|母亲|父亲|爸妈|父母|爷爷|奶奶|外婆|外公|姥姥|姥爷|婆婆|公公|岳父|岳母   # said alone too
+    | 邻居|隔壁
+    """,
+    _FLAGS,
+)
+
+
+def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
+    """Read a resident's free text: the need, how urgent, the building and room, and for whom."""
+    text = _normalise(text)
+    building, unknown_building, room = _read_address(text, buildings)
+    emergency = _EMERGENCY.search(text) is not None
+    drug = _drug(text)
+    category = _category(text, drug, emergency)
+    runs_out = _runs_out(text) if category is Category.MEDICINE else None
+    urgent = (
+        emergency
+        or _URGENT.search(_NOT_URGENT.sub(" ", text)) is not None
+        or (runs_out is not None and _SOON.search(runs_out) is not None)
+    )
+    return Parsed(
+        language=_language(text),
+        category=category,
+        urgent=urgent,
+        emergency=emergency,
+        building=building,
+        unknown_building=unknown_building,
+        room=room,
+        drug=drug if category is Category.MEDICINE else None,
+        runs_out=runs_out,
+        for_other=_FOR_OTHER.search(text) is not None,
+    )
+
+
+# --- commands ------------------------------------------------------------------------------
+
+# Twilio acts on these only when they are the whole message, so the hotline does the same.
+_OPT_OUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "退订"}
+_OPT_IN = {"start", "yes", "unstop"}
+
+# Word -> phrases. Bare "yes" and "cancel" never get here (they are opt-in/out words above).
+_PHRASES: dict[Word, tuple[str, ...]] = {
+    Word.STATUS: ("status", "my requests", "my request", "状态", "查询"),
+    Word.CANCEL: ("cancel", "取消"),
+    Word.NOT_RECEIVED: (
+        "not received",
+        "not receive",
+        "didn't receive",
+        "did not receive",
+        "never received",
+        "not delivered",
+        "没收到",
+        "没有收到",
+        "未收到",
+    ),
+    Word.ENGLISH: ("english", "英文", "英语"),
+    Word.CHINESE: ("chinese", "中文", "汉语"),
+    Word.HELP: ("help", "help me", "帮助", "救命"),
+    Word.ACCEPT: ("ok", "okay", "accept", "yes", "接", "接单", "好", "好的"),
+    Word.DONE: ("done", "delivered", "完成", "已完成", "已送", "送到", "已送到", "已送达", "送达"),
+    Word.DECLINE: ("no", "decline", "can't", "cannot", "不行", "拒绝", "不能"),
+    Word.LIST: ("list", "列表"),
+    Word.OFF: ("off", "off duty", "下班"),
+    Word.ON: ("on", "on duty", "上班"),
+}
+_TAKES_NUMBER = {Word.STATUS, Word.CANCEL, Word.NOT_RECEIVED, Word.ACCEPT, Word.DONE, Word.DECLINE}
+_WORD_OF = {phrase: word for word, phrases in _PHRASES.items() for phrase in phrases}
+
+_COMMAND = re.compile(
+    r"(?P<phrase>{phrases}) (?: [\s.:,-]* (?: \# | no\. | number )? \s* (?P<number>\d{{1,9}}) )?".format(
+        phrases="|".join(re.escape(p).replace(r"\ ", r"\s") for p in sorted(_WORD_OF, key=len, reverse=True))
+    ),
+    _FLAGS,
+)
+_EDGE_PUNCTUATION = " .,!?;:~'\"()[]<>…。！？，、；：「」【】-_*"
+# Politeness and sentence particles around a command: "ok 457 thanks", "English please", "完成了".
+_POLITE = re.compile(
+    r"""
+    ^ (?: (?:please|pls|plz)\b | 请 ) \s*
+    | \s* (?: \b(?:thanks|thank\s+you|thx|ty|please|pls|plz) | 谢谢你?|谢了|多谢|麻烦了|了|啦|啊|呀 ) $
+    """,
+    _FLAGS,
+)
+
+
+def parse_command(text: str) -> Command | None:
+    """Return the command when the whole message is one, else None (then it may be a request)."""
+    text = _normalise(text).strip(_EDGE_PUNCTUATION)
+    if text in _OPT_OUT:
+        return Command(Word.OPT_OUT, None)
+    if text in _OPT_IN:
+        return Command(Word.OPT_IN, None)
+    while (shorter := _POLITE.sub("", text, count=1).strip(_EDGE_PUNCTUATION)) != text:
+        text = shorter
+    match = _COMMAND.fullmatch(text)
+    if match is None:
+        return None
+    word = _WORD_OF[" ".join(match["phrase"].split())]
+    number = int(match["number"]) if match["number"] else None
+    if number is not None and word not in _TAKES_NUMBER:
+        return None
+    return Command(word, number)

@@ -1,0 +1,400 @@
+"""A request's life: created, routed to a volunteer, accepted, delivered, or cancelled.
+
+Every change is an event on the request's timeline and queues the messages it implies, in the
+caller's transaction. Services flush; the webhook, command or worker that called them commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exc, func, select
+from sqlalchemy.orm import Session
+
+from hotline import clock
+from hotline.domain import outbox
+from hotline.domain.policy import Policy
+from hotline.models import (
+    OPEN_STATUSES,
+    Building,
+    Category,
+    Channel,
+    Household,
+    Lane,
+    Request,
+    RequestEvent,
+    Resident,
+    Role,
+    Status,
+    Volunteer,
+    VolunteerBuilding,
+)
+from hotline.texts import N_, t
+
+DETAILS_IN_ALERT = 280  # characters of the details quoted in a volunteer's SMS
+
+
+class NotAllowed(Exception):
+    """A change that the request's state or the actor's role does not allow."""
+
+    def __init__(self, msgid: str, **params: object):
+        super().__init__(msgid)
+        self.msgid, self.params = msgid, params
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asked: their number, name and language, and whether they ask for another household."""
+
+    phone: str | None
+    language: str
+    name: str | None = None
+    resident: Resident | None = None
+    on_behalf: bool = False
+    prefers_voice: bool = False
+
+
+def household(session: Session, building: int, room: str) -> Household:
+    """Find or add the household at `building`-`room`."""
+    found = session.scalar(select(Household).filter_by(building=building, room=room))
+    if found:
+        return found
+    if session.get(Building, building) is None:
+        session.add(Building(number=building))
+    try:
+        with session.begin_nested():
+            found = Household(building=building, room=room)
+            session.add(found)
+    except exc.IntegrityError:  # added by a concurrent request in the meantime
+        found = session.scalars(select(Household).filter_by(building=building, room=room)).one()
+    return found
+
+
+def add_event(
+    request: Request, kind: str, actor: str, channel: str, volunteer: Volunteer | None = None, note: str = ""
+) -> RequestEvent:
+    """Append one step to the request's timeline."""
+    event = RequestEvent(kind=kind, actor=actor, channel=channel, volunteer=volunteer, note=note[:2000], at=clock.now())
+    request.events.append(event)
+    return event
+
+
+def category_label(lang: str, category: Category) -> str:
+    """Name a category in `lang`."""
+    return t(lang, f"category.{category.value}")
+
+
+def open_request(
+    session: Session,
+    policy: Policy,
+    *,
+    home: Household,
+    category: Category,
+    channel: Channel,
+    asker: Asker,
+    details: str = "",
+    urgent: bool = False,
+    emergency: bool = False,
+    drug: str | None = None,
+    runs_out: str | None = None,
+    recording_sid: str | None = None,
+    actor: str = "resident",
+) -> Request:
+    """Create a request, put it on its timeline, alert for an emergency and route it."""
+    now = clock.now()
+    request = Request(
+        category=category,
+        urgent=urgent or emergency,
+        emergency=emergency,
+        household=home,
+        resident=asker.resident if not asker.on_behalf else None,
+        requester_phone=asker.phone,
+        requester_name=asker.name,
+        on_behalf=asker.on_behalf,
+        details=details.strip()[:4000],
+        drug=drug,
+        runs_out=runs_out,
+        recording_sid=recording_sid,
+        language=asker.language,
+        channel=channel,
+        status=Status.NEW,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    add_event(request, "created", actor, channel.value, note=request.details)
+    session.flush()  # the number is the id
+    if emergency:
+        alert_coordinators(session, request, N_("coordinator.emergency"), lane=Lane.URGENT)
+    route(session, policy, request)
+    return request
+
+
+def _open_count(session: Session, volunteer_id: int) -> int:
+    return session.scalar(
+        select(func.count(Request.id)).where(
+            Request.volunteer_id == volunteer_id, Request.status.in_((Status.ASSIGNED, Status.ACCEPTED))
+        )
+    )
+
+
+def _passed_over(request: Request) -> set[int]:
+    """Volunteers who declined, timed out on, or handed on this request."""
+    passed = ("declined", "timed_out", "handed_on")
+    return {e.volunteer.id for e in request.events if e.kind in passed and e.volunteer}
+
+
+def choose_volunteer(session: Session, request: Request) -> Volunteer | None:
+    """Pick who gets the request: a building volunteer on duty, else a coordinator on duty.
+
+    Among candidates: one who speaks the resident's language first, then the fewest open
+    requests, then the order of the file.
+    """
+    excluded = _passed_over(request)
+    building_volunteers = select(Volunteer).join(VolunteerBuilding).where(
+        VolunteerBuilding.building == request.household.building,
+        Volunteer.role == Role.VOLUNTEER,
+        Volunteer.on_duty.is_(True),
+    )
+    coordinators = select(Volunteer).where(Volunteer.role == Role.COORDINATOR, Volunteer.on_duty.is_(True))
+    for query in (building_volunteers, coordinators):
+        candidates = [v for v in session.scalars(query) if v.id not in excluded]
+        if candidates:
+            return min(
+                candidates,
+                key=lambda v: (not v.speaks(request.language), _open_count(session, v.id), v.rank, v.id),
+            )
+    return None
+
+
+def route(session: Session, policy: Policy, request: Request, actor: str = "system") -> Volunteer | None:
+    """Assign the request to the next volunteer and send them the alert; None if nobody is left."""
+    volunteer = choose_volunteer(session, request)
+    now = clock.now()
+    if volunteer is None:
+        request.status, request.volunteer, request.escalate_at = Status.NEW, None, None
+        add_event(request, "unassigned", actor, "system", note="nobody on duty")
+        alert_coordinators(session, request, N_("coordinator.nobody"), lane=Lane.URGENT)
+        return None
+    request.volunteer = volunteer
+    request.status = Status.ASSIGNED
+    request.assigned_at = now
+    timeout = policy.urgent_accept_timeout if request.urgent else policy.accept_timeout
+    request.escalate_at = now + timeout
+    add_event(request, "assigned", actor, "sms", volunteer=volunteer)
+    lang = volunteer.first_language
+    outbox.queue_sms(
+        session,
+        volunteer.phone,
+        volunteer_alert(request, lang),
+        lang,
+        lane=Lane.URGENT if request.urgent else Lane.NORMAL,
+        request=request,
+    )
+    return volunteer
+
+
+def volunteer_alert(request: Request, lang: str) -> str:
+    """Write the SMS that offers a request to a volunteer: what, where, who, and how to answer."""
+    details = request.details
+    if request.drug and request.drug not in details:
+        details = f"{request.drug} {details}".strip()
+    if len(details) > DETAILS_IN_ALERT:
+        details = details[: DETAILS_IN_ALERT - 1] + "…"
+    name = first_name(request)
+    return t(
+        lang,
+        N_("volunteer.urgent_alert") if request.urgent else N_("volunteer.alert"),
+        number=request.number,
+        category=category_label(lang, request.category),
+        home=request.household.label,
+        name=name or "-",
+        details=details or t(lang, "volunteer.no_details"),
+    )
+
+
+def first_name(request: Request) -> str:
+    """Return the name a volunteer may see: the first word of the resident's name."""
+    name = (request.resident.name if request.resident else request.requester_name) or ""
+    if not name:
+        return ""
+    parts = name.split()
+    return parts[0] if len(parts) > 1 else name
+
+
+def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lane = Lane.URGENT, **params) -> int:
+    """Send every coordinator (on duty, else all of them) an SMS about the request."""
+    coordinators = list(session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)))
+    on_duty = [c for c in coordinators if c.on_duty] or coordinators
+    for c in on_duty:
+        lang = c.first_language
+        text = t(
+            lang,
+            msgid,
+            number=request.number,
+            home=request.household.label,
+            category=category_label(lang, request.category),
+            phone=request.requester_phone or "-",
+            volunteer=request.volunteer.name if request.volunteer else "-",
+            details=(request.details[:200] or "-"),
+            **params,
+        )
+        outbox.queue_sms(session, c.phone, text, lang, lane=lane, request=request)
+    return len(on_duty)
+
+
+def tell_requester(session: Session, request: Request, msgid: str, **params) -> None:
+    """Tell whoever asked (by SMS, or by a call for landlines and those who prefer voice)."""
+    if not request.requester_phone:
+        return
+    lang = request.language
+    text = t(lang, msgid, number=request.number, home=request.household.label, **params)
+    prefers_voice = bool(request.resident and request.resident.prefers_voice and not request.on_behalf)
+    outbox.queue_sms(session, request.requester_phone, text, lang, request=request, prefer_voice=prefers_voice)
+
+
+def accept(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
+    """The volunteer takes the request; the resident is told."""
+    if request.status == Status.ACCEPTED and request.volunteer_id == volunteer.id:
+        raise NotAllowed(N_("volunteer.already_yours"), number=request.number)
+    if request.status not in (Status.NEW, Status.ASSIGNED):
+        raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
+    _check_may_act(request, volunteer)
+    now = clock.now()
+    request.volunteer = volunteer
+    request.status = Status.ACCEPTED
+    request.accepted_at = now
+    request.escalate_at = now + policy.delivery_timeout
+    add_event(request, "accepted", _actor(volunteer), channel, volunteer=volunteer)
+    tell_requester(session, request, N_("resident.accepted"), volunteer=first_name_of(volunteer))
+
+
+def deliver(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
+    """The volunteer says it was delivered; the resident is told and invited to say if not."""
+    if request.status == Status.ASSIGNED:  # a volunteer who skipped OK: taking it comes first
+        accept(session, policy, request, volunteer, channel)
+    if request.status != Status.ACCEPTED:
+        raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
+    _check_may_act(request, volunteer)
+    now = clock.now()
+    request.status = Status.DELIVERED
+    request.delivered_at = request.closed_at = now
+    request.escalate_at = None
+    add_event(request, "delivered", _actor(volunteer), channel, volunteer=volunteer)
+    tell_requester(session, request, N_("resident.delivered"))
+
+
+def decline(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
+    """The volunteer cannot take it: it goes to the next one."""
+    if request.status not in (Status.ASSIGNED, Status.ACCEPTED) or request.volunteer_id != volunteer.id:
+        raise NotAllowed(N_("volunteer.not_yours"), number=request.number)
+    add_event(request, "declined", _actor(volunteer), channel, volunteer=volunteer)
+    route(session, policy, request)
+
+
+def hand_on(session: Session, policy: Policy, volunteer: Volunteer, reason: str) -> list[Request]:
+    """Pass a volunteer's open requests to others (they went off duty or opted out)."""
+    moved = list(
+        session.scalars(
+            select(Request)
+            .where(Request.volunteer_id == volunteer.id, Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)))
+            .order_by(Request.id)
+        )
+    )
+    for request in moved:
+        add_event(request, "handed_on", _actor(volunteer), "sms", volunteer=volunteer, note=reason)
+        route(session, policy, request)
+    return moved
+
+
+def cancel(session: Session, request: Request, actor: str, channel: str, reason: str = "") -> None:
+    """Withdraw an open request; its volunteer is told."""
+    if request.status not in OPEN_STATUSES:
+        raise NotAllowed(f"resident.is_{request.status.value}", number=request.number)
+    volunteer = request.volunteer
+    request.status = Status.CANCELLED
+    request.closed_at = clock.now()
+    request.escalate_at = None
+    add_event(request, "cancelled", actor, channel, note=reason)
+    if volunteer:
+        lang = volunteer.first_language
+        outbox.queue_sms(session, volunteer.phone, t(lang, "volunteer.cancelled", number=request.number), lang,
+                         request=request)
+
+
+def reopen(session: Session, policy: Policy, request: Request, actor: str, channel: str) -> None:
+    """Nothing arrived: the delivered request goes back to its volunteer, and coordinators see it."""
+    if request.status != Status.DELIVERED:
+        raise NotAllowed(N_("resident.not_delivered"), number=request.number)
+    now = clock.now()
+    request.status = Status.ACCEPTED
+    request.delivered_at = request.closed_at = None
+    request.escalate_at = now + policy.delivery_timeout
+    add_event(request, "reopened", actor, channel, note="not received")
+    if request.volunteer:
+        lang = request.volunteer.first_language
+        outbox.queue_sms(session, request.volunteer.phone,
+                         t(lang, "volunteer.reopened", number=request.number, home=request.household.label), lang,
+                         lane=Lane.URGENT, request=request)
+    alert_coordinators(session, request, N_("coordinator.reopened"))
+
+
+def run_timers(session: Session, policy: Policy, now: datetime | None = None) -> int:
+    """Move on every request whose timer is due; return how many moved. Safe to run twice."""
+    now = now or clock.now()
+    due = list(
+        session.scalars(
+            select(Request)
+            .where(Request.escalate_at <= now, Request.status.in_(OPEN_STATUSES))
+            .order_by(Request.escalate_at)
+            .limit(500)
+            .with_for_update(skip_locked=True)  # two workers never move the same request
+        )
+    )
+    for request in due:
+        if request.status == Status.ASSIGNED:
+            add_event(request, "timed_out", "system", "system", volunteer=request.volunteer)
+            route(session, policy, request)
+        elif request.status == Status.ACCEPTED:
+            _remind_or_escalate(session, policy, request, now)
+        else:
+            request.escalate_at = None
+    return len(due)
+
+
+def _remind_or_escalate(session: Session, policy: Policy, request: Request, now: datetime) -> None:
+    reminded = any(e.kind == "reminded" for e in request.events if e.at >= (request.accepted_at or now))
+    if not reminded and request.volunteer:
+        add_event(request, "reminded", "system", "sms", volunteer=request.volunteer)
+        lang = request.volunteer.first_language
+        outbox.queue_sms(session, request.volunteer.phone,
+                         t(lang, "volunteer.reminder", number=request.number, home=request.household.label), lang,
+                         request=request)
+        request.escalate_at = now + policy.delivery_timeout / 2
+    else:
+        add_event(request, "escalated", "system", "sms", volunteer=request.volunteer)
+        alert_coordinators(session, request, N_("coordinator.overdue"))
+        request.escalate_at = None
+
+
+def may_act(request: Request, volunteer: Volunteer) -> bool:
+    """Tell whether the volunteer may change this request (theirs, their building's, or a coordinator)."""
+    if volunteer.role == Role.COORDINATOR or request.volunteer_id == volunteer.id:
+        return True
+    return request.household.building in {b.building for b in volunteer.buildings}
+
+
+def _check_may_act(request: Request, volunteer: Volunteer) -> None:
+    if not may_act(request, volunteer):
+        raise NotAllowed(N_("volunteer.not_yours"), number=request.number)
+
+
+def _actor(volunteer: Volunteer) -> str:
+    return f"{volunteer.role.value}:{volunteer.id}"
+
+
+def first_name_of(volunteer: Volunteer) -> str:
+    """Return the first word of a volunteer's name (what a resident is told)."""
+    parts = volunteer.name.split()
+    return parts[0] if len(parts) > 1 else volunteer.name

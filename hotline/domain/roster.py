@@ -1,0 +1,173 @@
+"""Volunteers and residents from CSV files: good rows imported, bad rows reported by line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.domain import phones
+from hotline.domain.policy import Policy
+from hotline.domain.requests import household
+from hotline.models import Building, Resident, Role, Volunteer, VolunteerBuilding
+
+VOLUNTEER_COLUMNS = ("name", "phone", "buildings", "languages", "role")
+RESIDENT_COLUMNS = ("name", "phone", "building", "room", "language", "flags")
+FLAGS = ("elderly", "alone", "mobility", "chronic")
+LANGUAGES = ("zh", "en")
+MAX_ROWS = 50_000
+
+
+@dataclass
+class Report:
+    """What an import did: rows added and updated, and each bad row's line and reason."""
+
+    added: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """Describe the import for a person, one line each."""
+        out = [f"line {line}: {reason}" for line, reason in self.errors]
+        out.append(f"{self.added} added, {self.updated} updated, {len(self.errors)} rejected")
+        return out
+
+
+class BadRow(ValueError):
+    """A row that cannot be imported, and why."""
+
+
+def decode(data: bytes) -> str:
+    """Read a CSV file's bytes: UTF-8 (with or without BOM), else GB18030 as Chinese Excel writes."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def _rows(text: str, columns: tuple[str, ...], report: Report):
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        report.errors.append((1, f"missing column(s): {', '.join(missing)}"))
+        return
+    reader.fieldnames = header
+    for row in reader:
+        line = reader.line_num
+        if line > MAX_ROWS:
+            report.errors.append((line, f"more than {MAX_ROWS} rows; the rest was not read"))
+            return
+        if None in row or any(row.get(c) is None for c in columns):
+            report.errors.append((line, "wrong number of fields"))
+            continue
+        yield line, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def _phone(raw: str, policy: Policy) -> str:
+    number = phones.normalize(raw, policy.region)
+    if not number:
+        raise BadRow(f"phone {raw!r} is not a phone number")
+    return number
+
+
+def _name(raw: str) -> str:
+    if not raw:
+        raise BadRow("name is empty")
+    if len(raw) > 120:
+        raise BadRow("name is longer than 120 characters")
+    return raw
+
+
+def _building(raw: str, policy: Policy) -> int:
+    if not raw.isdigit() or int(raw) not in policy.buildings:
+        raise BadRow(f"building {raw!r} is not one of the compound's")
+    return int(raw)
+
+
+def _split(raw: str) -> list[str]:
+    return [p.strip().lower() for p in raw.replace(",", ";").split(";") if p.strip()]
+
+
+def _ensure_buildings(session: Session, numbers) -> None:
+    for number in numbers:
+        if session.get(Building, number) is None:
+            session.add(Building(number=number))
+
+
+def import_volunteers(session: Session, policy: Policy, data: bytes) -> Report:
+    """Add or update volunteers from `name,phone,buildings,languages,role`."""
+    report, seen = Report(), {}
+    for line, row in _rows(decode(data), VOLUNTEER_COLUMNS, report):
+        try:
+            name, phone = _name(row["name"]), _phone(row["phone"], policy)
+            if phone in seen:
+                raise BadRow(f"phone already on line {seen[phone]}")
+            role_raw = row["role"].lower() or "volunteer"
+            if role_raw not in ("volunteer", "coordinator"):
+                raise BadRow(f"role {row['role']!r} is not volunteer or coordinator")
+            role = Role(role_raw)
+            buildings = list(dict.fromkeys(_building(b, policy) for b in _split(row["buildings"])))
+            if role == Role.VOLUNTEER and not buildings:
+                raise BadRow("a volunteer needs at least one building")
+            languages = _split(row["languages"]) or ["zh"]
+            if unknown := [x for x in languages if x not in LANGUAGES]:
+                raise BadRow(f"language {unknown[0]!r} is not zh or en")
+        except BadRow as e:
+            report.errors.append((line, str(e)))
+            continue
+        seen[phone] = line
+        _ensure_buildings(session, buildings)
+        volunteer = session.scalar(select(Volunteer).filter_by(phone=phone))
+        if volunteer is None:
+            volunteer = Volunteer(phone=phone)
+            session.add(volunteer)
+            report.added += 1
+        else:
+            report.updated += 1
+        volunteer.name, volunteer.role, volunteer.rank = name, role, line
+        volunteer.languages = ";".join(dict.fromkeys(languages))
+        volunteer.buildings = [VolunteerBuilding(building=b) for b in buildings]
+        session.flush()
+    return report
+
+
+def import_residents(session: Session, policy: Policy, data: bytes) -> Report:
+    """Add or update residents from `name,phone,building,room,language,flags`."""
+    report, seen = Report(), {}
+    for line, row in _rows(decode(data), RESIDENT_COLUMNS, report):
+        try:
+            name, phone = _name(row["name"]), _phone(row["phone"], policy)
+            if phone in seen:
+                raise BadRow(f"phone already on line {seen[phone]}")
+            building = _building(row["building"], policy)
+            room = row["room"]
+            if not room or len(room) > 32:
+                raise BadRow("room is empty" if not room else "room is longer than 32 characters")
+            language = row["language"].lower() or "zh"
+            if language not in LANGUAGES:
+                raise BadRow(f"language {row['language']!r} is not zh or en")
+            flags = _split(row["flags"])
+            if unknown := [f for f in flags if f not in FLAGS]:
+                raise BadRow(f"flag {unknown[0]!r} is not one of {', '.join(FLAGS)}")
+        except BadRow as e:
+            report.errors.append((line, str(e)))
+            continue
+        seen[phone] = line
+        resident = session.scalar(select(Resident).filter_by(phone=phone))
+        if resident is None:
+            resident = Resident(phone=phone)
+            session.add(resident)
+            report.added += 1
+        else:
+            report.updated += 1
+        resident.name, resident.language = name, language
+        resident.household = household(session, building, room)
+        for flag in FLAGS:
+            setattr(resident, flag, flag in flags)
+        resident.prefers_voice = phones.is_landline(phone)
+        session.flush()
+    return report

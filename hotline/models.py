@@ -1,0 +1,356 @@
+"""The hotline's tables, as typed SQLAlchemy 2.x models.
+
+No field for infection or test status exists, and none may be added.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+
+from hotline import clock
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Store UTC, read back UTC-aware, on SQLite (no time zones) and PostgreSQL alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use hotline.clock.now()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention, so migrations name things alike."""
+
+    registry = registry(
+        metadata=sa.MetaData(
+            naming_convention={
+                "ix": "ix_%(column_0_label)s",
+                "uq": "uq_%(table_name)s_%(column_0_name)s",
+                "ck": "ck_%(table_name)s_%(constraint_name)s",
+                "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+                "pk": "pk_%(table_name)s",
+            }
+        ),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+def _enum(cls: type[StrEnum]) -> sa.Enum:
+    return sa.Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Role(StrEnum):
+    VOLUNTEER = "volunteer"  # delivers to households of their buildings
+    COORDINATOR = "coordinator"  # receives escalations, unrouted requests and callbacks
+
+
+class Category(StrEnum):
+    FOOD = "food"  # groceries, staples, something to eat
+    MEDICINE = "medicine"  # a drug or prescription
+    HELP = "help"  # anything else a neighbour can do
+
+
+class Status(StrEnum):
+    NEW = "new"  # created, nobody notified yet
+    ASSIGNED = "assigned"  # a volunteer was notified and has not answered
+    ACCEPTED = "accepted"  # a volunteer took it
+    DELIVERED = "delivered"  # the volunteer says it was delivered
+    CANCELLED = "cancelled"  # the resident or a coordinator withdrew it
+
+
+OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.ACCEPTED)
+
+
+class Channel(StrEnum):
+    SMS = "sms"  # texted in
+    VOICE = "voice"  # called in
+    ADMIN = "admin"  # entered by a coordinator
+
+
+class Building(Base):
+    """One building of the compound (from HOTLINE_BUILDINGS)."""
+
+    __tablename__ = "building"
+
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+class Household(Base):
+    """A flat: building and room as written."""
+
+    __tablename__ = "household"
+    __table_args__ = (sa.UniqueConstraint("building", "room", name="building_room"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building: Mapped[int] = mapped_column(sa.ForeignKey("building.number"))
+    room: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    @property
+    def label(self) -> str:
+        """Return `12-302`."""
+        return f"{self.building}-{self.room}"
+
+
+class Resident(Base):
+    """A person known by phone number, living in a household."""
+
+    __tablename__ = "resident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    elderly: Mapped[bool] = mapped_column(default=False)
+    alone: Mapped[bool] = mapped_column(default=False)
+    mobility: Mapped[bool] = mapped_column(default=False)
+    chronic: Mapped[bool] = mapped_column(default=False)  # health data: coordinators only, purged
+    prefers_voice: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    household: Mapped[Household | None] = relationship()
+
+
+class Volunteer(Base):
+    """A building volunteer or a coordinator, reached by SMS."""
+
+    __tablename__ = "volunteer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    languages: Mapped[str] = mapped_column(sa.String(16), default="zh")  # `zh;en`
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.VOLUNTEER)
+    on_duty: Mapped[bool] = mapped_column(default=True)
+    rank: Mapped[int] = mapped_column(default=0)  # order in the imported file
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    buildings: Mapped[list[VolunteerBuilding]] = relationship(
+        cascade="all, delete-orphan", order_by="VolunteerBuilding.building"
+    )
+
+    def speaks(self, language: str) -> bool:
+        """Tell whether the volunteer speaks `zh` or `en`."""
+        return language in self.languages.split(";")
+
+    @property
+    def first_language(self) -> str:
+        """Return the language the volunteer's messages are written in."""
+        return self.languages.split(";")[0] or "zh"
+
+
+class VolunteerBuilding(Base):
+    """A building a volunteer serves."""
+
+    __tablename__ = "volunteer_building"
+
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True)
+    building: Mapped[int] = mapped_column(sa.ForeignKey("building.number"), primary_key=True, index=True)
+
+
+class Request(Base):
+    """A need: what, for which household, who asked, and where it stands. Its id is its number."""
+
+    __tablename__ = "request"
+    __table_args__ = {"sqlite_autoincrement": True}  # numbers are never reused, even after a purge
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[Category] = mapped_column(_enum(Category))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    emergency: Mapped[bool] = mapped_column(default=False)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("household.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resident.id", ondelete="SET NULL"))
+    requester_phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    requester_name: Mapped[str | None] = mapped_column(sa.String(120))
+    on_behalf: Mapped[bool] = mapped_column(default=False)  # a relative asked for the household
+    details: Mapped[str] = mapped_column(sa.Text, default="")
+    drug: Mapped[str | None] = mapped_column(sa.String(120))
+    runs_out: Mapped[str | None] = mapped_column(sa.String(60))
+    recording_sid: Mapped[str | None] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW, index=True)
+    volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"), index=True)
+    escalate_at: Mapped[datetime | None] = mapped_column(index=True)  # the next timer, if any
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+    assigned_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
+
+    household: Mapped[Household] = relationship()
+    resident: Mapped[Resident | None] = relationship()
+    volunteer: Mapped[Volunteer | None] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(order_by="RequestEvent.id", back_populates="request")
+
+    @property
+    def number(self) -> int:
+        """Return the request's number, as written `#457`."""
+        return self.id
+
+
+class RequestEvent(Base):
+    """One step of a request's timeline; rows are only ever added."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("request.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    actor: Mapped[str] = mapped_column(sa.String(64))  # `resident`, `volunteer:3`, `system`, `admin:sun`
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    request: Mapped[Request] = relationship(back_populates="events")
+    volunteer: Mapped[Volunteer | None] = relationship()
+
+
+class OptOut(Base):
+    """A number that said STOP: nothing is sent to it until it says START."""
+
+    __tablename__ = "opt_out"
+
+    phone: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Conversation(Base):
+    """What the hotline is waiting to hear from a phone (SMS) or a call (voice), until it expires."""
+
+    __tablename__ = "conversation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)  # `sms:+86…` or `call:CA…`
+    state: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class Inbound(Base):
+    """Every SMS and call step received, once: the unique SID makes a retry a no-op."""
+
+    __tablename__ = "inbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # `sms`, `voice`
+    phone: Mapped[str] = mapped_column(sa.String(32))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    reply: Mapped[str] = mapped_column(sa.Text, default="")  # the TwiML answered, replayed for a retry
+    received_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class OutStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its turn (or its next attempt)
+    SENDING = "sending"  # claimed by a worker under a lease
+    SENT = "sent"  # Twilio accepted it
+    FAILED = "failed"  # a permanent error, or attempts used up
+    SKIPPED = "skipped"  # not attempted: opted out, or no way to reach the number
+
+
+class Lane(StrEnum):
+    URGENT = "0-urgent"  # emergencies and escalations to coordinators
+    NORMAL = "1-normal"  # volunteer alerts and replies to residents
+    BULK = "2-bulk"  # broadcasts
+
+
+class Outbox(Base):
+    """An SMS or call to send, written with the change that caused it and sent by the worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "lane", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))  # `sms` or `call`
+    to: Mapped[str] = mapped_column(sa.String(20), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)  # the SMS text, or what the call says
+    lang: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    purpose: Mapped[str | None] = mapped_column(sa.String(24))  # what a call asks, e.g. `receipt`
+    lane: Mapped[Lane] = mapped_column(_enum(Lane), default=Lane.NORMAL)
+    status: Mapped[OutStatus] = mapped_column(_enum(OutStatus), default=OutStatus.QUEUED)
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("request.id", ondelete="SET NULL"), index=True)
+    segments: Mapped[int] = mapped_column(default=1)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(16))
+    error_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    duplicates: Mapped[int] = mapped_column(default=0)  # sends that may have reached Twilio twice
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    sent_at: Mapped[datetime | None]
+
+    request: Mapped[Request | None] = relationship()
+
+
+class SendClock(Base):
+    """When the hotline's number may send its next segment: one row, shared by all workers."""
+
+    __tablename__ = "send_clock"
+
+    name: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    next_free_at: Mapped[datetime]
+
+
+class UserRole(StrEnum):
+    ADMIN = "admin"  # everything, including users
+    COORDINATOR = "coordinator"  # steers requests, volunteers, residents, broadcasts
+    VIEWER = "viewer"  # reads, with phone numbers masked
+
+
+class User(Base):
+    """Someone who logs in to the admin pages."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[UserRole] = mapped_column(_enum(UserRole), default=UserRole.VIEWER)
+    active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_login_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_used_at: Mapped[datetime | None]
+
+
+@sa.event.listens_for(RequestEvent, "before_update")
+@sa.event.listens_for(RequestEvent, "before_delete")
+def _timeline_is_append_only(mapper, connection, target):
+    raise RuntimeError("a request's timeline is never rewritten")

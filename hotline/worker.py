@@ -1,0 +1,225 @@
+"""The worker: sends the outbox at the number's pace, retries, recovers, and runs the timers.
+
+Contract:
+- a row is claimed atomically (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the write lock)
+  under a lease, so two workers never send the same row;
+- a row left in `sending` past its lease (its worker died) goes back to the queue and counts as
+  a possible duplicate, as does a retry after an ambiguous failure (5xx, timeout): Twilio may
+  have taken the first try;
+- every claim books the row's segments on the shared send clock, so all workers together stay
+  within HOTLINE_SEND_RATE;
+- transient failures wait HOTLINE_RETRY_DELAYS (429 does not use up an attempt); permanent ones
+  fail at once, and 21610 marks the number opted out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline import clock
+from hotline.channels import twilio
+from hotline.domain import outbox, phones, requests
+from hotline.domain.policy import Policy
+from hotline.domain.replies import Hangup, Pause, Say
+from hotline.extensions import db
+from hotline.models import Outbox, OutStatus, SendClock
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+HORIZON = timedelta(seconds=2)  # how far ahead of its slot a row may be claimed
+BATCH = 20
+NOT_A_MOBILE = 21614
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A row this worker may send, and the moment its slot on the send clock opens."""
+
+    id: int
+    slot: datetime
+
+
+def recover_expired(session: Session, now: datetime) -> int:
+    """Put rows whose worker died back in the queue, counted as possible duplicates."""
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.status == OutStatus.SENDING, Outbox.lease_until < now)
+        .values(status=OutStatus.QUEUED, lease_owner=None, lease_until=None, duplicates=Outbox.duplicates + 1,
+                last_error="worker lost its lease mid-send")
+    )
+    return result.rowcount or 0
+
+
+def claim(session: Session, policy: Policy, owner: str, now: datetime, limit: int = BATCH) -> list[Claim]:
+    """Claim due rows, most urgent lane first, booking each on the shared send clock."""
+    send_clock = session.scalar(select(SendClock).filter_by(name="sms").with_for_update())
+    if send_clock is None:
+        send_clock = SendClock(name="sms", next_free_at=now)
+        session.add(send_clock)
+    rows = session.scalars(
+        select(Outbox)
+        .where(Outbox.status == OutStatus.QUEUED, Outbox.next_attempt_at <= now)
+        .order_by(Outbox.lane, Outbox.next_attempt_at, Outbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claims = []
+    for row in rows:
+        slot = max(send_clock.next_free_at, now)
+        if slot > now + HORIZON:
+            break
+        row.status, row.lease_owner, row.lease_until = OutStatus.SENDING, owner, now + LEASE + HORIZON
+        row.attempts += 1
+        send_clock.next_free_at = slot + timedelta(seconds=max(row.segments, 1) / policy.send_rate)
+        claims.append(Claim(row.id, slot))
+    return claims
+
+
+def call_twiml(text: str, lang: str) -> str:
+    """The TwiML of a call that tells someone something: said twice, slowly."""
+    return twilio.render_voice((Say(text, lang), Pause(1), Say(text, lang), Hangup()))
+
+
+def send(session: Session, policy: Policy, transport, row: Outbox, owner: str, status_callback: str | None) -> None:
+    """Send one claimed row and record what happened; the caller commits."""
+    now = clock.now()
+    if row.status != OutStatus.SENDING or row.lease_owner != owner:
+        return  # our lease was taken over meanwhile
+    if row.kind == "sms" and outbox.is_opted_out(session, row.to):
+        _finish(row, OutStatus.SKIPPED, error="opted out")
+        return
+    try:
+        if row.kind == "call":
+            sid = transport.place_call(row.to, call_twiml(row.body, row.lang), status_callback)
+        else:
+            sid = transport.send_sms(row.to, row.body, status_callback)
+    except twilio.SendError as e:
+        _failed(session, policy, row, e, clock.now())
+        return
+    _finish(row, OutStatus.SENT)
+    row.twilio_sid, row.sent_at, row.delivery_status = sid, now, row.delivery_status or "queued"
+
+
+def _finish(row: Outbox, status: OutStatus, error: str | None = None, code: int | None = None) -> None:
+    row.status, row.lease_owner, row.lease_until = status, None, None
+    if error is not None:
+        row.last_error, row.error_code = error[:500], code
+
+
+def _failed(session: Session, policy: Policy, row: Outbox, e: twilio.SendError, now: datetime) -> None:
+    log.warning("send of outbox %s to %s failed: %s", row.id, phones.mask(row.to), e)
+    if e.permanent:
+        _finish(row, OutStatus.FAILED, str(e), e.code)
+        if e.opted_out:
+            outbox.set_opt_out(session, row.to, True)
+        if e.code == NOT_A_MOBILE and row.kind == "sms":  # a landline phonenumbers did not know
+            outbox.queue_call(session, row.to, row.body, row.lang, lane=row.lane, request=row.request)
+        return
+    if e.throttled:
+        row.attempts -= 1  # 429 does not use up an attempt
+    if e.ambiguous:
+        row.duplicates += 1  # Twilio may have taken it: the retry may be a second copy
+    if row.attempts > len(policy.retry_delays):
+        _finish(row, OutStatus.FAILED, f"gave up after {row.attempts} attempts: {e}", e.code)
+        return
+    delay = policy.retry_delays[max(row.attempts - 1, 0)] if policy.retry_delays else 60
+    _finish(row, OutStatus.QUEUED, str(e), e.code)
+    row.next_attempt_at = now + timedelta(seconds=delay)
+
+
+class Worker:
+    """Sends and runs timers until told to stop."""
+
+    def __init__(self, app: Flask, name: str | None = None):
+        self.app = app
+        self.owner = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.stopping = threading.Event()
+        self.policy = Policy.from_config(app.config)
+        base = app.config["PUBLIC_BASE_URL"]
+        self.status_callback = f"{base}/twilio/status" if base else None
+
+    @property
+    def transport(self):
+        """The transport the app was built with."""
+        return self.app.extensions["transport"]
+
+    def send_due(self, wait_for_slots: bool = True) -> int:
+        """Claim and send one batch of due rows; return how many were sent or settled."""
+        with self.app.app_context():
+            session = db.session
+            now = clock.now()
+            recover_expired(session, now)
+            claims = claim(session, self.policy, self.owner, now)
+            session.commit()
+            for c in claims:
+                if self.stopping.is_set():
+                    break  # unsent claims go back when their lease ends
+                if wait_for_slots:
+                    pause = (c.slot - clock.now()).total_seconds()
+                    if pause > 0:
+                        self.stopping.wait(pause)
+                row = session.get(Outbox, c.id)
+                send(session, self.policy, self.transport, row, self.owner, self.status_callback)
+                session.commit()
+            self._release_unsent(session, claims)
+            return len(claims)
+
+    def _release_unsent(self, session: Session, claims: list[Claim]) -> None:
+        if not self.stopping.is_set() or not claims:
+            return
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_([c.id for c in claims]), Outbox.status == OutStatus.SENDING,
+                   Outbox.lease_owner == self.owner)
+            .values(status=OutStatus.QUEUED, lease_owner=None, lease_until=None, attempts=Outbox.attempts - 1)
+        )
+        session.commit()
+
+    def run_timers(self) -> int:
+        """Move on requests whose timers are due."""
+        with self.app.app_context():
+            moved = requests.run_timers(db.session, self.policy)
+            db.session.commit()
+            return moved
+
+    def tick(self) -> dict:
+        """Run everything that is due once: timers, then the whole due outbox."""
+        moved = self.run_timers()
+        sent = 0
+        while not self.stopping.is_set():
+            batch = self.send_due()
+            sent += batch
+            if batch == 0:
+                break
+        return {"timers": moved, "sent": sent}
+
+    def run(self, idle: float = 0.25, timer_every: float = 5.0) -> None:
+        """Loop until SIGTERM or SIGINT; a database hiccup is logged and retried."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        log.info("worker %s started", self.owner)
+        last_timers = 0.0
+        while not self.stopping.is_set():
+            try:
+                if time.monotonic() - last_timers >= timer_every:
+                    self.run_timers()
+                    last_timers = time.monotonic()
+                if self.send_due() == 0:
+                    self.stopping.wait(idle)
+            except Exception:
+                log.exception("worker step failed; retrying")
+                with self.app.app_context():
+                    db.session.rollback()
+                self.stopping.wait(1.0)
+        log.info("worker %s stopped", self.owner)

@@ -1,0 +1,166 @@
+"""Fixtures: the app on a real SQLite file and on the machine's PostgreSQL, a stepping clock,
+handsets that text the hotline through signed webhooks, and a local Twilio stand-in."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from hotline import clock as hotline_clock
+from hotline import create_app
+from hotline.extensions import db
+from hotline.models import Base
+from tests.helpers import Phone
+from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, TwilioStandin
+
+POSTGRES = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+PUBLIC_BASE_URL = "https://hotline.test"
+START = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def test_env(database_url: str, **overrides: str) -> dict[str, str]:
+    """The environment a test app starts with: Twilio credentials, signatures checked."""
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_PHONE_NUMBER": HOTLINE_NUMBER,
+        "TWILIO_API_URL": "http://127.0.0.1:9",  # nobody listens: tests that send bring a stand-in
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "HOTLINE_BUILDINGS": "1-36",
+        "HOTLINE_RETRY_DELAYS": "300,900",
+        "HOTLINE_SEND_RATE": "1000",
+    }
+    env.update(overrides)
+    return env
+
+
+def _postgres_reason() -> str | None:
+    try:
+        with psycopg.connect(POSTGRES + "/postgres", connect_timeout=3):
+            return None
+    except psycopg.Error as e:
+        return f"no PostgreSQL answers at {POSTGRES}: {e}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A fresh database on the local PostgreSQL for this test process, dropped at the end."""
+    reason = _postgres_reason()
+    if reason:
+        pytest.skip(reason)
+    name = f"hotline_test_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES.replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    yield url
+    with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_created: set[str] = set()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    """Every database test runs on a real SQLite file and on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/hotline.db"
+    return request.getfixturevalue("postgres_server")
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build apps on the test database with environment overrides; the schema is made once."""
+    made = []
+
+    def make(**overrides):
+        app = create_app({"ENV": test_env(database_url, **overrides), "TESTING": True})
+        with app.app_context():
+            if database_url.startswith("postgresql"):
+                if database_url not in _created:
+                    db.create_all()
+                    _created.add(database_url)
+                tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                db.session.commit()
+            else:
+                db.create_all()
+            from hotline.cli import sync_buildings
+
+            sync_buildings()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The hotline with Twilio credentials (signatures checked), on the test database."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """The app's database session, inside an app context."""
+    with app.app_context():
+        yield db.session
+
+
+class SteppingClock:
+    """Starts at a fixed instant and moves one second per reading; `advance` jumps."""
+
+    def __init__(self, start: datetime = START):
+        self.at = start
+
+    def __call__(self) -> datetime:
+        self.at += timedelta(seconds=1)
+        return self.at
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    """Inject the stepping clock into the hotline; restore the real one afterwards."""
+    stepping = SteppingClock()
+    hotline_clock.set_source(stepping)
+    yield stepping
+    hotline_clock.set_source(None)
+
+
+@pytest.fixture
+def phone(app, client):
+    """Handsets: `phone("+86…").text("…")`."""
+    phones: dict[str, Phone] = {}
+
+    def get(number: str) -> Phone:
+        if number not in phones:
+            phones[number] = Phone(app, client, number)
+        return phones[number]
+
+    return get
+
+
+@pytest.fixture
+def twilio():
+    """A local stand-in for Twilio's REST API."""
+    with TwilioStandin(hang_seconds=3.0) as standin:
+        yield standin

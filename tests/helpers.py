@@ -1,0 +1,148 @@
+"""Handsets and roster helpers for tests: text the hotline as Twilio would, read what it sent."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import xml.etree.ElementTree as ET
+
+from sqlalchemy import select
+
+from hotline.domain import roster
+from hotline.domain.policy import Policy
+from hotline.extensions import db
+from hotline.models import Outbox, Request
+from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
+
+BASE = "https://hotline.test"
+
+
+def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    """Compute X-Twilio-Signature as Twilio does."""
+    payload = url + "".join(k + params[k] for k in sorted(params))
+    return base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+
+
+def twiml_messages(xml: str) -> list[str]:
+    """The texts of the <Message>s of a TwiML answer (the root must be <Response>)."""
+    root = ET.fromstring(xml)
+    assert root.tag == "Response"
+    return [(m.findtext("Body") or m.text or "").strip() for m in root.iter("Message")]
+
+
+def numbers_in(text: str) -> list[int]:
+    """Request numbers as SMS write them: `#457`."""
+    return [int(n) for n in re.findall(r"#(\d+)(?!\d)", text)]
+
+
+class Phone:
+    """A handset that texts the hotline through signed webhooks."""
+
+    def __init__(self, app, client, number: str):
+        self.app, self.client, self.number = app, client, number
+        self.last_response = None
+
+    def form(self, body: str, sid: str | None = None, **extra: str) -> dict[str, str]:
+        """A Twilio-shaped SMS webhook form, with the unknown extra fields Twilio sends."""
+        sid = sid or "SM" + secrets.token_hex(16)
+        params = {
+            "ToCountry": "US",
+            "ToState": "CA",
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "ToCity": "SAN FRANCISCO",
+            "FromZip": "",
+            "SmsSid": sid,
+            "FromState": "",
+            "SmsStatus": "received",
+            "FromCity": "",
+            "Body": body,
+            "FromCountry": "CN",
+            "To": HOTLINE_NUMBER,
+            "ToZip": "94105",
+            "NumSegments": "1",
+            "MessageSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.number,
+            "ApiVersion": "2010-04-01",
+        }
+        params.update(extra)
+        return params
+
+    def text(self, body: str, sid: str | None = None, **extra: str) -> list[str]:
+        """Send one SMS; return the texts of the TwiML reply."""
+        params = self.form(body, sid, **extra)
+        response = self.client.post(
+            "/twilio/sms", data=params, headers={"X-Twilio-Signature": sign(BASE + "/twilio/sms", params)}
+        )
+        self.last_response = response
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "text/xml"
+        return twiml_messages(response.get_data(as_text=True))
+
+    def reply(self, body: str) -> str:
+        """Send one SMS and return its single reply."""
+        replies = self.text(body)
+        assert len(replies) == 1, replies
+        return replies[0]
+
+    def inbox(self) -> list[str]:
+        """Everything queued or sent to this phone by REST (not the TwiML replies), oldest first."""
+        with self.app.app_context():
+            rows = db.session.scalars(
+                select(Outbox)
+                .where(Outbox.to == self.number, Outbox.delivery_status.is_distinct_from("twiml"))
+                .order_by(Outbox.id)
+            )
+            return [row.body for row in rows]
+
+    def last(self) -> str:
+        """The newest message queued to this phone."""
+        inbox = self.inbox()
+        assert inbox, f"nothing was sent to {self.number}"
+        return inbox[-1]
+
+
+VOLUNTEERS_CSV = """name,phone,buildings,languages,role
+Li Wei,+86 139 0000 0121,12,zh,volunteer
+Zhang Min,13900000122,12;13,zh;en,volunteer
+Chen Jie,+8613900000071,7,zh;en,volunteer
+Wang Fang,+8613900000051,5,zh,volunteer
+Sun Hong,+8613900000001,,zh;en,coordinator
+"""
+RESIDENTS_CSV = """name,phone,building,room,language,flags
+Tom Baker,+86 139 1234 5678,7,1101,en,
+刘伯伯,138 0013 8000,5,1201,zh,elderly;chronic
+王阿姨,+86 21 6000 1234,12,302,zh,elderly;alone
+"""
+TOM, LIU, WANG_LANDLINE = "+8613912345678", "+8613800138000", "+862160001234"
+LI_WEI, ZHANG_MIN, CHEN_JIE, WANG_FANG, SUN_HONG = (
+    "+8613900000121",
+    "+8613900000122",
+    "+8613900000071",
+    "+8613900000051",
+    "+8613900000001",
+)
+
+
+def load_roster(app, volunteers: str = VOLUNTEERS_CSV, residents: str = RESIDENTS_CSV) -> None:
+    """Import the test compound's volunteers and residents."""
+    with app.app_context():
+        policy = Policy.from_config(app.config)
+        for importer, data in ((roster.import_volunteers, volunteers), (roster.import_residents, residents)):
+            report = importer(db.session, policy, data.encode())
+            assert not report.errors, report.errors
+        db.session.commit()
+
+
+def get_request(app, number: int) -> Request:
+    """Load a request (detached, with what tests read of it)."""
+    with app.app_context():
+        r = db.session.get(Request, number)
+        assert r is not None, f"no request #{number}"
+        _ = (r.household, r.volunteer, r.events, r.resident)
+        db.session.expunge_all()
+        return r
