@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import exc, select, update
 from sqlalchemy.orm import Session
 
 from hotline import clock
@@ -63,10 +63,7 @@ def recover_expired(session: Session, now: datetime) -> int:
 
 def claim(session: Session, policy: Policy, owner: str, now: datetime, limit: int = BATCH) -> list[Claim]:
     """Claim due rows, most urgent lane first, booking each on the shared send clock."""
-    send_clock = session.scalar(select(SendClock).filter_by(name="sms").with_for_update())
-    if send_clock is None:
-        send_clock = SendClock(name="sms", next_free_at=now)
-        session.add(send_clock)
+    send_clock = _locked_send_clock(session, now)
     rows = session.scalars(
         select(Outbox)
         .where(Outbox.status == OutStatus.QUEUED, Outbox.next_attempt_at <= now)
@@ -84,6 +81,19 @@ def claim(session: Session, policy: Policy, owner: str, now: datetime, limit: in
         send_clock.next_free_at = slot + timedelta(seconds=max(row.segments, 1) / policy.send_rate)
         claims.append(Claim(row.id, slot))
     return claims
+
+
+def _locked_send_clock(session: Session, now: datetime) -> SendClock:
+    """The shared send clock, locked for this transaction; the first worker ever creates it."""
+    found = session.scalar(select(SendClock).filter_by(name="sms").with_for_update())
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            session.add(SendClock(name="sms", next_free_at=now))
+    except exc.IntegrityError:  # another worker created it at the same moment
+        pass
+    return session.scalars(select(SendClock).filter_by(name="sms").with_for_update()).one()
 
 
 def call_twiml(text: str, lang: str) -> str:
