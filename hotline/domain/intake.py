@@ -8,7 +8,8 @@ many messages as it takes (the conversation row remembers what is still missing)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -36,10 +37,15 @@ from hotline.texts import N_, t
 MAX_BODY = 1600  # Twilio's limit for one message
 RECENT = timedelta(days=7)  # STATUS shows requests closed this recently
 FILLER = re.compile(
-    r"[\W\d_]+|\b(?:bldg|building|room|rm|apt|apartment|unit|flat|no|please|pls|thanks|thank you|hi|hello)\b"
-    r"|号楼|号|栋|幢|楼|室|房|单元|你好|您好|谢谢|请",
+    r"[\W\d_]+|\b(?:bldg|building|blk|block|room|rm|apt|apartment|unit|flat|no|please|pls|thanks|thank you|hi|hello"
+    r"|i live in|i'm in|i am in|my address is|it's|it is|is)\b"
+    r"|号楼|号|栋|幢|楼|室|房|单元|你好|您好|谢谢|请|我住在|我住|住在|我是|我在|是|的|在|[零〇一二两三四五六七八九十]",
     re.IGNORECASE,
 )
+# A bare answer to "which room?" / "which building?": `601`, `Rm 601`, `601室`, `05-12`.
+BARE_ROOM = re.compile(r"(?:rm|room|apt|unit|flat|房间|房)?\s*#?\s*([a-z]?\d{1,4}[a-z]?(?:-\d{1,4})?)\s*(?:室|房|号)?",
+                       re.IGNORECASE)
+BARE_BUILDING = re.compile(r"(?:bldg|building|blk|block)?\s*#?\s*(\d{1,3})\s*(?:号楼|号|栋|幢)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,16 +66,20 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if command and command.word in (Word.OPT_OUT, Word.OPT_IN):
         _opt(session, policy, sms.phone, volunteer, command.word == Word.OPT_OUT)
         return ()  # Twilio answers these words itself
+    written = _language_of(body)
+    if volunteer:
+        volunteer_lang = written if written and volunteer.speaks(written) else volunteer.first_language
     if volunteer and command and command.word in VOLUNTEER_WORDS:
-        lang = _language_of(body) or volunteer.first_language
-        return (Message(VOLUNTEER_WORDS[command.word](session, policy, volunteer, command, lang)),)
-    lang = _language_of(body) or (resident.language if resident else None) or _conversation_lang(session, sms.phone)
+        return (Message(VOLUNTEER_WORDS[command.word](session, policy, volunteer, command, volunteer_lang)),)
+    lang = written or (resident.language if resident else None) or _conversation_lang(session, sms.phone)
     if command and command.word in RESIDENT_WORDS:
+        if resident and command.word not in (Word.ENGLISH, Word.CHINESE):
+            lang = resident.language  # a bare word says little of the language someone reads
         return (Message(RESIDENT_WORDS[command.word](session, policy, sms.phone, resident, command, lang)),)
     if volunteer and not _conversation(session, sms.phone):
         parsed = parse_request(body, policy.buildings)
         if parsed.category is None and not parsed.emergency:
-            return (Message(t(lang, "volunteer.words")),)
+            return (Message(t(volunteer_lang, "volunteer.words")),)
     return _need(session, policy, sms.phone, resident, body, lang)
 
 
@@ -80,7 +90,7 @@ def _need(session: Session, policy: Policy, phone: str, resident: Resident | Non
     """Gather a need over one or more messages; create the request once it is whole."""
     conversation = _conversation(session, phone)
     state = dict(conversation.state) if conversation else {}
-    parsed = parse_request(body, policy.buildings)
+    parsed = _answering(parse_request(body, policy.buildings), body, state.get("asked"), policy)
     state = _merge(state, parsed, body, lang)
     replies: list[Message] = []
     if parsed.emergency and not state.get("alerted"):
@@ -99,12 +109,28 @@ def _need(session: Session, policy: Policy, phone: str, resident: Resident | Non
     if parsed.emergency:
         replies.append(Message(t(lang, "sms.emergency_call_first")))
     ask = _what_is_missing(state, building, room, parsed, policy)
+    state["asked"] = ask.rsplit(".", 1)[-1]
     _save(session, policy, phone, conversation, state)
     text = t(lang, ask, building=parsed.unknown_building or state.get("unknown_building") or "")
     replies.append(Message(text))
     for message in replies:
         outbox.record_reply(session, phone, message.text, lang)
     return tuple(replies)
+
+
+def _answering(parsed: Parsed, body: str, asked: str | None, policy: Policy) -> Parsed:
+    """Read a bare number as the room or building the hotline just asked for."""
+    text = unicodedata.normalize("NFKC", body).strip()
+    if asked == "ask_room" and parsed.room is None and (m := BARE_ROOM.fullmatch(text)):
+        return replace(parsed, room=m.group(1).upper())
+    if asked in ("ask_building", "unknown_building") and parsed.building is None and (
+        m := BARE_BUILDING.fullmatch(text)
+    ):
+        number = int(m.group(1))
+        if number in policy.buildings:
+            return replace(parsed, building=number, unknown_building=None)
+        return replace(parsed, unknown_building=number)
+    return parsed
 
 
 def _merge(state: dict, parsed: Parsed, body: str, lang: str) -> dict:

@@ -282,6 +282,8 @@ _URGENT = re.compile(
       \bout\s+of\s+(?: food|rice|milk|formula|water|insulin|medicines?|meds|medications?|pills|tablets
                      | everything )\b
     | \b(?: haven'?t|have\s+not|hasn'?t|has\s+not|not ) \s+ eaten | \bnothing\s+(?:left\s+)?to\s+eat
+    | \bno\s+(?:food|rice|water|insulin|medicine|meds)\s+(?:for|since|in)\s+(?:\d+|two|three|several|a\s+few)\s+days?
+    | \bstarving\b | 好几天没
     | \bruns?\s+out\s+today | \brunning\s+out\s+today | \bran\s+out
     | \blast\s+(?: pill|dose|tablet|insulin|one )s?\b
     """,

@@ -346,3 +346,41 @@ def test_every_reply_is_recorded_in_the_outbox(app, phone):
     with app.app_context():
         row = db.session.scalars(select(Outbox).where(Outbox.to == TOM)).one()
         assert row.delivery_status == "twiml" and row.status == OutStatus.SENT and row.request_id == n
+
+
+def test_bare_answers_fill_what_was_asked(app, phone):
+    assert "building" in phone(STRANGER).reply("I'm hungry, no food for 2 days").lower()
+    assert "room" in phone(STRANGER).reply("building 23").lower()
+    [n] = numbers_in(phone(STRANGER).reply("601"))
+    r = get_request(app, n)
+    assert r.household.label == "23-601" and r.category == "food" and r.urgent
+
+
+def test_a_bare_number_answering_which_building_is_checked(app, phone):
+    assert "building" in phone(STRANGER).reply("need rice, room 302").lower()
+    assert "40" in phone(STRANGER).reply("40")
+    [n] = numbers_in(phone(STRANGER).reply("12"))
+    assert get_request(app, n).household.label == "12-302"
+
+
+def test_an_address_alone_is_not_a_need(app, phone):
+    assert not numbers_in(phone(STRANGER).reply("我住十二号楼"))
+    asked = phone(STRANGER).reply("302室")
+    assert not numbers_in(asked) and "需要什么" in asked
+    [n] = numbers_in(phone(STRANGER).reply("帮我搬一下米"))
+    assert get_request(app, n).household.label == "12-302"
+
+
+def test_a_volunteer_is_answered_in_a_language_they_speak(phone):
+    assert "接 编号" in phone(LI_WEI).reply("hello?")  # only Chinese on the roster
+    assert "OK 457" in phone(ZHANG_MIN).reply("hello?")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_replies_to_residents_fit_one_segment(lang):
+    params = dict(number=45678, category=texts.t(lang, "category.medicine"), home="36-1602", building=40,
+                  volunteer="Zhang", word=texts.t(lang, "word.not_received"), status=texts.t(lang, "status.accepted"))
+    ids = [m for m in texts.catalog(lang)._catalog if isinstance(m, str) and m.startswith(("sms.", "resident."))]
+    assert len(ids) > 20
+    for msgid in ids:
+        assert texts.segments(texts.t(lang, msgid, **params)) == 1, msgid
