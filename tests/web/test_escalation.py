@@ -1,0 +1,90 @@
+"""Timers: requests nobody accepts move on; accepted ones nobody delivers are chased."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.domain import requests
+from hotline.domain.policy import Policy
+from hotline.extensions import db
+from hotline.models import Status
+from tests.helpers import LI_WEI, LIU, SUN_HONG, WANG_FANG, ZHANG_MIN, get_request, load_roster, numbers_in
+
+STRANGER = "+8613700001111"
+
+
+@pytest.fixture(autouse=True)
+def compound(app, clock):
+    load_roster(app)
+
+
+def run_timers(app) -> int:
+    with app.app_context():
+        moved = requests.run_timers(db.session, Policy.from_config(app.config))
+        db.session.commit()
+        return moved
+
+
+def test_not_accepted_in_time_moves_to_the_next_volunteer_then_the_coordinator(app, phone, clock):
+    [n] = numbers_in(phone(STRANGER).reply("12号楼302室 需要买菜"))
+    assert get_request(app, n).volunteer.phone == LI_WEI
+    clock.advance(seconds=800)
+    assert run_timers(app) == 0
+    clock.advance(seconds=200)
+    assert run_timers(app) == 1
+    assert get_request(app, n).volunteer.phone == ZHANG_MIN and f"#{n}" in phone(ZHANG_MIN).last()
+    clock.advance(seconds=901)
+    run_timers(app)
+    r = get_request(app, n)
+    assert r.volunteer.phone == SUN_HONG and r.status == Status.ASSIGNED
+    assert [e.kind for e in r.events].count("timed_out") == 2
+
+
+def test_when_nobody_is_left_the_coordinators_are_alerted_once(app, phone, clock):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    for _ in range(3):
+        clock.advance(seconds=901)
+        run_timers(app)
+    r = get_request(app, n)
+    assert r.status == Status.NEW and r.volunteer is None and r.escalate_at is None
+    assert sum(f"#{n}" in m for m in phone(SUN_HONG).inbox()) == 2  # offered, then "nobody could take it"
+    clock.advance(hours=5)
+    assert run_timers(app) == 0
+
+
+def test_urgent_requests_move_three_times_faster(app, phone, clock):
+    [n] = numbers_in(phone(STRANGER).reply("12号楼302室 急需胰岛素"))
+    assert get_request(app, n).urgent
+    clock.advance(seconds=301)
+    run_timers(app)
+    assert get_request(app, n).volunteer.phone == ZHANG_MIN
+
+
+def test_accepted_but_not_delivered_reminds_then_alerts_coordinators(app, phone, clock):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply(f"OK {n}")
+    clock.advance(hours=6, seconds=1)
+    run_timers(app)
+    assert "DONE" in phone(WANG_FANG).last() or "完成" in phone(WANG_FANG).last()
+    assert get_request(app, n).status == Status.ACCEPTED
+    clock.advance(hours=3, seconds=1)
+    run_timers(app)
+    assert f"#{n}" in phone(SUN_HONG).last()
+    assert [e.kind for e in get_request(app, n).events][-2:] == ["reminded", "escalated"]
+
+
+def test_timers_are_rows_and_a_second_run_does_nothing(app, phone, clock):
+    [n] = numbers_in(phone(STRANGER).reply("12号楼302室 需要买菜"))
+    clock.advance(seconds=901)
+    assert run_timers(app) == 1
+    assert run_timers(app) == 0  # the next timer is 15 minutes away
+    assert get_request(app, n).escalate_at is not None
+
+
+def test_delivered_and_cancelled_requests_have_no_timer(app, phone, clock):
+    a = numbers_in(phone(LIU).reply("要米"))[0]
+    phone(WANG_FANG).reply(f"完成 {a}")
+    b = numbers_in(phone(LIU).reply("要蛋"))[0]
+    phone(LIU).reply(f"取消 {b}")
+    clock.advance(days=2)
+    assert run_timers(app) == 0
