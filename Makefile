@@ -40,8 +40,13 @@ lint: $(VENV)/.dev catalogs
 	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) db check
 	rm -f $(CURDIR)/.venv/lint-check.db*
 
+# Prism, from the npm registry: checks our REST requests against Twilio's OpenAPI document.
+tools/prism/node_modules/.bin/prism: tools/prism/package.json tools/prism/package-lock.json
+	cd tools/prism && npm ci --silent --no-audit --no-fund
+	touch $@
+
 # Sets up and runs the whole suite, on SQLite and on the local PostgreSQL.
-test: lint
+test: lint tools/prism/node_modules/.bin/prism
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 clean:

@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(from_environment(Path(app.instance_path), env))
     app.config.update(config or {})
     init_logging(app)
+    init_spool(app)
     init_database(app)
     init_transport(app)
     init_blueprints(app)
@@ -28,9 +29,20 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def init_logging(app: Flask) -> None:
-    """Log to stderr at INFO, without phone numbers in clear (the code masks them)."""
+    """Log to stderr at INFO, with every phone number masked and tagged."""
+    from hotline import logs
+
+    logs.install(app.config["SECRET_KEY"])
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def init_spool(app: Flask) -> None:
+    """Open the folder that keeps inbound webhooks while the database is down; refuse to start
+    without it."""
+    from hotline.spool import Spool
+
+    app.extensions["spool"] = Spool(Path(app.config["HOTLINE_SPOOL_DIR"]))
 
 
 def init_database(app: Flask) -> None:
@@ -66,12 +78,13 @@ def init_transport(app: Flask) -> None:
 def init_blueprints(app: Flask) -> None:
     """Register one blueprint per channel."""
     from hotline import api, health
-    from hotline.channels import sms, status
+    from hotline.channels import sms, status, voice
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(api.bp)
+    voice.init_app(app)  # validates the flows of ivr_flows/ first: a broken flow stops the start
 
 
 def init_commands(app: Flask) -> None:

@@ -19,7 +19,7 @@ from hotline.models import Building
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, create_token_command, demo, worker, tick):
+    for command in (init_db, create_token_command, demo, worker, tick, purge_command):
         app.cli.add_command(command)
     app.cli.add_command(import_group)
 
@@ -112,3 +112,34 @@ def tick():
 
     done = Worker(current_app._get_current_object()).tick()
     click.echo(f"{done['timers']} timers run, {done['sent']} messages sent")
+
+
+@click.command("purge")
+@click.option("--older-than", "older_than", required=True, help="age of closed requests to forget: 30d, 12h, 2w")
+@with_appcontext
+def purge_command(older_than: str):
+    """Remove the personal data of closed requests older than that (recordings at Twilio too)."""
+    from hotline import clock
+    from hotline.channels.twilio import SendError
+    from hotline.domain.purge import parse_age, purge
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--older-than") from e
+    transport = current_app.extensions["transport"]
+
+    def delete_recording(sid: str) -> bool:
+        try:
+            transport.delete_recording(sid)
+        except SendError:
+            return False
+        return True
+
+    report = purge(db.session, clock.now(), age, delete_recording)
+    db.session.commit()
+    click.echo(
+        f"{report.requests} requests purged, {report.recordings_deleted} recordings deleted at Twilio"
+        f" ({report.recordings_kept} to retry), {report.inbound} inbound messages and"
+        f" {report.conversations} conversations removed"
+    )

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from hotline import clock
 from hotline.channels import twilio
-from hotline.domain import outbox, phones, requests
+from hotline.domain import outbox, phones, requests, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Pause, Say
 from hotline.extensions import db
@@ -96,8 +96,10 @@ def _locked_send_clock(session: Session, now: datetime) -> SendClock:
     return session.scalars(select(SendClock).filter_by(name="sms").with_for_update()).one()
 
 
-def call_twiml(text: str, lang: str) -> str:
-    """The TwiML of a call that tells someone something: said twice, slowly."""
+def call_twiml(text: str, lang: str, row: Outbox | None = None, base_url: str | None = None) -> str:
+    """The TwiML of a call that tells someone something: said twice, slowly; a delivery call asks too."""
+    if row is not None and row.purpose == voice_calls.RECEIPT and row.request_id and base_url:
+        return twilio.render_voice(voice_calls.receipt_call(row.request_id, lang, base_url))
     return twilio.render_voice((Say(text, lang), Pause(1), Say(text, lang), Hangup()))
 
 
@@ -111,7 +113,8 @@ def send(session: Session, policy: Policy, transport, row: Outbox, owner: str, s
         return
     try:
         if row.kind == "call":
-            sid = transport.place_call(row.to, call_twiml(row.body, row.lang), status_callback)
+            twiml = call_twiml(row.body, row.lang, row, policy.public_base_url)
+            sid = transport.place_call(row.to, twiml, status_callback)
         else:
             sid = transport.send_sms(row.to, row.body, status_callback)
     except twilio.SendError as e:
@@ -196,6 +199,30 @@ class Worker:
         )
         session.commit()
 
+    def replay_spool(self) -> int:
+        """Take the inbound webhooks kept while the database was down, oldest first."""
+        from hotline.channels.sms import DATABASE_DOWN, take_sms
+
+        spool = self.app.extensions["spool"]
+        replayed = 0
+        for path in spool.pending():
+            record = spool.read(path)
+            if record is None or record.get("kind") != "sms":
+                continue
+            form = record.get("form", {})
+            with self.app.app_context():
+                try:
+                    take_sms(db.session, self.policy, record["sid"], form.get("From", ""), form.get("Body", ""),
+                             replayed=True)
+                except DATABASE_DOWN:
+                    db.session.rollback()
+                    return replayed  # still down: the rest waits, in order
+            spool.done(path)
+            replayed += 1
+        if replayed:
+            log.info("replayed %d spooled message(s)", replayed)
+        return replayed
+
     def run_timers(self) -> int:
         """Move on requests whose timers are due."""
         with self.app.app_context():
@@ -205,6 +232,7 @@ class Worker:
 
     def tick(self) -> dict:
         """Run everything that is due once: timers, then the whole due outbox."""
+        self.replay_spool()
         moved = self.run_timers()
         sent = 0
         while not self.stopping.is_set():
@@ -222,6 +250,7 @@ class Worker:
         last_timers = 0.0
         while not self.stopping.is_set():
             try:
+                self.replay_spool()
                 if time.monotonic() - last_timers >= timer_every:
                     self.run_timers()
                     last_timers = time.monotonic()

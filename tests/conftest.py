@@ -23,7 +23,7 @@ PUBLIC_BASE_URL = "https://hotline.test"
 START = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
-def test_env(database_url: str, **overrides: str) -> dict[str, str]:
+def hotline_env(database_url: str, **overrides: str) -> dict[str, str]:
     """The environment a test app starts with: Twilio credentials, signatures checked."""
     env = {
         "DATABASE_URL": database_url,
@@ -76,12 +76,13 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, tmp_path):
     """Build apps on the test database with environment overrides; the schema is made once."""
     made = []
 
     def make(**overrides):
-        app = create_app({"ENV": test_env(database_url, **overrides), "TESTING": True})
+        overrides.setdefault("HOTLINE_SPOOL_DIR", str(tmp_path / "spool"))
+        app = create_app({"ENV": hotline_env(database_url, **overrides), "TESTING": True})
         with app.app_context():
             if database_url.startswith("postgresql"):
                 if database_url not in _created:

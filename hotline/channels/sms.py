@@ -1,4 +1,9 @@
-"""`POST /twilio/sms`: every incoming SMS, answered with its TwiML reply."""
+"""`POST /twilio/sms`: every incoming SMS, answered with its TwiML reply.
+
+Each SMS is taken once per MessageSid, in one transaction with everything it causes. When the
+database does not answer, the SMS goes to the spool and gets a holding reply; the worker replays
+it later through `take_sms`, and its replies then go out through the outbox.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 
 from flask import Blueprint, current_app
 from sqlalchemy import exc, select
+from sqlalchemy.orm import Session
 
 from hotline import texts
 from hotline.channels import twilio
@@ -13,63 +19,97 @@ from hotline.channels.webhooks import field, twilio_webhook, twiml
 from hotline.domain import outbox, phones
 from hotline.domain.intake import InboundSms, handle_sms
 from hotline.domain.policy import Policy
-from hotline.domain.replies import Message
+from hotline.domain.replies import Message, Reply
 from hotline.extensions import db
 from hotline.models import Inbound, Lane, Role, Volunteer
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
+DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 
 
 @bp.post("/twilio/sms")
 @twilio_webhook
 def incoming():
-    """Take one SMS: once per MessageSid, whatever Twilio retries."""
+    """Take one SMS: once per MessageSid, whatever Twilio retries, even with the database down."""
     sid = (field("MessageSid", 80) or field("SmsSid", 80)).strip()
     sender = field("From", 40).strip()
+    body = field("Body")
     if not sid or not sender:
         return twiml(twilio.render_sms(()), 400)
-    policy = Policy.from_config(current_app.config)
+    try:
+        return twiml(take_sms(db.session, Policy.from_config(current_app.config), sid, sender, body))
+    except DATABASE_DOWN:
+        _rollback_quietly()
+        current_app.extensions["spool"].put("sms", sid, {"MessageSid": sid, "From": sender, "Body": body})
+        log.warning("database unavailable: SMS %s spooled", sid)
+        lang = _lang_of(body)
+        return twiml(twilio.render_sms((Message(texts.t(lang, "sms.holding"), lang),)))
+
+
+def take_sms(session: Session, policy: Policy, sid: str, sender: str, body: str, replayed: bool = False) -> str:
+    """Act on one SMS once and return its TwiML answer (for a SID seen before, the same answer).
+
+    A replayed SMS already had a holding answer: its replies are queued in the outbox instead.
+    Raises one of DATABASE_DOWN when the database does not answer.
+    """
     phone = phones.normalize(sender, policy.region) or sender[:20]
-    body = field("Body")
-    replayed = _replay(sid)
-    if replayed is not None:
-        return twiml(replayed)
+    answered = _answer_given(session, sid)
+    if answered is not None:
+        return answered
     inbound = Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600])
     try:
-        db.session.add(inbound)
-        db.session.flush()
+        session.add(inbound)
+        session.flush()
+        reply = handle_sms(session, policy, InboundSms(sid, phone, body))
+        _deliver(session, phone, reply, replayed)
+        inbound.reply = twilio.render_sms(() if replayed else reply)
+        session.commit()
+        return inbound.reply
     except exc.IntegrityError:  # the same SID, at the same moment, from a parallel retry
-        db.session.rollback()
-        return twiml(_replay(sid) or twilio.render_sms(()))
-    try:
-        xml = twilio.render_sms(handle_sms(db.session, policy, InboundSms(sid, phone, body)))
-        inbound.reply = xml
-        db.session.commit()
-    except exc.IntegrityError:
-        db.session.rollback()
-        return twiml(_replay(sid) or twilio.render_sms(()))
+        session.rollback()
+        return _answer_given(session, sid) or twilio.render_sms(())
+    except DATABASE_DOWN:
+        raise
     except Exception:
-        db.session.rollback()
+        session.rollback()
         log.exception("could not handle SMS %s from %s", sid, phones.mask(phone))
-        xml = _keep_for_a_person(sid, phone, body)
-    return twiml(xml)
+        return _keep_for_a_person(session, sid, phone, body, replayed)
 
 
-def _replay(sid: str) -> str | None:
-    """The answer already given to this SID, if it was seen."""
-    return db.session.scalar(select(Inbound.reply).filter_by(sid=sid))
+def _deliver(session: Session, phone: str, reply: Reply, replayed: bool) -> None:
+    """Record the TwiML replies in the outbox, or queue them when the TwiML answer has gone."""
+    for message in reply:
+        if replayed:
+            outbox.queue_sms(session, phone, message.text, message.lang)
+        else:
+            outbox.record_reply(session, phone, message.text, message.lang, message.number)
 
 
-def _keep_for_a_person(sid: str, phone: str, body: str) -> str:
+def _answer_given(session: Session, sid: str) -> str | None:
+    return session.scalar(select(Inbound.reply).filter_by(sid=sid))
+
+
+def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, replayed: bool) -> str:
     """A message the hotline could not handle is kept, and coordinators are shown it."""
-    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in body) else "en"
-    reply = texts.t(lang, "sms.kept_for_a_person")
-    xml = twilio.render_sms((Message(reply),))
-    db.session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
-    for c in db.session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
+    lang = _lang_of(body)
+    reply = (Message(texts.t(lang, "sms.kept_for_a_person"), lang),)
+    xml = twilio.render_sms(() if replayed else reply)
+    session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
+    for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
         text = texts.t(c.first_language, "coordinator.unhandled", phone=phone, details=body[:200])
-        outbox.queue_sms(db.session, c.phone, text, c.first_language, lane=Lane.URGENT)
-    outbox.record_reply(db.session, phone, reply, lang)
-    db.session.commit()
+        outbox.queue_sms(session, c.phone, text, c.first_language, lane=Lane.URGENT)
+    _deliver(session, phone, reply, replayed)
+    session.commit()
     return xml
+
+
+def _lang_of(body: str) -> str:
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in body) or not body.isascii() else "en"
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except DATABASE_DOWN:
+        pass

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from sqlalchemy import select
 
+from hotline import clock
 from hotline.channels.webhooks import twilio_webhook
+from hotline.domain import voice_calls
+from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Outbox
 
@@ -28,6 +31,10 @@ def callback():
     if not sid or new not in RANK:
         return "", 204
     row = db.session.scalar(select(Outbox).filter_by(twilio_sid=sid[:64]))
+    policy = Policy.from_config(current_app.config)
+    if row is not None and voice_calls.retry_unanswered(row, new, policy, clock.now()):  # rang out: call again
+        db.session.commit()
+        return "", 204
     if row is not None and RANK[new] > RANK.get(row.delivery_status or "", -1):
         row.delivery_status = new
         code = request.form.get("ErrorCode")

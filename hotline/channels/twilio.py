@@ -302,8 +302,9 @@ class TwilioTransport:
                 to=to,
                 from_=self.from_number,
                 twiml=twiml,
+                # No StatusCallbackEvent: Twilio then reports `completed` (with its final status),
+                # and Twilio's OpenAPI schema refuses a single event as a non-array form field.
                 status_callback=status_callback,
-                status_callback_event=["completed"] if status_callback else None,
             )
             return _sid(call.sid)
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from hotline.domain import requests
 from hotline.domain.policy import Policy
-from hotline.models import Category, Channel, Resident, Role, Volunteer, VolunteerBuilding
+from hotline.models import Category, Channel, Resident, Role, Status, Volunteer, VolunteerBuilding
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明"]
@@ -72,8 +72,14 @@ def _requests(session: Session, policy: Policy) -> None:
     taken = ask("王阿姨", Category.FOOD, "大米一袋，鸡蛋十个")
     done = ask("Tom Baker", Category.FOOD, "I need rice, eggs and milk, please")
     ask("小陈", Category.FOOD, "两天没吃饭了，没有锅，想要泡面和速食", urgent=True)
+    withdrawn = ask("Anna Müller", Category.HELP, "Could someone carry a water delivery up to the 4th floor?")
     for request in (taken, done):
         if request and request.volunteer:
             requests.accept(session, policy, request, request.volunteer)
     if done and done.volunteer:
         requests.deliver(session, policy, done, done.volunteer)
+    if withdrawn:
+        requests.cancel(session, withdrawn, "resident", "sms", "a neighbour helped")
+    waiting = ask("赵奶奶", Category.HELP, "", channel=Channel.VOICE)
+    if waiting:  # a voice request whose volunteer has not been reached yet
+        waiting.status, waiting.volunteer, waiting.escalate_at = Status.NEW, None, None

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
@@ -25,7 +25,9 @@ from hotline.models import (
     Category,
     Channel,
     Conversation,
+    Inbound,
     Lane,
+    Outbox,
     Request,
     Resident,
     Role,
@@ -36,6 +38,8 @@ from hotline.texts import N_, t
 
 MAX_BODY = 1600  # Twilio's limit for one message
 RECENT = timedelta(days=7)  # STATUS shows requests closed this recently
+FLOOD_WINDOW = timedelta(minutes=10)
+FLOOD_LIMIT = 30  # messages from one number in the window; past it, a stuck phone is not answered
 FILLER = re.compile(
     r"[\W\d_]+|\b(?:bldg|building|blk|block|room|rm|apt|apartment|unit|flat|no|please|pls|thanks|thank you|hi|hello"
     r"|i live in|i'm in|i am in|my address is|it's|it is|is)\b"
@@ -63,6 +67,10 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     volunteer = session.scalar(select(Volunteer).filter_by(phone=sms.phone))
     resident = session.scalar(select(Resident).filter_by(phone=sms.phone))
     command = parse_command(body)
+    if not (volunteer or command and command.word in (Word.OPT_OUT, Word.OPT_IN)):
+        flooding = _flooding(session, sms.phone)
+        if flooding is not None:
+            return flooding
     if command and command.word in (Word.OPT_OUT, Word.OPT_IN):
         _opt(session, policy, sms.phone, volunteer, command.word == Word.OPT_OUT)
         return ()  # Twilio answers these words itself
@@ -70,24 +78,31 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if volunteer:
         volunteer_lang = written if written and volunteer.speaks(written) else volunteer.first_language
     if volunteer and command and command.word in VOLUNTEER_WORDS:
-        return (Message(VOLUNTEER_WORDS[command.word](session, policy, volunteer, command, volunteer_lang)),)
+        text = VOLUNTEER_WORDS[command.word](session, policy, volunteer, command, volunteer_lang)
+        return (Message(text, volunteer_lang, command.number),)
     lang = written or (resident.language if resident else None) or _conversation_lang(session, sms.phone)
     if command and command.word in RESIDENT_WORDS:
         if resident and command.word not in (Word.ENGLISH, Word.CHINESE):
             lang = resident.language  # a bare word says little of the language someone reads
-        return (Message(RESIDENT_WORDS[command.word](session, policy, sms.phone, resident, command, lang)),)
+        text = RESIDENT_WORDS[command.word](session, policy, sms.phone, resident, command, lang)
+        return (Message(text, lang, command.number),)
     if volunteer and not _conversation(session, sms.phone):
         parsed = parse_request(body, policy.buildings)
         if parsed.category is None and not parsed.emergency:
-            return (Message(t(volunteer_lang, "volunteer.words")),)
-    return _need(session, policy, sms.phone, resident, body, lang)
+            return (Message(t(volunteer_lang, "volunteer.words"), volunteer_lang),)
+    return _need(session, policy, sms.phone, resident, body, lang, exempt=volunteer is not None)
 
 
 # --------------------------------------------------------------------------------------------
 # Residents and relatives
 # --------------------------------------------------------------------------------------------
-def _need(session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str) -> Reply:
-    """Gather a need over one or more messages; create the request once it is whole."""
+def _need(
+    session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str, exempt: bool
+) -> Reply:
+    """Gather a need over one or more messages; create the request once it is whole.
+
+    Volunteers and coordinators (`exempt`) text for many households: no daily limit for them.
+    """
     conversation = _conversation(session, phone)
     state = dict(conversation.state) if conversation else {}
     parsed = _answering(parse_request(body, policy.buildings), body, state.get("asked"), policy)
@@ -99,22 +114,22 @@ def _need(session: Session, policy: Policy, phone: str, resident: Resident | Non
             _alert_unplaced_emergency(session, phone, body)
     building, room = _address(state, resident)
     if building is not None and room is not None and (state.get("category") or state.get("details")):
+        if not exempt and _over_daily_limit(session, policy, phone):
+            _end(session, conversation)
+            _tell_coordinators_of_limit(session, phone, body)
+            return (Message(t(lang, "sms.limit_requests"), lang),)
         _end(session, conversation)
         request = _create(session, policy, phone, resident, state, building, room)
         key = N_("sms.created_emergency") if request.emergency else N_("sms.created")
         text = t(lang, key, number=request.number, category=requests.category_label(lang, request.category),
                  home=request.household.label)
-        outbox.record_reply(session, phone, text, lang, request)
-        return (Message(text),)
+        return (Message(text, lang, request.number),)
     if parsed.emergency:
-        replies.append(Message(t(lang, "sms.emergency_call_first")))
+        replies.append(Message(t(lang, "sms.emergency_call_first"), lang))
     ask = _what_is_missing(state, building, room, parsed, policy)
     state["asked"] = ask.rsplit(".", 1)[-1]
     _save(session, policy, phone, conversation, state)
-    text = t(lang, ask, building=parsed.unknown_building or state.get("unknown_building") or "")
-    replies.append(Message(text))
-    for message in replies:
-        outbox.record_reply(session, phone, message.text, lang)
+    replies.append(Message(t(lang, ask, building=parsed.unknown_building or state.get("unknown_building") or ""), lang))
     return tuple(replies)
 
 
@@ -131,6 +146,45 @@ def _answering(parsed: Parsed, body: str, asked: str | None, policy: Policy) -> 
             return replace(parsed, building=number, unknown_building=None)
         return replace(parsed, unknown_building=number)
     return parsed
+
+
+def _flooding(session: Session, phone: str) -> Reply | None:
+    """A number sending more than a person could (a stuck phone, a script) is told once, then ignored."""
+    since = clock.now() - FLOOD_WINDOW
+    recent = session.scalar(
+        select(func.count(Inbound.id)).where(Inbound.phone == phone, Inbound.received_at >= since)
+    )
+    if recent <= FLOOD_LIMIT:
+        return None
+    if recent == FLOOD_LIMIT + 1:
+        lang = _conversation_lang(session, phone)
+        return (Message(t(lang, "sms.slow_down"), lang),)
+    return ()
+
+
+def _over_daily_limit(session: Session, policy: Policy, phone: str) -> bool:
+    """Tell whether this number has opened its `policy.daily_requests` requests of the day."""
+    since = clock.now() - timedelta(days=1)
+    today = session.scalar(
+        select(func.count(Request.id)).where(Request.requester_phone == phone, Request.created_at >= since)
+    )
+    return today >= policy.daily_requests
+
+
+def _tell_coordinators_of_limit(session: Session, phone: str, body: str) -> None:
+    """Coordinators hear, once a day per number, that a number's new requests are being held."""
+    since = clock.now() - timedelta(days=1)
+    told = session.scalar(
+        select(func.count(Outbox.id)).where(
+            Outbox.purpose == "limit", Outbox.body.contains(phone), Outbox.created_at >= since
+        )
+    )
+    if told:
+        return
+    for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
+        lang = c.first_language
+        row = outbox.queue_sms(session, c.phone, t(lang, "coordinator.limit", phone=phone, details=body[:200]), lang)
+        row.purpose = "limit"
 
 
 def _merge(state: dict, parsed: Parsed, body: str, lang: str) -> dict:

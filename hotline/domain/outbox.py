@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,13 +26,15 @@ def queue_sms(
     lane: Lane = Lane.NORMAL,
     request: Request | None = None,
     prefer_voice: bool = False,
+    not_before: datetime | None = None,
 ) -> Outbox:
-    """Queue an SMS; a landline (or someone who prefers voice) gets a call that speaks it."""
+    """Queue an SMS (held until `not_before`, if given); a landline, or someone who prefers voice,
+    gets a call that speaks it."""
     if prefer_voice or phones.is_landline(to):
-        return queue_call(session, to, text, lang, lane=lane, request=request)
+        return queue_call(session, to, text, lang, lane=lane, request=request, not_before=not_before)
     row = Outbox(
         kind="sms", to=to, body=text, lang=lang, lane=lane, request=request, segments=texts.segments(text),
-        next_attempt_at=clock.now(),
+        next_attempt_at=not_before or clock.now(),
     )
     if is_opted_out(session, to):
         row.status, row.last_error = OutStatus.SKIPPED, "opted out"
@@ -39,17 +43,27 @@ def queue_sms(
 
 
 def queue_call(
-    session: Session, to: str, text: str, lang: str, *, lane: Lane = Lane.NORMAL, request: Request | None = None
+    session: Session,
+    to: str,
+    text: str,
+    lang: str,
+    *,
+    lane: Lane = Lane.NORMAL,
+    request: Request | None = None,
+    not_before: datetime | None = None,
 ) -> Outbox:
     """Queue a call that speaks `text` in `lang` (rendered as TwiML when it is sent)."""
-    row = Outbox(kind="call", to=to, body=text, lang=lang, lane=lane, request=request, next_attempt_at=clock.now())
+    row = Outbox(
+        kind="call", to=to, body=text, lang=lang, lane=lane, request=request, next_attempt_at=not_before or clock.now()
+    )
     session.add(row)
     return row
 
 
-def record_reply(session: Session, to: str, text: str, lang: str, request: Request | None = None) -> Outbox:
+def record_reply(session: Session, to: str, text: str, lang: str, number: int | None = None) -> Outbox:
     """Record an SMS that went back as the TwiML answer, like any other outgoing message."""
     now = clock.now()
+    request = session.get(Request, number) if number else None
     row = Outbox(
         kind="sms", to=to, body=text, lang=lang, request=request, segments=texts.segments(text),
         status=OutStatus.SENT, delivery_status="twiml", sent_at=now, next_attempt_at=now,

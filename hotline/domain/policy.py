@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -20,7 +21,24 @@ class Policy:
     send_rate: float = 1.0
     quiet_hours: tuple[int, int] | None = None
     conversation_ttl: timedelta = timedelta(hours=6)
+    daily_requests: int = 10  # requests one number may open a day (volunteers are exempt)
     public_base_url: str | None = None
+    voice_link: Callable[[int], str] | None = field(default=None, compare=False)  # request number -> link
+
+    def quiet_until(self, now: datetime) -> datetime | None:
+        """When quiet hours end, if `now` is within them (for alerts that can wait)."""
+        if self.quiet_hours is None:
+            return None
+        start, end = self.quiet_hours
+        local = now.astimezone(self.timezone)
+        minute = local.hour * 60 + local.minute
+        inside = start <= minute < end if start <= end else (minute >= start or minute < end)
+        if not inside:
+            return None
+        ends = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+        if ends <= local:
+            ends += timedelta(days=1)
+        return ends.astimezone(now.tzinfo)
 
     @property
     def urgent_accept_timeout(self) -> timedelta:
@@ -40,4 +58,5 @@ class Policy:
             send_rate=config["HOTLINE_SEND_RATE"],
             quiet_hours=config["HOTLINE_QUIET_HOURS"],
             public_base_url=config["PUBLIC_BASE_URL"],
+            voice_link=config.get("VOICE_MESSAGE_LINK"),
         )

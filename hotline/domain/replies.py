@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Message:
-    """An SMS sent back as the TwiML answer to an incoming SMS."""
+    """An SMS sent back as the TwiML answer to an incoming SMS (about request `number`, if any)."""
 
     text: str
+    lang: str = "zh"
+    number: int | None = None
 
 
 @dataclass(frozen=True)

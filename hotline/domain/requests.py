@@ -6,6 +6,7 @@ caller's transaction. Services flush; the webhook, command or worker that called
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -181,27 +182,32 @@ def route(session: Session, policy: Policy, request: Request, actor: str = "syst
     request.status = Status.ASSIGNED
     request.assigned_at = now
     timeout = policy.urgent_accept_timeout if request.urgent else policy.accept_timeout
-    request.escalate_at = now + timeout
+    held_until = None if request.urgent else policy.quiet_until(now)  # alerts that can wait, wait
+    request.escalate_at = (held_until or now) + timeout
     add_event(request, "assigned", actor, "sms", volunteer=volunteer)
     lang = volunteer.first_language
     outbox.queue_sms(
         session,
         volunteer.phone,
-        volunteer_alert(request, lang),
+        volunteer_alert(request, lang, policy.voice_link),
         lang,
         lane=Lane.URGENT if request.urgent else Lane.NORMAL,
         request=request,
+        not_before=held_until,
     )
     return volunteer
 
 
-def volunteer_alert(request: Request, lang: str) -> str:
+def volunteer_alert(request: Request, lang: str, voice_link: Callable[[int], str] | None = None) -> str:
     """Write the SMS that offers a request to a volunteer: what, where, who, and how to answer."""
     details = request.details
     if request.drug and request.drug not in details:
         details = f"{request.drug} {details}".strip()
     if len(details) > DETAILS_IN_ALERT:
         details = details[: DETAILS_IN_ALERT - 1] + "…"
+    if request.recording_sid and voice_link is not None:  # the voice message, through the hotline
+        link = t(lang, N_("voice.alert_link"), url=voice_link(request.number))
+        details = f"{details} {link} ".lstrip()  # a space ends the link before the sentence's full stop
     name = first_name(request)
     return t(
         lang,
@@ -251,7 +257,9 @@ def tell_requester(session: Session, request: Request, msgid: str, **params) -> 
     lang = request.language
     text = t(lang, msgid, number=request.number, home=request.household.label, **params)
     prefers_voice = bool(request.resident and request.resident.prefers_voice and not request.on_behalf)
-    outbox.queue_sms(session, request.requester_phone, text, lang, request=request, prefer_voice=prefers_voice)
+    row = outbox.queue_sms(session, request.requester_phone, text, lang, request=request, prefer_voice=prefers_voice)
+    if row.kind == "call" and msgid == "resident.delivered":
+        row.purpose = "receipt"  # the call asks: press 1 if nothing arrived (hotline.domain.voice_calls)
 
 
 def accept(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:

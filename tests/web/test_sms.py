@@ -384,3 +384,24 @@ def test_replies_to_residents_fit_one_segment(lang):
     assert len(ids) > 20
     for msgid in ids:
         assert texts.segments(texts.t(lang, msgid, **params)) == 1, msgid
+
+
+def test_one_number_cannot_open_more_than_the_daily_limit(app, phone):
+    for i in range(10):
+        assert numbers_in(phone(STRANGER).reply(f"12号楼{301 + i}室 要米"))
+    held = phone(STRANGER).reply("12号楼311室 要米")
+    assert not numbers_in(held) and "120" in held and count(app, Request) == 10
+    phone(STRANGER).reply("12号楼312室 要米")
+    assert sum(STRANGER in m for m in phone(SUN_HONG).inbox()) == 1  # told once
+    [n] = numbers_in(phone("+8613700009999").reply("12号楼401室 要米"))  # others are not starved
+    assert get_request(app, n).status == Status.ASSIGNED
+
+
+def test_volunteers_texting_for_many_households_are_exempt(app, phone):
+    for i in range(12):
+        assert numbers_in(phone(LI_WEI).reply(f"I need rice for 12-{301 + i}"))
+
+
+def test_a_stuck_phone_is_told_once_then_ignored(app, phone):
+    answers = [phone(STRANGER).text("?") for _ in range(33)]
+    assert all(answers[:30]) and answers[30] and "120" in answers[30][0] and answers[31:] == [[], []]

@@ -1,0 +1,439 @@
+"""A call to the hotline: who is calling, the voice flow stepped, and the request made once.
+
+`answer` takes a new call, `step` the keys or words at a menu, `recorded` the end of the voice
+message (a recording, an empty one, or a hang-up), `dialled` the outcome of putting the caller
+through to a person, `recording_ready` Twilio's word that the audio is stored. Each loads the
+call's state (a conversation row keyed `call:<CallSid>`), steps the flow of `ivr_flows/voice.json`,
+does what the flow asks of the domain (`do` nodes: open the request, list the caller's requests,
+find the coordinator on duty, leave a callback) and answers with typed replies. Pure: no Flask,
+no Twilio; the handler commits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+import ivr_flows
+from hotline import clock
+from hotline.domain import outbox, requests
+from hotline.domain.policy import Policy
+from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
+from hotline.models import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    Conversation,
+    Household,
+    Lane,
+    Request,
+    Resident,
+    Role,
+    Volunteer,
+)
+from hotline.texts import LANGUAGES, N_, t
+from ivr_flows import engine
+
+CALL_TTL = timedelta(hours=2)  # far longer than any call; expired rows are cleared as calls come in
+RECENT = timedelta(days=7)  # key 4 speaks open requests and those closed this recently
+SPOKEN_REQUESTS = 5  # at most this many requests are read out, newest first
+ROOM = re.compile(r"\d{1,6}")
+DIGIT_SEPARATOR = {"zh": "、", "en": ", "}  # a pause between digits: "4、5、7" is 四、五、七, not 四百五十七
+KEY_NAMES = {"*": N_("voice.key.star")}
+FLOW = "voice"
+
+
+@dataclass(frozen=True)
+class CallStep:
+    """One of Twilio's requests about a call, already parsed out of the webhook."""
+
+    call_sid: str
+    caller: str  # `From`, in E.164 when it reads as a number
+    callee: str = ""  # `To` (the resident, on a call the hotline placed)
+    digits: str = ""
+    speech: str = ""
+    recording_sid: str | None = None
+    dial_status: str | None = None
+    hung_up: bool = False
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where Twilio is sent next; each answer adds its step number (`n=`) to them."""
+
+    step: str
+    record: str = ""
+    dial: str = ""
+    recording_status: str | None = None
+
+
+def with_step(url: str, n: int) -> str:
+    """Add the step number to a link, so that a retried step is known as the same step."""
+    return f"{url}{'&' if '?' in url else '?'}n={n}"
+
+
+# --------------------------------------------------------------------------------------------
+# The call's steps
+# --------------------------------------------------------------------------------------------
+def answer(session: Session, policy: Policy, links: Links, call: CallStep) -> Reply:
+    """Take a new call: tell a resident from a stranger, and speak the main menu."""
+    session.execute(delete(Conversation).where(Conversation.key.like("call:%"), Conversation.expires_at < clock.now()))
+    resident = session.scalar(select(Resident).filter_by(phone=call.caller)) if call.caller else None
+    state: dict = {"phone": call.caller, "n": 0}
+    if resident is not None and resident.household is not None:
+        state.update(known=True, resident_id=resident.id,
+                     home=[resident.household.building, resident.household.room])
+    lang = resident.language if resident is not None and resident.language in LANGUAGES else "zh"
+    state["lang"] = lang
+    flow = ivr_flows.flow(FLOW)
+    state, turn = engine.start(flow, state)
+    row = call_row(session, call.call_sid)
+    return _answer(session, policy, links, call, flow, state, turn, row)
+
+
+def step(session: Session, policy: Policy, links: Links, call: CallStep) -> Reply:
+    """Take keys or words at a menu or a number entry (or their absence: silence)."""
+    row = call_row(session, call.call_sid)
+    if row is None:  # the call's state is gone: start again from the main menu
+        return answer(session, policy, links, call)
+    flow = ivr_flows.flow(FLOW)
+    state = dict(row.state)
+    node = flow.nodes.get(state.get("node", ""), {})
+    if node.get("type") not in engine.LISTENING:  # a step the call has moved past: say where it is
+        state, turn = engine.start(flow, state, node=state.get("node"))
+        return _answer(session, policy, links, call, flow, state, turn, row)
+    digits = call.digits
+    if node["type"] == "digits" and not digits and call.speech:
+        digits = speech_digits(call.speech)
+    inbound = engine.Inbound(digits=digits, speech=call.speech)
+    state, turn = engine.step(flow, state, inbound, checks=_checks(policy))
+    return _answer(session, policy, links, call, flow, state, turn, row)
+
+
+def recorded(session: Session, policy: Policy, links: Links, call: CallStep) -> Reply:
+    """The voice message ended (or was empty, or the caller hung up): make the request, once."""
+    row = call_row(session, call.call_sid)
+    if row is None:
+        return (Hangup(),) if call.hung_up else answer(session, policy, links, call)
+    flow = ivr_flows.flow(FLOW)
+    state = dict(row.state)
+    if call.recording_sid:
+        state["recording_sid"] = call.recording_sid
+    if flow.nodes.get(state.get("node", ""), {}).get("type") == "record":
+        state, turn = engine.step(flow, state, engine.Inbound(event="recorded"))
+    else:  # the message was already taken: say the number again
+        state, turn = engine.start(flow, state, node=state.get("node"))
+    reply = _answer(session, policy, links, call, flow, state, turn, row)
+    return (Hangup(),) if call.hung_up else reply  # after a hang-up nobody hears it
+
+
+def dialled(session: Session, policy: Policy, links: Links, call: CallStep) -> Reply:
+    """The call to a person ended: done if they answered, else a callback is promised and kept."""
+    row = call_row(session, call.call_sid)
+    if row is None:
+        return (Hangup(),)
+    flow = ivr_flows.flow(FLOW)
+    state = dict(row.state)
+    if flow.nodes.get(state.get("node", ""), {}).get("type") == "dial":
+        state, turn = engine.step(flow, state, engine.Inbound(event=(call.dial_status or "failed").lower()))
+    else:
+        state, turn = engine.start(flow, state, node=state.get("node"))
+    return _answer(session, policy, links, call, flow, state, turn, row)
+
+
+def recording_ready(session: Session, call: CallStep) -> None:
+    """Twilio stored the recording: the call's request (made or to come) points at it."""
+    row = call_row(session, call.call_sid)
+    if row is None or not call.recording_sid:
+        return
+    state = dict(row.state)
+    number = state.get("number")
+    request = session.get(Request, number) if number else None
+    if request is not None:
+        if not request.recording_sid:
+            request.recording_sid = call.recording_sid
+            requests.add_event(request, "recording", "system", "voice")
+    elif not state.get("recording_sid"):
+        state["recording_sid"] = call.recording_sid
+        row.state = state
+
+
+def call_language(session: Session, call_sid: str) -> str:
+    """The language a call is in, for an apology when something went wrong ("zh" if unknown)."""
+    row = session.scalar(select(Conversation).filter_by(key=f"call:{call_sid}"))
+    lang = row.state.get("lang") if row is not None else None
+    return lang if lang in LANGUAGES else "zh"
+
+
+# --------------------------------------------------------------------------------------------
+# Running a flow's turn: the domain's actions, then typed replies
+# --------------------------------------------------------------------------------------------
+Action = Callable[[Session, Policy, dict], tuple[str, list[Say]]]
+
+
+def run(
+    session: Session, policy: Policy, flow: engine.Flow, state: dict, turn: engine.Turn, actions: dict[str, Action]
+) -> tuple[dict, engine.Turn, list[Say]]:
+    """Do what `do` nodes ask until the flow waits for the caller; return what to say first."""
+    said: list[Say] = []
+    for _ in range(engine.MAX_HOPS):
+        if not isinstance(turn.then, engine.Do):
+            return state, turn, said
+        said.extend(speak(turn.prompts, state))
+        outcome, spoken = actions[turn.then.action](session, policy, state)
+        said.extend(spoken)
+        state, turn = engine.step(flow, state, engine.Inbound(event=outcome))
+    raise engine.FlowError(f"{flow.name}: the domain's actions loop")
+
+
+def render(state: dict, turn: engine.Turn, links: Links, said: list[Say] | None = None) -> tuple[dict, Reply]:
+    """Turn what the flow waits for into typed replies, under a new step number."""
+    state = dict(state)
+    n = state["n"] = int(state.get("n", 0)) + 1
+    says = [*(said or []), *speak(turn.prompts, state)]
+    lang = state.get("lang", "zh")
+    then = turn.then
+    verbs: list[Verb]
+    if isinstance(then, engine.Listen):
+        url = with_step(links.step, n)
+        gather = Gather(action=url, prompts=tuple(says), lang=lang, timeout=then.timeout_s, num_digits=then.num_digits,
+                        finish_on_key=then.finish_on_key, speech=then.speech, hints=then.hints)
+        verbs = [gather, Redirect(url)]  # no key and no word: Twilio goes on here, and it is silence
+    elif isinstance(then, engine.RecordMessage):
+        url = with_step(links.record, n)
+        status = with_step(links.recording_status, n) if links.recording_status else None
+        # An empty recording makes no action request: Twilio goes on to the Redirect.
+        verbs = [*says, Record(action=url, max_length=then.max_length_s, timeout=then.silence_s, finish_on_key="#",
+                               recording_status_callback=status), Redirect(url)]
+    elif isinstance(then, engine.CallPerson):
+        verbs = [*says, Dial(number=state["person"], action=with_step(links.dial, n), timeout=then.timeout_s)]
+    else:
+        verbs = [*says, Hangup()]
+    return state, tuple(verbs)
+
+
+def speak(prompts: tuple[engine.Prompt, ...], state: dict) -> list[Say]:
+    """Render the flow's prompts in their languages, with what the call knows filled in."""
+    return [Say(t(p.lang, p.msgid, **_params(state, p.lang, p.key)), p.lang) for p in prompts]
+
+
+def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
+    home = state.get("home") or [None, None]
+    building = state.get("building") or home[0]
+    room = state.get("room") or home[1]
+    number = state.get("number")
+    return {
+        "building": building or "",
+        "room": spoken_digits(str(room), lang) if room else "",
+        "number": spoken_digits(str(number), lang) if number else "",
+        "input": state.get("input", ""),
+        "key": spoken_key(key, lang) if key else "",
+    }
+
+
+def spoken_digits(value: str, lang: str) -> str:
+    """Write a number to be said digit by digit: `457` -> `4、5、7` (`4, 5, 7` in English)."""
+    return DIGIT_SEPARATOR.get(lang, ", ").join(value)
+
+
+def spoken_key(key: str, lang: str) -> str:
+    """Name a phone key: digits as they are, `*` as the star key."""
+    return t(lang, KEY_NAMES[key]) if key in KEY_NAMES else key
+
+
+def _answer(
+    session: Session, policy: Policy, links: Links, call: CallStep, flow: engine.Flow, state: dict,
+    turn: engine.Turn, row: Conversation | None,
+) -> Reply:
+    state = {**state, "phone": state.get("phone") or call.caller}
+    state, turn, said = run(session, policy, flow, state, turn, ACTIONS)
+    state, reply = render(state, turn, links, said)
+    save_call(session, call.call_sid, row, state)
+    return reply
+
+
+# --------------------------------------------------------------------------------------------
+# What the flow asks of the domain
+# --------------------------------------------------------------------------------------------
+def _open_request(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """Make the call's request, exactly once (a retried step finds its number in the state)."""
+    if state.get("number"):
+        return "created", []
+    home, resident = _household(session, policy, state)
+    if home is None:
+        raise ValueError("a voice request without a household")
+    request = requests.open_request(
+        session, policy, home=home, category=Category(state.get("category") or Category.HELP),
+        channel=Channel.VOICE, asker=_asker(state, resident), recording_sid=state.get("recording_sid"),
+    )
+    state["number"] = request.number
+    return "created", []
+
+
+def _list_requests(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """Speak the caller's requests: open ones and those closed this week, each number digit by digit."""
+    lang = state["lang"]
+    mine = Request.requester_phone == (state.get("phone") or "-")  # a hidden number asked for nothing
+    if state.get("resident_id"):
+        mine = or_(mine, Request.resident_id == state["resident_id"])
+    rows = session.scalars(
+        select(Request)
+        .where(mine, Request.purged_at.is_(None),
+               or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= clock.now() - RECENT))
+        .order_by(Request.id.desc())
+        .limit(SPOKEN_REQUESTS)
+    ).all()
+    if not rows:
+        return "done", [Say(t(lang, "voice.no_requests"), lang)]
+    lines = [
+        Say(t(lang, "voice.request_line", number=spoken_digits(str(r.number), lang),
+              category=requests.category_label(lang, r.category), status=t(lang, f"status.{r.status.value}")), lang)
+        for r in reversed(rows)
+    ]
+    return "done", lines
+
+
+def _find_person(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """The coordinator on duty: the first of the file's order."""
+    coordinator = session.scalar(
+        select(Volunteer)
+        .where(Volunteer.role == Role.COORDINATOR, Volunteer.on_duty.is_(True), Volunteer.phone != state.get("phone"))
+        .order_by(Volunteer.rank, Volunteer.id)
+        .limit(1)
+    )
+    if coordinator is None:
+        return "none", []
+    state["person"] = coordinator.phone
+    return "found", []
+
+
+def _callback(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """Nobody answered: a callback request for the caller's household, or coordinators told by SMS."""
+    if state.get("number"):
+        return "created", []
+    lang = state["lang"]
+    home, resident = _household(session, policy, state)
+    if home is None:  # a stranger who never got to say where: coordinators call back
+        for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
+            text = t(c.first_language, "voice.callback_unplaced", phone=state.get("phone") or "-")
+            outbox.queue_sms(session, c.phone, text, c.first_language, lane=Lane.URGENT)
+        state["callback"] = "coordinators"
+        return "alerted", []
+    request = requests.open_request(
+        session, policy, home=home, category=Category.HELP, channel=Channel.VOICE, asker=_asker(state, resident),
+        details=t(lang, "voice.callback_details"),
+    )
+    state["number"] = request.number
+    state["callback"] = "request"
+    return "created", []
+
+
+ACTIONS: dict[str, Action] = {
+    "open_request": _open_request,
+    "list_requests": _list_requests,
+    "find_person": _find_person,
+    "callback": _callback,
+}
+
+
+def _household(session: Session, policy: Policy, state: dict) -> tuple[Household | None, Resident | None]:
+    """Where the request is for: the household keyed in, else the known caller's own."""
+    resident = session.get(Resident, state["resident_id"]) if state.get("resident_id") else None
+    own = state.get("known") and not state.get("for_other") and resident is not None and resident.household
+    if own:
+        return resident.household, resident
+    building, room = state.get("building"), state.get("room")
+    if building and room and _is_building(policy, building) and ROOM.fullmatch(room):
+        return requests.household(session, int(building), room), None
+    if resident is not None and resident.household and not state.get("for_other"):
+        return resident.household, resident
+    return None, None
+
+
+def _asker(state: dict, resident: Resident | None) -> requests.Asker:
+    on_behalf = bool(state.get("for_other"))
+    own = resident if resident is not None and not on_behalf else None
+    return requests.Asker(
+        phone=state.get("phone") or None,
+        language=state.get("lang", "zh"),
+        name=own.name if own else None,
+        resident=own,
+        on_behalf=on_behalf,
+        prefers_voice=bool(own and own.prefers_voice),
+    )
+
+
+def _checks(policy: Policy) -> dict[str, engine.Check]:
+    return {"building": lambda value: _is_building(policy, value), "room": lambda value: bool(ROOM.fullmatch(value))}
+
+
+def _is_building(policy: Policy, value: str) -> bool:
+    return value.isdigit() and len(value) <= 6 and int(value) in policy.buildings
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers said aloud
+# --------------------------------------------------------------------------------------------
+_CN_DIGIT = dict(zip("零〇洞一幺二两三四五六七八九", "00011223456789", strict=True))
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_EN_NUMBER = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
+    "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+    "twenty": "20", "thirty": "30",
+}
+
+
+def speech_digits(text: str) -> str:
+    """The number in words a recogniser heard: `12`, `十二号楼`, `一二零一`, `twelve oh one` -> digits."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    if re.search(r"\d", text):
+        return "".join(re.findall(r"\d", text))
+    chinese = "".join(ch for ch in text if ch in _CN_DIGIT or ch in _CN_UNIT)
+    if chinese:
+        return _chinese_numeral(chinese) if any(ch in _CN_UNIT for ch in chinese) else "".join(
+            _CN_DIGIT[ch] for ch in chinese)
+    return "".join(_EN_NUMBER.get(word, "") for word in re.findall(r"[a-z]+", text))
+
+
+def _chinese_numeral(numeral: str) -> str:
+    """Read `十二`, `三十六`, `一千二百零一` as digits."""
+    total, digit = 0, None
+    for ch in numeral:
+        if ch in _CN_UNIT:
+            total += (int(_CN_DIGIT[digit]) if digit is not None else 1) * _CN_UNIT[ch]
+            digit = None
+        else:
+            digit = ch
+    if digit is not None:
+        total += int(_CN_DIGIT[digit])
+    return str(total) if total else ""
+
+
+# --------------------------------------------------------------------------------------------
+# The call's row
+# --------------------------------------------------------------------------------------------
+def call_row(session: Session, call_sid: str) -> Conversation | None:
+    """Return the call's state row, locked for this step (a step and a recording callback may cross)."""
+    row = session.scalar(select(Conversation).filter_by(key=f"call:{call_sid}").with_for_update())
+    if row is not None and row.expires_at <= clock.now():
+        session.delete(row)
+        session.flush()
+        return None
+    return row
+
+
+def save_call(session: Session, call_sid: str, row: Conversation | None, state: dict) -> None:
+    """Keep the call's state for its next step."""
+    expires = clock.now() + CALL_TTL
+    if row is None:
+        session.add(Conversation(key=f"call:{call_sid}", state=state, expires_at=expires))
+    else:
+        row.state, row.expires_at = state, expires
+    session.flush()

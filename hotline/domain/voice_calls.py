@@ -1,0 +1,97 @@
+"""Told by phone: the delivery call that asks "press 1 if nothing arrived", and unanswered calls retried.
+
+Residents on landlines, and those who prefer voice, hear of acceptance and delivery by a call
+(the outbox turns their SMS into `kind="call"`). A delivery call carries `purpose="receipt"`: it
+says the request was delivered and asks the resident to press 1 if nothing arrived, which reopens
+the request (the flow of `ivr_flows/receipt.json`). A call that rings out or finds the line busy
+is placed again, at most `MAX_CALL_TRIES` times in all. Pure: no Flask, no Twilio.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+import ivr_flows
+from hotline.domain import requests, voice
+from hotline.domain.policy import Policy
+from hotline.domain.replies import Reply
+from hotline.models import Outbox, OutStatus, Request
+from hotline.texts import LANGUAGES
+from ivr_flows import engine
+
+RECEIPT = "receipt"  # Outbox.purpose of a delivery call that asks whether it arrived
+RECEIPT_PATH = "/twilio/voice/receipt"
+MAX_CALL_TRIES = 3
+UNANSWERED = ("no-answer", "busy")
+FLOW = "receipt"
+
+
+def receipt_url(base_url: str, number: int, lang: str) -> str:
+    """Where the delivery call's answer goes: it names the request and the language."""
+    return f"{base_url.rstrip('/')}{RECEIPT_PATH}?r={int(number)}&lang={_lang(lang)}"
+
+
+def receipt_call(number: int, lang: str, base_url: str) -> Reply:
+    """The opening of a delivery call (inline TwiML: Twilio asks for nothing before it)."""
+    flow = ivr_flows.flow(FLOW)
+    state, turn = engine.start(flow, {"number": int(number), "lang": _lang(lang)})
+    _, reply = voice.render(state, turn, voice.Links(step=receipt_url(base_url, number, lang)))
+    return reply
+
+
+def receipt_step(
+    session: Session, policy: Policy, links: voice.Links, call: voice.CallStep, number: int, lang: str
+) -> Reply:
+    """The resident's answer on a delivery call: 1 (or "没收到") reopens the request."""
+    flow = ivr_flows.flow(FLOW)
+    row = voice.call_row(session, call.call_sid)
+    if row is not None:
+        state = dict(row.state)
+    else:  # the first answer: the call began with inline TwiML, at step 1 of the flow's start
+        state = {"node": flow.start, "lang": _lang(lang), "number": int(number), "n": 1, "phone": call.callee}
+    if flow.nodes[state["node"]]["type"] in engine.LISTENING:
+        state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech))
+    else:
+        state, turn = engine.start(flow, state, node=state["node"])
+    state, turn, said = voice.run(session, policy, flow, state, turn, {"reopen": _reopen})
+    state, reply = voice.render(state, turn, links, said)
+    voice.save_call(session, call.call_sid, row, state)
+    return reply
+
+
+def _reopen(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
+    """Nothing arrived: reopen the request, if it is the called resident's and was delivered."""
+    request = session.get(Request, state.get("number"))
+    if request is None or not request.requester_phone or request.requester_phone != state.get("phone"):
+        return "not_delivered", []
+    try:
+        requests.reopen(session, policy, request, "resident", "voice")
+    except requests.NotAllowed:
+        return "not_delivered", []
+    return "reopened", []
+
+
+def retry_unanswered(row: Outbox, call_status: str, policy: Policy, now: datetime) -> bool:
+    """Place a call again that rang out or found the line busy; False when it is not one to retry.
+
+    At most MAX_CALL_TRIES calls in all, spaced by HOTLINE_RETRY_DELAYS. The old call's SID is
+    dropped, so that its late callbacks cannot touch the new call's status.
+    """
+    if row.kind != "call" or call_status not in UNANSWERED or row.status != OutStatus.SENT:
+        return False
+    if row.attempts >= MAX_CALL_TRIES:
+        return False
+    delays = policy.retry_delays or (300,)
+    delay = delays[min(max(row.attempts - 1, 0), len(delays) - 1)]
+    row.status = OutStatus.QUEUED
+    row.next_attempt_at = now + timedelta(seconds=delay)
+    row.last_error = f"{call_status} (call {row.attempts} of {MAX_CALL_TRIES})"
+    row.twilio_sid = None
+    row.delivery_status = None
+    return True
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else "zh"

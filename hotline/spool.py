@@ -1,0 +1,62 @@
+"""An append-only folder of inbound webhooks that arrived while the database did not answer.
+
+Each inbound is one JSON file, written to a temporary name, flushed to disk and renamed into
+place, so a crash leaves either a whole file or none. The worker replays the files in arrival
+order once the database answers again; the MessageSid keeps a replay from acting twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+
+from hotline import clock
+from hotline.config import ConfigError
+
+
+class Spool:
+    """The spool folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            probe = self.folder / f".probe-{secrets.token_hex(4)}"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as e:
+            raise ConfigError(f"the spool folder {self.folder} is not writable: {e}") from e
+
+    def put(self, kind: str, sid: str, form: dict[str, str]) -> Path:
+        """Keep one inbound webhook on disk; return its file."""
+        record = {"kind": kind, "sid": sid, "form": form, "received_at": clock.now().isoformat()}
+        name = f"{time.time_ns():020d}-{secrets.token_hex(4)}.json"
+        tmp = self.folder / f".{name}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(record, f, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        final = self.folder / name
+        os.replace(tmp, final)
+        return final
+
+    def pending(self) -> list[Path]:
+        """The spooled files, oldest first."""
+        return sorted(p for p in self.folder.glob("*.json") if not p.name.startswith("."))
+
+    @staticmethod
+    def read(path: Path) -> dict | None:
+        """Read one spooled record; None if it is unreadable (it is then kept aside, not lost)."""
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            path.rename(path.with_suffix(".unreadable"))
+            return None
+
+    @staticmethod
+    def done(path: Path) -> None:
+        """Remove a file whose inbound is now in the database."""
+        path.unlink(missing_ok=True)

@@ -1,0 +1,70 @@
+"""Inbound SMS survive a database that does not answer: spooled, answered, replayed once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline import create_app
+from hotline.config import ConfigError
+from hotline.extensions import db
+from hotline.models import Inbound, Outbox, OutStatus, Request
+from hotline.worker import Worker
+from tests.conftest import hotline_env
+from tests.helpers import LI_WEI, Phone, load_roster, numbers_in
+
+DEAD_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+
+
+@pytest.fixture
+def spool_dir(tmp_path):
+    return tmp_path / "spool"
+
+
+@pytest.fixture
+def app(make_app, spool_dir, clock):
+    app = make_app(HOTLINE_SPOOL_DIR=str(spool_dir))
+    load_roster(app)
+    return app
+
+
+@pytest.fixture
+def down(spool_dir):
+    """The same hotline while its database does not answer."""
+    return create_app({"ENV": hotline_env(DEAD_DATABASE, HOTLINE_SPOOL_DIR=str(spool_dir)), "TESTING": True})
+
+
+def test_sms_while_the_database_is_down_is_spooled_answered_and_replayed_once(app, down, spool_dir):
+    stranger = Phone(down, down.test_client(), "+8613700001111")
+    holding = stranger.text("12号楼302室 需要买菜", sid="SM" + "a" * 32)
+    assert holding and "120" in holding[0] and not numbers_in(holding[0])
+    stranger.text("12号楼302室 需要买菜", sid="SM" + "a" * 32)  # Twilio's retry, spooled again
+    stranger.text("STATUS", sid="SM" + "b" * 32)
+    assert len(list(spool_dir.glob("*.json"))) == 3
+
+    assert Worker(app).replay_spool() == 3
+    assert list(spool_dir.glob("*.json")) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Request.id))) == 1
+        assert db.session.scalar(select(func.count(Inbound.id))) == 2
+        to_sender = db.session.scalars(
+            select(Outbox.body).where(Outbox.to == "+8613700001111").order_by(Outbox.id)
+        ).all()
+        assert numbers_in(to_sender[0]) == [1] and numbers_in(to_sender[1]) == [1]  # the reply, then STATUS
+        assert db.session.scalar(select(Outbox.status).where(Outbox.to == "+8613700001111").limit(1)) == (
+            OutStatus.QUEUED
+        )
+    assert numbers_in(Phone(app, app.test_client(), LI_WEI).last()) == [1]
+
+
+def test_replay_waits_while_the_database_is_still_down(down, spool_dir):
+    Phone(down, down.test_client(), "+8613700001111").text("要米 12-302")
+    assert Worker(down).replay_spool() == 0
+    assert len(list(spool_dir.glob("*.json"))) == 1
+
+
+def test_the_app_refuses_to_start_without_a_writable_spool(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(ConfigError, match="spool"):
+        create_app({"ENV": hotline_env(f"sqlite:///{tmp_path}/x.db", HOTLINE_SPOOL_DIR=str(blocked / "spool"))})

@@ -1,0 +1,743 @@
+"""Residents calling the hotline: calls walked through signed webhooks, TwiML parsed, never grepped.
+
+`Caller` plays the phone and Twilio's voice engine together: it dials, hears every <Say>, stops
+at a <Gather>, <Record> or <Dial> until the test says what the caller does there, follows
+<Redirect>s, and checks every document it gets (root, verbs, languages, voices, timeouts).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import xml.etree.ElementTree as ET
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.channels import voice as voice_channel
+from hotline.domain import voice_calls
+from hotline.extensions import db
+from hotline.models import Conversation, Inbound, Lane, Outbox, OutStatus, Request, Status, Volunteer
+from hotline.worker import call_twiml
+from tests.helpers import (
+    BASE,
+    LI_WEI,
+    LIU,
+    SUN_HONG,
+    TOM,
+    WANG_FANG,
+    WANG_LANDLINE,
+    ZHANG_MIN,
+    get_request,
+    load_roster,
+    sign,
+)
+from tests.twilio_standin import ACCOUNT_SID, HOTLINE_NUMBER
+
+STRANGER = "+8613700009999"
+
+# The only values the hotline may use (all in twilio-node's enums, see tests/unit/test_twilio_adapter.py).
+SAY_LANGUAGES = {"cmn-CN", "en-US"}
+SAY_VOICES = {"Polly.Zhiyu-Neural", "Polly.Joanna-Neural"}
+GATHER_LANGUAGES = {"cmn-Hans-CN", "en-US"}
+VOICE_OF = {"cmn-CN": "Polly.Zhiyu-Neural", "en-US": "Polly.Joanna-Neural"}
+VERBS = {"Say", "Pause", "Gather", "Record", "Redirect", "Dial", "Hangup"}
+NOUNS = {"prosody", "Number"}
+
+
+def is_chinese(text: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", text))
+
+
+def digits_said(text: str) -> list[str]:
+    """Numbers said digit by digit (`4、5、7`, `4, 5, 7`) or whole, as written in the spoken text."""
+    return [re.sub(r"\D", "", m) for m in re.findall(r"\d(?:[、,，]?\s?\d)*", text)]
+
+
+def check_twiml(xml: str) -> ET.Element:
+    """Parse a voice answer and check it as Twilio would, with the project's few allowed values."""
+    root = ET.fromstring(xml)
+    assert root.tag == "Response"
+    for el in root.iter():
+        if el is root:
+            continue
+        assert el.tag in VERBS | NOUNS, f"unexpected <{el.tag}>"
+        if el.tag == "Say":
+            assert el.get("language") in SAY_LANGUAGES and el.get("voice") == VOICE_OF[el.get("language")]
+            assert "".join(el.itertext()).strip(), "an empty <Say>"
+        if el.tag == "Gather":
+            assert el.get("language") in GATHER_LANGUAGES
+            assert int(el.get("timeout")) >= 8
+            assert el.get("input") in ("dtmf", "dtmf speech")
+            assert el.get("action", "").startswith(BASE + "/twilio/voice")
+        if el.tag == "Record":
+            assert 60 <= int(el.get("maxLength")) <= 120 and el.get("finishOnKey") == "#"
+        if el.tag == "Dial":
+            assert el.get("action") and int(el.get("timeout")) >= 15
+    return root
+
+
+class Caller:
+    """A phone calling the hotline, walked as Twilio's voice engine walks the TwiML."""
+
+    def __init__(self, client, number: str):
+        self.client, self.number = client, number
+        self.sid = "CA" + secrets.token_hex(16)
+        self.says: list[tuple[str, str]] = []  # (text, Say language), everything heard in order
+        self.waiting: tuple[ET.Element, str] | None = None  # the <Gather>/<Record>/<Dial> and its document's URL
+        self.ended = False
+        self.beep_at: int | None = None  # index in `says` where the last <Record> began
+        self.last_post: tuple[str, dict] | None = None
+        self.last_xml = ""
+        self.posts = 0
+
+    # -- what the caller does ------------------------------------------------------------------
+    def dial(self) -> Caller:
+        """Call the hotline: Twilio's first request, as it rings."""
+        self._go(BASE + "/twilio/voice", {}, status="ringing")
+        return self
+
+    def press(self, keys: str) -> Caller:
+        """Press keys at the waiting <Gather> (its finish key ends them and is not sent)."""
+        gather, url = self._at("Gather")
+        finish = gather.get("finishOnKey", "#")
+        digits = keys.split(finish)[0] if finish and finish in keys else keys
+        if gather.get("numDigits"):
+            digits = digits[: int(gather.get("numDigits"))]
+        ended = finish if finish and finish in keys else ""
+        self._go(urljoin(url, gather.get("action")), {"Digits": digits, "FinishedOnKey": ended})
+        return self
+
+    def say(self, words: str) -> Caller:
+        """Speak at the waiting <Gather> (it must listen for speech)."""
+        gather, url = self._at("Gather")
+        assert "speech" in gather.get("input", ""), "this <Gather> does not listen"
+        self._go(urljoin(url, gather.get("action")), {"SpeechResult": words, "Confidence": "0.91"})
+        return self
+
+    def silence(self) -> Caller:
+        """Say and press nothing: Twilio goes on to the next verb (an empty <Record> makes no request)."""
+        element, url = self.waiting or (None, None)
+        assert element is not None and element.tag in ("Gather", "Record"), "nothing is waiting"
+        self.waiting = None
+        self._play(self._rest, url)
+        return self
+
+    def record(self, seconds: int) -> Caller:
+        """Leave a voice message of that length at the waiting <Record>, ended with `#`."""
+        rec, url = self._at("Record")
+        recording = "RE" + secrets.token_hex(16)
+        self.recording_sid = recording
+        self._recording_status(rec, url, recording, seconds)
+        self._go(urljoin(url, rec.get("action")), {
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording}",
+            "RecordingSid": recording, "RecordingDuration": str(seconds), "Digits": "#"})
+        return self
+
+    def hang_up(self) -> Caller:
+        """Hang up: at a <Record>, Twilio still posts its action with `Digits=hangup` (not played)."""
+        element, url = self.waiting or (None, None)
+        if element is not None and element.tag == "Record":
+            recording = "RE" + secrets.token_hex(16)
+            self.recording_sid = recording
+            self._recording_status(element, url, recording, 4)
+            params = {"RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording}",
+                      "RecordingSid": recording, "RecordingDuration": "4", "Digits": "hangup"}
+            self._post(urljoin(url, element.get("action")), params, status="completed")
+        self.waiting, self.ended = None, True
+        self._post(BASE + "/twilio/status", {"CallDuration": "30"}, status="completed", twiml=False)
+        return self
+
+    def dial_outcome(self, status: str) -> Caller:
+        """The person the hotline dialled answered (`completed`) or not (`no-answer`, `busy`)."""
+        dial, url = self._at("Dial")
+        self._go(urljoin(url, dial.get("action")), {"DialCallStatus": status, "DialCallDuration": "0"})
+        return self
+
+    def again(self) -> str:
+        """Send the last request once more, as Twilio does on a retry; return the answer."""
+        url, params, status = self.last_post
+        return self._post(url, params, status)
+
+    # -- what the caller heard -----------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return "\n".join(text for text, _ in self.says)
+
+    @property
+    def before_beep(self) -> list[tuple[str, str]]:
+        return self.says if self.beep_at is None else self.says[: self.beep_at]
+
+    @property
+    def after_beep(self) -> str:
+        return "\n".join(text for text, _ in self.says[self.beep_at :]) if self.beep_at is not None else ""
+
+    def heard_since(self, mark: int) -> str:
+        return "\n".join(text for text, _ in self.says[mark:])
+
+    @property
+    def waits_for(self) -> str | None:
+        return self.waiting[0].tag if self.waiting else None
+
+    # -- Twilio's side -------------------------------------------------------------------------
+    def _at(self, tag: str) -> tuple[ET.Element, str]:
+        assert self.waiting is not None and self.waiting[0].tag == tag, f"not at a <{tag}>: {self.waits_for}"
+        element, url = self.waiting
+        self.waiting = None
+        return element, url
+
+    def _params(self, status: str) -> dict[str, str]:
+        return {"AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", "CallSid": self.sid, "CallStatus": status,
+                "Called": HOTLINE_NUMBER, "Caller": self.number, "Direction": "inbound", "From": self.number,
+                "FromCountry": "CN", "To": HOTLINE_NUMBER, "ToCountry": "US"}
+
+    def _post(self, url: str, extra: dict, status: str = "in-progress", twiml: bool = True) -> str:
+        params = {**self._params(status), **extra}
+        parts = urlsplit(url)
+        assert url.startswith(BASE), url
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": sign(url, params)})
+        self.posts += 1
+        if not twiml:
+            assert response.status_code in (200, 204)
+            return ""
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "text/xml"
+        self.last_post = (url, extra, status)
+        self.last_xml = response.get_data(as_text=True)
+        check_twiml(self.last_xml)
+        return self.last_xml
+
+    def _go(self, url: str, extra: dict, status: str = "in-progress") -> None:
+        xml = self._post(url, extra, status)
+        self._play(list(ET.fromstring(xml)), url)
+
+    def _play(self, verbs: list[ET.Element], url: str) -> None:
+        for i, verb in enumerate(verbs):
+            if verb.tag == "Say":
+                self._hear(verb)
+            elif verb.tag == "Gather":
+                for child in verb:
+                    if child.tag == "Say":
+                        self._hear(child)
+                self.waiting, self._rest = (verb, url), verbs[i + 1 :]
+                return
+            elif verb.tag == "Record":
+                self.beep_at = len(self.says)
+                self.waiting, self._rest = (verb, url), verbs[i + 1 :]
+                return
+            elif verb.tag == "Dial":
+                self.waiting, self._rest = (verb, url), verbs[i + 1 :]
+                return
+            elif verb.tag == "Redirect":
+                self._go(urljoin(url, verb.text.strip()), {})
+                return
+            elif verb.tag == "Hangup":
+                self.ended = True
+                return
+        self.ended = True  # the end of a document: Twilio hangs up
+
+    def _hear(self, say: ET.Element) -> None:
+        self.says.append(("".join(say.itertext()).strip(), say.get("language")))
+
+    def _recording_status(self, rec: ET.Element, url: str, recording: str, seconds: int) -> None:
+        callback = rec.get("recordingStatusCallback")
+        if callback:
+            self._post(urljoin(url, callback), {"RecordingSid": recording, "RecordingStatus": "completed",
+                                                "RecordingDuration": str(seconds), "RecordingSource": "RecordVerb"},
+                       twiml=False)
+
+
+@pytest.fixture(autouse=True)
+def compound(app, clock):
+    load_roster(app)
+
+
+@pytest.fixture
+def caller(client):
+    """Callers: `caller(LIU).dial().press("1").record(8)`."""
+    return lambda number: Caller(client, number)
+
+
+def voice_requests(app) -> list[Request]:
+    with app.app_context():
+        rows = db.session.scalars(select(Request).where(Request.channel == "voice").order_by(Request.id)).all()
+        for r in rows:
+            _ = (r.household, r.volunteer, r.resident, r.events)
+        db.session.expunge_all()
+        return list(rows)
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def outbox_to(app, number: str) -> list[Outbox]:
+    with app.app_context():
+        rows = db.session.scalars(select(Outbox).where(Outbox.to == number).order_by(Outbox.id)).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# The main menu, heard by everyone
+# --------------------------------------------------------------------------------------------
+def test_known_caller_is_greeted_with_building_and_room_and_hears_every_option_in_mandarin(caller):
+    liu = caller(LIU).dial()
+    assert liu.waits_for == "Gather"
+    gather = liu.waiting[0]
+    assert gather.get("input") == "dtmf speech" and gather.get("numDigits") == "1"
+    assert gather.get("language") == "cmn-Hans-CN"
+    hints = gather.get("hints").split(",")
+    assert {"买菜", "吃的", "药", "配药", "帮忙"} <= set(hints)
+    greeting, *options = liu.says
+    assert "5号楼" in greeting[0] and digits_said(greeting[0]) == ["5", "1201"]
+    spoken_keys = [digits_said(text)[-1] if digits_said(text) else "*" for text, _ in options]
+    assert spoken_keys == ["1", "2", "3", "4", "5", "0", "9", "*"]
+    assert all(lang == "cmn-CN" and is_chinese(text) for text, lang in options if not text.startswith("For English"))
+    [english] = [(text, lang) for text, lang in options if lang == "en-US"]
+    assert english[0] == "For English, press 9."
+
+
+def test_known_callers_food_request_takes_one_key_then_the_beep_then_the_number(app, caller, phone):
+    liu = caller(LIU).dial().press("1")
+    assert liu.waits_for == "Record"
+    said_after_key = liu.says[len(liu.says) - 1 :]
+    assert len(said_after_key) == 1 and "嘀声" in said_after_key[0][0]  # only how to leave the message
+    liu.record(8)
+    assert liu.ended
+    [r] = voice_requests(app)
+    assert (r.category, r.household.building, r.household.room, r.channel, r.language) == (
+        "food", 5, "1201", "voice", "zh")
+    assert r.resident.phone == LIU and r.requester_phone == LIU and not r.on_behalf
+    assert r.recording_sid == liu.recording_sid
+    assert r.volunteer.phone == WANG_FANG and r.status == Status.ASSIGNED
+    assert digits_said(liu.after_beep).count(str(r.number)) == 2  # said twice, digit by digit
+    assert "、" in liu.after_beep or r.number < 10
+    alert = phone(WANG_FANG).last()
+    assert f"#{r.number}" in alert and "5-1201" in alert
+
+
+@pytest.mark.parametrize(("key", "words", "category"), [
+    ("2", "我要配药", "medicine"), ("3", "帮忙", "help"), ("1", "买菜", "food"), ("2", "药", "medicine"),
+])
+def test_every_category_by_key_or_by_word(app, caller, key, words, category):
+    caller(LIU).dial().press(key).record(5)
+    caller(LIU).dial().say(words).record(5)
+    assert [r.category for r in voice_requests(app)] == [category, category]
+
+
+def test_star_repeats_the_menu_without_using_up_a_try(caller):
+    liu = caller(LIU).dial()
+    first = liu.says[1:]
+    mark = len(liu.says)
+    liu.press("*")
+    assert liu.says[mark:] == first  # the options again, without the greeting
+    for _ in range(5):
+        liu.press("*")
+    assert liu.waits_for == "Gather"
+    liu.press("1")
+    assert liu.waits_for == "Record"
+
+
+def test_silence_repeats_the_menu_and_the_third_silence_dials_the_coordinator(caller):
+    liu = caller(LIU).dial()
+    options = liu.says[1:]
+    liu.silence()
+    assert liu.says[-len(options) :] == options and liu.waits_for == "Gather"
+    liu.silence()
+    assert liu.waits_for == "Gather"
+    liu.silence()
+    assert liu.waits_for == "Dial"
+    dial = liu.waiting[0]
+    assert dial.find("Number").text == SUN_HONG
+
+
+def test_wrong_keys_are_said_so_and_the_third_puts_the_caller_through(caller):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.press("7")
+    assert liu.says[mark][0] == "没有这个选项。"
+    liu.press("8").press("#")
+    assert liu.waits_for == "Dial"
+
+
+def test_a_person_who_answers_ends_the_call(app, caller):
+    liu = caller(LIU).dial().press("0")
+    assert liu.waits_for == "Dial" and "转接" in liu.says[-1][0]
+    liu.dial_outcome("completed")
+    assert liu.ended and voice_requests(app) == []
+
+
+def test_nobody_answers_a_callback_request_is_made_and_routed(app, caller, phone):
+    liu = caller(LIU).dial().press("0")
+    mark = len(liu.says)
+    liu.dial_outcome("no-answer")
+    assert liu.ended
+    [r] = voice_requests(app)
+    assert (r.category, r.household.label, r.volunteer.phone) == ("help", "5-1201", WANG_FANG)
+    assert "回电" in liu.heard_since(mark) and str(r.number) in digits_said(liu.heard_since(mark))
+    assert f"#{r.number}" in phone(WANG_FANG).last()
+
+
+def test_no_coordinator_on_duty_means_a_callback_without_ringing(app, caller):
+    with app.app_context():
+        db.session.execute(db.update(Volunteer).values(on_duty=False).where(Volunteer.phone == SUN_HONG))
+        db.session.commit()
+    liu = caller(LIU).dial().press("0")
+    assert liu.ended and liu.waits_for is None
+    [r] = voice_requests(app)
+    assert r.category == "help"
+
+
+def test_unknown_caller_nobody_answers_coordinators_are_asked_to_call_back(app, caller):
+    stranger = caller(STRANGER).dial().press("0").dial_outcome("busy")
+    assert stranger.ended and voice_requests(app) == []
+    [alert] = [row for row in outbox_to(app, SUN_HONG)]
+    assert STRANGER in alert.body and alert.lane == Lane.URGENT
+
+
+# --------------------------------------------------------------------------------------------
+# Unknown callers and other households
+# --------------------------------------------------------------------------------------------
+def test_unknown_caller_keys_in_building_and_room_hears_them_back_and_confirms(app, caller):
+    stranger = caller(STRANGER).dial()
+    assert "号楼" not in stranger.says[0][0]  # nobody to greet by address
+    stranger.press("2")
+    assert stranger.waits_for == "Gather" and stranger.waiting[0].get("finishOnKey") == "#"
+    stranger.press("12#").press("302#")
+    readback, *options = [text for text, _ in stranger.says[-4:]]
+    assert options == ["对的，请按1。", "重新输入，请按2。", "再听一遍，请按星号键。"]
+    assert "12号楼" in readback and digits_said(readback)[-1] == "302"
+    stranger.press("1")
+    assert stranger.waits_for == "Record"
+    stranger.record(20)
+    [r] = voice_requests(app)
+    assert (r.category, r.household.label, r.resident, r.requester_phone) == ("medicine", "12-302", None, STRANGER)
+
+
+def test_two_re_enters_the_address(app, caller):
+    stranger = caller(STRANGER).dial().press("1").press("12#").press("302#").press("2")
+    stranger.press("13#").press("501#").press("1").record(6)
+    [r] = voice_requests(app)
+    assert r.household.label == "13-501"
+
+
+def test_a_building_not_in_the_compound_is_said_so_and_asked_again(app, caller):
+    stranger = caller(STRANGER).dial().press("1")
+    mark = len(stranger.says)
+    stranger.press("99#")
+    assert stranger.says[mark][0] == "99号楼不在本小区。" and "楼号" in stranger.says[mark + 1][0]
+    stranger.press("7#").press("1101#").press("1").record(5)
+    assert voice_requests(app)[0].household.label == "7-1101"
+
+
+def test_building_and_room_by_voice(app, caller):
+    stranger = caller(STRANGER).dial().say("吃的").say("十二号楼").say("三零二").say("对的")
+    stranger.record(5)
+    [r] = voice_requests(app)
+    assert (r.category, r.household.label) == ("food", "12-302")
+
+
+def test_key_five_asks_a_known_caller_for_the_other_household(app, caller, phone):
+    liu = caller(LIU).dial().press("5")
+    assert liu.says[-6][0] == "替别的住户求助。需要什么？" and liu.waits_for == "Gather"
+    liu.press("2").press("12#").press("302#").press("1").record(10)
+    [r] = voice_requests(app)
+    assert (r.household.label, r.on_behalf, r.resident, r.requester_phone) == ("12-302", True, None, LIU)
+    assert r.volunteer.phone in (LI_WEI, ZHANG_MIN)
+
+
+# --------------------------------------------------------------------------------------------
+# The voice message: recorded, empty, hung up on; never lost, never twice
+# --------------------------------------------------------------------------------------------
+def test_an_empty_recording_still_makes_the_request_without_a_message(app, caller):
+    liu = caller(LIU).dial().press("1").silence()
+    assert liu.ended
+    [r] = voice_requests(app)
+    assert r.recording_sid is None and r.category == "food"
+    assert str(r.number) in digits_said(liu.after_beep)
+
+
+def test_hanging_up_mid_recording_makes_one_request_with_the_recording(app, caller):
+    liu = caller(LIU).dial().press("2").hang_up()
+    [r] = voice_requests(app)
+    assert r.category == "medicine" and r.recording_sid == liu.recording_sid
+    liu.again()  # Twilio retries the action
+    assert len(voice_requests(app)) == 1
+
+
+def test_hanging_up_mid_menu_leaves_no_request(app, caller):
+    caller(LIU).dial().hang_up()
+    caller(STRANGER).dial().press("1").press("12#").hang_up()
+    caller(LIU).dial().press("5").press("1").hang_up()
+    assert voice_requests(app) == []
+
+
+def test_the_same_step_twice_is_processed_once(app, caller):
+    liu = caller(LIU).dial().press("1")
+    first = liu.last_xml
+    assert liu.again() == first
+    liu.record(8)
+    after = liu.last_xml
+    assert liu.again() == after
+    assert len(voice_requests(app)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inbound).where(Inbound.kind == "voice")) == 4
+
+
+def test_the_call_state_is_a_database_row_keyed_by_call_sid(app, caller):
+    liu = caller(LIU).dial().press("5")
+    with app.app_context():
+        row = db.session.scalar(select(Conversation).filter_by(key=f"call:{liu.sid}"))
+        assert row.state["node"] == "other_category" and row.state["for_other"] is True
+    response = liu.client.post("/twilio/voice/step?n=2", data={"CallSid": liu.sid, "Digits": "1"})
+    assert response.status_code == 403  # unsigned: refused, nothing touched
+
+
+# --------------------------------------------------------------------------------------------
+# Key 4, English, speech
+# --------------------------------------------------------------------------------------------
+def test_key_four_speaks_each_request_with_its_number_digit_by_digit_and_status(app, caller):
+    caller(LIU).dial().press("1").record(5)
+    caller(LIU).dial().press("2").record(5)
+    numbers = [r.number for r in voice_requests(app)]
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.press("4")
+    heard = liu.says[mark : mark + 2]
+    assert [digits_said(text)[0] for text, _ in heard] == [str(n) for n in numbers]
+    assert all("已通知志愿者" in text for text, _ in heard)
+    assert liu.waits_for == "Gather"  # back at the main menu
+
+
+def test_key_four_for_a_caller_with_no_requests(caller):
+    stranger = caller(STRANGER).dial()
+    mark = len(stranger.says)
+    stranger.press("4")
+    assert stranger.says[mark][0] == "您现在没有请求。"
+
+
+def test_nine_switches_to_english_for_the_rest_of_the_call(app, caller):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.press("9")
+    assert liu.waiting[0].get("language") == "en-US"
+    english = liu.says[mark:]
+    assert english[0][0] == "Hello, building 5, room 1, 2, 0, 1."
+    assert all(lang == "en-US" and text.isascii() for text, lang in english if not is_chinese(text))
+    assert [text for text, lang in english if lang == "cmn-CN"] == ["普通话，请按9。"]
+    liu.say("food please").record(6)
+    assert "Your request number is" in liu.after_beep
+    r = voice_requests(app)[0]
+    assert (r.language, r.category) == ("en", "food")
+
+
+def test_a_known_english_resident_is_answered_in_english(caller):
+    tom = caller(TOM).dial()
+    assert tom.says[0] == ("Hello, building 7, room 1, 1, 0, 1.", "en-US")
+    assert tom.waiting[0].get("language") == "en-US"
+
+
+def test_words_that_are_no_option_count_as_a_wrong_try(caller):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say("今天天气不错")
+    assert liu.says[mark][0] == "没有这个选项。" and liu.waits_for == "Gather"
+
+
+def test_speech_confirm_prefers_the_longer_word(app, caller):
+    stranger = caller(STRANGER).dial().press("1").press("12#").press("302#").say("不对")
+    assert "楼号" in stranger.says[-1][0]  # asked again, not confirmed
+
+
+# --------------------------------------------------------------------------------------------
+# Prompt speech before the beep (the elderly caller's budget)
+# --------------------------------------------------------------------------------------------
+ZH_RATE = 4.0  # Mandarin syllables (a character or a digit) per second, Polly Zhiyu at <prosody rate="85%">
+EN_RATE = 2.5  # English words per second at the same rate
+
+
+def speech_seconds(says: list[tuple[str, str]]) -> float:
+    """Seconds of prompt speech: Mandarin characters and digits ÷ 4/s, English words ÷ 2.5/s."""
+    seconds = 0.0
+    for text, lang in says:
+        if lang == "cmn-CN":
+            seconds += len(re.findall(r"[\u4e00-\u9fff0-9]", text)) / ZH_RATE
+        else:
+            seconds += len(re.findall(r"[A-Za-z0-9]+", text)) / EN_RATE
+    return seconds
+
+
+def test_prompt_speech_before_the_beep(caller, capsys):
+    known = caller(LIU).dial().press("1")
+    stranger = caller(STRANGER).dial().press("1").press("12#").press("302#").press("1")
+    assert known.waits_for == stranger.waits_for == "Record"
+    known_s, stranger_s = speech_seconds(known.before_beep), speech_seconds(stranger.before_beep)
+    with capsys.disabled():
+        print(f"\nprompt speech before the beep: known caller {known_s:.1f} s, unknown caller {stranger_s:.1f} s")
+    assert known_s <= 30
+    assert stranger_s <= 45
+
+
+# --------------------------------------------------------------------------------------------
+# Faults: never a 500
+# --------------------------------------------------------------------------------------------
+def test_a_failure_is_an_apology_and_coordinators_are_asked_to_call_back(app, caller, monkeypatch, caplog):
+    from hotline.domain import voice
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    liu = caller(LIU).dial()
+    monkeypatch.setattr(voice, "_open_request", broken)
+    monkeypatch.setitem(voice.ACTIONS, "open_request", broken)
+    liu.press("1").record(8)
+    assert liu.ended and "对不起" in liu.says[-1][0]
+    assert voice_requests(app) == []
+    [alert] = outbox_to(app, SUN_HONG)
+    assert LIU in alert.body
+    assert LIU not in caplog.text  # numbers are masked in logs
+    with app.app_context():
+        kept = db.session.scalar(select(Inbound).where(Inbound.sid.like(f"{liu.sid}:record:%")))
+        assert liu.recording_sid in kept.body
+
+
+def test_a_step_without_call_sid_is_refused_with_twiml(client):
+    params = {"From": LIU}
+    response = client.post("/twilio/voice", data=params, headers={"X-Twilio-Signature": sign(BASE + "/twilio/voice",
+                                                                                              params)})
+    assert response.status_code == 400 and check_twiml(response.get_data(as_text=True)) is not None
+
+
+def test_a_step_of_a_forgotten_call_starts_again_at_the_menu(caller):
+    liu = caller(LIU)
+    liu._go(BASE + "/twilio/voice/step?n=7", {"Digits": "3"})
+    assert liu.waits_for == "Gather" and "5号楼" in liu.says[0][0]
+
+
+# --------------------------------------------------------------------------------------------
+# Volunteers hear it too: the signed, expiring link to the voice message
+# --------------------------------------------------------------------------------------------
+@pytest.fixture
+def linked(make_app, twilio, clock):
+    app = make_app(TWILIO_API_URL=twilio.url)
+    load_roster(app)
+    return app
+
+
+def test_the_volunteers_sms_links_to_the_voice_message_through_the_hotline(linked, twilio):
+    client = linked.test_client()
+    liu = Caller(client, LIU).dial().press("1")
+    liu.record(8)
+    twilio.recordings[liu.recording_sid] = b"RIFF-audio"
+    [r] = voice_requests(linked)
+    with linked.app_context():
+        alert = db.session.scalars(select(Outbox).where(Outbox.to == WANG_FANG)).all()[-1].body
+    [link] = re.findall(r"https://hotline\.test/voice-messages/\S+(?=\s)", alert)  # a space ends it
+    assert "twilio.com" not in alert and link.isascii() and not link.endswith(".")
+    response = client.get(urlsplit(link).path)
+    assert response.status_code == 200 and response.data == b"RIFF-audio"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert link.split("/")[-1].split("~")[0] == str(r.number)
+
+
+def test_a_bad_or_expired_voice_message_link(linked, twilio, clock):
+    client = linked.test_client()
+    liu = Caller(client, LIU).dial().press("1").record(8)
+    twilio.recordings[liu.recording_sid] = b"audio"
+    [r] = voice_requests(linked)
+    with linked.test_request_context():
+        path = urlsplit(voice_channel.voice_message_url(r.number)).path
+    assert client.get(path).status_code == 200
+    assert client.get(path[:-2] + "xx").status_code == 404
+    assert client.get("/voice-messages/457").status_code == 404
+    clock.advance(days=8)
+    assert client.get(path).status_code == 410
+
+
+def test_a_request_without_a_recording_has_no_voice_message(linked):
+    client = linked.test_client()
+    Caller(client, LIU).dial().press("1").silence()
+    [r] = voice_requests(linked)
+    with linked.test_request_context():
+        path = urlsplit(voice_channel.voice_message_url(r.number)).path
+    assert client.get(path).status_code == 404
+
+
+# --------------------------------------------------------------------------------------------
+# Told by phone: the delivery call, and calls retried when nobody answers
+# --------------------------------------------------------------------------------------------
+def test_a_landline_resident_gets_a_delivery_call_that_reopens_on_one(app, client, phone):
+    wang = Caller(client, WANG_LANDLINE).dial().press("1").record(8)
+    [r] = voice_requests(app)
+    volunteer = r.volunteer.phone
+    phone(volunteer).reply(f"OK {r.number}")
+    phone(volunteer).reply(f"DONE {r.number}")
+    calls = [row for row in outbox_to(app, WANG_LANDLINE) if row.kind == "call"]
+    assert [c.purpose for c in calls] == [None, voice_calls.RECEIPT]
+    with app.app_context():
+        row = db.session.get(Outbox, calls[-1].id)
+        xml = call_twiml(row.body, row.lang, row, BASE)
+    gather = check_twiml(xml).find("Gather")
+    assert gather.get("action") == f"{BASE}/twilio/voice/receipt?r={r.number}&lang=zh&n=1"
+    said = " ".join("".join(s.itertext()) for s in gather.iter("Say"))
+    assert "已经送到" in said and "请按1" in said and str(r.number) in digits_said(said)
+    # The resident answers the outbound call: From is the hotline, To is the resident.
+    receipt = Caller(client, HOTLINE_NUMBER)
+    receipt._params = lambda status: {**Caller._params(receipt, status), "To": WANG_LANDLINE,
+                                      "Direction": "outbound-api"}
+    receipt.waiting = (gather, BASE + "/twilio/voice/receipt")
+    receipt._rest = []
+    receipt.press("1")
+    assert receipt.ended and "通知志愿者" in receipt.text
+    assert get_request(app, r.number).status == Status.ACCEPTED
+    assert wang.ended
+
+
+def test_a_receipt_call_cannot_reopen_someone_elses_request(app, client, phone):
+    [n] = [int(x) for x in re.findall(r"#(\d+)", phone(LIU).reply("我要买菜"))]
+    r = get_request(app, n)
+    phone(r.volunteer.phone).reply(f"DONE {n}")
+    other = Caller(client, HOTLINE_NUMBER)
+    other._params = lambda status: {**Caller._params(other, status), "To": ZHANG_MIN}
+    other._go(f"{BASE}/twilio/voice/receipt?r={n}&lang=zh&n=1", {"Digits": "1"})
+    assert other.ended and get_request(app, n).status == Status.DELIVERED
+
+
+def test_an_unanswered_call_is_placed_again_at_most_three_times(app, client):
+    with app.app_context():
+        row = Outbox(kind="call", to=WANG_LANDLINE, body="#1", lang="zh", status=OutStatus.SENT, attempts=1,
+                     twilio_sid="CA" + "1" * 32, delivery_status="queued")
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+
+    def callback(sid: str, status: str):
+        params = {"CallSid": sid, "CallStatus": status, "AccountSid": ACCOUNT_SID, "To": WANG_LANDLINE}
+        signature = sign(BASE + "/twilio/status", params)
+        client.post("/twilio/status", data=params, headers={"X-Twilio-Signature": signature})
+
+    for attempt, status in ((1, "no-answer"), (2, "busy")):
+        callback(f"CA{str(attempt) * 32}", status)
+        with app.app_context():
+            row = db.session.get(Outbox, row_id)
+            assert row.status == OutStatus.QUEUED and row.twilio_sid is None and status in row.last_error
+            row.status, row.attempts, row.twilio_sid = OutStatus.SENT, attempt + 1, f"CA{str(attempt + 1) * 32}"
+            db.session.commit()
+    callback("CA" + "1" * 32, "no-answer")  # a late callback of the first call changes nothing
+    callback("CA" + "3" * 32, "no-answer")
+    with app.app_context():
+        row = db.session.get(Outbox, row_id)
+        assert row.status == OutStatus.SENT and row.delivery_status == "no-answer" and row.attempts == 3
+
+
+def test_conversation_rows_of_old_calls_are_cleared(app, caller, clock):
+    old = caller(LIU).dial()
+    clock.advance(hours=3)
+    caller(TOM).dial()
+    with app.app_context():
+        keys = set(db.session.scalars(select(Conversation.key)))
+    assert f"call:{old.sid}" not in keys and len([k for k in keys if k.startswith("call:")]) == 1
