@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+
+# What a database that does not answer raises: refused or dropped connections, a full pool.
+DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 
 
 def engine_options(url: str) -> dict:

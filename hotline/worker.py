@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from hotline import clock
 from hotline.channels import twilio
+from hotline.database import DATABASE_DOWN
 from hotline.domain import outbox, phones, requests, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Pause, Say
@@ -137,7 +138,8 @@ def _failed(session: Session, policy: Policy, row: Outbox, e: twilio.SendError, 
         if e.opted_out:
             outbox.set_opt_out(session, row.to, True)
         if e.code == NOT_A_MOBILE and row.kind == "sms":  # a landline phonenumbers did not know
-            outbox.queue_call(session, row.to, row.body, row.lang, lane=row.lane, request=row.request)
+            call = outbox.queue_call(session, row.to, row.body, row.lang, lane=row.lane, request=row.request)
+            call.purpose = row.purpose
         return
     if e.throttled:
         row.attempts -= 1  # 429 does not use up an attempt
@@ -201,19 +203,24 @@ class Worker:
 
     def replay_spool(self) -> int:
         """Take the inbound webhooks kept while the database was down, oldest first."""
-        from hotline.channels.sms import DATABASE_DOWN, take_sms
+        from hotline.channels.sms import take_sms
+        from hotline.channels.voice import take_spooled_call
 
         spool = self.app.extensions["spool"]
         replayed = 0
         for path in spool.pending():
             record = spool.read(path)
-            if record is None or record.get("kind") != "sms":
+            if record is None:
                 continue
             form = record.get("form", {})
             with self.app.app_context():
                 try:
-                    take_sms(db.session, self.policy, record["sid"], form.get("From", ""), form.get("Body", ""),
-                             replayed=True)
+                    if record.get("kind") == "voice":
+                        take_spooled_call(db.session, self.policy, record["sid"], form.get("From", ""),
+                                          form.get("RecordingSid") or None)
+                    else:
+                        take_sms(db.session, self.policy, record["sid"], form.get("From", ""),
+                                 form.get("Body", ""), replayed=True)
                 except DATABASE_DOWN:
                     db.session.rollback()
                     return replayed  # still down: the rest waits, in order

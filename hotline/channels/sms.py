@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hotline import texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
+from hotline.database import DATABASE_DOWN
 from hotline.domain import outbox, phones
 from hotline.domain.intake import InboundSms, handle_sms
 from hotline.domain.policy import Policy
@@ -25,7 +26,6 @@ from hotline.models import Inbound, Lane, Role, Volunteer
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
-DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 
 
 @bp.post("/twilio/sms")

@@ -27,6 +27,7 @@ import ivr_flows
 from hotline import clock, texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
+from hotline.database import DATABASE_DOWN
 from hotline.domain import outbox, phones, voice, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Reply, Say
@@ -133,6 +134,8 @@ def _take(kind: str, handle: Handler, links: voice.Links | None = None) -> Respo
     except exc.IntegrityError:  # the same step, at the same moment, from a parallel retry
         db.session.rollback()
         return twiml(_replay_or_sorry(key, call))
+    except DATABASE_DOWN:
+        return twiml(_spool(call))
     except Exception:
         db.session.rollback()
         log.exception("could not take %s step of call %s from %s", kind, call.call_sid, phones.mask(call.caller))
@@ -145,6 +148,8 @@ def _take(kind: str, handle: Handler, links: voice.Links | None = None) -> Respo
     except exc.IntegrityError:
         db.session.rollback()
         xml = _replay_or_sorry(key, call)
+    except DATABASE_DOWN:
+        xml = _spool(call)
     except Exception:
         db.session.rollback()
         log.exception("could not handle %s step of call %s from %s (recording %s)", kind, call.call_sid,
@@ -215,6 +220,35 @@ def _replay_or_sorry(key: str, call: voice.CallStep) -> str:
 
 def _sorry(lang: str) -> str:
     return twilio.render_voice((Say(texts.t(lang, "voice.sorry"), lang), Hangup()))
+
+
+def _spool(call: voice.CallStep) -> str:
+    """The database does not answer: keep the call for a callback and apologise to the caller."""
+    try:
+        db.session.rollback()
+    except DATABASE_DOWN:
+        pass
+    form = {"CallSid": call.call_sid, "From": call.caller, "RecordingSid": call.recording_sid or ""}
+    current_app.extensions["spool"].put("voice", call.call_sid, form)
+    log.warning("database unavailable: call %s spooled for a callback", call.call_sid)
+    return _sorry("zh")
+
+
+def take_spooled_call(session, policy: Policy, call_sid: str, caller: str, recording_sid: str | None) -> None:
+    """Replay a call kept while the database was down: once per call, the caller is called back.
+
+    Raises one of DATABASE_DOWN when the database still does not answer.
+    """
+    key = f"{call_sid}:callback"[:80]
+    if session.scalar(select(Inbound.id).filter_by(sid=key)) is not None:
+        return
+    try:
+        session.add(Inbound(sid=key, kind="voice", phone=caller[:32], body="spooled during an outage"))
+        session.flush()
+        voice.call_back_later(session, policy, caller, recording_sid)
+        session.commit()
+    except exc.IntegrityError:
+        session.rollback()
 
 
 def _keep_for_a_person(key: str, call: voice.CallStep) -> str:

@@ -334,6 +334,22 @@ def _callback(session: Session, policy: Policy, state: dict) -> tuple[str, list[
     return "created", []
 
 
+def call_back_later(session: Session, policy: Policy, phone: str, recording_sid: str | None) -> None:
+    """A call the hotline could not take (its database was down): call the caller back.
+
+    As when nobody answers: a callback request for a known caller's household (with the voice
+    message, if one was left), else the coordinators are asked to call the number back.
+    """
+    resident = session.scalar(select(Resident).filter_by(phone=phone)) if phone else None
+    state = {
+        "phone": phone, "lang": resident.language if resident else "zh", "known": resident is not None,
+        "resident_id": resident.id if resident else None,
+    }
+    _callback(session, policy, state)
+    if recording_sid and state.get("number"):
+        session.get(Request, state["number"]).recording_sid = recording_sid
+
+
 ACTIONS: dict[str, Action] = {
     "open_request": _open_request,
     "list_requests": _list_requests,

@@ -11,7 +11,8 @@ from hotline.extensions import db
 from hotline.models import Inbound, Outbox, OutStatus, Request
 from hotline.worker import Worker
 from tests.conftest import hotline_env
-from tests.helpers import LI_WEI, Phone, load_roster, numbers_in
+from tests.helpers import LI_WEI, LIU, SUN_HONG, WANG_FANG, Phone, load_roster, numbers_in, sign
+from tests.twilio_standin import ACCOUNT_SID
 
 DEAD_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
 
@@ -68,3 +69,34 @@ def test_the_app_refuses_to_start_without_a_writable_spool(tmp_path):
     blocked.write_text("not a folder")
     with pytest.raises(ConfigError, match="spool"):
         create_app({"ENV": hotline_env(f"sqlite:///{tmp_path}/x.db", HOTLINE_SPOOL_DIR=str(blocked / "spool"))})
+
+
+def call_step(app, caller: str, call_sid: str) -> str:
+    """One signed call step, as Twilio starts a call."""
+    params = {
+        "CallSid": call_sid,
+        "From": caller,
+        "To": "+14155550100",
+        "CallStatus": "ringing",
+        "AccountSid": ACCOUNT_SID,
+        "Direction": "inbound",
+    }
+    response = app.test_client().post(
+        "/twilio/voice", data=params, headers={"X-Twilio-Signature": sign("https://hotline.test/twilio/voice", params)}
+    )
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+    return response.get_data(as_text=True)
+
+
+def test_a_call_while_the_database_is_down_is_called_back_once(app, down, spool_dir):
+    sorry = call_step(down, LIU, "CA" + "1" * 32)
+    assert "<Hangup" in sorry and "<Say" in sorry
+    call_step(down, LIU, "CA" + "1" * 32)  # Twilio's retry of the same step
+    call_step(down, "+8613700005555", "CA" + "2" * 32)  # a stranger: nobody knows where
+    assert len(list(spool_dir.glob("*.json"))) == 3
+    assert Worker(app).replay_spool() == 3
+    with app.app_context():
+        [callback] = db.session.scalars(select(Request)).all()
+        assert (callback.category, callback.channel, callback.household.label) == ("help", "voice", "5-1201")
+    assert numbers_in(Phone(app, app.test_client(), WANG_FANG).last()) == [callback.id]
+    assert any("+8613700005555" in m for m in Phone(app, app.test_client(), SUN_HONG).inbox())
