@@ -19,7 +19,7 @@ from hotline.models import Building
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, create_token_command, demo, worker, tick, purge_command):
+    for command in (init_db, create_token_command, demo, worker, tick, purge_command, check_ins):
         app.cli.add_command(command)
     app.cli.add_command(import_group)
 
@@ -142,4 +142,43 @@ def purge_command(older_than: str):
         f"{report.requests} requests purged, {report.recordings_deleted} recordings deleted at Twilio"
         f" ({report.recordings_kept} to retry), {report.inbound} inbound messages and"
         f" {report.conversations} conversations removed"
+    )
+
+
+@click.command("check-ins")
+@click.option("--on/--off", "enabled", default=None, help="switch the daily check-in calls on or off")
+@click.option("--window", help="local hours the calls go out, e.g. 09:00-11:00")
+@click.option("--days", help="ISO weekdays, Monday = 1: 1234567 for every day, 12345 for weekdays")
+@click.option("--retry", "retry_minutes", type=click.IntRange(1, 720), help="minutes before the second call")
+@click.option("--silent-days", type=click.IntRange(1, 60), help="days before someone alone is 'not heard from'")
+@with_appcontext
+def check_ins(enabled, window, days, retry_minutes, silent_days):
+    """Show or set the daily check-in calls (who: residents flagged elderly and alone, or chosen)."""
+    from hotline.config import ConfigError, parse_quiet_hours
+    from hotline.domain import checkins
+
+    settings = checkins.plan(db.session)
+    if window is not None:
+        try:
+            span = parse_quiet_hours(window)
+        except ConfigError as e:
+            raise click.BadParameter("write it as 09:00-11:00", param_hint="--window") from e
+        if span is None or span[0] >= span[1]:
+            raise click.BadParameter("write it as 09:00-11:00, start before end", param_hint="--window")
+        settings.start_minute, settings.end_minute = span
+    if days is not None:
+        if not days or not set(days) <= set("1234567"):
+            raise click.BadParameter("ISO weekdays 1-7, e.g. 12345", param_hint="--days")
+        settings.days = "".join(sorted(set(days)))
+    for name, value in (("enabled", enabled), ("retry_minutes", retry_minutes), ("silent_days", silent_days)):
+        if value is not None:
+            setattr(settings, name, value)
+    db.session.commit()
+    who = db.session.scalar(db.select(db.func.count()).select_from(checkins.eligible(db.session).subquery()))
+    click.echo(
+        f"check-in calls {'on' if settings.enabled else 'off'}: "
+        f"{settings.start_minute // 60:02d}:{settings.start_minute % 60:02d}-"
+        f"{settings.end_minute // 60:02d}:{settings.end_minute % 60:02d} on days {settings.days}, "
+        f"second call after {settings.retry_minutes} min, 'not heard from' after {settings.silent_days} days; "
+        f"{who} residents called"
     )

@@ -5,7 +5,7 @@ No field for infection or test status exists, and none may be added.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -123,10 +123,16 @@ class Resident(Base):
     mobility: Mapped[bool] = mapped_column(default=False)
     chronic: Mapped[bool] = mapped_column(default=False)  # health data: coordinators only, purged
     prefers_voice: Mapped[bool] = mapped_column(default=False)
+    check_in: Mapped[bool | None] = mapped_column()  # daily call; None: yes if elderly and alone
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     household: Mapped[Household | None] = relationship()
+
+    @property
+    def gets_check_in(self) -> bool:
+        """Tell whether the resident gets the daily check-in call."""
+        return self.check_in if self.check_in is not None else (self.elderly and self.alone)
 
 
 class Volunteer(Base):
@@ -315,6 +321,46 @@ class SendClock(Base):
 
     name: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     next_free_at: Mapped[datetime]
+
+
+class CheckInPlan(Base):
+    """When the daily check-in calls go out: one row, set by the coordinators."""
+
+    __tablename__ = "check_in_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=False)
+    start_minute: Mapped[int] = mapped_column(default=9 * 60)  # local time the window opens
+    end_minute: Mapped[int] = mapped_column(default=11 * 60)
+    days: Mapped[str] = mapped_column(sa.String(7), default="1234567")  # ISO weekdays, Monday = 1
+    retry_minutes: Mapped[int] = mapped_column(default=30)
+    silent_days: Mapped[int] = mapped_column(default=3)  # "not heard from" after this many days
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class CheckInStatus(StrEnum):
+    CALLING = "calling"  # the call is placed (or placed again)
+    FINE = "fine"  # pressed 1: all is well
+    HELP = "help"  # pressed 2: went on to ask for something
+    UNREACHED = "unreached"  # no answer twice: the building's volunteer knocks
+
+
+class CheckIn(Base):
+    """One resident's check-in call of one day."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (sa.UniqueConstraint("resident_id", "day", name="resident_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("resident.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date, index=True)
+    status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus), default=CheckInStatus.CALLING)
+    attempts: Mapped[int] = mapped_column(default=1)
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("request.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    answered_at: Mapped[datetime | None]
+
+    resident: Mapped[Resident] = relationship()
 
 
 class UserRole(StrEnum):

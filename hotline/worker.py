@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from hotline import clock
 from hotline.channels import twilio
 from hotline.database import DATABASE_DOWN
-from hotline.domain import outbox, phones, requests, voice_calls
+from hotline.domain import checkins, outbox, phones, requests, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Pause, Say
 from hotline.extensions import db
@@ -101,6 +101,8 @@ def call_twiml(text: str, lang: str, row: Outbox | None = None, base_url: str | 
     """The TwiML of a call that tells someone something: said twice, slowly; a delivery call asks too."""
     if row is not None and row.purpose == voice_calls.RECEIPT and row.request_id and base_url:
         return twilio.render_voice(voice_calls.receipt_call(row.request_id, lang, base_url))
+    if row is not None and (checkin_id := checkins.checkin_of(row)) is not None and base_url:
+        return twilio.render_voice(checkins.opening(checkin_id, lang, base_url))
     return twilio.render_voice((Say(text, lang), Pause(1), Say(text, lang), Hangup()))
 
 
@@ -231,9 +233,10 @@ class Worker:
         return replayed
 
     def run_timers(self) -> int:
-        """Move on requests whose timers are due."""
+        """Move on requests whose timers are due, and place the day's check-in calls."""
         with self.app.app_context():
             moved = requests.run_timers(db.session, self.policy)
+            moved += checkins.schedule(db.session, self.policy)
             db.session.commit()
             return moved
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotline import clock
 from hotline.channels.webhooks import twilio_webhook
-from hotline.domain import voice_calls
+from hotline.domain import checkins, voice_calls
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Outbox
@@ -32,7 +32,11 @@ def callback():
         return "", 204
     row = db.session.scalar(select(Outbox).filter_by(twilio_sid=sid[:64]))
     policy = Policy.from_config(current_app.config)
-    if row is not None and voice_calls.retry_unanswered(row, new, policy, clock.now()):  # rang out: call again
+    if row is not None and checkins.checkin_of(row) is not None:
+        placed_again = checkins.call_ended(db.session, policy, row, new, clock.now())
+    else:
+        placed_again = row is not None and voice_calls.retry_unanswered(row, new, policy, clock.now())
+    if placed_again:  # rang out (or, for a check-in, heard nothing): the call goes out again
         db.session.commit()
         return "", 204
     if row is not None and RANK[new] > RANK.get(row.delivery_status or "", -1):

@@ -6,6 +6,7 @@
     POST /twilio/voice/dial              the outcome of putting the caller through to a person
     POST /twilio/voice/recording-status  Twilio stored the recording
     POST /twilio/voice/receipt           the resident's answer on a delivery call
+    POST /twilio/voice/checkin           the resident's answer on a daily check-in call
     GET  /voice-messages/<token>         a voice message, streamed from Twilio (signed, expiring link)
 
 Every step carries its number (`?n=`): the same CallSid step arriving twice is answered once and
@@ -28,7 +29,7 @@ from hotline import clock, texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
 from hotline.database import DATABASE_DOWN
-from hotline.domain import outbox, phones, voice, voice_calls
+from hotline.domain import checkins, outbox, phones, voice, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Reply, Say
 from hotline.extensions import db
@@ -94,6 +95,22 @@ def receipt():
         return voice_calls.receipt_step(session, policy, links, call, int(number), lang)
 
     return _take("receipt", handle, links=_receipt_links(int(number), lang))
+
+
+@bp.post("/twilio/voice/checkin")
+@twilio_webhook
+def checkin():
+    """Take the resident's answer on a check-in call (1: all is well; 2: on to the categories)."""
+    checkin_id = request.args.get("c", "")
+    lang = request.args.get("lang", "zh")
+    if not checkin_id.isdigit() or len(checkin_id) > 9:
+        return twiml(twilio.render_voice((Hangup(),)))
+    links = voice.Links(step=checkins.call_url(_base_url(), int(checkin_id), lang))
+
+    def handle(session, policy, main_links, call):
+        return checkins.answer(session, policy, links, main_links, call, int(checkin_id), lang)
+
+    return _take("checkin", handle)
 
 
 @bp.post("/twilio/voice/recording-status")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.domain import requests
+from hotline.domain import checkins, requests
 from hotline.domain.policy import Policy
 from hotline.models import Category, Channel, Resident, Role, Status, Volunteer, VolunteerBuilding
 
@@ -52,6 +52,7 @@ def load(session: Session, policy: Policy) -> bool:
         session.add(resident)
     session.flush()
     _requests(session, policy)
+    checkins.plan(session).enabled = True  # 09:00-11:00 every day: elderly residents living alone
     return True
 
 

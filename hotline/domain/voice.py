@@ -116,6 +116,27 @@ def step(session: Session, policy: Policy, links: Links, call: CallStep) -> Repl
     return _answer(session, policy, links, call, flow, state, turn, row)
 
 
+def enter_main(
+    session: Session, policy: Policy, links: Links, call: CallStep, resident: Resident, state: dict, said: list[Say]
+) -> Reply:
+    """Go on, in the same call, to the main menu's categories for a resident the hotline called."""
+    main: dict = {"phone": resident.phone, "n": state.get("n", 0), "lang": state.get("lang", "zh")}
+    if resident.household is not None:
+        main.update(known=True, resident_id=resident.id, home=[resident.household.building, resident.household.room])
+    flow = ivr_flows.flow(FLOW)
+    main, turn = engine.start(flow, main, node="main")
+    main, turn, more = run(session, policy, flow, main, turn, ACTIONS)
+    main, reply = render(main, turn, links, [*said, *more])
+    save_call(session, call.call_sid, call_row(session, call.call_sid), main)
+    return reply
+
+
+def goodbye(lang: str) -> Reply:
+    """Say goodbye and hang up."""
+    lang = lang if lang in LANGUAGES else "zh"
+    return (Say(t(lang, "voice.goodbye"), lang), Hangup())
+
+
 def recorded(session: Session, policy: Policy, links: Links, call: CallStep) -> Reply:
     """The voice message ended (or was empty, or the caller hung up): make the request, once."""
     row = call_row(session, call.call_sid)

@@ -1,0 +1,242 @@
+"""Daily check-in calls: reaching the residents who would not ask.
+
+Within the coordinators' window, on the chosen days, each resident who gets a check-in (by
+default those flagged elderly and alone) is called once, in their language: "press 1 if all is
+well, 2 if you need something". 2 goes straight on to the main menu's categories, in the same
+call. A call that is not answered, finds the line busy, or hears nothing is placed once more
+after `retry_minutes`; unreached twice, a request goes to the building's volunteer ("please
+knock on 12-302") and the coordinators are told. Calls go through the outbox at the sender's
+pace. Pure: no Flask, no Twilio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+import ivr_flows
+from hotline import clock
+from hotline.domain import outbox, requests, voice
+from hotline.domain.policy import Policy
+from hotline.domain.replies import Reply
+from hotline.models import (
+    Category,
+    Channel,
+    CheckIn,
+    CheckInPlan,
+    CheckInStatus,
+    Inbound,
+    Lane,
+    Outbox,
+    OutStatus,
+    Request,
+    Resident,
+)
+from hotline.texts import LANGUAGES, N_, t
+from ivr_flows import engine
+
+FLOW = "checkin"
+PURPOSE = "checkin:"  # Outbox.purpose of a check-in call: `checkin:<id>`
+PATH = "/twilio/voice/checkin"
+TRIES = 2
+UNANSWERED = ("no-answer", "busy", "failed", "canceled", "completed")  # completed: answered, no key
+
+
+def plan(session: Session) -> CheckInPlan:
+    """The coordinators' plan (created, switched off, on first use)."""
+    found = session.get(CheckInPlan, 1)
+    if found is None:
+        found = CheckInPlan(id=1)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def local_day(policy: Policy, now: datetime) -> date:
+    """The day it is where the compound is."""
+    return now.astimezone(policy.timezone).date()
+
+
+def in_window(policy: Policy, settings: CheckInPlan, now: datetime) -> bool:
+    """Tell whether now is a check-in day and time."""
+    local = now.astimezone(policy.timezone)
+    minute = local.hour * 60 + local.minute
+    return (
+        settings.enabled
+        and str(local.isoweekday()) in settings.days
+        and settings.start_minute <= minute < settings.end_minute
+    )
+
+
+def eligible(session: Session):
+    """The residents who get a check-in call."""
+    return select(Resident).where(
+        Resident.household_id.is_not(None),
+        or_(Resident.check_in.is_(True), Resident.check_in.is_(None) & Resident.elderly & Resident.alone),
+    )
+
+
+def schedule(session: Session, policy: Policy, now: datetime | None = None) -> int:
+    """Place today's first calls for everyone not yet called today; return how many were placed."""
+    now = now or clock.now()
+    settings = plan(session)
+    if not in_window(policy, settings, now):
+        return 0
+    day = local_day(policy, now)
+    called = select(CheckIn.resident_id).where(CheckIn.day == day)
+    placed = 0
+    for resident in session.scalars(eligible(session).where(Resident.id.not_in(called)).order_by(Resident.id)):
+        checkin = CheckIn(resident=resident, day=day, created_at=now)
+        session.add(checkin)
+        session.flush()
+        _place_call(session, checkin, now)
+        placed += 1
+    return placed
+
+
+def _place_call(session: Session, checkin: CheckIn, when: datetime) -> Outbox:
+    resident = checkin.resident
+    lang = resident.language if resident.language in LANGUAGES else "zh"
+    row = outbox.queue_call(session, resident.phone, t(lang, "voice.checkin_ask"), lang, lane=Lane.NORMAL,
+                            not_before=when)
+    row.purpose = f"{PURPOSE}{checkin.id}"
+    return row
+
+
+def checkin_of(row: Outbox) -> int | None:
+    """The check-in a call is for, if it is a check-in call."""
+    if row.purpose and row.purpose.startswith(PURPOSE) and row.purpose[len(PURPOSE):].isdigit():
+        return int(row.purpose[len(PURPOSE):])
+    return None
+
+
+def call_url(base_url: str, checkin_id: int, lang: str) -> str:
+    """Where the check-in call's answers go."""
+    return f"{base_url.rstrip('/')}{PATH}?c={int(checkin_id)}&lang={lang if lang in LANGUAGES else 'zh'}"
+
+
+def opening(checkin_id: int, lang: str, base_url: str) -> Reply:
+    """The call's opening (inline TwiML: Twilio asks for nothing before it)."""
+    flow = ivr_flows.flow(FLOW)
+    state, turn = engine.start(flow, {"checkin": checkin_id, "lang": lang if lang in LANGUAGES else "zh"})
+    _, reply = voice.render(state, turn, voice.Links(step=call_url(base_url, checkin_id, lang)))
+    return reply
+
+
+def answer(
+    session: Session, policy: Policy, links: voice.Links, main_links: voice.Links, call: voice.CallStep,
+    checkin_id: int, lang: str,
+) -> Reply:
+    """The resident's answer: 1 all is well; 2 on to the main menu's categories; silence, once more."""
+    checkin = session.get(CheckIn, checkin_id)
+    if checkin is None or checkin.resident.phone != call.callee:
+        return voice.goodbye(lang)
+    flow = ivr_flows.flow(FLOW)
+    row = voice.call_row(session, call.call_sid)
+    state = dict(row.state) if row is not None and row.state.get("checkin") == checkin_id else {
+        "node": flow.start, "lang": lang if lang in LANGUAGES else "zh", "checkin": checkin_id, "n": 1,
+        "phone": call.callee,
+    }
+    state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech))
+    actions = {"fine": _fine, "need": _need}
+    state, turn, said = voice.run(session, policy, flow, state, turn, actions)
+    if state.get("then") == "main":
+        return voice.enter_main(session, policy, main_links, call, checkin.resident, state, said)
+    state, reply = voice.render(state, turn, links, said)
+    voice.save_call(session, call.call_sid, row, state)
+    return reply
+
+
+def _fine(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
+    checkin = session.get(CheckIn, state["checkin"])
+    checkin.status, checkin.answered_at = CheckInStatus.FINE, clock.now()
+    return "done", []
+
+
+def _need(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
+    checkin = session.get(CheckIn, state["checkin"])
+    checkin.status, checkin.answered_at = CheckInStatus.HELP, clock.now()
+    state["then"] = "main"
+    return "done", []
+
+
+def call_ended(session: Session, policy: Policy, row: Outbox, call_status: str, now: datetime) -> bool:
+    """A check-in call ended: unanswered (or silent) once, call again; twice, someone knocks.
+
+    Returns True when the call is placed again (its status callback is then spent).
+    """
+    checkin_id = checkin_of(row)
+    checkin = session.get(CheckIn, checkin_id) if checkin_id is not None else None
+    if checkin is None or checkin.status != CheckInStatus.CALLING or call_status not in UNANSWERED:
+        return False
+    if row.status != OutStatus.SENT:
+        return False  # a late callback for a call already placed again
+    settings = plan(session)
+    if checkin.attempts < TRIES:
+        checkin.attempts += 1
+        row.status, row.twilio_sid, row.delivery_status = OutStatus.QUEUED, None, None
+        row.next_attempt_at = now + timedelta(minutes=settings.retry_minutes)
+        row.last_error = f"check-in {call_status}, call {checkin.attempts} of {TRIES}"
+        return True
+    checkin.status = CheckInStatus.UNREACHED
+    resident = checkin.resident
+    request = requests.open_request(
+        session, policy, home=resident.household, category=Category.HELP, channel=Channel.VOICE,
+        asker=requests.Asker(phone=resident.phone, language=resident.language, name=resident.name,
+                             resident=resident, prefers_voice=resident.prefers_voice),
+        details=t(resident.language, N_("checkin.knock"), home=resident.household.label),
+        actor="system",
+    )
+    checkin.request_id = request.id
+    requests.add_event(request, "check_in_unreached", "system", "voice", note=f"{TRIES} calls, no answer")
+    requests.alert_coordinators(session, request, N_("coordinator.checkin_unreached"), lane=Lane.NORMAL)
+    return False
+
+
+@dataclass(frozen=True)
+class Today:
+    """Today's check-ins, for the dashboard."""
+
+    fine: int
+    asked_for_help: int
+    not_reached: int
+    calling: int
+
+
+def today(session: Session, policy: Policy, now: datetime | None = None) -> Today:
+    """Count today's check-ins by outcome."""
+    day = local_day(policy, now or clock.now())
+    counts = dict(
+        session.execute(select(CheckIn.status, func.count()).where(CheckIn.day == day).group_by(CheckIn.status)).all()
+    )
+    return Today(
+        fine=counts.get(CheckInStatus.FINE, 0),
+        asked_for_help=counts.get(CheckInStatus.HELP, 0),
+        not_reached=counts.get(CheckInStatus.UNREACHED, 0),
+        calling=counts.get(CheckInStatus.CALLING, 0),
+    )
+
+
+def not_heard_from(session: Session, policy: Policy, now: datetime | None = None) -> list[Resident]:
+    """Residents living alone with no request, check-in answer or delivery for `silent_days`."""
+    now = now or clock.now()
+    since = now - timedelta(days=plan(session).silent_days)
+    asked = select(Request.resident_id).where(
+        Request.resident_id.is_not(None),
+        or_(Request.created_at >= since, Request.delivered_at >= since),
+    )
+    answered = select(CheckIn.resident_id).where(
+        CheckIn.answered_at >= since, CheckIn.status.in_((CheckInStatus.FINE, CheckInStatus.HELP))
+    )
+    texted = select(Inbound.phone).where(Inbound.received_at >= since)
+    return list(
+        session.scalars(
+            select(Resident)
+            .where(Resident.alone.is_(True), Resident.created_at < since)
+            .where(Resident.id.not_in(asked), Resident.id.not_in(answered), Resident.phone.not_in(texted))
+            .order_by(Resident.id)
+        )
+    )
