@@ -192,6 +192,8 @@ class Request(Base):
     drug: Mapped[str | None] = mapped_column(sa.String(120))
     runs_out: Mapped[str | None] = mapped_column(sa.String(60))
     recording_sid: Mapped[str | None] = mapped_column(sa.String(64))
+    offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id", ondelete="SET NULL"), index=True)
+    quantity: Mapped[int | None]  # for a group-buy join: how many
     language: Mapped[str] = mapped_column(sa.String(2), default="zh")
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW, index=True)
@@ -321,6 +323,18 @@ class SendClock(Base):
 
     name: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     next_free_at: Mapped[datetime]
+
+
+class Offer(Base):
+    """A group buy carried by a broadcast: residents join by SMS (`JOIN 2`) or by a key on the call."""
+
+    __tablename__ = "offer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    item: Mapped[str] = mapped_column(sa.String(120))  # what is offered, as the manifest counts it
+    deadline: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class CheckInPlan(Base):

@@ -25,12 +25,12 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import exc, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from hotline import clock
 from hotline.channels import twilio
 from hotline.database import DATABASE_DOWN
-from hotline.domain import checkins, outbox, phones, requests, voice_calls
+from hotline.domain import checkins, offers, outbox, phones, requests, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Pause, Say
 from hotline.extensions import db
@@ -103,6 +103,8 @@ def call_twiml(text: str, lang: str, row: Outbox | None = None, base_url: str | 
         return twilio.render_voice(voice_calls.receipt_call(row.request_id, lang, base_url))
     if row is not None and (checkin_id := checkins.checkin_of(row)) is not None and base_url:
         return twilio.render_voice(checkins.opening(checkin_id, lang, base_url))
+    if row is not None and base_url and (offer := offers.of_broadcast(object_session(row), row.purpose)):
+        return twilio.render_voice(offers.opening(offer, text, lang, base_url))
     return twilio.render_voice((Say(text, lang), Pause(1), Say(text, lang), Hangup()))
 
 

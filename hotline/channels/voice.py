@@ -7,6 +7,7 @@
     POST /twilio/voice/recording-status  Twilio stored the recording
     POST /twilio/voice/receipt           the resident's answer on a delivery call
     POST /twilio/voice/checkin           the resident's answer on a daily check-in call
+    POST /twilio/voice/offer             keys on a broadcast call that carries a group buy
     GET  /voice-messages/<token>         a voice message, streamed from Twilio (signed, expiring link)
 
 Every step carries its number (`?n=`): the same CallSid step arriving twice is answered once and
@@ -29,7 +30,7 @@ from hotline import clock, texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
 from hotline.database import DATABASE_DOWN
-from hotline.domain import checkins, outbox, phones, voice, voice_calls
+from hotline.domain import checkins, offers, outbox, phones, voice, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Reply, Say
 from hotline.extensions import db
@@ -111,6 +112,22 @@ def checkin():
         return checkins.answer(session, policy, links, main_links, call, int(checkin_id), lang)
 
     return _take("checkin", handle)
+
+
+@bp.post("/twilio/voice/offer")
+@twilio_webhook
+def offer():
+    """Take keys on a broadcast call that carries a group buy (1 to join, then how many)."""
+    offer_id = request.args.get("o", "")
+    lang = request.args.get("lang", "zh")
+    if not offer_id.isdigit() or len(offer_id) > 9:
+        return twiml(twilio.render_voice((Hangup(),)))
+    links = voice.Links(step=offers.call_url(_base_url(), int(offer_id), lang))
+
+    def handle(session, policy, _main_links, call):
+        return offers.answer(session, policy, links, call, int(offer_id), lang)
+
+    return _take("offer", handle)
 
 
 @bp.post("/twilio/voice/recording-status")

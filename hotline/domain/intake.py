@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import outbox, requests
+from hotline.domain import offers, outbox, requests
 from hotline.domain.parsing import Command, Parsed, Word, parse_command, parse_request
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
@@ -352,6 +352,18 @@ def _help(session, policy, phone, resident, command: Command, lang: str) -> str:
     return t(lang, N_("sms.help_known") if known else N_("sms.help"))
 
 
+def _join(session, policy, phone, resident, command: Command, lang: str) -> str:
+    """Join the group buy that reached this phone: `JOIN 2` / `参加 2`."""
+    offer = offers.reached(session, phone)
+    if offer is None or resident is None or resident.household is None:
+        return t(lang, "sms.join_none")
+    try:
+        request = offers.join(session, policy, offer, resident, command.number or 1, Channel.SMS)
+    except offers.Closed:
+        return t(lang, "sms.join_closed", item=offer.item)
+    return t(lang, "sms.joined", number=request.number, item=offer.item, quantity=request.quantity)
+
+
 RESIDENT_WORDS = {
     Word.STATUS: _status,
     Word.CANCEL: _cancel,
@@ -359,6 +371,7 @@ RESIDENT_WORDS = {
     Word.ENGLISH: _language,
     Word.CHINESE: _language,
     Word.HELP: _help,
+    Word.JOIN: _join,
 }
 
 

@@ -66,6 +66,7 @@ class Word(StrEnum):
     LIST = "list"  # volunteer: my open requests
     OFF = "off"  # volunteer: stop sending me new requests
     ON = "on"  # volunteer: send me new requests again
+    JOIN = "join"  # resident: join the group buy offered, with a quantity (`number`) if given
 
 
 @dataclass(frozen=True)
@@ -481,9 +482,21 @@ _POLITE = re.compile(
 )
 
 
+# Joining a group buy: "JOIN", "join 2", "join x2", "参加", "参加2份", "我参加 3 盒".
+_JOIN = re.compile(
+    r"""
+    (?: join | 我?参加 | 参团 | 报名 ) \s* (?: [x×*] \s* )?
+    (?: (?P<quantity>\d{1,3}) \s* (?: 份|个|盒|箱|袋|斤|板|桶|boxes|box|packs|pack|pcs|bags|bag )? )?
+    """,
+    _FLAGS,
+)
+
+
 def parse_command(text: str) -> Command | None:
     """Return the command when the whole message is one, else None (then it may be a request)."""
     text = _normalise(text).strip(_EDGE_PUNCTUATION)
+    if join := _JOIN.fullmatch(_POLITE.sub("", text).strip(_EDGE_PUNCTUATION)):
+        return Command(Word.JOIN, int(join["quantity"]) if join["quantity"] else None)
     if text in _OPT_OUT:
         return Command(Word.OPT_OUT, None)
     if text in _OPT_IN:

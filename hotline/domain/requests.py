@@ -101,8 +101,10 @@ def open_request(
     runs_out: str | None = None,
     recording_sid: str | None = None,
     actor: str = "resident",
+    route_now: bool = True,
 ) -> Request:
-    """Create a request, put it on its timeline, alert for an emergency and route it."""
+    """Create a request, put it on its timeline, alert for an emergency and route it (unless it
+    waits to be delivered with others: `route_now=False`)."""
     now = clock.now()
     request = Request(
         category=category,
@@ -128,7 +130,8 @@ def open_request(
     session.flush()  # the number is the id
     if emergency:
         alert_coordinators(session, request, N_("coordinator.emergency"), lane=Lane.URGENT)
-    route(session, policy, request)
+    if route_now:
+        route(session, policy, request)
     return request
 
 

@@ -254,6 +254,8 @@ def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
         "room": spoken_digits(str(room), lang) if room else "",
         "number": spoken_digits(str(number), lang) if number else "",
         "input": state.get("input", ""),
+        "text": state.get("text", ""),
+        "quantity": state.get("quantity", ""),
         "key": spoken_key(key, lang) if key else "",
     }
 

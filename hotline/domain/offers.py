@@ -1,0 +1,130 @@
+"""Group buys that include the people without a chat.
+
+A broadcast can carry an offer ("eggs, 30 for 45 yuan, delivered Thursday") with a deadline.
+A resident who got it joins by replying `JOIN 2` / `参加 2` or, on the broadcast call, by
+pressing 1 and keying a quantity. A join is a `food` request of the resident's household linked
+to the offer, with its quantity; it is not offered to volunteers one by one (a group buy is
+delivered together) and shows in the manifest per building. A second join from the same
+household changes the quantity. After the deadline, joins are refused politely. Pure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import literal, select
+from sqlalchemy.orm import Session
+
+import ivr_flows
+from hotline import clock
+from hotline.domain import requests, voice
+from hotline.domain.policy import Policy
+from hotline.domain.replies import Reply
+from hotline.models import Category, Channel, Offer, Outbox, Request, Resident
+from hotline.texts import LANGUAGES
+from ivr_flows import engine
+
+BROADCAST = "broadcast:"  # the Outbox.purpose of a broadcast's messages (hotline.domain.broadcast)
+FLOW = "offer"
+PATH = "/twilio/voice/offer"
+MAX_QUANTITY = 99
+
+
+class Closed(Exception):
+    """The offer's deadline has passed."""
+
+
+def create(session: Session, broadcast_id: str, item: str, deadline: datetime) -> Offer:
+    """Attach an offer to a broadcast (before it is sent)."""
+    offer = Offer(broadcast_id=broadcast_id, item=item.strip()[:120], deadline=deadline, created_at=clock.now())
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def of_broadcast(session: Session, purpose: str | None) -> Offer | None:
+    """The offer a broadcast message carries, if any."""
+    if not purpose or not purpose.startswith(BROADCAST):
+        return None
+    return session.scalar(select(Offer).filter_by(broadcast_id=purpose[len(BROADCAST):]))
+
+
+def reached(session: Session, phone: str) -> Offer | None:
+    """The newest offer that was sent to this phone."""
+    return session.scalar(
+        select(Offer)
+        .join(Outbox, Outbox.purpose == literal(BROADCAST) + Offer.broadcast_id)
+        .where(Outbox.to == phone)
+        .order_by(Offer.created_at.desc(), Offer.id.desc())
+        .limit(1)
+    )
+
+
+def join(
+    session: Session, policy: Policy, offer: Offer, resident: Resident, quantity: int, channel: Channel
+) -> Request:
+    """Join the offer for the resident's household (again: change the quantity); raises Closed."""
+    if clock.now() >= offer.deadline:
+        raise Closed(offer.id)
+    quantity = max(1, min(quantity, MAX_QUANTITY))
+    details = f"{offer.item} ×{quantity}"
+    mine = session.scalar(
+        select(Request).where(Request.offer_id == offer.id, Request.household_id == resident.household_id)
+    )
+    if mine is not None:
+        mine.quantity, mine.details = quantity, details
+        requests.add_event(mine, "quantity_changed", "resident", channel.value, note=details)
+        return mine
+    request = requests.open_request(
+        session, policy, home=resident.household, category=Category.FOOD, channel=channel,
+        asker=requests.Asker(phone=resident.phone, language=resident.language, name=resident.name,
+                             resident=resident, prefers_voice=resident.prefers_voice),
+        details=details, route_now=False,
+    )
+    request.offer_id, request.quantity = offer.id, quantity
+    requests.add_event(request, "joined_offer", "resident", channel.value, note=details)
+    return request
+
+
+def call_url(base_url: str, offer_id: int, lang: str) -> str:
+    """Where the answers on an offer's call go."""
+    return f"{base_url.rstrip('/')}{PATH}?o={int(offer_id)}&lang={lang if lang in LANGUAGES else 'zh'}"
+
+
+def opening(offer: Offer, text: str, lang: str, base_url: str) -> Reply:
+    """The offer's call: the announcement, then "press 1 to join" (inline TwiML)."""
+    flow = ivr_flows.flow(FLOW)
+    state, turn = engine.start(flow, {"offer": offer.id, "text": text, "lang": lang if lang in LANGUAGES else "zh"})
+    _, reply = voice.render(state, turn, voice.Links(step=call_url(base_url, offer.id, lang)))
+    return reply
+
+
+def answer(
+    session: Session, policy: Policy, links: voice.Links, call: voice.CallStep, offer_id: int, lang: str
+) -> Reply:
+    """Keys on an offer's call: 1 to join, then how many."""
+    offer = session.get(Offer, offer_id)
+    resident = session.scalar(select(Resident).filter_by(phone=call.callee)) if call.callee else None
+    if offer is None or resident is None or resident.household is None:
+        return voice.goodbye(lang)
+    flow = ivr_flows.flow(FLOW)
+    row = voice.call_row(session, call.call_sid)
+    state = dict(row.state) if row is not None and row.state.get("offer") == offer_id else {
+        "node": flow.start, "lang": lang if lang in LANGUAGES else "zh", "offer": offer_id, "n": 1,
+        "phone": call.callee,
+    }
+    checks = {"quantity": lambda value: value.isdigit() and 1 <= int(value) <= MAX_QUANTITY}
+    state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech), checks=checks)
+
+    def join_by_key(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
+        try:
+            request = join(session, policy, offer, resident, int(state.get("quantity") or 1), Channel.VOICE)
+        except Closed:
+            return "closed", []
+        state["number"] = request.number
+        return "joined", []
+
+    state, turn, said = voice.run(session, policy, flow, state, turn, {"join": join_by_key})
+    state, reply = voice.render(state, turn, links, said)
+    voice.save_call(session, call.call_sid, row, state)
+    return reply
