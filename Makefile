@@ -20,11 +20,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 catalogs: $(VENV)/.runtime
 	$(BIN)/pybabel compile --domain hotline --directory locales --statistics
+	$(BIN)/pybabel compile --domain messages --directory locales --statistics
 
 # Sets everything up and starts the web server and the worker together (Ctrl-C stops both).
 run: $(VENV)/.runtime catalogs
 	$(FLASK) init-db
 	$(FLASK) demo
+	$(FLASK) demo-login --url http://$(HOST):$(PORT)/admin/
 	@echo
 	@echo "  The hotline runs on http://$(HOST):$(PORT)  (SQLite in instance/, console transport)"
 	@echo
@@ -34,7 +36,7 @@ run: $(VENV)/.runtime catalogs
 	  wait
 
 lint: $(VENV)/.dev catalogs
-	$(BIN)/ruff check hotline tests tools ivr_flows
+	$(BIN)/ruff check admin hotline tests tools ivr_flows
 	$(BIN)/python tools/check_catalogs.py
 	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) init-db >/dev/null
 	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) db check
@@ -45,9 +47,24 @@ tools/prism/node_modules/.bin/prism: tools/prism/package.json tools/prism/packag
 	cd tools/prism && npm ci --silent --no-audit --no-fund
 	touch $@
 
+# Debian's Chromium for the browser tests (Playwright, from requirements-dev.txt, drives it), and a CJK font.
+/usr/bin/chromium:
+	command -v chromium || (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
+
 # Sets up and runs the whole suite, on SQLite and on the local PostgreSQL.
-test: lint tools/prism/node_modules/.bin/prism
+test: lint tools/prism/node_modules/.bin/prism /usr/bin/chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis test-artifacts
+
+# The full reliability runs (real processes, a PostgreSQL outage, SIGKILLs, Twilio faults, load): several
+# minutes. `make test` runs their fast form.
+.PHONY: test-reliability bench
+test-reliability: $(VENV)/.dev catalogs
+	HOTLINE_RELIABILITY=full $(BIN)/python -m pytest tests/reliability -m reliability
+
+# Our webhooks against bare Flask endpoints under gunicorn, and the admin queries at 100,000 requests;
+# prints the tables and writes them to docs/performance.md.
+bench: $(VENV)/.dev catalogs
+	$(BIN)/python -m bench.run

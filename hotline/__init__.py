@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from admin import init_admin
 from hotline.config import from_environment
 
 
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_transport(app)
     init_blueprints(app)
     init_commands(app)
+    init_admin(app)
     return app
 
 

@@ -17,7 +17,7 @@ from ivr_flows import engine, load_all
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = load_all()
 CATALOGS = ("zh_Hans", "en")
-PARAMS = {"building", "room", "number", "input", "key"}  # what hotline.domain.voice fills in
+PARAMS = set(voice._params({}, "zh", None))  # what hotline.domain.voice fills in
 
 
 def catalog(locale: str) -> dict[str, str]:

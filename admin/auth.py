@@ -1,0 +1,332 @@
+"""Who may see and do what: login (argon2id, rate-limited), roles denied by default, session timeouts,
+CSRF on every form, and the security headers of every admin page."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from admin import bp
+from admin.forms import LoginForm
+from hotline import clock
+from hotline.extensions import db
+from hotline.models import User, UserRole
+
+log = logging.getLogger(__name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
+RANK = {UserRole.VIEWER: 0, UserRole.COORDINATOR: 1, UserRole.ADMIN: 2}
+PUBLIC = "public"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+_DUMMY_HASH = hasher.hash("not a password anyone has")  # so an unknown name takes as long as a wrong password
+
+
+@dataclass(frozen=True)
+class AdminUser:
+    """The logged-in user as Flask-Login sees it: a snapshot of the `User` row, loaded per request."""
+
+    id: int
+    username: str
+    role: UserRole
+    language: str
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        """Return the id kept in the session."""
+        return str(self.id)
+
+    @classmethod
+    def of(cls, user: User) -> AdminUser:
+        """Take a snapshot of a user row."""
+        return cls(user.id, user.username, UserRole(user.role), user.language or "zh")
+
+    def may(self, role: UserRole) -> bool:
+        """Tell whether this user has `role` or a higher one."""
+        return RANK[self.role] >= RANK[role]
+
+
+def init_app(app: Flask) -> None:
+    """Bind login, CSRF and the login rate limit to the app (after the blueprint is registered)."""
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the admin pages are forms; webhooks are not
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI") or "memory://")
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+                      key_prefix="hotline-admin")
+    limit = lambda: current_app.config["ADMIN_LOGIN_LIMIT"]  # noqa: E731 - read per request, tests lower it
+    view = app.view_functions["admin.login"]
+    for key in (get_remote_address, _username_key):  # failed logins per address, and per name from anywhere
+        view = limiter.limit(limit, key_func=key, methods=["POST"], deduct_when=_failed_login,
+                             scope=f"login-{key.__name__}")(view)
+    app.view_functions["admin.login"] = view
+
+
+def _username_key() -> str:
+    return "name:" + (request.form.get("username") or "").strip().lower()[:80]
+
+
+def _failed_login(response) -> bool:
+    return response.status_code != 302
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> AdminUser | None:
+    """Load the session's user; a deactivated or deleted user is logged out at once."""
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return AdminUser.of(user) if user is not None and user.active else None
+
+
+# --- roles, denied by default ----------------------------------------------------------------
+
+
+def requires(role: UserRole) -> Callable:
+    """Let in users with `role` or a higher one; an admin view without this decorator lets nobody in."""
+
+    def mark(view):
+        view.admin_role = role
+        return view
+
+    return mark
+
+
+def public(view):
+    """Let anybody in (the login page only)."""
+    view.admin_role = PUBLIC
+    return view
+
+
+def passive(view):
+    """Mark a view that pages poll by themselves: it does not count as activity for the idle timeout."""
+    view.admin_passive = True
+    return view
+
+
+def json_view(view):
+    """Mark a view that answers JSON, so refusals are JSON too."""
+    view.admin_json = True
+    return view
+
+
+def _now() -> float:
+    return clock.now().timestamp()
+
+
+def _expired() -> bool:
+    now, config = _now(), current_app.config
+    login_at, seen_at = session.get("admin_login_at"), session.get("admin_seen_at")
+    if not isinstance(login_at, int | float) or not isinstance(seen_at, int | float):
+        return True
+    return now - seen_at > config["ADMIN_IDLE_TIMEOUT"] or now - login_at > config["ADMIN_ABSOLUTE_TIMEOUT"]
+
+
+def _refuse_anonymous(view):
+    if getattr(view, "admin_json", False):
+        return jsonify({"error": "login required"}), 401
+    target = request.full_path if request.method == "GET" else None
+    return redirect(url_for("admin.login", next=target.rstrip("?") if target else None))
+
+
+@bp.before_request
+def guard():
+    """Check, before any admin view: the language asked for, the login and its age, the role, and CSRF."""
+    from admin import i18n
+
+    i18n.remember_language()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return None  # a 404 or 405 follows
+    role = PUBLIC if request.endpoint == "admin.static" else getattr(view, "admin_role", None)
+    if role != PUBLIC:
+        if not current_user.is_authenticated:
+            return _refuse_anonymous(view)
+        if _expired():
+            _end_session()
+            flash(_("You were logged out after a while without activity. Please log in again."), "info")
+            return _refuse_anonymous(view)
+        if role is None or not current_user.may(role):
+            abort(403)
+        if not getattr(view, "admin_passive", False):
+            session["admin_seen_at"] = _now()
+    if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    return None
+
+
+@bp.after_request
+def security_headers(response):
+    """Add the security headers to every admin response; pages with personal data are not cached."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint != "admin.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(e):
+    """Explain an expired or missing form token instead of a bare 400."""
+    return _error(400, _("This form has expired. Please go back, reload the page and try again."))
+
+
+@bp.errorhandler(403)
+def forbidden(e):
+    """Say plainly that this user's role does not allow it."""
+    return _error(403, _("Your role does not allow this. Ask an administrator if you need it."))
+
+
+@bp.errorhandler(404)
+def not_found(e):
+    """Say that there is nothing here."""
+    return _error(404, _("There is nothing here."))
+
+
+@bp.errorhandler(429)
+def too_many(e):
+    """Slow down password guessing, in words a person understands."""
+    if request.endpoint == "admin.login":
+        form = LoginForm()
+        form.password.errors = [_("Too many failed attempts. Please wait a minute and try again.")]
+        return render_template("admin/login.html", form=form), 429
+    return _error(429, _("Too many attempts. Please wait a minute and try again."))
+
+
+def _error(code: int, message: str):
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "admin_json", False):
+        return jsonify({"error": message}), code
+    return render_template("admin/error.html", code=code, message=message), code
+
+
+# --- logging in and out ----------------------------------------------------------------------
+
+
+def authenticate(session_: Session, username: str, password: str) -> User | None:
+    """Return the active user with this name and password, else None (taking the same time either way)."""
+    user = session_.scalar(select(User).filter_by(username=username.strip()[:80]))
+    if user is None or not user.active:
+        try:
+            hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def create_user(session_: Session, username: str, password: str, role: UserRole, language: str = "zh") -> User:
+    """Add a user with an argon2id hash of `password`."""
+    user = User(username=username, password_hash=hasher.hash(password), role=role, active=True, language=language,
+                created_at=clock.now())
+    session_.add(user)
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    """Follow `next` only to an admin page of this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/admin") and "\\" not in target:
+            return target
+    return url_for("admin.dashboard")
+
+
+def _end_session() -> None:
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Log in with a username and password."""
+    if current_user.is_authenticated and not _expired():
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.username.data, form.password.data)
+        if user is not None:
+            lang = session.get("lang") or user.language
+            session.clear()  # a new session for the new login: nothing carried over from before
+            login_user(AdminUser.of(user))
+            session["admin_login_at"] = session["admin_seen_at"] = _now()
+            session["lang"] = lang
+            user.last_login_at = clock.now()
+            db.session.commit()
+            log.info("user %s logged in", user.id)
+            return redirect(_safe_next(request.args.get("next")))
+        db.session.commit()  # a rehash may have happened; nothing else changed
+        log.warning("failed login from %s", get_remote_address())
+        form.password.errors = [_("Wrong username or password.")]
+    return render_template("admin/login.html", form=form)
+
+
+@bp.post("/logout")
+@requires(UserRole.VIEWER)
+def logout():
+    """Log out (a form with its CSRF token, so no other site can log anyone out)."""
+    _end_session()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("admin.login"))
+
+
+def actor() -> str:
+    """Name the logged-in user on a request's timeline: `admin:sun`."""
+    from hotline.domain.admin_queries import actor_of
+
+    return actor_of(current_user.username)
+
+
+def shows_phones() -> bool:
+    """Tell whether the logged-in user may see phone numbers in full (not a viewer)."""
+    return current_user.is_authenticated and current_user.may(UserRole.COORDINATOR)
+
+
+def may_edit() -> bool:
+    """Tell whether the logged-in user may change things (a coordinator or an admin)."""
+    return shows_phones()
+

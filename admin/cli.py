@@ -1,0 +1,64 @@
+"""`flask --app hotline create-user NAME --role ROLE`, and the demo login `make run` prints."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from admin.auth import authenticate, create_user
+from hotline.extensions import db
+from hotline.models import User, UserRole
+
+MIN_PASSWORD = 10
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_login)
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in UserRole]), default=UserRole.VIEWER.value,
+              show_default=True, help="admin, coordinator or viewer")
+@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@with_appcontext
+def create_user_command(name: str, role: str, language: str):
+    """Create an admin-page user; the password comes from HOTLINE_PASSWORD or a prompt."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise click.UsageError("NAME must be 1 to 80 characters")
+    if db.session.scalar(select(User).filter_by(username=name)) is not None:
+        click.echo(f"a user named {name!r} exists already", err=True)
+        sys.exit(1)
+    password = os.environ.get("HOTLINE_PASSWORD") or click.prompt(
+        f"Password for {name}", hide_input=True, confirmation_prompt=True
+    )
+    if len(password) < MIN_PASSWORD:
+        click.echo(f"the password must have at least {MIN_PASSWORD} characters", err=True)
+        sys.exit(1)
+    create_user(db.session, name, password, UserRole(role), language)
+    db.session.commit()
+    click.echo(f"user {name} created with role {role}")
+
+
+@click.command("demo-login")
+@click.option("--url", default="/admin/", show_default=True, help="where the admin page is, to print with it")
+@with_appcontext
+def demo_login(url: str):
+    """Create the demo coordinator login when nobody can log in yet, and print it."""
+    from hotline.domain.demo import DEMO_LOGIN
+
+    username, password = DEMO_LOGIN
+    if not db.session.scalar(select(func.count(User.id))):
+        create_user(db.session, username, password, UserRole.COORDINATOR)
+        db.session.commit()
+    elif authenticate(db.session, username, password) is None:
+        return  # real users exist, and the demo login is not (or no longer) one of them
+    click.echo(f"  Admin page: {url}   login: {username}   password: {password}")

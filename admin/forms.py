@@ -1,0 +1,166 @@
+"""The admin pages' forms (Flask-WTF: each carries its CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from hotline.domain import phones
+
+REQUIRED = _l("Please fill this in.")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Make a field's choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (log out, retry, on duty)."""
+
+
+def phone_field(label):
+    """A phone number as people write it, optional."""
+    return StringField(label, validators=[Optional(), Length(max=40)])
+
+
+def check_phone(field, region: str) -> str | None:
+    """Normalise a phone field to E.164, or raise a validation error."""
+    if not field.data or not field.data.strip():
+        return None
+    number = phones.normalize(field.data.strip(), region)
+    if number is None:
+        raise ValidationError(_l("This is not a phone number."))
+    return number
+
+
+LANGUAGE_CHOICES = options([("zh", "中文"), ("en", "English")])
+CATEGORY_CHOICES = options([("food", _l("Food")), ("medicine", _l("Medicine")), ("help", _l("Other help"))])
+
+
+class NewRequestForm(FlaskForm):
+    """A request for someone at the gate or on the phone."""
+
+    building = SelectField(_l("Building"), coerce=int, validators=[InputRequired(REQUIRED)])
+    room = StringField(_l("Room"), validators=[DataRequired(REQUIRED), Length(max=32)])
+    category = SelectField(_l("What is needed"), choices=CATEGORY_CHOICES)
+    details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
+    drug = StringField(_l("Medicine name"), validators=[Optional(), Length(max=120)])
+    runs_out = StringField(_l("Runs out"), validators=[Optional(), Length(max=60)])
+    urgent = BooleanField(_l("Urgent"))
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    phone = phone_field(_l("Phone number (to confirm the request number)"))
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class ReassignForm(FlaskForm):
+    """Give a request to another volunteer (or to whoever routing picks)."""
+
+    volunteer = SelectField(_l("Give it to"), coerce=str)
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class StatusForm(FlaskForm):
+    """Move a request to another status, for a reason."""
+
+    status = SelectField(_l("New status"))
+    reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])
+
+
+class NoteForm(FlaskForm):
+    """A note on the timeline."""
+
+    note = TextAreaField(_l("Note"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class UrgentForm(FlaskForm):
+    """Mark urgent or not."""
+
+    urgent = HiddenField(validators=[DataRequired()])
+
+
+class DetailsForm(FlaskForm):
+    """What the request asks for, as text (e.g. typed from the voice message)."""
+
+    details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
+
+
+class VolunteerForm(FlaskForm):
+    """A volunteer's or coordinator's record."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    phone = StringField(_l("Phone number"), validators=[DataRequired(REQUIRED), Length(max=40)])
+    buildings = StringField(_l("Buildings (e.g. 12;13)"), validators=[Optional(), Length(max=200)])
+    languages = MultiCheckboxField(_l("Languages"), choices=LANGUAGE_CHOICES)
+    role = SelectField(_l("Role"), choices=options([("volunteer", _l("Volunteer")),
+                                                            ("coordinator", _l("Coordinator"))]))
+
+
+class ResidentForm(FlaskForm):
+    """A resident's record."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    phone = StringField(_l("Phone number"), validators=[DataRequired(REQUIRED), Length(max=40)])
+    building = SelectField(_l("Building"), coerce=int, validators=[InputRequired(REQUIRED)])
+    room = StringField(_l("Room"), validators=[DataRequired(REQUIRED), Length(max=32)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    flags = MultiCheckboxField(_l("Flags"))
+    prefers_voice = BooleanField(_l("Prefers calls to SMS"))
+
+
+class ImportForm(FlaskForm):
+    """A CSV file to import."""
+
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Please choose a file."))])
+
+
+class BroadcastForm(FlaskForm):
+    """An announcement to chosen buildings."""
+
+    broadcast_id = HiddenField()
+    text_zh = TextAreaField(_l("Text in Chinese"), validators=[Optional(), Length(max=1600)])
+    text_en = TextAreaField(_l("Text in English"), validators=[Optional(), Length(max=1600)])
+    buildings = MultiCheckboxField(_l("Buildings"), coerce=int)
+    by_sms = BooleanField(_l("By SMS"), default=True)
+    by_call = BooleanField(_l("By voice call"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also ask for some text, a building, and a way to send."""
+        ok = super().validate(extra_validators)
+        if not (self.text_zh.data or "").strip() and not (self.text_en.data or "").strip():
+            self.text_zh.errors = [*self.text_zh.errors, _l("Write the announcement in at least one language.")]
+            ok = False
+        if not self.buildings.data:
+            self.buildings.errors = [*self.buildings.errors, _l("Choose at least one building.")]
+            ok = False
+        if not (self.by_sms.data or self.by_call.data):
+            self.by_sms.errors = [*self.by_sms.errors, _l("Choose SMS, voice call, or both.")]
+            ok = False
+        return ok

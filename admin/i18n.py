@@ -1,0 +1,197 @@
+"""Chinese (default) and English for the admin pages: `?lang=zh|en`, remembered in the session and on the
+user; times in HOTLINE_TIMEZONE; phone numbers masked for viewers; the names of statuses and events."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import Flask, current_app, has_request_context, request, session, url_for
+from flask_babel import Babel, format_datetime, format_timedelta, refresh
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from admin import bp
+from admin.auth import may_edit, shows_phones
+from hotline import clock
+from hotline.domain import phones
+from hotline.extensions import db
+from hotline.models import Category, Channel, Lane, OutStatus, Status, User, UserRole
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES = {"zh": "zh_Hans", "en": "en"}
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel: the `messages` domain under locales/, Chinese by default, the hotline's time zone."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(LOCALE_DIR))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALES["zh"])
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("HOTLINE_TIMEZONE") or "Asia/Shanghai")
+    if "babel" not in app.extensions:
+        babel.init_app(app, locale_selector=select_locale)
+
+
+def current_lang() -> str:
+    """Return `zh` or `en`: what the session chose, else the user's language, else Chinese."""
+    if not has_request_context():
+        return "zh"
+    lang = session.get("lang")
+    if lang not in LOCALES and current_user and current_user.is_authenticated:
+        lang = current_user.language
+    return lang if lang in LOCALES else "zh"
+
+
+def select_locale() -> str:
+    """Tell Flask-Babel the locale of this request."""
+    return LOCALES[current_lang()]
+
+
+def remember_language() -> None:
+    """Take `?lang=zh|en` and keep it in the session (and on the user, for the next login)."""
+    lang = request.args.get("lang")
+    if lang not in LOCALES or session.get("lang") == lang:
+        return
+    session["lang"] = lang
+    refresh()
+    if current_user and current_user.is_authenticated:
+        user = db.session.get(User, current_user.id)
+        if user is not None and user.language != lang:
+            user.language = lang
+            db.session.commit()
+
+
+def lang_url(lang: str) -> str:
+    """Return this page's address in another language."""
+    rule = request.url_rule
+    if rule is None or "GET" not in (rule.methods or ()):
+        return url_for("admin.dashboard", lang=lang)  # a page shown after a form: back to the start
+    args = {k: v for k, v in request.args.items() if k != "lang"} if request.method == "GET" else {}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, lang=lang)
+
+
+# --- showing things --------------------------------------------------------------------------
+
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s\-()]{5,}\d")
+
+
+def phone(number: str | None) -> str:
+    """Show a phone number: in full to coordinators, masked to viewers."""
+    if not number:
+        return "-"
+    return number if shows_phones() else phones.mask(number)
+
+
+def private(text: str | None) -> str:
+    """Show free text; for viewers, every phone-like run of digits in it is masked."""
+    if not text or shows_phones():
+        return text or ""
+
+    def hide(m: re.Match) -> str:
+        digits = re.sub(r"\D", "", m.group(0))
+        return "*" * (len(digits) - 4) + digits[-4:] if len(digits) > 6 else m.group(0)
+
+    return _DIGIT_RUN.sub(hide, text)
+
+
+def when(value: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
+    """Show a time in the hotline's time zone."""
+    return format_datetime(value, pattern) if value else "-"
+
+
+def waited(value: datetime | None) -> str:
+    """Show how long ago `value` was, in words ("3 hours")."""
+    if not value:
+        return "-"
+    return format_timedelta(max(clock.now() - value, timedelta(0)), granularity="minute", threshold=1.5)
+
+
+def duration(seconds: float | None) -> str:
+    """Show a number of seconds as words ("5 minutes"); a dash for none."""
+    if not seconds:
+        return "-"
+    return format_timedelta(timedelta(seconds=seconds), granularity="second", threshold=1.5)
+
+
+STATUS = {
+    Status.NEW: _l("Waiting"),
+    Status.ASSIGNED: _l("With a volunteer"),
+    Status.ACCEPTED: _l("Accepted"),
+    Status.DELIVERED: _l("Delivered"),
+    Status.CANCELLED: _l("Cancelled"),
+}
+CATEGORY = {Category.FOOD: _l("Food"), Category.MEDICINE: _l("Medicine"), Category.HELP: _l("Other help")}
+CHANNEL = {Channel.SMS: _l("SMS"), Channel.VOICE: _l("Phone call"), Channel.ADMIN: _l("Entered by a coordinator")}
+EVENT = {
+    "created": _l("Request made"),
+    "assigned": _l("Sent to a volunteer"),
+    "accepted": _l("Accepted"),
+    "delivered": _l("Delivered"),
+    "declined": _l("Volunteer could not take it"),
+    "timed_out": _l("No answer in time"),
+    "handed_on": _l("Handed on"),
+    "unassigned": _l("No volunteer available"),
+    "cancelled": _l("Cancelled"),
+    "reopened": _l("Opened again"),
+    "reminded": _l("Volunteer reminded"),
+    "escalated": _l("Coordinators alerted"),
+    "note": _l("Note"),
+    "status_changed": _l("Status changed"),
+    "marked_urgent": _l("Marked urgent"),
+    "marked_not_urgent": _l("Marked not urgent"),
+    "details_edited": _l("Details written down"),
+    "message_retried": _l("Message sent again"),
+}
+OUTBOX = {
+    OutStatus.QUEUED: _l("Queued"),
+    OutStatus.SENDING: _l("Sending"),
+    OutStatus.SENT: _l("Sent"),
+    OutStatus.FAILED: _l("Failed"),
+    OutStatus.SKIPPED: _l("Skipped"),
+}
+LANE = {Lane.URGENT: _l("Urgent"), Lane.NORMAL: _l("Normal"), Lane.BULK: _l("Broadcast")}
+KIND = {"sms": _l("SMS"), "call": _l("Call")}
+VIA = {"sms": _l("by SMS"), "voice": _l("by phone"), "admin": _l("on this page"), "system": _l("automatically")}
+DELIVERY = {  # Twilio's message and call statuses, as status callbacks report them
+    "queued": _l("queued at the carrier"), "accepted": _l("queued at the carrier"), "sending": _l("being sent"),
+    "sent": _l("sent by the carrier"), "delivered": _l("delivered to the phone"), "read": _l("read"),
+    "undelivered": _l("not delivered"), "failed": _l("failed"), "initiated": _l("calling"), "ringing": _l("ringing"),
+    "in-progress": _l("call in progress"), "answered": _l("answered"), "completed": _l("call finished"),
+    "busy": _l("busy"), "no-answer": _l("no answer"), "canceled": _l("cancelled"), "twiml": _l("reply"),
+}
+ROLE = {UserRole.ADMIN: _l("Administrator"), UserRole.COORDINATOR: _l("Coordinator"), UserRole.VIEWER: _l("Viewer")}
+VOLUNTEER_ROLE = {"volunteer": _l("Volunteer"), "coordinator": _l("Coordinator")}
+FLAG = {"elderly": _l("Elderly"), "alone": _l("Lives alone"), "mobility": _l("Limited mobility"),
+        "chronic": _l("Chronic illness")}
+LANGUAGE = {"zh": "中文", "en": "English"}
+
+
+@bp.context_processor
+def helpers() -> dict:
+    """Give every admin template the language, the masking and time helpers, and the labels."""
+    return {
+        "lang": current_lang(),
+        "lang_url": lang_url,
+        "phone": phone,
+        "private": private,
+        "when": when,
+        "waited": waited,
+        "duration": duration,
+        "may_edit": may_edit(),
+        "shows_phones": shows_phones(),
+        "poll_seconds": current_app.config["ADMIN_POLL_SECONDS"],
+        "STATUS": STATUS,
+        "CATEGORY": CATEGORY,
+        "CHANNEL": CHANNEL,
+        "EVENT": EVENT,
+        "OUTBOX": OUTBOX,
+        "LANE": LANE,
+        "KIND": KIND,
+        "VIA": VIA,
+        "DELIVERY": DELIVERY,
+        "ROLE": ROLE,
+        "VOLUNTEER_ROLE": VOLUNTEER_ROLE,
+        "FLAG": FLAG,
+        "LANGUAGE": LANGUAGE,
+    }

@@ -1,0 +1,122 @@
+// The admin pages' few behaviours, without inline script (the CSP forbids it):
+// live pages, the SMS segment counter, broadcast progress, "all buildings", confirmations, print.
+(function () {
+  "use strict";
+
+  function every(seconds) {
+    var s = parseFloat(seconds);
+    return (isFinite(s) && s > 0 ? s : 5) * 1000;
+  }
+
+  // A live page polls a small JSON endpoint; when its `stamp` changes, the page's live regions are
+  // fetched again and swapped in place (the server renders them: one template, no JS rendering).
+  function live(main) {
+    var url = main.getAttribute("data-live-url");
+    var stamp = main.getAttribute("data-live-stamp");
+    var busy = false;
+    function refresh() {
+      return fetch(window.location.href, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          document.querySelectorAll("[data-live-region]").forEach(function (old) {
+            var fresh = old.id && doc.getElementById(old.id);
+            if (fresh) old.replaceWith(fresh);
+          });
+        });
+    }
+    function poll() {
+      if (busy || document.hidden) return;
+      busy = true;
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (r.status === 401) { window.location.reload(); return null; }
+          return r.ok ? r.json() : null;
+        })
+        .then(function (data) {
+          if (data && data.stamp && data.stamp !== stamp) {
+            stamp = data.stamp;
+            return refresh();
+          }
+        })
+        .catch(function () { /* offline for a moment: try again next time */ })
+        .then(function () { busy = false; });
+    }
+    window.setInterval(poll, every(main.getAttribute("data-poll")));
+  }
+
+  // SMS segments as the hotline counts them (hotline/texts.py): GSM-7 160/153, else UCS-2 70/67.
+  var GSM7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§" +
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€";
+  function segments(text) {
+    var chars = Array.from(text);
+    var gsm = chars.every(function (c) { return GSM7.indexOf(c) >= 0; });
+    var length, single, multi;
+    if (gsm) {
+      single = 160; multi = 153;
+      length = chars.length + chars.filter(function (c) { return "^{}\\[~]|€".indexOf(c) >= 0; }).length;
+    } else {
+      single = 70; multi = 67;
+      length = chars.reduce(function (n, c) { return n + (c.codePointAt(0) > 0xffff ? 2 : 1); }, 0);
+    }
+    return { chars: chars.length, segments: length === 0 ? 0 : (length <= single ? 1 : Math.ceil(length / multi)),
+             unicode: !gsm };
+  }
+  function counter(area) {
+    var out = document.getElementById(area.getAttribute("data-segments"));
+    var template = out.getAttribute("data-template") || "{chars} / {segments}";
+    function show() {
+      var s = segments(area.value);
+      out.textContent = template.replace("{chars}", s.chars).replace("{segments}", s.segments);
+      out.setAttribute("data-segment-count", s.segments);
+    }
+    area.addEventListener("input", show);
+    show();
+  }
+
+  function progress(box) {
+    var url = box.getAttribute("data-progress-url");
+    var bar = box.querySelector("progress");
+    var timer = window.setInterval(function () {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (p) {
+          if (!p) return;
+          bar.max = p.total || 1;
+          bar.value = p.done;
+          ["done", "total", "sent", "failed", "skipped", "waiting", "eta"].forEach(function (k) {
+            var el = box.querySelector('[data-field="' + k + '"]');
+            if (el) el.textContent = p[k];
+          });
+          if (p.finished) {
+            box.querySelector("[data-finished]").classList.remove("hidden");
+            window.clearInterval(timer);
+          }
+        })
+        .catch(function () {});
+    }, every(box.getAttribute("data-poll")));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var main = document.getElementById("main");
+    if (main && main.hasAttribute("data-live-url")) live(main);
+    document.querySelectorAll("[data-segments]").forEach(counter);
+    document.querySelectorAll("[data-progress-url]").forEach(progress);
+    document.querySelectorAll("[data-check-all]").forEach(function (all) {
+      var boxes = document.querySelectorAll('input[name="' + all.getAttribute("data-check-all") + '"]');
+      all.checked = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked; });
+      all.addEventListener("change", function () {
+        boxes.forEach(function (b) { b.checked = all.checked; });
+      });
+    });
+    document.querySelectorAll("[data-confirm]").forEach(function (button) {
+      button.addEventListener("click", function (e) {
+        if (!window.confirm(button.getAttribute("data-confirm"))) e.preventDefault();
+      });
+    });
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
+})();

@@ -1,0 +1,70 @@
+"""`/admin/`: open, overdue and urgent requests at a glance, by building, with the outbox and the last days."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import render_template
+
+from admin import bp
+from admin.auth import json_view, passive, requires
+from admin.web import policy
+from hotline import api, clock
+from hotline.domain import admin_queries as queries
+from hotline.extensions import db
+from hotline.models import UserRole
+
+CHART_WIDTH, CHART_HEIGHT, CHART_DAYS = 420, 120, 14
+
+
+def chart(days: list[queries.DayCount]) -> dict:
+    """Lay out the requests-and-deliveries chart as SVG bars (two per day), with its scale."""
+    top = max([1] + [d.created for d in days] + [d.delivered for d in days])
+    slot = CHART_WIDTH / max(len(days), 1)
+    bar = slot * 0.38
+    bars = []
+    for i, d in enumerate(days):
+        x = i * slot + slot * 0.1
+        for j, (kind, value) in enumerate((("created", d.created), ("delivered", d.delivered))):
+            height = round(value / top * (CHART_HEIGHT - 20), 1)
+            bars.append({"kind": kind, "x": round(x + j * bar, 1), "y": round(CHART_HEIGHT - height, 1),
+                         "width": round(bar - 1, 1), "height": height, "value": value, "day": d.day})
+    last = len(days) - 1
+    labels = [{"x": round(i * slot + slot / 2, 1), "day": d.day} for i, d in enumerate(days) if (last - i) % 3 == 0]
+    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bars": bars, "labels": labels, "top": top,
+            "created": sum(d.created for d in days), "delivered": sum(d.delivered for d in days)}
+
+
+def _state() -> dict:
+    pol, now = policy(), clock.now()
+    return {
+        "counts": queries.counts(db.session, pol, now),
+        "grid": queries.building_grid(db.session, pol, now),
+        "backlog": api.outbox_stats(),  # the JSON API's own numbers: one definition of the backlog and its ETA
+        "stamp": queries.live_stamp(db.session),
+    }
+
+
+@bp.get("/")
+@requires(UserRole.VIEWER)
+def dashboard():
+    """Show the dashboard."""
+    pol = policy()
+    days = queries.per_day(db.session, pol.timezone, clock.now(), CHART_DAYS)
+    return render_template("admin/dashboard.html", oldest=queries.oldest_waiting(db.session), chart=chart(days),
+                           days=days, **_state())
+
+
+@bp.get("/dashboard.json")
+@requires(UserRole.VIEWER)
+@passive
+@json_view
+def dashboard_json():
+    """Answer the dashboard's numbers; the page polls this and refreshes itself when `stamp` changes."""
+    state = _state()
+    return {
+        "stamp": state["stamp"],
+        "counts": asdict(state["counts"]),
+        "grid": [asdict(cell) for cell in state["grid"] if cell.open],
+        "backlog": {"messages": state["backlog"]["backlog"], "eta_seconds": state["backlog"]["eta_seconds"]},
+    }

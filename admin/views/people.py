@@ -1,0 +1,217 @@
+"""`/admin/volunteers` and `/admin/residents`: list, search, edit, on duty and load; CSV import and export."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from admin import bp
+from admin.auth import actor, requires, shows_phones
+from admin.forms import ActionForm, ImportForm, ResidentForm, VolunteerForm, options
+from admin.i18n import FLAG
+from admin.web import MAX_INT, buildings, csv_response, page_arg, page_args, policy
+from hotline import clock
+from hotline.domain import admin_queries as queries
+from hotline.domain import phones, roster
+from hotline.domain.requests import household
+from hotline.extensions import db
+from hotline.models import Building, Resident, Role, UserRole, Volunteer, VolunteerBuilding
+
+MAX_UPLOAD = 5 * 1024 * 1024  # a compound's roster is far smaller
+
+
+def _import(importer) -> tuple[roster.Report | None, ImportForm]:
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return None, form
+    data = form.file.data.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        form.file.errors = [_("The file is larger than 5 MB.")]
+        return None, form
+    report = importer(db.session, policy(), data)
+    db.session.commit()
+    return report, form
+
+
+# --- volunteers ------------------------------------------------------------------------------
+
+
+def _volunteers_page(report=None, import_form=None, status=200):
+    q = request.args.get("q", "")
+    page = queries.paginate(db.session, queries.volunteer_query(q, search_phones=shows_phones()), page_arg())
+    return render_template(
+        "admin/volunteers.html", q=q, page=page, page_args=page_args, loads=queries.volunteer_loads(db.session),
+        report=report, import_form=import_form or ImportForm(), duty_form=ActionForm(),
+    ), status
+
+
+@bp.get("/volunteers")
+@requires(UserRole.VIEWER)
+def volunteers():
+    """List volunteers and coordinators with their buildings, duty and load."""
+    return _volunteers_page()
+
+
+@bp.post("/volunteers/import")
+@requires(UserRole.COORDINATOR)
+def volunteers_import():
+    """Import volunteers from CSV; bad rows are reported by line, good ones imported."""
+    report, form = _import(roster.import_volunteers)
+    return _volunteers_page(report, form, 200 if report else 400)
+
+
+@bp.get("/volunteers.csv")
+@requires(UserRole.COORDINATOR)
+def volunteers_export():
+    """Download the volunteers as CSV, in the import's columns."""
+    return csv_response(queries.volunteers_csv(db.session), f"volunteers-{clock.now():%Y%m%d}.csv")
+
+
+def _volunteer(vid: int) -> Volunteer:
+    volunteer = db.session.get(Volunteer, vid)
+    if volunteer is None:
+        abort(404)
+    return volunteer
+
+
+VID = f"<int(min=1, max={MAX_INT}):vid>"
+
+
+@bp.post(f"/volunteers/{VID}/duty")
+@requires(UserRole.COORDINATOR)
+def volunteer_duty(vid: int):
+    """Put a volunteer on or off duty; going off hands their open requests on. They are told by SMS."""
+    volunteer = _volunteer(vid)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    on = request.form.get("on_duty") == "1"
+    moved = queries.set_on_duty(db.session, policy(), volunteer, on, actor())
+    db.session.commit()
+    if on:
+        flash(_("%(name)s is on duty.", name=volunteer.name), "success")
+    else:
+        flash(_("%(name)s is off duty; %(count)s open request(s) handed on.", name=volunteer.name,
+                count=len(moved)), "success")
+    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/admin/")
+                    else url_for("admin.volunteers"))
+
+
+def _parse_buildings(raw: str) -> list[int] | None:
+    known = set(buildings())
+    out = []
+    for part in raw.replace(",", ";").replace("，", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) not in known:
+            return None
+        out.append(int(part))
+    return list(dict.fromkeys(out))
+
+
+@bp.route(f"/volunteers/{VID}", methods=["GET", "POST"])
+@requires(UserRole.COORDINATOR)
+def volunteer_edit(vid: int):
+    """Edit a volunteer's name, number, buildings, languages and role."""
+    volunteer = _volunteer(vid)
+    form = VolunteerForm(obj=None if request.method == "POST" else volunteer)
+    if request.method == "GET":
+        form.buildings.data = ";".join(str(b.building) for b in volunteer.buildings)
+        form.languages.data = volunteer.languages.split(";")
+        form.role.data = volunteer.role.value
+    if form.validate_on_submit():
+        number = phones.normalize(form.phone.data, policy().region)
+        chosen = _parse_buildings(form.buildings.data or "")
+        taken = db.session.scalar(select(Volunteer.id).where(Volunteer.phone == number, Volunteer.id != vid))
+        if number is None:
+            form.phone.errors = [_("This is not a phone number.")]
+        elif taken:
+            form.phone.errors = [_("Another volunteer has this number.")]
+        elif chosen is None:
+            form.buildings.errors = [_("Write building numbers of the compound, separated by ;")]
+        elif form.role.data == "volunteer" and not chosen:
+            form.buildings.errors = [_("A volunteer needs at least one building.")]
+        else:
+            for b in chosen:
+                if db.session.get(Building, b) is None:
+                    db.session.add(Building(number=b))
+            volunteer.name, volunteer.phone, volunteer.role = form.name.data.strip(), number, Role(form.role.data)
+            volunteer.languages = ";".join(form.languages.data or ["zh"])
+            volunteer.buildings = [VolunteerBuilding(building=b) for b in chosen]
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.volunteers", q=volunteer.name))
+    return render_template("admin/volunteer_edit.html", form=form, volunteer=volunteer,
+                           load=queries.volunteer_loads(db.session).get(vid, 0),
+                           duty_form=ActionForm()), 400 if form.errors else 200
+
+
+# --- residents -------------------------------------------------------------------------------
+
+
+def _residents_page(report=None, import_form=None, status=200):
+    q = request.args.get("q", "")
+    page = queries.paginate(db.session, queries.resident_query(q, search_phones=shows_phones()), page_arg())
+    return render_template(
+        "admin/residents.html", q=q, page=page, page_args=page_args, report=report,
+        import_form=import_form or ImportForm(), flags_of=lambda r: queries.resident_flags(r, shows_phones()),
+    ), status
+
+
+@bp.get("/residents")
+@requires(UserRole.VIEWER)
+def residents():
+    """List residents with their household, language and flags (health flags for coordinators only)."""
+    return _residents_page()
+
+
+@bp.post("/residents/import")
+@requires(UserRole.COORDINATOR)
+def residents_import():
+    """Import residents from CSV; bad rows are reported by line, good ones imported."""
+    report, form = _import(roster.import_residents)
+    return _residents_page(report, form, 200 if report else 400)
+
+
+@bp.get("/residents.csv")
+@requires(UserRole.COORDINATOR)
+def residents_export():
+    """Download the residents as CSV, in the import's columns."""
+    return csv_response(queries.residents_csv(db.session), f"residents-{clock.now():%Y%m%d}.csv")
+
+
+RID = f"<int(min=1, max={MAX_INT}):rid>"
+
+
+@bp.route(f"/residents/{RID}", methods=["GET", "POST"])
+@requires(UserRole.COORDINATOR)
+def resident_edit(rid: int):
+    """Edit a resident's name, number, household, language and flags."""
+    resident = db.session.get(Resident, rid)
+    if resident is None:
+        abort(404)
+    form = ResidentForm(obj=None if request.method == "POST" else resident)
+    form.building.choices = options((b, str(b)) for b in buildings())
+    form.flags.choices = options((f, FLAG[f]) for f in queries.FLAGS)
+    if request.method == "GET":
+        form.flags.data = queries.resident_flags(resident, include_health=True)
+        if resident.household:
+            form.building.data, form.room.data = resident.household.building, resident.household.room
+    if form.validate_on_submit():
+        number = phones.normalize(form.phone.data, policy().region)
+        taken = db.session.scalar(select(Resident.id).where(Resident.phone == number, Resident.id != rid))
+        if number is None:
+            form.phone.errors = [_("This is not a phone number.")]
+        elif taken:
+            form.phone.errors = [_("Another resident has this number.")]
+        else:
+            resident.name, resident.phone, resident.language = form.name.data.strip(), number, form.language.data
+            resident.household = household(db.session, form.building.data, form.room.data.strip())
+            for flag in queries.FLAGS:
+                setattr(resident, flag, flag in (form.flags.data or []))
+            resident.prefers_voice = form.prefers_voice.data
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.residents", q=resident.name))
+    return render_template("admin/resident_edit.html", form=form, resident=resident), 400 if form.errors else 200

@@ -1,0 +1,46 @@
+"""What every admin view shares: the policy, query arguments, pages of results, CSV answers."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from hotline.domain.policy import Policy
+
+MAX_INT = 2_147_483_647  # the largest id PostgreSQL's integer holds
+
+
+def policy() -> Policy:
+    """Return the installation's policy."""
+    return Policy.from_config(current_app.config)
+
+
+def int_arg(name: str) -> int | None:
+    """Read a whole-number query argument; anything else reads as absent."""
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) <= 9 else None
+
+
+def page_arg() -> int:
+    """Read `?page=`, 1 when absent or wrong."""
+    return int_arg("page") or 1
+
+
+def buildings() -> list[int]:
+    """Return the compound's buildings in order."""
+    return sorted(current_app.config["HOTLINE_BUILDINGS"])
+
+
+def csv_response(text: str, filename: str) -> Response:
+    """Answer a CSV download, UTF-8 with a BOM so spreadsheet programs read Chinese right."""
+    return Response(
+        "\ufeff" + text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def page_args(**changes) -> dict:
+    """Return this page's query arguments with some changed (for pagination links)."""
+    args = {k: v for k, v in request.args.items() if v}
+    args.update({k: v for k, v in changes.items()})
+    return args

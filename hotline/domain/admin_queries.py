@@ -1,0 +1,568 @@
+"""What the coordinators' pages ask of the data, and the steering they do to requests.
+
+Pure: no Flask. Every change goes through `hotline.domain.requests` (or mirrors it where that
+module has no function for it yet), so it is an event on the timeline and queues the SMS it
+implies, in the caller's transaction. The caller commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline import clock
+from hotline.domain import outbox, requests
+from hotline.domain.policy import Policy
+from hotline.domain.requests import NotAllowed, add_event
+from hotline.models import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    Household,
+    Lane,
+    Outbox,
+    OutStatus,
+    Request,
+    RequestEvent,
+    Resident,
+    Role,
+    Status,
+    Volunteer,
+    VolunteerBuilding,
+)
+from hotline.texts import N_, t
+
+PER_PAGE = 50
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+def overdue_clause(policy: Policy, now: datetime):
+    """SQL condition: an open request that waited longer than its timer allows."""
+    accept, urgent_accept = now - policy.accept_timeout, now - policy.urgent_accept_timeout
+    return or_(
+        and_(Request.status == Status.NEW, Request.urgent.is_(False), Request.created_at < accept),
+        and_(Request.status == Status.NEW, Request.urgent.is_(True), Request.created_at < urgent_accept),
+        and_(Request.status == Status.ASSIGNED, Request.urgent.is_(False), Request.assigned_at < accept),
+        and_(Request.status == Status.ASSIGNED, Request.urgent.is_(True), Request.assigned_at < urgent_accept),
+        and_(Request.status == Status.ACCEPTED, Request.accepted_at < now - policy.delivery_timeout),
+    )
+
+
+_LIVE = and_(Request.status.in_(OPEN_STATUSES), Request.purged_at.is_(None))
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many requests are open, overdue, urgent, and with nobody."""
+
+    open: int
+    overdue: int
+    urgent: int
+    unassigned: int
+
+
+def counts(session: Session, policy: Policy, now: datetime) -> Counts:
+    """Count the open requests and those that need a coordinator's eye."""
+    row = session.execute(
+        select(
+            func.count(Request.id),
+            func.coalesce(func.sum(case((overdue_clause(policy, now), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Request.urgent.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Request.status == Status.NEW, 1), else_=0)), 0),
+        ).where(_LIVE)
+    ).one()
+    return Counts(*(int(v) for v in row))
+
+
+@dataclass(frozen=True)
+class BuildingCell:
+    """One building on the dashboard's grid: how many open requests, urgent and overdue among them."""
+
+    building: int
+    open: int = 0
+    urgent: int = 0
+    overdue: int = 0
+
+
+def building_grid(session: Session, policy: Policy, now: datetime) -> list[BuildingCell]:
+    """Return every building of the compound with its open requests (counts only, never a label)."""
+    rows = session.execute(
+        select(
+            Household.building,
+            func.count(Request.id),
+            func.coalesce(func.sum(case((Request.urgent.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((overdue_clause(policy, now), 1), else_=0)), 0),
+        )
+        .join(Household)
+        .where(_LIVE)
+        .group_by(Household.building)
+    ).all()
+    found = {b: BuildingCell(b, int(n), int(u), int(o)) for b, n, u, o in rows}
+    return [found.get(b, BuildingCell(b)) for b in sorted(policy.buildings | found.keys())]
+
+
+def oldest_waiting(session: Session, limit: int = 5) -> list[Request]:
+    """Return the open requests that have waited longest."""
+    return list(
+        session.scalars(
+            select(Request)
+            .options(selectinload(Request.household), selectinload(Request.volunteer))
+            .where(_LIVE)
+            .order_by(Request.created_at, Request.id)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Requests made and delivered on one local day."""
+
+    day: date
+    created: int
+    delivered: int
+
+
+def per_day(session: Session, tz: ZoneInfo, now: datetime, days: int = 14) -> list[DayCount]:
+    """Count requests made and delivered on each of the last `days` local days, oldest first."""
+    today = now.astimezone(tz).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    created = session.scalars(select(Request.created_at).where(Request.created_at >= start))
+    delivered = session.scalars(select(Request.delivered_at).where(Request.delivered_at >= start))
+    made: dict[date, int] = {}
+    done: dict[date, int] = {}
+    for stamps, into in ((created, made), (delivered, done)):
+        for at in stamps:
+            day = at.astimezone(tz).date()
+            into[day] = into.get(day, 0) + 1
+    return [DayCount(d, made.get(d, 0), done.get(d, 0)) for d in (first + timedelta(days=i) for i in range(days))]
+
+
+def live_stamp(session: Session) -> str:
+    """Return a stamp that changes whenever a request or the outbox changes (what pages poll for)."""
+    last_event = session.scalar(select(func.coalesce(func.max(RequestEvent.id), 0)))
+    last_message = session.scalar(select(func.coalesce(func.max(Outbox.id), 0)))
+    waiting = session.scalar(
+        select(func.count(Outbox.id)).where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))
+    )
+    return f"{last_event}.{last_message}.{waiting}"
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """One page of a list, and where it sits among the others."""
+
+    items: list
+    total: int
+    number: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the list has (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def paginate(session: Session, query: Select, number: int, per_page: int = PER_PAGE) -> Page:
+    """Run `query` for page `number` (1-based) and count all its rows."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    number = min(max(number, 1), max(1, -(-total // per_page)))
+    items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique())
+    return Page(items, total, number, per_page)
+
+
+def _like(text: str) -> str:
+    """Escape a search text for LIKE (with `\\` as the escape character)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """What the request list is narrowed to; empty fields do not narrow."""
+
+    status: str = ""  # a Status value, `open`, or `overdue`
+    category: str = ""
+    building: int | None = None
+    urgent: bool = False
+    channel: str = ""
+    q: str = ""
+    volunteer: int | None = None
+
+
+def request_query(f: RequestFilter, policy: Policy, now: datetime, search_phones: bool = True) -> Select:
+    """Select requests matching `f`, newest first (`search_phones`: whether a number may be searched for)."""
+    query = (
+        select(Request)
+        .join(Household)
+        .outerjoin(Resident, Request.resident_id == Resident.id)
+        .options(selectinload(Request.household), selectinload(Request.volunteer), selectinload(Request.resident))
+        .where(Request.purged_at.is_(None))
+        .order_by(Request.id.desc())
+    )
+    if f.status == "open":
+        query = query.where(Request.status.in_(OPEN_STATUSES))
+    elif f.status == "overdue":
+        query = query.where(Request.status.in_(OPEN_STATUSES), overdue_clause(policy, now))
+    elif f.status in {s.value for s in Status}:
+        query = query.where(Request.status == Status(f.status))
+    if f.category in {c.value for c in Category}:
+        query = query.where(Request.category == Category(f.category))
+    if f.channel in {c.value for c in Channel}:
+        query = query.where(Request.channel == Channel(f.channel))
+    if f.building is not None:
+        query = query.where(Household.building == f.building)
+    if f.urgent:
+        query = query.where(Request.urgent.is_(True))
+    if f.volunteer is not None:
+        query = query.where(Request.volunteer_id == f.volunteer)
+    q = f.q.strip()[:100]
+    if q:
+        pattern = _like(q)
+        terms = [
+            Request.details.ilike(pattern, escape="\\"),
+            Request.drug.ilike(pattern, escape="\\"),
+            Request.requester_name.ilike(pattern, escape="\\"),
+            Resident.name.ilike(pattern, escape="\\"),
+            Household.room == q,
+        ]
+        if re.fullmatch(r"#?\d{1,9}", q):
+            terms.append(Request.id == int(q.lstrip("#")))
+        if m := re.fullmatch(r"(\d{1,4})\s*-\s*(\S{1,32})", q):
+            terms.append(and_(Household.building == int(m.group(1)), Household.room == m.group(2)))
+        if search_phones and len(_digits(q)) >= 4:
+            terms.append(Request.requester_phone.like(_like(_digits(q)), escape="\\"))
+        query = query.where(or_(*terms))
+    return query
+
+
+def volunteer_query(q: str = "", search_phones: bool = True) -> Select:
+    """Select volunteers and coordinators matching a name, phone or building, in the file's order."""
+    query = select(Volunteer).options(selectinload(Volunteer.buildings)).order_by(Volunteer.role, Volunteer.rank,
+                                                                                  Volunteer.id)
+    q = q.strip()[:100]
+    if q:
+        terms = [Volunteer.name.ilike(_like(q), escape="\\")]
+        if q.isdigit() and len(q) <= 4:
+            terms.append(Volunteer.buildings.any(VolunteerBuilding.building == int(q)))
+        if search_phones and len(_digits(q)) >= 4:
+            terms.append(Volunteer.phone.like(_like(_digits(q)), escape="\\"))
+        query = query.where(or_(*terms))
+    return query
+
+
+def resident_query(q: str = "", search_phones: bool = True) -> Select:
+    """Select residents matching a name, phone, building or building-room, by building and room."""
+    query = (
+        select(Resident)
+        .outerjoin(Household, Resident.household_id == Household.id)
+        .options(selectinload(Resident.household))
+        .order_by(Household.building, Household.room, Resident.id)
+    )
+    q = q.strip()[:100]
+    if q:
+        terms = [Resident.name.ilike(_like(q), escape="\\"), Household.room == q]
+        if q.isdigit() and len(q) <= 4:
+            terms.append(Household.building == int(q))
+        if m := re.fullmatch(r"(\d{1,4})\s*-\s*(\S{1,32})", q):
+            terms.append(and_(Household.building == int(m.group(1)), Household.room == m.group(2)))
+        if search_phones and len(_digits(q)) >= 4:
+            terms.append(Resident.phone.like(_like(_digits(q)), escape="\\"))
+        query = query.where(or_(*terms))
+    return query
+
+
+def volunteer_loads(session: Session) -> dict[int, int]:
+    """Return each volunteer's open requests (assigned or accepted), by volunteer id."""
+    rows = session.execute(
+        select(Request.volunteer_id, func.count(Request.id))
+        .where(Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)), Request.volunteer_id.is_not(None))
+        .group_by(Request.volunteer_id)
+    ).all()
+    return {vid: int(n) for vid, n in rows}
+
+
+def outbox_query(status: str = "", kind: str = "", lane: str = "", q: str = "", search_phones: bool = True) -> Select:
+    """Select outgoing messages and calls, newest first."""
+    query = select(Outbox).order_by(Outbox.id.desc())
+    if status == "problems":
+        query = query.where(Outbox.status.in_((OutStatus.FAILED, OutStatus.SKIPPED)))
+    elif status in {s.value for s in OutStatus}:
+        query = query.where(Outbox.status == OutStatus(status))
+    if kind in ("sms", "call"):
+        query = query.where(Outbox.kind == kind)
+    if lane in {x.value for x in Lane}:
+        query = query.where(Outbox.lane == Lane(lane))
+    q = q.strip()[:100]
+    if q:
+        terms = [Outbox.body.ilike(_like(q), escape="\\")]
+        if re.fullmatch(r"#?\d{1,9}", q):
+            terms.append(Outbox.request_id == int(q.lstrip("#")))
+        if search_phones and len(_digits(q)) >= 4:
+            terms.append(Outbox.to.like(_like(_digits(q)), escape="\\"))
+        query = query.where(or_(*terms))
+    return query
+
+
+# --- CSV export ------------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    """Keep a spreadsheet from reading a cell as a formula (a phone's leading + is left alone)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not text[1:2].isdigit()):
+        return "'" + text
+    return text
+
+
+def to_csv(header: tuple[str, ...], rows) -> str:
+    """Write rows as CSV text, cells safe to open in a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def volunteers_csv(session: Session) -> str:
+    """Export volunteers in the import's columns (plus on_duty), so the file can be imported back."""
+    rows = (
+        (v.name, v.phone, ";".join(str(b.building) for b in v.buildings), v.languages, v.role.value,
+         "yes" if v.on_duty else "no")
+        for v in session.scalars(volunteer_query())
+    )
+    return to_csv(("name", "phone", "buildings", "languages", "role", "on_duty"), rows)
+
+
+FLAGS = ("elderly", "alone", "mobility", "chronic")
+
+
+def resident_flags(resident: Resident, include_health: bool) -> list[str]:
+    """Return the resident's flags; `chronic` is health data, only when `include_health`."""
+    return [f for f in FLAGS if getattr(resident, f) and (include_health or f != "chronic")]
+
+
+def residents_csv(session: Session) -> str:
+    """Export residents in the import's columns, so the file can be imported back."""
+    rows = (
+        (r.name, r.phone, r.household.building if r.household else "", r.household.room if r.household else "",
+         r.language, ";".join(resident_flags(r, include_health=True)))
+        for r in session.scalars(resident_query())
+    )
+    return to_csv(("name", "phone", "building", "room", "language", "flags"), rows)
+
+
+# --- steering a request ----------------------------------------------------------------------
+
+
+def actor_of(username: str) -> str:
+    """Name a coordinator on a timeline: `admin:sun`."""
+    return f"admin:{username}"[:64]
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A request a coordinator enters for someone at the gate or on the phone."""
+
+    building: int
+    room: str
+    category: Category
+    details: str = ""
+    urgent: bool = False
+    phone: str | None = None  # E.164, already checked
+    name: str | None = None
+    language: str = "zh"
+    drug: str | None = None
+    runs_out: str | None = None
+
+
+def create_request(session: Session, policy: Policy, new: NewRequest, actor: str) -> Request:
+    """Open the request (channel `admin`), route it, and confirm its number to whoever asked, if reachable."""
+    home = requests.household(session, new.building, new.room.strip())
+    resident = session.scalar(select(Resident).filter_by(phone=new.phone)) if new.phone else None
+    on_behalf = bool(resident and resident.household_id is not None and resident.household_id != home.id)
+    asker = requests.Asker(
+        phone=new.phone,
+        language=new.language if new.language in ("zh", "en") else "zh",
+        name=new.name or (resident.name if resident else None),
+        resident=resident,
+        on_behalf=on_behalf,
+        prefers_voice=bool(resident and resident.prefers_voice),
+    )
+    request = requests.open_request(
+        session, policy, home=home, category=new.category, channel=Channel.ADMIN, asker=asker,
+        details=new.details, urgent=new.urgent, drug=new.drug or None, runs_out=new.runs_out or None, actor=actor,
+    )
+    requests.tell_requester(session, request, N_("sms.created"),
+                            category=requests.category_label(request.language, request.category))
+    return request
+
+
+def candidates(session: Session, request: Request) -> list[Volunteer]:
+    """Who a request may be given to: the building's volunteers first, then everyone else, on duty first."""
+    everyone = list(session.scalars(volunteer_query()))
+    building = request.household.building
+    return sorted(
+        everyone,
+        key=lambda v: (building not in {b.building for b in v.buildings}, v.role != Role.VOLUNTEER, not v.on_duty,
+                       v.rank, v.id),
+    )
+
+
+def reassign(session: Session, policy: Policy, request: Request, volunteer: Volunteer | None, actor: str,
+             reason: str = "") -> Volunteer | None:
+    """Take an open request from its volunteer (who is told) and give it to `volunteer`, or to whoever
+    routing picks next when `volunteer` is None; return who has it now."""
+    if request.status not in OPEN_STATUSES:
+        raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
+    previous = request.volunteer
+    if volunteer is not None and previous is not None and volunteer.id == previous.id:
+        raise NotAllowed(N_("volunteer.already_yours"), number=request.number)
+    # `handed_on` is what routing skips: the previous volunteer is not picked again.
+    add_event(request, "handed_on", actor, "admin", volunteer=previous, note=reason or "reassigned")
+    if previous is not None:
+        lang = previous.first_language
+        outbox.queue_sms(session, previous.phone, t(lang, N_("volunteer.declined"), number=request.number), lang,
+                         request=request)
+    if volunteer is None:
+        return requests.route(session, policy, request, actor=actor)
+    _assign_to(session, policy, request, volunteer, actor)
+    return volunteer
+
+
+def _assign_to(session: Session, policy: Policy, request: Request, volunteer: Volunteer, actor: str) -> None:
+    """Give the request to one chosen volunteer, as `requests.route` does for the one it picks."""
+    now = clock.now()
+    request.volunteer, request.status, request.assigned_at = volunteer, Status.ASSIGNED, now
+    request.accepted_at = None
+    request.escalate_at = now + (policy.urgent_accept_timeout if request.urgent else policy.accept_timeout)
+    add_event(request, "assigned", actor, "sms", volunteer=volunteer)
+    lang = volunteer.first_language
+    outbox.queue_sms(session, volunteer.phone, requests.volunteer_alert(request, lang), lang,
+                     lane=Lane.URGENT if request.urgent else Lane.NORMAL, request=request)
+
+
+def status_choices(request: Request) -> list[Status]:
+    """Return the statuses a coordinator may move this request to."""
+    s = request.status
+    if s in (Status.NEW, Status.ASSIGNED):
+        return ([Status.ACCEPTED, Status.DELIVERED] if request.volunteer else []) + [Status.CANCELLED]
+    if s == Status.ACCEPTED:
+        return [Status.DELIVERED, Status.CANCELLED]
+    if s == Status.DELIVERED:
+        return [Status.ACCEPTED]  # nothing arrived: back to the volunteer
+    return [Status.NEW]  # a cancelled request opened again, and routed
+
+
+def change_status(session: Session, policy: Policy, request: Request, target: Status, actor: str, reason: str) -> None:
+    """Move the request to `target` for a stated reason; each step tells whom it concerns."""
+    if target not in status_choices(request):
+        raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
+    add_event(request, "status_changed", actor, "admin", note=f"{request.status.value} → {target.value}: {reason}")
+    if target == Status.CANCELLED:
+        requests.cancel(session, request, actor, "admin", reason)
+        requests.tell_requester(session, request, N_("resident.cancelled"))
+    elif target == Status.ACCEPTED and request.status == Status.DELIVERED:
+        requests.reopen(session, policy, request, actor, "admin")
+    elif target == Status.ACCEPTED:
+        requests.accept(session, policy, request, request.volunteer, channel="admin")
+    elif target == Status.DELIVERED:
+        requests.deliver(session, policy, request, request.volunteer, channel="admin")
+    elif target == Status.NEW:
+        request.closed_at = None
+        add_event(request, "reopened", actor, "admin", note=reason)
+        requests.route(session, policy, request, actor=actor)
+
+
+def add_note(request: Request, actor: str, note: str) -> None:
+    """Write a coordinator's note on the timeline (nobody is messaged)."""
+    add_event(request, "note", actor, "admin", note=note.strip())
+
+
+def set_details(request: Request, actor: str, details: str) -> None:
+    """Replace the details (e.g. what a voice message says, typed in); the timeline keeps the text."""
+    request.details = details.strip()[:4000]
+    add_event(request, "details_edited", actor, "admin", note=request.details)
+
+
+def mark_urgent(session: Session, policy: Policy, request: Request, urgent: bool, actor: str) -> None:
+    """Mark the request urgent (its volunteer is alerted again, its timer shortened) or not urgent."""
+    if request.urgent == urgent:
+        return
+    request.urgent = urgent
+    add_event(request, "marked_urgent" if urgent else "marked_not_urgent", actor, "admin")
+    if not urgent or request.status not in OPEN_STATUSES:
+        return
+    volunteer = request.volunteer
+    if request.status == Status.NEW or volunteer is None:
+        requests.route(session, policy, request, actor=actor)
+        return
+    lang = volunteer.first_language
+    if request.status == Status.ASSIGNED:
+        text = requests.volunteer_alert(request, lang)
+        soon = clock.now() + policy.urgent_accept_timeout
+        request.escalate_at = min(request.escalate_at, soon) if request.escalate_at else soon
+    else:
+        text = t(lang, N_("volunteer.reminder"), number=request.number, home=request.household.label)
+    outbox.queue_sms(session, volunteer.phone, text, lang, lane=Lane.URGENT, request=request)
+
+
+# --- volunteers and the outbox ---------------------------------------------------------------
+
+
+def set_on_duty(session: Session, policy: Policy, volunteer: Volunteer, on_duty: bool, actor: str) -> list[Request]:
+    """Put a volunteer on or off duty (going off hands their open requests on); they are told by SMS."""
+    if volunteer.on_duty == on_duty:
+        return []
+    volunteer.on_duty = on_duty
+    moved = [] if on_duty else requests.hand_on(session, policy, volunteer, reason=f"off duty ({actor})")
+    lang = volunteer.first_language
+    text = t(lang, N_("volunteer.on")) if on_duty else t(lang, N_("volunteer.off"), count=len(moved))
+    outbox.queue_sms(session, volunteer.phone, text, lang)
+    return moved
+
+
+def retry_message(session: Session, row: Outbox, actor: str) -> bool:
+    """Queue a failed message again with fresh attempts; False when it cannot be sent (opted out)."""
+    if row.status != OutStatus.FAILED or outbox.is_opted_out(session, row.to):
+        return False
+    row.status, row.attempts, row.next_attempt_at = OutStatus.QUEUED, 0, clock.now()
+    row.lease_owner = row.lease_until = None
+    if row.request is not None:
+        add_event(row.request, "message_retried", actor, "admin", note=f"outbox {row.id}")
+    return True
+
+
+@dataclass
+class Timeline:
+    """A request's events with the volunteers they name, for showing."""
+
+    events: list[RequestEvent] = field(default_factory=list)
+    volunteers: dict[int, Volunteer] = field(default_factory=dict)
+
+
+def timeline(session: Session, request: Request) -> Timeline:
+    """Load a request's whole timeline and the volunteers its actors name."""
+    events = list(request.events)
+    ids = {int(e.actor.split(":", 1)[1]) for e in events
+           if e.actor.split(":", 1)[0] in ("volunteer", "coordinator") and e.actor.split(":", 1)[1].isdigit()}
+    ids |= {e.volunteer_id for e in events if e.volunteer_id}
+    volunteers = {v.id: v for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))} if ids else {}
+    return Timeline(events, volunteers)

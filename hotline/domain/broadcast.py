@@ -1,0 +1,221 @@
+"""Announcements to the residents of chosen buildings, by SMS and/or voice call, through the outbox.
+
+A broadcast is not a table of its own: its messages are outbox rows in the bulk lane whose
+`purpose` is `broadcast:<id>`, so its progress is read from the outbox, the one source of truth.
+Each resident gets the text in their language (the other language when theirs is empty).
+Numbers that opted out get nothing: their rows are written as `skipped`, so they are counted.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from hotline import texts
+from hotline.domain import outbox, phones
+from hotline.models import Household, Lane, OptOut, Outbox, OutStatus, Resident
+
+PREFIX = "broadcast:"
+MAX_TEXT = 1600  # Twilio's limit for one message
+_ID = re.compile(r"[0-9a-f]{12}")
+
+
+def new_id() -> str:
+    """Make a broadcast id (it also keeps a form sent twice from sending twice)."""
+    return secrets.token_hex(6)
+
+
+def is_id(value: str) -> bool:
+    """Tell whether `value` is a broadcast id."""
+    return bool(_ID.fullmatch(value or ""))
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """What to say (per language), to which buildings, and how."""
+
+    texts: dict[str, str]  # `zh` and `en`
+    buildings: frozenset[int]
+    by_sms: bool = True
+    by_call: bool = False
+
+    def text_for(self, lang: str) -> str:
+        """Return the text in `lang`, else in the other language."""
+        own = (self.texts.get(lang) or "").strip()
+        return own or next((v.strip() for v in self.texts.values() if v and v.strip()), "")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who an announcement reaches: SMS, calls, numbers skipped (opted out), and SMS segments per language."""
+
+    residents: int
+    sms: int
+    calls: int
+    skipped: int
+    segments: dict[str, int]
+
+
+def recipients(session: Session, buildings: frozenset[int]) -> list[Resident]:
+    """Return the residents of `buildings`, one per phone number, by building and room."""
+    if not buildings:
+        return []
+    rows = session.scalars(
+        select(Resident)
+        .join(Household, Resident.household_id == Household.id)
+        .where(Household.building.in_(sorted(buildings)))
+        .order_by(Household.building, Household.room, Resident.id)
+    )
+    seen, out = set(), []
+    for r in rows:
+        if r.phone not in seen:
+            seen.add(r.phone)
+            out.append(r)
+    return out
+
+
+def _ways(announcement: Announcement, resident: Resident) -> tuple[bool, bool]:
+    """Return (sms, call) for one resident: landlines and voice-preferring residents get a call for an SMS."""
+    voice_only = resident.prefers_voice or phones.is_landline(resident.phone)
+    sms = announcement.by_sms and not voice_only
+    call = announcement.by_call or (announcement.by_sms and voice_only)
+    return sms, call
+
+
+def plan(session: Session, announcement: Announcement) -> Plan:
+    """Work out what sending would do, without sending."""
+    people = recipients(session, announcement.buildings)
+    opted = set(session.scalars(select(OptOut.phone).where(OptOut.phone.in_([r.phone for r in people]))))
+    sms = calls = skipped = 0
+    for r in people:
+        if r.phone in opted:
+            skipped += 1
+            continue
+        by_sms, by_call = _ways(announcement, r)
+        sms += by_sms
+        calls += by_call
+    return Plan(len(people), sms, calls, skipped, _segments(announcement))
+
+
+def _segments(announcement: Announcement) -> dict[str, int]:
+    return {lang: texts.segments(announcement.text_for(lang)) for lang in texts.LANGUAGES
+            if announcement.text_for(lang)}
+
+
+def send(session: Session, announcement: Announcement, broadcast_id: str) -> Plan:
+    """Queue the announcement in the bulk lane, once per `broadcast_id`; return what was queued."""
+    purpose = PREFIX + broadcast_id
+    if session.scalar(select(func.count(Outbox.id)).where(Outbox.purpose == purpose)):
+        return plan(session, announcement)  # already sent: a form submitted twice sends nothing more
+    sms = calls = skipped = 0
+    people = recipients(session, announcement.buildings)
+    for r in people:
+        text = announcement.text_for(r.language)
+        if not text:
+            continue
+        by_sms, by_call = _ways(announcement, r)
+        rows = []
+        if by_sms:
+            rows.append(outbox.queue_sms(session, r.phone, text, r.language, lane=Lane.BULK))
+        if by_call:
+            rows.append(outbox.queue_call(session, r.phone, text, r.language, lane=Lane.BULK))
+        opted_out = outbox.is_opted_out(session, r.phone)
+        for row in rows:
+            row.purpose = purpose
+            if opted_out:
+                row.status, row.last_error = OutStatus.SKIPPED, "opted out"
+        if opted_out:
+            skipped += 1
+        else:
+            sms += by_sms
+            calls += by_call
+    session.flush()
+    return Plan(len(people), sms, calls, skipped, _segments(announcement))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a broadcast has gone: its messages by state, and when the rest will be out."""
+
+    id: str
+    started_at: datetime | None
+    total: int
+    sent: int
+    failed: int
+    skipped: int
+    waiting: int
+    eta_seconds: float
+    sms: int
+    calls: int
+    texts: dict[str, str]  # what was sent, by language
+
+    @property
+    def text(self) -> str:
+        """Return one of the texts (Chinese first), to name the broadcast in a list."""
+        return self.texts.get("zh") or next(iter(self.texts.values()), "")
+
+    @property
+    def done(self) -> int:
+        """Return how many messages are settled (sent, failed or skipped)."""
+        return self.sent + self.failed + self.skipped
+
+    @property
+    def finished(self) -> bool:
+        """Tell whether nothing is left to send."""
+        return self.waiting == 0
+
+
+_WAITING = (OutStatus.QUEUED, OutStatus.SENDING)
+
+
+def progress(session: Session, broadcast_id: str, rate: float) -> Progress | None:
+    """Read a broadcast's progress from the outbox; None if there is no such broadcast."""
+    purpose = PREFIX + broadcast_id
+    row = session.execute(
+        select(
+            func.count(Outbox.id),
+            func.sum(case((Outbox.status == OutStatus.SENT, 1), else_=0)),
+            func.sum(case((Outbox.status == OutStatus.FAILED, 1), else_=0)),
+            func.sum(case((Outbox.status == OutStatus.SKIPPED, 1), else_=0)),
+            func.sum(case((Outbox.status.in_(_WAITING), 1), else_=0)),
+            func.max(Outbox.id),
+            func.min(Outbox.created_at),
+            func.sum(case((Outbox.kind == "sms", 1), else_=0)),
+            func.sum(case((Outbox.kind == "call", 1), else_=0)),
+        ).where(Outbox.purpose == purpose)
+    ).one()
+    total, sent, failed, skipped, waiting, last_id, started, sms, calls = row
+    if not total:
+        return None
+    eta = 0.0
+    if waiting:
+        # Everything in a faster lane, and the bulk rows queued before this broadcast's last, go first.
+        ahead = session.scalar(
+            select(func.coalesce(func.sum(Outbox.segments), 0)).where(
+                Outbox.status.in_(_WAITING), (Outbox.lane != Lane.BULK) | (Outbox.id <= last_id)
+            )
+        )
+        eta = round(int(ahead) / rate, 1)
+    texts = dict(session.execute(
+        select(Outbox.lang, func.min(Outbox.body)).where(Outbox.purpose == purpose).group_by(Outbox.lang)
+    ).all())
+    return Progress(broadcast_id, started, int(total), int(sent or 0), int(failed or 0), int(skipped or 0),
+                    int(waiting or 0), eta, int(sms or 0), int(calls or 0), texts)
+
+
+def recent(session: Session, rate: float, limit: int = 10) -> list[Progress]:
+    """Return the latest broadcasts with their progress, newest first."""
+    ids = session.execute(
+        select(Outbox.purpose, func.max(Outbox.id).label("last"))
+        .where(Outbox.purpose.like(PREFIX + "%"))
+        .group_by(Outbox.purpose)
+        .order_by(func.max(Outbox.id).desc())
+        .limit(limit)
+    ).all()
+    found = (progress(session, purpose[len(PREFIX):], rate) for purpose, _ in ids)
+    return [p for p in found if p is not None]

@@ -1,0 +1,246 @@
+"""Who may do what on the admin pages: every route denies by default, roles, CSRF, login limits, timeouts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from admin.auth import RANK
+from hotline.extensions import db
+from hotline.models import RequestEvent, User, UserRole
+from tests.admin.actions import PASSWORDS, ROLES, AdminActions, csrf_token_in
+
+PUBLIC = {"admin.login", "admin.static"}
+SAMPLE_ARGS = {"number": 1, "vid": 1, "rid": 1, "message_id": 1, "broadcast_id": "0123456789ab"}
+
+
+def admin_routes(app):
+    """Every admin URL with sample arguments, its endpoint, methods, and the role its view asks for."""
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("admin.") or rule.endpoint in PUBLIC:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<[^>]*:?{name}>", str(SAMPLE_ARGS[name]), path)
+        view = app.view_functions[rule.endpoint]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield path, rule.endpoint, method, getattr(view, "admin_role", None)
+
+
+def test_every_admin_view_declares_the_role_it_needs(app):
+    routes = list(admin_routes(app))
+    assert len({endpoint for _, endpoint, _, _ in routes}) >= 25
+    undeclared = [endpoint for _, endpoint, _, role in routes if role not in RANK]
+    assert not undeclared, f"admin views without @requires: {undeclared}"
+
+
+def test_every_admin_route_refuses_anonymous_users(app, client):
+    for path, _endpoint, method, _role in admin_routes(app):
+        response = client.open(path, method=method)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/admin/login"), (method, path)
+        else:
+            assert response.status_code == 401 and response.is_json, (method, path, response.status_code)
+
+
+def test_a_view_without_a_declared_role_lets_nobody_in(app, admin):
+    app.add_url_rule("/admin/undeclared", endpoint="admin.undeclared", view_func=lambda: "secret")
+    admin.login("boss")
+    response = admin.get("/admin/undeclared")
+    assert response.status_code == 403 and b"secret" not in response.data
+
+
+@pytest.mark.parametrize("username", ["wu", "sun"])
+def test_lower_roles_are_refused_where_a_higher_one_is_needed(app, admin, username):
+    admin.login(username)
+    mine = RANK[UserRole.VIEWER if username == "wu" else UserRole.COORDINATOR]
+    refused = 0
+    for path, _endpoint, method, role in admin_routes(app):
+        if RANK[role] <= mine:
+            continue
+        before = _events(app)
+        response = admin.client.open(path, method=method, data={"csrf_token": admin.token()})
+        assert response.status_code == 403, (username, method, path, response.status_code)
+        assert _events(app) == before
+        refused += 1
+    assert refused >= (15 if username == "wu" else 0)
+
+
+def _events(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(RequestEvent.id)))
+
+
+def test_every_page_opens_for_each_role_that_may_see_it(app, admin):
+    for username in ("boss", "sun", "wu"):
+        actions = AdminActions(app.test_client())
+        actions.login(username)
+        mine = RANK[ROLES[username]]
+        for path, _endpoint, method, role in admin_routes(app):
+            if method != "GET" or "<" in path or any(str(v) in path for v in SAMPLE_ARGS.values()):
+                continue
+            response = actions.get(path)
+            expected = 200 if RANK[role] <= mine else 403
+            assert response.status_code == expected, (username, path, response.status_code)
+
+
+def test_the_login_form_has_its_fields_and_a_csrf_token(client):
+    html = client.get("/admin/login").get_data(as_text=True)
+    for name in ("username", "password", "csrf_token"):
+        assert f'name="{name}"' in html
+    assert 'type="password"' in html
+
+
+def test_posts_without_a_csrf_token_are_refused(app, coordinator, phone):
+    assert app.config["WTF_CSRF_ENABLED"]
+    from tests.helpers import load_roster
+
+    load_roster(app)
+    phone("+8613700001111").text("12号楼302 要米")
+    before = _events(app)
+    response = coordinator.post("/admin/requests/1/note", {"note-note": "no token"}, csrf=False)
+    assert response.status_code == 400
+    assert _events(app) == before
+    response = coordinator.post("/admin/requests/1/note", {"note-note": "bad token", "csrf_token": "forged"})
+    assert response.status_code == 400 and _events(app) == before
+    assert coordinator.post("/admin/requests/1/note", {"note-note": "with token"}).status_code == 302
+    assert _events(app) == before + 1
+
+
+def test_logging_in_without_a_csrf_token_is_refused(admin):
+    response = admin.client.post("/admin/login", data={"username": "sun", "password": PASSWORDS["sun"]})
+    assert response.status_code == 400
+    assert admin.get("/admin/").status_code == 302
+
+
+def test_passwords_are_kept_as_argon2id_hashes(app, users):
+    with app.app_context():
+        hashes = db.session.scalars(select(User.password_hash)).all()
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    assert not any(p in h for h in hashes for p in PASSWORDS.values())
+
+
+def test_wrong_passwords_and_unknown_names_get_the_same_answer(admin):
+    wrong = admin.login("sun", "not-the-password")
+    unknown = admin.login("nobody", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 200
+    assert "Wrong username or password" in _text(wrong) or "用户名或密码不对" in _text(wrong)
+    assert _errors(wrong) == _errors(unknown)
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _errors(response) -> list[str]:
+    return re.findall(r'<p class="error">([^<]*)</p>', _text(response))
+
+
+def test_failed_logins_are_rate_limited_per_address_and_per_name(app, admin):
+    app.config["ADMIN_LOGIN_LIMIT"] = "3 per minute"
+    for _ in range(3):
+        assert admin.login("sun", "guess").status_code == 200
+    blocked = admin.login("sun")  # even the right password waits now
+    assert blocked.status_code == 429
+    assert admin.get("/admin/").status_code == 302
+    # another address guessing the same name is blocked too
+    other = AdminActions(app.test_client())
+    assert other.login("sun", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 429
+
+
+def test_successful_logins_do_not_use_up_the_limit(app, admin):
+    app.config["ADMIN_LOGIN_LIMIT"] = "2 per minute"
+    for _ in range(4):
+        assert admin.login("sun").status_code == 302
+        admin.logout()
+
+
+def test_an_idle_session_ends_after_30_minutes(coordinator, clock):
+    clock.advance(minutes=29)
+    assert coordinator.get("/admin/").status_code == 200
+    clock.advance(minutes=29)
+    assert coordinator.get("/admin/requests").status_code == 200  # each click counts as activity
+    clock.advance(minutes=31)
+    response = coordinator.get("/admin/requests")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login?next=/admin/requests")
+    assert coordinator.get("/admin/").status_code == 302  # and the session is gone for good
+
+
+def test_polling_does_not_keep_an_idle_session_alive(coordinator, clock):
+    clock.advance(minutes=20)
+    assert coordinator.get("/admin/dashboard.json").status_code == 200
+    clock.advance(minutes=15)
+    response = coordinator.get("/admin/dashboard.json")
+    assert response.status_code == 401 and response.is_json
+
+
+def test_a_session_ends_8_hours_after_login_however_active(coordinator, clock):
+    for _ in range(16):  # 7 h 44 min of clicks, never 30 minutes apart
+        clock.advance(minutes=29)
+        assert coordinator.get("/admin/").status_code == 200
+    clock.advance(minutes=29)  # 8 h 13 min after the login
+    assert coordinator.get("/admin/").status_code == 302
+
+
+def test_a_deactivated_user_is_logged_out_at_once(app, coordinator):
+    with app.app_context():
+        db.session.scalars(select(User).filter_by(username="sun")).one().active = False
+        db.session.commit()
+    assert coordinator.get("/admin/").status_code == 302
+    assert coordinator.login("sun").status_code == 200  # and cannot log in again
+
+
+def test_login_follows_next_only_to_admin_pages(admin):
+    response = admin.login("sun", query_string={"next": "/admin/outbox"})
+    assert response.headers["Location"] == "/admin/outbox"
+    admin.logout()
+    for target in ("https://evil.example/", "//evil.example/admin", "/twilio/sms", "/admin\\@evil"):
+        response = admin.login("sun", query_string={"next": target})
+        assert response.headers["Location"] == "/admin/", target
+        admin.logout()
+
+
+def test_logging_out_takes_a_post_with_its_token(coordinator):
+    assert coordinator.get("/admin/logout").status_code == 405
+    assert coordinator.post("/admin/logout", csrf=False).status_code == 400
+    assert coordinator.logout().status_code == 302
+    assert coordinator.get("/admin/").status_code == 302
+
+
+def test_security_headers_on_every_admin_page(coordinator):
+    for path in ("/admin/", "/admin/login", "/admin/requests", "/admin/dashboard.json", "/admin/static/admin.css"):
+        headers = coordinator.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+    assert coordinator.get("/admin/requests").headers["Cache-Control"] == "no-store"
+
+
+def test_the_session_cookie_is_httponly_lax_and_secure_behind_https(admin):
+    response = admin.login("sun")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_a_plain_http_installation_still_logs_in(make_app):
+    app = make_app(PUBLIC_BASE_URL="http://127.0.0.1:5000")
+    from tests.admin.actions import add_users
+
+    add_users(app)
+    actions = AdminActions(app.test_client())
+    response = actions.login("sun")
+    assert response.status_code == 302
+    assert "Secure" not in response.headers["Set-Cookie"]
+    assert actions.get("/admin/").status_code == 200
+
+
+def test_pages_the_user_has_no_role_for_explain_it(viewer):
+    response = viewer.get("/admin/broadcast")
+    assert response.status_code == 403
+    assert "role" in _text(response) or "角色" in _text(response)
+    assert csrf_token_in(_text(response))

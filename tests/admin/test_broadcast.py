@@ -1,0 +1,110 @@
+"""Broadcasts: each resident of the chosen buildings gets the text in their language through the bulk lane."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from hotline.domain import outbox
+from hotline.extensions import db
+from hotline.models import Lane, Outbox, OutStatus
+from tests.helpers import LIU, TOM, WANG_LANDLINE, load_roster
+
+RESIDENTS = """name,phone,building,room,language,flags
+Tom Baker,+86 139 1234 5678,7,1101,en,
+刘伯伯,138 0013 8000,7,1201,zh,elderly;chronic
+王阿姨,+86 21 6000 1234,7,302,zh,elderly;alone
+Ann Lee,13700007777,7,402,en,
+别楼,13700008888,8,101,zh,
+"""
+OPTED_OUT = "+8613700007777"
+
+
+@pytest.fixture(autouse=True)
+def compound(app, clock):
+    load_roster(app, residents=RESIDENTS)
+    with app.app_context():
+        outbox.set_opt_out(db.session, OPTED_OUT, True)
+        db.session.commit()
+
+
+def form(coordinator, **changes) -> dict:
+    page = coordinator.get("/admin/broadcast").get_data(as_text=True)
+    broadcast_id = re.search(r'name="broadcast_id" type="hidden" value="([0-9a-f]{12})"', page).group(1)
+    data = {"broadcast_id": broadcast_id, "text_zh": "明天上午9点在7号楼下发放蔬菜。",
+            "text_en": "Vegetables at building 7, 9 am.", "buildings": ["7"], "by_sms": "y", "action": "preview"}
+    data.update(changes)
+    return data
+
+
+def bulk(app) -> list[Outbox]:
+    with app.app_context():
+        rows = db.session.scalars(select(Outbox).where(Outbox.lane == Lane.BULK).order_by(Outbox.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def test_a_preview_counts_who_is_reached_and_sends_nothing(app, coordinator):
+    page = coordinator.post("/admin/broadcast", form(coordinator)).get_data(as_text=True)
+    assert 'id="preview"' in page
+    assert re.search(r"4 位居民：短信 2 条，电话 1 通，跳过 1 个|4 residents: 2 SMS, 1 calls, 1 skipped", page)
+    assert 'value="send"' in page and bulk(app) == []
+
+
+def test_sending_reaches_each_resident_in_their_language_once(app, coordinator):
+    data = form(coordinator, action="send")
+    response = coordinator.post("/admin/broadcast", data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/broadcast/{data['broadcast_id']}"
+    rows = bulk(app)
+    by_phone = {r.to: r for r in rows}
+    assert set(by_phone) == {TOM, LIU, WANG_LANDLINE, OPTED_OUT}  # building 8 is not reached
+    assert by_phone[TOM].body.startswith("Vegetables") and by_phone[LIU].body.startswith("明天")
+    assert by_phone[WANG_LANDLINE].kind == "call"  # a landline hears it
+    assert by_phone[OPTED_OUT].status == OutStatus.SKIPPED
+    assert {r.purpose for r in rows} == {f"broadcast:{data['broadcast_id']}"}
+    coordinator.post("/admin/broadcast", data)  # the same form again (a double click) sends nothing more
+    assert len(bulk(app)) == 4
+
+
+def test_by_voice_too_every_resident_also_gets_a_call(app, coordinator):
+    coordinator.post("/admin/broadcast", form(coordinator, action="send", by_call="y"))
+    kinds = sorted((r.to, r.kind) for r in bulk(app) if r.status != OutStatus.SKIPPED)
+    assert kinds == sorted([(TOM, "sms"), (TOM, "call"), (LIU, "sms"), (LIU, "call"), (WANG_LANDLINE, "call")])
+
+
+def test_one_language_serves_everybody(app, coordinator):
+    coordinator.post("/admin/broadcast", form(coordinator, action="send", text_en=""))
+    assert {r.body for r in bulk(app)} == {"明天上午9点在7号楼下发放蔬菜。"}
+
+
+def test_a_broadcast_needs_text_a_building_and_a_way(app, coordinator):
+    for bad in ({"text_zh": "", "text_en": ""}, {"buildings": []}, {"by_sms": ""}, {"text_zh": "长" * 1601}):
+        data = form(coordinator, action="send", **bad)
+        if data.get("by_sms") == "":
+            del data["by_sms"]
+        assert coordinator.post("/admin/broadcast", data).status_code == 400, bad
+    assert bulk(app) == []
+
+
+def test_progress_follows_the_outbox(app, coordinator):
+    app.config["HOTLINE_SEND_RATE"] = 1.0
+    data = form(coordinator, action="send")
+    coordinator.post("/admin/broadcast", data)
+    url = f"/admin/broadcast/{data['broadcast_id']}.json"
+    progress = coordinator.get(url).get_json()
+    assert (progress["total"], progress["done"], progress["skipped"], progress["finished"]) == (4, 1, 1, False)
+    assert progress["eta_seconds"] == 3.0  # 3 one-segment messages waiting, 1 segment per second
+    with app.app_context():
+        for row in db.session.scalars(select(Outbox).where(Outbox.status == OutStatus.QUEUED)):
+            row.status = OutStatus.SENT
+        db.session.commit()
+    progress = coordinator.get(url).get_json()
+    assert (progress["done"], progress["sent"], progress["finished"], progress["eta_seconds"]) == (4, 3, True, 0)
+    page = coordinator.get(f"/admin/broadcast/{data['broadcast_id']}").get_data(as_text=True)
+    assert '<progress id="progress-bar" max="4" value="4">' in page
+    assert coordinator.get("/admin/broadcast/ffffffffffff").status_code == 404
+    assert coordinator.get("/admin/broadcast/not-an-id.json").status_code == 404
+    assert data["broadcast_id"] in coordinator.get("/admin/broadcast").get_data(as_text=True)  # listed as recent

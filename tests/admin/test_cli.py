@@ -1,0 +1,42 @@
+"""`flask --app hotline create-user NAME --role ROLE`, and the demo login `make run` prints."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.models import User, UserRole
+from tests.admin.actions import AdminActions
+
+
+def test_create_user_takes_the_password_from_the_environment(app):
+    result = app.test_cli_runner().invoke(args=["create-user", "li", "--role", "coordinator"],
+                                          env={"HOTLINE_PASSWORD": "a long password"})
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalars(select(User).filter_by(username="li")).one()
+        assert user.role == UserRole.COORDINATOR and user.password_hash.startswith("$argon2id$")
+    assert AdminActions(app.test_client()).login("li", "a long password").status_code == 302
+
+
+def test_create_user_asks_for_the_password_and_refuses_short_ones_and_twins(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "wang", "--role", "viewer"], input="secret-enough\nsecret-enough\n",
+                           env={"HOTLINE_PASSWORD": ""})
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["create-user", "wang"], env={"HOTLINE_PASSWORD": "another password"}).exit_code == 1
+    assert runner.invoke(args=["create-user", "zhao"], env={"HOTLINE_PASSWORD": "short"}).exit_code == 1
+    assert runner.invoke(args=["create-user", "zhao", "--role", "boss"],
+                         env={"HOTLINE_PASSWORD": "long enough password"}).exit_code == 2
+
+
+def test_the_demo_login_is_made_only_when_nobody_can_log_in(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo-login"])
+    assert "coordinator" in first.output and "demo-coordinator" in first.output
+    assert "demo-coordinator" in runner.invoke(args=["demo-login"]).output  # still the demo login: shown again
+    with app.app_context():
+        assert db.session.scalars(select(User)).one().role == UserRole.COORDINATOR
+        db.session.scalars(select(User)).one().password_hash = "changed"
+        db.session.commit()
+    assert runner.invoke(args=["demo-login"]).output == ""

@@ -1,0 +1,184 @@
+"""A real hotline for a real browser: the app on a SQLite file behind werkzeug's server in a thread, a worker
+sending its outbox through the console transport, and headless Debian Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from hotline import create_app
+from hotline.channels.twilio import ConsoleTransport
+from hotline.extensions import db
+from tests.admin.actions import PASSWORDS, add_users
+from tests.helpers import RESIDENTS_CSV, Phone, load_roster, sign, twiml_messages
+from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+BUILDING_12 = "".join(f"居民{i:02d},13600012{i:03d},12,{100 + i},{'en' if i % 4 == 0 else 'zh'},\n" for i in range(24))
+log = logging.getLogger(__name__)
+
+NO_CHROMIUM = None if os.path.exists(CHROMIUM) else (
+    f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Live:
+    """The running hotline: its app and base URL, and a way to text it as a resident would."""
+
+    app: object
+    url: str
+
+    def text(self, number: str, body: str) -> list[str]:
+        """Send a signed SMS webhook, as Twilio would, and return the TwiML reply's texts."""
+        params = Phone(self.app, None, number).form(body)
+        request = urllib.request.Request(
+            self.url + "/twilio/sms", data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": sign(self.url + "/twilio/sms", params),
+                     "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own test server
+            return twiml_messages(response.read().decode())
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """The hotline on a free port, with the test compound (24 more residents in building 12) and users.
+
+    Module-scoped: its server and worker threads read the hotline's one clock, and must be gone before
+    any other test steps that clock."""
+    folder = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "DATABASE_URL": f"sqlite:///{folder}/hotline.db",
+        "SECRET_KEY": "browser-test-secret",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_PHONE_NUMBER": HOTLINE_NUMBER,
+        "TWILIO_API_URL": "http://127.0.0.1:9",
+        "PUBLIC_BASE_URL": url,  # plain http: the session cookie is not Secure, and signatures use this URL
+        "HOTLINE_SEND_RATE": "12",  # slow enough to watch a broadcast go out
+        "HOTLINE_SPOOL_DIR": str(folder / "spool"),
+    }
+    app = create_app({"ENV": env, "ADMIN_POLL_SECONDS": 1})
+    app.extensions["transport"] = ConsoleTransport()
+    with app.app_context():
+        db.create_all()
+        from hotline.cli import sync_buildings
+
+        sync_buildings()
+    load_roster(app, residents=RESIDENTS_CSV + BUILDING_12)
+    add_users(app)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    serving = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    serving.start()
+    from hotline.worker import Worker
+
+    worker = Worker(app, name="browser-worker")
+
+    def send():
+        while not worker.stopping.is_set():
+            try:
+                if worker.send_due() == 0:
+                    worker.stopping.wait(0.2)
+            except Exception:  # noqa: BLE001 - keep sending, as the real worker does
+                log.exception("worker step failed")
+                worker.stopping.wait(0.5)
+
+    sending = threading.Thread(target=send, name="live-worker", daemon=True)
+    sending.start()
+    yield Live(app, url)
+    worker.stopping.set()
+    server.shutdown()
+    sending.join(5)
+    serving.join(5)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """One person in one browser context: logs in, opens pages, and keeps console errors (CSP included)."""
+
+    def __init__(self, browser, live: Live, width: int = 1280, height: int = 900):
+        self.live = live
+        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        # CSP violations and script errors show as console errors; a 4xx page we open on purpose does not count,
+        # a missing stylesheet, script or JSON answer does (the browser's own /favicon.ico aside)
+        self.page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                     and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", lambda r: r.status >= 400 and r.request.resource_type != "document"
+                     and not r.url.endswith("/favicon.ico") and self.errors.append(f"{r.status} {r.url}"))
+        self.page.on("dialog", lambda d: d.accept())
+
+    def open(self, path: str):
+        """Go to a path of the live hotline."""
+        self.page.goto(self.live.url + path)
+        return self.page
+
+    def login(self, username: str = "sun"):
+        """Log in through the form."""
+        page = self.open("/admin/login")
+        page.fill('input[name="username"]', username)
+        page.fill('input[name="password"]', PASSWORDS[username])
+        page.click('button[type="submit"]')
+        page.wait_for_url("**/admin/")
+        return page
+
+    def shot(self, name: str) -> Path:
+        """Save a full-page screenshot under test-artifacts/screenshots/."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def person(browser, live):
+    """Open browser contexts as people; each is closed after the test, with no console error left."""
+    opened: list[Session] = []
+
+    def open_session(**kwargs) -> Session:
+        session = Session(browser, live, **kwargs)
+        opened.append(session)
+        return session
+
+    yield open_session
+    for session in opened:
+        session.context.close()
+    errors = [e for s in opened for e in s.errors]
+    assert not errors, f"console errors in the browser: {errors}"
