@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     HiddenField,
     PasswordField,
     SelectField,
@@ -150,10 +151,15 @@ class BroadcastForm(FlaskForm):
     buildings = MultiCheckboxField(_l("Buildings"), coerce=int)
     by_sms = BooleanField(_l("By SMS"), default=True)
     by_call = BooleanField(_l("By voice call"))
+    offer_item = StringField(_l("Group buy: what is offered (optional)"), validators=[Optional(), Length(max=120)])
+    offer_deadline = DateTimeLocalField(_l("Joins close at"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
 
     def validate(self, extra_validators=None) -> bool:
-        """Also ask for some text, a building, and a way to send."""
+        """Also ask for some text, a building, and a way to send; an offer needs its deadline."""
         ok = super().validate(extra_validators)
+        if (self.offer_item.data or "").strip() and not self.offer_deadline.data:
+            self.offer_deadline.errors = [*self.offer_deadline.errors, _l("Say when joins close.")]
+            ok = False
         if not (self.text_zh.data or "").strip() and not (self.text_en.data or "").strip():
             self.text_zh.errors = [*self.text_zh.errors, _l("Write the announcement in at least one language.")]
             ok = False

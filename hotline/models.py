@@ -210,6 +210,7 @@ class Request(Base):
     household: Mapped[Household] = relationship()
     resident: Mapped[Resident | None] = relationship()
     volunteer: Mapped[Volunteer | None] = relationship()
+    offer: Mapped[Offer | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(order_by="RequestEvent.id", back_populates="request")
 
     @property

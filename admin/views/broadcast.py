@@ -3,6 +3,8 @@ then sent through the outbox's bulk lane, with its progress and ETA."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -10,9 +12,10 @@ from admin import bp
 from admin.auth import json_view, passive, requires
 from admin.forms import BroadcastForm, options
 from admin.i18n import duration
-from admin.web import buildings
+from admin.web import buildings, policy
 from hotline import texts
 from hotline.domain import broadcast as bc
+from hotline.domain import offers
 from hotline.extensions import db
 from hotline.models import UserRole
 
@@ -42,6 +45,7 @@ def broadcast():
     if form.validate_on_submit():
         announcement = _announcement(form)
         if request.form.get("action") == "send":
+            _attach_offer(form)
             bc.send(db.session, announcement, form.broadcast_id.data)
             db.session.commit()
             flash(_("The announcement is queued."), "success")
@@ -50,6 +54,15 @@ def broadcast():
     return render_template("admin/broadcast.html", form=form, preview=preview,
                            recent=bc.recent(db.session, _rate()), segments=texts.segments,
                            announcement=_announcement(form) if preview else None), 400 if form.errors else 200
+
+
+def _attach_offer(form: BroadcastForm) -> None:
+    """A broadcast that offers a group buy gets its offer (once, whatever the form is sent twice)."""
+    item = (form.offer_item.data or "").strip()
+    if not item or offers.of_broadcast(db.session, bc.PREFIX + form.broadcast_id.data) is not None:
+        return
+    deadline = form.offer_deadline.data.replace(tzinfo=policy().timezone)  # typed in local time
+    offers.create(db.session, form.broadcast_id.data, item, deadline.astimezone(UTC))
 
 
 def _progress(broadcast_id: str) -> bc.Progress:

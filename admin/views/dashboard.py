@@ -11,6 +11,7 @@ from admin.auth import json_view, passive, requires
 from admin.web import policy
 from hotline import api, clock
 from hotline.domain import admin_queries as queries
+from hotline.domain import checkins
 from hotline.extensions import db
 from hotline.models import UserRole
 
@@ -52,7 +53,8 @@ def dashboard():
     pol = policy()
     days = queries.per_day(db.session, pol.timezone, clock.now(), CHART_DAYS)
     return render_template("admin/dashboard.html", oldest=queries.oldest_waiting(db.session), chart=chart(days),
-                           days=days, **_state())
+                           days=days, checkins=checkins.today(db.session, pol),
+                           silent=checkins.not_heard_from(db.session, pol), **_state())
 
 
 @bp.get("/dashboard.json")

@@ -30,6 +30,7 @@ def manifest():
     """Show the manifest per building, with the grand total on top."""
     scope, building, manifests = _build()
     return render_template("admin/manifest.html", manifests=manifests, total=items.grand_total(manifests),
+                           offer_total=items.offer_totals(manifests),
                            scope=scope, building=building, buildings=buildings(), now=clock.now())
 
 
@@ -42,9 +43,13 @@ def manifest_csv():
     rows = []
     for m in manifests:
         for item, quantity in m.items():
-            numbers = [r.number for r in m.requests if items.count_items(r.details, r.drug)[item.key]]
+            asked = [r for r in m.requests if r.offer is None]
+            numbers = [r.number for r in asked if items.count_items(r.details, r.drug)[item.key]]
             rows.append((m.building, item.label(lang), quantity, " ".join(f"#{n}" for n in numbers)))
         for drug, count in m.other_drugs.items():
             rows.append((m.building, drug, count, ""))
+        for offered, quantity in m.offers.items():
+            numbers = [r.number for r in m.requests if r.offer is not None and r.offer.item == offered]
+            rows.append((m.building, offered, quantity, " ".join(f"#{n}" for n in numbers)))
     text = queries.to_csv(("building", "item", "quantity", "requests"), rows)
     return csv_response(text, f"manifest-{clock.now():%Y%m%d}.csv")

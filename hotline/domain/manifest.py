@@ -196,6 +196,7 @@ class BuildingManifest:
     requests: list[Request] = field(default_factory=list)
     unread: list[Request] = field(default_factory=list)  # asked for something no item names
     other_drugs: Counter[str] = field(default_factory=Counter)  # drugs named but not in ITEMS
+    offers: Counter[str] = field(default_factory=Counter)  # group-buy joins: the offer's item -> quantity
 
     def items(self) -> list[tuple[Item, int]]:
         """Return the items with their totals, food first, then medicine, each in the order of ITEMS."""
@@ -209,7 +210,7 @@ def build(
     query = (
         select(Request)
         .join(Household)
-        .options(selectinload(Request.household))
+        .options(selectinload(Request.household), selectinload(Request.offer))
         .where(
             Request.status.in_(statuses),
             Request.category.in_((Category.FOOD, Category.MEDICINE)),
@@ -222,14 +223,25 @@ def build(
     manifests: dict[int, BuildingManifest] = {}
     for r in session.scalars(query):
         m = manifests.setdefault(r.household.building, BuildingManifest(r.household.building))
+        m.requests.append(r)
+        if r.offer is not None:  # a join: the offer says what, the join says how many
+            m.offers[r.offer.item] += r.quantity or 1
+            continue
         counted = count_items(r.details, r.drug)
         m.totals.update(counted)
-        m.requests.append(r)
         if r.drug and not any(BY_KEY[key].medicine for key in counted):
             m.other_drugs[r.drug.strip()[:60]] += 1
         elif not counted:
             m.unread.append(r)
     return list(manifests.values())
+
+
+def offer_totals(manifests: list[BuildingManifest]) -> Counter[str]:
+    """Add up every building's group-buy joins by offered item."""
+    total: Counter[str] = Counter()
+    for m in manifests:
+        total.update(m.offers)
+    return total
 
 
 def grand_total(manifests: list[BuildingManifest]) -> list[tuple[Item, int]]:
