@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 
 from hotline import clock
@@ -235,6 +236,12 @@ class RequestEvent(Base):
 
     request: Mapped[Request] = relationship(back_populates="events")
     volunteer: Mapped[Volunteer | None] = relationship()
+
+
+# A request the resident said never arrived: flagged wherever it is listed (read with the row).
+Request.reopened = sa.orm.column_property(
+    sa.exists().where(RequestEvent.request_id == Request.id, RequestEvent.kind == "reopened")
+)
 
 
 class OptOut(Base):

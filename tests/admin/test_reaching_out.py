@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import CheckIn, CheckInStatus, Offer, Resident
 from hotline.worker import Worker
-from tests.helpers import LIU, load_roster, numbers_in
+from tests.helpers import LIU, WANG_FANG, load_roster, numbers_in
 
 
 def offer_form(coordinator, **changes) -> dict:
@@ -63,3 +63,12 @@ def test_the_dashboard_shows_todays_check_ins_and_who_is_not_heard_from(app, coo
     page = coordinator.get("/admin/").get_data(as_text=True)
     silent = page.split('id="silent"')[1].split("</section>")[0]
     assert lonely.name in silent and "刘伯伯" not in silent
+
+
+def test_a_request_the_resident_did_not_receive_is_flagged(app, coordinator, phone):
+    load_roster(app)
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply(f"完成 {n}")
+    assert "居民说没收到" not in coordinator.get("/admin/requests").get_data(as_text=True)
+    phone(LIU).reply(f"没收到 {n}")
+    assert "居民说没收到" in coordinator.get("/admin/requests").get_data(as_text=True)
