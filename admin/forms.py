@@ -134,6 +134,11 @@ class ResidentForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     flags = MultiCheckboxField(_l("Flags"))
     prefers_voice = BooleanField(_l("Prefers calls to SMS"))
+    check_in = SelectField(
+        _l("Daily check-in call"),
+        choices=options([("", _l("If elderly and living alone")), ("yes", _l("Yes")), ("no", _l("No"))]),
+        validators=[Optional()],
+    )
 
 
 class ImportForm(FlaskForm):

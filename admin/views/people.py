@@ -196,6 +196,7 @@ def resident_edit(rid: int):
     form.flags.choices = options((f, FLAG[f]) for f in queries.FLAGS)
     if request.method == "GET":
         form.flags.data = queries.resident_flags(resident, include_health=True)
+        form.check_in.data = {None: "", True: "yes", False: "no"}[resident.check_in]
         if resident.household:
             form.building.data, form.room.data = resident.household.building, resident.household.room
     if form.validate_on_submit():
@@ -211,6 +212,7 @@ def resident_edit(rid: int):
             for flag in queries.FLAGS:
                 setattr(resident, flag, flag in (form.flags.data or []))
             resident.prefers_voice = form.prefers_voice.data
+            resident.check_in = {"yes": True, "no": False}.get(form.check_in.data or "")
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.residents", q=resident.name))

@@ -72,3 +72,20 @@ def test_a_request_the_resident_did_not_receive_is_flagged(app, coordinator, pho
     assert "居民说没收到" not in coordinator.get("/admin/requests").get_data(as_text=True)
     phone(LIU).reply(f"没收到 {n}")
     assert "居民说没收到" in coordinator.get("/admin/requests").get_data(as_text=True)
+
+
+def test_coordinators_choose_who_gets_a_check_in_call(app, coordinator):
+    load_roster(app)
+    with app.app_context():
+        tom = db.session.scalar(select(Resident).filter_by(name="Tom Baker"))
+        rid, household = tom.id, tom.household
+        form = {"name": tom.name, "phone": tom.phone, "building": str(household.building), "room": household.room,
+                "language": "en", "check_in": "yes"}
+    page = coordinator.get(f"/admin/residents/{rid}").get_data(as_text=True)
+    assert 'name="check_in"' in page
+    assert coordinator.post(f"/admin/residents/{rid}", form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Resident, rid).check_in is True
+    coordinator.post(f"/admin/residents/{rid}", {**form, "check_in": ""})
+    with app.app_context():
+        assert db.session.get(Resident, rid).check_in is None
