@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(from_environment(Path(app.instance_path), env))
     app.config.update(config or {})
     init_logging(app)
+    init_proxies(app)
     init_spool(app)
     init_database(app)
     init_transport(app)
@@ -37,6 +38,16 @@ def init_logging(app: Flask) -> None:
     logs.install(app.config["SECRET_KEY"])
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def init_proxies(app: Flask) -> None:
+    """Behind N trusted reverse proxies, read the client's address and scheme from their headers
+    (the admin login limit counts per client address)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = app.config["HOTLINE_TRUSTED_PROXIES"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def init_spool(app: Flask) -> None:

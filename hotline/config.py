@@ -85,6 +85,9 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
             "HOTLINE_SEND_RATE": float(get("HOTLINE_SEND_RATE") or 1),
             "HOTLINE_QUIET_HOURS": parse_quiet_hours(get("HOTLINE_QUIET_HOURS") or ""),
             "HOTLINE_SPOOL_DIR": get("HOTLINE_SPOOL_DIR") or str(instance / "spool"),
+            "HOTLINE_TRUSTED_PROXIES": int(get("HOTLINE_TRUSTED_PROXIES") or 0),
+            "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI") or "memory://",  # redis:// for several processes
+            "RATELIMIT_KEY_PREFIX": get("RATELIMIT_KEY_PREFIX") or "hotline-admin",
         }
     except ValueError as e:
         raise ConfigError(str(e)) from e

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from admin.auth import RANK
 from hotline.extensions import db
 from hotline.models import RequestEvent, User, UserRole
-from tests.admin.actions import PASSWORDS, ROLES, AdminActions, csrf_token_in
+from tests.admin.actions import PASSWORDS, ROLES, AdminActions, add_users, csrf_token_in
 
 PUBLIC = {"admin.login", "admin.static"}
 SAMPLE_ARGS = {"number": 1, "vid": 1, "rid": 1, "message_id": 1, "broadcast_id": "0123456789ab"}
@@ -244,3 +245,40 @@ def test_pages_the_user_has_no_role_for_explain_it(viewer):
     assert response.status_code == 403
     assert "role" in _text(response) or "角色" in _text(response)
     assert csrf_token_in(_text(response))
+
+
+def test_behind_a_trusted_proxy_each_client_is_limited_on_its_own(make_app):
+    app = make_app(HOTLINE_TRUSTED_PROXIES="1")
+    add_users(app)
+    app.config["ADMIN_LOGIN_LIMIT"] = "2 per minute"
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    guesser = AdminActions(app.test_client())
+    for _ in range(2):
+        guesser.login("wu", "guess", environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.7"})
+    assert guesser.login("wu", "guess", environ_base=proxy,
+                         headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+    other = AdminActions(app.test_client())  # another client behind the same proxy is not locked out
+    assert other.login("sun", environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.4"}).status_code == 302
+
+
+def test_several_processes_share_the_login_limit_through_redis(make_app):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping()
+    except redis.RedisError as e:
+        pytest.skip(f"no Redis answers at 127.0.0.1:6379: {e}")
+    prefix = f"hotline-test-{secrets.token_hex(4)}"
+    shared = [make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", RATELIMIT_KEY_PREFIX=prefix)
+              for _ in range(2)]  # two web processes, one Redis
+    try:
+        for app in shared:
+            app.config["ADMIN_LOGIN_LIMIT"] = "2 per minute"
+        add_users(shared[0])
+        first, second = (AdminActions(app.test_client()) for app in shared)
+        for _ in range(2):
+            assert first.login("wu", "guess").status_code == 200
+        assert second.login("wu", "guess").status_code == 429
+    finally:
+        client = redis.Redis(host="127.0.0.1", port=6379)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
