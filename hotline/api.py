@@ -7,11 +7,12 @@ import secrets
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.domain import outbox
 from hotline.extensions import db
-from hotline.models import ApiToken, Category, Household, Lane, Outbox, OutStatus, Request, Status
+from hotline.models import ApiToken, Category, Household, Request, Status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -139,25 +140,4 @@ def get_request(number: str):
 @bp.get("/outbox/stats")
 def outbox_stats():
     """Show the backlog by lane and when it will be sent at the sender's rate."""
-    rate = current_app.config["HOTLINE_SEND_RATE"]
-    rows = db.session.execute(
-        select(Outbox.lane, func.count(Outbox.id), func.coalesce(func.sum(Outbox.segments), 0))
-        .where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))
-        .group_by(Outbox.lane)
-    ).all()
-    lanes = {lane.value: {"messages": 0, "segments": 0, "eta_seconds": 0.0} for lane in Lane}
-    ahead = 0
-    for lane, count, segments in sorted(rows, key=lambda r: r[0].value):
-        ahead += int(segments)
-        lanes[lane.value] = {"messages": count, "segments": int(segments), "eta_seconds": round(ahead / rate, 1)}
-    failed = db.session.scalar(select(func.count(Outbox.id)).where(Outbox.status == OutStatus.FAILED))
-    duplicates = db.session.scalar(select(func.coalesce(func.sum(Outbox.duplicates), 0)))
-    return {
-        "lanes": lanes,
-        "backlog": sum(v["messages"] for v in lanes.values()),
-        "segments": ahead,
-        "rate_per_second": rate,
-        "eta_seconds": round(ahead / rate, 1),
-        "failed": failed,
-        "possible_duplicates": int(duplicates),
-    }
+    return outbox.stats(db.session, current_app.config["HOTLINE_SEND_RATE"])

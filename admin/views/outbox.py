@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from admin import bp
 from admin.auth import actor, requires, shows_phones
 from admin.forms import ActionForm
 from admin.web import MAX_INT, page_arg, page_args
-from hotline import api
 from hotline.domain import admin_queries as queries
+from hotline.domain import outbox as sending
 from hotline.extensions import db
 from hotline.models import Lane, Outbox, OutStatus, UserRole
+
+
+def _stats() -> dict:
+    return sending.stats(db.session, current_app.config["HOTLINE_SEND_RATE"])
 
 
 @bp.get("/outbox")
@@ -22,7 +26,7 @@ def outbox():
     args = {k: request.args.get(k, "") for k in ("status", "kind", "lane", "q")}
     query = queries.outbox_query(**args, search_phones=shows_phones())
     page = queries.paginate(db.session, query, page_arg())
-    return render_template("admin/outbox.html", page=page, page_args=page_args, args=args, stats=api.outbox_stats(),
+    return render_template("admin/outbox.html", page=page, page_args=page_args, args=args, stats=_stats(),
                            statuses=list(OutStatus), lanes=list(Lane), retry_form=ActionForm(),
                            stamp=queries.live_stamp(db.session))
 

@@ -441,22 +441,7 @@ def reassign(session: Session, policy: Policy, request: Request, volunteer: Volu
         lang = previous.first_language
         outbox.queue_sms(session, previous.phone, t(lang, N_("volunteer.declined"), number=request.number), lang,
                          request=request)
-    if volunteer is None:
-        return requests.route(session, policy, request, actor=actor)
-    _assign_to(session, policy, request, volunteer, actor)
-    return volunteer
-
-
-def _assign_to(session: Session, policy: Policy, request: Request, volunteer: Volunteer, actor: str) -> None:
-    """Give the request to one chosen volunteer, as `requests.route` does for the one it picks."""
-    now = clock.now()
-    request.volunteer, request.status, request.assigned_at = volunteer, Status.ASSIGNED, now
-    request.accepted_at = None
-    request.escalate_at = now + (policy.urgent_accept_timeout if request.urgent else policy.accept_timeout)
-    add_event(request, "assigned", actor, "sms", volunteer=volunteer)
-    lang = volunteer.first_language
-    outbox.queue_sms(session, volunteer.phone, requests.volunteer_alert(request, lang), lang,
-                     lane=Lane.URGENT if request.urgent else Lane.NORMAL, request=request)
+    return requests.route(session, policy, request, actor=actor, to=volunteer)
 
 
 def status_choices(request: Request) -> list[Status]:

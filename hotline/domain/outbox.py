@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock, texts
@@ -87,3 +87,28 @@ def set_opt_out(session: Session, phone: str, opted_out: bool) -> bool:
 def backlog(session: Session) -> list[Outbox]:
     """Return the rows still waiting to be sent."""
     return list(session.scalars(select(Outbox).where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))))
+
+
+def stats(session: Session, rate: float) -> dict:
+    """The backlog by lane (each lane's ETA counts the lanes sent before it), failures and copies."""
+    rows = session.execute(
+        select(Outbox.lane, func.count(Outbox.id), func.coalesce(func.sum(Outbox.segments), 0))
+        .where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))
+        .group_by(Outbox.lane)
+    ).all()
+    lanes = {lane.value: {"messages": 0, "segments": 0, "eta_seconds": 0.0} for lane in Lane}
+    ahead = 0
+    for lane, count, segments in sorted(rows, key=lambda r: r[0].value):
+        ahead += int(segments)
+        lanes[lane.value] = {"messages": count, "segments": int(segments), "eta_seconds": round(ahead / rate, 1)}
+    failed = session.scalar(select(func.count(Outbox.id)).where(Outbox.status == OutStatus.FAILED))
+    duplicates = session.scalar(select(func.coalesce(func.sum(Outbox.duplicates), 0)))
+    return {
+        "lanes": lanes,
+        "backlog": sum(v["messages"] for v in lanes.values()),
+        "segments": ahead,
+        "rate_per_second": rate,
+        "eta_seconds": round(ahead / rate, 1),
+        "failed": failed,
+        "possible_duplicates": int(duplicates),
+    }

@@ -172,9 +172,12 @@ def choose_volunteer(session: Session, request: Request) -> Volunteer | None:
     return None
 
 
-def route(session: Session, policy: Policy, request: Request, actor: str = "system") -> Volunteer | None:
-    """Assign the request to the next volunteer and send them the alert; None if nobody is left."""
-    volunteer = choose_volunteer(session, request)
+def route(
+    session: Session, policy: Policy, request: Request, actor: str = "system", to: Volunteer | None = None
+) -> Volunteer | None:
+    """Assign the request to `to` (a coordinator's choice), else to the next volunteer routing picks,
+    and send them the alert; None if nobody is left."""
+    volunteer = to or choose_volunteer(session, request)
     now = clock.now()
     if volunteer is None:
         request.status, request.volunteer, request.escalate_at = Status.NEW, None, None
@@ -183,7 +186,7 @@ def route(session: Session, policy: Policy, request: Request, actor: str = "syst
         return None
     request.volunteer = volunteer
     request.status = Status.ASSIGNED
-    request.assigned_at = now
+    request.assigned_at, request.accepted_at = now, None
     timeout = policy.urgent_accept_timeout if request.urgent else policy.accept_timeout
     held_until = None if request.urgent else policy.quiet_until(now)  # alerts that can wait, wait
     request.escalate_at = (held_until or now) + timeout
