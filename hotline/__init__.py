@@ -9,6 +9,7 @@ from flask import Flask
 
 from admin import init_admin
 from hotline.config import from_environment
+from simulator import init_simulator
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_blueprints(app)
     init_commands(app)
     init_admin(app)
+    init_simulator(app)
     return app
 
 

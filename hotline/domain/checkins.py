@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exc, func, or_, select
 from sqlalchemy.orm import Session
 
 import ivr_flows
@@ -46,13 +46,16 @@ UNANSWERED = ("no-answer", "busy", "failed", "canceled", "completed")  # complet
 
 
 def plan(session: Session) -> CheckInPlan:
-    """The coordinators' plan (created, switched off, on first use)."""
+    """The coordinators' plan (created, switched off, on first use; two workers may both try)."""
     found = session.get(CheckInPlan, 1)
-    if found is None:
-        found = CheckInPlan(id=1)
-        session.add(found)
-        session.flush()
-    return found
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            session.add(CheckInPlan(id=1))
+    except exc.IntegrityError:  # another worker created it at the same moment
+        pass
+    return session.get(CheckInPlan, 1, populate_existing=True)
 
 
 def local_day(policy: Policy, now: datetime) -> date:

@@ -1,0 +1,61 @@
+"""The home page (`/`) and the phone simulator (`/simulator`): try the hotline without a Twilio number.
+
+The simulator plays Twilio's part for phones in a browser: it posts the same webhooks Twilio would,
+Twilio-shaped, to the app itself, walks the TwiML that comes back, and shows every phone's messages
+and calls from the outbox. It exists only with the console transport (no Twilio credentials), and
+answers only this machine (loopback), as unsigned webhooks do.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import Blueprint, Flask, current_app, request
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
+home = Blueprint("home", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def init_simulator(app: Flask) -> None:
+    """Add the home page and the phone simulator (which answers 404 unless the transport is the console)."""
+    from simulator import views  # noqa: F401 - the views add their routes
+
+    app.register_blueprint(home)
+    app.register_blueprint(bp)
+
+
+def enabled(app: Flask | None = None) -> bool:
+    """Tell whether the simulator runs: only without Twilio credentials, with the console transport."""
+    from hotline.channels.twilio import ConsoleTransport
+
+    app = app or current_app
+    credentials = app.config.get("TWILIO_ACCOUNT_SID") and app.config.get("TWILIO_AUTH_TOKEN")
+    return not credentials and isinstance(app.extensions.get("transport"), ConsoleTransport)
+
+
+def from_loopback() -> bool:
+    """Tell whether the browser is on this machine (the only place unsigned webhooks are taken from)."""
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+@home.after_request
+@bp.after_request
+def security_headers(response):
+    """Give the home page and the simulator the admin pages' security headers (no inline script)."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint != "home.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
