@@ -63,9 +63,9 @@ def take_sms(session: Session, policy: Policy, sid: str, sender: str, body: str,
         session.flush()
         reply = handle_sms(session, policy, InboundSms(sid, phone, body))
         _deliver(session, phone, reply, replayed)
-        inbound.reply = twilio.render_sms(() if replayed else reply)
+        xml = inbound.reply = twilio.render_sms(() if replayed else reply)
         session.commit()
-        return inbound.reply
+        return xml  # not `inbound.reply`: after the commit that would read the row again
     except exc.IntegrityError:  # the same SID, at the same moment, from a parallel retry
         session.rollback()
         return _answer_given(session, sid) or twilio.render_sms(())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exc, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
 from hotline.domain import outbox
@@ -364,6 +364,12 @@ def run_timers(session: Session, policy: Policy, now: datetime | None = None) ->
             .order_by(Request.escalate_at)
             .limit(500)
             .with_for_update(skip_locked=True)  # two workers never move the same request
+            .options(  # what moving a request reads, loaded for the whole batch at once
+                selectinload(Request.events).selectinload(RequestEvent.volunteer),
+                selectinload(Request.household),
+                selectinload(Request.resident),
+                selectinload(Request.volunteer).selectinload(Volunteer.buildings),
+            )
         )
     )
     for request in due:
