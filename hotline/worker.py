@@ -109,24 +109,34 @@ def call_twiml(text: str, lang: str, row: Outbox | None = None, base_url: str | 
 
 
 def send(session: Session, policy: Policy, transport, row: Outbox, owner: str, status_callback: str | None) -> None:
-    """Send one claimed row and record what happened; the caller commits."""
-    now = clock.now()
+    """Send one claimed row and record what happened; the caller commits.
+
+    No transaction is open while Twilio is asked: a slow or hanging API must not hold a database
+    lock (on SQLite, the write lock every webhook needs). The lease keeps the row ours meanwhile.
+    """
     if row.status != OutStatus.SENDING or row.lease_owner != owner:
         return  # our lease was taken over meanwhile
     if row.kind == "sms" and outbox.is_opted_out(session, row.to):
         _finish(row, OutStatus.SKIPPED, error="opted out")
         return
+    row_id, kind, to, body = row.id, row.kind, row.to, row.body
+    twiml = call_twiml(row.body, row.lang, row, policy.public_base_url) if kind == "call" else None
+    session.commit()
     try:
-        if row.kind == "call":
-            twiml = call_twiml(row.body, row.lang, row, policy.public_base_url)
-            sid = transport.place_call(row.to, twiml, status_callback)
+        if kind == "call":
+            sid = transport.place_call(to, twiml, status_callback)
         else:
-            sid = transport.send_sms(row.to, row.body, status_callback)
+            sid = transport.send_sms(to, body, status_callback)
     except twilio.SendError as e:
-        _failed(session, policy, row, e, clock.now())
+        row = session.get(Outbox, row_id)
+        if row.status == OutStatus.SENDING and row.lease_owner == owner:
+            _failed(session, policy, row, e, clock.now())
         return
+    row = session.get(Outbox, row_id)
+    if row.lease_owner != owner:  # another worker recovered it while Twilio answered: a copy may follow
+        row.duplicates += 1
     _finish(row, OutStatus.SENT)
-    row.twilio_sid, row.sent_at, row.delivery_status = sid, now, row.delivery_status or "queued"
+    row.twilio_sid, row.sent_at, row.delivery_status = sid, clock.now(), row.delivery_status or "queued"
 
 
 def _finish(row: Outbox, status: OutStatus, error: str | None = None, code: int | None = None) -> None:
