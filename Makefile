@@ -36,7 +36,7 @@ run: $(VENV)/.runtime catalogs
 	  wait
 
 lint: $(VENV)/.dev catalogs
-	$(BIN)/ruff check admin hotline simulator tests tools ivr_flows
+	$(BIN)/ruff check admin hotline simulator tests tools ivr_flows bench
 	$(BIN)/python tools/check_catalogs.py
 	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) init-db >/dev/null
 	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) db check
