@@ -34,6 +34,7 @@ from admin import bp
 from admin.forms import LoginForm
 from hotline import clock
 from hotline.extensions import db
+from hotline.headers import secure
 from hotline.models import User, UserRole
 
 log = logging.getLogger(__name__)
@@ -189,14 +190,7 @@ def guard():
 @bp.after_request
 def security_headers(response):
     """Add the security headers to every admin response; pages with personal data are not cached."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.endpoint != "admin.static":
-        response.headers["Cache-Control"] = "no-store"
-    return response
+    return secure(response, CSP, static=request.endpoint == "admin.static")
 
 
 @bp.errorhandler(CSRFError)

@@ -12,6 +12,8 @@ import ipaddress
 
 from flask import Blueprint, Flask, current_app, request
 
+from hotline.headers import secure
+
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
 home = Blueprint("home", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
@@ -51,11 +53,4 @@ def from_loopback() -> bool:
 @bp.after_request
 def security_headers(response):
     """Give the home page and the simulator the admin pages' security headers (no inline script)."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.endpoint != "home.static":
-        response.headers["Cache-Control"] = "no-store"
-    return response
+    return secure(response, CSP, static=request.endpoint in ("home.static", "simulator.static"))
