@@ -8,8 +8,6 @@ answers only this machine (loopback), as unsigned webhooks do.
 
 from __future__ import annotations
 
-import ipaddress
-
 from flask import Blueprint, Flask, current_app, request
 
 from hotline.headers import secure
@@ -39,14 +37,6 @@ def enabled(app: Flask | None = None) -> bool:
     app = app or current_app
     credentials = app.config.get("TWILIO_ACCOUNT_SID") and app.config.get("TWILIO_AUTH_TOKEN")
     return not credentials and isinstance(app.extensions.get("transport"), ConsoleTransport)
-
-
-def from_loopback() -> bool:
-    """Tell whether the browser is on this machine (the only place unsigned webhooks are taken from)."""
-    try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        return False
 
 
 @home.after_request

@@ -18,13 +18,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from hotline.channels.webhooks import from_loopback
 from hotline.database import DATABASE_DOWN
 from hotline.domain import phones
 from hotline.domain.demo import DEMO_LOGIN
 from hotline.extensions import db
 from hotline.models import Inbound, Outbox, OutStatus, Resident, Role, User, Volunteer
 from hotline.worker import call_twiml
-from simulator import bp, calls, enabled, from_loopback, home, texts
+from simulator import bp, calls, enabled, home, texts
 
 MAX_BODY = 1600  # what an SMS webhook carries at most
 MAX_SPEECH = 300

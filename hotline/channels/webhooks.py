@@ -19,7 +19,8 @@ def signed_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"] + request.path + (f"?{query}" if query else "")
 
 
-def _from_loopback() -> bool:
+def from_loopback() -> bool:
+    """Tell whether the request comes from this machine."""
     try:
         return ipaddress.ip_address(request.remote_addr or "").is_loopback
     except ValueError:
@@ -39,7 +40,7 @@ def twilio_webhook(view):
             if not signature or not twilio.validate_signature(token, signed_url(), params, signature):
                 log.warning("refused an unsigned or forged request to %s", request.path)
                 abort(403)
-        elif not _from_loopback():
+        elif not from_loopback():
             log.warning("refused an unsigned request from outside to %s", request.path)
             abort(403)
         return view(*args, **kwargs)

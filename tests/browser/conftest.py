@@ -9,6 +9,8 @@ import socket
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,9 @@ from werkzeug.serving import make_server
 
 from hotline import create_app
 from hotline.channels.twilio import ConsoleTransport
+from hotline.cli import sync_buildings
 from hotline.extensions import db
+from hotline.worker import Worker
 from tests.admin.actions import PASSWORDS, add_users
 from tests.helpers import RESIDENTS_CSV, Phone, load_roster, sign, twiml_messages
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
@@ -79,39 +83,49 @@ def live(tmp_path_factory):
     }
     app = create_app({"ENV": env, "ADMIN_POLL_SECONDS": 1})
     app.extensions["transport"] = ConsoleTransport()
-    with app.app_context():
-        db.create_all()
-        from hotline.cli import sync_buildings
-
-        sync_buildings()
+    make_tables(app)
     load_roster(app, residents=RESIDENTS_CSV + BUILDING_12)
     add_users(app)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    serving = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    serving.start()
-    from hotline.worker import Worker
+    with serving(app, port, "live") as running:
+        yield running
 
-    worker = Worker(app, name="browser-worker")
+
+def make_tables(app) -> None:
+    """Create the schema and the compound's buildings on a new database."""
+    with app.app_context():
+        db.create_all()
+        sync_buildings()
+
+
+@contextmanager
+def serving(app, port: int, name: str, wait_for_slots: bool = True) -> Iterator[Live]:
+    """Serve `app` on `port` behind werkzeug's server in a thread, with a worker sending its outbox."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    serving_thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
+    serving_thread.start()
+    worker = Worker(app, name=f"{name}-worker")
 
     def send():
         while not worker.stopping.is_set():
             try:
-                if worker.send_due() == 0:
+                if worker.send_due(wait_for_slots=wait_for_slots) == 0:
                     worker.stopping.wait(0.2)
             except Exception:  # noqa: BLE001 - keep sending, as the real worker does
                 log.exception("worker step failed")
                 worker.stopping.wait(0.5)
 
-    sending = threading.Thread(target=send, name="live-worker", daemon=True)
+    sending = threading.Thread(target=send, name=f"{name}-worker", daemon=True)
     sending.start()
-    yield Live(app, url)
-    worker.stopping.set()
-    server.shutdown()
-    sending.join(5)
-    serving.join(5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        yield Live(app, f"http://127.0.0.1:{port}")
+    finally:
+        worker.stopping.set()
+        server.shutdown()
+        sending.join(5)
+        serving_thread.join(5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

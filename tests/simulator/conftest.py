@@ -4,16 +4,20 @@ starts it; for the browser, behind werkzeug's server in a thread with a worker, 
 from __future__ import annotations
 
 import logging
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from hotline import create_app
 from hotline.domain import demo
 from hotline.domain.policy import Policy
 from hotline.extensions import db
-from tests.browser.conftest import Live, _free_port, browser, person  # noqa: F401 - the browser and its people
+from tests.browser.conftest import (  # noqa: F401 - the browser and its people
+    _free_port,
+    browser,
+    make_tables,
+    person,
+    serving,
+)
 
 log = logging.getLogger(__name__)
 # No credentials: the console transport, and unsigned webhooks from loopback only.
@@ -58,35 +62,7 @@ def live(tmp_path_factory):
     }
     app = create_app({"ENV": env})
     assert not app.config["TWILIO_AUTH_TOKEN"]
-    with app.app_context():
-        db.create_all()
-        from hotline.cli import sync_buildings
-
-        sync_buildings()
+    make_tables(app)
     load_demo(app)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    serving = threading.Thread(target=server.serve_forever, name="simulator-server", daemon=True)
-    serving.start()
-    from hotline.worker import Worker
-
-    worker = Worker(app, name="simulator-worker")
-
-    def send():
-        while not worker.stopping.is_set():
-            try:
-                if worker.send_due(wait_for_slots=False) == 0:
-                    worker.stopping.wait(0.2)
-            except Exception:  # noqa: BLE001 - keep sending, as the real worker does
-                log.exception("worker step failed")
-                worker.stopping.wait(0.5)
-
-    sending = threading.Thread(target=send, name="simulator-worker", daemon=True)
-    sending.start()
-    yield Live(app, f"http://127.0.0.1:{port}")
-    worker.stopping.set()
-    server.shutdown()
-    sending.join(5)
-    serving.join(5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with serving(app, port, "simulator", wait_for_slots=False) as running:
+        yield running
