@@ -138,11 +138,7 @@ def answer(
     if checkin is None or checkin.resident.phone != call.callee:
         return voice.goodbye(lang)
     flow = ivr_flows.flow(FLOW)
-    row = voice.call_row(session, call.call_sid)
-    state = dict(row.state) if row is not None and row.state.get("checkin") == checkin_id else {
-        "node": flow.start, "lang": lang if lang in LANGUAGES else "zh", "checkin": checkin_id, "n": 1,
-        "phone": call.callee,
-    }
+    row, state = voice.placed_call_state(session, call, flow, "checkin", checkin_id, lang)
     state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech))
     actions = {"fine": _fine, "need": _need}
     state, turn, said = voice.run(session, policy, flow, state, turn, actions)

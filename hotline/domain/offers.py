@@ -108,11 +108,7 @@ def answer(
     if offer is None or resident is None or resident.household is None:
         return voice.goodbye(lang)
     flow = ivr_flows.flow(FLOW)
-    row = voice.call_row(session, call.call_sid)
-    state = dict(row.state) if row is not None and row.state.get("offer") == offer_id else {
-        "node": flow.start, "lang": lang if lang in LANGUAGES else "zh", "offer": offer_id, "n": 1,
-        "phone": call.callee,
-    }
+    row, state = voice.placed_call_state(session, call, flow, "offer", offer_id, lang)
     checks = {"quantity": lambda value: value.isdigit() and 1 <= int(value) <= MAX_QUANTITY}
     state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech), checks=checks)
 

@@ -131,6 +131,18 @@ def enter_main(
     return reply
 
 
+def placed_call_state(
+    session: Session, call: CallStep, flow: engine.Flow, key: str, value: int, lang: str
+) -> tuple[Conversation | None, dict]:
+    """The state of a call the hotline placed about `key`=`value`: resumed, or begun at step 1 of the
+    flow's start (the call opened with inline TwiML, so its first answer is the first we hear of it)."""
+    row = call_row(session, call.call_sid)
+    if row is not None and row.state.get(key) == value:
+        return row, dict(row.state)
+    lang = lang if lang in LANGUAGES else "zh"
+    return row, {"node": flow.start, "lang": lang, key: value, "n": 1, "phone": call.callee}
+
+
 def goodbye(lang: str) -> Reply:
     """Say goodbye and hang up."""
     lang = lang if lang in LANGUAGES else "zh"

@@ -46,11 +46,7 @@ def receipt_step(
 ) -> Reply:
     """The resident's answer on a delivery call: 1 (or "没收到") reopens the request."""
     flow = ivr_flows.flow(FLOW)
-    row = voice.call_row(session, call.call_sid)
-    if row is not None:
-        state = dict(row.state)
-    else:  # the first answer: the call began with inline TwiML, at step 1 of the flow's start
-        state = {"node": flow.start, "lang": _lang(lang), "number": int(number), "n": 1, "phone": call.callee}
+    row, state = voice.placed_call_state(session, call, flow, "number", int(number), lang)
     if flow.nodes[state["node"]]["type"] in engine.LISTENING:
         state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech))
     else:
