@@ -421,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=5.0, help="seconds per ladder step")
     parser.add_argument("--dbs", default="sqlite,postgres")
     parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--parts", default="http,scale", help="http (the rate ladders), scale (100,000 requests)")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
     started = time.time()
@@ -431,10 +432,10 @@ def main(argv: list[str] | None = None) -> int:
         databases.remove("postgres")
     http, scale = {}, {}
     with RecordingStandin() as standin:
-        for database in databases:
+        for database in databases if "http" in args.parts else ():
             say(f"== {database}: webhooks and bare endpoints")
             http[database] = http_bench(database, standin, args.step)
-        for database in databases:
+        for database in databases if "scale" in args.parts else ():
             say(f"== {database}: {args.requests:,} requests")
             scale[database] = scale_bench(database, standin, args.requests)
     text = report(http, scale, args, started)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exc, func, select
+from sqlalchemy import and_, exc, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
@@ -135,12 +135,52 @@ def open_request(
     return request
 
 
-def _open_count(session: Session, volunteer_id: int) -> int:
-    return session.scalar(
-        select(func.count(Request.id)).where(
-            Request.volunteer_id == volunteer_id, Request.status.in_((Status.ASSIGNED, Status.ACCEPTED))
-        )
-    )
+class Routing:
+    """Who is on duty for some buildings, and how many open requests each has.
+
+    Read once (the loads only when there is a choice to make), then kept current as requests are
+    assigned: routing many requests at once, as a sweep or OFF does, asks the database once and
+    never needs to flush in between.
+    """
+
+    def __init__(self, session: Session, buildings: set[int]):
+        serves = and_(VolunteerBuilding.volunteer_id == Volunteer.id, VolunteerBuilding.building.in_(buildings))
+        rows = session.execute(
+            select(Volunteer, VolunteerBuilding.building)
+            .outerjoin(VolunteerBuilding, serves)
+            .where(Volunteer.on_duty.is_(True))
+            .where(or_(Volunteer.role == Role.COORDINATOR, VolunteerBuilding.building.is_not(None)))
+            .order_by(Volunteer.rank, Volunteer.id)
+        ).all()
+        self.session = session
+        self.coordinators = list({v.id: v for v, _ in rows if v.role == Role.COORDINATOR}.values())
+        self.volunteers: dict[int, list[Volunteer]] = {}
+        for v, building in rows:
+            if v.role == Role.VOLUNTEER:
+                self.volunteers.setdefault(building, []).append(v)
+        self._loads: dict[int, int] | None = None
+
+    def load(self, volunteer: Volunteer) -> int:
+        """Return how many requests the volunteer has assigned or accepted."""
+        if self._loads is None:
+            ids = {v.id for v in self.coordinators} | {v.id for vs in self.volunteers.values() for v in vs}
+            counted = self.session.execute(
+                select(Request.volunteer_id, func.count(Request.id))
+                .where(Request.volunteer_id.in_(ids), Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)))
+                .group_by(Request.volunteer_id)
+            )
+            self._loads = dict(counted.all())
+        return self._loads.get(volunteer.id, 0)
+
+    def moved(self, request: Request, to: Volunteer | None) -> None:
+        """Count a request that leaves its volunteer (if it had one) for `to` (if anyone)."""
+        if self._loads is None:
+            return
+        before = request.volunteer  # not volunteer_id: that is only set when the session flushes
+        if before is not None and request.status in (Status.ASSIGNED, Status.ACCEPTED):
+            self._loads[before.id] = self._loads.get(before.id, 0) - 1
+        if to is not None:
+            self._loads[to.id] = self._loads.get(to.id, 0) + 1
 
 
 def _passed_over(request: Request) -> set[int]:
@@ -149,35 +189,37 @@ def _passed_over(request: Request) -> set[int]:
     return {e.volunteer.id for e in request.events if e.kind in passed and e.volunteer}
 
 
-def choose_volunteer(session: Session, request: Request) -> Volunteer | None:
+def choose_volunteer(session: Session, request: Request, routing: Routing | None = None) -> Volunteer | None:
     """Pick who gets the request: a building volunteer on duty, else a coordinator on duty.
 
     Among candidates: one who speaks the resident's language first, then the fewest open
     requests, then the order of the file.
     """
+    building = request.household.building
+    routing = routing or Routing(session, {building})
     excluded = _passed_over(request)
-    building_volunteers = select(Volunteer).join(VolunteerBuilding).where(
-        VolunteerBuilding.building == request.household.building,
-        Volunteer.role == Role.VOLUNTEER,
-        Volunteer.on_duty.is_(True),
-    )
-    coordinators = select(Volunteer).where(Volunteer.role == Role.COORDINATOR, Volunteer.on_duty.is_(True))
-    for query in (building_volunteers, coordinators):
-        candidates = [v for v in session.scalars(query) if v.id not in excluded]
+    for group in (routing.volunteers.get(building, []), routing.coordinators):
+        candidates = [v for v in group if v.id not in excluded]
+        if len(candidates) > 1:
+            return min(candidates, key=lambda v: (not v.speaks(request.language), routing.load(v), v.rank, v.id))
         if candidates:
-            return min(
-                candidates,
-                key=lambda v: (not v.speaks(request.language), _open_count(session, v.id), v.rank, v.id),
-            )
+            return candidates[0]
     return None
 
 
 def route(
-    session: Session, policy: Policy, request: Request, actor: str = "system", to: Volunteer | None = None
+    session: Session,
+    policy: Policy,
+    request: Request,
+    actor: str = "system",
+    to: Volunteer | None = None,
+    routing: Routing | None = None,
 ) -> Volunteer | None:
     """Assign the request to `to` (a coordinator's choice), else to the next volunteer routing picks,
     and send them the alert; None if nobody is left."""
-    volunteer = to or choose_volunteer(session, request)
+    volunteer = to or choose_volunteer(session, request, routing)
+    if routing is not None:
+        routing.moved(request, volunteer)
     now = clock.now()
     if volunteer is None:
         request.status, request.volunteer, request.escalate_at = Status.NEW, None, None
@@ -316,9 +358,11 @@ def hand_on(session: Session, policy: Policy, volunteer: Volunteer, reason: str)
             .order_by(Request.id)
         )
     )
-    for request in moved:
-        add_event(request, "handed_on", _actor(volunteer), "sms", volunteer=volunteer, note=reason)
-        route(session, policy, request)
+    routing = Routing(session, {r.household.building for r in moved})
+    with session.no_autoflush:  # routing counts the moves itself
+        for request in moved:
+            add_event(request, "handed_on", _actor(volunteer), "sms", volunteer=volunteer, note=reason)
+            route(session, policy, request, routing=routing)
     return moved
 
 
@@ -372,14 +416,19 @@ def run_timers(session: Session, policy: Policy, now: datetime | None = None) ->
             )
         )
     )
-    for request in due:
-        if request.status == Status.ASSIGNED:
-            add_event(request, "timed_out", "system", "system", volunteer=request.volunteer)
-            route(session, policy, request)
-        elif request.status == Status.ACCEPTED:
-            _remind_or_escalate(session, policy, request, now)
-        else:
-            request.escalate_at = None
+    if not due:
+        return 0
+    routing = Routing(session, {r.household.building for r in due if r.status == Status.ASSIGNED})
+    with session.no_autoflush:  # routing counts the moves itself; one flush at the end writes them all
+        for request in due:
+            if request.status == Status.ASSIGNED:
+                add_event(request, "timed_out", "system", "system", volunteer=request.volunteer)
+                route(session, policy, request, routing=routing)
+            elif request.status == Status.ACCEPTED:
+                _remind_or_escalate(session, policy, request, now)
+            else:
+                request.escalate_at = None
+    session.flush()
     return len(due)
 
 

@@ -88,3 +88,41 @@ def test_delivered_and_cancelled_requests_have_no_timer(app, phone, clock):
     phone(LIU).reply(f"取消 {b}")
     clock.advance(days=2)
     assert run_timers(app) == 0
+
+
+BUILDING_20 = {"A": "+8613900000201", "B": "+8613900000202", "C": "+8613900000203"}
+
+
+@pytest.fixture
+def building_20(app, phone):
+    """Three volunteers for building 20; A is on duty alone while four requests come in, then B and C come on."""
+    from hotline.domain import roster
+
+    rows = "".join(f"{name},{number},20,zh,volunteer\n" for name, number in BUILDING_20.items())
+    with app.app_context():
+        report = roster.import_volunteers(db.session, Policy.from_config(app.config),
+                                          ("name,phone,buildings,languages,role\n" + rows).encode())
+        assert report.added == 3, report.errors
+        db.session.commit()
+    for name in "BC":
+        phone(BUILDING_20[name]).reply("下班")
+    numbers = [numbers_in(phone(f"+861370000900{i}").reply(f"20号楼{i}01室 要米"))[0] for i in range(1, 5)]
+    assert {get_request(app, n).volunteer.phone for n in numbers} == {BUILDING_20["A"]}
+    for name in "BC":
+        phone(BUILDING_20[name]).reply("上班")
+    return numbers
+
+
+def holders(app, numbers) -> list[str]:
+    return sorted(get_request(app, n).volunteer.name for n in numbers)
+
+
+def test_one_sweep_spreads_what_times_out_over_the_volunteers_left(app, clock, building_20):
+    clock.advance(seconds=901)
+    assert run_timers(app) == 4
+    assert holders(app, building_20) == ["B", "B", "C", "C"]
+
+
+def test_going_off_duty_spreads_open_requests_over_the_volunteers_left(app, phone, clock, building_20):
+    phone(BUILDING_20["A"]).reply("下班")
+    assert holders(app, building_20) == ["B", "B", "C", "C"]
