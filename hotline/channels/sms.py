@@ -57,15 +57,13 @@ def take_sms(session: Session, policy: Policy, sid: str, sender: str, body: str,
     answered = _answer_given(session, sid)
     if answered is not None:
         return answered
-    inbound = Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600])
     try:
-        session.add(inbound)
-        session.flush()
         reply = handle_sms(session, policy, InboundSms(sid, phone, body))
         _deliver(session, phone, reply, replayed)
-        xml = inbound.reply = twilio.render_sms(() if replayed else reply)
-        session.commit()
-        return xml  # not `inbound.reply`: after the commit that would read the row again
+        xml = twilio.render_sms(() if replayed else reply)
+        session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
+        session.commit()  # the SID is unique: of two copies handled at once, one commits
+        return xml
     except exc.IntegrityError:  # the same SID, at the same moment, from a parallel retry
         session.rollback()
         return _answer_given(session, sid) or twilio.render_sms(())

@@ -151,7 +151,7 @@ def _answering(parsed: Parsed, body: str, asked: str | None, policy: Policy) -> 
 def _flooding(session: Session, phone: str) -> Reply | None:
     """A number sending more than a person could (a stuck phone, a script) is told once, then ignored."""
     since = clock.now() - FLOOD_WINDOW
-    recent = session.scalar(
+    recent = 1 + session.scalar(  # this one is recorded once it is answered
         select(func.count(Inbound.id)).where(Inbound.phone == phone, Inbound.received_at >= since)
     )
     if recent <= FLOOD_LIMIT:
