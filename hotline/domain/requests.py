@@ -6,6 +6,7 @@ caller's transaction. Services flush; the webhook, command or worker that called
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,7 +141,8 @@ class Routing:
 
     Read once (the loads only when there is a choice to make), then kept current as requests are
     assigned: routing many requests at once, as a sweep or OFF does, asks the database once and
-    never needs to flush in between.
+    needs no flush in between (the counts read in the batch are those from before it, plus the
+    moves made since).
     """
 
     def __init__(self, session: Session, buildings: set[int]):
@@ -158,29 +160,28 @@ class Routing:
         for v, building in rows:
             if v.role == Role.VOLUNTEER:
                 self.volunteers.setdefault(building, []).append(v)
-        self._loads: dict[int, int] | None = None
+        self._counted: dict[int, int] | None = None  # open requests per volunteer, as the database had them
+        self._moves: Counter[int] = Counter()  # what this routing assigned and took away since
 
     def load(self, volunteer: Volunteer) -> int:
         """Return how many requests the volunteer has assigned or accepted."""
-        if self._loads is None:
+        if self._counted is None:
             ids = {v.id for v in self.coordinators} | {v.id for vs in self.volunteers.values() for v in vs}
             counted = self.session.execute(
                 select(Request.volunteer_id, func.count(Request.id))
                 .where(Request.volunteer_id.in_(ids), Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)))
                 .group_by(Request.volunteer_id)
             )
-            self._loads = dict(counted.all())
-        return self._loads.get(volunteer.id, 0)
+            self._counted = dict(counted.all())
+        return self._counted.get(volunteer.id, 0) + self._moves[volunteer.id]
 
     def moved(self, request: Request, to: Volunteer | None) -> None:
         """Count a request that leaves its volunteer (if it had one) for `to` (if anyone)."""
-        if self._loads is None:
-            return
         before = request.volunteer  # not volunteer_id: that is only set when the session flushes
         if before is not None and request.status in (Status.ASSIGNED, Status.ACCEPTED):
-            self._loads[before.id] = self._loads.get(before.id, 0) - 1
+            self._moves[before.id] -= 1
         if to is not None:
-            self._loads[to.id] = self._loads.get(to.id, 0) + 1
+            self._moves[to.id] += 1
 
 
 def _passed_over(request: Request) -> set[int]:

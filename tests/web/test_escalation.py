@@ -126,3 +126,22 @@ def test_one_sweep_spreads_what_times_out_over_the_volunteers_left(app, clock, b
 def test_going_off_duty_spreads_open_requests_over_the_volunteers_left(app, phone, clock, building_20):
     phone(BUILDING_20["A"]).reply("下班")
     assert holders(app, building_20) == ["B", "B", "C", "C"]
+
+
+def test_a_batch_counts_what_it_assigned_before_it_had_to_choose(app, phone):
+    """A's requests in 21 (where only V is left) and 22 (V or W) go to V and W: V's first is counted."""
+    from hotline.domain import roster
+
+    staff = {"A": ("+8613900000211", "21;22"), "V": ("+8613900000212", "21;22"), "W": ("+8613900000213", "22")}
+    rows = "".join(f"{name},{number},{buildings},zh,volunteer\n" for name, (number, buildings) in staff.items())
+    with app.app_context():
+        roster.import_volunteers(db.session, Policy.from_config(app.config),
+                                 ("name,phone,buildings,languages,role\n" + rows).encode())
+        db.session.commit()
+    for name in "VW":
+        phone(staff[name][0]).reply("下班")
+    numbers = [numbers_in(phone(f"+86137000095{b}").reply(f"{b}号楼101室 要米"))[0] for b in (21, 22)]
+    for name in "VW":
+        phone(staff[name][0]).reply("上班")
+    phone(staff["A"][0]).reply("下班")
+    assert [get_request(app, n).volunteer.name for n in numbers] == ["V", "W"]
