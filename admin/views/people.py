@@ -13,7 +13,7 @@ from admin.i18n import FLAG
 from admin.web import MAX_INT, buildings, csv_response, page_arg, page_args, policy
 from hotline import clock
 from hotline.domain import admin_queries as queries
-from hotline.domain import phones, roster
+from hotline.domain import phones, requests, roster
 from hotline.domain.requests import household
 from hotline.extensions import db
 from hotline.models import Building, Resident, Role, UserRole, Volunteer, VolunteerBuilding
@@ -41,7 +41,8 @@ def _volunteers_page(report=None, import_form=None, status=200):
     q = request.args.get("q", "")
     page = queries.paginate(db.session, queries.volunteer_query(q, search_phones=shows_phones()), page_arg())
     return render_template(
-        "admin/volunteers.html", q=q, page=page, page_args=page_args, loads=queries.volunteer_loads(db.session),
+        "admin/volunteers.html", q=q, page=page, page_args=page_args,
+        loads=requests.open_loads(db.session, [v.id for v in page.items]),
         report=report, import_form=import_form or ImportForm(), duty_form=ActionForm(),
     ), status
 
@@ -143,7 +144,7 @@ def volunteer_edit(vid: int):
             flash(_("Saved."), "success")
             return redirect(url_for("admin.volunteers", q=volunteer.name))
     return render_template("admin/volunteer_edit.html", form=form, volunteer=volunteer,
-                           load=queries.volunteer_loads(db.session).get(vid, 0),
+                           load=requests.open_loads(db.session, [vid]).get(vid, 0),
                            duty_form=ActionForm()), 400 if form.errors else 200
 
 

@@ -290,16 +290,6 @@ def resident_query(q: str = "", search_phones: bool = True) -> Select:
     return query
 
 
-def volunteer_loads(session: Session) -> dict[int, int]:
-    """Return each volunteer's open requests (assigned or accepted), by volunteer id."""
-    rows = session.execute(
-        select(Request.volunteer_id, func.count(Request.id))
-        .where(Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)), Request.volunteer_id.is_not(None))
-        .group_by(Request.volunteer_id)
-    ).all()
-    return {vid: int(n) for vid, n in rows}
-
-
 def outbox_query(status: str = "", kind: str = "", lane: str = "", q: str = "", search_phones: bool = True) -> Select:
     """Select outgoing messages and calls, newest first."""
     query = select(Outbox).order_by(Outbox.id.desc())

@@ -7,7 +7,7 @@ caller's transaction. Services flush; the webhook, command or worker that called
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -136,6 +136,18 @@ def open_request(
     return request
 
 
+def open_loads(session: Session, volunteer_ids: Collection[int] | None = None) -> dict[int, int]:
+    """Return how many requests each volunteer has assigned or accepted (of `volunteer_ids`, or all), by id."""
+    query = (
+        select(Request.volunteer_id, func.count(Request.id))
+        .where(Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)), Request.volunteer_id.is_not(None))
+        .group_by(Request.volunteer_id)
+    )
+    if volunteer_ids is not None:
+        query = query.where(Request.volunteer_id.in_(volunteer_ids))
+    return {vid: int(n) for vid, n in session.execute(query)}
+
+
 class Routing:
     """Who is on duty for some buildings, and how many open requests each has.
 
@@ -167,12 +179,7 @@ class Routing:
         """Return how many requests the volunteer has assigned or accepted."""
         if self._counted is None:
             ids = {v.id for v in self.coordinators} | {v.id for vs in self.volunteers.values() for v in vs}
-            counted = self.session.execute(
-                select(Request.volunteer_id, func.count(Request.id))
-                .where(Request.volunteer_id.in_(ids), Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)))
-                .group_by(Request.volunteer_id)
-            )
-            self._counted = dict(counted.all())
+            self._counted = open_loads(self.session, ids)
         return self._counted.get(volunteer.id, 0) + self._moves[volunteer.id]
 
     def moved(self, request: Request, to: Volunteer | None) -> None:
