@@ -87,29 +87,27 @@ def dial():
 @twilio_webhook
 def receipt():
     """Take the resident's answer on a delivery call (1: nothing arrived)."""
-    number = request.args.get("r", "")
-    lang = request.args.get("lang", "zh")
-    if not number.isdigit() or len(number) > 9:
+    number, lang = _placed_call_args("r")
+    if number is None:
         return twiml(twilio.render_voice((Hangup(),)))
 
     def handle(session, policy, links, call):
-        return voice_calls.receipt_step(session, policy, links, call, int(number), lang)
+        return voice_calls.receipt_step(session, policy, links, call, number, lang)
 
-    return _take("receipt", handle, links=_receipt_links(int(number), lang))
+    return _take("receipt", handle, links=_receipt_links(number, lang))
 
 
 @bp.post("/twilio/voice/checkin")
 @twilio_webhook
 def checkin():
     """Take the resident's answer on a check-in call (1: all is well; 2: on to the categories)."""
-    checkin_id = request.args.get("c", "")
-    lang = request.args.get("lang", "zh")
-    if not checkin_id.isdigit() or len(checkin_id) > 9:
+    checkin_id, lang = _placed_call_args("c")
+    if checkin_id is None:
         return twiml(twilio.render_voice((Hangup(),)))
-    links = voice.Links(step=checkins.call_url(_base_url(), int(checkin_id), lang))
+    links = voice.Links(step=checkins.call_url(_base_url(), checkin_id, lang))
 
     def handle(session, policy, main_links, call):
-        return checkins.answer(session, policy, links, main_links, call, int(checkin_id), lang)
+        return checkins.answer(session, policy, links, main_links, call, checkin_id, lang)
 
     return _take("checkin", handle)
 
@@ -118,14 +116,13 @@ def checkin():
 @twilio_webhook
 def offer():
     """Take keys on a broadcast call that carries a group buy (1 to join, then how many)."""
-    offer_id = request.args.get("o", "")
-    lang = request.args.get("lang", "zh")
-    if not offer_id.isdigit() or len(offer_id) > 9:
+    offer_id, lang = _placed_call_args("o")
+    if offer_id is None:
         return twiml(twilio.render_voice((Hangup(),)))
-    links = voice.Links(step=offers.call_url(_base_url(), int(offer_id), lang))
+    links = voice.Links(step=offers.call_url(_base_url(), offer_id, lang))
 
     def handle(session, policy, _main_links, call):
-        return offers.answer(session, policy, links, call, int(offer_id), lang)
+        return offers.answer(session, policy, links, call, offer_id, lang)
 
     return _take("offer", handle)
 
@@ -226,6 +223,13 @@ def _links() -> voice.Links:
     )
 
 
+def _placed_call_args(name: str) -> tuple[int | None, str]:
+    """Read what a call the hotline placed carries in its URL: the number in `name` (None when it is
+    not a number) and the language."""
+    value = request.args.get(name, "")
+    return (int(value) if value.isdigit() and len(value) <= 9 else None), request.args.get("lang", "zh")
+
+
 def _receipt_links(number: int, lang: str) -> voice.Links:
     return voice.Links(step=voice_calls.receipt_url(_base_url(), number, lang))
 
@@ -320,7 +324,7 @@ def _signer() -> _LinkSigner:
 
 def voice_message_token(number: int) -> str:
     """Return the signed, expiring token that names a request's voice message."""
-    return _signer().sign(str(int(number))).decode("ascii")
+    return _signer().sign(str(number)).decode("ascii")
 
 
 def voice_message_url(number: int) -> str:
