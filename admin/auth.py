@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from admin import bp
 from admin.forms import LoginForm
 from hotline import clock
+from hotline.domain.parsing import whole_number
 from hotline.extensions import db
 from hotline.headers import secure
 from hotline.models import User, UserRole
@@ -105,9 +106,10 @@ def _failed_login(response) -> bool:
 @login_manager.user_loader
 def load_user(user_id: str) -> AdminUser | None:
     """Load the session's user; a deactivated or deleted user is logged out at once."""
-    if not user_id.isdigit():
+    number = whole_number(user_id)
+    if number is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     return AdminUser.of(user) if user is not None and user.active else None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 
 MAX_INT = 2_147_483_647  # the largest id PostgreSQL's integer holds
@@ -17,7 +18,7 @@ def policy() -> Policy:
 def int_arg(name: str) -> int | None:
     """Read a whole-number query argument; anything else reads as absent."""
     value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) <= 9 else None
+    return whole_number(value)
 
 
 def page_arg() -> int:

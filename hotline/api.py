@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.domain import outbox
+from hotline.domain.parsing import whole_number
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Household, Request, Status
 
@@ -100,9 +101,10 @@ def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 9:
+    number = whole_number(value)
+    if number is None:
         abort(400, f"{name} must be a whole number")
-    return int(value)
+    return number
 
 
 @bp.get("/requests")
@@ -129,9 +131,7 @@ def list_requests():
 @bp.get("/requests/<number>")
 def get_request(number: str):
     """Show one request with its whole timeline."""
-    if not number.isdigit() or len(number) > 9:
-        abort(404, "no such request")
-    r = db.session.get(Request, int(number))
+    r = db.session.get(Request, n) if (n := whole_number(number)) is not None else None
     if r is None or r.purged_at is not None:
         abort(404, "no such request")
     return {"request": request_json(r, events=True)}

@@ -14,6 +14,7 @@ from admin.web import MAX_INT, buildings, csv_response, page_arg, page_args, pol
 from hotline import clock
 from hotline.domain import admin_queries as queries
 from hotline.domain import phones, requests, roster
+from hotline.domain.parsing import whole_number
 from hotline.domain.requests import household
 from hotline.extensions import db
 from hotline.models import Building, Resident, Role, UserRole, Volunteer, VolunteerBuilding
@@ -105,9 +106,10 @@ def _parse_buildings(raw: str) -> list[int] | None:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) not in known:
+        number = whole_number(part)
+        if number not in known:
             return None
-        out.append(int(part))
+        out.append(number)
     return list(dict.fromkeys(out))
 
 

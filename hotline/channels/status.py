@@ -8,6 +8,7 @@ from sqlalchemy import select
 from hotline import clock
 from hotline.channels.webhooks import twilio_webhook
 from hotline.domain import checkins, voice_calls
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Outbox
@@ -41,8 +42,8 @@ def callback():
         return "", 204
     if row is not None and RANK[new] > RANK.get(row.delivery_status or "", -1):
         row.delivery_status = new
-        code = request.form.get("ErrorCode")
-        if code and code.isdigit():
-            row.error_code = int(code)
+        code = whole_number(request.form.get("ErrorCode", ""))
+        if code is not None:
+            row.error_code = code
         db.session.commit()
     return "", 204

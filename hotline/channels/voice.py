@@ -31,6 +31,7 @@ from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
 from hotline.database import DATABASE_DOWN
 from hotline.domain import checkins, offers, outbox, phones, voice, voice_calls
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Reply, Say
 from hotline.extensions import db
@@ -226,8 +227,7 @@ def _links() -> voice.Links:
 def _placed_call_args(name: str) -> tuple[int | None, str]:
     """Read what a call the hotline placed carries in its URL: the number in `name` (None when it is
     not a number) and the language."""
-    value = request.args.get(name, "")
-    return (int(value) if value.isdigit() and len(value) <= 9 else None), request.args.get("lang", "zh")
+    return whole_number(request.args.get(name, "")), request.args.get("lang", "zh")
 
 
 def _receipt_links(number: int, lang: str) -> voice.Links:

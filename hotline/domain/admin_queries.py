@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
 from hotline.domain import outbox, requests
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.requests import NotAllowed, add_event
 from hotline.models import (
@@ -261,8 +262,8 @@ def volunteer_query(q: str = "", search_phones: bool = True) -> Select:
     q = q.strip()[:100]
     if q:
         terms = [Volunteer.name.ilike(_like(q), escape="\\")]
-        if q.isdigit() and len(q) <= 4:
-            terms.append(Volunteer.buildings.any(VolunteerBuilding.building == int(q)))
+        if (building := whole_number(q, 4)) is not None:
+            terms.append(Volunteer.buildings.any(VolunteerBuilding.building == building))
         if search_phones and len(_digits(q)) >= 4:
             terms.append(Volunteer.phone.like(_like(_digits(q)), escape="\\"))
         query = query.where(or_(*terms))
@@ -280,8 +281,8 @@ def resident_query(q: str = "", search_phones: bool = True) -> Select:
     q = q.strip()[:100]
     if q:
         terms = [Resident.name.ilike(_like(q), escape="\\"), Household.room == q]
-        if q.isdigit() and len(q) <= 4:
-            terms.append(Household.building == int(q))
+        if (building := whole_number(q, 4)) is not None:
+            terms.append(Household.building == building)
         if m := re.fullmatch(r"(\d{1,4})\s*-\s*(\S{1,32})", q):
             terms.append(and_(Household.building == int(m.group(1)), Household.room == m.group(2)))
         if search_phones and len(_digits(q)) >= 4:

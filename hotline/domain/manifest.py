@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.domain.parsing import whole_number
 from hotline.models import OPEN_STATUSES, Category, Household, Request, Status
 
 
@@ -117,8 +118,8 @@ def _chinese_number(text: str) -> int | None:
 def read_number(text: str) -> int | None:
     """Read a quantity written in digits, Chinese numerals or English words."""
     text = text.strip().lower()
-    if text.isdigit():
-        return int(text)
+    if (number := whole_number(text)) is not None:
+        return number
     if text in _EN_NUMBERS:
         return _EN_NUMBERS[text]
     return _chinese_number(text)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline import clock
 from hotline.domain import requests, voice
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
 from hotline.models import Category, Channel, Offer, Outbox, Request, Resident
@@ -109,7 +110,7 @@ def answer(
         return voice.goodbye(lang)
     flow = ivr_flows.flow(FLOW)
     row, state = voice.placed_call_state(session, call, flow, "offer", offer_id, lang)
-    checks = {"quantity": lambda value: value.isdigit() and 1 <= int(value) <= MAX_QUANTITY}
+    checks = {"quantity": lambda value: 1 <= (whole_number(value) or 0) <= MAX_QUANTITY}
     state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech), checks=checks)
 
     def join_by_key(session: Session, policy: Policy, state: dict) -> tuple[str, list]:

@@ -404,6 +404,14 @@ _FOR_OTHER = re.compile(
 )
 
 
+def whole_number(text: str, max_digits: int = 9) -> int | None:
+    """Read `text` as a whole number in ASCII digits, at most `max_digits` of them; else None.
+
+    Not `str.isdigit` alone: it says yes to `²`, which `int` refuses, and to `٣`, which `int` reads as 3.
+    """
+    return int(text) if 0 < len(text) <= max_digits and text.isascii() and text.isdigit() else None
+
+
 def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     """Read a resident's free text: the need, how urgent, the building and room, and for whom."""
     text = _normalise(text)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.domain import phones
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.requests import household
 from hotline.models import Building, Resident, Role, Volunteer, VolunteerBuilding
@@ -83,9 +84,10 @@ def _name(raw: str) -> str:
 
 
 def _building(raw: str, policy: Policy) -> int:
-    if not raw.isdigit() or int(raw) not in policy.buildings:
+    number = whole_number(raw)
+    if number not in policy.buildings:
         raise BadRow(f"building {raw!r} is not one of the compound's")
-    return int(raw)
+    return number
 
 
 def _split(raw: str) -> list[str]:

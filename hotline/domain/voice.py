@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline import clock
 from hotline.domain import outbox, requests
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
 from hotline.models import (
@@ -425,7 +426,7 @@ def _checks(policy: Policy) -> dict[str, engine.Check]:
 
 
 def _is_building(policy: Policy, value: str) -> bool:
-    return value.isdigit() and len(value) <= 6 and int(value) in policy.buildings
+    return whole_number(value, 6) in policy.buildings
 
 
 # --------------------------------------------------------------------------------------------

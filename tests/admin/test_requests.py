@@ -198,6 +198,8 @@ def test_filters_and_search(app, coordinator, phone, asked):
     assert listed(q=STRANGER[-8:]) == {asked}
     assert listed(status="delivered") == set() and listed(status="assigned") == {asked, tom}
     assert listed(q="%") == set() and listed(q="' OR 1=1 --") == set()
+    assert listed(q="²") == set() and listed(page="²") == listed(building="٣") == {asked, tom}  # digits int() refuses
+    assert coordinator.get("/admin/volunteers", query_string={"q": "²"}).status_code == 200
 
 
 def test_the_list_pages_through_many_requests(app, coordinator, phone):

@@ -91,12 +91,13 @@ def test_list_is_ascending_and_filters(api, phone):
     assert api("/api/v1/requests?status=delivered")["requests"] == []
 
 
-@pytest.mark.parametrize("query", ["status=open", "category=toys", "building=twelve", "limit=-1", "building=1e9"])
+@pytest.mark.parametrize("query", ["status=open", "category=toys", "building=twelve", "limit=-1", "building=1e9",
+                                   "building=²", "limit=٣"])
 def test_bad_filters_are_a_400_in_json(api, query):
     assert "error" in api(f"/api/v1/requests?{query}", status=400)
 
 
-@pytest.mark.parametrize("number", ["999", "abc", "0", "99999999999999999999"])
+@pytest.mark.parametrize("number", ["999", "abc", "0", "99999999999999999999", "²"])
 def test_unknown_request_is_a_404_in_json(api, number):
     assert api(f"/api/v1/requests/{number}", status=404)["error"]
 

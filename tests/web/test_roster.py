@@ -54,10 +54,11 @@ Odd Language,13900000005,1,fr,volunteer
 Nowhere,13900000006,,zh,volunteer
 Twice,13900000001,2,zh,volunteer
 Short,13900000007
+Squared,13900000008,²,zh,volunteer
 """,
     )
     assert report.added == 1
-    assert [line for line, _ in report.errors] == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert [line for line, _ in report.errors] == [3, 4, 5, 6, 7, 8, 9, 10, 11]
     reasons = dict(report.errors)
     assert "name" in reasons[3] and "phone" in reasons[4] and "99" in reasons[5] and "line 2" in reasons[9]
 

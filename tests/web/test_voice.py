@@ -705,6 +705,9 @@ def test_a_receipt_call_cannot_reopen_someone_elses_request(app, client, phone):
     other._params = lambda status: {**Caller._params(other, status), "To": ZHANG_MIN}
     other._go(f"{BASE}/twilio/voice/receipt?r={n}&lang=zh&n=1", {"Digits": "1"})
     assert other.ended and get_request(app, n).status == Status.DELIVERED
+    for odd in ("²", "x", ""):  # a placed call's URL that was not ours
+        other._go(f"{BASE}/twilio/voice/receipt?r={odd}&lang=zh&n=1", {"Digits": "1"})
+        assert other.ended
 
 
 def test_an_unanswered_call_is_placed_again_at_most_three_times(app, client):

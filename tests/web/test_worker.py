@@ -65,6 +65,16 @@ def test_status_callbacks_only_move_forward(app, client, twilio):
     assert row(app, row_id).delivery_status == "delivered"
 
 
+def test_a_status_callback_with_an_odd_error_code_is_taken(app, client, twilio):
+    row_id = queue(app)
+    Worker(app).send_due()
+    params = {"MessageSid": row(app, row_id).twilio_sid, "MessageStatus": "undelivered", "ErrorCode": "²",
+              "AccountSid": "AC" + "0" * 32}
+    signature = sign("https://hotline.test/twilio/status", params)
+    assert client.post("/twilio/status", data=params, headers={"X-Twilio-Signature": signature}).status_code == 204
+    assert row(app, row_id).delivery_status == "undelivered" and row(app, row_id).error_code is None
+
+
 def test_transient_failures_follow_the_retry_delays_then_give_up(app, twilio, clock):
     twilio.faults.extend([500, 503, 500])
     row_id = queue(app)
