@@ -238,9 +238,10 @@ class RequestEvent(Base):
     volunteer: Mapped[Volunteer | None] = relationship()
 
 
-# A request the resident said never arrived: flagged wherever it is listed (read with the row).
+# A request the resident said never arrived: flagged wherever it is listed. Read only where asked for
+# (`undefer(Request.reopened)` in the lists), not by the webhooks and the worker.
 Request.reopened = sa.orm.column_property(
-    sa.exists().where(RequestEvent.request_id == Request.id, RequestEvent.kind == "reopened")
+    sa.exists().where(RequestEvent.request_id == Request.id, RequestEvent.kind == "reopened"), deferred=True
 )
 
 

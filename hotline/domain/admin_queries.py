@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from hotline import clock
 from hotline.domain import outbox, requests
@@ -116,7 +116,7 @@ def oldest_waiting(session: Session, limit: int = 5) -> list[Request]:
     return list(
         session.scalars(
             select(Request)
-            .options(selectinload(Request.household), selectinload(Request.volunteer))
+            .options(selectinload(Request.household), selectinload(Request.volunteer), undefer(Request.reopened))
             .where(_LIVE)
             .order_by(Request.created_at, Request.id)
             .limit(limit)
@@ -215,7 +215,8 @@ def request_query(f: RequestFilter, policy: Policy, now: datetime, search_phones
         select(Request)
         .join(Household)
         .outerjoin(Resident, Request.resident_id == Resident.id)
-        .options(selectinload(Request.household), selectinload(Request.volunteer), selectinload(Request.resident))
+        .options(selectinload(Request.household), selectinload(Request.volunteer), selectinload(Request.resident),
+                 undefer(Request.reopened))
         .where(Request.purged_at.is_(None))
         .order_by(Request.id.desc())
     )
