@@ -270,6 +270,7 @@ class Inbound(Base):
     """Every SMS and call step received, once: the unique SID makes a retry a no-op."""
 
     __tablename__ = "inbound"
+    __table_args__ = (sa.Index("ix_inbound_phone_received_at", "phone", "received_at"),)  # who sent what lately
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(sa.String(80), unique=True)
