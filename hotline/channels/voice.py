@@ -48,7 +48,7 @@ Handler = Callable[..., Reply]
 
 def init_app(app: Flask) -> None:
     """Load and validate every flow (a broken one stops the start), and add the voice blueprint."""
-    ivr_flows.load_all()
+    ivr_flows.flows()
     app.register_blueprint(bp)
     app.config.setdefault("VOICE_MESSAGE_LINK", voice_message_url)
 
