@@ -99,7 +99,7 @@ def _locked_send_clock(session: Session, now: datetime) -> SendClock:
 
 def call_twiml(text: str, lang: str, row: Outbox | None = None, base_url: str | None = None) -> str:
     """The TwiML of a call that tells someone something: said twice, slowly; a delivery call asks too."""
-    if row is not None and row.purpose == voice_calls.RECEIPT and row.request_id and base_url:
+    if row is not None and row.purpose == outbox.RECEIPT and row.request_id and base_url:
         return twilio.render_voice(voice_calls.receipt_call(row.request_id, lang, base_url))
     if row is not None and (checkin_id := checkins.checkin_of(row)) is not None and base_url:
         return twilio.render_voice(checkins.opening(checkin_id, lang, base_url))
@@ -152,8 +152,8 @@ def _failed(session: Session, policy: Policy, row: Outbox, e: twilio.SendError, 
         if e.opted_out:
             outbox.set_opt_out(session, row.to, True)
         if e.code == NOT_A_MOBILE and row.kind == "sms":  # a landline phonenumbers did not know
-            call = outbox.queue_call(session, row.to, row.body, row.lang, lane=row.lane, request=row.request)
-            call.purpose = row.purpose
+            outbox.queue_call(session, row.to, row.body, row.lang, lane=row.lane, request=row.request,
+                              purpose=row.purpose)
         return
     if e.throttled:
         row.attempts -= 1  # 429 does not use up an attempt

@@ -17,12 +17,12 @@ from hotline import texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
 from hotline.database import DATABASE_DOWN
-from hotline.domain import outbox, phones
+from hotline.domain import outbox, phones, requests
 from hotline.domain.intake import InboundSms, handle_sms
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.extensions import db
-from hotline.models import Inbound, Lane, Role, Volunteer
+from hotline.models import Inbound, Lane
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
@@ -94,9 +94,7 @@ def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, replay
     reply = (Message(texts.t(lang, "sms.kept_for_a_person"), lang),)
     xml = twilio.render_sms(() if replayed else reply)
     session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
-    for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
-        text = texts.t(c.first_language, "coordinator.unhandled", phone=phone, details=body[:200])
-        outbox.queue_sms(session, c.phone, text, c.first_language, lane=Lane.URGENT)
+    requests.tell_coordinators(session, "coordinator.unhandled", Lane.URGENT, phone=phone, details=body[:200])
     _deliver(session, phone, reply, replayed)
     session.commit()
     return xml

@@ -30,12 +30,12 @@ from hotline import clock, texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
 from hotline.database import DATABASE_DOWN
-from hotline.domain import checkins, offers, outbox, phones, voice, voice_calls
+from hotline.domain import checkins, offers, phones, requests, voice, voice_calls
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Reply, Say
 from hotline.extensions import db
-from hotline.models import Inbound, Lane, Request, Role, Volunteer
+from hotline.models import Inbound, Lane, Request
 
 bp = Blueprint("voice", __name__)
 log = logging.getLogger(__name__)
@@ -295,9 +295,7 @@ def _keep_for_a_person(key: str, call: voice.CallStep) -> str:
         lang = voice.call_language(db.session, call.call_sid)
         xml = _sorry(lang)
         db.session.add(Inbound(sid=key, kind="voice", phone=call.caller[:32], body=_summary(call), reply=xml))
-        for c in db.session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
-            text = texts.t(c.first_language, "voice.coordinator_unhandled", phone=call.caller or "-")
-            outbox.queue_sms(db.session, c.phone, text, c.first_language, lane=Lane.URGENT)
+        requests.tell_coordinators(db.session, "voice.coordinator_unhandled", Lane.URGENT, phone=call.caller or "-")
         db.session.commit()
         return xml
     except Exception:

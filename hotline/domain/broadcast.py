@@ -121,12 +121,11 @@ def send(session: Session, announcement: Announcement, broadcast_id: str) -> Pla
         by_sms, by_call = _ways(announcement, r)
         rows = []
         if by_sms:
-            rows.append(outbox.queue_sms(session, r.phone, text, r.language, lane=Lane.BULK))
+            rows.append(outbox.queue_sms(session, r.phone, text, r.language, lane=Lane.BULK, purpose=purpose))
         if by_call:
-            rows.append(outbox.queue_call(session, r.phone, text, r.language, lane=Lane.BULK))
+            rows.append(outbox.queue_call(session, r.phone, text, r.language, lane=Lane.BULK, purpose=purpose))
         opted_out = outbox.is_opted_out(session, r.phone)
         for row in rows:
-            row.purpose = purpose
             if opted_out:
                 row.status, row.last_error = OutStatus.SKIPPED, "opted out"
         if opted_out:

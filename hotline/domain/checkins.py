@@ -103,10 +103,8 @@ def schedule(session: Session, policy: Policy, now: datetime | None = None) -> i
 def _place_call(session: Session, checkin: CheckIn, when: datetime) -> Outbox:
     resident = checkin.resident
     lang = resident.language if resident.language in LANGUAGES else "zh"
-    row = outbox.queue_call(session, resident.phone, t(lang, "voice.checkin_ask"), lang, lane=Lane.NORMAL,
-                            not_before=when)
-    row.purpose = f"{PURPOSE}{checkin.id}"
-    return row
+    return outbox.queue_call(session, resident.phone, t(lang, "voice.checkin_ask"), lang, lane=Lane.NORMAL,
+                             not_before=when, purpose=f"{PURPOSE}{checkin.id}")
 
 
 def checkin_of(row: Outbox) -> int | None:

@@ -181,10 +181,7 @@ def _tell_coordinators_of_limit(session: Session, phone: str, body: str) -> None
     )
     if told:
         return
-    for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
-        lang = c.first_language
-        row = outbox.queue_sms(session, c.phone, t(lang, "coordinator.limit", phone=phone, details=body[:200]), lang)
-        row.purpose = "limit"
+    requests.tell_coordinators(session, "coordinator.limit", purpose="limit", phone=phone, details=body[:200])
 
 
 def _merge(state: dict, parsed: Parsed, body: str, lang: str) -> dict:
@@ -274,10 +271,8 @@ def _create(session: Session, policy: Policy, phone: str, resident: Resident | N
 
 def _alert_unplaced_emergency(session: Session, phone: str, body: str) -> None:
     """An emergency from someone whose address is not known yet: coordinators hear of it now."""
-    for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
-        lang = c.first_language
-        outbox.queue_sms(session, c.phone, t(lang, "coordinator.emergency_unplaced", phone=phone, details=body[:200]),
-                         lang, lane=Lane.URGENT)
+    requests.tell_coordinators(session, "coordinator.emergency_unplaced", Lane.URGENT, phone=phone,
+                               details=body[:200])
 
 
 def _mine(session: Session, phone: str, resident: Resident | None):
@@ -454,9 +449,7 @@ def _opt(session: Session, policy: Policy, phone: str, volunteer: Volunteer | No
     if opted_out and changed and volunteer and volunteer.role == Role.VOLUNTEER:
         volunteer.on_duty = False
         requests.hand_on(session, policy, volunteer, "opted out")
-        for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
-            lang = c.first_language
-            outbox.queue_sms(session, c.phone, t(lang, "coordinator.volunteer_opted_out", name=volunteer.name), lang)
+        requests.tell_coordinators(session, "coordinator.volunteer_opted_out", name=volunteer.name)
 
 
 # --------------------------------------------------------------------------------------------

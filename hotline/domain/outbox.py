@@ -11,6 +11,8 @@ from hotline import clock, texts
 from hotline.domain import phones
 from hotline.models import Lane, OptOut, Outbox, OutStatus, Request
 
+RECEIPT = "receipt"  # the purpose of a delivery message: as a call, it asks whether it arrived (voice_calls)
+
 
 def is_opted_out(session: Session, phone: str) -> bool:
     """Tell whether `phone` said STOP."""
@@ -27,14 +29,15 @@ def queue_sms(
     request: Request | None = None,
     prefer_voice: bool = False,
     not_before: datetime | None = None,
+    purpose: str | None = None,
 ) -> Outbox:
     """Queue an SMS (held until `not_before`, if given); a landline, or someone who prefers voice,
-    gets a call that speaks it."""
+    gets a call that speaks it. `purpose` tells what the message is for (a call's, what it asks)."""
     if prefer_voice or phones.is_landline(to):
-        return queue_call(session, to, text, lang, lane=lane, request=request, not_before=not_before)
+        return queue_call(session, to, text, lang, lane=lane, request=request, not_before=not_before, purpose=purpose)
     row = Outbox(
         kind="sms", to=to, body=text, lang=lang, lane=lane, request=request, segments=texts.segments(text),
-        next_attempt_at=not_before or clock.now(),
+        next_attempt_at=not_before or clock.now(), purpose=purpose,
     )
     if is_opted_out(session, to):
         row.status, row.last_error = OutStatus.SKIPPED, "opted out"
@@ -51,10 +54,13 @@ def queue_call(
     lane: Lane = Lane.NORMAL,
     request: Request | None = None,
     not_before: datetime | None = None,
+    purpose: str | None = None,
 ) -> Outbox:
-    """Queue a call that speaks `text` in `lang` (rendered as TwiML when it is sent)."""
+    """Queue a call that speaks `text` in `lang` (rendered as TwiML when it is sent; a `purpose` the
+    worker knows makes it a call that asks something)."""
     row = Outbox(
-        kind="call", to=to, body=text, lang=lang, lane=lane, request=request, next_attempt_at=not_before or clock.now()
+        kind="call", to=to, body=text, lang=lang, lane=lane, request=request, purpose=purpose,
+        next_attempt_at=not_before or clock.now(),
     )
     session.add(row)
     return row

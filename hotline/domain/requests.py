@@ -24,6 +24,7 @@ from hotline.models import (
     Channel,
     Household,
     Lane,
+    Outbox,
     Request,
     RequestEvent,
     Resident,
@@ -285,6 +286,16 @@ def first_name(request: Request) -> str:
     return parts[0] if len(parts) > 1 else name
 
 
+def tell_coordinators(session: Session, msgid: str, lane: Lane = Lane.NORMAL, purpose: str | None = None,
+                      **params) -> list[Outbox]:
+    """Send every coordinator an SMS that is about no request in particular, each in their language."""
+    return [
+        outbox.queue_sms(session, c.phone, t(c.first_language, msgid, **params), c.first_language, lane=lane,
+                         purpose=purpose)
+        for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR))
+    ]
+
+
 def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lane = Lane.URGENT, **params) -> int:
     """Send every coordinator (on duty, else all of them) an SMS about the request."""
     coordinators = list(session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)))
@@ -306,16 +317,15 @@ def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lan
     return len(on_duty)
 
 
-def tell_requester(session: Session, request: Request, msgid: str, **params) -> None:
+def tell_requester(session: Session, request: Request, msgid: str, purpose: str | None = None, **params) -> None:
     """Tell whoever asked (by SMS, or by a call for landlines and those who prefer voice)."""
     if not request.requester_phone:
         return
     lang = request.language
     text = t(lang, msgid, number=request.number, home=request.household.label, **params)
     prefers_voice = bool(request.resident and request.resident.prefers_voice and not request.on_behalf)
-    row = outbox.queue_sms(session, request.requester_phone, text, lang, request=request, prefer_voice=prefers_voice)
-    if row.kind == "call" and msgid == "resident.delivered":
-        row.purpose = "receipt"  # the call asks: press 1 if nothing arrived (hotline.domain.voice_calls)
+    outbox.queue_sms(session, request.requester_phone, text, lang, request=request, prefer_voice=prefers_voice,
+                     purpose=purpose)
 
 
 def accept(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
@@ -346,7 +356,7 @@ def deliver(session: Session, policy: Policy, request: Request, volunteer: Volun
     request.delivered_at = request.closed_at = now
     request.escalate_at = None
     add_event(request, "delivered", _actor(volunteer), channel, volunteer=volunteer)
-    tell_requester(session, request, N_("resident.delivered"))
+    tell_requester(session, request, N_("resident.delivered"), purpose=outbox.RECEIPT)
 
 
 def decline(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:

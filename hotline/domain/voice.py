@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 import ivr_flows
 from hotline import clock
-from hotline.domain import outbox, requests
+from hotline.domain import requests
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
@@ -356,9 +356,7 @@ def _callback(session: Session, policy: Policy, state: dict) -> tuple[str, list[
     lang = state["lang"]
     home, resident = _household(session, policy, state)
     if home is None:  # a stranger who never got to say where: coordinators call back
-        for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)):
-            text = t(c.first_language, "voice.callback_unplaced", phone=state.get("phone") or "-")
-            outbox.queue_sms(session, c.phone, text, c.first_language, lane=Lane.URGENT)
+        requests.tell_coordinators(session, "voice.callback_unplaced", Lane.URGENT, phone=state.get("phone") or "-")
         state["callback"] = "coordinators"
         return "alerted", []
     request = requests.open_request(

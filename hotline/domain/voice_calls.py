@@ -21,7 +21,6 @@ from hotline.models import Outbox, OutStatus, Request
 from hotline.texts import LANGUAGES
 from ivr_flows import engine
 
-RECEIPT = "receipt"  # Outbox.purpose of a delivery call that asks whether it arrived
 RECEIPT_PATH = "/twilio/voice/receipt"
 MAX_CALL_TRIES = 3
 UNANSWERED = ("no-answer", "busy")

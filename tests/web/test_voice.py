@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.channels import voice as voice_channel
-from hotline.domain import voice_calls
+from hotline.domain import outbox
 from hotline.extensions import db
 from hotline.models import Conversation, Inbound, Lane, Outbox, OutStatus, Request, Status, Volunteer
 from hotline.worker import call_twiml
@@ -677,7 +677,7 @@ def test_a_landline_resident_gets_a_delivery_call_that_reopens_on_one(app, clien
     phone(volunteer).reply(f"OK {r.number}")
     phone(volunteer).reply(f"DONE {r.number}")
     calls = [row for row in outbox_to(app, WANG_LANDLINE) if row.kind == "call"]
-    assert [c.purpose for c in calls] == [None, voice_calls.RECEIPT]
+    assert [c.purpose for c in calls] == [None, outbox.RECEIPT]
     with app.app_context():
         row = db.session.get(Outbox, calls[-1].id)
         xml = call_twiml(row.body, row.lang, row, BASE)
