@@ -81,10 +81,8 @@ class AdminUser:
 def init_app(app: Flask) -> None:
     """Bind login, CSRF and the login rate limit to the app (after the blueprint is registered)."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the admin pages are forms; webhooks are not
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     login_manager.init_app(app)
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "hotline-admin")
     limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
                       key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
     limit = lambda: current_app.config["ADMIN_LOGIN_LIMIT"]  # noqa: E731 - read per request, tests lower it

@@ -9,6 +9,14 @@ from sqlalchemy.engine import Engine
 DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 
 
+def rollback_quietly(session) -> None:
+    """Roll back what a database that stopped answering left open (it may not answer that either)."""
+    try:
+        session.rollback()
+    except DATABASE_DOWN:
+        pass
+
+
 def engine_options(url: str) -> dict:
     """Return engine options for `url`."""
     if url.startswith("sqlite"):

@@ -130,11 +130,6 @@ class Resident(Base):
 
     household: Mapped[Household | None] = relationship()
 
-    @property
-    def gets_check_in(self) -> bool:
-        """Tell whether the resident gets the daily check-in call."""
-        return self.check_in if self.check_in is not None else (self.elderly and self.alone)
-
 
 class Volunteer(Base):
     """A building volunteer or a coordinator, reached by SMS."""

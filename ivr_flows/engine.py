@@ -62,7 +62,7 @@ class Flow:
 
     def setting(self, node: Mapping[str, Any], name: str) -> Any:
         """Return a node's setting, else the flow's default for it."""
-        return node.get(name, self.defaults.get(name))
+        return flow_setting(node, self.defaults, name)
 
     def message_ids(self) -> set[str]:
         """Return every message id the flow can speak."""
@@ -204,7 +204,7 @@ def options(flow: Flow, node: Mapping[str, Any], lang: str) -> list[Prompt]:
     """The spoken options of a menu, one per entry, in the menu's order, then the repeat key."""
     spoken = []
     for key, entry in node["menu"].items():
-        switch = _language_of(flow, entry, lang)
+        switch = _language_of(entry, lang)
         spoken.append(Prompt(entry["prompt"], switch or lang, key))
     repeat = flow.defaults.get("repeat_key")
     if repeat and "repeat_option" in flow.defaults and flow.setting(node, "say_repeat") is not False:
@@ -252,7 +252,7 @@ def _menu_input(flow: Flow, state: dict, node_id: str, node: Mapping, inbound: I
         return _failed(flow, state, node_id, node, [Prompt(wrong["prompt"], lang)] if wrong else [])
     for name, value in entry.get("set", {}).items():
         state[name] = value
-    switch = _language_of(flow, entry, lang)
+    switch = _language_of(entry, lang)
     if switch:
         state["lang"] = switch
     return _enter(flow, state, entry["goto"], [])
@@ -334,7 +334,7 @@ def _holds(state: Mapping[str, Any], condition: str | list[str]) -> bool:
     return all(not state.get(f[1:]) if f.startswith("!") else bool(state.get(f)) for f in flags)
 
 
-def _language_of(flow: Flow, entry: Mapping, lang: str) -> str | None:
+def _language_of(entry: Mapping, lang: str) -> str | None:
     """The language an entry switches to: the first of its `languages` that is not the caller's."""
     return next((other for other in entry.get("languages", ()) if other != lang), None)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline import texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
-from hotline.database import DATABASE_DOWN
+from hotline.database import DATABASE_DOWN, rollback_quietly
 from hotline.domain import outbox, phones, requests
 from hotline.domain.intake import InboundSms, handle_sms
 from hotline.domain.policy import Policy
@@ -40,7 +40,7 @@ def incoming():
     try:
         return twiml(take_sms(db.session, Policy.from_config(current_app.config), sid, sender, body))
     except DATABASE_DOWN:
-        _rollback_quietly()
+        rollback_quietly(db.session)
         current_app.extensions["spool"].put("sms", sid, {"MessageSid": sid, "From": sender, "Body": body})
         log.warning("database unavailable: SMS %s spooled", sid)
         lang = _lang_of(body)
@@ -102,10 +102,3 @@ def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, replay
 
 def _lang_of(body: str) -> str:
     return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in body) or not body.isascii() else "en"
-
-
-def _rollback_quietly() -> None:
-    try:
-        db.session.rollback()
-    except DATABASE_DOWN:
-        pass

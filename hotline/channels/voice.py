@@ -29,7 +29,7 @@ import ivr_flows
 from hotline import clock, texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
-from hotline.database import DATABASE_DOWN
+from hotline.database import DATABASE_DOWN, rollback_quietly
 from hotline.domain import checkins, offers, phones, requests, voice, voice_calls
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
@@ -262,10 +262,7 @@ def _sorry(lang: str) -> str:
 
 def _spool(call: voice.CallStep) -> str:
     """The database does not answer: keep the call for a callback and apologise to the caller."""
-    try:
-        db.session.rollback()
-    except DATABASE_DOWN:
-        pass
+    rollback_quietly(db.session)
     form = {"CallSid": call.call_sid, "From": call.caller, "RecordingSid": call.recording_sid or ""}
     current_app.extensions["spool"].put("voice", call.call_sid, form)
     log.warning("database unavailable: call %s spooled for a callback", call.call_sid)

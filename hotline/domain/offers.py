@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline import clock
 from hotline.domain import requests, voice
+from hotline.domain.broadcast import PREFIX as BROADCAST  # the Outbox.purpose of a broadcast's messages
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
@@ -25,7 +26,6 @@ from hotline.models import Category, Channel, Offer, Outbox, Request, Resident
 from hotline.texts import LANGUAGES
 from ivr_flows import engine
 
-BROADCAST = "broadcast:"  # the Outbox.purpose of a broadcast's messages (hotline.domain.broadcast)
 FLOW = "offer"
 PATH = "/twilio/voice/offer"
 MAX_QUANTITY = 99
