@@ -495,7 +495,7 @@ def mark_urgent(session: Session, policy: Policy, request: Request, urgent: bool
         return
     lang = volunteer.first_language
     if request.status == Status.ASSIGNED:
-        text = requests.volunteer_alert(request, lang)
+        text = requests.volunteer_alert(request, lang, policy.voice_link)
         soon = clock.now() + policy.urgent_accept_timeout
         request.escalate_at = min(request.escalate_at, soon) if request.escalate_at else soon
     else:

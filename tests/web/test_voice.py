@@ -644,6 +644,21 @@ def test_the_volunteers_sms_links_to_the_voice_message_through_the_hotline(linke
     assert link.split("/")[-1].split("~")[0] == str(r.number)
 
 
+def test_the_alert_sent_again_when_a_request_is_marked_urgent_keeps_the_link(linked):
+    from hotline.domain import admin_queries
+    from hotline.domain.policy import Policy
+
+    liu = Caller(linked.test_client(), LIU).dial().press("1")
+    liu.record(8)
+    [r] = voice_requests(linked)
+    with linked.app_context():
+        request = db.session.get(Request, r.number)
+        admin_queries.mark_urgent(db.session, Policy.from_config(linked.config), request, True, "user:1")
+        db.session.commit()
+    first, again = [m.body for m in outbox_to(linked, WANG_FANG)][-2:]
+    assert "/voice-messages/" in first and "/voice-messages/" in again and again != first
+
+
 def test_a_bad_or_expired_voice_message_link(linked, twilio, clock):
     client = linked.test_client()
     liu = Caller(client, LIU).dial().press("1").record(8)
