@@ -3,6 +3,7 @@ CSRF on every form, and the security headers of every admin page."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,12 +45,6 @@ csrf = CSRFProtect()
 hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
 RANK = {UserRole.VIEWER: 0, UserRole.COORDINATOR: 1, UserRole.ADMIN: 2}
 PUBLIC = "public"
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-_DUMMY_HASH = hasher.hash("not a password anyone has")  # so an unknown name takes as long as a wrong password
 
 
 @dataclass(frozen=True)
@@ -190,7 +185,7 @@ def guard():
 @bp.after_request
 def security_headers(response):
     """Add the security headers to every admin response; pages with personal data are not cached."""
-    return secure(response, CSP, static=request.endpoint == "admin.static")
+    return secure(response, static=request.endpoint == "admin.static")
 
 
 @bp.errorhandler(CSRFError)
@@ -236,7 +231,7 @@ def authenticate(session_: Session, username: str, password: str) -> User | None
     user = session_.scalar(select(User).filter_by(username=username.strip()[:80]))
     if user is None or not user.active:
         try:
-            hasher.verify(_DUMMY_HASH, password)
+            hasher.verify(_dummy_hash(), password)
         except VerificationError:
             pass
         return None
@@ -249,6 +244,12 @@ def authenticate(session_: Session, username: str, password: str) -> User | None
     return user
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check an unknown name's password against, so it takes as long as a wrong password."""
+    return hasher.hash("not a password anyone has")
+
+
 def create_user(session_: Session, username: str, password: str, role: UserRole, language: str = "zh") -> User:
     """Add a user with an argon2id hash of `password`."""
     user = User(username=username, password_hash=hasher.hash(password), role=role, active=True, language=language,
@@ -257,13 +258,13 @@ def create_user(session_: Session, username: str, password: str, role: UserRole,
     return user
 
 
-def _safe_next(target: str | None) -> str:
-    """Follow `next` only to an admin page of this site."""
+def safe_next(target: str | None, default: str = "admin.dashboard") -> str:
+    """Follow `next` (or `back`) only to an admin page of this site; else go to the `default` page."""
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin") and "\\" not in target:
             return target
-    return url_for("admin.dashboard")
+    return url_for(default)
 
 
 def _end_session() -> None:
@@ -279,7 +280,7 @@ def _end_session() -> None:
 def login():
     """Log in with a username and password."""
     if current_user.is_authenticated and not _expired():
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(db.session, form.username.data, form.password.data)
@@ -292,7 +293,7 @@ def login():
             user.last_login_at = clock.now()
             db.session.commit()
             log.info("user %s logged in", user.id)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         db.session.commit()  # a rehash may have happened; nothing else changed
         log.warning("failed login from %s", get_remote_address())
         form.password.errors = [_("Wrong username or password.")]

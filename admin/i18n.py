@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_babel import Babel, format_datetime, format_timedelta, refresh
@@ -18,9 +17,8 @@ from hotline import clock
 from hotline.domain import phones
 from hotline.extensions import db
 from hotline.models import Category, Channel, Lane, OutStatus, Status, User, UserRole
+from hotline.texts import LOCALE_DIR, LOCALES
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
-LOCALES = {"zh": "zh_Hans", "en": "en"}
 babel = Babel()
 
 

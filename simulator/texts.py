@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-LANGS = ("zh", "en")
+from hotline.texts import LANGUAGES
 
 UI: dict[str, dict[str, object]] = {
     "zh": {
@@ -152,9 +152,9 @@ UI: dict[str, dict[str, object]] = {
 def current_lang() -> str:
     """Return `zh` or `en`: `?lang=`, else the browser's preference, else Chinese."""
     asked = request.args.get("lang")
-    if asked in LANGS:
+    if asked in LANGUAGES:
         return asked
-    return request.accept_languages.best_match(LANGS, default="zh") or "zh"
+    return request.accept_languages.best_match(LANGUAGES, default="zh") or "zh"
 
 
 def strings(lang: str) -> dict[str, object]:

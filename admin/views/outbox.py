@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from admin import bp
-from admin.auth import actor, requires, shows_phones
+from admin.auth import actor, requires, safe_next, shows_phones
 from admin.forms import ActionForm
 from admin.web import MAX_INT, page_arg, page_args
 from hotline.domain import admin_queries as queries
@@ -47,5 +47,4 @@ def outbox_retry(message_id: int):
         db.session.rollback()
         flash(_("Message %(id)s cannot be sent again (it did not fail, or the number opted out).", id=row.id),
               "error")
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/admin/") else url_for("admin.outbox"))
+    return redirect(safe_next(request.form.get("back"), "admin.outbox"))

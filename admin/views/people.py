@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from admin import bp
-from admin.auth import actor, requires, shows_phones
+from admin.auth import actor, requires, safe_next, shows_phones
 from admin.forms import ActionForm, ImportForm, ResidentForm, VolunteerForm, options
 from admin.i18n import FLAG
 from admin.web import MAX_INT, buildings, csv_response, page_arg, page_args, policy
@@ -95,8 +95,7 @@ def volunteer_duty(vid: int):
     else:
         flash(_("%(name)s is off duty; %(count)s open request(s) handed on.", name=volunteer.name,
                 count=len(moved)), "success")
-    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/admin/")
-                    else url_for("admin.volunteers"))
+    return redirect(safe_next(request.form.get("back"), "admin.volunteers"))
 
 
 def _parse_buildings(raw: str) -> list[int] | None:

@@ -3,7 +3,7 @@ form for a request made at the gate or on the phone."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.validators import ValidationError
@@ -24,6 +24,7 @@ from admin.i18n import STATUS, phone
 from admin.web import MAX_INT, buildings, int_arg, page_arg, page_args, policy
 from hotline import clock
 from hotline.api import request_json
+from hotline.channels.voice import voice_message_token
 from hotline.domain import admin_queries as queries
 from hotline.domain.requests import NotAllowed
 from hotline.extensions import db
@@ -106,15 +107,9 @@ def _forms(r: Request) -> dict:
 
 
 def voice_message_url(r: Request) -> str | None:
-    """Return the hotline's own (signed, expiring) link to the request's voice message, on this site, when the
-    voice line serves one; never a Twilio link."""
-    if not r.recording_sid or "voice.voice_message" not in current_app.view_functions:
-        return None
-    try:
-        from hotline.channels.voice import voice_message_token
-    except ImportError:
-        return None
-    return url_for("voice.voice_message", token=voice_message_token(r.number))
+    """Return the hotline's own (signed, expiring) link to the request's voice message, on this site; never a
+    Twilio link."""
+    return url_for("voice.voice_message", token=voice_message_token(r.number)) if r.recording_sid else None
 
 
 def _show(r: Request, status: int = 200, **forms):
