@@ -20,7 +20,7 @@ from admin.forms import (
     check_phone,
     options,
 )
-from admin.i18n import STATUS, phone
+from admin.i18n import STATUS, phone, private
 from admin.web import MAX_INT, buildings, int_arg, page_arg, page_args, policy
 from hotline import clock
 from hotline.api import request_json
@@ -72,6 +72,7 @@ def requests_json():
     for r in page.items:
         data = request_json(r)
         data["requester_phone"] = phone(data["requester_phone"]) if data["requester_phone"] else None
+        data["details"] = private(data["details"])  # as the page shows them: numbers written in them masked too
         if data["volunteer"]:
             data["volunteer"]["phone"] = phone(data["volunteer"]["phone"])
         rows.append(data)

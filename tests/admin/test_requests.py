@@ -230,12 +230,15 @@ def test_the_dashboard_counts_open_overdue_and_urgent_by_building(app, coordinat
     assert overdue == {asked, tom}
 
 
-def test_the_request_list_json_masks_numbers_for_viewers(app, viewer, coordinator, asked):
+def test_the_request_list_json_masks_numbers_for_viewers(app, viewer, coordinator, asked, phone):
     mine = viewer.get("/admin/requests.json").get_json()
     theirs = coordinator.get("/admin/requests.json").get_json()
     assert theirs["requests"][0]["requester_phone"] == STRANGER
     assert mine["requests"][0]["requester_phone"].endswith(STRANGER[-4:]) and STRANGER not in str(mine)
     assert LI_WEI not in str(mine)
+    phone(TOM).reply("I need rice, call my son on 13987654321")  # a number written in the details
+    mine, theirs = (who.get("/admin/requests.json").get_json() for who in (viewer, coordinator))
+    assert "13987654321" not in str(mine) and "*******4321" in str(mine) and "13987654321" in str(theirs)
 
 
 def test_a_viewer_sees_requests_with_numbers_masked_and_cannot_act(app, viewer, asked):
