@@ -57,12 +57,21 @@ def dashboard():
                            silent=checkins.not_heard_from(db.session, pol), **_state())
 
 
+@bp.get("/live.json")
+@requires(UserRole.VIEWER)
+@passive
+@json_view
+def live_json():
+    """Answer what the live pages poll: a stamp that changes when a request or the outbox does."""
+    return {"stamp": queries.live_stamp(db.session)}
+
+
 @bp.get("/dashboard.json")
 @requires(UserRole.VIEWER)
 @passive
 @json_view
 def dashboard_json():
-    """Answer the dashboard's numbers; the page polls this and refreshes itself when `stamp` changes."""
+    """Answer the dashboard's numbers (the page itself polls `live.json`)."""
     state = _state()
     return {
         "stamp": state["stamp"],

@@ -65,7 +65,7 @@ def requests_list():
 @passive
 @json_view
 def requests_json():
-    """Answer the list's current page as JSON (numbers masked for viewers); the page polls it."""
+    """Answer the list's current page as JSON (numbers masked for viewers)."""
     f = _filter()
     page = _page(f)
     rows = []

@@ -170,11 +170,12 @@ def test_an_idle_session_ends_after_30_minutes(coordinator, clock):
     assert coordinator.get("/admin/").status_code == 302  # and the session is gone for good
 
 
-def test_polling_does_not_keep_an_idle_session_alive(coordinator, clock):
+@pytest.mark.parametrize("polled", ["/admin/live.json", "/admin/dashboard.json"])
+def test_polling_does_not_keep_an_idle_session_alive(coordinator, clock, polled):
     clock.advance(minutes=20)
-    assert coordinator.get("/admin/dashboard.json").status_code == 200
+    assert coordinator.get(polled).status_code == 200
     clock.advance(minutes=15)
-    response = coordinator.get("/admin/dashboard.json")
+    response = coordinator.get(polled)
     assert response.status_code == 401 and response.is_json
 
 
