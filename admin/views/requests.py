@@ -87,7 +87,7 @@ def _load(number: int) -> Request:
     return r
 
 
-def _forms(r: Request) -> dict:
+def _reassign_form(r: Request) -> ReassignForm:
     reassign = ReassignForm(prefix="reassign")
     coordinator, off_duty = _("Coordinator"), _("off duty")
 
@@ -98,13 +98,26 @@ def _forms(r: Request) -> dict:
     reassign.volunteer.choices = options([("", _("Next volunteer, as routing picks"))] + [
         (str(v.id), label(v)) for v in queries.candidates(db.session, r) if v.id != r.volunteer_id
     ])
+    return reassign
+
+
+def _status_form(r: Request) -> StatusForm:
     status = StatusForm(prefix="status")
     status.status.choices = options((s.value, STATUS[s]) for s in queries.status_choices(r))
-    details = DetailsForm(prefix="details")
-    if not details.details.data:
-        details.details.data = r.details
-    return {"reassign_form": reassign, "status_form": status, "note_form": NoteForm(prefix="note"),
-            "urgent_form": UrgentForm(prefix="urgent"), "details_form": details}
+    return status
+
+
+def _forms(r: Request, given: dict) -> dict:
+    """The request page's forms: those `given` (with what was typed in them), the others new."""
+    details = given.get("details_form")
+    if details is None:
+        details = DetailsForm(prefix="details")
+        if not details.details.data:
+            details.details.data = r.details
+    return {"reassign_form": given.get("reassign_form") or _reassign_form(r),
+            "status_form": given.get("status_form") or _status_form(r),
+            "note_form": given.get("note_form") or NoteForm(prefix="note"),
+            "urgent_form": given.get("urgent_form") or UrgentForm(prefix="urgent"), "details_form": details}
 
 
 def voice_message_url(r: Request) -> str | None:
@@ -114,7 +127,7 @@ def voice_message_url(r: Request) -> str | None:
 
 
 def _show(r: Request, status: int = 200, **forms):
-    shown = _forms(r) | forms
+    shown = _forms(r, forms)
     messages = list(db.session.scalars(select(Outbox).where(Outbox.request_id == r.id).order_by(Outbox.id)))
     return render_template("admin/request.html", r=r, timeline=queries.timeline(db.session, r), messages=messages,
                            voice_url=voice_message_url(r), **shown), status
@@ -144,7 +157,7 @@ def _refused(r: Request):
 def request_reassign(number: int):
     """Give the request to another volunteer; both are told by SMS."""
     r = _load(number)
-    form = _forms(r)["reassign_form"]
+    form = _reassign_form(r)
     if not form.validate_on_submit():
         return _show(r, 400, reassign_form=form)
     volunteer = db.session.get(Volunteer, int(form.volunteer.data)) if form.volunteer.data else None
@@ -162,7 +175,7 @@ def request_reassign(number: int):
 def request_status(number: int):
     """Move the request to another status, with a reason; whoever it concerns is told."""
     r = _load(number)
-    form = _forms(r)["status_form"]
+    form = _status_form(r)
     if not form.validate_on_submit():
         return _show(r, 400, status_form=form)
     try:
