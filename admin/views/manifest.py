@@ -43,8 +43,7 @@ def manifest_csv():
     rows = []
     for m in manifests:
         for item, quantity in m.items():
-            asked = [r for r in m.requests if r.offer is None]
-            numbers = [r.number for r in asked if items.count_items(r.details, r.drug)[item.key]]
+            numbers = m.asking_for(item.key)
             rows.append((m.building, item.label(lang), quantity, " ".join(f"#{n}" for n in numbers)))
         for drug, count in m.other_drugs.items():
             rows.append((m.building, drug, count, ""))

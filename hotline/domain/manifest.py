@@ -198,6 +198,11 @@ class BuildingManifest:
     unread: list[Request] = field(default_factory=list)  # asked for something no item names
     other_drugs: Counter[str] = field(default_factory=Counter)  # drugs named but not in ITEMS
     offers: Counter[str] = field(default_factory=Counter)  # group-buy joins: the offer's item -> quantity
+    counted: dict[int, Counter[str]] = field(default_factory=dict)  # request number -> the items read in it
+
+    def asking_for(self, key: str) -> list[int]:
+        """Return the numbers of the requests (not group-buy joins) that ask for item `key`."""
+        return [number for number, counted in self.counted.items() if counted[key]]
 
     def items(self) -> list[tuple[Item, int]]:
         """Return the items with their totals, food first, then medicine, each in the order of ITEMS."""
@@ -228,7 +233,7 @@ def build(
         if r.offer is not None:  # a join: the offer says what, the join says how many
             m.offers[r.offer.item] += r.quantity or 1
             continue
-        counted = count_items(r.details, r.drug)
+        counted = m.counted[r.number] = count_items(r.details, r.drug)
         m.totals.update(counted)
         if r.drug and not any(BY_KEY[key].medicine for key in counted):
             m.other_drugs[r.drug.strip()[:60]] += 1
