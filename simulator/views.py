@@ -187,14 +187,14 @@ def feed():
     )
     items = [_received(row) for row in out] + [_sent(row) for row in took]
     items.sort(key=lambda item: (item["at"], item["order"]))
-    return jsonify({"phone": phone, "name": _names().get(phone, ""), "items": items[-FEED_LIMIT:]})
+    return jsonify({"phone": phone, "name": _names({phone}).get(phone, ""), "items": items[-FEED_LIMIT:]})
 
 
 @bp.get("/api/activity")
 def activity():
     """Everything the hotline sent lately, to every phone, newest first."""
     rows = db.session.scalars(select(Outbox).order_by(Outbox.id.desc()).limit(ACTIVITY_LIMIT)).all()
-    names = _names()
+    names = _names({row.to for row in rows})
     return jsonify({"items": [{**_received(row), "to": row.to, "name": names.get(row.to, "")} for row in rows]})
 
 
@@ -355,9 +355,10 @@ def _ringing(phone: str, message: object) -> Outbox:
     return row
 
 
-def _names() -> dict[str, str]:
-    names = {phone: name for phone, name in db.session.execute(select(Volunteer.phone, Volunteer.name))}
-    names.update((phone, name) for phone, name in db.session.execute(select(Resident.phone, Resident.name)))
+def _names(phones: set[str]) -> dict[str, str]:
+    """Name the phones the roster knows (a resident's name over a volunteer's)."""
+    names = dict(db.session.execute(select(Volunteer.phone, Volunteer.name).where(Volunteer.phone.in_(phones))).all())
+    names.update(db.session.execute(select(Resident.phone, Resident.name).where(Resident.phone.in_(phones))).all())
     return names
 
 

@@ -4,6 +4,7 @@ driving the real webhooks (nothing is done beside them), and refusing bad input 
 from __future__ import annotations
 
 import re
+import socket
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -11,14 +12,16 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline import clock as hotline_clock
+from hotline import create_app
 from hotline.domain import broadcast, offers
 from hotline.domain.demo import COORDINATOR, DEMO_LOGIN
 from hotline.extensions import db
 from hotline.models import Channel, CheckIn, CheckInStatus, Inbound, Outbox, OutStatus, Request, Resident, Status
 from hotline.worker import Worker
 from simulator import calls
+from tests.conftest import hotline_env
 from tests.helpers import numbers_in
-from tests.simulator.conftest import load_demo
+from tests.simulator.conftest import CONSOLE, load_demo
 
 TOM = "+8613912345678"  # the demo's foreign resident, 7-1101
 WANG = "+8613800138001"  # the demo's elderly resident, 12-302
@@ -344,14 +347,10 @@ def test_what_is_not_json_is_refused(console_app, sim):
     assert count(console_app, Inbound) == 0
 
 
-def test_a_database_that_does_not_answer_gets_a_503_not_a_500(console_app, sim, monkeypatch):
-    from sqlalchemy.exc import OperationalError
-
-    from simulator import views
-
-    def down():
-        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("no database"))
-
-    monkeypatch.setattr(views, "_names", down)
-    response = sim.get(f"/simulator/api/feed?phone={TOM}")
+def test_a_database_that_does_not_answer_gets_a_503_not_a_500(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on: the connection is refused
+        s.bind(("127.0.0.1", 0))
+        nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{s.getsockname()[1]}/hotline"
+    app = create_app({"ENV": hotline_env(nowhere, **CONSOLE, HOTLINE_SPOOL_DIR=str(tmp_path)), "TESTING": True})
+    response = app.test_client().get(f"/simulator/api/feed?phone={TOM}")
     assert response.status_code == 503 and response.json["error"]
