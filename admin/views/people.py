@@ -14,10 +14,9 @@ from admin.web import MAX_INT, buildings, csv_response, page_arg, page_args, pol
 from hotline import clock
 from hotline.domain import admin_queries as queries
 from hotline.domain import phones, requests, roster
-from hotline.domain.parsing import whole_number
 from hotline.domain.requests import household
 from hotline.extensions import db
-from hotline.models import Building, Resident, Role, UserRole, Volunteer, VolunteerBuilding
+from hotline.models import Resident, Role, UserRole, Volunteer, VolunteerBuilding
 
 MAX_UPLOAD = 5 * 1024 * 1024  # a compound's roster is far smaller
 
@@ -98,20 +97,6 @@ def volunteer_duty(vid: int):
     return redirect(safe_next(request.form.get("back"), "admin.volunteers"))
 
 
-def _parse_buildings(raw: str) -> list[int] | None:
-    known = set(buildings())
-    out = []
-    for part in raw.replace(",", ";").replace("，", ";").split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        number = whole_number(part)
-        if number not in known:
-            return None
-        out.append(number)
-    return list(dict.fromkeys(out))
-
-
 @bp.route(f"/volunteers/{VID}", methods=["GET", "POST"])
 @requires(UserRole.COORDINATOR)
 def volunteer_edit(vid: int):
@@ -124,7 +109,10 @@ def volunteer_edit(vid: int):
         form.role.data = volunteer.role.value
     if form.validate_on_submit():
         number = phones.normalize(form.phone.data, policy().region)
-        chosen = _parse_buildings(form.buildings.data or "")
+        try:
+            chosen = roster.parse_buildings((form.buildings.data or "").replace("，", ";"), policy())
+        except roster.BadRow:
+            chosen = None
         taken = db.session.scalar(select(Volunteer.id).where(Volunteer.phone == number, Volunteer.id != vid))
         if number is None:
             form.phone.errors = [_("This is not a phone number.")]
@@ -135,9 +123,7 @@ def volunteer_edit(vid: int):
         elif form.role.data == "volunteer" and not chosen:
             form.buildings.errors = [_("A volunteer needs at least one building.")]
         else:
-            for b in chosen:
-                if db.session.get(Building, b) is None:
-                    db.session.add(Building(number=b))
+            roster.ensure_buildings(db.session, chosen)
             volunteer.name, volunteer.phone, volunteer.role = form.name.data.strip(), number, Role(form.role.data)
             volunteer.languages = ";".join(form.languages.data or ["zh"])
             volunteer.buildings = [VolunteerBuilding(building=b) for b in chosen]

@@ -94,7 +94,13 @@ def _split(raw: str) -> list[str]:
     return [p.strip().lower() for p in raw.replace(",", ";").split(";") if p.strip()]
 
 
-def _ensure_buildings(session: Session, numbers) -> None:
+def parse_buildings(raw: str, policy: Policy) -> list[int]:
+    """Read `12;13` (or `12,13`) as the compound's buildings, each once; BadRow names one that is not."""
+    return list(dict.fromkeys(_building(b, policy) for b in _split(raw)))
+
+
+def ensure_buildings(session: Session, numbers) -> None:
+    """Add the buildings the database does not have yet."""
     for number in numbers:
         if session.get(Building, number) is None:
             session.add(Building(number=number))
@@ -112,7 +118,7 @@ def import_volunteers(session: Session, policy: Policy, data: bytes) -> Report:
             if role_raw not in ("volunteer", "coordinator"):
                 raise BadRow(f"role {row['role']!r} is not volunteer or coordinator")
             role = Role(role_raw)
-            buildings = list(dict.fromkeys(_building(b, policy) for b in _split(row["buildings"])))
+            buildings = parse_buildings(row["buildings"], policy)
             if role == Role.VOLUNTEER and not buildings:
                 raise BadRow("a volunteer needs at least one building")
             languages = _split(row["languages"]) or ["zh"]
@@ -122,7 +128,7 @@ def import_volunteers(session: Session, policy: Policy, data: bytes) -> Report:
             report.errors.append((line, str(e)))
             continue
         seen[phone] = line
-        _ensure_buildings(session, buildings)
+        ensure_buildings(session, buildings)
         volunteer = session.scalar(select(Volunteer).filter_by(phone=phone))
         if volunteer is None:
             volunteer = Volunteer(phone=phone)
