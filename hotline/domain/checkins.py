@@ -174,9 +174,8 @@ def call_ended(session: Session, policy: Policy, row: Outbox, call_status: str, 
     settings = plan(session)
     if checkin.attempts < TRIES:
         checkin.attempts += 1
-        row.status, row.twilio_sid, row.delivery_status = OutStatus.QUEUED, None, None
-        row.next_attempt_at = now + timedelta(minutes=settings.retry_minutes)
-        row.last_error = f"check-in {call_status}, call {checkin.attempts} of {TRIES}"
+        outbox.requeue(row, now + timedelta(minutes=settings.retry_minutes),
+                       f"check-in {call_status}, call {checkin.attempts} of {TRIES}")
         return True
     checkin.status = CheckInStatus.UNREACHED
     resident = checkin.resident

@@ -66,6 +66,13 @@ def queue_call(
     return row
 
 
+def requeue(row: Outbox, at: datetime, reason: str) -> None:
+    """Queue a call that rang out to go again at `at`; its old Twilio SID is dropped, so that the old
+    call's late status callbacks cannot touch the new one."""
+    row.status, row.twilio_sid, row.delivery_status = OutStatus.QUEUED, None, None
+    row.next_attempt_at, row.last_error = at, reason
+
+
 def record_reply(session: Session, to: str, text: str, lang: str, number: int | None = None) -> Outbox:
     """Record an SMS that went back as the TwiML answer, like any other outgoing message."""
     now = clock.now()

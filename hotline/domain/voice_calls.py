@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 import ivr_flows
-from hotline.domain import requests, voice
+from hotline.domain import outbox, requests, voice
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
 from hotline.models import Outbox, OutStatus, Request
@@ -71,8 +71,7 @@ def _reopen(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
 def retry_unanswered(row: Outbox, call_status: str, policy: Policy, now: datetime) -> bool:
     """Place a call again that rang out or found the line busy; False when it is not one to retry.
 
-    At most MAX_CALL_TRIES calls in all, spaced by HOTLINE_RETRY_DELAYS. The old call's SID is
-    dropped, so that its late callbacks cannot touch the new call's status.
+    At most MAX_CALL_TRIES calls in all, spaced by HOTLINE_RETRY_DELAYS (see `outbox.requeue`).
     """
     if row.kind != "call" or call_status not in UNANSWERED or row.status != OutStatus.SENT:
         return False
@@ -80,11 +79,7 @@ def retry_unanswered(row: Outbox, call_status: str, policy: Policy, now: datetim
         return False
     delays = policy.retry_delays or (300,)
     delay = delays[min(max(row.attempts - 1, 0), len(delays) - 1)]
-    row.status = OutStatus.QUEUED
-    row.next_attempt_at = now + timedelta(seconds=delay)
-    row.last_error = f"{call_status} (call {row.attempts} of {MAX_CALL_TRIES})"
-    row.twilio_sid = None
-    row.delivery_status = None
+    outbox.requeue(row, now + timedelta(seconds=delay), f"{call_status} (call {row.attempts} of {MAX_CALL_TRIES})")
     return True
 
 
