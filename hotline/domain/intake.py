@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
@@ -21,7 +21,6 @@ from hotline.domain.parsing import Command, Parsed, Word, parse_command, parse_r
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.models import (
-    OPEN_STATUSES,
     Category,
     Channel,
     Conversation,
@@ -37,7 +36,6 @@ from hotline.models import (
 from hotline.texts import N_, t
 
 MAX_BODY = 1600  # Twilio's limit for one message
-RECENT = timedelta(days=7)  # STATUS shows requests closed this recently
 FLOOD_WINDOW = timedelta(minutes=10)
 FLOOD_LIMIT = 30  # messages from one number in the window; past it, a stuck phone is not answered
 FILLER = re.compile(
@@ -275,28 +273,14 @@ def _alert_unplaced_emergency(session: Session, phone: str, body: str) -> None:
                                details=body[:200])
 
 
-def _mine(session: Session, phone: str, resident: Resident | None):
-    """Requests this phone asked for, or made for its resident's household."""
-    mine = Request.requester_phone == phone
-    if resident:
-        mine = or_(mine, Request.resident_id == resident.id)
-    return select(Request).where(mine, Request.purged_at.is_(None))
-
-
 def _status(session, policy, phone, resident, command: Command, lang: str) -> str:
-    since = clock.now() - RECENT
-    rows = session.scalars(
-        _mine(session, phone, resident)
-        .where(or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= since))
-        .order_by(Request.id.desc())
-        .limit(8)
-    ).all()
+    rows = requests.recent_of_asker(session, phone, resident.id if resident else None, 8)
     if not rows:
         return t(lang, "resident.status_none")
     lines = [
         t(lang, "resident.status_line", number=r.number, category=requests.category_label(lang, r.category),
           status=t(lang, f"status.{r.status.value}"))
-        for r in reversed(rows)
+        for r in rows
     ]
     return t(lang, "resident.status_head") + "\n" + "\n".join(lines)
 
@@ -304,7 +288,8 @@ def _status(session, policy, phone, resident, command: Command, lang: str) -> st
 def _find_mine(session, phone, resident, command: Command, lang: str) -> Request | str:
     if command.number is None:
         return t(lang, "resident.which_number", word=t(lang, f"word.{command.word.value}"))
-    request = session.scalar(_mine(session, phone, resident).where(Request.id == command.number))
+    request = session.scalar(requests.of_asker(phone, resident.id if resident else None)
+                             .where(Request.id == command.number))
     return request or t(lang, "resident.not_found", number=command.number)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exc, func, or_, select
+from sqlalchemy import Select, and_, exc, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
@@ -36,6 +36,7 @@ from hotline.models import (
 from hotline.texts import N_, t
 
 DETAILS_IN_ALERT = 280  # characters of the details quoted in a volunteer's SMS
+RECENT = timedelta(days=7)  # a resident asking (STATUS, key 4) hears of requests closed this recently
 
 
 class NotAllowed(Exception):
@@ -56,6 +57,25 @@ class Asker:
     resident: Resident | None = None
     on_behalf: bool = False
     prefers_voice: bool = False
+
+
+def of_asker(phone: str, resident_id: int | None = None) -> Select:
+    """Select the requests this phone asked for, or that were made for its resident (purged ones aside)."""
+    mine = Request.requester_phone == phone
+    if resident_id:
+        mine = or_(mine, Request.resident_id == resident_id)
+    return select(Request).where(mine, Request.purged_at.is_(None))
+
+
+def recent_of_asker(session: Session, phone: str, resident_id: int | None, limit: int) -> list[Request]:
+    """Return the asker's open requests and those closed in the last RECENT, at most `limit`, oldest first."""
+    rows = session.scalars(
+        of_asker(phone, resident_id)
+        .where(or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= clock.now() - RECENT))
+        .order_by(Request.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
 
 
 def household(session: Session, building: int, room: str) -> Household:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import ivr_flows
@@ -27,7 +27,6 @@ from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
 from hotline.models import (
-    OPEN_STATUSES,
     Category,
     Channel,
     Conversation,
@@ -42,7 +41,6 @@ from hotline.texts import LANGUAGES, N_, t
 from ivr_flows import engine
 
 CALL_TTL = timedelta(hours=2)  # far longer than any call; expired rows are cleared as calls come in
-RECENT = timedelta(days=7)  # key 4 speaks open requests and those closed this recently
 SPOKEN_REQUESTS = 5  # at most this many requests are read out, newest first
 ROOM = re.compile(r"\d{1,6}")
 DIGIT_SEPARATOR = {"zh": "、", "en": ", "}  # a pause between digits: "4、5、7" is 四、五、七, not 四百五十七
@@ -315,22 +313,14 @@ def _open_request(session: Session, policy: Policy, state: dict) -> tuple[str, l
 def _list_requests(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
     """Speak the caller's requests: open ones and those closed this week, each number digit by digit."""
     lang = state["lang"]
-    mine = Request.requester_phone == (state.get("phone") or "-")  # a hidden number asked for nothing
-    if state.get("resident_id"):
-        mine = or_(mine, Request.resident_id == state["resident_id"])
-    rows = session.scalars(
-        select(Request)
-        .where(mine, Request.purged_at.is_(None),
-               or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= clock.now() - RECENT))
-        .order_by(Request.id.desc())
-        .limit(SPOKEN_REQUESTS)
-    ).all()
+    phone = state.get("phone") or "-"  # a hidden number asked for nothing
+    rows = requests.recent_of_asker(session, phone, state.get("resident_id"), SPOKEN_REQUESTS)
     if not rows:
         return "done", [Say(t(lang, "voice.no_requests"), lang)]
     lines = [
         Say(t(lang, "voice.request_line", number=spoken_digits(str(r.number), lang),
               category=requests.category_label(lang, r.category), status=t(lang, f"status.{r.status.value}")), lang)
-        for r in reversed(rows)
+        for r in rows
     ]
     return "done", lines
 
