@@ -90,7 +90,7 @@ def _ways(announcement: Announcement, resident: Resident) -> tuple[bool, bool]:
 def plan(session: Session, announcement: Announcement) -> Plan:
     """Work out what sending would do, without sending."""
     people = recipients(session, announcement.buildings)
-    opted = set(session.scalars(select(OptOut.phone).where(OptOut.phone.in_([r.phone for r in people]))))
+    opted = _opted_out(session, people)
     sms = calls = skipped = 0
     for r in people:
         if r.phone in opted:
@@ -100,6 +100,10 @@ def plan(session: Session, announcement: Announcement) -> Plan:
         sms += by_sms
         calls += by_call
     return Plan(len(people), sms, calls, skipped, _segments(announcement))
+
+
+def _opted_out(session: Session, people: list[Resident]) -> set[str]:
+    return set(session.scalars(select(OptOut.phone).where(OptOut.phone.in_([r.phone for r in people]))))
 
 
 def _segments(announcement: Announcement) -> dict[str, int]:
@@ -114,25 +118,25 @@ def send(session: Session, announcement: Announcement, broadcast_id: str) -> Pla
         return plan(session, announcement)  # already sent: a form submitted twice sends nothing more
     sms = calls = skipped = 0
     people = recipients(session, announcement.buildings)
-    for r in people:
-        text = announcement.text_for(r.language)
-        if not text:
-            continue
-        by_sms, by_call = _ways(announcement, r)
-        rows = []
-        if by_sms:
-            rows.append(outbox.queue_sms(session, r.phone, text, r.language, lane=Lane.BULK, purpose=purpose))
-        if by_call:
-            rows.append(outbox.queue_call(session, r.phone, text, r.language, lane=Lane.BULK, purpose=purpose))
-        opted_out = outbox.is_opted_out(session, r.phone)
-        for row in rows:
-            if opted_out:
-                row.status, row.last_error = OutStatus.SKIPPED, "opted out"
-        if opted_out:
-            skipped += 1
-        else:
-            sms += by_sms
-            calls += by_call
+    opted = _opted_out(session, people)
+    with session.no_autoflush:  # one flush at the end, not one per resident
+        for r in people:
+            text = announcement.text_for(r.language)
+            if not text:
+                continue
+            by_sms, by_call = _ways(announcement, r)
+            rows = []
+            if by_sms:
+                rows.append(outbox.queue_sms(session, r.phone, text, r.language, lane=Lane.BULK, purpose=purpose))
+            if by_call:
+                rows.append(outbox.queue_call(session, r.phone, text, r.language, lane=Lane.BULK, purpose=purpose))
+            if r.phone in opted:  # a call is not made to them either
+                for row in rows:
+                    row.status, row.last_error = OutStatus.SKIPPED, "opted out"
+                skipped += 1
+            else:
+                sms += by_sms
+                calls += by_call
     session.flush()
     return Plan(len(people), sms, calls, skipped, _segments(announcement))
 
