@@ -23,6 +23,7 @@ from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.extensions import db
 from hotline.models import Inbound, Lane
+from hotline.texts import N_
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, replay
     reply = (Message(texts.t(lang, "sms.kept_for_a_person"), lang),)
     xml = twilio.render_sms(() if replayed else reply)
     session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
-    requests.tell_coordinators(session, "coordinator.unhandled", Lane.URGENT, phone=phone, details=body[:200])
+    requests.tell_coordinators(session, N_("coordinator.unhandled"), Lane.URGENT, phone=phone, details=body[:200])
     _deliver(session, phone, reply, replayed)
     session.commit()
     return xml

@@ -36,6 +36,7 @@ from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Reply, Say
 from hotline.extensions import db
 from hotline.models import Inbound, Lane, Request
+from hotline.texts import N_
 
 bp = Blueprint("voice", __name__)
 log = logging.getLogger(__name__)
@@ -292,7 +293,8 @@ def _keep_for_a_person(key: str, call: voice.CallStep) -> str:
         lang = voice.call_language(db.session, call.call_sid)
         xml = _sorry(lang)
         db.session.add(Inbound(sid=key, kind="voice", phone=call.caller[:32], body=_summary(call), reply=xml))
-        requests.tell_coordinators(db.session, "voice.coordinator_unhandled", Lane.URGENT, phone=call.caller or "-")
+        requests.tell_coordinators(db.session, N_("voice.coordinator_unhandled"), Lane.URGENT,
+                                   phone=call.caller or "-")
         db.session.commit()
         return xml
     except Exception:

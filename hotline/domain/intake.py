@@ -179,7 +179,7 @@ def _tell_coordinators_of_limit(session: Session, phone: str, body: str) -> None
     )
     if told:
         return
-    requests.tell_coordinators(session, "coordinator.limit", purpose="limit", phone=phone, details=body[:200])
+    requests.tell_coordinators(session, N_("coordinator.limit"), purpose="limit", phone=phone, details=body[:200])
 
 
 def _merge(state: dict, parsed: Parsed, body: str, lang: str) -> dict:
@@ -269,7 +269,7 @@ def _create(session: Session, policy: Policy, phone: str, resident: Resident | N
 
 def _alert_unplaced_emergency(session: Session, phone: str, body: str) -> None:
     """An emergency from someone whose address is not known yet: coordinators hear of it now."""
-    requests.tell_coordinators(session, "coordinator.emergency_unplaced", Lane.URGENT, phone=phone,
+    requests.tell_coordinators(session, N_("coordinator.emergency_unplaced"), Lane.URGENT, phone=phone,
                                details=body[:200])
 
 
@@ -434,7 +434,7 @@ def _opt(session: Session, policy: Policy, phone: str, volunteer: Volunteer | No
     if opted_out and changed and volunteer and volunteer.role == Role.VOLUNTEER:
         volunteer.on_duty = False
         requests.hand_on(session, policy, volunteer, "opted out")
-        requests.tell_coordinators(session, "coordinator.volunteer_opted_out", name=volunteer.name)
+        requests.tell_coordinators(session, N_("coordinator.volunteer_opted_out"), name=volunteer.name)
 
 
 # --------------------------------------------------------------------------------------------

@@ -346,7 +346,8 @@ def _callback(session: Session, policy: Policy, state: dict) -> tuple[str, list[
     lang = state["lang"]
     home, resident = _household(session, policy, state)
     if home is None:  # a stranger who never got to say where: coordinators call back
-        requests.tell_coordinators(session, "voice.callback_unplaced", Lane.URGENT, phone=state.get("phone") or "-")
+        requests.tell_coordinators(session, N_("voice.callback_unplaced"), Lane.URGENT,
+                                   phone=state.get("phone") or "-")
         state["callback"] = "coordinators"
         return "alerted", []
     request = requests.open_request(
