@@ -55,6 +55,11 @@ tools/prism/node_modules/.bin/prism: tools/prism/package.json tools/prism/packag
 test: lint tools/prism/node_modules/.bin/prism /usr/bin/chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# After changing the admin pages' strings: refresh locales/messages.pot and the catalogs (then translate).
+translate-extract: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o locales/messages.pot --no-location --sort-output --width 120 .
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching --width 120
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis test-artifacts
 

@@ -92,7 +92,7 @@ def check_messages_domain() -> tuple[int, list[str]]:
         template = {_key(m.id) for m in read_po(f) if m.id}
     if template != used:
         problems.append(f"messages: locales/messages.pot is out of date ({len(used - template)} new, "
-                        f"{len(template - used)} gone): extract and update as babel.cfg says")
+                        f"{len(template - used)} gone): run `make translate-extract` and translate")
     for locale in LOCALES:
         po = ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po"
         if not po.exists():

@@ -466,7 +466,7 @@ def change_status(session: Session, policy: Policy, request: Request, target: St
         requests.deliver(session, policy, request, request.volunteer, channel="admin")
     elif target == Status.NEW:
         request.closed_at = None
-        add_event(request, "reopened", actor, "admin", note=reason)
+        add_event(request, "restored", actor, "admin", note=reason)  # not "reopened": that says nothing arrived
         requests.route(session, policy, request, actor=actor)
 
 

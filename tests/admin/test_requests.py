@@ -118,7 +118,26 @@ def test_a_delivered_request_can_be_opened_again_and_a_cancelled_one_routed_agai
     coordinator.post(f"/admin/requests/{asked}/status", {"status-status": "new", "status-reason": "asked again"})
     r = get_request(app, asked)
     assert r.status == Status.ASSIGNED and r.closed_at is None
-    assert [k for k, _ in kinds(app, asked)][-3:] == ["status_changed", "reopened", "assigned"]
+    assert [k for k, _ in kinds(app, asked)][-3:] == ["status_changed", "restored", "assigned"]
+
+
+def test_only_a_request_reported_not_received_and_still_open_is_flagged(app, coordinator, asked):
+    def flagged() -> bool:
+        page = coordinator.get("/admin/requests?status=").get_data(as_text=True)  # every status
+        assert f"#{asked}" in page
+        return "居民说没收到" in page  # the badge, in the pages' default language
+
+    def move(status: str) -> None:
+        response = coordinator.post(f"/admin/requests/{asked}/status", {"status-status": status, "status-reason": "x"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    for status in ("cancelled", "new", "accepted", "delivered"):
+        move(status)
+    assert not flagged()  # opened again after a cancel is not a missing delivery
+    move("accepted")  # nothing arrived
+    assert flagged()
+    move("delivered")
+    assert not flagged()  # delivered again: the timeline keeps the story
 
 
 def test_a_status_the_request_cannot_take_is_refused(app, coordinator, asked):
