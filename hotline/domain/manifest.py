@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.domain.parsing import whole_number
+from hotline.domain.parsing import CHINESE_DIGIT, chinese_digits, whole_number
 from hotline.models import OPEN_STATUSES, Category, Household, Request, Status
 
 
@@ -83,7 +83,6 @@ _EN_NUMBERS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "a dozen": 12, "half a dozen": 6,
 }
-_ZH_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _NUMBER = re.compile(
     r"\d+|[零〇一二两三四五六七八九十百]+|\b(?:" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
@@ -99,20 +98,11 @@ MAX_QUANTITY = 999
 
 
 def _chinese_number(text: str) -> int | None:
-    """Read 十二, 三十, 两, 一百零五 (up to 999)."""
-    total, current = 0, 0
-    for ch in text:
-        if ch in _ZH_DIGITS:
-            current = _ZH_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            return None
-    return total + current
+    """Read 十二, 三十, 两, 一百零五; a run of digits is a guess at a count (三四个: 3 or 4) and reads as the larger."""
+    if len(text) > 1 and all(ch in CHINESE_DIGIT for ch in text):
+        return max(int(CHINESE_DIGIT[ch]) for ch in text)
+    digits = chinese_digits(text)
+    return int(digits) if digits else None
 
 
 def read_number(text: str) -> int | None:

@@ -170,19 +170,6 @@ _ROOM_PREFIXED = re.compile(
 # "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
 _ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
 
-_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
-
-
-def _chinese_number(numeral: str) -> int | None:
-    """Return 十二 as 12, 三十六 as 36, 一二 as 12; None when it is no number."""
-    if "十" not in numeral:
-        return int("".join(str(_CN_DIGITS[ch]) for ch in numeral))
-    tens, _, ones = numeral.partition("十")
-    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
-        return None
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-
-
 @dataclass(frozen=True)
 class _Place:
     start: int
@@ -195,8 +182,9 @@ def _places(text: str) -> list[_Place]:
     places = [_Place(m.start(), int(m[1]), m[2]) for m in _DASH_PLACE.finditer(text)]
     for pattern in (_CN_PLACE, _EN_PLACE, _B_PLACE, _CN_NUMERAL_PLACE):
         for match in pattern.finditer(text):
-            number = int(match[1]) if match[1].isdigit() else _chinese_number(match[1])
-            if number is not None:
+            digits = match[1] if match[1].isdigit() else chinese_digits(match[1])
+            if digits:
+                number = int(digits)
                 after = _ROOM_AFTER_PLACE.match(text, match.end())
                 places.append(_Place(match.start(), number, after[1] if after else None))
     return sorted(places, key=lambda place: place.start)
@@ -410,6 +398,34 @@ def whole_number(text: str, max_digits: int = 9) -> int | None:
     Not `str.isdigit` alone: it says yes to `²`, which `int` refuses, and to `٣`, which `int` reads as 3.
     """
     return int(text) if 0 < len(text) <= max_digits and text.isascii() and text.isdigit() else None
+
+
+CHINESE_DIGIT = dict(zip("零〇洞一幺二两三四五六七八九", "00011223456789", strict=True))  # 洞, 幺: 0, 1 said aloud
+CHINESE_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_digits(numeral: str) -> str | None:
+    """Read a number written in Chinese numerals as ASCII digits; None when it is not one.
+
+    Said digit by digit (`一二零一`, `幺洞二`) it keeps every digit; with units (`十二`, `三十六`,
+    `一百零五`, `一千二百零一`) it is read as a number. `十十` or `二十三四` are no number.
+    """
+    if not numeral or any(ch not in CHINESE_DIGIT and ch not in CHINESE_UNIT for ch in numeral):
+        return None
+    if not any(ch in CHINESE_UNIT for ch in numeral):
+        return "".join(CHINESE_DIGIT[ch] for ch in numeral)
+    total, digit, last_unit = 0, None, 10_000
+    for ch in numeral:
+        if ch in CHINESE_UNIT:
+            if CHINESE_UNIT[ch] >= last_unit:
+                return None
+            total += (1 if digit is None else digit) * CHINESE_UNIT[ch]
+            digit, last_unit = None, CHINESE_UNIT[ch]
+        elif digit:  # two digits in a row (a 零 may stand before one: 一百零五)
+            return None
+        else:
+            digit = int(CHINESE_DIGIT[ch])
+    return str(total + (digit or 0))
 
 
 def parse_request(text: str, buildings: frozenset[int]) -> Parsed:

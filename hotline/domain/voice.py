@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline import clock
 from hotline.domain import requests
-from hotline.domain.parsing import whole_number
+from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits, whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
 from hotline.models import (
@@ -421,8 +421,6 @@ def _is_building(policy: Policy, value: str) -> bool:
 # --------------------------------------------------------------------------------------------
 # Numbers said aloud
 # --------------------------------------------------------------------------------------------
-_CN_DIGIT = dict(zip("零〇洞一幺二两三四五六七八九", "00011223456789", strict=True))
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _EN_NUMBER = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
@@ -436,25 +434,10 @@ def speech_digits(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     if re.search(r"\d", text):
         return "".join(re.findall(r"\d", text))
-    chinese = "".join(ch for ch in text if ch in _CN_DIGIT or ch in _CN_UNIT)
+    chinese = "".join(ch for ch in text if ch in CHINESE_DIGIT or ch in CHINESE_UNIT)
     if chinese:
-        return _chinese_numeral(chinese) if any(ch in _CN_UNIT for ch in chinese) else "".join(
-            _CN_DIGIT[ch] for ch in chinese)
+        return chinese_digits(chinese) or ""
     return "".join(_EN_NUMBER.get(word, "") for word in re.findall(r"[a-z]+", text))
-
-
-def _chinese_numeral(numeral: str) -> str:
-    """Read `十二`, `三十六`, `一千二百零一` as digits."""
-    total, digit = 0, None
-    for ch in numeral:
-        if ch in _CN_UNIT:
-            total += (int(_CN_DIGIT[digit]) if digit is not None else 1) * _CN_UNIT[ch]
-            digit = None
-        else:
-            digit = ch
-    if digit is not None:
-        total += int(_CN_DIGIT[digit])
-    return str(total) if total else ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.domain.parsing import Category, Command, Parsed, Word, parse_command, parse_request
+from hotline.domain.manifest import read_number
+from hotline.domain.parsing import Category, Command, Parsed, Word, chinese_digits, parse_command, parse_request
+from hotline.domain.voice import speech_digits
 
 BUILDINGS = frozenset(range(1, 37))
 FOOD, MEDICINE, HELP = Category.FOOD, Category.MEDICINE, Category.HELP
@@ -557,3 +559,31 @@ def test_parse_request_never_raises(text: str) -> None:
 def test_parse_command_never_raises(text: str) -> None:
     command = parse_command(text)
     assert command is None or isinstance(command.word, Word)
+
+
+# --------------------------------------------------------------------------------------------
+# Chinese numerals: one reader for the SMS addresses, the manifest's counts and the voice answers
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("numeral", "digits"), [
+    ("十二", "12"), ("一十二", "12"), ("三十六", "36"), ("二十", "20"), ("两百", "200"), ("一百零五", "105"),
+    ("一千二百零一", "1201"), ("三百零", "300"),
+    ("一二零一", "1201"), ("零一", "01"), ("幺洞二", "102"), ("〇", "0"),  # said digit by digit
+    ("十十", None), ("二十三四", None), ("百千", None), ("十二a", None), ("", None),
+])
+def test_chinese_digits(numeral: str, digits: str | None) -> None:
+    assert chinese_digits(numeral) == digits
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("十二", 12), ("两", 2), ("一百零五", 105), ("三四", 4), ("一两", 2), ("3", 3), ("a dozen", 12), ("十十", None),
+])
+def test_a_count_in_the_manifest(text: str, count: int | None) -> None:
+    assert read_number(text) == count
+
+
+@pytest.mark.parametrize(("heard", "digits"), [
+    ("十二号楼", "12"), ("三零二", "302"), ("一千二百零一", "1201"), ("幺二零一", "1201"), ("twelve oh one", "1201"),
+    ("１２", "12"), ("nothing", ""), ("十十", ""),
+])
+def test_a_number_heard_on_the_phone(heard: str, digits: str) -> None:
+    assert speech_digits(heard) == digits
