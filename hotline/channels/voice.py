@@ -85,48 +85,25 @@ def dial():
     return _take("dial", voice.dialled)
 
 
-@bp.post("/twilio/voice/receipt")
+# The answers on the calls the hotline places: what each call is about, read from its URL, goes to its flow.
+PLACED_CALL_ANSWERS = {"receipt": voice_calls.receipt_step, "checkin": checkins.answer, "offer": offers.answer}
+
+
+@bp.post(f"/twilio/voice/<any({', '.join(voice.PLACED_CALLS)}):kind>")
 @twilio_webhook
-def receipt():
-    """Take the resident's answer on a delivery call (1: nothing arrived)."""
-    number, lang = _placed_call_args("r")
-    if number is None:
+def placed_call(kind: str):
+    """Take keys on a call the hotline placed: a delivery call (1: nothing arrived), a check-in call
+    (1: all is well; 2: on to the categories), an offer's call (1 to join, then how many)."""
+    about = whole_number(request.args.get(voice.PLACED_CALLS[kind], ""))
+    lang = request.args.get("lang", "zh")
+    if about is None:
         return twiml(twilio.render_voice((Hangup(),)))
-
-    def handle(session, policy, links, call):
-        return voice_calls.receipt_step(session, policy, links, call, number, lang)
-
-    return _take("receipt", handle, links=_receipt_links(number, lang))
-
-
-@bp.post("/twilio/voice/checkin")
-@twilio_webhook
-def checkin():
-    """Take the resident's answer on a check-in call (1: all is well; 2: on to the categories)."""
-    checkin_id, lang = _placed_call_args("c")
-    if checkin_id is None:
-        return twiml(twilio.render_voice((Hangup(),)))
-    links = voice.Links(step=checkins.call_url(_base_url(), checkin_id, lang))
+    links = voice.Links(step=voice.placed_call_url(_base_url(), kind, about, lang))
 
     def handle(session, policy, main_links, call):
-        return checkins.answer(session, policy, links, main_links, call, checkin_id, lang)
+        return PLACED_CALL_ANSWERS[kind](session, policy, links, main_links, call, about, lang)
 
-    return _take("checkin", handle)
-
-
-@bp.post("/twilio/voice/offer")
-@twilio_webhook
-def offer():
-    """Take keys on a broadcast call that carries a group buy (1 to join, then how many)."""
-    offer_id, lang = _placed_call_args("o")
-    if offer_id is None:
-        return twiml(twilio.render_voice((Hangup(),)))
-    links = voice.Links(step=offers.call_url(_base_url(), offer_id, lang))
-
-    def handle(session, policy, _main_links, call):
-        return offers.answer(session, policy, links, call, offer_id, lang)
-
-    return _take("offer", handle)
+    return _take(kind, handle)
 
 
 @bp.post("/twilio/voice/recording-status")
@@ -150,7 +127,7 @@ def recording_status():
     return "", 204
 
 
-def _take(kind: str, handle: Handler, links: voice.Links | None = None) -> Response:
+def _take(kind: str, handle: Handler) -> Response:
     """Run one step of a call, once per CallSid step; never answer with an error."""
     call = _call_step()
     if not call.call_sid:
@@ -175,7 +152,7 @@ def _take(kind: str, handle: Handler, links: voice.Links | None = None) -> Respo
         return twiml(_keep_for_a_person(key, call))
     try:
         policy = Policy.from_config(current_app.config)
-        xml = twilio.render_voice(handle(db.session, policy, links or _links(), call))
+        xml = twilio.render_voice(handle(db.session, policy, _links(), call))
         inbound.reply = xml
         db.session.commit()
     except exc.IntegrityError:
@@ -223,16 +200,6 @@ def _links() -> voice.Links:
         step=_url("voice.step"), record=_url("voice.record"), dial=_url("voice.dial"),
         recording_status=_url("voice.recording_status"),
     )
-
-
-def _placed_call_args(name: str) -> tuple[int | None, str]:
-    """Read what a call the hotline placed carries in its URL: the number in `name` (None when it is
-    not a number) and the language."""
-    return whole_number(request.args.get(name, "")), request.args.get("lang", "zh")
-
-
-def _receipt_links(number: int, lang: str) -> voice.Links:
-    return voice.Links(step=voice_calls.receipt_url(_base_url(), number, lang))
 
 
 def _url(endpoint: str) -> str:

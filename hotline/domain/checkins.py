@@ -40,7 +40,6 @@ from ivr_flows import engine
 
 FLOW = "checkin"
 PURPOSE = "checkin:"  # Outbox.purpose of a check-in call: `checkin:<id>`
-PATH = "/twilio/voice/checkin"
 TRIES = 2
 UNANSWERED = ("no-answer", "busy", "failed", "canceled", "completed")  # completed: answered, no key
 
@@ -114,16 +113,11 @@ def checkin_of(row: Outbox) -> int | None:
     return None
 
 
-def call_url(base_url: str, checkin_id: int, lang: str) -> str:
-    """Where the check-in call's answers go."""
-    return f"{base_url.rstrip('/')}{PATH}?c={int(checkin_id)}&lang={lang if lang in LANGUAGES else 'zh'}"
-
-
 def opening(checkin_id: int, lang: str, base_url: str) -> Reply:
     """The call's opening (inline TwiML: Twilio asks for nothing before it)."""
     flow = ivr_flows.flow(FLOW)
     state, turn = engine.start(flow, {"checkin": checkin_id, "lang": lang if lang in LANGUAGES else "zh"})
-    _, reply = voice.render(state, turn, voice.Links(step=call_url(base_url, checkin_id, lang)))
+    _, reply = voice.render(state, turn, voice.Links(step=voice.placed_call_url(base_url, FLOW, checkin_id, lang)))
     return reply
 
 

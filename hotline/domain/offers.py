@@ -27,7 +27,6 @@ from hotline.texts import LANGUAGES
 from ivr_flows import engine
 
 FLOW = "offer"
-PATH = "/twilio/voice/offer"
 MAX_QUANTITY = 99
 
 
@@ -87,21 +86,17 @@ def join(
     return request
 
 
-def call_url(base_url: str, offer_id: int, lang: str) -> str:
-    """Where the answers on an offer's call go."""
-    return f"{base_url.rstrip('/')}{PATH}?o={int(offer_id)}&lang={lang if lang in LANGUAGES else 'zh'}"
-
-
 def opening(offer: Offer, text: str, lang: str, base_url: str) -> Reply:
     """The offer's call: the announcement, then "press 1 to join" (inline TwiML)."""
     flow = ivr_flows.flow(FLOW)
     state, turn = engine.start(flow, {"offer": offer.id, "text": text, "lang": lang if lang in LANGUAGES else "zh"})
-    _, reply = voice.render(state, turn, voice.Links(step=call_url(base_url, offer.id, lang)))
+    _, reply = voice.render(state, turn, voice.Links(step=voice.placed_call_url(base_url, FLOW, offer.id, lang)))
     return reply
 
 
 def answer(
-    session: Session, policy: Policy, links: voice.Links, call: voice.CallStep, offer_id: int, lang: str
+    session: Session, policy: Policy, links: voice.Links, _main_links: voice.Links, call: voice.CallStep,
+    offer_id: int, lang: str,
 ) -> Reply:
     """Keys on an offer's call: 1 to join, then how many."""
     offer = session.get(Offer, offer_id)

@@ -72,6 +72,17 @@ class Links:
     recording_status: str | None = None
 
 
+# The calls the hotline places, by the kind their answers go to (`/twilio/voice/<kind>`), and the
+# parameter of that URL naming what the call is about.
+PLACED_CALLS = {"receipt": "r", "checkin": "c", "offer": "o"}
+
+
+def placed_call_url(base_url: str, kind: str, about: int, lang: str) -> str:
+    """Where the answers on a call the hotline placed go: it names the call's subject and language."""
+    lang = lang if lang in LANGUAGES else "zh"
+    return f"{base_url.rstrip('/')}/twilio/voice/{kind}?{PLACED_CALLS[kind]}={int(about)}&lang={lang}"
+
+
 def with_step(url: str, n: int) -> str:
     """Add the step number to a link, so that a retried step is known as the same step."""
     return f"{url}{'&' if '?' in url else '?'}n={n}"

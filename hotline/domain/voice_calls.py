@@ -21,27 +21,22 @@ from hotline.models import Outbox, OutStatus, Request
 from hotline.texts import LANGUAGES
 from ivr_flows import engine
 
-RECEIPT_PATH = "/twilio/voice/receipt"
 MAX_CALL_TRIES = 3
 UNANSWERED = ("no-answer", "busy")
 FLOW = "receipt"
-
-
-def receipt_url(base_url: str, number: int, lang: str) -> str:
-    """Where the delivery call's answer goes: it names the request and the language."""
-    return f"{base_url.rstrip('/')}{RECEIPT_PATH}?r={int(number)}&lang={_lang(lang)}"
 
 
 def receipt_call(number: int, lang: str, base_url: str) -> Reply:
     """The opening of a delivery call (inline TwiML: Twilio asks for nothing before it)."""
     flow = ivr_flows.flow(FLOW)
     state, turn = engine.start(flow, {"number": int(number), "lang": _lang(lang)})
-    _, reply = voice.render(state, turn, voice.Links(step=receipt_url(base_url, number, lang)))
+    _, reply = voice.render(state, turn, voice.Links(step=voice.placed_call_url(base_url, FLOW, number, lang)))
     return reply
 
 
 def receipt_step(
-    session: Session, policy: Policy, links: voice.Links, call: voice.CallStep, number: int, lang: str
+    session: Session, policy: Policy, links: voice.Links, _main_links: voice.Links, call: voice.CallStep, number: int,
+    lang: str,
 ) -> Reply:
     """The resident's answer on a delivery call: 1 (or "没收到") reopens the request."""
     flow = ivr_flows.flow(FLOW)
