@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline import clock
 from hotline.domain import offers, outbox, requests
-from hotline.domain.parsing import Command, Parsed, Word, parse_command, parse_request
+from hotline.domain.parsing import Command, Parsed, Word, chinese_digits, parse_command, parse_request
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.models import (
@@ -44,10 +44,14 @@ FILLER = re.compile(
     r"|号楼|号|栋|幢|楼|室|房|单元|你好|您好|谢谢|请|我住在|我住|住在|我是|我在|是|的|在|[零〇一二两三四五六七八九十]",
     re.IGNORECASE,
 )
-# A bare answer to "which room?" / "which building?": `601`, `Rm 601`, `601室`, `05-12`.
-BARE_ROOM = re.compile(r"(?:rm|room|apt|unit|flat|房间|房)?\s*#?\s*([a-z]?\d{1,4}[a-z]?(?:-\d{1,4})?)\s*(?:室|房|号)?",
+# A bare answer to "which room?" / "which building?": `601`, `Rm 601`, `601室`, `05-12`, `三零二`;
+# and to "which building and room?": `12 302`, `12, 302`.
+BARE_ROOM = re.compile(r"(?:rm|room|apt|unit|flat|房间|房)?\s*#?\s*"
+                       r"([a-z]?\d{1,4}[a-z]?(?:-\d{1,4})?|[零〇一二三四五六七八九]{3,4})\s*(?:室|房|号)?",
                        re.IGNORECASE)
-BARE_BUILDING = re.compile(r"(?:bldg|building|blk|block)?\s*#?\s*(\d{1,3})\s*(?:号楼|号|栋|幢)?", re.IGNORECASE)
+BARE_BUILDING = re.compile(r"(?:bldg|building|blk|block)?\s*#?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})"
+                           r"\s*(?:号楼|号|栋|幢)?", re.IGNORECASE)
+BARE_PLACE = re.compile(r"(\d{1,3})\s*[\s,，、.]\s*([a-z]?\d{3,4}[a-z]?)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -134,16 +138,24 @@ def _need(
 def _answering(parsed: Parsed, body: str, asked: str | None, policy: Policy) -> Parsed:
     """Read a bare number as the room or building the hotline just asked for."""
     text = unicodedata.normalize("NFKC", body).strip()
-    if asked == "ask_room" and parsed.room is None and (m := BARE_ROOM.fullmatch(text)):
-        return replace(parsed, room=m.group(1).upper())
-    if asked in ("ask_building", "unknown_building") and parsed.building is None and (
-        m := BARE_BUILDING.fullmatch(text)
-    ):
-        number = int(m.group(1))
-        if number in policy.buildings:
-            return replace(parsed, building=number, unknown_building=None)
-        return replace(parsed, unknown_building=number)
+    if asked not in ("ask_address", "ask_building", "unknown_building", "ask_room"):
+        return parsed
+    if parsed.building is None and parsed.room is None and (m := BARE_PLACE.fullmatch(text)):
+        return _with_building(replace(parsed, room=m.group(2).upper()), int(m.group(1)), policy)
+    building = BARE_BUILDING.fullmatch(text) if parsed.building is None and asked != "ask_room" else None
+    if building:
+        number = int(chinese_digits(building.group(1)) or building.group(1))
+        if asked != "ask_address" or number in policy.buildings:  # `302` answers "which building and room?"
+            return _with_building(parsed, number, policy)  # with a room
+    if parsed.room is None and (m := BARE_ROOM.fullmatch(text)):
+        return replace(parsed, room=chinese_digits(m.group(1)) or m.group(1).upper())
     return parsed
+
+
+def _with_building(parsed: Parsed, number: int, policy: Policy) -> Parsed:
+    if number in policy.buildings:
+        return replace(parsed, building=number, unknown_building=None)
+    return replace(parsed, unknown_building=number)
 
 
 def _flooding(session: Session, phone: str) -> Reply | None:

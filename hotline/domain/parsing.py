@@ -108,11 +108,13 @@ _QUANTITY = r"""
               | bottles?\b|packs?\b|hours?\b|hrs?\b|min(?:ute)?s?\b|years?\b|yrs?\b|people\b ) )
 """
 _ROOM = r"[a-z]?\d{3,4}[a-z]?"
+_CN_ROOM = r"[零〇一二三四五六七八九幺洞]{3,4}"  # 三零二, 一二零一: a room said digit by digit
 
 _DASH_PLACE = re.compile(
     rf"""
     (?<![0-9a-z/.:-]) \#? \s* (\d{{1,3}})       # building: 12, #12 (not part of a date or phone)
     \s* [-/\#\u2013\u2014] \s*                 # 12-302, 12/302, and 12#302 (# for 号)
+    (?: \d{{1,2}} \s* [-/\u2013\u2014] \s* )?   # 12-3-302: the entrance (单元) between
     ({_ROOM}) (?![0-9a-z/:\u2013\u2014-]|\.\d)  # room: 302, 1201, 302b; a full stop may follow
     {_QUANTITY}
     """,
@@ -154,12 +156,12 @@ _ROOM_AFTER_PLACE = re.compile(
                                                 # 12号楼2单元302, 12栋3楼302: entrance or floor, then room
     (?: (?: room|rm|apartment|apt|flat|unit|房间 ) \.? \s* )?
     (?: no\.? \s* )? \#? \s*
-    ({_ROOM}) (?![0-9a-z:/]|\.\d)
+    ({_ROOM}|{_CN_ROOM}) (?![0-9a-z:/零〇一二三四五六七八九十百千]|\.\d)
     {_QUANTITY}
     """,
     _FLAGS,
 )
-_ROOM_SUFFIXED = re.compile(rf"(?<![0-9a-z])({_ROOM})\s*(?:室|房(?!东))", _FLAGS)
+_ROOM_SUFFIXED = re.compile(rf"(?<![0-9a-z零〇一二三四五六七八九十])({_ROOM}|{_CN_ROOM})\s*(?:室|房(?!东))", _FLAGS)
 _ROOM_PREFIXED = re.compile(
     r"""
     (?<![a-z]) (?: room|rm|apartment|apt|flat|房间|房号 ) (?![a-z]) \.? \s*
@@ -190,6 +192,13 @@ def _places(text: str) -> list[_Place]:
     return sorted(places, key=lambda place: place.start)
 
 
+def _room_digits(room: str | None) -> str | None:
+    """A room as the hotline writes it: `302`, `1201`, `302B` (三零二 read as 302)."""
+    if room and not room.isascii():
+        return chinese_digits(room)
+    return room.upper() if room else None
+
+
 def _read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None]:
     """Return (building, unknown_building, room) as written in the text."""
     places = _places(text)
@@ -199,7 +208,7 @@ def _read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int
     for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT):
         if room is None and (match := pattern.search(text)):
             room = match[1]
-    room = room.upper() if room else None
+    room = _room_digits(room)
     if place is None:
         return None, None, room
     if known:

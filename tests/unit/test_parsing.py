@@ -85,6 +85,12 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("1号楼 一楼 101 胰岛素", {"category": MEDICINE, "drug": "胰岛素", "building": 1, "room": "101"}),
     ("15号 1501 需要奶粉 孩子没奶喝了 很急", {"category": FOOD, "urgent": True, "building": 15, "room": "1501"}),
     ("bldg 12 rm 302. thanks", {"building": 12, "room": "302"}),
+    ("十二号楼三零二 要米", {"category": FOOD, "building": 12, "room": "302"}),  # the room said digit by digit
+    ("我住十二栋一二零一", {"building": 12, "room": "1201"}),
+    ("三零二室 要米", {"category": FOOD, "room": "302"}),
+    ("12-3-302 需要米", {"category": FOOD, "building": 12, "room": "302"}),  # building-entrance-room
+    ("2022-04-12 要米", {"category": FOOD}),
+    ("call 021-6000-1234 need rice", {"category": FOOD}),
     # Buildings that are not the compound's
     ("40号楼302室 需要菜", {"category": FOOD, "unknown_building": 40, "room": "302"}),
     ("bldg 99 rm 101 need rice", {"category": FOOD, "unknown_building": 99, "room": "101"}),

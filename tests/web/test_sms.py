@@ -156,6 +156,21 @@ def test_missing_room_is_asked_for(app, phone):
     assert get_request(app, n).household.label == "12-302"
 
 
+@pytest.mark.parametrize("answers", [
+    ["12", "302"],  # building, then room
+    ["302", "12"],  # room, then building
+    ["12 302"], ["12, 302"], ["12/302"], ["12-3-302"],
+    ["十二", "三零二"], ["十二号楼三零二"], ["12栋", "302室"],
+])
+def test_which_building_and_room_is_answered_in_the_ways_people_answer(app, phone, answers):
+    assert not numbers_in(phone(STRANGER).reply("need food please"))
+    *asked, last = answers
+    for answer in asked:
+        assert not numbers_in(phone(STRANGER).reply(answer))
+    [n] = numbers_in(phone(STRANGER).reply(last))
+    assert get_request(app, n).household.label == "12-302"
+
+
 def test_unknown_building_is_said_so(app, phone):
     answer = phone(STRANGER).reply("40号楼101 要米")
     assert "40" in answer and not numbers_in(answer)
