@@ -17,10 +17,20 @@ from sqlalchemy.orm import Session
 
 from hotline import clock
 from hotline.domain import offers, outbox, requests
-from hotline.domain.parsing import Command, Parsed, Word, chinese_digits, parse_command, parse_request
+from hotline.domain.parsing import (
+    Command,
+    Parsed,
+    Word,
+    chinese_digits,
+    parse_command,
+    parse_request,
+    parse_resident_sentence,
+    parse_volunteer_note,
+)
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.models import (
+    OPEN_STATUSES,
     Category,
     Channel,
     Conversation,
@@ -88,11 +98,33 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
             lang = resident.language  # a bare word says little of the language someone reads
         text = RESIDENT_WORDS[command.word](session, policy, sms.phone, resident, command, lang)
         return (Message(text, lang, command.number),)
-    if volunteer and not _conversation(session, sms.phone):
+    in_conversation = _conversation(session, sms.phone) is not None
+    if volunteer and not in_conversation and (note := parse_volunteer_note(body)):
+        text = VOLUNTEER_WORDS[note.word](session, policy, volunteer, note, volunteer_lang)
+        return (Message(text, volunteer_lang, note.number),)
+    if not in_conversation and (said := _said_in_other_words(session, sms.phone, resident, body, command)):
+        text = RESIDENT_WORDS[said.word](session, policy, sms.phone, resident, said, lang)
+        return (Message(text, lang, said.number),)
+    if volunteer and not in_conversation:
         parsed = parse_request(body, policy.buildings)
         if parsed.category is None and not parsed.emergency:
             return (Message(t(volunteer_lang, "volunteer.words"), volunteer_lang),)
     return _need(session, policy, sms.phone, resident, body, lang, exempt=volunteer is not None)
+
+
+def _said_in_other_words(session: Session, phone: str, resident: Resident | None, body: str,
+                         command: Command | None) -> Command | None:
+    """A sentence that means one of the residents' words ("我的药什么时候到？", "取消买菜", "thanks, it
+    came"), or a volunteer's word from a resident ("好的"): never a new request. Asking about
+    requests only counts from someone who has made one."""
+    if command is not None:  # a volunteer's word (OK, DONE, NO…) from someone who is none
+        return Command(Word.THANKS, None)
+    said = parse_resident_sentence(body)
+    if said is None or said.word == Word.THANKS:
+        return said
+    asked_before = session.scalar(requests.of_asker(phone, resident.id if resident else None)
+                                  .with_only_columns(Request.id).limit(1))
+    return said if asked_before is not None else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,7 +148,7 @@ def _need(
             _alert_unplaced_emergency(session, phone, body)
     building, room = _address(state, resident)
     if building is not None and room is not None and (state.get("category") or state.get("details")):
-        if not exempt and _over_daily_limit(session, policy, phone):
+        if not (exempt or state.get("urgent")) and _over_daily_limit(session, policy, phone):  # urgent: always
             _end(session, conversation)
             _tell_coordinators_of_limit(session, phone, body)
             return (Message(t(lang, "sms.limit_requests"), lang),)
@@ -297,8 +329,13 @@ def _status(session, policy, phone, resident, command: Command, lang: str) -> st
     return t(lang, "resident.status_head") + "\n" + "\n".join(lines)
 
 
-def _find_mine(session, phone, resident, command: Command, lang: str) -> Request | str:
+def _find_mine(session, phone, resident, command: Command, lang: str, states: tuple[Status, ...]) -> Request | str:
+    """The request a resident's word is about: the one named, or their only one in `states`."""
     if command.number is None:
+        mine = session.scalars(requests.of_asker(phone, resident.id if resident else None)
+                               .where(Request.status.in_(states)).limit(2)).all()
+        if len(mine) == 1:
+            return mine[0]
         return t(lang, "resident.which_number", word=t(lang, f"word.{command.word.value}"))
     request = session.scalar(requests.of_asker(phone, resident.id if resident else None)
                              .where(Request.id == command.number))
@@ -306,7 +343,7 @@ def _find_mine(session, phone, resident, command: Command, lang: str) -> Request
 
 
 def _cancel(session, policy, phone, resident, command: Command, lang: str) -> str:
-    request = _find_mine(session, phone, resident, command, lang)
+    request = _find_mine(session, phone, resident, command, lang, OPEN_STATUSES)
     if isinstance(request, str):
         return request
     try:
@@ -317,7 +354,7 @@ def _cancel(session, policy, phone, resident, command: Command, lang: str) -> st
 
 
 def _not_received(session, policy, phone, resident, command: Command, lang: str) -> str:
-    request = _find_mine(session, phone, resident, command, lang)
+    request = _find_mine(session, phone, resident, command, lang, (Status.DELIVERED,))
     if isinstance(request, str):
         return request
     try:
@@ -325,6 +362,10 @@ def _not_received(session, policy, phone, resident, command: Command, lang: str)
     except requests.NotAllowed as e:
         return t(lang, e.msgid, **e.params)
     return t(lang, "resident.reopened", number=request.number)
+
+
+def _thanks(session, policy, phone, resident, command: Command, lang: str) -> str:
+    return t(lang, "resident.thanks")
 
 
 def _language(session, policy, phone, resident, command: Command, lang: str) -> str:
@@ -364,6 +405,7 @@ RESIDENT_WORDS = {
     Word.CHINESE: _language,
     Word.HELP: _help,
     Word.JOIN: _join,
+    Word.THANKS: _thanks,
 }
 
 

@@ -67,6 +67,7 @@ class Word(StrEnum):
     OFF = "off"  # volunteer: stop sending me new requests
     ON = "on"  # volunteer: send me new requests again
     JOIN = "join"  # resident: join the group buy offered, with a quantity (`number`) if given
+    THANKS = "thanks"  # resident: thanks, it came (a kind answer, never a new request)
 
 
 @dataclass(frozen=True)
@@ -499,7 +500,8 @@ _TAKES_NUMBER = {Word.STATUS, Word.CANCEL, Word.NOT_RECEIVED, Word.ACCEPT, Word.
 _WORD_OF = {phrase: word for word, phrases in _PHRASES.items() for phrase in phrases}
 
 _COMMAND = re.compile(
-    r"(?P<phrase>{phrases}) (?: [\s.:,-]* (?: \# | no\. | number )? \s* (?P<number>\d{{1,9}}) )?".format(
+    r"(?P<phrase>{phrases})"
+    r" (?: (?:了|啦)? [\s.:,-]* (?: \# | no\. | number | 第 )? \s* (?P<number>\d{{1,9}}) (?:号|个)? )?".format(
         phrases="|".join(re.escape(p).replace(r"\ ", r"\s") for p in sorted(_WORD_OF, key=len, reverse=True))
     ),
     _FLAGS,
@@ -544,3 +546,87 @@ def parse_command(text: str) -> Command | None:
     if number is not None and word not in _TAKES_NUMBER:
         return None
     return Command(word, number)
+
+
+# --- the words in other words ----------------------------------------------------------------
+
+# People rarely text a bare command word: "我的药什么时候到？", "取消买菜", "thanks, the rice came",
+# "12栋302的菜已经放门口了". These read such a sentence as the word it means, when it asks for nothing new.
+_NOTE_NUMBER = re.compile(r"(?:\#|no\.|number|第)\s*(\d{1,9})|(?<![0-9])(\d{1,9})\s*(?:号|个)(?![楼房室])", _FLAGS)
+_NOT_RECEIVED_SAID = re.compile(
+    r"""
+    (?:还)?(?:没|没有|未)(?:收到|拿到|送到|送来) | 还没到
+    | \b(?: didn'?t|did\s+not|never|haven'?t|have\s+not|hasn'?t|not ) \s+ (?: get|got|gotten|receive|received|arrived? )
+    """,
+    _FLAGS,
+)
+_CANCEL_SAID = re.compile(
+    r"""
+    ^ (?: 请|麻烦 )? (?: 帮我 )? 取消 | 不需要了 | 不用了 | 不要了
+    | \bcancel\s+(?: my|the|request|order|it ) \b | \bno\s+longer\s+need | \bdon'?t\s+need\b .* \banymore
+    """,
+    _FLAGS,
+)
+_WHEN_SAID = re.compile(
+    r"""
+    什么时候|啥时候|多久(?:能|才|会)?到|到哪了?|怎么还没|还没来|进度
+    | \bwhen\s+(?: will|is|does|do|can ) \b | \bwhere\s+is\s+my\b | \bany\s+(?: news|update ) \b
+    | \bhow\s+long\b
+    """,
+    _FLAGS,
+)
+_THANKS_SAID = re.compile(
+    r"""
+    谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了
+    | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
+    """,
+    _FLAGS,
+)
+# Asking for something (more): then the message is a need, whatever else it says.
+_ASKING = re.compile(
+    r"""
+    需要|还要|要|想|缺|买|急|帮|没有了|没了|吃完|用完|断了|救
+    | \b(?: need|needs|want|wants|more|please\s+(?: bring|buy|send|get )|out\s+of|run(?:ning)?\s+out|help|urgent ) \b
+    """,
+    _FLAGS,
+)
+_DELIVERED_SAID = re.compile(
+    r"""
+    送到|已送|送达|送过去了|放(?:在)?(?:门口|门外|楼下)|已放
+    | \b(?: delivered|dropped\s+(?:it\s+|them\s+)?off|left\s+(?:it\s+|them\s+)?(?:at|outside) ) \b
+    """,
+    _FLAGS,
+)
+
+
+def _note_number(text: str) -> int | None:
+    match = _NOTE_NUMBER.search(text)
+    return int(match[1] or match[2]) if match else None
+
+
+def parse_resident_sentence(text: str) -> Command | None:
+    """Read a resident's sentence as STATUS, CANCEL, NOT_RECEIVED or THANKS when it is one of those
+    said in other words, with the request number when written (`#3`, `3号`); None for anything else."""
+    text = _normalise(text)
+    if _EMERGENCY.search(text):
+        return None
+    if _NOT_RECEIVED_SAID.search(text):
+        return Command(Word.NOT_RECEIVED, _note_number(text))
+    if _CANCEL_SAID.search(text):
+        return Command(Word.CANCEL, _note_number(text))
+    if _WHEN_SAID.search(text):
+        return Command(Word.STATUS, None)
+    if _ASKING.search(text.replace("不需要", "").replace("不要", "")):
+        return None
+    if _THANKS_SAID.search(text):
+        return Command(Word.THANKS, None)
+    return None
+
+
+def parse_volunteer_note(text: str) -> Command | None:
+    """Read a volunteer's "the rice is at the door of 12-302" or "#2 药已送到" as DONE (with the request
+    number when written as one: `#2`, `2号`); None when it says no delivery ("还没送到")."""
+    text = _normalise(text)
+    if not _DELIVERED_SAID.search(text) or _NOT_RECEIVED_SAID.search(text) or _EMERGENCY.search(text):
+        return None
+    return Command(Word.DONE, _note_number(text))

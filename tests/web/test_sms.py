@@ -413,6 +413,63 @@ def test_one_number_cannot_open_more_than_the_daily_limit(app, phone):
     assert get_request(app, n).status == Status.ASSIGNED
 
 
+def test_an_emergency_gets_through_the_daily_limit(app, phone):
+    for i in range(10):
+        assert numbers_in(phone(STRANGER).reply(f"12号楼{301 + i}室 要米"))
+    [n] = numbers_in(phone(STRANGER).reply("12号楼311室 我爸摔倒了，起不来"))
+    assert get_request(app, n).urgent and f"#{n}" in phone(SUN_HONG).last()
+
+
+@pytest.mark.parametrize("text", ["谢谢你们送的菜", "菜收到了", "药收到了，谢谢", "辛苦了", "好的", "OK",
+                                  "thanks for the food!", "got it, thank you"])
+def test_thanks_and_ok_make_no_request(app, phone, text):
+    answer = phone(LIU).reply(text)
+    assert not numbers_in(answer) and count(app, Request) == 0
+    assert "状态" in answer or "STATUS" in answer
+
+
+def test_a_question_about_a_request_in_other_words_is_answered_with_its_status(app, phone):
+    [n] = numbers_in(phone(LIU).reply("降压药明天吃完了"))
+    for text in ("我的药什么时候到？", "怎么还没来"):
+        assert numbers_in(phone(LIU).reply(text)) == [n]
+    assert count(app, Request) == 1
+    asked = phone(STRANGER).reply("我的药什么时候到？")  # asked for nothing yet: a need
+    assert not numbers_in(asked) and "楼号" in asked
+
+
+@pytest.mark.parametrize("text", ["取消买菜", "不需要了，谢谢", "please cancel my request, I got food from a neighbour"])
+def test_cancelling_in_other_words_cancels_the_only_open_request(app, phone, text):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    assert numbers_in(phone(LIU).reply(text)) == [n]
+    assert get_request(app, n).status == Status.CANCELLED and count(app, Request) == 1
+
+
+def test_not_received_in_other_words_reopens_the_only_delivered_request(app, phone):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    phone(WANG_FANG).reply("完成")
+    assert numbers_in(phone(LIU).reply("还没收到菜")) == [n]
+    assert get_request(app, n).status == Status.ACCEPTED
+    assert numbers_in(phone(LIU).reply(f"取消{n}号")) == [n]  # 3号 is request 3 after a word, not building 3
+    assert get_request(app, n).status == Status.CANCELLED
+
+
+@pytest.mark.parametrize("note", ["菜已经放门口了", "5栋1201的米放在门口了", "药送到了", "#{n} 已送到", "{n}号已送到",
+                                  "送到了 {n}", "完成了 {n}"])
+def test_a_volunteers_delivery_note_is_read_as_done(app, phone, note):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    assert numbers_in(phone(WANG_FANG).reply(note.format(n=n))) == [n]
+    assert get_request(app, n).status == Status.DELIVERED and count(app, Request) == 1
+
+
+def test_a_volunteer_saying_it_has_not_arrived_is_no_delivery(app, phone):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    phone(WANG_FANG).reply("米还没送到，超市关门了")
+    assert get_request(app, n).status == Status.ACCEPTED
+
+
 def test_volunteers_texting_for_many_households_are_exempt(app, phone):
     for i in range(12):
         assert numbers_in(phone(LI_WEI).reply(f"I need rice for 12-{301 + i}"))
