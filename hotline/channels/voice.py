@@ -177,7 +177,7 @@ def _call_step() -> voice.CallStep:
     recording = field("RecordingSid", 64).strip()
     return voice.CallStep(
         call_sid=field("CallSid", 64).strip(),
-        caller=phones.normalize(caller, region) or caller[:20],
+        caller=phones.caller(caller, region),
         callee=phones.normalize(callee, region) or callee[:20],
         digits="" if digits == "hangup" else digits,
         speech=field("SpeechResult", 300).strip(),

@@ -19,6 +19,22 @@ def normalize(raw: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# What Twilio puts in `From` when the caller's number is withheld: words, or these stand-in numbers
+# (anonymous, restricted, blocked, unknown, unavailable). Nobody can be called back on them.
+HIDDEN = {"anonymous", "restricted", "blocked", "unknown", "unavailable", "private",
+          "+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"}
+
+
+def caller(raw: str, region: str) -> str:
+    """The caller's number in E.164; "" when it is withheld or is no phone number (no callback, no
+    requests read out to them)."""
+    raw = raw.strip()
+    if raw.lower() in HIDDEN or raw in HIDDEN:
+        return ""
+    number = normalize(raw, region)
+    return "" if number is None or number in HIDDEN else number
+
+
 def is_landline(e164: str) -> bool:
     """Tell whether a number cannot receive SMS (a fixed line, as phonenumbers knows it)."""
     try:

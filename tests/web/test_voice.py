@@ -520,6 +520,17 @@ def test_key_four_for_a_caller_with_no_requests(caller):
     assert stranger.says[mark][0] == "您现在没有请求。"
 
 
+@pytest.mark.parametrize("hidden", ["anonymous", "Restricted", "+266696687"])
+def test_a_withheld_number_is_nobody_s_number(app, caller, hidden):
+    caller(hidden).dial().press("1").press("7#").press("1101#").press("1").record(5)
+    [r] = voice_requests(app)
+    assert r.household.label == "7-1101" and r.requester_phone is None
+    later = caller(hidden).dial()  # another caller who withholds the number
+    mark = len(later.says)
+    later.press("4")
+    assert later.says[mark][0] == "您现在没有请求。"
+
+
 def test_nine_switches_to_english_for_the_rest_of_the_call(app, caller):
     liu = caller(LIU).dial()
     mark = len(liu.says)
