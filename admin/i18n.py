@@ -141,6 +141,11 @@ EVENT = {
     "marked_not_urgent": _l("Marked not urgent"),
     "details_edited": _l("Details written down"),
     "message_retried": _l("Message sent again"),
+    "recording": _l("Voice message"),
+    "joined_offer": _l("Joined a group buy"),
+    "quantity_changed": _l("Quantity changed"),
+    "check_in_unreached": _l("Check-in call not answered"),
+    "check_in_help": _l("Asked for help on the check-in call"),
 }
 OUTBOX = {
     OutStatus.QUEUED: _l("Queued"),

@@ -41,7 +41,8 @@ from ivr_flows import engine
 FLOW = "checkin"
 PURPOSE = "checkin:"  # Outbox.purpose of a check-in call: `checkin:<id>`
 TRIES = 2
-UNANSWERED = ("no-answer", "busy", "failed", "canceled", "completed")  # completed: answered, no key
+ENDED = ("no-answer", "busy", "failed", "canceled", "completed")  # every status a call ends with
+UNANSWERED = ENDED  # for a check-in call, completed too: answered, no key
 
 
 def plan(session: Session) -> CheckInPlan:
@@ -161,6 +162,9 @@ def call_ended(session: Session, policy: Policy, row: Outbox, call_status: str, 
     """
     checkin_id = checkin_of(row)
     checkin = session.get(CheckIn, checkin_id) if checkin_id is not None else None
+    if checkin is not None and checkin.status == CheckInStatus.HELP and call_status in ENDED:
+        _help_not_yet_asked(session, policy, checkin)
+        return False
     if checkin is None or checkin.status != CheckInStatus.CALLING or call_status not in UNANSWERED:
         return False
     if row.status != OutStatus.SENT:
@@ -172,18 +176,38 @@ def call_ended(session: Session, policy: Policy, row: Outbox, call_status: str, 
                        f"check-in {call_status}, call {checkin.attempts} of {TRIES}")
         return True
     checkin.status = CheckInStatus.UNREACHED
+    request = _someone_goes(session, policy, checkin, N_("checkin.knock"))
+    requests.add_event(request, "check_in_unreached", "system", "voice", note=f"{TRIES} calls, no answer")
+    requests.alert_coordinators(session, request, N_("coordinator.checkin_unreached"), lane=Lane.NORMAL)
+    return False
+
+
+def _help_not_yet_asked(session: Session, policy: Policy, checkin: CheckIn) -> None:
+    """The resident pressed 2 (I need something) and the call ended before a request was made: the
+    building's volunteer goes to ask. Once: a second callback for the same call finds the request."""
+    if checkin.request_id is not None:
+        return
+    made = session.scalar(select(Request.id).where(Request.resident_id == checkin.resident_id,
+                                                   Request.created_at >= checkin.answered_at).limit(1))
+    if made is not None:
+        checkin.request_id = made
+        return
+    request = _someone_goes(session, policy, checkin, N_("checkin.ask_what"))
+    requests.add_event(request, "check_in_help", "system", "voice", note="the call ended before the need was said")
+
+
+def _someone_goes(session: Session, policy: Policy, checkin: CheckIn, msgid: str) -> Request:
+    """A request for the building's volunteer to go to the resident's door."""
     resident = checkin.resident
     request = requests.open_request(
         session, policy, home=resident.household, category=Category.HELP, channel=Channel.VOICE,
         asker=requests.Asker(phone=resident.phone, language=resident.language, name=resident.name,
                              resident=resident, prefers_voice=resident.prefers_voice),
-        details=t(resident.language, N_("checkin.knock"), home=resident.household.label),
+        details=t(resident.language, msgid, home=resident.household.label),
         actor="system",
     )
     checkin.request_id = request.id
-    requests.add_event(request, "check_in_unreached", "system", "voice", note=f"{TRIES} calls, no answer")
-    requests.alert_coordinators(session, request, N_("coordinator.checkin_unreached"), lane=Lane.NORMAL)
-    return False
+    return request
 
 
 @dataclass(frozen=True)

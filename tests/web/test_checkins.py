@@ -129,6 +129,30 @@ def test_pressing_2_goes_on_to_the_categories_and_makes_a_request_in_the_same_ca
     assert the_checkin(app).status == CheckInStatus.HELP
 
 
+def test_pressing_2_then_losing_the_call_sends_the_volunteer_to_ask(app, clock):
+    Worker(app).tick()
+    [row] = placed_calls(app)
+    gather = opening(app, row).find("Gather")
+    post(app, gather.get("action"), call_params(row.twilio_sid, Digits="2"))  # I need something… then cut off
+    status(app, row.twilio_sid, "completed")
+    checkin = the_checkin(app)
+    assert checkin.status == CheckInStatus.HELP and checkin.request_id
+    request = get_request(app, checkin.request_id)
+    assert request.volunteer.phone == LI_WEI and "12-302" in Phone(app, app.test_client(), LI_WEI).last()
+    status(app, row.twilio_sid, "completed")  # Twilio's retry of the callback changes nothing
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Request.id))) == 1
+
+
+def test_a_request_made_on_the_check_in_call_is_the_one(app, clock):
+    test_pressing_2_goes_on_to_the_categories_and_makes_a_request_in_the_same_call(app, clock)
+    [row] = placed_calls(app)
+    status(app, row.twilio_sid, "completed")
+    with app.app_context():
+        [made] = db.session.scalars(select(Request.id)).all()
+    assert the_checkin(app).request_id == made
+
+
 @pytest.mark.parametrize("first, second", [("no-answer", "busy"), ("completed", "no-answer")])
 def test_unreached_twice_the_volunteer_is_asked_to_knock(app, clock, twilio, first, second):
     Worker(app).tick()
