@@ -251,21 +251,24 @@ _HELP = re.compile(
 
 _EMERGENCY = re.compile(
     r"""
-    \b(?: fell|fallen|falls?|fall\s+down ) \b (?!\s*asleep)
+    (?<! phone\s )(?<! bag\s )(?<! box\s )(?<! it\s )(?<! cup\s )(?<! glass\s )   # things fall, not people
+    \b(?: fell|fallen|falls?|fall\s+down ) \b (?!\s*(?: asleep|behind|apart|in\s+love|through ))
     | \b(?: can'?t|cannot|can\s+not|unable\s+to ) \s+ (?: get\s+up | stand\s+up | breathe )
     | \b(?: not|trouble|difficulty|difficult|hard\s+to ) \s+ breath(?:e|ing)
     | \bshort(?:ness)?\s+of\s+breath | \bchest\s+pains? | \bheart\s+attack
-    | \bunconscious | \bfainted | \bpassed\s+out | \bcollapsed | \bstroke\b | \bbleeding
+    | \bunconscious | \bunresponsive | \bfainted | \bpassed\s+out | \bcollapsed | \bstroke\b (?!\s+patient)
+    | \bbleeding (?!\s+gums)
     | \bseizures? | \bambulance | \bcall(?:ing)?\s+120\b
     | 摔倒|跌倒|摔了|摔跤|胸痛|胸口疼|胸口痛|心口痛|心口疼|胸闷|喘不上气|喘不过气|上不来气|呼吸困难
-    | 透不过气|昏迷|晕倒|昏倒|不省人事|中风|脑梗|心梗|大出血|流血不止|抽搐|急救|救护车|[打叫拨]了?\s*120
+    | 透不过气|昏迷|晕倒|昏倒|不省人事|中风|脑梗|心梗|大出血|流血不止|抽搐|急救(?![箱包])|救护车|神志不清
+    | 不想活|[打叫拨]了?\s*120
     """,
     _FLAGS,
 )
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _NOT_URGENT = re.compile(
     r"""
-    不(?:太|是很|用|着)?急 | 别急 | 不紧急
+    不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 急救[箱包]
     | \bnot\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bno\s+(?:rush|hurry) | \bnon-?urgent
     | \bnot\s+an?\s+emergency
     """,

@@ -222,13 +222,14 @@ def choose_volunteer(session: Session, request: Request, routing: Routing | None
     """Pick who gets the request: a building volunteer on duty, else a coordinator on duty.
 
     Among candidates: one who speaks the resident's language first, then the fewest open
-    requests, then the order of the file.
+    requests, then the order of the file. A volunteer who asked for themselves (or their
+    household) is never sent their own request.
     """
     building = request.household.building
     routing = routing or Routing(session, {building})
     excluded = _passed_over(request)
     for group in (routing.volunteers.get(building, []), routing.coordinators):
-        candidates = [v for v in group if v.id not in excluded]
+        candidates = [v for v in group if v.id not in excluded and v.phone != request.requester_phone]
         if len(candidates) > 1:
             return min(candidates, key=lambda v: (not v.speaks(request.language), routing.load(v), v.rank, v.id))
         if candidates:

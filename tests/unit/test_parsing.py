@@ -265,6 +265,14 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"category": HELP, "urgent": True, "emergency": True, "for_other": True, "building": 33},
     ),
     ("呼吸困难 需要急救 19号楼", {"category": HELP, "urgent": True, "emergency": True, "building": 19}),
+    ("老人发烧四十度 神志不清", {"category": HELP, "urgent": True, "emergency": True}),
+    ("my father is unresponsive", {"category": HELP, "urgent": True, "emergency": True, "for_other": True}),
+    # Things fall, and a first-aid kit is shopping: no alarm
+    ("想买个急救箱", {}),
+    ("my phone fell in the toilet", {"language": "en"}),
+    ("I fell behind on my bills", {"language": "en"}),
+    ("stroke patient at home, need diapers", {"language": "en"}),
+    ("bleeding gums, need mouthwash", {"language": "en"}),
     (
         "heart attack? call 120! 7-707",
         {"category": HELP, "urgent": True, "emergency": True, "building": 7, "room": "707"},

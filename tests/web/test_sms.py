@@ -470,6 +470,12 @@ def test_a_volunteer_saying_it_has_not_arrived_is_no_delivery(app, phone):
     assert get_request(app, n).status == Status.ACCEPTED
 
 
+def test_a_volunteer_s_own_need_goes_to_someone_else(app, phone):
+    [n] = numbers_in(phone(LI_WEI).reply("我自己家也没米了，12号楼501"))
+    r = get_request(app, n)
+    assert r.volunteer is not None and r.volunteer.phone != LI_WEI
+
+
 def test_volunteers_texting_for_many_households_are_exempt(app, phone):
     for i in range(12):
         assert numbers_in(phone(LI_WEI).reply(f"I need rice for 12-{301 + i}"))
