@@ -330,12 +330,15 @@ def _status(session, policy, phone, resident, command: Command, lang: str) -> st
 
 
 def _find_mine(session, phone, resident, command: Command, lang: str, states: tuple[Status, ...]) -> Request | str:
-    """The request a resident's word is about: the one named, or their only one in `states`."""
+    """The request a resident's word is about: the one named, or their only one in `states`; with
+    none in `states`, their requests' status (their "still not here" is about one on its way)."""
     if command.number is None:
         mine = session.scalars(requests.of_asker(phone, resident.id if resident else None)
                                .where(Request.status.in_(states)).limit(2)).all()
         if len(mine) == 1:
             return mine[0]
+        if not mine:
+            return _status(session, None, phone, resident, command, lang)
         return t(lang, "resident.which_number", word=t(lang, f"word.{command.word.value}"))
     request = session.scalar(requests.of_asker(phone, resident.id if resident else None)
                              .where(Request.id == command.number))

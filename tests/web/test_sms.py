@@ -454,6 +454,13 @@ def test_not_received_in_other_words_reopens_the_only_delivered_request(app, pho
     assert get_request(app, n).status == Status.CANCELLED
 
 
+def test_still_not_here_before_delivery_is_answered_with_the_status(app, phone):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    answer = phone(LIU).reply("菜还没到")
+    assert numbers_in(answer) == [n] and get_request(app, n).status == Status.ACCEPTED
+
+
 @pytest.mark.parametrize("note", ["菜已经放门口了", "5栋1201的米放在门口了", "药送到了", "#{n} 已送到", "{n}号已送到",
                                   "送到了 {n}", "完成了 {n}"])
 def test_a_volunteers_delivery_note_is_read_as_done(app, phone, note):
