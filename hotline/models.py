@@ -76,6 +76,7 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.ACCEPTED)
+WITH_A_VOLUNTEER = (Status.ASSIGNED, Status.ACCEPTED)  # a volunteer was sent it, or took it
 
 
 class Channel(StrEnum):

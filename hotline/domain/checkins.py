@@ -41,8 +41,9 @@ from ivr_flows import engine
 FLOW = "checkin"
 PURPOSE = "checkin:"  # Outbox.purpose of a check-in call: `checkin:<id>`
 TRIES = 2
-ENDED = ("no-answer", "busy", "failed", "canceled", "completed")  # every status a call ends with
-UNANSWERED = ENDED  # for a check-in call, completed too: answered, no key
+# Every status a call ends with. For a check-in call still waiting for its answer, each one means
+# unanswered: "completed" too (picked up, no key pressed).
+ENDED = ("no-answer", "busy", "failed", "canceled", "completed")
 
 
 def plan(session: Session) -> CheckInPlan:
@@ -165,7 +166,7 @@ def call_ended(session: Session, policy: Policy, row: Outbox, call_status: str, 
     if checkin is not None and checkin.status == CheckInStatus.HELP and call_status in ENDED:
         _help_not_yet_asked(session, policy, checkin)
         return False
-    if checkin is None or checkin.status != CheckInStatus.CALLING or call_status not in UNANSWERED:
+    if checkin is None or checkin.status != CheckInStatus.CALLING or call_status not in ENDED:
         return False
     if row.status != OutStatus.SENT:
         return False  # a late callback for a call already placed again

@@ -31,6 +31,7 @@ from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.models import (
     OPEN_STATUSES,
+    WITH_A_VOLUNTEER,
     Category,
     Channel,
     Conversation,
@@ -450,7 +451,7 @@ def _volunteer_change(action, states: tuple[Status, ...], done_msgid: str):
 def _list(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
     mine = session.scalars(
         select(Request)
-        .where(Request.volunteer_id == volunteer.id, Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)))
+        .where(Request.volunteer_id == volunteer.id, Request.status.in_(WITH_A_VOLUNTEER))
         .order_by(Request.id)
         .limit(15)
     ).all()
@@ -478,7 +479,7 @@ def _on(session, policy, volunteer: Volunteer, command: Command, lang: str) -> s
 VOLUNTEER_WORDS = {
     Word.ACCEPT: _volunteer_change(requests.accept, (Status.ASSIGNED,), N_("volunteer.accepted")),
     Word.DONE: _volunteer_change(requests.deliver, (Status.ACCEPTED,), N_("volunteer.delivered")),
-    Word.DECLINE: _volunteer_change(requests.decline, (Status.ASSIGNED, Status.ACCEPTED), N_("volunteer.declined")),
+    Word.DECLINE: _volunteer_change(requests.decline, WITH_A_VOLUNTEER, N_("volunteer.declined")),
     Word.LIST: _list,
     Word.OFF: _off,
     Word.ON: _on,

@@ -29,7 +29,7 @@ def caller(raw: str, region: str) -> str:
     """The caller's number in E.164; "" when it is withheld or is no phone number (no callback, no
     requests read out to them)."""
     raw = raw.strip()
-    if raw.lower() in HIDDEN or raw in HIDDEN:
+    if raw.lower() in HIDDEN:
         return ""
     number = normalize(raw, region)
     return "" if number is None or number in HIDDEN else number

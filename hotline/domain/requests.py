@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, exc, func, or_, select
+from sqlalchemy import Select, and_, exc, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
@@ -19,6 +19,7 @@ from hotline.domain import outbox
 from hotline.domain.policy import Policy
 from hotline.models import (
     OPEN_STATUSES,
+    WITH_A_VOLUNTEER,
     Building,
     Category,
     Channel,
@@ -60,8 +61,10 @@ class Asker:
 
 
 def of_asker(phone: str, resident_id: int | None = None) -> Select:
-    """Select the requests this phone asked for, or that were made for its resident (purged ones aside)."""
-    mine = Request.requester_phone == phone
+    """Select the requests this phone asked for, or that were made for its resident (purged ones aside).
+
+    A withheld number (`""`) asked for nothing."""
+    mine = Request.requester_phone == phone if phone else false()
     if resident_id:
         mine = or_(mine, Request.resident_id == resident_id)
     return select(Request).where(mine, Request.purged_at.is_(None))
@@ -161,7 +164,7 @@ def open_loads(session: Session, volunteer_ids: Collection[int] | None = None) -
     """Return how many requests each volunteer has assigned or accepted (of `volunteer_ids`, or all), by id."""
     query = (
         select(Request.volunteer_id, func.count(Request.id))
-        .where(Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)), Request.volunteer_id.is_not(None))
+        .where(Request.status.in_(WITH_A_VOLUNTEER), Request.volunteer_id.is_not(None))
         .group_by(Request.volunteer_id)
     )
     if volunteer_ids is not None:
@@ -206,7 +209,7 @@ class Routing:
     def moved(self, request: Request, to: Volunteer | None) -> None:
         """Count a request that leaves its volunteer (if it had one) for `to` (if anyone)."""
         before = request.volunteer  # not volunteer_id: that is only set when the session flushes
-        if before is not None and request.status in (Status.ASSIGNED, Status.ACCEPTED):
+        if before is not None and request.status in WITH_A_VOLUNTEER:
             self._moves[before.id] -= 1
         if to is not None:
             self._moves[to.id] += 1
@@ -382,7 +385,7 @@ def deliver(session: Session, policy: Policy, request: Request, volunteer: Volun
 
 def decline(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
     """The volunteer cannot take it: it goes to the next one."""
-    if request.status not in (Status.ASSIGNED, Status.ACCEPTED) or request.volunteer_id != volunteer.id:
+    if request.status not in WITH_A_VOLUNTEER or request.volunteer_id != volunteer.id:
         raise NotAllowed(N_("volunteer.not_yours"), number=request.number)
     add_event(request, "declined", _actor(volunteer), channel, volunteer=volunteer)
     route(session, policy, request)
@@ -393,7 +396,7 @@ def hand_on(session: Session, policy: Policy, volunteer: Volunteer, reason: str)
     moved = list(
         session.scalars(
             select(Request)
-            .where(Request.volunteer_id == volunteer.id, Request.status.in_((Status.ASSIGNED, Status.ACCEPTED)))
+            .where(Request.volunteer_id == volunteer.id, Request.status.in_(WITH_A_VOLUNTEER))
             .order_by(Request.id)
         )
     )

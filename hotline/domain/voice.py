@@ -324,8 +324,7 @@ def _open_request(session: Session, policy: Policy, state: dict) -> tuple[str, l
 def _list_requests(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
     """Speak the caller's requests: open ones and those closed this week, each number digit by digit."""
     lang = state["lang"]
-    phone = state.get("phone") or "-"  # a hidden number asked for nothing
-    rows = requests.recent_of_asker(session, phone, state.get("resident_id"), SPOKEN_REQUESTS)
+    rows = requests.recent_of_asker(session, state.get("phone") or "", state.get("resident_id"), SPOKEN_REQUESTS)
     if not rows:
         return "done", [Say(t(lang, "voice.no_requests"), lang)]
     lines = [
