@@ -3,11 +3,8 @@ handsets that text the hotline through signed webhooks, and a local Twilio stand
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -15,10 +12,10 @@ from hotline import clock as hotline_clock
 from hotline import create_app
 from hotline.extensions import db
 from hotline.models import Base
-from tests.helpers import Phone
+from tests.helpers import POSTGRES as POSTGRES
+from tests.helpers import Phone, create_database, drop_database, postgres_reason
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, TwilioStandin
 
-POSTGRES = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 PUBLIC_BASE_URL = "https://hotline.test"
 START = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -41,27 +38,15 @@ def hotline_env(database_url: str, **overrides: str) -> dict[str, str]:
     return env
 
 
-def _postgres_reason() -> str | None:
-    try:
-        with psycopg.connect(POSTGRES + "/postgres", connect_timeout=3):
-            return None
-    except psycopg.Error as e:
-        return f"no PostgreSQL answers at {POSTGRES}: {e}"
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """A fresh database on the local PostgreSQL for this test process, dropped at the end."""
-    reason = _postgres_reason()
+    reason = postgres_reason()
     if reason:
         pytest.skip(reason)
-    name = f"hotline_test_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = POSTGRES.replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    name, url = create_database()
     yield url
-    with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(POSTGRES, name)
 
 
 _created: set[str] = set()

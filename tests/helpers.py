@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 import secrets
+import socket
 import xml.etree.ElementTree as ET
 
+import psycopg
 from sqlalchemy import select
 
 from hotline.domain import roster
@@ -18,6 +21,36 @@ from hotline.models import Outbox, Request
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
 
 BASE = "https://hotline.test"
+POSTGRES = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def postgres_reason(server: str = POSTGRES) -> str | None:
+    """Why the PostgreSQL at `server` cannot be used (None when it answers)."""
+    try:
+        with psycopg.connect(server + "/postgres", connect_timeout=3):
+            return None
+    except psycopg.Error as e:
+        return f"no PostgreSQL answers at {server}: {e}"
+
+
+def create_database(server: str = POSTGRES, prefix: str = "hotline_test_") -> tuple[str, str]:
+    """Create a fresh database on `server`; return its name and its SQLAlchemy URL."""
+    name = prefix + secrets.token_hex(4)
+    with psycopg.connect(server + "/postgres", autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, server.replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+
+def drop_database(server: str, name: str) -> None:
+    with psycopg.connect(server + "/postgres", autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:

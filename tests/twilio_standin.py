@@ -79,9 +79,13 @@ class TwilioStandin:
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        """The class that answers each request (a subclass may answer differently)."""
+        return _Handler
+
     def start(self) -> TwilioStandin:
         """Listen on a free port of 127.0.0.1 in a background thread."""
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.standin = self
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         # a short poll interval: shutdown() waits up to one interval, in every test

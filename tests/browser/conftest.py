@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import urllib.parse
 import urllib.request
@@ -23,7 +22,7 @@ from hotline.cli import sync_buildings
 from hotline.extensions import db
 from hotline.worker import Worker
 from tests.admin.actions import PASSWORDS, add_users
-from tests.helpers import RESIDENTS_CSV, Phone, load_roster, sign, twiml_messages
+from tests.helpers import RESIDENTS_CSV, Phone, free_port, load_roster, sign, twiml_messages
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,12 +33,6 @@ log = logging.getLogger(__name__)
 
 NO_CHROMIUM = None if os.path.exists(CHROMIUM) else (
     f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -68,7 +61,7 @@ def live(tmp_path_factory):
     Module-scoped: its server and worker threads read the hotline's one clock, and must be gone before
     any other test steps that clock."""
     folder = tmp_path_factory.mktemp("live")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         "DATABASE_URL": f"sqlite:///{folder}/hotline.db",

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from tests.reliability.stack import FULL, ROOT, Stack, postgres_reason
+from tests.helpers import postgres_reason
+from tests.reliability.stack import FULL, ROOT, Stack
 from tests.reliability.standin import RecordingStandin
 
 ARTIFACTS = ROOT / "test-artifacts" / "reliability"

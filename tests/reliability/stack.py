@@ -20,7 +20,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,16 +30,13 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
-
-from tests.helpers import Phone, sign
+from tests.helpers import POSTGRES, Phone, create_database, drop_database, free_port, sign
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 PYTHON = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 GUNICORN = str(BIN / "gunicorn") if (BIN / "gunicorn").exists() else shutil.which("gunicorn") or "gunicorn"
-MAIN_POSTGRES = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 FULL = os.environ.get("HOTLINE_RELIABILITY", "").strip().lower() == "full"
 COORDINATOR = "+8613950009999"
 
@@ -50,10 +46,14 @@ def scale(fast, full):
     return full if FULL else fast
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def run_loadgen(base_url: str, kind: str, rate: float, seconds: float, *options: str) -> dict:
+    """Run bench/loadgen.py (open loop, signed) against `base_url`; return its figures."""
+    cmd = [PYTHON, str(ROOT / "bench" / "loadgen.py"), "--base-url", base_url, "--kind", kind, "--rate", str(rate),
+           "--duration", str(seconds), "--auth-token", AUTH_TOKEN, *options]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    if run.returncode != 0:
+        raise RuntimeError(f"loadgen failed: {run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def new_sid(prefix: str = "SM") -> str:
@@ -115,28 +115,6 @@ def wait_until(predicate, timeout: float, interval: float = 0.2, what: str = "a 
 # --------------------------------------------------------------------------------------------
 # PostgreSQL
 # --------------------------------------------------------------------------------------------
-
-
-def postgres_reason(server: str = MAIN_POSTGRES) -> str | None:
-    """Why the machine's PostgreSQL cannot be used (None when it answers)."""
-    try:
-        with psycopg.connect(server + "/postgres", connect_timeout=3):
-            return None
-    except psycopg.Error as e:
-        return f"no PostgreSQL answers at {server}: {e}"
-
-
-def create_database(server: str = MAIN_POSTGRES, prefix: str = "hotline_rel_") -> tuple[str, str]:
-    """Create a fresh database on `server`; return its name and its SQLAlchemy URL."""
-    name = prefix + secrets.token_hex(4)
-    with psycopg.connect(server + "/postgres", autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, server.replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-
-
-def drop_database(server: str, name: str) -> None:
-    with psycopg.connect(server + "/postgres", autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _postgres_bin() -> Path | None:
@@ -232,13 +210,12 @@ class Stack:
         if database == "sqlite":
             url = f"sqlite:///{self.tmp}/hotline.db"
         elif database == "postgres":
-            self.pg_name, url = create_database()
+            self.pg_name, url = create_database(prefix="hotline_rel_")
         else:
             url = database
         self.database_url = url
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "TWILIO_", "FLASK_"))}
-        self.env.pop("DATABASE_URL", None)
         self.env.update({
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
@@ -334,19 +311,35 @@ class Stack:
     def start_server(self, workers: int = 2, timeout: float = 60) -> Stack:
         """`gunicorn -w 2 -b 127.0.0.1:PORT hotline.wsgi:app`, ready when /healthz answers 200."""
         for _ in range(3):
-            self.server = self._spawn("server", [GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-                                                 "--timeout", "60", "--graceful-timeout", "5", "hotline.wsgi:app"])
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self.server.poll() is None:
-                status, _, _ = post(self.url + "/healthz", timeout=2)
-                if status == 200:
-                    return self
-                time.sleep(0.1)
-            if self.server.poll() is None:
-                break
+            self.server = self._gunicorn("server", "hotline.wsgi:app", self.port, "/healthz", workers, timeout)
+            if self.server is not None:
+                return self
             self.port = free_port()  # the port was taken meanwhile
             self.env["PUBLIC_BASE_URL"] = self.url
         raise RuntimeError("the server did not start:\n" + self.log_tail())
+
+    def start_app(self, name: str, app: str, ready_path: str = "/") -> str:
+        """Another WSGI app under gunicorn (`-w 2`, the stack's environment); returns its base URL."""
+        for _ in range(3):
+            port = free_port()
+            if self._gunicorn(name, app, port, ready_path) is not None:
+                return f"http://127.0.0.1:{port}"
+        raise RuntimeError(f"{app} did not start:\n" + self.log_tail())
+
+    def _gunicorn(self, name: str, app: str, port: int, ready_path: str, workers: int = 2,
+                  timeout: float = 60) -> subprocess.Popen | None:
+        """`gunicorn -w WORKERS -b 127.0.0.1:PORT APP`, once `ready_path` answers 200; None when it exited
+        first (its port was taken meanwhile)."""
+        proc = self._spawn(name, [GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
+                                  "--graceful-timeout", "5", app])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            if post(f"http://127.0.0.1:{port}{ready_path}", timeout=2)[0] == 200:
+                return proc
+            time.sleep(0.1)
+        if proc.poll() is None:
+            raise RuntimeError(f"{app} did not answer {ready_path} in {timeout:g} s:\n" + self.log_tail())
+        return None
 
     def start_worker(self, lease_seconds: float | None = None, **env: str) -> subprocess.Popen:
         """`flask --app hotline worker` (with `lease_seconds`: the same command with a shorter lease)."""
@@ -417,7 +410,7 @@ class Stack:
                 db.engine.dispose()
         if self.pg_name:
             with contextlib.suppress(Exception):
-                drop_database(MAIN_POSTGRES, self.pg_name)
+                drop_database(POSTGRES, self.pg_name)
         if os.environ.get("HOTLINE_RELIABILITY_KEEP"):
             print(f"kept {self.tmp}")
         else:

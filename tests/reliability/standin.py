@@ -25,7 +25,6 @@ class Created:
     resource: str  # "Messages" or "Calls"
     to: str
     body: str
-    sid: str
 
 
 class _DelayingHandler(_Handler):
@@ -46,18 +45,16 @@ class _DelayingHandler(_Handler):
 class RecordingStandin(TwilioStandin):
     """Twilio's REST API on 127.0.0.1 that can be slow, and that remembers when it took what."""
 
-    def __init__(self, delay: float = 0.0, hang_seconds: float = 3.0):
-        super().__init__(hang_seconds=hang_seconds)
-        self.delay = delay
+    def __init__(self):
+        super().__init__()
+        self.delay = 0.0  # seconds each message or call is held before it is taken
         self.created: list[Created] = []
         self.arrivals = 0
         self.in_flight = 0
         self._arrived = threading.Condition()
 
-    def start(self) -> RecordingStandin:
-        super().start()
-        self._server.RequestHandlerClass = _DelayingHandler  # nothing can have arrived yet
-        return self
+    def _handler(self) -> type[_Handler]:
+        return _DelayingHandler
 
     def _arrive(self) -> None:
         with self._arrived:
@@ -79,8 +76,7 @@ class RecordingStandin(TwilioStandin):
         status, answer = super()._create(resource, params)
         if status == 201:
             with self.lock:
-                self.created.append(Created(time.time(), resource, params.get("To", ""), params.get("Body", ""),
-                                            answer["sid"]))
+                self.created.append(Created(time.time(), resource, params.get("To", ""), params.get("Body", "")))
         return status, answer
 
     def messages(self) -> list[Created]:

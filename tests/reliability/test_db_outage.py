@@ -14,7 +14,6 @@ FAST: ~5 s outage in a 4/s stream. FULL: 45 s outage.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import threading
 import time
@@ -24,7 +23,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.models import Inbound, RequestEvent
-from tests.reliability.stack import PrivatePostgres, create_database, new_sid, roster_csv, scale, wait_until
+from tests.helpers import create_database
+from tests.reliability.stack import PrivatePostgres, new_sid, roster_csv, scale, wait_until
 
 pytestmark = [pytest.mark.reliability, pytest.mark.xdist_group("reliability-a")]
 
@@ -81,16 +81,13 @@ def test_webhooks_during_a_postgres_outage_are_all_answered_and_processed_once(p
     bad = {i: r for i, r in results.items() if not 200 <= r[0] < 300}
     during = [i for i, r in results.items() if times["stopped"] <= r[3] <= times["started"]]
     slowest = max(r[2] for r in results.values())
-    spool = importlib.util.find_spec("hotline.spool") is not None
     holding = sum(1 for r in results.values() if "#" not in r[1])  # a created request's reply has its number
     figures(webhooks=count, during_outage=len(during), outage_s=times["started"] - times["stopped"],
-            non_2xx=len(bad), answered_without_a_request_number=holding, slowest_answer_s=slowest,
-            spool_module_present=spool)
+            non_2xx=len(bad), answered_without_a_request_number=holding, slowest_answer_s=slowest)
     assert len(results) == count
     assert not bad, (
         f"{len(bad)} of {count} webhooks were not answered 2xx ({len(during)} were sent during the outage); "
         f"first: {sorted(bad.items())[0]}"
-        + ("" if spool else " -- hotline/spool.py does not exist yet: the inbound spool is not in")
     )
     assert slowest < 15, f"a webhook took {slowest:.1f} s (Twilio gives up at 15 s)"
 

@@ -16,7 +16,6 @@ FAST: 30 examples of up to 30 steps. FULL: 300 examples of up to 50 steps.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -32,6 +31,7 @@ from hotline.domain import requests as lifecycle
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Base, Request, Status
+from tests.conftest import SteppingClock
 from tests.helpers import (
     BASE,
     CHEN_JIE,
@@ -73,15 +73,6 @@ STATUS_OF = {
     "cancelled": Status.CANCELLED,
 }
 RELEASES = {"declined", "timed_out", "handed_on", "unassigned", "cancelled", "assigned"}
-
-
-class Clock:
-    def __init__(self):
-        self.at = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.at += timedelta(seconds=1)
-        return self.at
 
 
 @pytest.fixture
@@ -136,7 +127,7 @@ def test_request_lifecycle_state_machine(lifecycle_app, figures):
     class Lifecycle(RuleBasedStateMachine):
         @initialize()
         def fresh_compound(self):
-            self.clock = Clock()
+            self.clock = SteppingClock()
             hotline_clock.set_source(self.clock)
             with app.app_context():
                 for table in reversed(Base.metadata.sorted_tables):
@@ -191,7 +182,7 @@ def test_request_lifecycle_state_machine(lifecycle_app, figures):
 
         @rule(seconds=st.sampled_from([60, 301, 901, 3600, 6 * 3600 + 1, 3 * 3600 + 1]))
         def time_passes(self, seconds):
-            self.clock.at += timedelta(seconds=seconds)
+            self.clock.advance(seconds=seconds)
             with app.app_context():
                 lifecycle.run_timers(db.session, policy)
                 db.session.commit()

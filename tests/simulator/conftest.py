@@ -3,8 +3,6 @@ starts it; for the browser, behind werkzeug's server in a thread with a worker, 
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from hotline import create_app
@@ -12,14 +10,13 @@ from hotline.domain import demo
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from tests.browser.conftest import (  # noqa: F401 - the browser and its people
-    _free_port,
     browser,
     make_tables,
     person,
     serving,
 )
+from tests.helpers import free_port
 
-log = logging.getLogger(__name__)
 # No credentials: the console transport, and unsigned webhooks from loopback only.
 CONSOLE = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_PHONE_NUMBER": "", "PUBLIC_BASE_URL": ""}
 
@@ -53,7 +50,7 @@ def live(tmp_path_factory):
 
     Named `live` so that tests/browser's `person` opens its browser contexts on this hotline."""
     folder = tmp_path_factory.mktemp("simulator")
-    port = _free_port()
+    port = free_port()
     env = {
         "DATABASE_URL": f"sqlite:///{folder}/hotline.db",
         "SECRET_KEY": "simulator-test-secret",

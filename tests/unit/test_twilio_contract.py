@@ -3,7 +3,6 @@ document (Stoplight Prism with --errors: a request Twilio's schema refuses is an
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from hotline.channels.twilio import TwilioTransport
 from hotline.worker import call_twiml
+from tests.helpers import free_port
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,12 +20,6 @@ SPEC = ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
 CALLBACK = "https://hotline.example.org/twilio/status"
 
 pytestmark = pytest.mark.xdist_group("prism")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

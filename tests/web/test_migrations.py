@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,7 +9,8 @@ from alembic.migration import MigrationContext
 from hotline import create_app
 from hotline.extensions import db
 from hotline.models import Base
-from tests.conftest import POSTGRES, hotline_env
+from tests.conftest import hotline_env
+from tests.helpers import POSTGRES, create_database, drop_database
 
 
 @pytest.fixture
@@ -21,12 +19,9 @@ def empty_database(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path}/migrated.db"
         return
-    name = f"hotline_mig_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield POSTGRES.replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name, url = create_database(prefix="hotline_mig_")
+    yield url
+    drop_database(POSTGRES, name)
 
 
 def test_init_db_migrates_an_empty_database_and_models_agree(empty_database, tmp_path):
