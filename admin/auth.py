@@ -185,7 +185,7 @@ def guard():
 @bp.after_request
 def security_headers(response):
     """Add the security headers to every admin response; pages with personal data are not cached."""
-    return secure(response, static=request.endpoint == "admin.static")
+    return secure(response)
 
 
 @bp.errorhandler(CSRFError)

@@ -16,7 +16,7 @@ from admin.auth import may_edit, shows_phones
 from hotline import clock
 from hotline.domain import phones
 from hotline.extensions import db
-from hotline.models import Category, Channel, Lane, OutStatus, Status, User, UserRole
+from hotline.models import OPEN_STATUSES, Category, Channel, Lane, OutStatus, Status, User, UserRole
 from hotline.texts import LOCALE_DIR, LOCALES
 
 babel = Babel()
@@ -175,6 +175,7 @@ LANGUAGE = {"zh": "中文", "en": "English"}
 def helpers() -> dict:
     """Give every admin template the language, the masking and time helpers, and the labels."""
     return {
+        "OPEN_STATUSES": OPEN_STATUSES,
         "lang": current_lang(),
         "lang_url": lang_url,
         "phone": phone,

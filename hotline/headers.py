@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 
 CSP = (  # the pages' own scripts, styles and media only
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -11,8 +11,11 @@ CSP = (  # the pages' own scripts, styles and media only
 )
 
 
-def secure(response: Response, static: bool) -> Response:
-    """Add the security headers; pages with personal data (everything but static files) are not cached."""
+def secure(response: Response) -> Response:
+    """Add the security headers; pages with personal data (everything but static files) are not cached.
+
+    For a blueprint's `after_request`: its static files are its `<name>.static` endpoint."""
+    static = (request.endpoint or "").endswith(".static")
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -8,7 +8,7 @@ answers only this machine (loopback), as unsigned webhooks do.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app
 
 from hotline.headers import secure
 
@@ -36,4 +36,4 @@ def enabled(app: Flask | None = None) -> bool:
 @bp.after_request
 def security_headers(response):
     """Give the home page and the simulator the admin pages' security headers (no inline script)."""
-    return secure(response, static=request.endpoint in ("home.static", "simulator.static"))
+    return secure(response)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from hotline.channels.webhooks import from_loopback
-from hotline.database import DATABASE_DOWN
+from hotline.database import DATABASE_DOWN, rollback_quietly
 from hotline.domain import phones
 from hotline.domain.demo import DEMO_LOGIN
 from hotline.extensions import db
@@ -119,10 +119,7 @@ def webhook_refused(e: WebhookRefused):
 
 def database_down(e: Exception):
     """The database does not answer: say so (the webhooks keep what comes in the spool meanwhile)."""
-    try:
-        db.session.rollback()
-    except DATABASE_DOWN:
-        pass
+    rollback_quietly(db.session)
     return jsonify({"error": "the database does not answer"}), 503
 
 

@@ -48,7 +48,6 @@ def manifest_csv():
         for drug, count in m.other_drugs.items():
             rows.append((m.building, drug, count, ""))
         for offered, quantity in m.offers.items():
-            numbers = [r.number for r in m.requests if r.offer is not None and r.offer.item == offered]
-            rows.append((m.building, offered, quantity, " ".join(f"#{n}" for n in numbers)))
+            rows.append((m.building, offered, quantity, " ".join(f"#{n}" for n in m.joined(offered))))
     text = queries.to_csv(("building", "item", "quantity", "requests"), rows)
     return csv_response(text, f"manifest-{clock.now():%Y%m%d}.csv")

@@ -108,9 +108,10 @@ def volunteer_edit(vid: int):
         form.languages.data = volunteer.languages.split(";")
         form.role.data = volunteer.role.value
     if form.validate_on_submit():
-        number = phones.normalize(form.phone.data, policy().region)
+        compound = policy()
+        number = phones.normalize(form.phone.data, compound.region)
         try:
-            chosen = roster.parse_buildings((form.buildings.data or "").replace("，", ";"), policy())
+            chosen = roster.parse_buildings((form.buildings.data or "").replace("，", ";"), compound)
         except roster.BadRow:
             chosen = None
         taken = db.session.scalar(select(Volunteer.id).where(Volunteer.phone == number, Volunteer.id != vid))

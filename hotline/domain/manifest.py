@@ -194,6 +194,10 @@ class BuildingManifest:
         """Return the numbers of the requests (not group-buy joins) that ask for item `key`."""
         return [number for number, counted in self.counted.items() if counted[key]]
 
+    def joined(self, item: str) -> list[int]:
+        """Return the numbers of the group-buy joins of the offer of `item`."""
+        return [r.number for r in self.requests if r.offer is not None and r.offer.item == item]
+
     def items(self) -> list[tuple[Item, int]]:
         """Return the items with their totals, food first, then medicine, each in the order of ITEMS."""
         return [(item, self.totals[item.key]) for item in ITEMS if self.totals[item.key]]
