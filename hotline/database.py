@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
 
 # What a database that does not answer raises: refused or dropped connections, a full pool.
@@ -48,3 +48,20 @@ def tune(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+SENDER_LOCKS = 0x534D53  # the advisory-lock space of "one sender at a time" ("SMS")
+
+
+def hold_sender(session, phone: str) -> None:
+    """Take the messages of one sender one at a time, until this transaction ends.
+
+    Two SMS from one number at the same moment (the halves of one request) both read and write
+    that number's conversation and counts; taken side by side, one conflicts on the conversation
+    key and the limits count neither. PostgreSQL: a transaction-level advisory lock on the number,
+    as RapidPro's mailroom locks a contact. SQLite: every transaction already holds the write
+    lock from its first statement (`BEGIN IMMEDIATE`), which serialises all senders.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:phone))"),
+                        {"space": SENDER_LOCKS, "phone": phone})

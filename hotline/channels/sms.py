@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline import texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
-from hotline.database import DATABASE_DOWN, rollback_quietly
+from hotline.database import DATABASE_DOWN, hold_sender, rollback_quietly
 from hotline.domain import outbox, phones, requests
 from hotline.domain.intake import InboundSms, handle_sms
 from hotline.domain.policy import Policy
@@ -27,6 +27,7 @@ from hotline.texts import N_
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
+ATTEMPTS = 3  # tries of one SMS whose transaction conflicts with another
 
 
 @bp.post("/twilio/sms")
@@ -51,29 +52,37 @@ def incoming():
 def take_sms(session: Session, policy: Policy, sid: str, sender: str, body: str, replayed: bool = False) -> str:
     """Act on one SMS once and return its TwiML answer (for a SID seen before, the same answer).
 
+    The messages of one sender are taken one at a time. A transaction that still conflicts (a
+    parallel retry of the same SID, or a row someone else wrote at the same moment) is tried again
+    from the start; one that keeps failing is kept for a person, never answered with silence.
     A replayed SMS already had a holding answer: its replies are queued in the outbox instead.
     Raises one of DATABASE_DOWN when the database does not answer.
     """
     phone = phones.normalize(sender, policy.region) or sender[:20]
-    answered = _answer_given(session, sid)
-    if answered is not None:
-        return answered
-    try:
-        reply = handle_sms(session, policy, InboundSms(sid, phone, body))
-        _deliver(session, phone, reply, replayed)
-        xml = twilio.render_sms(() if replayed else reply)
-        session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
-        session.commit()  # the SID is unique: of two copies handled at once, one commits
-        return xml
-    except exc.IntegrityError:  # the same SID, at the same moment, from a parallel retry
-        session.rollback()
-        return _answer_given(session, sid) or twilio.render_sms(())
-    except DATABASE_DOWN:
-        raise
-    except Exception:
-        session.rollback()
-        log.exception("could not handle SMS %s from %s", sid, phones.mask(phone))
-        return _keep_for_a_person(session, sid, phone, body, replayed)
+    for attempt in range(1, ATTEMPTS + 1):
+        hold_sender(session, phone)
+        answered = _answer_given(session, sid)
+        if answered is not None:
+            return answered
+        try:
+            reply = handle_sms(session, policy, InboundSms(sid, phone, body))
+            _deliver(session, phone, reply, replayed)
+            xml = twilio.render_sms(() if replayed else reply)
+            session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
+            session.commit()  # the SID is unique: of two copies handled at once, one commits
+            return xml
+        except exc.IntegrityError as conflict:
+            session.rollback()
+            log.warning("SMS %s from %s conflicted on %s (attempt %d of %d)", sid, phones.mask(phone),
+                        _constraint(conflict), attempt, ATTEMPTS)
+        except DATABASE_DOWN:
+            raise
+        except Exception:
+            session.rollback()
+            log.exception("could not handle SMS %s from %s", sid, phones.mask(phone))
+            return _keep_for_a_person(session, sid, phone, body, replayed)
+    log.error("SMS %s from %s conflicted %d times: kept for a person", sid, phones.mask(phone), ATTEMPTS)
+    return _keep_for_a_person(session, sid, phone, body, replayed)
 
 
 def _deliver(session: Session, phone: str, reply: Reply, replayed: bool) -> None:
@@ -91,6 +100,10 @@ def _answer_given(session: Session, sid: str) -> str | None:
 
 def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, replayed: bool) -> str:
     """A message the hotline could not handle is kept, and coordinators are shown it."""
+    hold_sender(session, phone)
+    answered = _answer_given(session, sid)
+    if answered is not None:  # a parallel copy of it got through meanwhile
+        return answered
     lang = _lang_of(body)
     reply = (Message(texts.t(lang, "sms.kept_for_a_person"), lang),)
     xml = twilio.render_sms(() if replayed else reply)
@@ -99,6 +112,11 @@ def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, replay
     _deliver(session, phone, reply, replayed)
     session.commit()
     return xml
+
+
+def _constraint(conflict: exc.IntegrityError) -> str:
+    """The name of the constraint a conflict broke (its message would quote the values, numbers too)."""
+    return getattr(getattr(conflict.orig, "diag", None), "constraint_name", None) or type(conflict.orig).__name__
 
 
 def _lang_of(body: str) -> str:

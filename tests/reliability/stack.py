@@ -214,6 +214,7 @@ class Stack:
         else:
             url = database
         self.database_url = url
+        self.dialect = url.split(":")[0].split("+")[0]  # sqlite, postgresql
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "TWILIO_", "FLASK_"))}
         self.env.update({
