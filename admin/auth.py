@@ -1,5 +1,5 @@
 """Who may see and do what: login (argon2id, rate-limited), roles denied by default, session timeouts,
-CSRF on every form, and the security headers of every admin page."""
+sessions that end on the server at logout, CSRF on every form, and the security headers of every admin page."""
 
 from __future__ import annotations
 
@@ -33,11 +33,12 @@ from sqlalchemy.orm import Session
 
 from admin import bp
 from admin.forms import LoginForm
+from admin.throttle import LoginThrottle
 from hotline import clock
 from hotline.domain.parsing import whole_number
 from hotline.extensions import db
 from hotline.headers import secure
-from hotline.models import User, UserRole
+from hotline.models import User, UserRole, new_session_stamp
 
 log = logging.getLogger(__name__)
 login_manager = LoginManager()
@@ -55,18 +56,19 @@ class AdminUser:
     username: str
     role: UserRole
     language: str
+    stamp: str
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
 
     def get_id(self) -> str:
-        """Return the id kept in the session."""
-        return str(self.id)
+        """Return what the session keeps: the id and the user's session stamp, `12:3f9a…`."""
+        return f"{self.id}:{self.stamp}"
 
     @classmethod
     def of(cls, user: User) -> AdminUser:
         """Take a snapshot of a user row."""
-        return cls(user.id, user.username, UserRole(user.role), user.language or "zh")
+        return cls(user.id, user.username, UserRole(user.role), user.language or "zh", user.session_stamp)
 
     def may(self, role: UserRole) -> bool:
         """Tell whether this user has `role` or a higher one."""
@@ -74,36 +76,31 @@ class AdminUser:
 
 
 def init_app(app: Flask) -> None:
-    """Bind login, CSRF and the login rate limit to the app (after the blueprint is registered)."""
+    """Bind login, CSRF and the count of failed logins to the app."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the admin pages are forms; webhooks are not
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
                       key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
-    limit = lambda: current_app.config["ADMIN_LOGIN_LIMIT"]  # noqa: E731 - read per request, tests lower it
-    view = app.view_functions["admin.login"]
-    for key in (get_remote_address, _username_key):  # failed logins per address, and per name from anywhere
-        view = limiter.limit(limit, key_func=key, methods=["POST"], deduct_when=_failed_login,
-                             scope=f"login-{key.__name__}")(view)
-    app.view_functions["admin.login"] = view
+    app.extensions["login_throttle"] = LoginThrottle(limiter, app.config["RATELIMIT_KEY_PREFIX"])
 
 
-def _username_key() -> str:
-    return "name:" + (request.form.get("username") or "").strip().lower()[:80]
-
-
-def _failed_login(response) -> bool:
-    return response.status_code != 302
+def _throttle() -> LoginThrottle:
+    return current_app.extensions["login_throttle"]
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> AdminUser | None:
-    """Load the session's user; a deactivated or deleted user is logged out at once."""
+def load_user(session_id: str) -> AdminUser | None:
+    """Load the session's user; a deactivated or deleted user, or a session whose stamp is no longer the
+    user's (they logged out, or the password changed), is logged out at once."""
+    user_id, _, stamp = session_id.partition(":")
     number = whole_number(user_id)
     if number is None:
         return None
     user = db.session.get(User, number)
-    return AdminUser.of(user) if user is not None and user.active else None
+    if user is None or not user.active or not stamp or stamp != user.session_stamp:
+        return None
+    return AdminUser.of(user)
 
 
 # --- roles, denied by default ----------------------------------------------------------------
@@ -253,15 +250,27 @@ def _dummy_hash() -> str:
 def create_user(session_: Session, username: str, password: str, role: UserRole, language: str = "zh") -> User:
     """Add a user with an argon2id hash of `password`."""
     user = User(username=username, password_hash=hasher.hash(password), role=role, active=True, language=language,
-                created_at=clock.now())
+                created_at=clock.now(), session_stamp=new_session_stamp())
     session_.add(user)
     return user
 
 
+def set_password(user: User, password: str) -> None:
+    """Give the user a new password; every session they have ends (whoever knew the old one is out)."""
+    user.password_hash = hasher.hash(password)
+    user.session_stamp = new_session_stamp()
+
+
 def safe_next(target: str | None, default: str = "admin.dashboard") -> str:
-    """Follow `next` (or `back`) only to an admin page of this site; else go to the `default` page."""
-    if target:
-        parts = urlsplit(target)
+    """Follow `next` (or `back`) only to an admin page of this site; else go to the `default` page.
+
+    A target with a character nobody types (a line break would split the Location header) or that
+    is no URL at all goes to the `default` page too, never to a 500."""
+    if target and target.isprintable():
+        try:
+            parts = urlsplit(target)
+        except ValueError:  # e.g. `http://[::1`, an unclosed IPv6 address
+            return url_for(default)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin") and "\\" not in target:
             return target
     return url_for(default)
@@ -282,6 +291,9 @@ def login():
     if current_user.is_authenticated and not _expired():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
+    address, name = get_remote_address(), request.form.get("username") or ""
+    if request.method == "POST" and _throttle().refused(address, name):
+        abort(429)
     if form.validate_on_submit():
         user = authenticate(db.session, form.username.data, form.password.data)
         if user is not None:
@@ -295,7 +307,8 @@ def login():
             log.info("user %s logged in", user.id)
             return redirect(safe_next(request.args.get("next")))
         db.session.commit()  # a rehash may have happened; nothing else changed
-        log.warning("failed login from %s", get_remote_address())
+        _throttle().failed(address, name)
+        log.warning("failed login from %s", address)
         form.password.errors = [_("Wrong username or password.")]
     return render_template("admin/login.html", form=form)
 
@@ -303,7 +316,14 @@ def login():
 @bp.post("/logout")
 @requires(UserRole.VIEWER)
 def logout():
-    """Log out (a form with its CSRF token, so no other site can log anyone out)."""
+    """Log out (a form with its CSRF token, so no other site can log anyone out).
+
+    The user's session stamp changes, so every copy of this session cookie (and the user's sessions in
+    other browsers) stops working now, not when it would have expired."""
+    user = db.session.get(User, current_user.id)
+    if user is not None:
+        user.session_stamp = new_session_stamp()
+        db.session.commit()
     _end_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("admin.login"))

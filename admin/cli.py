@@ -1,4 +1,4 @@
-"""`flask --app hotline create-user NAME --role ROLE`, and the demo login `make run` prints."""
+"""`flask --app hotline create-user NAME --role ROLE`, `set-password NAME`, and the demo login `make run` prints."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from admin.auth import authenticate, create_user
+from admin.auth import authenticate, create_user, set_password
 from hotline.extensions import db
 from hotline.models import User, UserRole
 
@@ -20,6 +20,7 @@ MIN_PASSWORD = 10
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(create_user_command)
+    app.cli.add_command(set_password_command)
     app.cli.add_command(demo_login)
 
 
@@ -37,15 +38,33 @@ def create_user_command(name: str, role: str, language: str):
     if db.session.scalar(select(User).filter_by(username=name)) is not None:
         click.echo(f"a user named {name!r} exists already", err=True)
         sys.exit(1)
+    create_user(db.session, name, _password(name), UserRole(role), language)
+    db.session.commit()
+    click.echo(f"user {name} created with role {role}")
+
+
+@click.command("set-password")
+@click.argument("name")
+@with_appcontext
+def set_password_command(name: str):
+    """Give a user a new password (from HOTLINE_PASSWORD or a prompt); their sessions end."""
+    user = db.session.scalar(select(User).filter_by(username=name.strip()))
+    if user is None:
+        click.echo(f"no user is named {name!r}", err=True)
+        sys.exit(1)
+    set_password(user, _password(user.username))
+    db.session.commit()
+    click.echo(f"password of {user.username} changed; their sessions have ended")
+
+
+def _password(name: str) -> str:
     password = os.environ.get("HOTLINE_PASSWORD") or click.prompt(
         f"Password for {name}", hide_input=True, confirmation_prompt=True
     )
     if len(password) < MIN_PASSWORD:
         click.echo(f"the password must have at least {MIN_PASSWORD} characters", err=True)
         sys.exit(1)
-    create_user(db.session, name, password, UserRole(role), language)
-    db.session.commit()
-    click.echo(f"user {name} created with role {role}")
+    return password
 
 
 @click.command("demo-login")

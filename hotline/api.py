@@ -1,21 +1,30 @@
-"""The JSON API for automation: `Authorization: Bearer <token>`."""
+"""The JSON API for automation: `Authorization: Bearer <token>`.
+
+Answers carry personal data: no cache keeps them (`Cache-Control: no-store`) and no browser reads
+them as anything but JSON (`X-Content-Type-Options: nosniff`). A list holds `DEFAULT_LIMIT`
+requests unless `limit` asks for up to `MAX_LIMIT`; `after=<number>` reads on from there.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline import clock
 from hotline.domain import outbox
 from hotline.domain.parsing import whole_number
 from hotline.extensions import db
 from hotline.models import ApiToken, Category, Household, Request, Status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+DEFAULT_LIMIT = 100  # requests in a list when `limit` is not given
+MAX_LIMIT = 1000  # the most one answer holds
+LAST_USED_STEP = timedelta(minutes=1)  # a token's last use is written at most this often
 
 
 def hash_token(token: str) -> str:
@@ -30,6 +39,11 @@ def create_token(session: Session, name: str) -> str:
     return token
 
 
+def revoke_tokens(session: Session, name: str) -> int:
+    """Forget every token of that name, so calls with them are refused; return how many there were."""
+    return session.execute(delete(ApiToken).where(ApiToken.name == name[:80])).rowcount or 0
+
+
 @bp.before_request
 def authenticate():
     """Refuse any call without a known bearer token."""
@@ -40,6 +54,23 @@ def authenticate():
     row = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(token.strip())))
     if row is None:
         abort(401)
+    _record_use(row)
+
+
+def _record_use(token: ApiToken) -> None:
+    """Note when the token was last used, to the minute: one write a minute at most, not one a call."""
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_STEP:
+        token.last_used_at = now
+        db.session.commit()
+
+
+@bp.after_request
+def private(response):
+    """Keep answers out of every cache, and have them read as what they say they are."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.errorhandler(400)
@@ -107,9 +138,18 @@ def _int_arg(name: str) -> int | None:
     return number
 
 
+def _limit_arg() -> int:
+    limit = _int_arg("limit")
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        abort(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    return limit
+
+
 @bp.get("/requests")
 def list_requests():
-    """List requests, ascending by number, filtered by status, building and category."""
+    """List requests, ascending by number, filtered by status, building and category, a page at a time."""
     query = (
         select(Request)
         .join(Household)
@@ -123,8 +163,9 @@ def list_requests():
         query = query.where(Request.category == category)
     if (building := _int_arg("building")) is not None:
         query = query.where(Household.building == building)
-    if (limit := _int_arg("limit")) is not None:
-        query = query.limit(limit)
+    if (after := _int_arg("after")) is not None:
+        query = query.where(Request.id > after)
+    query = query.limit(_limit_arg())
     return {"requests": [request_json(r) for r in db.session.scalars(query)]}
 
 

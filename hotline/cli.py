@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from hotline.api import create_token
+from hotline.api import create_token, revoke_tokens
 from hotline.domain import roster
 from hotline.domain.policy import Policy
 from hotline.extensions import db
@@ -19,7 +19,7 @@ from hotline.models import Building
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, create_token_command, demo, worker, tick, purge_command, check_ins):
+    for command in (init_db, create_token_command, revoke_token_command, demo, worker, tick, purge_command, check_ins):
         app.cli.add_command(command)
     app.cli.add_command(import_group)
 
@@ -82,6 +82,19 @@ def create_token_command(name: str):
     click.echo(token)
 
 
+@click.command("revoke-token")
+@with_appcontext
+@click.argument("name")
+def revoke_token_command(name: str):
+    """Revoke the API tokens of that name: calls with them are refused from now on."""
+    count = revoke_tokens(db.session, name)
+    db.session.commit()
+    if not count:
+        click.echo(f"no API token is named {name!r}", err=True)
+        sys.exit(1)
+    click.echo(f"{count} token{'s' if count > 1 else ''} named {name} revoked")
+
+
 @click.command("demo")
 @with_appcontext
 def demo():
@@ -140,8 +153,9 @@ def purge_command(older_than: str):
     db.session.commit()
     click.echo(
         f"{report.requests} requests purged, {report.recordings_deleted} recordings deleted at Twilio"
-        f" ({report.recordings_kept} to retry), {report.inbound} inbound messages and"
-        f" {report.conversations} conversations removed"
+        f" ({report.recordings_kept} to retry), {report.messages} messages about no request forgotten,"
+        f" {report.inbound} inbound messages, {report.check_ins} check-in calls and {report.conversations}"
+        " conversations removed"
     )
 
 

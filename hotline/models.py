@@ -5,6 +5,7 @@ No field for infection or test status exists, and none may be added.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -389,6 +390,11 @@ class UserRole(StrEnum):
     VIEWER = "viewer"  # reads, with phone numbers masked
 
 
+def new_session_stamp() -> str:
+    """Return a fresh session stamp: a session made under another stamp no longer counts."""
+    return secrets.token_hex(16)
+
+
 class User(Base):
     """Someone who logs in to the admin pages."""
 
@@ -402,6 +408,9 @@ class User(Base):
     language: Mapped[str] = mapped_column(sa.String(2), default="zh")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[datetime | None]
+    # Kept in every session of the user and checked on each request; changed at logout and on a new
+    # password, so that a copied session cookie stops working then, not hours later.
+    session_stamp: Mapped[str] = mapped_column(sa.String(32), default=new_session_stamp)
 
 
 class ApiToken(Base):

@@ -3,6 +3,9 @@
 Each inbound is one JSON file, written to a temporary name, flushed to disk and renamed into
 place, so a crash leaves either a whole file or none. The worker replays the files in arrival
 order once the database answers again; the MessageSid keeps a replay from acting twice.
+
+The files hold phone numbers and what people said, so only the hotline's own user may read them:
+the folder is 0700 (made so, or closed at start if it was open to others) and each file 0600.
 """
 
 from __future__ import annotations
@@ -16,6 +19,14 @@ from pathlib import Path
 from hotline import clock
 from hotline.config import ConfigError
 
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def _create_private(path: Path) -> int:
+    """Create a new file only this user may read; return its descriptor, open for writing."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+
 
 class Spool:
     """The spool folder."""
@@ -23,9 +34,10 @@ class Spool:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+            os.chmod(self.folder, FOLDER_MODE)
             probe = self.folder / f".probe-{secrets.token_hex(4)}"
-            probe.write_text("ok")
+            os.close(_create_private(probe))
             probe.unlink()
         except OSError as e:
             raise ConfigError(f"the spool folder {self.folder} is not writable: {e}") from e
@@ -35,7 +47,7 @@ class Spool:
         record = {"kind": kind, "sid": sid, "form": form, "received_at": clock.now().isoformat()}
         name = f"{time.time_ns():020d}-{secrets.token_hex(4)}.json"
         tmp = self.folder / f".{name}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
+        with os.fdopen(_create_private(tmp), "w", encoding="utf-8") as f:
             json.dump(record, f, ensure_ascii=False)
             f.flush()
             os.fsync(f.fileno())

@@ -9,8 +9,8 @@ from admin.auth import requires
 from admin.i18n import current_lang
 from admin.web import buildings, csv_response, int_arg
 from hotline import clock
-from hotline.domain import admin_queries as queries
 from hotline.domain import manifest as items
+from hotline.domain.spreadsheet import to_csv
 from hotline.extensions import db
 from hotline.models import OPEN_STATUSES, Status, UserRole
 
@@ -49,5 +49,5 @@ def manifest_csv():
             rows.append((m.building, drug, count, ""))
         for offered, quantity in m.offers.items():
             rows.append((m.building, offered, quantity, " ".join(f"#{n}" for n in m.joined(offered))))
-    text = queries.to_csv(("building", "item", "quantity", "requests"), rows)
+    text = to_csv(("building", "item", "quantity", "requests"), rows)
     return csv_response(text, f"manifest-{clock.now():%Y%m%d}.csv")

@@ -7,8 +7,6 @@ implies, in the caller's transaction. The caller commits.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,6 +20,7 @@ from hotline.domain import outbox, requests
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.requests import NotAllowed, add_event
+from hotline.domain.spreadsheet import to_csv
 from hotline.models import (
     OPEN_STATUSES,
     Category,
@@ -315,24 +314,6 @@ def outbox_query(status: str = "", kind: str = "", lane: str = "", q: str = "", 
 
 
 # --- CSV export ------------------------------------------------------------------------------
-
-
-def _cell(value: object) -> str:
-    """Keep a spreadsheet from reading a cell as a formula (a phone's leading + is left alone)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not text[1:2].isdigit()):
-        return "'" + text
-    return text
-
-
-def to_csv(header: tuple[str, ...], rows) -> str:
-    """Write rows as CSV text, cells safe to open in a spreadsheet."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return buffer.getvalue()
 
 
 def volunteers_csv(session: Session) -> str:

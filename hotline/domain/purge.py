@@ -2,8 +2,12 @@
 
 A purged request keeps its number, category, urgency, building, status and times (so the
 counts per building and day still add up) and loses its room, details, voice message, who asked,
-the notes of its timeline and the texts of its messages. Inbound logs and expired conversations
-older than the cut-off go entirely.
+the notes of its timeline and the texts of its messages. Messages about no request (a
+coordinator alert quoting a stranger's number and words, a reply asking for an address, a
+broadcast, a check-in call) lose their text and number by age alone, once they are sent or given
+up. Inbound logs and check-in answers older than the cut-off, and expired conversations, go
+entirely; a check-in answer still inside the plan's silent days stays, as it tells that someone
+was heard from.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from hotline.domain import phones
+from hotline.domain import checkins, phones
 from hotline.domain.requests import household
-from hotline.models import Conversation, Inbound, Outbox, Request, RequestEvent, Status
+from hotline.models import CheckIn, Conversation, Inbound, Outbox, OutStatus, Request, RequestEvent, Status
 
 ANONYMOUS_ROOM = "-"
 PURGED = "(purged)"
+FINISHED = (OutStatus.SENT, OutStatus.FAILED, OutStatus.SKIPPED)  # nothing more will be sent from these rows
 
 
 @dataclass
@@ -33,6 +38,8 @@ class PurgeReport:
     recordings_kept: int = 0  # Twilio did not answer: tried again at the next purge
     inbound: int = 0
     conversations: int = 0
+    messages: int = 0  # about no request
+    check_ins: int = 0
 
 
 def parse_age(text: str) -> timedelta:
@@ -77,7 +84,34 @@ def purge(
         report.requests += 1
         session.execute(update(RequestEvent).where(RequestEvent.request_id == request.id).values(note=""))
         for row in session.scalars(select(Outbox).where(Outbox.request_id == request.id)):
-            row.body, row.to = PURGED, phones.mask(row.to)
+            _forget(row)
+    report.messages = _forget_messages_about_no_request(session, cutoff)
+    heard_from = now - timedelta(days=checkins.plan(session).silent_days)  # what "not heard from" still reads
+    report.check_ins = _forget_check_ins(session, min(cutoff, heard_from))
     report.inbound = session.execute(delete(Inbound).where(Inbound.received_at < cutoff)).rowcount or 0
     report.conversations = session.execute(delete(Conversation).where(Conversation.expires_at < now)).rowcount or 0
     return report
+
+
+def _forget(row: Outbox) -> None:
+    """Drop a message's text and number (a carrier's error may quote the number too)."""
+    row.body, row.to = PURGED, phones.mask(row.to)
+    if row.last_error:
+        row.last_error = PURGED
+
+
+def _forget_messages_about_no_request(session: Session, cutoff: datetime) -> int:
+    """Forget the messages about no request made before `cutoff` that nothing will send any more."""
+    rows = session.scalars(
+        select(Outbox).where(
+            Outbox.request_id.is_(None), Outbox.created_at < cutoff, Outbox.status.in_(FINISHED), Outbox.body != PURGED
+        )
+    ).all()
+    for row in rows:
+        _forget(row)
+    return len(rows)
+
+
+def _forget_check_ins(session: Session, cutoff: datetime) -> int:
+    """Remove the check-in calls made before `cutoff`: who was called, and what they answered."""
+    return session.execute(delete(CheckIn).where(CheckIn.created_at < cutoff)).rowcount or 0

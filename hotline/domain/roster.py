@@ -13,6 +13,7 @@ from hotline.domain import phones
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.requests import household
+from hotline.domain.spreadsheet import uncell
 from hotline.models import Building, Resident, Role, Volunteer, VolunteerBuilding
 
 VOLUNTEER_COLUMNS = ("name", "phone", "buildings", "languages", "role")
@@ -65,7 +66,7 @@ def _rows(text: str, columns: tuple[str, ...], report: Report):
         if None in row or any(row.get(c) is None for c in columns):
             report.errors.append((line, "wrong number of fields"))
             continue
-        yield line, {k: (v or "").strip() for k, v in row.items() if k}
+        yield line, {k: uncell((v or "").strip()) for k, v in row.items() if k}
 
 
 def _phone(raw: str, policy: Policy) -> str:

@@ -139,16 +139,35 @@ def _errors(response) -> list[str]:
     return re.findall(r'<p class="error">([^<]*)</p>', _text(response))
 
 
-def test_failed_logins_are_rate_limited_per_address_and_per_name(app, admin):
+def test_failed_logins_are_rate_limited_per_address(app, admin):
     app.config["ADMIN_LOGIN_LIMIT"] = "3 per minute"
     for _ in range(3):
         assert admin.login("sun", "guess").status_code == 200
-    blocked = admin.login("sun")  # even the right password waits now
+    blocked = admin.login("sun")  # even the right password waits now, from this address
     assert blocked.status_code == 429
     assert admin.get("/admin/").status_code == 302
-    # another address guessing the same name is blocked too
-    other = AdminActions(app.test_client())
-    assert other.login("sun", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 429
+    assert admin.login("wu").status_code == 429  # whatever name it tries
+
+
+def attempt(app, username: str, password: str | None, address: str) -> int:
+    """Try to log in from `address` in a browser of its own; return the answer's status."""
+    return AdminActions(app.test_client()).login(username, password, environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_strangers_guessing_a_name_cannot_lock_its_owner_out(app, users):
+    app.config["ADMIN_LOGIN_LIMIT"] = "3 per minute"
+    app.config["ADMIN_LOGIN_NAME_LIMIT"] = "4 per hour"
+    for address in ("10.0.0.1", "10.0.0.2"):  # each address under its own limit, 4 failures for sun
+        for _ in range(2):
+            assert attempt(app, "sun", "guess", address) == 200
+    # the name is under attack: an address that has been failing waits now, even with the right password
+    assert attempt(app, "sun", None, "10.0.0.1") == 429
+    # a new address has one try, then it is failing too
+    assert attempt(app, "sun", "guess", "10.0.0.9") == 200
+    assert attempt(app, "sun", "guess", "10.0.0.9") == 429
+    # the owner, from an address that has not been failing, gets in; other names are not touched
+    assert attempt(app, "sun", None, "192.0.2.1") == 302
+    assert attempt(app, "wu", None, "10.0.0.2") == 302
 
 
 def test_successful_logins_do_not_use_up_the_limit(app, admin):
@@ -205,10 +224,42 @@ def test_login_follows_next_only_to_admin_pages(admin):
         admin.logout()
 
 
+@pytest.mark.parametrize("target", ["/admin/\r\nSet-Cookie: x=1", "/admin/\nx", "/admin/\rx", "/admin/\t",
+                                    "/admin/\x7f", "/admin/\u2028", "http://[::1", "//["])
+def test_a_next_with_control_characters_or_no_url_goes_to_the_dashboard(admin, target):
+    response = admin.login("sun", query_string={"next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/", target
+    response = admin.get("/admin/login", query_string={"next": target})  # already logged in
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/", target
+
+
 def test_logging_out_takes_a_post_with_its_token(coordinator):
     assert coordinator.get("/admin/logout").status_code == 405
     assert coordinator.post("/admin/logout", csrf=False).status_code == 400
     assert coordinator.logout().status_code == 302
+    assert coordinator.get("/admin/").status_code == 302
+
+
+def copy_of_the_session(app, actions) -> AdminActions:
+    """Another browser holding a copy of the session cookie (as someone who read it off the first would)."""
+    copy = AdminActions(app.test_client())
+    copy.client.set_cookie("session", actions.client.get_cookie("session").value)
+    return copy
+
+
+def test_logging_out_ends_the_session_on_the_server_so_a_copied_cookie_is_refused(app, coordinator):
+    copy = copy_of_the_session(app, coordinator)
+    assert copy.get("/admin/").status_code == 200
+    coordinator.logout()
+    assert copy.get("/admin/").status_code == 302
+    assert copy.get("/admin/dashboard.json").status_code == 401
+    assert coordinator.login("sun").status_code == 302  # logging in again is a new session; the copy stays out
+    assert coordinator.get("/admin/").status_code == 200 and copy.get("/admin/").status_code == 302
+
+
+def test_a_session_from_before_session_stamps_is_refused(app, coordinator):
+    with coordinator.client.session_transaction() as session:
+        session["_user_id"] = session["_user_id"].split(":")[0]  # the bare user id older sessions kept
     assert coordinator.get("/admin/").status_code == 302
 
 

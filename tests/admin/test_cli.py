@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import User, UserRole
-from tests.admin.actions import AdminActions
+from tests.admin.actions import PASSWORDS, AdminActions
 
 
 def test_create_user_takes_the_password_from_the_environment(app):
@@ -40,3 +40,20 @@ def test_the_demo_login_is_made_only_when_nobody_can_log_in(app):
         db.session.scalars(select(User)).one().password_hash = "changed"
         db.session.commit()
     assert runner.invoke(args=["demo-login"]).output == ""
+
+
+def test_set_password_changes_it_and_ends_the_user_s_sessions(app, coordinator, viewer):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["set-password", "sun"], env={"HOTLINE_PASSWORD": "a new long password"})
+    assert result.exit_code == 0, result.output
+    assert coordinator.get("/admin/").status_code == 302  # logged out wherever sun was logged in
+    assert viewer.get("/admin/").status_code == 200  # other users are not
+    assert coordinator.login("sun", PASSWORDS["sun"]).status_code == 200
+    assert coordinator.login("sun", "a new long password").status_code == 302
+
+
+def test_set_password_refuses_unknown_names_and_short_passwords(app, users):
+    runner = app.test_cli_runner()
+    for name, password in (("nobody", "long enough password"), ("sun", "short")):
+        assert runner.invoke(args=["set-password", name], env={"HOTLINE_PASSWORD": password}).exit_code == 1
+    assert AdminActions(app.test_client()).login("sun").status_code == 302

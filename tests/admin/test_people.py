@@ -64,6 +64,7 @@ def test_import_reports_bad_rows_by_line_and_imports_the_good_ones(app, coordina
         ",13900000998,14,zh,volunteer\n"
         "Far Away,13900000997,99,zh,volunteer\n"
         "=HYPERLINK(\"x\"),13900000996,15,zh,volunteer\n"
+        "\"-2+3+cmd|' /C calc'!A0\",13900000995,15,zh,volunteer\n"
     )
     response = upload(coordinator, "/admin/volunteers/import", content)
     page = text(response)
@@ -77,7 +78,8 @@ def test_import_reports_bad_rows_by_line_and_imports_the_good_ones(app, coordina
     rows = list(csv.DictReader(io.StringIO(export)))
     assert {"name", "phone", "buildings", "languages", "role"} <= set(rows[0])
     assert any(r["name"] == "'=HYPERLINK(\"x\")" for r in rows)  # a spreadsheet will not run it
-    assert any(r["phone"] == LI_WEI and r["buildings"] == "12" for r in rows)
+    assert any(r["name"] == "'-2+3+cmd|' /C calc'!A0" for r in rows)  # nor a formula after a sign
+    assert any(r["phone"] == "'" + LI_WEI and r["buildings"] == "12" for r in rows)  # a phone reads as text
 
 
 def test_an_import_without_a_file_or_with_a_bad_header_says_so(app, coordinator):
@@ -87,9 +89,25 @@ def test_an_import_without_a_file_or_with_a_bad_header_says_so(app, coordinator)
 
 
 def test_exported_volunteers_import_back_unchanged(app, coordinator):
+    upload(coordinator, "/admin/volunteers/import", "name,phone,buildings,languages,role\n-1+cmd,13900000995,15,zh,\n")
+    before = people(app, Volunteer)
     export = coordinator.get("/admin/volunteers.csv").data
     page = text(upload(coordinator, "/admin/volunteers/import", export))
-    assert re.search(r"新增 0 条，更新 5 条，拒绝 0 条|0 added, 5 updated, 0 rejected", page)
+    assert re.search(r"新增 0 条，更新 6 条，拒绝 0 条|0 added, 6 updated, 0 rejected", page)
+    assert people(app, Volunteer) == before and ("-1+cmd", "+8613900000995") in before
+
+
+def test_exported_residents_import_back_unchanged(app, coordinator):
+    before = people(app, Resident)
+    export = coordinator.get("/admin/residents.csv").data
+    page = text(upload(coordinator, "/admin/residents/import", export))
+    assert re.search(r"新增 0 条，更新 3 条，拒绝 0 条|0 added, 3 updated, 0 rejected", page)
+    assert people(app, Resident) == before
+
+
+def people(app, model) -> set[tuple[str, str]]:
+    with app.app_context():
+        return set(db.session.execute(select(model.name, model.phone)).tuples())
 
 
 def test_editing_a_volunteer_checks_the_number_and_the_buildings(app, coordinator):
@@ -139,7 +157,7 @@ def test_residents_are_searched_imported_and_exported(app, coordinator):
     export = text(coordinator.get("/admin/residents.csv")).lstrip("\ufeff")
     found = {r["name"]: r for r in csv.DictReader(io.StringIO(export))}
     assert found["新住户"]["flags"] == "elderly" and found["刘伯伯"]["flags"] == "elderly;chronic"
-    assert found[next(n for n in found if n.startswith("Tom"))]["phone"] == TOM
+    assert found[next(n for n in found if n.startswith("Tom"))]["phone"] == "'" + TOM
 
 
 def test_editing_a_resident_moves_them_and_sets_flags(app, coordinator):

@@ -374,7 +374,12 @@ class Stack:
         return json.loads(text)
 
     def requests(self) -> list[dict]:
-        return self.api("/api/v1/requests")["requests"]
+        """Every request, a page of the API at a time."""
+        found, after = [], 0
+        while page := self.api(f"/api/v1/requests?limit=1000&after={after}")["requests"]:
+            found += page
+            after = page[-1]["number"]
+        return found
 
     # -- ending ---------------------------------------------------------------------------------
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
+from hotline import api as api_module
 from hotline.api import create_token
 from hotline.extensions import db
 from hotline.models import ApiToken
@@ -92,9 +95,62 @@ def test_list_is_ascending_and_filters(api, phone):
 
 
 @pytest.mark.parametrize("query", ["status=open", "category=toys", "building=twelve", "limit=-1", "building=1e9",
-                                   "building=²", "limit=٣"])
+                                   "building=²", "limit=٣", "limit=0", "limit=1001", "limit=99999999999", "after=x"])
 def test_bad_filters_are_a_400_in_json(api, query):
     assert "error" in api(f"/api/v1/requests?{query}", status=400)
+
+
+def test_a_bad_limit_says_what_is_allowed(api):
+    answer = api("/api/v1/requests?limit=5000", status=400)
+    assert answer["error"] == "bad_request" and "1 to 1000" in answer["message"]
+
+
+def test_lists_have_a_default_limit_and_are_read_on_with_after(api, phone, monkeypatch):
+    monkeypatch.setattr(api_module, "DEFAULT_LIMIT", 2)
+    a, b, c = (numbers_in(p.reply(text))[0] for p, text in (
+        (phone(TOM), "I need rice"), (phone(LIU), "要降压药"), (phone("+8613700001111"), "12号楼302 要米")))
+    assert [r["number"] for r in api("/api/v1/requests")["requests"]] == [a, b]
+    assert [r["number"] for r in api(f"/api/v1/requests?after={b}")["requests"]] == [c]
+    assert [r["number"] for r in api("/api/v1/requests?limit=3")["requests"]] == [a, b, c]
+
+
+@pytest.mark.parametrize("path,status", [("/api/v1/requests", 200), ("/api/v1/requests/1", 404),
+                                         ("/api/v1/requests?limit=0", 400), ("/api/v1/outbox/stats", 200)])
+def test_answers_are_never_cached_nor_sniffed(client, token, path, status):
+    for headers in ({"Authorization": f"Bearer {token}"}, {}):
+        response = client.get(path, headers=headers)
+        assert response.status_code == (status if headers else 401)
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def last_used(app):
+    with app.app_context():
+        return db.session.scalars(select(ApiToken.last_used_at)).one()
+
+
+def test_each_token_use_is_recorded_to_the_minute(app, api, clock):
+    assert last_used(app) is None
+    api("/api/v1/outbox/stats")
+    first = last_used(app)
+    assert first is not None and abs((clock.at - first).total_seconds()) < 5
+    api("/api/v1/outbox/stats")  # within the minute: no write for it
+    assert last_used(app) == first
+    clock.advance(minutes=2)
+    api("/api/v1/requests")
+    assert last_used(app) > first + timedelta(minutes=1)
+
+
+def test_a_revoked_token_is_refused(app, client):
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["create-token", "dashboard"]).output.strip().splitlines()[-1]
+    kept = runner.invoke(args=["create-token", "backup"]).output.strip().splitlines()[-1]
+    assert client.get("/api/v1/requests", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    result = runner.invoke(args=["revoke-token", "dashboard"])
+    assert result.exit_code == 0 and "1 token" in result.output
+    assert client.get("/api/v1/requests", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/v1/requests", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+    assert runner.invoke(args=["revoke-token", "dashboard"]).exit_code == 1  # none left by that name
 
 
 @pytest.mark.parametrize("number", ["999", "abc", "0", "99999999999999999999", "²"])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
+from hotline import clock as hotline_clock
+from hotline.domain import outbox
 from hotline.extensions import db
-from hotline.models import Inbound, Outbox, Request
-from tests.helpers import LIU, TOM, WANG_FANG, load_roster, numbers_in
+from hotline.models import CheckIn, CheckInStatus, Inbound, Outbox, OutStatus, Request, Resident
+from tests.helpers import LIU, SUN_HONG, TOM, WANG_FANG, load_roster, numbers_in
 
 
 @pytest.fixture
@@ -68,6 +72,59 @@ def test_a_recording_twilio_cannot_delete_now_is_retried_next_time(app, phone, c
     twilio.stop()  # Twilio unreachable
     clock.advance(days=31)
     assert "1 requests purged, 0 recordings deleted at Twilio (1 to retry)" in purge(app)
+
+
+def send_everything(app):
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+
+def messages_about_no_request(app) -> list[Outbox]:
+    with app.app_context():
+        rows = db.session.scalars(select(Outbox).where(Outbox.request_id.is_(None)).order_by(Outbox.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def test_messages_about_no_request_are_forgotten_by_age(app, phone, clock, twilio):
+    stranger, later = "+8613700001111", "+8613700002222"
+    phone(stranger).text("救命 我摔倒了")  # no address yet: coordinators get the number and the words at once
+    with app.app_context():
+        later_on = hotline_clock.now() + timedelta(days=90)
+        held = outbox.queue_sms(db.session, TOM, "not sent yet", "en", not_before=later_on)
+        db.session.commit()
+        held_id = held.id
+    send_everything(app)
+    old = messages_about_no_request(app)
+    assert any(r.to == SUN_HONG and stranger in r.body and "摔倒" in r.body for r in old)
+    clock.advance(days=31)
+    phone(later).text("救命 我摔倒了")
+    send_everything(app)
+
+    assert f"{len(old) - 1} messages about no request" in purge(app)
+    after = {r.id: r for r in messages_about_no_request(app)}
+    for row in old:
+        now = after[row.id]
+        if row.id == held_id:  # still to be sent: left as it is
+            assert (now.body, now.to, now.status) == ("not sent yet", TOM, OutStatus.QUEUED)
+        else:
+            assert now.body == "(purged)" and now.to not in (row.to, stranger)
+    assert any(later in r.body for r in after.values() if r.id > max(x.id for x in old))  # a recent one stays
+
+
+def test_check_in_answers_are_forgotten_by_age_but_not_within_the_silent_days(app, clock):
+    with app.app_context():
+        liu = db.session.scalars(select(Resident).where(Resident.phone == LIU)).one()
+        now = hotline_clock.now()
+        for days_ago in (40, 2):
+            db.session.add(CheckIn(resident=liu, day=(now - timedelta(days=days_ago)).date(),
+                                   status=CheckInStatus.FINE, created_at=now - timedelta(days=days_ago)))
+        db.session.commit()
+    # the 2-day-old answer still tells that Liu was heard from (3 silent days by default)
+    assert "1 check-in calls" in purge(app, "1d")
+    with app.app_context():
+        days = db.session.scalars(select(CheckIn.day)).all()
+    assert days == [(now - timedelta(days=2)).date()]
 
 
 @pytest.mark.parametrize("age", ["30", "thirty days", "-3d", ""])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,6 +12,7 @@ from hotline import create_app
 from hotline.config import ConfigError
 from hotline.extensions import db
 from hotline.models import Inbound, Outbox, OutStatus, Request
+from hotline.spool import Spool
 from hotline.worker import Worker
 from tests.conftest import hotline_env
 from tests.helpers import LI_WEI, LIU, SUN_HONG, WANG_FANG, Phone, load_roster, numbers_in, sign
@@ -62,6 +66,24 @@ def test_replay_waits_while_the_database_is_still_down(down, spool_dir):
     Phone(down, down.test_client(), "+8613700001111").text("要米 12-302")
     assert Worker(down).replay_spool() == 0
     assert len(list(spool_dir.glob("*.json"))) == 1
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_spooled_numbers_and_words_are_readable_by_the_hotline_alone(down, spool_dir):
+    Phone(down, down.test_client(), "+8613700001111").text("要米 12-302")
+    [spooled] = spool_dir.glob("*.json")
+    assert (mode(spool_dir), mode(spooled)) == (0o700, 0o600)
+
+
+def test_a_spool_folder_open_to_others_is_closed_at_start(tmp_path):
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    Spool(folder)
+    assert mode(folder) == 0o700
 
 
 def test_the_app_refuses_to_start_without_a_writable_spool(tmp_path):
