@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     init_logging(app)
     init_proxies(app)
+    init_edge(app)
     init_spool(app)
     init_database(app)
     init_transport(app)
@@ -50,6 +51,13 @@ def init_proxies(app: Flask) -> None:
     hops = app.config["HOTLINE_TRUSTED_PROXIES"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def init_edge(app: Flask) -> None:
+    """Refuse oversized bodies and NUL characters before any view or extension reads a request."""
+    from hotline import edge
+
+    edge.init_app(app)
 
 
 def init_spool(app: Flask) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from hotline.channels.webhooks import from_loopback
+from hotline.channels.webhooks import from_another_site, from_loopback
 from hotline.database import DATABASE_DOWN, rollback_quietly
 from hotline.domain import phones
 from hotline.domain.demo import DEMO_LOGIN
@@ -81,17 +81,16 @@ def _demo_login() -> tuple[str, str] | None:
 # --------------------------------------------------------------------------------------------
 @bp.before_request
 def guard():
-    """Exist only with the console transport; answer only this machine; take JSON only, from this page."""
+    """Exist only with the console transport; answer only this machine, by its own name; take JSON only,
+    from this page (the page itself may be opened from a link anywhere: it shows nobody's data)."""
     if not enabled():
         abort(404)
     if not from_loopback():
         abort(403)
-    if request.method == "POST":
-        origin = request.headers.get("Origin")
-        if origin and origin.rstrip("/") != request.host_url.rstrip("/"):
-            abort(403)
-        if not request.is_json:
-            abort(400, "send JSON")
+    if request.endpoint != "simulator.page" and from_another_site():
+        abort(403)
+    if request.method == "POST" and not request.is_json:
+        abort(400, "send JSON")
     return None
 
 

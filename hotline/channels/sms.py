@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline import texts
 from hotline.channels import twilio
-from hotline.channels.webhooks import field, twilio_webhook, twiml
+from hotline.channels.webhooks import field, phone_from, twilio_webhook, twiml
 from hotline.database import DATABASE_DOWN, hold_sender, rollback_quietly
 from hotline.domain import outbox, phones, requests
 from hotline.domain.intake import InboundSms, handle_sms
@@ -39,11 +39,14 @@ def incoming():
     body = field("Body")
     if not sid or not sender:
         return twiml(twilio.render_sms(()), 400)
+    phone = phone_from(sender)
+    if phone is None:  # nobody to answer by SMS; an error status would only set off Twilio's fallback URL
+        return twiml(twilio.render_sms(()))
     try:
-        return twiml(take_sms(db.session, Policy.from_config(current_app.config), sid, sender, body))
+        return twiml(take_sms(db.session, Policy.from_config(current_app.config), sid, phone, body))
     except DATABASE_DOWN:
         rollback_quietly(db.session)
-        current_app.extensions["spool"].put("sms", sid, {"MessageSid": sid, "From": sender, "Body": body})
+        current_app.extensions["spool"].put("sms", sid, {"MessageSid": sid, "From": phone, "Body": body})
         log.warning("database unavailable: SMS %s spooled", sid)
         lang = _lang_of(body)
         return twiml(twilio.render_sms((Message(texts.t(lang, "sms.holding"), lang),)))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from hotline import clock
-from hotline.channels.webhooks import twilio_webhook
+from hotline.channels.webhooks import field, twilio_webhook
 from hotline.domain import checkins, voice_calls
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
@@ -27,11 +27,11 @@ RANK = {
 @twilio_webhook
 def callback():
     """Record a message's or call's new status, if it is further along than what we know."""
-    sid = request.form.get("MessageSid") or request.form.get("CallSid") or ""
-    new = (request.form.get("MessageStatus") or request.form.get("CallStatus") or "").strip().lower()
+    sid = field("MessageSid", 64) or field("CallSid", 64)
+    new = (field("MessageStatus", 20) or field("CallStatus", 20)).strip().lower()
     if not sid or new not in RANK:
         return "", 204
-    row = db.session.scalar(select(Outbox).filter_by(twilio_sid=sid[:64]))
+    row = db.session.scalar(select(Outbox).filter_by(twilio_sid=sid))
     policy = Policy.from_config(current_app.config)
     if row is not None and checkins.checkin_of(row) is not None:
         placed_again = checkins.call_ended(db.session, policy, row, new, clock.now())
@@ -42,7 +42,7 @@ def callback():
         return "", 204
     if row is not None and RANK[new] > RANK.get(row.delivery_status or "", -1):
         row.delivery_status = new
-        code = whole_number(request.form.get("ErrorCode", ""))
+        code = whole_number(field("ErrorCode", 20))
         if code is not None:
             row.error_code = code
         db.session.commit()

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from phonenumbers import PhoneNumberType
+
+# How a phone number is written: digits, a leading `+`, spaces, dashes, dots and brackets. Anything
+# else in Twilio's `From` is another channel's address (`client:alice`, `whatsapp:+86…`, `sip:…`)
+# or a sender ID, which phonenumbers would otherwise read a number out of.
+DIALLED = re.compile(r"\+?[\d\s().-]+")
 
 
 def normalize(raw: str, region: str) -> str | None:
@@ -19,6 +26,13 @@ def normalize(raw: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def sender(raw: str, region: str) -> str | None:
+    """Return the number a message or call came from in E.164; None when `From` is no phone number
+    (another channel's address, a sender ID, garbage)."""
+    raw = raw.strip()
+    return normalize(raw, region) if DIALLED.fullmatch(raw) else None
+
+
 # What Twilio puts in `From` when the caller's number is withheld: words, or these stand-in numbers
 # (anonymous, restricted, blocked, unknown, unavailable). Nobody can be called back on them.
 HIDDEN = {"anonymous", "restricted", "blocked", "unknown", "unavailable", "private",
@@ -26,12 +40,12 @@ HIDDEN = {"anonymous", "restricted", "blocked", "unknown", "unavailable", "priva
 
 
 def caller(raw: str, region: str) -> str:
-    """The caller's number in E.164; "" when it is withheld or is no phone number (no callback, no
-    requests read out to them)."""
+    """The caller's number in E.164; "" when it is withheld or is no phone number, as a `client:` or
+    `sip:` caller's is (no callback, no requests read out to them)."""
     raw = raw.strip()
     if raw.lower() in HIDDEN:
         return ""
-    number = normalize(raw, region)
+    number = sender(raw, region)
     return "" if number is None or number in HIDDEN else number
 
 

@@ -16,7 +16,18 @@ from hotline import create_app
 from hotline.domain import broadcast, offers
 from hotline.domain.demo import COORDINATOR, DEMO_LOGIN
 from hotline.extensions import db
-from hotline.models import Channel, CheckIn, CheckInStatus, Inbound, Outbox, OutStatus, Request, Resident, Status
+from hotline.models import (
+    Channel,
+    CheckIn,
+    CheckInStatus,
+    Inbound,
+    Outbox,
+    OutStatus,
+    Request,
+    Resident,
+    Status,
+    Volunteer,
+)
 from hotline.worker import Worker
 from simulator import calls
 from tests.conftest import hotline_env
@@ -112,6 +123,60 @@ def test_only_this_machine_and_only_this_page_may_use_it(console_app, sim):
     # the webhooks themselves still refuse unsigned requests from outside
     webhook = sim.post("/twilio/sms", data={"MessageSid": "SM1", "From": TOM, "Body": "hi"}, environ_base=OUTSIDE)
     assert webhook.status_code == 403
+
+
+CROSS_SITE = [
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},  # a form another site auto-submits
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},  # a sandboxed frame or a file:// page
+    {"Sec-Fetch-Site": "same-site"},  # another port of this machine is another page, not this one
+]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_another_site_s_page_cannot_text_the_hotline_through_this_machine_s_browser(console_app, sim, headers):
+    volunteer = sim.get("/simulator/api/phones").json["volunteers"][0]["phone"]
+    form = {"MessageSid": "SM" + "5" * 32, "From": volunteer, "Body": "OFF"}
+    refused = sim.post("/twilio/sms", data=form, headers=headers, base_url="http://127.0.0.1:5000")
+    assert refused.status_code == 403
+    call = {"CallSid": "CA" + "5" * 32, "From": volunteer, "To": "+15005550006"}
+    assert sim.post("/twilio/voice", data=call, headers=headers, base_url="http://127.0.0.1:5000").status_code == 403
+    assert count(console_app, Inbound) == 0
+    with console_app.app_context():
+        assert db.session.scalar(select(Volunteer.on_duty).filter_by(phone=volunteer)) is True
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_another_site_s_page_cannot_drive_or_read_the_simulator(console_app, sim, headers):
+    assert sim.get("/simulator/api/phones", headers=headers).status_code == 403
+    assert sim.get(f"/simulator/api/feed?phone={TOM}", headers=headers).status_code == 403
+    refused = sim.post("/simulator/api/sms", json={"phone": TOM, "body": "I need rice"}, headers=headers)
+    assert refused.status_code == 403
+    assert count(console_app, Inbound) == 0
+    assert sim.get("/simulator/", headers=headers).status_code == 200  # a link to the page, from anywhere
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:5000", "127.0.0.1.nip.io:5000", "0.0.0.0:5000"])
+def test_a_name_rebound_to_this_machine_gets_nothing(console_app, sim, host):
+    base = f"http://{host}"
+    assert sim.get("/simulator/", base_url=base).status_code == 403
+    assert sim.get("/simulator/api/phones", base_url=base).status_code == 403
+    assert sim.post("/simulator/api/sms", json={"phone": TOM, "body": "I need rice"}, base_url=base).status_code == 403
+    form = {"MessageSid": "SM" + "6" * 32, "From": TOM, "Body": "I need rice"}
+    assert sim.post("/twilio/sms", data=form, base_url=base).status_code == 403
+    assert DEMO_LOGIN[1] not in sim.get("/", base_url=base).get_data(as_text=True)
+    assert count(console_app, Inbound) == 0
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1:5000", "[::1]:5000"])
+def test_this_machine_s_own_page_still_texts_by_any_of_its_names(console_app, sim, host):
+    base = f"http://{host}"
+    browser = {"Origin": base, "Sec-Fetch-Site": "same-origin"}
+    answer = sim.post("/simulator/api/sms", json={"phone": TOM, "body": "I need rice"}, base_url=base, headers=browser)
+    assert answer.status_code == 200 and numbers_in(answer.json["replies"][0])
+    assert sim.get("/simulator/api/phones", base_url=base, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert DEMO_LOGIN[1] in sim.get("/", base_url=base, headers={"Sec-Fetch-Site": "none"}).get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------------------------

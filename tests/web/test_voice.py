@@ -520,7 +520,7 @@ def test_key_four_for_a_caller_with_no_requests(caller):
     assert stranger.says[mark][0] == "您现在没有请求。"
 
 
-@pytest.mark.parametrize("hidden", ["anonymous", "Restricted", "+266696687"])
+@pytest.mark.parametrize("hidden", ["anonymous", "Restricted", "+266696687", "client:alice", "client:13912345678"])
 def test_a_withheld_number_is_nobody_s_number(app, caller, hidden):
     caller(hidden).dial().press("1").press("7#").press("1101#").press("1").record(5)
     [r] = voice_requests(app)
