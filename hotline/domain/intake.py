@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import offers, outbox, requests
+from hotline.domain import offers, outbox, reading, requests
 from hotline.domain.parsing import (
     Command,
     Parsed,
@@ -87,7 +87,7 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if command and command.word in (Word.OPT_OUT, Word.OPT_IN):
         _opt(session, policy, sms.phone, volunteer, command.word == Word.OPT_OUT)
         return ()  # Twilio answers these words itself
-    written = _language_of(body)
+    written = reading.reply_language(body)
     if volunteer:
         volunteer_lang = written if written and volunteer.speaks(written) else volunteer.first_language
     if volunteer and command and command.word in VOLUNTEER_WORDS:
@@ -100,6 +100,10 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         text = RESIDENT_WORDS[command.word](session, policy, sms.phone, resident, command, lang)
         return (Message(text, lang, command.number),)
     in_conversation = _conversation(session, sms.phone) is not None
+    if (answer := _not_a_need(session, policy, sms.phone, resident, body, lang, in_conversation)) is not None:
+        return answer
+    if volunteer and not in_conversation and (said := reading.volunteer_reply(body)):
+        return _volunteer_said(session, policy, volunteer, *said, volunteer_lang)
     if volunteer and not in_conversation and (note := parse_volunteer_note(body)):
         text = VOLUNTEER_WORDS[note.word](session, policy, volunteer, note, volunteer_lang)
         return (Message(text, volunteer_lang, note.number),)
@@ -110,6 +114,13 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         parsed = parse_request(body, policy.buildings)
         if parsed.category is None and not parsed.emergency:
             return (Message(t(volunteer_lang, "volunteer.words"), volunteer_lang),)
+    if (written := reading.language(body)) not in ("zh", "en", None):  # the coordinators read the original
+        requests.tell_coordinators(session, N_("coordinator.other_language"), purpose="language", phone=sms.phone,
+                                   language=written.upper(), details=body[:300])
+    if not in_conversation and reading.asks(body) and _names_nothing_new(body):  # "垃圾放哪里？"
+        requests.tell_coordinators(session, N_("coordinator.question"), purpose="question", phone=sms.phone,
+                                   details=body[:200])
+        return (Message(t(lang, "sms.question"), lang),)
     return _need(session, policy, sms.phone, resident, body, lang, exempt=volunteer is not None)
 
 
@@ -120,12 +131,93 @@ def _said_in_other_words(session: Session, phone: str, resident: Resident | None
     requests only counts from someone who has made one."""
     if command is not None:  # a volunteer's word (OK, DONE, NO…) from someone who is none
         return Command(Word.THANKS, None)
-    said = parse_resident_sentence(body)
-    if said is None or said.word == Word.THANKS:
-        return said
-    asked_before = session.scalar(requests.of_asker(phone, resident.id if resident else None)
-                                  .with_only_columns(Request.id).limit(1))
+    word = reading.resident_word(body)
+    said = Command(Word(word), None) if word else parse_resident_sentence(body)
+    if reading.only_thanks(body):
+        return Command(Word.THANKS, None)
+    if said is not None and said.word == Word.THANKS:  # thanks, and asking for more: the need comes first
+        return None if parse_request(body, frozenset()).category and reading.asks_for_more(body) else said
+    mine = requests.of_asker(phone, resident.id if resident else None)
+    if said is None:
+        said = Command(Word.STATUS, None) if reading.asks_after(body) or _names_nothing_new(body) else None
+        mine = mine.where(Request.status.in_(OPEN_STATUSES))  # any news of it? only while it is open
+    if said is None:
+        return None
+    asked_before = session.scalar(mine.with_only_columns(Request.id).limit(1))
     return said if asked_before is not None else None
+
+
+def _names_nothing_new(body: str) -> bool:
+    """A message that names no need, no place and nothing urgent ("still nothing", "？？"): from
+    someone with an open request, it is about that request."""
+    parsed = parse_request(body, frozenset())
+    return not (parsed.category or parsed.building or parsed.unknown_building or parsed.room or parsed.urgent
+                or parsed.emergency or parsed.for_other)
+
+
+VOLUNTEER_SAID = {"accept": Word.ACCEPT, "done": Word.DONE, "decline": Word.DECLINE, "list": Word.LIST,
+                  "off": Word.OFF, "on": Word.ON}
+
+
+def _volunteer_said(session: Session, policy: Policy, volunteer: Volunteer, said: str, numbers: tuple[int, ...],
+                    lang: str) -> Reply:
+    """A volunteer's word in their own words ("127 128 我都接", "放门口了", "can't today"): acted on for
+    each job number written (one answer for all), or for their only job it fits, else asked which."""
+    if said == "help":
+        return (Message(t(lang, "volunteer.words"), lang),)
+    word = VOLUNTEER_SAID[said]
+    if word not in (Word.ACCEPT, Word.DONE, Word.DECLINE) or not numbers:
+        return (Message(VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, None), lang), lang),)
+    answers = [VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, n), lang) for n in numbers]
+    return (Message("\n".join(answers), lang, numbers[0] if len(numbers) == 1 else None),)
+
+
+def _not_a_need(session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str,
+                in_conversation: bool) -> Reply | None:
+    """Words of crisis, a rumour, a general question or spam: never a request for a volunteer.
+
+    Crisis words are answered with the crisis line and go to the coordinators at once, whatever
+    else the message says. A rumour is answered that the hotline holds no health information; a
+    question goes to the coordinators to answer; spam is kept and not answered. An emergency, or a
+    question that names a need and an address ("12号楼302 能帮我买点菜吗？"), is a need.
+    """
+    purpose = reading.intent(body)
+    if purpose is None:
+        return None
+    if purpose == "crisis":
+        _crisis(session, policy, phone, resident, body, lang)
+        return (Message(t(lang, "sms.crisis", line=policy.crisis_line), lang),)
+    parsed = parse_request(body, policy.buildings)
+    if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
+        return None
+    if purpose == "rumour" and parsed.category:  # "我阳了 需要退烧药": the need, and never the word
+        return None
+    if purpose == "question" and parsed.category and (parsed.building or parsed.room):
+        return None
+    if purpose == "spam":
+        return ()
+    if purpose == "help_text":
+        known = resident is not None and resident.household is not None
+        return (Message(t(lang, N_("sms.help_known") if known else N_("sms.help")), lang),)
+    requests.tell_coordinators(session, N_("coordinator.question"), purpose="question", phone=phone,
+                               details=body[:200])
+    return (Message(t(lang, N_("sms.rumour") if purpose == "rumour" else N_("sms.question")), lang),)
+
+
+def _crisis(session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str) -> None:
+    """Someone in crisis: an urgent request for a coordinator (not a volunteer) where the household
+    is known, else the coordinators are told at once with the number and the words."""
+    state = _merge({}, parse_request(body, policy.buildings), body, lang)
+    building, room = _address(state, resident)
+    coordinator = session.scalar(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)
+                                 .order_by(Volunteer.on_duty.desc(), Volunteer.id))
+    if building is None or room is None or coordinator is None:
+        requests.tell_coordinators(session, N_("coordinator.crisis"), Lane.URGENT, purpose="crisis", phone=phone,
+                                   details=body[:200])
+        return
+    state.update(category=Category.HELP.value, urgent=True)
+    request = _create(session, policy, phone, resident, state, building, room, route_now=False)
+    requests.route(session, policy, request, to=coordinator)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,7 +379,7 @@ def _what_is_missing(state: dict, building, room, parsed: Parsed, policy: Policy
 
 
 def _create(session: Session, policy: Policy, phone: str, resident: Resident | None, state: dict,
-            building: int, room: str) -> Request:
+            building: int, room: str, route_now: bool = True) -> Request:
     on_behalf = bool(state.get("on_behalf"))
     own = resident if resident and not on_behalf else None
     return requests.open_request(
@@ -309,6 +401,7 @@ def _create(session: Session, policy: Policy, phone: str, resident: Resident | N
         emergency=bool(state.get("emergency")),
         drug=state.get("drug"),
         runs_out=state.get("runs_out"),
+        route_now=route_now,
     )
 
 
@@ -523,11 +616,3 @@ def _save(session: Session, policy: Policy, phone: str, row: Conversation | None
 def _end(session: Session, row: Conversation | None) -> None:
     if row is not None:
         session.delete(row)
-
-
-def _language_of(body: str) -> str | None:
-    if re.search(r"[\u3400-\u9fff\uf900-\ufaff]", body):
-        return "zh"
-    if re.search(r"[A-Za-z]{2,}", body):
-        return "en"
-    return None

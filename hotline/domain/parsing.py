@@ -1,8 +1,9 @@
 """Read what people text: a resident's need and address, or a command word.
 
-Pure: the standard library only. Everything is read from the text after `_normalise` (NFKC,
-lower case, one space between words), so full-width digits, letters and `＃` read as ASCII, and
-`drug` and `runs_out` come back lower case ("Saturday" reads "saturday").
+Pure: no database, no web. Everything is read from the text after `_normalise` (NFKC, lower
+case, one space between words, simplified characters, pinyin as Chinese), so full-width digits,
+letters and `＃` read as ASCII, and `drug` and `runs_out` come back lower case ("Saturday" reads
+"saturday").
 Patterns use `re.ASCII` so that `\\d` is 0-9 and `\\b` sits between ASCII letters and anything
 else, Chinese characters included ("需要rice" has a word boundary before "rice").
 
@@ -28,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hotline.domain.reading import gravity, named, set_aside_past, simplify
 from hotline.models import Category
 
 _FLAGS = re.ASCII | re.VERBOSE
@@ -79,11 +81,12 @@ class Command:
 
 
 def _normalise(text: str) -> str:
-    """Return the text as NFKC, lower case, controls blanked, one space between words."""
+    """Return the text as NFKC, lower case, controls blanked, one space between words, traditional
+    characters as simplified and pinyin as Chinese (`reading.simplify`)."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     # Category C is controls, format marks (zero-width space), surrogates and unassigned points.
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
-    return " ".join(text.split()).lower()
+    return simplify(text)
 
 
 # --- language ----------------------------------------------------------------------------
@@ -294,13 +297,17 @@ _URGENT = re.compile(
 
 
 def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
-    """Return the gravest need named: medicine, then food, then help."""
+    """Return the gravest need named: medicine, then food, then help; a hand with carrying (or an
+    errand for someone who cannot walk) is help even when food is named (lexicon/categories.tsv)."""
     text = _NOT_FOOD.sub(" ", text)
-    if drug or _MEDICINE.search(text):
+    also = named(text)
+    if drug or _MEDICINE.search(text) or "medicine" in also:
         return Category.MEDICINE
-    if _FOOD.search(text):
+    if "carry" in also:
+        return Category.HELP
+    if _FOOD.search(text) or "food" in also:
         return Category.FOOD
-    if emergency or _HELP.search(text):
+    if emergency or _HELP.search(text) or "help" in also:
         return Category.HELP
     return None
 
@@ -445,12 +452,16 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     """Read a resident's free text: the need, how urgent, the building and room, and for whom."""
     text = _normalise(text)
     building, unknown_building, room = _read_address(text, buildings)
-    emergency = _EMERGENCY.search(text) is not None
+    now = set_aside_past(text)
+    grave = gravity(now)
+    emergency = _EMERGENCY.search(now) is not None or "emergency" in grave
     drug = _drug(text)
     category = _category(text, drug, emergency)
     runs_out = _runs_out(text) if category is Category.MEDICINE else None
     urgent = (
         emergency
+        or "urgent" in grave
+        or category is Category.MEDICINE and "out" in grave and runs_out is None
         or _URGENT.search(_NOT_URGENT.sub(" ", text)) is not None
         or (runs_out is not None and _SOON.search(runs_out) is not None)
     )
@@ -491,7 +502,7 @@ _PHRASES: dict[Word, tuple[str, ...]] = {
     ),
     Word.ENGLISH: ("english", "英文", "英语"),
     Word.CHINESE: ("chinese", "中文", "汉语"),
-    Word.HELP: ("help", "help me", "帮助", "救命"),
+    Word.HELP: ("help", "help me", "帮助"),  # a bare 救命 is an emergency (lexicon/needs.tsv)
     Word.ACCEPT: ("ok", "okay", "accept", "yes", "接", "接单", "好", "好的"),
     Word.DONE: ("done", "delivered", "完成", "已完成", "已送", "送到", "已送到", "已送达", "送达"),
     Word.DECLINE: ("no", "decline", "can't", "cannot", "不行", "拒绝", "不能"),

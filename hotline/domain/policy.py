@@ -23,6 +23,7 @@ class Policy:
     conversation_ttl: timedelta = timedelta(hours=6)
     daily_requests: int = 10  # requests one number may open a day (volunteers are exempt)
     public_base_url: str | None = None
+    crisis_line: str = "12356"  # the psychological assistance line given to someone in crisis
     voice_link: Callable[[int], str] | None = field(default=None, compare=False)  # request number -> link
 
     def quiet_until(self, now: datetime) -> datetime | None:
@@ -58,5 +59,6 @@ class Policy:
             send_rate=config["HOTLINE_SEND_RATE"],
             quiet_hours=config["HOTLINE_QUIET_HOURS"],
             public_base_url=config["PUBLIC_BASE_URL"],
+            crisis_line=config["HOTLINE_CRISIS_LINE"],
             voice_link=config.get("VOICE_MESSAGE_LINK"),
         )

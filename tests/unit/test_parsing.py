@@ -50,7 +50,7 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("Building #8 Rm. 1602: diapers and formula", {"category": FOOD, "building": 8, "room": "1602"}),
     ("blk 30 #1201 need veggies", {"category": FOOD, "building": 30, "room": "1201"}),
     ("bldg 12 room b302 need eggs", {"category": FOOD, "building": 12, "room": "B302"}),
-    ("Room 302, Building 12, please help carry rice", {"category": FOOD, "building": 12, "room": "302"}),
+    ("Room 302, Building 12, please help carry rice", {"category": HELP, "building": 12, "room": "302"}),  # a hand
     ("B302 need rice", {"category": FOOD}),  # a bare room-like code is neither room nor building
     ("b12 need rice", {"category": FOOD}),
     ("unit 302 building 4, something to eat", {"category": FOOD, "building": 4, "room": "302"}),
@@ -301,11 +301,11 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         },
     ),
     ("我跌倒了起不来 3栋303", {"category": HELP, "urgent": True, "emergency": True, "building": 3, "room": "303"}),
-    ("救命", {}),  # the bare word is a HELP command, not an emergency
+    ("救命", {"category": HELP, "urgent": True, "emergency": True}),  # 120 first, the coordinators at once
     ("fell asleep waiting for rice lol", {"category": FOOD}),
     ("not an emergency, just bread, 2-201", {"category": FOOD, "building": 2, "room": "201"}),
     # Other help
-    ("need help carrying water upstairs bldg 4 rm 402", {"category": FOOD, "building": 4, "room": "402"}),
+    ("need help carrying water upstairs bldg 4 rm 402", {"category": HELP, "building": 4, "room": "402"}),
     ("can someone fix my door, 13-1301", {"category": HELP, "building": 13, "room": "1301"}),
     ("垃圾没人收 帮忙 17号楼 1701", {"category": HELP, "building": 17, "room": "1701"}),
     ("需要人陪我去医院 24号楼", {"category": HELP, "building": 24}),
@@ -329,7 +329,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "for my grandma, bldg 35 rm 101, milk and bread",
         {"category": FOOD, "for_other": True, "building": 35, "room": "101"},
     ),
-    ("my neighbour in 11-1102 has no food", {"category": FOOD, "for_other": True, "building": 11, "room": "1102"}),
+    ("my neighbour in 11-1102 has no food", {"category": FOOD, "urgent": True, "for_other": True, "building": 11,
+                                              "room": "1102"}),
     ("我是她女儿，我外婆在29号楼 需要药", {"category": MEDICINE, "for_other": True, "building": 29}),
     ("隔壁老人没菜了 14栋1401", {"category": FOOD, "for_other": True, "building": 14, "room": "1401"}),
     ("my wife and I need groceries, 6-606", {"category": FOOD, "building": 6, "room": "606"}),
@@ -418,8 +419,8 @@ COMMANDS: list[tuple[str, Command | None]] = [
     ("help!", Command(Word.HELP, None)),
     ("help me", Command(Word.HELP, None)),
     ("帮助", Command(Word.HELP, None)),
-    ("救命", Command(Word.HELP, None)),
-    ("救命啊！", Command(Word.HELP, None)),
+    ("救命", None),  # an emergency, not a word
+    ("救命啊！", None),
     # Twilio's opt-out and opt-in words, alone
     ("STOP", Command(Word.OPT_OUT, None)),
     ("  stop. ", Command(Word.OPT_OUT, None)),

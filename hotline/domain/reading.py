@@ -1,0 +1,300 @@
+"""Read a message before it is parsed: the written form people use, the language, what it is for.
+
+Pure: no database, no web. Three concerns, each with its rules as data beside this module:
+- `simplify`: traditional characters read as simplified (OpenCC), and pinyin without tones
+  (`wo xu yao mai cai 12 hao lou 302`) read as the Chinese words of the hotline's vocabulary
+  (`lexicon/pinyin_words.txt`), so every later rule is written once, in simplified Chinese.
+- `language`: Chinese, English, or another language (lingua for Latin script); the hotline
+  answers Chinese in Chinese and every other language in English.
+- `intent`: crisis words, infection rumours, general questions and spam (`lexicon/intents.tsv`),
+  which must never become a request for a volunteer; `asks_after`: a follow-up on a request.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+LEXICON = Path(__file__).resolve().parent / "lexicon"
+INTENTS = ("crisis", "spam", "rumour", "help_text", "question")
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_LATIN_WORD = re.compile(r"[a-z]+")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line of a rules file: what it means, its pattern, and the examples behind it."""
+
+    kind: str
+    pattern: re.Pattern
+    example: str
+    counter: str = ""
+
+
+def load_rules(path: Path) -> tuple[Rule, ...]:
+    """Read a tab-separated rules file (`kind, pattern, example[, counter-example]`); `#` starts a comment."""
+    rules = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, pattern, example, *counter = line.split("\t")
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as error:
+            raise ValueError(f"{path.name}:{number}: {error}") from None
+        rules.append(Rule(kind, compiled, example, counter[0] if counter else ""))
+    return tuple(rules)
+
+
+@cache
+def intent_rules() -> tuple[Rule, ...]:
+    return load_rules(LEXICON / "intents.tsv")
+
+
+@cache
+def need_rules() -> tuple[Rule, ...]:
+    return load_rules(LEXICON / "needs.tsv")
+
+
+def gravity(normalised: str) -> set[str]:
+    """How grave a need reads (`emergency`, `urgent`), from the already normalised text."""
+    return {rule.kind for rule in need_rules() if rule.kind != "not_emergency" and rule.pattern.search(normalised)}
+
+
+def set_aside_past(normalised: str) -> str:
+    """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤")."""
+    for rule in need_rules():
+        if rule.kind == "not_emergency":
+            normalised = rule.pattern.sub(" ", normalised)
+    return normalised
+
+
+def asks_after(text: str) -> bool:
+    """Tell whether a message asks after a request already made ("还没送到", "any update?")."""
+    text = simplify(text)
+    return any(rule.kind == "follow_up" and rule.pattern.search(text) for rule in intent_rules())
+
+
+# A question, by its form: asking words, a question mark, a sentence particle that asks.
+_ASKS = re.compile(r"[?？]|吗|伐\b|伐$|么$|呢$|几点|什么时候|啥时候|啥辰光|哪里|哪儿|在哪|哪能|怎么|谁|是不是|有没有"
+                   r"|能不能|要不要|可不可以|^\W*(?:what|when|where|how|who|which|why|is|are|do|does|can|could|will|should)\b")
+
+
+def asks(text: str) -> bool:
+    """Tell whether a message is put as a question ("明天还要做核酸伐", "Are deliveries allowed?")."""
+    return _ASKS.search(simplify(text)) is not None
+
+
+def intent(text: str) -> str | None:
+    """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first."""
+    text = simplify(text)
+    found = {rule.kind for rule in intent_rules() if rule.pattern.search(text)}
+    return next((kind for kind in INTENTS if kind in found), None)
+
+
+@cache
+def category_rules() -> tuple[Rule, ...]:
+    return load_rules(LEXICON / "categories.tsv")
+
+
+def named(normalised: str) -> set[str]:
+    """What a message names, by the categories file: medicine, food, help, carry, thanks."""
+    return {rule.kind for rule in category_rules() if rule.pattern.search(normalised)}
+
+
+def asks_for_more(text: str) -> bool:
+    """Tell whether a message asks for something ("另外有没有膏药", "could I also get…"): with thanks,
+    it is a need; thanks alone for what came ("谢谢你们送的菜") is not."""
+    text = simplify(text)
+    return any(rule.kind == "asking" and rule.pattern.search(text) for rule in category_rules())
+
+
+def only_thanks(text: str) -> bool:
+    """Tell whether a message is nothing but thanks and nods ("收到 🙏🙏", "Merci beaucoup !"), with
+    the small words that go with them (`filler`)."""
+    rest = simplify(text)
+    for rule in category_rules():
+        if rule.kind in ("thanks", "filler"):
+            rest = rule.pattern.sub(" ", rest)
+    return not re.sub(r"[\W_]+", "", rest) and rest != simplify(text)
+
+
+@cache
+def resident_rules() -> tuple[Rule, ...]:
+    return load_rules(LEXICON / "resident_words.tsv")
+
+
+def resident_word(text: str) -> str | None:
+    """A resident's word said in a sentence about a request already made (not_received, cancel,
+    status), or None."""
+    text = simplify(text)
+    return next((rule.kind for rule in resident_rules() if rule.pattern.search(text)), None)
+
+
+@cache
+def volunteer_rules() -> tuple[Rule, ...]:
+    return load_rules(LEXICON / "volunteer_words.tsv")
+
+
+# A job number: digits that are no time, duration, quantity, floor or building ("3pm", "20 min", "8点").
+_JOB_NUMBER = re.compile(
+    r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )#?\s*(\d{1,9})(?![\d:./-])"
+    r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|am\b|pm\b|min|mins|minutes|h\b|hours?\b|yuan|kg))",
+    re.IGNORECASE,
+)
+
+
+def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
+    """A volunteer's reply in their own words: the word (accept, done, decline, list, off, on, help)
+    and the job numbers written, in order; None when it says none of them."""
+    text = simplify(text)
+    word = next((rule.kind for rule in volunteer_rules() if rule.pattern.search(text)), None)
+    if word is None:
+        return None
+    numbers = tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(text)))
+    return word, numbers
+
+
+# --- the written form -----------------------------------------------------------------------
+
+@cache
+def _opencc():
+    import opencc  # loaded on first use: a process that reads no text never pays for it
+
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _address_words() -> tuple[tuple[re.Pattern, str, str], ...]:
+    rows = []
+    for line in (LEXICON / "address_words.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            pattern, read_as, example = line.split("\t")
+            rows.append((re.compile(pattern, re.IGNORECASE), read_as, example))
+    return tuple(rows)
+
+
+def simplify(text: str) -> str:
+    """NFKC, lower case, simplified characters, pinyin read as Chinese, other languages' building
+    and room words as the address reader's, one space between words."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    for pattern, read_as, _ in _address_words():
+        text = pattern.sub(read_as, text)
+    if _CJK.search(text):
+        text = _opencc().convert(text)
+    elif is_pinyin(text):
+        text = from_pinyin(text)
+    return " ".join(text.split())
+
+
+@cache
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (`ü` written `v`), from pypinyin's dictionary."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    found = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            bare = "".join(c for c in unicodedata.normalize("NFKD", reading) if not unicodedata.combining(c))
+            found.add(bare.replace("ü", "v"))
+    return frozenset(found)
+
+
+# English words that are also pinyin syllables; a message of these alone is English.
+_ENGLISH_TOO = frozenset("a an e o i me he she we ok no to in on ban bang pan man long tan hang fan sun".split())
+
+
+def is_pinyin(text: str) -> bool:
+    """Tell pinyin without tones (`wo xu yao mi`, `maicai`) from English: every Latin word is made
+    of pinyin syllables, and at least two words are not English words too."""
+    words = _LATIN_WORD.findall(text.lower())
+    if len(words) < 2 or _CJK.search(text):
+        return False
+    return all(_splits(w) for w in words) and sum(w not in _ENGLISH_TOO for w in words) >= 2
+
+
+def _splits(word: str) -> bool:
+    """Tell whether a word is one or more pinyin syllables run together (`maicai`, `xuyao`)."""
+    syllables = _syllables()
+    ends = {0}
+    for end in range(1, len(word) + 1):
+        if any(start in ends and word[start:end] in syllables for start in range(max(0, end - 6), end)):
+            ends.add(end)
+    return len(word) in ends
+
+
+@cache
+def _pinyin_words() -> tuple[tuple[re.Pattern, str], ...]:
+    """The hotline's Chinese vocabulary, each word as its pinyin (spaced or run together), longest first."""
+    from pypinyin import lazy_pinyin
+
+    words = []
+    for line in (LEXICON / "pinyin_words.txt").read_text(encoding="utf-8").splitlines():
+        word = line.split("#")[0].strip()
+        if word:
+            syllables = lazy_pinyin(word, v_to_u=False)
+            pattern = r"\b" + r"\s*".join(re.escape(s) for s in syllables) + r"\b"
+            words.append((len(syllables), re.compile(pattern), word))
+    return tuple((pattern, word) for _, pattern, word in sorted(words, key=lambda w: -w[0]))
+
+
+def from_pinyin(text: str) -> str:
+    """Write the vocabulary's words found in pinyin as Chinese (`mai cai` -> 买菜); the rest stays."""
+    for pattern, word in _pinyin_words():
+        text = pattern.sub(word, text)
+    return text
+
+
+# --- language -------------------------------------------------------------------------------
+
+# Latin-script languages a compound's foreign residents write, told apart by lingua.
+# Loaded on the first message that needs them (about 80 MB, low-accuracy mode: trigrams only).
+_LATIN_LANGUAGES = ("ENGLISH", "FRENCH", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE", "INDONESIAN", "MALAY",
+                    "TAGALOG", "VIETNAMESE")
+# Words of the English a compound's foreign residents text: two of them, and it is English, whatever
+# a statistical detector makes of "bldg 7 apt 1101 need food".
+_ENGLISH_WORDS = frozenset(
+    "i i'm im my me need needs please pls plz help the and food rice water milk eggs medicine meds building bldg"
+    " room rm apt flat can could you is are to for of not have has thanks thank any update when where what"
+    " out our we he she his her mother father mom dad".split())
+
+
+@cache
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in _LATIN_LANGUAGES]
+    return (LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode()
+            .with_minimum_relative_distance(0.1).build())
+
+
+def language(text: str) -> str | None:
+    """The language a message is written in, as an ISO 639-1 code: `zh` for Chinese characters and
+    pinyin, `ja`, `ko`, or a Latin-script language (`en` where lingua cannot tell); None for none."""
+    if _KANA.search(text):
+        return "ja"
+    if _HANGUL.search(text):
+        return "ko"
+    if _CJK.search(text):
+        return "zh"
+    words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    if sum(len(w) for w in words) < 2:
+        return None
+    if is_pinyin(text):
+        return "zh"
+    if len(words) < 3 or len(_ENGLISH_WORDS.intersection(words)) >= 2:
+        return "en"
+    found = _detector().detect_language_of(text)
+    return found.iso_code_639_1.name.lower() if found is not None else "en"
+
+
+def reply_language(text: str) -> str | None:
+    """The catalog to answer in: Chinese for Chinese, English for every other language."""
+    written = language(text)
+    return None if written is None else "zh" if written == "zh" else "en"

@@ -1,0 +1,119 @@
+"""The reading rules kept as data: each rule's own example, the written forms, the language."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.domain import reading
+from hotline.domain.parsing import parse_request
+
+BUILDINGS = frozenset(range(1, 37))
+
+
+@pytest.mark.parametrize("rule", reading.intent_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
+def test_every_rule_reads_the_message_that_motivated_it(rule):
+    text = reading.simplify(rule.example)
+    assert rule.pattern.search(text), f"{rule.kind} rule does not match its own example {rule.example!r}"
+    if rule.kind == "follow_up":
+        assert reading.asks_after(rule.example)
+    else:
+        assert reading.intent(rule.example) in (rule.kind, "crisis")
+    if rule.counter:
+        assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
+
+
+@pytest.mark.parametrize("rule", [r for r in reading.need_rules() if r.kind != "not_emergency"],
+                         ids=lambda r: f"{r.kind}:{r.example[:16]}")
+def test_every_gravity_rule_reads_the_message_that_motivated_it(rule):
+    assert rule.pattern.search(reading.simplify(rule.example)), rule.example
+    assert rule.kind in reading.gravity(reading.simplify(rule.example))
+    parsed = parse_request(rule.example, BUILDINGS)
+    assert parsed.urgent and (parsed.emergency or rule.kind != "emergency")
+    if rule.counter:
+        assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
+
+
+@pytest.mark.parametrize("rule", [r for r in reading.need_rules() if r.kind == "not_emergency"],
+                         ids=lambda r: r.example[:16])
+def test_a_past_fall_is_no_emergency_and_a_fall_now_still_is(rule):
+    assert not parse_request(rule.example, BUILDINGS).emergency
+    assert parse_request(rule.counter, BUILDINGS).emergency
+
+
+@pytest.mark.parametrize(("pattern", "read_as", "example"), reading._address_words(), ids=lambda v: str(v)[:12])
+def test_every_address_word_reads_the_message_that_motivated_it(pattern, read_as, example):
+    assert pattern.search(example.lower())
+    parsed = parse_request(example, BUILDINGS)
+    assert parsed.building is not None and parsed.room is not None
+
+
+@pytest.mark.parametrize("rule", reading.category_rules() + reading.resident_rules() + reading.volunteer_rules(),
+                         ids=lambda r: f"{r.kind}:{r.example[:16]}")
+def test_every_word_rule_reads_the_message_that_motivated_it(rule):
+    text = reading.simplify(rule.example)
+    assert rule.pattern.search(text), f"{rule.kind} rule does not match its own example {rule.example!r}"
+    if rule.counter:
+        assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
+
+
+def test_a_rules_file_with_a_broken_pattern_names_its_line(tmp_path):
+    path = tmp_path / "rules.tsv"
+    path.write_text("# kind\tpattern\texample\nquestion\t(unclosed\t核酸几点？\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="rules.tsv:2"):
+        reading.load_rules(path)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("我真的不想活了", "crisis"),
+    ("I want to die, I can't go on", "crisis"),
+    ("累死了 菜还没到", None),
+    ("听说7号楼有阳性 是真的吗", "rumour"),
+    ("Is building 7 positive?", "rumour"),
+    ("明天全员核酸几点开始？", "question"),
+    ("Where can I get tested?", "question"),
+    ("【京东】您的订单异常，点击链接 jd-refund.cn/a8 处理", "spam"),
+    ("恭喜您中奖了", "spam"),
+    ("12号楼302 需要买菜", None),
+    ("需要抗原试剂两盒 12号楼302", None),
+])
+def test_what_a_message_is_for(text, kind):
+    assert reading.intent(text) == kind
+
+
+def test_traditional_characters_read_as_simplified():
+    traditional = parse_request("12號樓302室 需要買菜和雞蛋 藥吃完了", BUILDINGS)
+    simplified = parse_request("12号楼302室 需要买菜和鸡蛋 药吃完了", BUILDINGS)
+    assert traditional == simplified and (traditional.building, traditional.room) == (12, "302")
+
+
+@pytest.mark.parametrize(("text", "pinyin"), [
+    ("wo xu yao mai cai 12 hao lou 302", True),
+    ("maicai", False),  # one word: too little to tell
+    ("xuyao mai cai", True),
+    ("I need rice", False),
+    ("hang on a man", False),
+    ("done 20", False),
+])
+def test_pinyin_without_tones_is_told_from_english(text, pinyin):
+    assert reading.is_pinyin(text) is pinyin
+
+
+def test_pinyin_reads_as_the_chinese_it_stands_for():
+    parsed = parse_request("wo xu yao mai cai 12 hao lou 302", BUILDINGS)
+    assert (parsed.category, parsed.building, parsed.room, parsed.language) == ("food", 12, "302", "zh")
+
+
+@pytest.mark.parametrize(("text", "language", "reply"), [
+    ("需要买菜", "zh", "zh"),
+    ("wo xu yao mai cai", "zh", "zh"),
+    ("I need rice and eggs please", "en", "en"),
+    ("Bonjour, j'ai besoin de riz et de lait pour ma mère, s'il vous plaît", "fr", "en"),
+    ("Ich brauche Brot und Milch, bitte", "de", "en"),
+    ("Necesito arroz y leche por favor", "es", "en"),
+    ("쌀이 필요해요", "ko", "en"),
+    ("お米が必要です", "ja", "en"),
+    ("302", None, None),
+])
+def test_the_language_written_and_the_language_answered(text, language, reply):
+    assert reading.language(text) == language
+    assert reading.reply_language(text) == reply

@@ -1,0 +1,151 @@
+"""What the hotline now reads as a dispatcher would, end to end through the signed SMS webhook:
+volunteers' own words, crisis words, rumours, questions, spam, follow-ups, thanks with a need."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline import texts
+from hotline.extensions import db
+from hotline.models import Outbox, Request, Status
+from tests.helpers import LIU, SUN_HONG, TOM, WANG_FANG, get_request, load_roster, numbers_in
+
+STRANGER = "+8613700003333"
+
+
+@pytest.fixture(autouse=True)
+def compound(app, clock):
+    load_roster(app)
+
+
+def requests_made(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Request.id)))
+
+
+def two_requests_for_wang_fang(phone) -> list[int]:
+    return [numbers_in(phone(LIU).reply(text))[0] for text in ("要米", "还要买降压药")]
+
+
+@pytest.mark.parametrize("text", ["接 {a} {b}", "{a} {b} 我都接", "OK {a}, {b}", "#{a} #{b} 接了"])
+def test_a_volunteer_takes_several_jobs_in_one_message(app, phone, text):
+    a, b = two_requests_for_wang_fang(phone)
+    answer = phone(WANG_FANG).reply(text.format(a=a, b=b))
+    assert numbers_in(answer) == [a, b]
+    assert get_request(app, a).status == get_request(app, b).status == Status.ACCEPTED
+
+
+@pytest.mark.parametrize(("text", "status"), [("没空", Status.ASSIGNED), ("放门口了", Status.DELIVERED),
+                                              ("好的马上去", Status.ACCEPTED), ("👍", Status.ACCEPTED)])
+def test_a_volunteer_s_own_words_act_on_their_only_job(app, phone, text, status):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    if status == Status.DELIVERED:
+        phone(WANG_FANG).reply("接")
+    phone(WANG_FANG).reply(text)
+    request = get_request(app, n)
+    assert request.status == status
+    assert (request.volunteer is None or request.volunteer.phone != WANG_FANG) == (text == "没空")
+
+
+def test_a_word_that_fits_two_jobs_asks_which(app, phone):
+    a, b = two_requests_for_wang_fang(phone)
+    answer = phone(WANG_FANG).reply("收到")
+    assert f"#{a}" in answer and f"#{b}" in answer
+    assert get_request(app, a).status == get_request(app, b).status == Status.ASSIGNED
+
+
+def test_time_and_address_numbers_are_no_job_numbers(app, phone):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("OK, be there in 20 min")
+    assert get_request(app, n).status == Status.ACCEPTED
+    assert numbers_in(phone(WANG_FANG).reply("5栋1201的米放在门口了")) == [n]
+
+
+def test_crisis_words_get_the_crisis_line_and_a_coordinator_at_once(app, phone):
+    answer = phone(LIU).reply("一个人关在家里 真的不想活了")
+    assert "12356" in answer and texts.segments(answer) == 1
+    [request] = [get_request(app, n) for n in range(1, 2)]
+    assert request.urgent and request.volunteer.phone == SUN_HONG  # a coordinator, not the building's volunteer
+    assert any("不想活" in m for m in phone(SUN_HONG).inbox())
+
+
+def test_crisis_words_from_a_stranger_reach_the_coordinators_with_the_number(app, phone):
+    answer = phone(STRANGER).reply("I want to die")
+    assert "12356" in answer and answer.isascii()
+    with app.app_context():
+        alert = db.session.scalar(select(Outbox).where(Outbox.to == SUN_HONG, Outbox.purpose == "crisis"))
+    assert "I want to die" in alert.body and requests_made(app) == 0
+
+
+def test_the_crisis_line_is_a_setting(make_app, clock):
+    app = make_app(HOTLINE_CRISIS_LINE="400-161-9995")
+    load_roster(app)
+    from tests.helpers import Phone
+
+    assert "400-161-9995" in Phone(app, app.test_client(), STRANGER).reply("活不下去了")
+
+
+@pytest.mark.parametrize(("text", "msgid"), [
+    ("听说7号楼有阳性 是真的吗", "sms.rumour"),
+    ("Is building 7 positive?", "sms.rumour"),
+    ("明天全员核酸几点开始？", "sms.question"),
+    ("垃圾放哪里 楼下的桶满了？", "sms.question"),
+    ("Where can I get tested?", "sms.question"),
+])
+def test_rumours_and_questions_are_never_requests_and_reach_the_coordinators(app, phone, text, msgid):
+    lang = "en" if text.isascii() else "zh"
+    assert phone(STRANGER).reply(text) == texts.t(lang, msgid)
+    assert requests_made(app) == 0
+    assert text in phone(SUN_HONG).last()
+
+
+def test_a_need_said_with_a_rumour_word_is_the_need_and_never_the_word(app, phone):
+    [n] = numbers_in(phone(LIU).reply("我阳了 需要退烧药"))
+    assert get_request(app, n).category == "medicine"
+
+
+def test_spam_is_kept_and_answered_with_nothing(app, phone):
+    assert phone(STRANGER).text("恭喜您中奖了！请点击 http://t.cn/A6xYzq 领取") == []
+    assert requests_made(app) == 0 and phone(SUN_HONG).inbox() == []
+
+
+@pytest.mark.parametrize("text", ["still nothing", "我的菜呢", "等了一天了", "？？？"])
+def test_a_follow_up_on_an_open_request_is_answered_with_its_status(app, phone, text):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    assert numbers_in(phone(LIU).reply(text)) == [n] and requests_made(app) == 1
+
+
+@pytest.mark.parametrize("text", ["麻烦帮我买点菜 谢谢", "Could someone bring rice? Thank you!",
+                                  "谢谢 另外还需要鸡蛋"])
+def test_a_need_said_with_thanks_is_a_need(app, phone, text):
+    [n] = numbers_in(phone(TOM).reply(text))
+    assert get_request(app, n).category == "food"
+
+
+@pytest.mark.parametrize("text", ["收到 🙏🙏", "Merci beaucoup !", "감사합니다!", "谢谢你们送的菜"])
+def test_nothing_but_thanks_is_thanks(app, phone, text):
+    phone(TOM).reply(text)
+    assert requests_made(app) == 0
+
+
+def test_a_bare_cry_for_help_is_an_emergency_even_without_an_address(app, phone):
+    replies = phone(STRANGER).text("救命")
+    assert "120" in replies[0] and len(replies) == 2  # the 120 advice first, then where
+    assert STRANGER in phone(SUN_HONG).last()
+
+
+@pytest.mark.parametrize("text", ["12號樓302室 需要買菜和雞蛋", "wo xu yao mai cai 12 hao lou 302"])
+def test_traditional_characters_and_pinyin_read_as_chinese(app, phone, text):
+    answer = phone(STRANGER).reply(text)
+    [n] = numbers_in(answer)
+    request = get_request(app, n)
+    assert (request.category, request.household.label, request.language) == ("food", "12-302", "zh")
+
+
+@pytest.mark.parametrize("text", ["J'ai besoin de riz et de lait. Bâtiment 12, appartement 302",
+                                  "쌀이 필요해요 12동 302호"])
+def test_other_languages_are_answered_in_english(app, phone, text):
+    answer = phone(STRANGER).reply(text)
+    [n] = numbers_in(answer)
+    assert answer.isascii() and get_request(app, n).household.label == "12-302"
