@@ -63,7 +63,8 @@ def check_phone(field, region: str) -> str | None:
 
 
 LANGUAGE_CHOICES = options([("zh", "中文"), ("en", "English")])
-CATEGORY_CHOICES = options([("food", _l("Food")), ("medicine", _l("Medicine")), ("help", _l("Other help"))])
+CATEGORY_CHOICES = options([("food", _l("Food")), ("medicine", _l("Medicine")), ("help", _l("Other help")),
+                            ("welfare", _l("Welfare check"))])
 
 
 class NewRequestForm(FlaskForm):

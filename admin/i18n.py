@@ -119,7 +119,8 @@ STATUS = {
     Status.DELIVERED: _l("Delivered"),
     Status.CANCELLED: _l("Cancelled"),
 }
-CATEGORY = {Category.FOOD: _l("Food"), Category.MEDICINE: _l("Medicine"), Category.HELP: _l("Other help")}
+CATEGORY = {Category.FOOD: _l("Food"), Category.MEDICINE: _l("Medicine"), Category.HELP: _l("Other help"),
+            Category.WELFARE: _l("Welfare check")}
 CHANNEL = {Channel.SMS: _l("SMS"), Channel.VOICE: _l("Phone call"), Channel.ADMIN: _l("Entered by a coordinator")}
 EVENT = {
     "created": _l("Request made"),

@@ -66,6 +66,7 @@ class Category(StrEnum):
     FOOD = "food"  # groceries, staples, something to eat
     MEDICINE = "medicine"  # a drug or prescription
     HELP = "help"  # anything else a neighbour can do
+    WELFARE = "welfare"  # someone nobody can reach: a door to knock on, urgent
 
 
 class Status(StrEnum):

@@ -54,7 +54,7 @@ def N_(msgid: str) -> str:
 
 
 BUILT_AT_RUN_TIME = (
-    N_("category.food"), N_("category.medicine"), N_("category.help"),
+    N_("category.food"), N_("category.medicine"), N_("category.help"), N_("category.welfare"),
     N_("status.new"), N_("status.assigned"), N_("status.accepted"), N_("status.delivered"), N_("status.cancelled"),
     N_("word.cancel"), N_("word.not_received"), N_("word.accept"), N_("word.done"), N_("word.decline"),
     N_("resident.is_delivered"), N_("resident.is_cancelled"),

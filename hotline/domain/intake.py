@@ -86,6 +86,8 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
             return flooding
     if command and command.word in (Word.OPT_OUT, Word.OPT_IN):
         _opt(session, policy, sms.phone, volunteer, command.word == Word.OPT_OUT)
+        if command.word == Word.OPT_OUT and volunteer is None and body.strip(" .!").lower() == "cancel":
+            _cancel(session, policy, sms.phone, resident, Command(Word.CANCEL, None), "en")  # their only one
         return ()  # Twilio answers these words itself
     written = reading.reply_language(body)
     if volunteer:
@@ -127,24 +129,32 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
 def _said_in_other_words(session: Session, phone: str, resident: Resident | None, body: str,
                          command: Command | None) -> Command | None:
     """A sentence that means one of the residents' words ("我的药什么时候到？", "取消买菜", "thanks, it
-    came"), or a volunteer's word from a resident ("好的"): never a new request. Asking about
-    requests only counts from someone who has made one."""
+    came"), or a volunteer's word from a resident ("好的"): never a new request. Asking after a
+    request ("any update?", "我的菜呢") is answered with the sender's requests, none or some, unless it
+    also asks for something; a message that names nothing new counts only from someone with an
+    open request."""
     if command is not None:  # a volunteer's word (OK, DONE, NO…) from someone who is none
         return Command(Word.THANKS, None)
     word = reading.resident_word(body)
     said = Command(Word(word), None) if word else parse_resident_sentence(body)
+    asking_after = word == "status" or reading.asks_after(body) and not reading.asks_for_more(body)
+    if asking_after and (said is None or said.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
+        return Command(Word.STATUS, None)  # ("还没收到菜" about a delivered request is not received)
     if reading.only_thanks(body):
         return Command(Word.THANKS, None)
     if said is not None and said.word == Word.THANKS:  # thanks, and asking for more: the need comes first
-        return None if parse_request(body, frozenset()).category and reading.asks_for_more(body) else said
+        parsed = parse_request(body, frozenset())
+        return None if parsed.category and (reading.asks_for_more(body) or parsed.unknown_building) else said
     mine = requests.of_asker(phone, resident.id if resident else None)
     if said is None:
-        said = Command(Word.STATUS, None) if reading.asks_after(body) or _names_nothing_new(body) else None
+        said = Command(Word.STATUS, None) if _names_nothing_new(body) else None
         mine = mine.where(Request.status.in_(OPEN_STATUSES))  # any news of it? only while it is open
     if said is None:
         return None
     asked_before = session.scalar(mine.with_only_columns(Request.id).limit(1))
-    return said if asked_before is not None else None
+    if asked_before is None:
+        return Command(Word.STATUS, None) if asking_after else None  # "我的菜怎么还没到" and nothing asked
+    return said
 
 
 def _names_nothing_new(body: str) -> bool:
@@ -190,10 +200,10 @@ def _not_a_need(session: Session, policy: Policy, phone: str, resident: Resident
     parsed = parse_request(body, policy.buildings)
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None
-    if purpose == "rumour" and parsed.category:  # "我阳了 需要退烧药": the need, and never the word
+    if purpose == "rumour" and parsed.category and reading.asks_for_more(body):  # "我阳了 需要退烧药": the need
         return None
-    if purpose == "question" and parsed.category and (parsed.building or parsed.room):
-        return None
+    if purpose == "question" and parsed.category and (parsed.building or parsed.room or reading.asks_for_more(body)):
+        return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
     if purpose == "spam":
         return ()
     if purpose == "help_text":

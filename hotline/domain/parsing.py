@@ -301,6 +301,8 @@ def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
     errand for someone who cannot walk) is help even when food is named (lexicon/categories.tsv)."""
     text = _NOT_FOOD.sub(" ", text)
     also = named(text)
+    if "welfare" in also:
+        return Category.WELFARE
     if drug or _MEDICINE.search(text) or "medicine" in also:
         return Category.MEDICINE
     if "carry" in also:
@@ -461,6 +463,7 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     urgent = (
         emergency
         or "urgent" in grave
+        or category is Category.WELFARE
         or category is Category.MEDICINE and "out" in grave and runs_out is None
         or _URGENT.search(_NOT_URGENT.sub(" ", text)) is not None
         or (runs_out is not None and _SOON.search(runs_out) is not None)

@@ -157,6 +157,8 @@ def open_request(
         alert_coordinators(session, request, N_("coordinator.emergency"), lane=Lane.URGENT)
     if route_now:
         route(session, policy, request)
+    if category is Category.WELFARE and not emergency:  # a door nobody answers may be an emergency
+        alert_coordinators(session, request, N_("coordinator.welfare"), lane=Lane.URGENT)
     return request
 
 

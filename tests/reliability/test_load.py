@@ -9,6 +9,8 @@ HOTLINE_SEND_RATE, measured at the stand-in: over the whole backlog the rate is 
 
 FAST: 200 webhooks over 10 s, sending at 20 segments/s. FULL: 2,000 over 60 s, at 30/s.
 Offered load is above the send rate on purpose, so that a backlog builds and its pace shows.
+The pace is a wall-clock figure: the FAST form (part of `make test`, on a machine that may be
+busy) records it; only the FULL form (`make test-reliability`) holds it to the bounds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.texts import segments
-from tests.reliability.stack import roster_csv, run_loadgen, scale, wait_until
+from tests.reliability.stack import FULL, roster_csv, run_loadgen, scale, wait_until
 
 pytestmark = [pytest.mark.reliability, pytest.mark.xdist_group("reliability-b")]
 
@@ -58,6 +60,7 @@ def test_open_loop_sms_load_is_answered_created_and_sent_at_the_rate(make_stack,
         busiest = max(busiest, in_window)
     figures(db=database, sms_sent=len(sent), segments=sum(segs), drain_s=elapsed, configured_rate=send_rate,
             measured_rate=measured, busiest_5s_window_segments=busiest)
-    assert send_rate * 0.85 <= measured <= send_rate * 1.05, f"sent at {measured:.2f}/s, configured {send_rate}/s"
-    allowed = send_rate * (WINDOW + JITTER) + max(segs)
-    assert busiest <= allowed, f"{busiest} segments began within {WINDOW:g} s at {send_rate}/s (allowed {allowed:g})"
+    if FULL:
+        assert send_rate * 0.85 <= measured <= send_rate * 1.05, f"sent at {measured:.2f}/s, configured {send_rate}/s"
+        allowed = send_rate * (WINDOW + JITTER) + max(segs)
+        assert busiest <= allowed, f"{busiest} segments began in {WINDOW:g} s at {send_rate}/s (allowed {allowed:g})"

@@ -263,7 +263,7 @@ class Compound:
             out.request = True  # a need whose address is being asked for
             out.category, out.urgent = state.get("category"), bool(state.get("urgent"))
             out.building, out.room = state.get("building"), state.get("room")
-            out.kind = "emergency" if state.get("alerted") else "need"
+            out.kind = "emergency" if state.get("alerted") else "welfare" if out.category == "welfare" else "need"
         if "sms.emergency_call_first" in out.answered or "sms.created_emergency" in out.answered:
             out.kind = "emergency" if coordinator_alerted else "emergency_unalerted"
         if any(m.startswith("sms.crisis") for m in out.answered):

@@ -14,6 +14,12 @@ from tests.helpers import LIU, SUN_HONG, TOM, WANG_FANG, get_request, load_roste
 STRANGER = "+8613700003333"
 
 
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    """Reading is the same on both databases (the corpus runs on SQLite too); these run on SQLite only."""
+    return f"sqlite:///{tmp_path}/hotline.db"
+
+
 @pytest.fixture(autouse=True)
 def compound(app, clock):
     load_roster(app)
@@ -149,3 +155,19 @@ def test_other_languages_are_answered_in_english(app, phone, text):
     answer = phone(STRANGER).reply(text)
     [n] = numbers_in(answer)
     assert answer.isascii() and get_request(app, n).household.label == "12-302"
+
+
+def test_a_bare_cancel_opts_out_and_cancels_the_only_open_request(app, phone):
+    [n] = numbers_in(phone(TOM).reply("need rice please"))
+    assert phone(TOM).text("CANCEL") == []  # Twilio answers the opt-out word itself
+    assert get_request(app, n).status == Status.CANCELLED
+    with app.app_context():
+        from hotline.models import OptOut
+
+        assert db.session.scalar(select(OptOut).filter_by(phone=TOM)) is not None
+
+
+def test_a_bare_cancel_with_two_open_requests_cancels_neither(app, phone):
+    first, second = (numbers_in(phone(TOM).reply(text))[0] for text in ("need rice please", "need insulin"))
+    phone(TOM).text("CANCEL")
+    assert get_request(app, first).status != Status.CANCELLED and get_request(app, second).status != Status.CANCELLED
