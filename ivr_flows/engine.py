@@ -12,7 +12,10 @@ Node types (every field is checked by `validate` when the flow is loaded):
     branch  `if` names state flags (all must hold; a leading `!` negates) -> `then`, else `else`
     menu    speak `prompts`, then one option per `menu` entry, generated from the entry's `prompt`
             and its key, so what the caller hears and what the keys do cannot disagree; wait for
-            one key or for words (an entry's `speech` words, which are also the recogniser's hints)
+            one key or for words: what the domain read the words to mean (an entry's `means`),
+            else the entry's `speech` words (also the recogniser's hints). Words that mean no
+            entry but come close to some (`Inbound.choices`) go to the node's `unsure` menu, which
+            speaks only those entries (its `offer` names the state key that holds them)
     digits  speak `prompts`; wait for keys ended by `#` (or words the domain turned into digits),
             keep them in `store` when the domain's `check` accepts them, go on to `next`
     do      ask the domain to do `action`; its outcome (an event) picks `on[event]`, else `next`
@@ -20,9 +23,17 @@ Node types (every field is checked by `validate` when the flow is loaded):
     dial    wait for a call to a person; its outcome picks `on[outcome]`, else `else`
     end     speak `prompts` and hang up
 
-At a menu or digits node the repeat key (`*`) and silence repeat the node; silence, a key that is
-no option and digits the check refuses are failed tries, and after `max_retries` of them the call
-goes to `exhausted` (the node's, else the flow's default: a person).
+At a menu or digits node the repeat key (`*`) and silence repeat the node (or go to its
+`repeat_goto`); silence, a key that is no option and digits the check refuses are failed tries, and
+after `max_retries` of them the call goes to `exhausted` (the node's, else the flow's default: a
+person).
+
+Interrupts: words that mean something grave (`Inbound.means`, e.g. `emergency`) leave any menu or
+digits node for the target the flow's `interrupts` give that meaning (`{"goto", "set"}`), whatever
+the node was asking; a node's own `interrupts` add to the flow's (`null` takes one away there); an
+interrupt whose `set` already holds is not taken again. Words that are acted on (an entry chosen by
+what they mean, an interrupt, choices offered) keep what else they said (`Inbound.facts`: the
+details, the urgency, an address) in the state.
 """
 
 from __future__ import annotations
@@ -71,8 +82,9 @@ class Flow:
             ids.update(node.get("prompts", ()))
             if "invalid" in node:
                 ids.add(node["invalid"]["prompt"])
-            if "wrong" in node:
-                ids.add(node["wrong"]["prompt"])
+            for key in ("wrong", "repeat_option"):
+                if key in node:
+                    ids.add(node[key]["prompt"])
             for entry in node.get("menu", {}).values():
                 ids.add(entry["prompt"])
         for key in ("wrong", "repeat_option"):
@@ -85,15 +97,21 @@ class Flow:
 class Inbound:
     """What the caller did at a waiting node, or what the domain reports for it.
 
-    digits  keys pressed, without the finish key ("" when none)
-    speech  the words the recogniser heard ("" when none)
-    event   a `do` action's outcome, a dial outcome (`completed`, `no-answer`…) or `recorded`
+    digits   keys pressed, without the finish key ("" when none)
+    speech   the words the recogniser heard ("" when none)
+    event    a `do` action's outcome, a dial outcome (`completed`, `no-answer`…) or `recorded`
+    means    what the domain read the words to mean: an `interrupts` name or an entry's `means`
+    choices  the keys of the entries the words come close to, closest first, when they mean none
+    facts    what else the words said (details, urgency, address), kept when they are acted on
     Nothing at all is silence: the wait timed out.
     """
 
     digits: str = ""
     speech: str = ""
     event: str | None = None
+    means: str | None = None
+    choices: tuple[str, ...] = ()
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -184,6 +202,11 @@ def step(
         return _enter(flow, state, flow.start, [])
     node = flow.node(node_id)
     kind = node["type"]
+    interrupt = _interrupt(flow, state, node, inbound) if kind in LISTENING else None
+    if interrupt is not None:
+        state.update(inbound.facts)
+        state.update(interrupt.get("set", {}))
+        return _enter(flow, state, interrupt["goto"], [])
     if kind == "menu":
         return _menu_input(flow, state, node_id, node, inbound)
     if kind == "digits":
@@ -200,15 +223,22 @@ def step(
     return _enter(flow, state, node_id, [])
 
 
-def options(flow: Flow, node: Mapping[str, Any], lang: str) -> list[Prompt]:
-    """The spoken options of a menu, one per entry, in the menu's order, then the repeat key."""
+def options(flow: Flow, node: Mapping[str, Any], lang: str, state: Mapping[str, Any] | None = None) -> list[Prompt]:
+    """The spoken options of a menu, one per entry, in the menu's order, then the repeat key.
+
+    A menu that `offer`s only some entries speaks those the state names, in the state's order
+    (all of them when it names none).
+    """
+    menu = node["menu"]
+    offered = [key for key in (state or {}).get(node["offer"], ()) if key in menu] if "offer" in node else []
     spoken = []
-    for key, entry in node["menu"].items():
-        switch = _language_of(entry, lang)
-        spoken.append(Prompt(entry["prompt"], switch or lang, key))
+    for key in offered or menu:
+        switch = _language_of(menu[key], lang)
+        spoken.append(Prompt(menu[key]["prompt"], switch or lang, key))
     repeat = flow.defaults.get("repeat_key")
-    if repeat and "repeat_option" in flow.defaults and flow.setting(node, "say_repeat") is not False:
-        spoken.append(Prompt(flow.defaults["repeat_option"]["prompt"], lang, repeat))
+    repeat_option = flow.setting(node, "repeat_option")
+    if repeat and repeat_option and flow.setting(node, "say_repeat") is not False:
+        spoken.append(Prompt(repeat_option["prompt"], lang, repeat))
     return spoken
 
 
@@ -239,19 +269,39 @@ def choose(node: Mapping[str, Any], speech: str, lang: str) -> str | None:
     return best[1] if best else None
 
 
+def meant(node: Mapping[str, Any], means: str | None) -> str | None:
+    """The menu key whose entry `means` what the words were read to mean."""
+    if not means:
+        return None
+    return next((key for key, entry in node.get("menu", {}).items() if entry.get("means") == means), None)
+
+
 def _menu_input(flow: Flow, state: dict, node_id: str, node: Mapping, inbound: Inbound) -> tuple[dict, Turn]:
     lang = state["lang"]
-    key = inbound.digits[:1] if inbound.digits else choose(node, inbound.speech, lang)
+    by_words = not inbound.digits and bool(inbound.speech)
+    if inbound.digits:
+        key = inbound.digits[:1]
+    else:
+        key = meant(node, inbound.means) or choose(node, inbound.speech, lang)
     if key and key == flow.defaults.get("repeat_key") and key not in node["menu"]:
-        return _enter(flow, state, node_id, [])
+        return _enter(flow, state, node.get("repeat_goto", node_id), [])
     if key is None and not inbound.digits and not inbound.speech:
         return _failed(flow, state, node_id, node, [])
     entry = node["menu"].get(key) if key else None
+    if entry is None and by_words and inbound.choices and "unsure" in node:
+        unsure = flow.node(node["unsure"])
+        offered = [k for k in dict.fromkeys(inbound.choices) if k in unsure["menu"]]
+        if offered:
+            state.update(inbound.facts)
+            state[unsure["offer"]] = offered
+            return _enter(flow, state, node["unsure"], [])
     if entry is None:
         wrong = node.get("wrong", flow.defaults.get("wrong"))
         return _failed(flow, state, node_id, node, [Prompt(wrong["prompt"], lang)] if wrong else [])
     for name, value in entry.get("set", {}).items():
         state[name] = value
+    if by_words and inbound.means:
+        state.update(inbound.facts)
     switch = _language_of(entry, lang)
     if switch:
         state["lang"] = switch
@@ -273,6 +323,17 @@ def _digits_input(
         return _failed(flow, state, node_id, node, [Prompt(invalid["prompt"], state["lang"])] if invalid else [])
     state[node["store"]] = value
     return _enter(flow, state, node["next"], [])
+
+
+def _interrupt(flow: Flow, state: Mapping, node: Mapping, inbound: Inbound) -> Mapping | None:
+    """The interrupt the words call for, unless its `set` already holds (taken once)."""
+    if not inbound.means or inbound.digits:
+        return None
+    interrupt = interrupts(node, flow.defaults).get(inbound.means)
+    if interrupt is None:
+        return None
+    done = interrupt.get("set") and all(state.get(name) == value for name, value in interrupt["set"].items())
+    return None if done else interrupt
 
 
 def _failed(flow: Flow, state: dict, node_id: str, node: Mapping, said: list[Prompt]) -> tuple[dict, Turn]:
@@ -302,15 +363,16 @@ def _enter(flow: Flow, state: dict, node_id: str, said: list[Prompt]) -> tuple[d
         if kind == "say":
             node_id = node["next"]
             continue
-        then = _wait(flow, node_id, node, lang, prompts)  # a menu adds its spoken options
+        then = _wait(flow, node_id, node, state, prompts)  # a menu adds its spoken options
         return state, Turn(tuple(prompts), then)
     raise FlowError(f"{flow.name}: more than {MAX_HOPS} nodes without waiting, from {node_id}")
 
 
-def _wait(flow: Flow, node_id: str, node: Mapping, lang: str, prompts: list[Prompt]) -> Next:
+def _wait(flow: Flow, node_id: str, node: Mapping, state: Mapping, prompts: list[Prompt]) -> Next:
     kind = node["type"]
+    lang = state["lang"]
     if kind == "menu":
-        prompts.extend(options(flow, node, lang))
+        prompts.extend(options(flow, node, lang, state))
         return Listen(node_id, "menu", int(flow.setting(node, "timeout_s")), 1, "", _speech(flow, node),
                       hints(node, lang))
     if kind == "digits":
@@ -377,6 +439,7 @@ def validate(data: Any, name: str = "flow") -> Flow:
         problems.append(f"defaults.exhausted {defaults['exhausted']!r} is not a node")
     if defaults.get("repeat_key") is not None and defaults["repeat_key"] not in KEYS:
         problems.append("defaults.repeat_key is not a phone key")
+    problems.extend(f"defaults: {p}" for p in _interrupt_problems(defaults.get("interrupts"), nodes))
     for node_id, node in nodes.items():
         problems.extend(f"{node_id}: {p}" for p in _node_problems(node_id, node, nodes, defaults, languages))
     if not problems:
@@ -389,12 +452,13 @@ def validate(data: Any, name: str = "flow") -> Flow:
 
 def targets(node: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> list[str]:
     """Every node a node can lead to."""
-    found = [node[k] for k in ("next", "then", "else") if isinstance(node.get(k), str)]
+    found = [node[k] for k in ("next", "then", "else", "unsure", "repeat_goto") if isinstance(node.get(k), str)]
     found += [entry.get("goto") for entry in node.get("menu", {}).values()]
     found += list(node.get("on", {}).values())
     if node.get("type") in LISTENING:
         exhausted = node.get("exhausted", (defaults or {}).get("exhausted"))
         found.append(exhausted)
+        found += [entry.get("goto") for entry in interrupts(node, defaults).values() if isinstance(entry, dict)]
     return [t for t in found if t is not None]
 
 
@@ -429,13 +493,16 @@ def _node_problems(node_id: str, node: Any, nodes: dict, defaults: dict, languag
             problems.append(f"timeout under {MIN_TIMEOUT_S} s")
     if kind == "menu":
         problems += _menu_problems(node, defaults, languages)
+        problems += _unsure_problems(node, nodes)
+    if "interrupts" in node:
+        problems += _interrupt_problems(node["interrupts"], nodes)
     if kind == "record":
         for key in ("max_length_s", "silence_s"):
             if not int(flow_setting(node, defaults, key) or 0):
                 problems.append(f"record needs `{key}`")
     if kind == "dial" and not int(flow_setting(node, defaults, "ring_s") or 0):
         problems.append("dial needs `ring_s`")
-    for key in ("invalid", "wrong"):
+    for key in ("invalid", "wrong", "repeat_option"):
         if key in node and not (isinstance(node[key], dict) and isinstance(node[key].get("prompt"), str)):
             problems.append(f"`{key}` is {{\"prompt\": message id}}")
     return problems
@@ -459,6 +526,48 @@ def _menu_problems(node: dict, defaults: dict, languages: tuple[str, ...]) -> li
             problems.append(f"menu {key!r}: `speech` maps a flow language to words")
         if any(lang not in languages for lang in entry.get("languages", ())):
             problems.append(f"menu {key!r}: switches to a language the flow does not have")
+    return problems
+
+
+def interrupts(node: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> dict[str, Mapping]:
+    """The interrupts at a node: the flow's, with the node's own added (or, as `null`, taken away)."""
+    given = [(defaults or {}).get("interrupts"), node.get("interrupts")]
+    merged = {name: entry for each in given if isinstance(each, dict) for name, entry in each.items()}
+    return {name: entry for name, entry in merged.items() if entry is not None}
+
+
+def _unsure_problems(node: dict, nodes: dict) -> list[str]:
+    """A menu's `unsure` menu offers from the state, and its keys are the menu's own (the same option)."""
+    problems = []
+    if "offer" in node and not (isinstance(node["offer"], str) and node["offer"]):
+        problems.append("`offer` names the state key of the keys to offer")
+    if "unsure" in node:
+        unsure = nodes.get(node["unsure"])
+        if not isinstance(unsure, dict) or unsure.get("type") != "menu" or "offer" not in unsure:
+            problems.append(f"unsure {node['unsure']!r} is not a menu that `offer`s")
+        else:
+            menu, offered = node["menu"], unsure.get("menu", {})
+            problems += [f"unsure {node['unsure']!r}: key {key!r} is another option there"
+                         for key, entry in offered.items()
+                         if isinstance(entry, dict) and key in menu and entry.get("prompt") != menu[key].get("prompt")]
+    return problems
+
+
+def _interrupt_problems(given: Any, nodes: dict) -> list[str]:
+    if given is None:
+        return []
+    if not isinstance(given, dict):
+        return ["`interrupts` maps a meaning to {\"goto\", \"set\"}"]
+    problems = []
+    for name, entry in given.items():
+        if entry is None:
+            continue  # a node taking the flow's interrupt away
+        if not isinstance(entry, dict) or not isinstance(entry.get("goto"), str):
+            problems.append(f"interrupt {name!r} needs `goto`")
+        elif entry["goto"] not in nodes:
+            problems.append(f"interrupt {name!r}: target {entry['goto']!r} is not a node")
+        elif not isinstance(entry.get("set", {}), dict):
+            problems.append(f"interrupt {name!r}: `set` is an object")
     return problems
 
 

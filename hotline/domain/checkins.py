@@ -127,12 +127,18 @@ def answer(
     session: Session, policy: Policy, links: voice.Links, main_links: voice.Links, call: voice.CallStep,
     checkin_id: int, lang: str,
 ) -> Reply:
-    """The resident's answer: 1 all is well; 2 on to the main menu's categories; silence, once more."""
+    """The resident's answer: 1 all is well; 2 on to the main menu's categories; silence, once more;
+    emergency or crisis words, straight on to the path they call for (the 120 advice, a person)."""
     checkin = session.get(CheckIn, checkin_id)
     if checkin is None or checkin.resident.phone != call.callee:
         return voice.goodbye(lang)
     flow = ivr_flows.flow(FLOW)
     row, state = voice.placed_call_state(session, call, flow, "checkin", checkin_id, lang)
+    if call.speech and not call.digits:
+        words = voice.read_words(policy, flow.nodes.get(state.get("node", ""), {}), state, call.speech)
+        if words.means in voice.GRAVE:  # "我摔倒了" on the check-in call: the resident's call's own path for it
+            checkin.status, checkin.answered_at = CheckInStatus.HELP, clock.now()
+            return voice.enter_main(session, policy, main_links, call, checkin.resident, state, [], words)
     state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech))
     actions = {"fine": _fine, "need": _need}
     state, turn, said = voice.run(session, policy, flow, state, turn, actions)

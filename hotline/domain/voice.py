@@ -5,8 +5,13 @@ message (a recording, an empty one, or a hang-up), `dialled` the outcome of putt
 through to a person, `recording_ready` Twilio's word that the audio is stored. Each loads the
 call's state (a conversation row keyed `call:<CallSid>`), steps the flow of `ivr_flows/voice.json`,
 does what the flow asks of the domain (`do` nodes: open the request, list the caller's requests,
-find the coordinator on duty, leave a callback) and answers with typed replies. Pure: no Flask,
-no Twilio; the handler commits.
+find the coordinator on duty, leave a callback, alert for an emergency or a crisis) and answers
+with typed replies. Pure: no Flask, no Twilio; the handler commits.
+
+Words are read as a text is (`read_words`, with `hearing`): emergency or crisis words at any menu
+or number entry take that path; at a menu, a need said in everyday words picks its category (and
+keeps the words, the urgency and an address said with them), and words that name nothing clearly
+are offered back as the closest choices.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import ivr_flows
 from hotline import clock
-from hotline.domain import requests
+from hotline.domain import hearing, requests
 from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits, whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
@@ -42,6 +47,8 @@ from ivr_flows import engine
 
 CALL_TTL = timedelta(hours=2)  # far longer than any call; expired rows are cleared as calls come in
 SPOKEN_REQUESTS = 5  # at most this many requests are read out, newest first
+MAX_CHOICES = 3  # words that name nothing clearly: at most this many closest choices are offered
+GRAVE = ("crisis", "emergency")  # what words may mean wherever they are said (the flow's interrupts)
 ROOM = re.compile(r"\d{1,6}")
 DIGIT_SEPARATOR = {"zh": "、", "en": ", "}  # a pause between digits: "4、5、7" is 四、五、七, not 四百五十七
 KEY_NAMES = {"*": N_("voice.key.star")}
@@ -118,23 +125,98 @@ def step(session: Session, policy: Policy, links: Links, call: CallStep) -> Repl
     if node.get("type") not in engine.LISTENING:  # a step the call has moved past: say where it is
         state, turn = engine.start(flow, state, node=state.get("node"))
         return _answer(session, policy, links, call, flow, state, turn, row)
-    digits = call.digits
-    if node["type"] == "digits" and not digits and call.speech:
-        digits = speech_digits(call.speech)
-    inbound = engine.Inbound(digits=digits, speech=call.speech)
+    inbound = engine.Inbound(digits=call.digits, speech=call.speech)
+    if call.speech and not call.digits:
+        inbound = read_words(policy, node, state, call.speech)
+        if node["type"] == "digits" and inbound.means is None:  # a number said in words
+            inbound = engine.Inbound(digits=speech_digits(call.speech), speech=call.speech)
+    before = state.get("category")
     state, turn = engine.step(flow, state, inbound, checks=_checks(policy))
-    return _answer(session, policy, links, call, flow, state, turn, row)
+    said = []
+    if inbound.means and state.get("category") != before and engine.meant(node, inbound.means):
+        lang = state["lang"]  # the words picked the category: say which, so the caller knows they were understood
+        category = requests.category_label(lang, Category(state["category"]))
+        said.append(Say(t(lang, N_("voice.heard_urgent") if state.get("urgent") else N_("voice.heard"),
+                          category=category), lang))
+    return _answer(session, policy, links, call, flow, state, turn, row, said)
+
+
+def read_words(policy: Policy, node: dict, state: dict, speech: str) -> engine.Inbound:
+    """Read words said at a menu or a number entry as a text is read (`hearing`).
+
+    Crisis words, then emergency words, mean the flow's interrupts wherever they are said. At a
+    menu: asking after a request means `status`; a question, a rumour or thanks that name no need
+    mean the menu's interrupts for them, if it has any; a need the reading names means its category
+    (an entry's, or an interrupt's: `welfare`); the menu's own words are left to the engine; else
+    the needs the words come close to are offered.
+    The words themselves, the urgency and an address said with them go along as facts.
+    """
+    heard = hearing.hear(speech, policy.buildings)
+    facts = _facts(heard, state)
+    if _only_menu_words(node, heard.text, state.get("lang", "zh")):
+        del facts["details"]  # "买菜" tells the volunteer nothing the category does not
+    if heard.intent == "crisis":
+        return engine.Inbound(speech=heard.text, means="crisis", facts=facts)
+    if heard.parsed.emergency:
+        return engine.Inbound(speech=heard.text, means="emergency", facts=facts)
+    if node.get("type") != "menu":
+        return engine.Inbound(speech=speech)
+    lang = state.get("lang", "zh")
+    if heard.asks_after and engine.meant(node, "status"):
+        return engine.Inbound(speech=heard.text, means="status")
+    category = heard.parsed.category
+    if (heard.intent in ("question", "rumour") and category is None) or heard.thanks:
+        means = heard.intent or "thanks"  # "什么时候做核酸": no need named, the coordinators answer
+        if means in engine.interrupts(node):  # the words are the question, never a request's details
+            return engine.Inbound(speech=heard.text, means=means, facts={"question": heard.said[:300]})
+    if category is not None and (engine.meant(node, category.value) or category.value in engine.interrupts(node)):
+        return engine.Inbound(speech=heard.text, means=category.value, facts=facts)
+    if engine.choose(node, heard.text, lang) is not None:
+        return engine.Inbound(speech=heard.text)
+    choices = tuple(key for need in heard.near if (key := engine.meant(node, need)) is not None)
+    return engine.Inbound(speech=heard.text, choices=choices[:MAX_CHOICES], facts=facts if choices else {})
+
+
+def _only_menu_words(node: dict, text: str, lang: str) -> bool:
+    """Whether the words are nothing but one of the menu's own words ("买菜", "medicine")."""
+    bare = re.sub(r"[\W_]+", "", text.lower())
+    return bare in {re.sub(r"[\W_]+", "", word.lower()) for word in engine.hints(node, lang)}
+
+
+def _facts(heard: hearing.Heard, state: dict) -> dict:
+    """What words said besides their need: the words, the urgency, the drug, and an address."""
+    parsed = heard.parsed
+    facts: dict = {"details": heard.said[:300]}
+    if parsed.urgent or parsed.emergency:
+        facts["urgent"] = True
+    if parsed.drug:
+        facts.update(drug=parsed.drug, runs_out=parsed.runs_out)
+    home = [str(part) for part in state.get("home") or []]
+    building = str(parsed.building) if parsed.building else None
+    room = parsed.room if parsed.room and ROOM.fullmatch(parsed.room) else None
+    elsewhere = bool(building and home and [building, room or home[1]] != home)
+    if building and (not state.get("known") or elsewhere or parsed.for_other):
+        facts["building"] = building
+        if room:
+            facts["room"] = room
+    if parsed.for_other or elsewhere:
+        facts["for_other"] = True
+    return facts
 
 
 def enter_main(
-    session: Session, policy: Policy, links: Links, call: CallStep, resident: Resident, state: dict, said: list[Say]
+    session: Session, policy: Policy, links: Links, call: CallStep, resident: Resident, state: dict, said: list[Say],
+    words: engine.Inbound | None = None,
 ) -> Reply:
-    """Go on, in the same call, to the main menu's categories for a resident the hotline called."""
+    """Go on, in the same call, to the main menu's categories for a resident the hotline called (or,
+    for grave words said on that call, `words` read by `read_words`, to the path they call for)."""
     main: dict = {"phone": resident.phone, "n": state.get("n", 0), "lang": state.get("lang", "zh")}
     if resident.household is not None:
         main.update(known=True, resident_id=resident.id, home=[resident.household.building, resident.household.room])
     flow = ivr_flows.flow(FLOW)
     main, turn = engine.start(flow, main, node="main")
+    if words is not None:
+        main, turn = engine.step(flow, main, words)
     main, turn, more = run(session, policy, flow, main, turn, ACTIONS)
     main, reply = render(main, turn, links, [*said, *more])
     save_call(session, call.call_sid, call_row(session, call.call_sid), main)
@@ -279,6 +361,7 @@ def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
         "text": state.get("text", ""),
         "quantity": state.get("quantity", ""),
         "key": spoken_key(key, lang) if key else "",
+        "line": spoken_digits(str(state["line"]), lang) if state.get("line") else "",
     }
 
 
@@ -294,11 +377,11 @@ def spoken_key(key: str, lang: str) -> str:
 
 def _answer(
     session: Session, policy: Policy, links: Links, call: CallStep, flow: engine.Flow, state: dict,
-    turn: engine.Turn, row: Conversation | None,
+    turn: engine.Turn, row: Conversation | None, said: list[Say] | None = None,
 ) -> Reply:
     state = {**state, "phone": state.get("phone") or call.caller}
-    state, turn, said = run(session, policy, flow, state, turn, ACTIONS)
-    state, reply = render(state, turn, links, said)
+    state, turn, more = run(session, policy, flow, state, turn, ACTIONS)
+    state, reply = render(state, turn, links, [*(said or []), *more])
     save_call(session, call.call_sid, row, state)
     return reply
 
@@ -316,9 +399,54 @@ def _open_request(session: Session, policy: Policy, state: dict) -> tuple[str, l
     request = requests.open_request(
         session, policy, home=home, category=Category(state.get("category") or Category.HELP),
         channel=Channel.VOICE, asker=_asker(state, resident), recording_sid=state.get("recording_sid"),
+        details=state.get("details") or "", urgent=bool(state.get("urgent")),
+        drug=state.get("drug") if state.get("category") == Category.MEDICINE else None,
+        runs_out=state.get("runs_out") if state.get("category") == Category.MEDICINE else None,
     )
     state["number"] = request.number
     return "created", []
+
+
+def _emergency_request(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """Nobody took the emergency call: an emergency request (urgent; the coordinators are alerted at
+    once), or, before the household is known, the coordinators alerted with the number and the words."""
+    if state.get("number"):
+        return "created", []
+    home, resident = _household(session, policy, state)
+    if home is None:
+        if not state.get("alerted"):
+            requests.tell_coordinators(session, N_("coordinator.emergency_unplaced"), Lane.URGENT,
+                                       phone=state.get("phone") or "-", details=state.get("details") or "-")
+            state["alerted"] = True
+        return "alerted", []
+    request = requests.open_request(
+        session, policy, home=home, category=Category(state.get("category") or Category.HELP),
+        channel=Channel.VOICE, asker=_asker(state, resident), details=state.get("details") or "",
+        urgent=True, emergency=True, recording_sid=state.get("recording_sid"),
+    )
+    state["number"] = request.number
+    return "created", []
+
+
+def _question(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """A question (or a rumour) asked at the menu: the coordinators hear it, with the number to call back."""
+    asked = state.setdefault("asked", [])
+    details = state.get("question") or "-"
+    if details not in asked:  # the same question twice in a call is told once
+        requests.tell_coordinators(session, N_("voice.coordinator_question"), purpose="question",
+                                   phone=state.get("phone") or "-", details=details)
+        asked.append(details)
+    return "done", []
+
+
+def _crisis(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """Words of someone in crisis: the coordinators hear of it at once; the caller hears the crisis line."""
+    state["line"] = policy.crisis_line
+    if not state.get("alerted"):
+        requests.tell_coordinators(session, N_("voice.coordinator_crisis"), Lane.URGENT,
+                                   phone=state.get("phone") or "-", details=state.get("details") or "-")
+        state["alerted"] = True
+    return "done", []
 
 
 def _list_requests(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
@@ -390,6 +518,9 @@ ACTIONS: dict[str, Action] = {
     "list_requests": _list_requests,
     "find_person": _find_person,
     "callback": _callback,
+    "emergency_request": _emergency_request,
+    "crisis": _crisis,
+    "question": _question,
 }
 
 

@@ -191,6 +191,99 @@ def test_a_loop_without_waiting_is_caught():
         engine.start(flow, {})
 
 
+# --------------------------------------------------------------------------------------------
+# Words read by the domain: what they mean, an interrupt, the closest choices
+# --------------------------------------------------------------------------------------------
+def reading_flow() -> engine.Flow:
+    """MINI with entries that mean something, an emergency interrupt and a menu of closest choices."""
+    data = copy.deepcopy(MINI)
+    data["defaults"]["interrupts"] = {"emergency": {"goto": "advice", "set": {"emergency": True}}}
+    menu = data["nodes"]["menu"]
+    menu["unsure"] = "unsure"
+    menu["menu"]["1"]["means"], menu["menu"]["2"]["means"] = "food", "medicine"
+    data["nodes"]["unsure"] = {"type": "menu", "prompts": ["unclear"], "offer": "choices", "repeat_goto": "menu",
+                               "repeat_option": {"prompt": "all"},
+                               "menu": {key: copy.deepcopy(menu["menu"][key]) for key in ("1", "2")}}
+    data["nodes"]["advice"] = {"type": "say", "prompts": ["call.120"], "next": "person"}
+    return engine.validate(data, "reading")
+
+
+def test_words_that_mean_an_entry_choose_it_and_keep_what_else_they_said():
+    flow = reading_flow()
+    state, _ = engine.start(flow, {"known": True})
+    words = Inbound(speech="降压药吃完了", means="medicine", facts={"urgent": True, "details": "降压药吃完了"})
+    state, turn = engine.step(flow, state, words)
+    assert (state["category"], state["urgent"], state["details"], state["node"]) == (
+        "medicine", True, "降压药吃完了", "record")
+    state, _ = engine.start(flow, {"known": True})
+    state, _ = engine.step(flow, state, Inbound(speech="买菜", facts={"details": "买菜"}))  # the entry's own word
+    assert state["category"] == "food" and "details" not in state  # facts go only with what the words meant
+    state, _ = engine.start(flow, {"known": True})
+    state, _ = engine.step(flow, state, Inbound(digits="2", means="food", facts={"urgent": True}))
+    assert state["category"] == "medicine" and "urgent" not in state  # a key is a key
+
+
+def test_an_interrupt_leaves_any_menu_or_number_entry_once():
+    flow = reading_flow()
+    for keys in ([], ["1"]):  # at the menu, at the building number
+        state, _ = engine.start(flow, {})
+        for key in keys:
+            state, _ = engine.step(flow, state, Inbound(digits=key))
+        state, turn = engine.step(flow, state, Inbound(speech="救命", means="emergency", facts={"details": "救命"}))
+        assert ids(turn) == ["call.120", "connecting"] and turn.then == engine.CallPerson(20)
+        assert state["emergency"] is True and state["details"] == "救命"
+    state, _ = engine.start(flow, {"emergency": True}, node="building")
+    state, turn = engine.step(flow, state, Inbound(speech="救命", means="emergency"))
+    assert state["node"] == "building" and turn.failed  # already on its path: not taken again
+
+
+def test_a_nodes_interrupts_add_to_the_flows_and_null_takes_one_away():
+    flow = reading_flow()
+    data = copy.deepcopy({"name": flow.name, "languages": list(flow.languages), "start": flow.start,
+                          "defaults": dict(flow.defaults), "nodes": dict(flow.nodes)})
+    data["nodes"]["menu"]["interrupts"] = {"thanks": {"goto": "hi"}}
+    data["nodes"]["building"]["interrupts"] = {"emergency": None}
+    flow = engine.validate(data, "merged")
+    assert set(engine.interrupts(flow.node("menu"), flow.defaults)) == {"emergency", "thanks"}
+    state, _ = engine.start(flow, {})
+    thanked, turn = engine.step(flow, state, Inbound(speech="谢谢", means="thanks"))
+    assert ids(turn)[0] == "hi" and thanked["node"] == "menu"
+    state, _ = engine.step(flow, state, Inbound(digits="1"))
+    state, turn = engine.step(flow, state, Inbound(speech="救命", means="emergency"))
+    assert state["node"] == "building" and turn.failed  # taken away here
+
+
+def test_unclear_words_go_to_the_closest_choices_which_speak_only_those():
+    flow = reading_flow()
+    state, _ = engine.start(flow, {"known": True})
+    state, turn = engine.step(flow, state, Inbound(speech="胰岛树", choices=("2", "7", "1"), facts={"details": "x"}))
+    assert state["node"] == "unsure" and state["choices"] == ["2", "1"] and state["details"] == "x"
+    assert ids(turn) == ["unclear", "opt.medicine", "opt.food", "all"] and [p.key for p in turn.prompts][1:] == [
+        "2", "1", "*"]
+    again, turn = engine.step(flow, state, Inbound(digits="*"))
+    assert again["node"] == "menu" and ids(turn)[0] == "opt.food"  # the star gives the whole menu
+    state, turn = engine.step(flow, state, Inbound(digits="2"))
+    assert state["category"] == "medicine" and state["node"] == "record"
+    state, _ = engine.start(flow, {})
+    state, turn = engine.step(flow, state, Inbound(speech="今天天气不错"))
+    assert state["node"] == "menu" and ids(turn)[0] == "wrong"  # nothing close: the menu again
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda f: f["defaults"]["interrupts"].update(fire={"goto": "nowhere"}), "interrupt 'fire': target 'nowhere'"),
+    (lambda f: f["defaults"]["interrupts"].update(fire={"set": {}}), "interrupt 'fire' needs `goto`"),
+    (lambda f: f["nodes"]["unsure"].pop("offer"), "is not a menu that `offer`s"),
+    (lambda f: f["nodes"]["unsure"]["menu"]["1"].update(prompt="opt.medicine"), "key '1' is another option"),
+])
+def test_validation_refuses_broken_reading(change, message):
+    flow = reading_flow()
+    data = copy.deepcopy({"name": flow.name, "languages": list(flow.languages), "start": flow.start,
+                          "defaults": dict(flow.defaults), "nodes": dict(flow.nodes)})
+    change(data)
+    with pytest.raises(FlowError, match=message):
+        engine.validate(data, "broken")
+
+
 def test_the_engine_imports_neither_flask_nor_twilio():
     code = ("import sys, ivr_flows, ivr_flows.engine; ivr_flows.flow('voice'); "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'twilio', 'hotline')]; "

@@ -153,6 +153,22 @@ def test_a_request_made_on_the_check_in_call_is_the_one(app, clock):
     assert the_checkin(app).request_id == made
 
 
+def test_emergency_words_on_the_check_in_call_give_the_120_advice_then_a_person(app, clock):
+    Worker(app).tick()
+    [row] = placed_calls(app)
+    gather = opening(app, row).find("Gather")
+    answer = post(app, gather.get("action"), call_params(row.twilio_sid, SpeechResult="我摔倒了 起不来"))
+    said = ["".join(say.itertext()) for say in answer.iter("Say")]
+    assert said[0] == "有生命危险，请马上挂断，拨打一二零。" and answer.find("Dial/Number").text == SUN_HONG
+    assert the_checkin(app).status == CheckInStatus.HELP
+    post(app, answer.find("Dial").get("action"), call_params(row.twilio_sid, DialCallStatus="no-answer"))
+    status(app, row.twilio_sid, "completed")
+    with app.app_context():
+        request = db.session.scalars(select(Request)).one()
+        assert (request.emergency, request.household.label, request.details) == (True, "12-302", "我摔倒了 起不来")
+    assert the_checkin(app).request_id == request.id  # the emergency is the call's request: nobody sent to ask
+
+
 @pytest.mark.parametrize("first, second", [("no-answer", "busy"), ("completed", "no-answer")])
 def test_unreached_twice_the_volunteer_is_asked_to_knock(app, clock, twilio, first, second):
     Worker(app).tick()

@@ -1,16 +1,13 @@
 """Residents calling the hotline: calls walked through signed webhooks, TwiML parsed, never grepped.
 
-`Caller` plays the phone and Twilio's voice engine together: it dials, hears every <Say>, stops
-at a <Gather>, <Record> or <Dial> until the test says what the caller does there, follows
-<Redirect>s, and checks every document it gets (root, verbs, languages, voices, timeouts).
+Each call is a `tests.calls.Caller`: the phone and Twilio's voice engine together, checking every
+TwiML document it gets.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-import xml.etree.ElementTree as ET
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +17,7 @@ from hotline.domain import outbox
 from hotline.extensions import db
 from hotline.models import Conversation, Inbound, Lane, Outbox, OutStatus, Request, Status, Volunteer
 from hotline.worker import call_twiml
+from tests.calls import STRANGER, Caller, check_twiml, digits_said, is_chinese
 from tests.helpers import (
     BASE,
     LI_WEI,
@@ -34,219 +32,6 @@ from tests.helpers import (
     sign,
 )
 from tests.twilio_standin import ACCOUNT_SID, HOTLINE_NUMBER
-
-STRANGER = "+8613700009999"
-
-# The only values the hotline may use (all in twilio-node's enums, see tests/unit/test_twilio_adapter.py).
-SAY_LANGUAGES = {"cmn-CN", "en-US"}
-SAY_VOICES = {"Polly.Zhiyu-Neural", "Polly.Joanna-Neural"}
-GATHER_LANGUAGES = {"cmn-Hans-CN", "en-US"}
-VOICE_OF = {"cmn-CN": "Polly.Zhiyu-Neural", "en-US": "Polly.Joanna-Neural"}
-VERBS = {"Say", "Pause", "Gather", "Record", "Redirect", "Dial", "Hangup"}
-NOUNS = {"prosody", "Number"}
-
-
-def is_chinese(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff]", text))
-
-
-def digits_said(text: str) -> list[str]:
-    """Numbers said digit by digit (`4、5、7`, `4, 5, 7`) or whole, as written in the spoken text."""
-    return [re.sub(r"\D", "", m) for m in re.findall(r"\d(?:[、,，]?\s?\d)*", text)]
-
-
-def check_twiml(xml: str) -> ET.Element:
-    """Parse a voice answer and check it as Twilio would, with the project's few allowed values."""
-    root = ET.fromstring(xml)
-    assert root.tag == "Response"
-    for el in root.iter():
-        if el is root:
-            continue
-        assert el.tag in VERBS | NOUNS, f"unexpected <{el.tag}>"
-        if el.tag == "Say":
-            assert el.get("language") in SAY_LANGUAGES and el.get("voice") == VOICE_OF[el.get("language")]
-            assert "".join(el.itertext()).strip(), "an empty <Say>"
-        if el.tag == "Gather":
-            assert el.get("language") in GATHER_LANGUAGES
-            assert int(el.get("timeout")) >= 8
-            assert el.get("input") in ("dtmf", "dtmf speech")
-            assert el.get("action", "").startswith(BASE + "/twilio/voice")
-        if el.tag == "Record":
-            assert 60 <= int(el.get("maxLength")) <= 120 and el.get("finishOnKey") == "#"
-        if el.tag == "Dial":
-            assert el.get("action") and int(el.get("timeout")) >= 15
-    return root
-
-
-class Caller:
-    """A phone calling the hotline, walked as Twilio's voice engine walks the TwiML."""
-
-    def __init__(self, client, number: str):
-        self.client, self.number = client, number
-        self.sid = "CA" + secrets.token_hex(16)
-        self.says: list[tuple[str, str]] = []  # (text, Say language), everything heard in order
-        self.waiting: tuple[ET.Element, str] | None = None  # the <Gather>/<Record>/<Dial> and its document's URL
-        self.ended = False
-        self.beep_at: int | None = None  # index in `says` where the last <Record> began
-        self.last_post: tuple[str, dict] | None = None
-        self.last_xml = ""
-        self.posts = 0
-
-    # -- what the caller does ------------------------------------------------------------------
-    def dial(self) -> Caller:
-        """Call the hotline: Twilio's first request, as it rings."""
-        self._go(BASE + "/twilio/voice", {}, status="ringing")
-        return self
-
-    def press(self, keys: str) -> Caller:
-        """Press keys at the waiting <Gather> (its finish key ends them and is not sent)."""
-        gather, url = self._at("Gather")
-        finish = gather.get("finishOnKey", "#")
-        digits = keys.split(finish)[0] if finish and finish in keys else keys
-        if gather.get("numDigits"):
-            digits = digits[: int(gather.get("numDigits"))]
-        ended = finish if finish and finish in keys else ""
-        self._go(urljoin(url, gather.get("action")), {"Digits": digits, "FinishedOnKey": ended})
-        return self
-
-    def say(self, words: str) -> Caller:
-        """Speak at the waiting <Gather> (it must listen for speech)."""
-        gather, url = self._at("Gather")
-        assert "speech" in gather.get("input", ""), "this <Gather> does not listen"
-        self._go(urljoin(url, gather.get("action")), {"SpeechResult": words, "Confidence": "0.91"})
-        return self
-
-    def silence(self) -> Caller:
-        """Say and press nothing: Twilio goes on to the next verb (an empty <Record> makes no request)."""
-        element, url = self.waiting or (None, None)
-        assert element is not None and element.tag in ("Gather", "Record"), "nothing is waiting"
-        self.waiting = None
-        self._play(self._rest, url)
-        return self
-
-    def record(self, seconds: int) -> Caller:
-        """Leave a voice message of that length at the waiting <Record>, ended with `#`."""
-        rec, url = self._at("Record")
-        recording = "RE" + secrets.token_hex(16)
-        self.recording_sid = recording
-        self._recording_status(rec, url, recording, seconds)
-        self._go(urljoin(url, rec.get("action")), {
-            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording}",
-            "RecordingSid": recording, "RecordingDuration": str(seconds), "Digits": "#"})
-        return self
-
-    def hang_up(self) -> Caller:
-        """Hang up: at a <Record>, Twilio still posts its action with `Digits=hangup` (not played)."""
-        element, url = self.waiting or (None, None)
-        if element is not None and element.tag == "Record":
-            recording = "RE" + secrets.token_hex(16)
-            self.recording_sid = recording
-            self._recording_status(element, url, recording, 4)
-            params = {"RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording}",
-                      "RecordingSid": recording, "RecordingDuration": "4", "Digits": "hangup"}
-            self._post(urljoin(url, element.get("action")), params, status="completed")
-        self.waiting, self.ended = None, True
-        self._post(BASE + "/twilio/status", {"CallDuration": "30"}, status="completed", twiml=False)
-        return self
-
-    def dial_outcome(self, status: str) -> Caller:
-        """The person the hotline dialled answered (`completed`) or not (`no-answer`, `busy`)."""
-        dial, url = self._at("Dial")
-        self._go(urljoin(url, dial.get("action")), {"DialCallStatus": status, "DialCallDuration": "0"})
-        return self
-
-    def again(self) -> str:
-        """Send the last request once more, as Twilio does on a retry; return the answer."""
-        url, params, status = self.last_post
-        return self._post(url, params, status)
-
-    # -- what the caller heard -----------------------------------------------------------------
-    @property
-    def text(self) -> str:
-        return "\n".join(text for text, _ in self.says)
-
-    @property
-    def before_beep(self) -> list[tuple[str, str]]:
-        return self.says if self.beep_at is None else self.says[: self.beep_at]
-
-    @property
-    def after_beep(self) -> str:
-        return "\n".join(text for text, _ in self.says[self.beep_at :]) if self.beep_at is not None else ""
-
-    def heard_since(self, mark: int) -> str:
-        return "\n".join(text for text, _ in self.says[mark:])
-
-    @property
-    def waits_for(self) -> str | None:
-        return self.waiting[0].tag if self.waiting else None
-
-    # -- Twilio's side -------------------------------------------------------------------------
-    def _at(self, tag: str) -> tuple[ET.Element, str]:
-        assert self.waiting is not None and self.waiting[0].tag == tag, f"not at a <{tag}>: {self.waits_for}"
-        element, url = self.waiting
-        self.waiting = None
-        return element, url
-
-    def _params(self, status: str) -> dict[str, str]:
-        return {"AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", "CallSid": self.sid, "CallStatus": status,
-                "Called": HOTLINE_NUMBER, "Caller": self.number, "Direction": "inbound", "From": self.number,
-                "FromCountry": "CN", "To": HOTLINE_NUMBER, "ToCountry": "US"}
-
-    def _post(self, url: str, extra: dict, status: str = "in-progress", twiml: bool = True) -> str:
-        params = {**self._params(status), **extra}
-        parts = urlsplit(url)
-        assert url.startswith(BASE), url
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": sign(url, params)})
-        self.posts += 1
-        if not twiml:
-            assert response.status_code in (200, 204)
-            return ""
-        assert response.status_code == 200, response.get_data(as_text=True)
-        assert response.mimetype == "text/xml"
-        self.last_post = (url, extra, status)
-        self.last_xml = response.get_data(as_text=True)
-        check_twiml(self.last_xml)
-        return self.last_xml
-
-    def _go(self, url: str, extra: dict, status: str = "in-progress") -> None:
-        xml = self._post(url, extra, status)
-        self._play(list(ET.fromstring(xml)), url)
-
-    def _play(self, verbs: list[ET.Element], url: str) -> None:
-        for i, verb in enumerate(verbs):
-            if verb.tag == "Say":
-                self._hear(verb)
-            elif verb.tag == "Gather":
-                for child in verb:
-                    if child.tag == "Say":
-                        self._hear(child)
-                self.waiting, self._rest = (verb, url), verbs[i + 1 :]
-                return
-            elif verb.tag == "Record":
-                self.beep_at = len(self.says)
-                self.waiting, self._rest = (verb, url), verbs[i + 1 :]
-                return
-            elif verb.tag == "Dial":
-                self.waiting, self._rest = (verb, url), verbs[i + 1 :]
-                return
-            elif verb.tag == "Redirect":
-                self._go(urljoin(url, verb.text.strip()), {})
-                return
-            elif verb.tag == "Hangup":
-                self.ended = True
-                return
-        self.ended = True  # the end of a document: Twilio hangs up
-
-    def _hear(self, say: ET.Element) -> None:
-        self.says.append(("".join(say.itertext()).strip(), say.get("language")))
-
-    def _recording_status(self, rec: ET.Element, url: str, recording: str, seconds: int) -> None:
-        callback = rec.get("recordingStatusCallback")
-        if callback:
-            self._post(urljoin(url, callback), {"RecordingSid": recording, "RecordingStatus": "completed",
-                                                "RecordingDuration": str(seconds), "RecordingSource": "RecordVerb"},
-                       twiml=False)
 
 
 @pytest.fixture(autouse=True)
@@ -292,7 +77,8 @@ def test_known_caller_is_greeted_with_building_and_room_and_hears_every_option_i
     assert gather.get("language") == "cmn-Hans-CN"
     hints = gather.get("hints").split(",")
     assert {"买菜", "吃的", "药", "配药", "帮忙"} <= set(hints)
-    greeting, *options = liu.says
+    first, greeting, *options = liu.says
+    assert first == ("紧急情况，请挂断电话，拨打一二零。", "cmn-CN")  # the first words a caller hears
     assert "5号楼" in greeting[0] and digits_said(greeting[0]) == ["5", "1201"]
     spoken_keys = [digits_said(text)[-1] if digits_said(text) else "*" for text, _ in options]
     assert spoken_keys == ["1", "2", "3", "4", "5", "0", "9", "*"]
@@ -331,10 +117,10 @@ def test_every_category_by_key_or_by_word(app, caller, key, words, category):
 
 def test_star_repeats_the_menu_without_using_up_a_try(caller):
     liu = caller(LIU).dial()
-    first = liu.says[1:]
+    first = liu.says[2:]
     mark = len(liu.says)
     liu.press("*")
-    assert liu.says[mark:] == first  # the options again, without the greeting
+    assert liu.says[mark:] == first  # the options again, without the 120 advice and the greeting
     for _ in range(5):
         liu.press("*")
     assert liu.waits_for == "Gather"
@@ -344,7 +130,7 @@ def test_star_repeats_the_menu_without_using_up_a_try(caller):
 
 def test_silence_repeats_the_menu_and_the_third_silence_dials_the_coordinator(caller):
     liu = caller(LIU).dial()
-    options = liu.says[1:]
+    options = liu.says[2:]
     liu.silence()
     assert liu.says[-len(options) :] == options and liu.waits_for == "Gather"
     liu.silence()
@@ -404,7 +190,7 @@ def test_unknown_caller_nobody_answers_coordinators_are_asked_to_call_back(app, 
 # --------------------------------------------------------------------------------------------
 def test_unknown_caller_keys_in_building_and_room_hears_them_back_and_confirms(app, caller):
     stranger = caller(STRANGER).dial()
-    assert "号楼" not in stranger.says[0][0]  # nobody to greet by address
+    assert "号楼" not in stranger.says[1][0]  # nobody to greet by address
     stranger.press("2")
     assert stranger.waits_for == "Gather" and stranger.waiting[0].get("finishOnKey") == "#"
     stranger.press("12#").press("302#")
@@ -537,7 +323,8 @@ def test_nine_switches_to_english_for_the_rest_of_the_call(app, caller):
     liu.press("9")
     assert liu.waiting[0].get("language") == "en-US"
     english = liu.says[mark:]
-    assert english[0][0] == "Hello, building 5, room 1, 2, 0, 1."
+    assert [text for text, _ in english[:2]] == ["In an emergency, hang up and dial 1, 2, 0.",
+                                                 "Hello, building 5, room 1, 2, 0, 1."]
     assert all(lang == "en-US" and text.isascii() for text, lang in english if not is_chinese(text))
     assert [text for text, lang in english if lang == "cmn-CN"] == ["普通话，请按9。"]
     liu.say("food please").record(6)
@@ -548,7 +335,8 @@ def test_nine_switches_to_english_for_the_rest_of_the_call(app, caller):
 
 def test_a_known_english_resident_is_answered_in_english(caller):
     tom = caller(TOM).dial()
-    assert tom.says[0] == ("Hello, building 7, room 1, 1, 0, 1.", "en-US")
+    assert tom.says[:2] == [("In an emergency, hang up and dial 1, 2, 0.", "en-US"),
+                            ("Hello, building 7, room 1, 1, 0, 1.", "en-US")]
     assert tom.waiting[0].get("language") == "en-US"
 
 
@@ -562,6 +350,214 @@ def test_words_that_are_no_option_count_as_a_wrong_try(caller):
 def test_speech_confirm_prefers_the_longer_word(app, caller):
     stranger = caller(STRANGER).dial().press("1").press("12#").press("302#").say("不对")
     assert "楼号" in stranger.says[-1][0]  # asked again, not confirmed
+
+
+# --------------------------------------------------------------------------------------------
+# Emergencies said at any step: the 120 advice, then a person, else an emergency request
+# --------------------------------------------------------------------------------------------
+ADVICE_120 = "有生命危险，请马上挂断，拨打一二零。"
+
+
+def urgent_alerts_to_coordinator(app) -> list[Outbox]:
+    return [row for row in outbox_to(app, SUN_HONG) if row.lane == Lane.URGENT]
+
+
+@pytest.mark.parametrize("words", ["救命", "我摔倒了", "喘不上气", "我老伴摔倒了", "救命啊 我胸口痛"])
+def test_emergency_words_at_the_main_menu_give_the_120_advice_then_a_person(app, caller, words):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say(words)
+    assert [text for text, _ in liu.says[mark:]] == [ADVICE_120, "正在为您转接工作人员，请稍等。"]
+    assert liu.waits_for == "Dial" and liu.waiting[0].find("Number").text == SUN_HONG
+    liu.dial_outcome("completed")  # the coordinator took the call: nothing more to make
+    assert liu.ended and voice_requests(app) == []
+
+
+def test_nobody_takes_the_emergency_call_an_emergency_request_is_made_and_coordinators_alerted(app, caller, phone):
+    liu = caller(LIU).dial().say("我摔倒了 起不来")
+    mark = len(liu.says)
+    liu.dial_outcome("no-answer")
+    assert liu.ended and liu.waits_for is None  # no beep: nothing stands before the request
+    [r] = voice_requests(app)
+    assert (r.emergency, r.urgent, r.category, r.household.label, r.details) == (
+        True, True, "help", "5-1201", "我摔倒了 起不来")
+    heard = liu.heard_since(mark)
+    assert "值班人员已经收到通知" in heard and str(r.number) in digits_said(heard) and "拨打一二零" in heard
+    [alert] = urgent_alerts_to_coordinator(app)
+    assert f"#{r.number}" in alert.body and "我摔倒了" in alert.body
+    assert f"#{r.number}" in phone(WANG_FANG).last()
+
+
+def test_no_coordinator_on_duty_the_emergency_request_is_made_at_once(app, caller):
+    with app.app_context():
+        db.session.execute(db.update(Volunteer).values(on_duty=False).where(Volunteer.phone == SUN_HONG))
+        db.session.commit()
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say("喘不上气")
+    assert liu.ended and liu.says[mark][0] == ADVICE_120
+    [r] = voice_requests(app)
+    assert r.emergency and r.urgent
+    assert len(urgent_alerts_to_coordinator(app)) == 1  # told even off duty: nobody else is there
+
+
+def test_a_stranger_in_an_emergency_is_alerted_for_at_once_then_asked_where(app, caller):
+    stranger = caller(STRANGER).dial().say("救命").dial_outcome("busy")
+    [alert] = urgent_alerts_to_coordinator(app)
+    assert STRANGER in alert.body and "救命" in alert.body  # before any address: the number and the words
+    assert stranger.waits_for == "Gather" and "楼号" in stranger.says[-1][0]
+    stranger.press("12#").press("302#")
+    assert "12号楼" in stranger.says[-4][0]
+    stranger.press("1")
+    assert stranger.ended and stranger.beep_at is None
+    [r] = voice_requests(app)
+    assert (r.emergency, r.household.label, r.requester_phone) == (True, "12-302", STRANGER)
+    assert len(urgent_alerts_to_coordinator(app)) == 2  # and the request, with its number
+
+
+@pytest.mark.parametrize("steps", [
+    lambda c: c.press("1"),  # at the building number
+    lambda c: c.press("1").press("12#").press("302#"),  # at the read-back
+    lambda c: c.press("5"),  # at the other household's categories
+    lambda c: c.say("马桶堵了"),  # at the closest choices
+])
+def test_emergency_words_at_any_step_of_the_menu(app, caller, steps):
+    stranger = steps(caller(STRANGER).dial())
+    assert stranger.waits_for == "Gather"
+    mark = len(stranger.says)
+    stranger.say("我老伴摔倒了")
+    assert stranger.says[mark][0] == ADVICE_120 and stranger.waits_for == "Dial"
+
+
+def test_an_emergency_said_in_english_on_the_english_menu(app, caller):
+    liu = caller(LIU).dial().press("9")
+    mark = len(liu.says)
+    liu.say("help me I fell")
+    assert liu.says[mark] == ("If a life is in danger, hang up now and dial 1, 2, 0.", "en-US")
+    assert liu.waits_for == "Dial"
+    liu = caller(LIU).dial().press("9")
+    mark = len(liu.says)
+    liu.say("help")  # alone, "help" is the menu's other help
+    assert liu.waits_for == "Record" and "danger" not in liu.heard_since(mark)
+    liu.silence()
+    assert voice_requests(app)[-1].category == "help"
+
+
+def test_crisis_words_are_met_with_the_support_line_and_a_person(app, caller):
+    stranger = caller(STRANGER).dial()
+    mark = len(stranger.says)
+    stranger.say("我不想活了")
+    assert "心理援助热线：1、2、3、5、6" in stranger.says[mark][0] and stranger.waits_for == "Dial"
+    [alert] = urgent_alerts_to_coordinator(app)  # at once, before anyone answers
+    assert STRANGER in alert.body and "我不想活了" in alert.body
+    stranger.dial_outcome("no-answer")
+    assert stranger.ended and "回电" in stranger.heard_since(mark) and voice_requests(app) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Words read like a text: the category, the urgency, the address; or the closest choices
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("words", "category", "urgent"), [
+    ("降压药吃完了", "medicine", True), ("水管坏了", "help", False), ("帮我搬东西", "help", False),
+    ("我要买点水果和牛奶", "food", False), ("将压要吃完了", "medicine", True),  # a recognition slip for 降压药
+    ("一岛素没有了", "medicine", True), ("我要卖菜", "food", False),
+])
+def test_a_need_said_in_everyday_words_picks_its_category_and_urgency(app, caller, phone, words, category, urgent):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say(words)
+    assert liu.waits_for == "Record"
+    acknowledged = liu.says[mark][0]
+    assert acknowledged.startswith("好的，") and acknowledged.endswith("加急。") == urgent
+    liu.silence()
+    [r] = voice_requests(app)
+    assert (r.category, r.urgent, r.emergency, r.details) == (category, urgent, False, words)
+    assert words in phone(WANG_FANG).last()  # the volunteer reads what was said
+
+
+def test_an_address_said_with_the_need_is_read_back_to_confirm(app, caller):
+    stranger = caller(STRANGER).dial().say("十二号楼三零二要买菜")
+    readback, *options = [text for text, _ in stranger.says[-4:]]
+    assert readback == "地址是：12号楼，3、0、2室。" and options[0] == "对的，请按1。"
+    stranger.press("1").record(5)
+    [r] = voice_requests(app)
+    assert (r.category, r.household.label) == ("food", "12-302")
+
+
+def test_a_building_said_without_a_room_asks_for_the_room(app, caller):
+    stranger = caller(STRANGER).dial().say("我要买菜我住十二号楼")
+    assert "房间号" in stranger.says[-1][0]
+    stranger.press("302#").press("1").silence()
+    assert voice_requests(app)[0].household.label == "12-302"
+
+
+def test_a_known_caller_asking_for_another_household_in_words(app, caller):
+    liu = caller(LIU).dial().say("帮我妈买点菜她住八号楼二零一")
+    assert "8号楼" in liu.says[-4][0]
+    liu.press("1").record(6)
+    [r] = voice_requests(app)
+    assert (r.household.label, r.on_behalf, r.resident, r.requester_phone, r.category) == (
+        "8-201", True, None, LIU, "food")
+
+
+@pytest.mark.parametrize(("words", "offered"), [
+    ("马桶堵了", ["3"]), ("尿布湿快用完了", ["1"]), ("胰岛树没有了", ["2"]),  # a southern 树 for 素
+    ("尿布湿没了马桶也堵了", ["1", "3"]),
+])
+def test_unclear_words_offer_the_closest_choices_to_confirm_with_one_key(app, caller, words, offered):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say(words)
+    unclear, *choices, others = [text for text, _ in liu.says[mark:]]
+    assert unclear == "没有听清楚。您是说：" and others == "都不是，请按星号键，听全部选项。"
+    assert [digits_said(text)[-1] for text in choices] == offered
+    assert liu.waiting[0].get("numDigits") == "1"
+    liu.press(offered[0]).silence()
+    [r] = voice_requests(app)
+    assert r.category == {"1": "food", "2": "medicine", "3": "help"}[offered[0]] and r.details == words
+
+
+def test_star_at_the_closest_choices_gives_the_whole_menu(caller):
+    liu = caller(LIU).dial()
+    options = liu.says[2:]
+    liu.say("马桶堵了")
+    mark = len(liu.says)
+    liu.press("*")
+    assert liu.says[mark:] == options
+
+
+def test_someone_not_heard_from_is_a_welfare_request_for_their_household(app, caller):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say("我妈在八号楼二零一 好几天联系不上了")
+    assert liu.says[mark][0] == "好的，我们请人上门看看。" and "8号楼" in liu.says[mark + 1][0]
+    liu.press("1").record(6)
+    [r] = voice_requests(app)
+    assert (r.category, r.urgent, r.household.label, r.on_behalf) == ("welfare", True, "8-201", True)
+    assert [row for row in outbox_to(app, SUN_HONG) if f"#{r.number}" in row.body]  # coordinators told too
+
+
+def test_a_question_goes_to_the_coordinators_and_the_menu_comes_again(app, caller):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say("什么时候做核酸")
+    assert liu.says[mark][0] == "您的问题已经转给工作人员，他们会给您回电。"
+    assert liu.says[mark + 1][0].endswith("请按1。")  # and the menu again
+    [told] = outbox_to(app, SUN_HONG)
+    assert LIU in told.body and "什么时候做核酸" in told.body
+    liu.say("谢谢")
+    assert liu.says[-9][0] == "不客气。" and liu.waits_for == "Gather"
+    liu.press("1").silence()
+    assert voice_requests(app)[0].details == ""  # the question is no request's details
+
+
+def test_asking_after_a_request_hears_the_callers_requests(app, caller):
+    caller(LIU).dial().press("2").record(5)
+    [r] = voice_requests(app)
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say("我的药什么时候送来")
+    assert digits_said(liu.says[mark][0])[0] == str(r.number) and liu.waits_for == "Gather"
 
 
 # --------------------------------------------------------------------------------------------
@@ -626,7 +622,7 @@ def test_a_step_without_call_sid_is_refused_with_twiml(client):
 def test_a_step_of_a_forgotten_call_starts_again_at_the_menu(caller):
     liu = caller(LIU)
     liu._go(BASE + "/twilio/voice/step?n=7", {"Digits": "3"})
-    assert liu.waits_for == "Gather" and "5号楼" in liu.says[0][0]
+    assert liu.waits_for == "Gather" and "5号楼" in liu.says[1][0]
 
 
 # --------------------------------------------------------------------------------------------
