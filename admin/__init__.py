@@ -13,8 +13,9 @@ def init_admin(app: Flask) -> None:
 
     app.config.setdefault("ADMIN_IDLE_TIMEOUT", 30 * 60)  # seconds without a click before logging out
     app.config.setdefault("ADMIN_ABSOLUTE_TIMEOUT", 8 * 60 * 60)  # seconds after login, whatever happens
-    app.config.setdefault("ADMIN_LOGIN_LIMIT", "5 per minute; 30 per hour")  # failed logins per address
-    app.config.setdefault("ADMIN_LOGIN_NAME_LIMIT", "10 per hour")  # per name, then only for failing addresses
+    app.config.setdefault("ADMIN_LOGIN_LIMIT", "5 per minute; 30 per hour")  # failed logins per address (IPv6: /64)
+    app.config.setdefault("ADMIN_LOGIN_NAME_LIMIT", "10 per hour")  # per name: a ceiling only a known device passes
+    app.config.setdefault("ADMIN_LOGIN_DEVICE_LIMIT", "5 per minute; 30 per hour")  # per known device
     app.config.setdefault("ADMIN_POLL_SECONDS", 5)  # how often live pages ask for changes
     i18n.init_app(app)
     app.register_blueprint(bp)

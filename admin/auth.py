@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,16 +26,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import TooManyRequests
 
 from admin import bp
 from admin.forms import LoginForm
-from admin.throttle import LoginThrottle
+from admin.throttle import DEVICE_COOKIE, LoginThrottle
 from hotline import clock
 from hotline.domain.parsing import whole_number
 from hotline.extensions import db
@@ -191,6 +195,22 @@ def csrf_error(e):
     return _error(400, _("This form has expired. Please go back, reload the page and try again."))
 
 
+@bp.errorhandler(400)
+def bad_request(e):
+    """Say, in the page's language, that what was sent cannot be taken (a NUL in a search, a broken form)."""
+    if e.description and e.description != type(e).description:  # said by the hotline itself, already translated
+        return _error(400, e.description)
+    return _error(400, _("The page could not take what was sent. Please go back, reload the page and try again."))
+
+
+@bp.errorhandler(413)
+def too_large(e):
+    """Say, in the page's language, that what was sent is larger than the admin pages take."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return _error(413, _("What was sent is too large (at most %(size)s MB). Please send a smaller file.",
+                         size=max(1, limit // (1024 * 1024))))
+
+
 @bp.errorhandler(403)
 def forbidden(e):
     """Say plainly that this user's role does not allow it."""
@@ -205,12 +225,29 @@ def not_found(e):
 
 @bp.errorhandler(429)
 def too_many(e):
-    """Slow down password guessing, in words a person understands."""
+    """Slow down password guessing, in words a person understands: how long to wait."""
+    minutes = _minutes_to_wait(e)
     if request.endpoint == "admin.login":
         form = LoginForm()
-        form.password.errors = [_("Too many failed attempts. Please wait a minute and try again.")]
-        return render_template("admin/login.html", form=form), 429
-    return _error(429, _("Too many attempts. Please wait a minute and try again."))
+        form.password.errors = [ngettext("Too many failed attempts. Please wait %(num)s minute and try again.",
+                                         "Too many failed attempts. Please wait %(num)s minutes and try again.",
+                                         minutes or 1)]
+        response = make_response(render_template("admin/login.html", form=form), 429)
+    elif minutes:
+        response = make_response(_error(429, ngettext("Too many attempts. Please wait %(num)s minute and try again.",
+                                                      "Too many attempts. Please wait %(num)s minutes and try again.",
+                                                      minutes)))
+    else:
+        response = make_response(_error(429, _("Too many attempts. Please try again later.")))
+    if minutes:
+        response.headers["Retry-After"] = str(e.retry_after)
+    return response
+
+
+def _minutes_to_wait(e) -> int | None:
+    """The whole minutes a 429 says to wait (rounded up), when it says."""
+    seconds = getattr(e, "retry_after", None)
+    return math.ceil(seconds / 60) if isinstance(seconds, int) and seconds > 0 else None
 
 
 def _error(code: int, message: str):
@@ -291,9 +328,12 @@ def login():
     if current_user.is_authenticated and not _expired():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    address, name = get_remote_address(), request.form.get("username") or ""
-    if request.method == "POST" and _throttle().refused(address, name):
-        abort(429)
+    address = get_remote_address()
+    attempt = None
+    if request.method == "POST":
+        attempt = _throttle().attempt(address, request.form.get("username") or "", request.cookies.get(DEVICE_COOKIE))
+        if attempt.wait:
+            raise TooManyRequests(retry_after=attempt.wait)
     if form.validate_on_submit():
         user = authenticate(db.session, form.username.data, form.password.data)
         if user is not None:
@@ -305,9 +345,12 @@ def login():
             user.last_login_at = clock.now()
             db.session.commit()
             log.info("user %s logged in", user.id)
-            return redirect(safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next")))
+            _throttle().remember_device(response, request.cookies.get(DEVICE_COOKIE), user.username)
+            return response
         db.session.commit()  # a rehash may have happened; nothing else changed
-        _throttle().failed(address, name)
+        if attempt is not None:
+            attempt.failed()
         log.warning("failed login from %s", address)
         form.password.errors = [_("Wrong username or password.")]
     return render_template("admin/login.html", form=form)

@@ -6,7 +6,7 @@ import os
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -71,13 +71,19 @@ def _password(name: str) -> str:
 @click.option("--url", default="/admin/", show_default=True, help="where the admin page is, to print with it")
 @with_appcontext
 def demo_login(url: str):
-    """Create the demo coordinator login when nobody can log in yet, and print it."""
-    from hotline.domain.demo import DEMO_LOGIN
+    """Create the demo coordinator login when nobody can log in yet, and print it.
 
-    username, password = DEMO_LOGIN
+    Its password is this installation's own (`demo.demo_password`); a demo login still holding the
+    public password of older versions gets it now, and its sessions end."""
+    from hotline.domain.demo import DEMO_USER, OLD_DEMO_PASSWORD, demo_password
+
+    password = demo_password(current_app.config["SECRET_KEY"])
     if not db.session.scalar(select(func.count(User.id))):
-        create_user(db.session, username, password, UserRole.COORDINATOR)
+        create_user(db.session, DEMO_USER, password, UserRole.COORDINATOR)
         db.session.commit()
-    elif authenticate(db.session, username, password) is None:
+    elif (old := authenticate(db.session, DEMO_USER, OLD_DEMO_PASSWORD)) is not None:
+        set_password(old, password)
+        db.session.commit()
+    elif authenticate(db.session, DEMO_USER, password) is None:
         return  # real users exist, and the demo login is not (or no longer) one of them
-    click.echo(f"  Admin page: {url}   login: {username}   password: {password}")
+    click.echo(f"  Admin page: {url}   login: {DEMO_USER}   password: {password}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -15,7 +16,7 @@ from simulator import init_simulator
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, database, transport, blueprints and commands."""
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    init_instance(app)
     env = None
     if config and "ENV" in config:  # tests pass a whole environment in
         env = config.pop("ENV")
@@ -32,6 +33,23 @@ def create_app(config: dict | None = None) -> Flask:
     init_admin(app)
     init_simulator(app)
     return app
+
+
+INSTANCE_MODE = 0o700
+
+
+def init_instance(app: Flask) -> None:
+    """Make the instance folder only the hotline's own user can enter (0700), or close one open to others:
+    it holds the SQLite database with its -wal and -shm files, the secret key and the spool."""
+    from hotline.config import ConfigError
+
+    instance = Path(app.instance_path)
+    try:
+        instance.mkdir(mode=INSTANCE_MODE, parents=True, exist_ok=True)
+        if instance.stat().st_mode & 0o077:
+            os.chmod(instance, INSTANCE_MODE)
+    except OSError as e:
+        raise ConfigError(f"the instance folder {instance} cannot be made private: {e}") from e
 
 
 def init_logging(app: Flask) -> None:

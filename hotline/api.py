@@ -1,8 +1,10 @@
 """The JSON API for automation: `Authorization: Bearer <token>`.
 
-Answers carry personal data: no cache keeps them (`Cache-Control: no-store`) and no browser reads
-them as anything but JSON (`X-Content-Type-Options: nosniff`). A list holds `DEFAULT_LIMIT`
-requests unless `limit` asks for up to `MAX_LIMIT`; `after=<number>` reads on from there.
+Answers carry personal data: they get the security headers of every page (`headers.secure`: no
+cache keeps them, `Cache-Control: no-store`, and no browser reads them as anything but JSON,
+`X-Content-Type-Options: nosniff`). A list holds `DEFAULT_LIMIT` requests unless `limit` asks for up
+to `MAX_LIMIT`; a full page says where the next one starts (`"next_after"`, and a `Link` header with
+`rel="next"`), so a client that reads on until `next_after` is null misses nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,6 +21,7 @@ from hotline import clock
 from hotline.domain import outbox
 from hotline.domain.parsing import whole_number
 from hotline.extensions import db
+from hotline.headers import secure
 from hotline.models import ApiToken, Category, Household, Request, Status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -65,12 +68,7 @@ def _record_use(token: ApiToken) -> None:
         db.session.commit()
 
 
-@bp.after_request
-def private(response):
-    """Keep answers out of every cache, and have them read as what they say they are."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+bp.after_request(secure)  # no cache keeps an answer; nothing reads it as anything but JSON
 
 
 @bp.errorhandler(400)
@@ -165,8 +163,14 @@ def list_requests():
         query = query.where(Household.building == building)
     if (after := _int_arg("after")) is not None:
         query = query.where(Request.id > after)
-    query = query.limit(_limit_arg())
-    return {"requests": [request_json(r) for r in db.session.scalars(query)]}
+    limit = _limit_arg()
+    found = db.session.scalars(query.limit(limit)).all()
+    next_after = found[-1].number if len(found) == limit else None  # a full page: there may be more
+    response = jsonify({"requests": [request_json(r) for r in found], "next_after": next_after})
+    if next_after is not None:
+        args = {k: v for k, v in request.args.items() if k != "after"}
+        response.headers["Link"] = f'<{url_for("api.list_requests", **args, after=next_after)}>; rel="next"'
+    return response
 
 
 @bp.get("/requests/<number>")

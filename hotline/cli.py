@@ -149,13 +149,15 @@ def purge_command(older_than: str):
             return False
         return True
 
-    report = purge(db.session, clock.now(), age, delete_recording)
+    now = clock.now()
+    report = purge(db.session, now, age, delete_recording)
     db.session.commit()
+    set_aside = current_app.extensions["spool"].purge(now - age)  # spooled messages the worker could not replay
     click.echo(
         f"{report.requests} requests purged, {report.recordings_deleted} recordings deleted at Twilio"
         f" ({report.recordings_kept} to retry), {report.messages} messages about no request forgotten,"
-        f" {report.inbound} inbound messages, {report.check_ins} check-in calls and {report.conversations}"
-        " conversations removed"
+        f" {report.inbound} inbound messages, {report.check_ins} check-in calls, {report.conversations}"
+        f" conversations and {set_aside} spool files set aside removed"
     )
 
 

@@ -51,6 +51,7 @@ def tune(engine: Engine) -> None:
 
 
 SENDER_LOCKS = 0x534D53  # the advisory-lock space of "one sender at a time" ("SMS")
+SENDER_LOCK_TIMEOUT_MS = 5000  # well within Twilio's 15 seconds; a holder stuck longer is an outage
 
 
 def hold_sender(session, phone: str) -> None:
@@ -61,7 +62,12 @@ def hold_sender(session, phone: str) -> None:
     key and the limits count neither. PostgreSQL: a transaction-level advisory lock on the number,
     as RapidPro's mailroom locks a contact. SQLite: every transaction already holds the write
     lock from its first statement (`BEGIN IMMEDIATE`), which serialises all senders.
+
+    The wait is bounded: `lock_timeout`, set for the rest of this transaction (`SET LOCAL`), turns a
+    holder stuck past `SENDER_LOCK_TIMEOUT_MS` into an OperationalError, one of DATABASE_DOWN, so the
+    webhook spools the SMS and answers in time instead of waiting for ever.
     """
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = {int(SENDER_LOCK_TIMEOUT_MS)}"))  # milliseconds
         session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:phone))"),
                         {"space": SENDER_LOCKS, "phone": phone})

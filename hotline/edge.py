@@ -1,4 +1,13 @@
-"""What every request must be before a view reads it: not too large, and no NUL in what it carries.
+"""What every request must be before a view reads it: addressed to this hotline by one of its own
+names, not too large, and no NUL in what it carries.
+
+A `Host` that is not one of the hotline's names is refused (400) for the whole app: a page whose own
+name an attacker rebound to 127.0.0.1 (DNS rebinding) sends that name, and must reach neither the
+admin pages nor the simulator nor the webhooks. The names are this machine's (`localhost`,
+`127.0.0.1`, `[::1]`, any port) and, with Twilio credentials, the host of `PUBLIC_BASE_URL`;
+`/healthz` answers any name (it tells whether the database answers, nothing else), so a health
+check by a container's or a balancer's address keeps working. This is Flask's `TRUSTED_HOSTS` done
+here because Werkzeug 3.1 cannot match an IPv6 literal such as `[::1]` against its list.
 
 A body over the limit is refused (413) from its Content-Length, before a byte of it is read: an
 unsigned 200 MB POST costs nothing. A NUL is nothing a person types, and PostgreSQL can neither
@@ -9,24 +18,58 @@ rather than failing in whichever view reads it. Twilio's own fields are read thr
 
 from __future__ import annotations
 
-from flask import Flask, abort, request
+import logging
+import re
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, request
 from flask_babel import gettext as _
 
+log = logging.getLogger(__name__)
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})  # this machine, by any port
+ANY_HOST = ("/healthz",)  # answers whatever name it is asked by
+HOST = re.compile(r"(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::[0-9]{1,5})?")  # a name or [IPv6], and a port
 MAX_BODY = 8 * 1024 * 1024  # the largest thing anyone sends: a roster CSV (5 MB at most, admin/views/people.py)
 MAX_WEBHOOK_BODY = 64 * 1024  # a Twilio webhook: 1,600 characters of SMS, percent-encoded, and Twilio's fields
-SMALL_BODIES = ("/twilio/", "/simulator/api/")  # Twilio's webhooks, and the simulator's JSON that posts them
-TWILIO_FORMS = "/twilio/"
+TWILIO_FORMS = "/twilio/"  # Twilio's webhooks: their fields are read through `webhooks.field`
+SMALL_BODIES = (TWILIO_FORMS, "/simulator/api/")  # Twilio's webhooks, and the simulator's JSON that posts them
 
 
 def init_app(app: Flask) -> None:
-    """Cap every request's body, and check each request before anything else reads it."""
+    """Name the hosts the hotline answers, cap every request's body, and check each request before
+    anything else reads it."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is no limit at all
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config.setdefault("HOTLINE_HOSTS", hotline_hosts(app.config))
     app.before_request(check_request)
 
 
-def check_request() -> None:
-    """Refuse a body over its limit (413) and a NUL in the query or a form (400)."""
+def hotline_hosts(config) -> frozenset[str]:
+    """The names the hotline answers by: this machine's, and with Twilio credentials the host of
+    `PUBLIC_BASE_URL` (where Twilio and the coordinators reach it)."""
+    names = set(LOOPBACK_NAMES)
+    if config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN") and config.get("PUBLIC_BASE_URL"):
+        public = urlsplit(config["PUBLIC_BASE_URL"]).hostname
+        if public:
+            names.add(public.lower())
+    return frozenset(names)
+
+
+def host_name(host: str) -> str:
+    """The name in a `Host` value, without its port or an IPv6 literal's brackets: `[::1]:5000` -> `::1`;
+    "" when it is no host at all."""
+    m = HOST.fullmatch(host.lower())
+    return (m.group(1) or m.group(2)) if m else ""
+
+
+def check_request() -> Response | None:
+    """Refuse another name in `Host` (400), a body over its limit (413) and a NUL in the query or a
+    form (400)."""
+    if request.path not in ANY_HOST and host_name(request.host) not in current_app.config["HOTLINE_HOSTS"]:
+        log.warning("refused a request to %s addressed to %r, not to one of the hotline's names",
+                    request.path, request.host[:80])
+        return Response("400 Bad Request: this is not a name of this hotline.\n", 400, mimetype="text/plain")
     if request.path.startswith(SMALL_BODIES):
         request.max_content_length = MAX_WEBHOOK_BODY  # also bounds a body sent without a Content-Length
     limit = request.max_content_length

@@ -5,7 +5,10 @@ place, so a crash leaves either a whole file or none. The worker replays the fil
 order once the database answers again; the MessageSid keeps a replay from acting twice.
 
 The files hold phone numbers and what people said, so only the hotline's own user may read them:
-the folder is 0700 (made so, or closed at start if it was open to others) and each file 0600.
+the folder is 0700 (made so, or closed at start if it was open to others) and each file 0600. A
+file the worker cannot replay (unreadable, or its handling fails) is set aside under another
+suffix, dated when it was set aside, and `flask purge` removes it by that age, as it does the
+database's inbound log.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import os
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
 
 from hotline import clock
@@ -21,6 +25,7 @@ from hotline.config import ConfigError
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
+SET_ASIDE = ("unreadable", "failed")  # the suffixes of files set aside: not JSON, or their handling failed
 
 
 def _create_private(path: Path) -> int:
@@ -65,8 +70,27 @@ class Spool:
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            path.rename(path.with_suffix(".unreadable"))
+            Spool.set_aside(path, "unreadable")
             return None
+
+    @staticmethod
+    def set_aside(path: Path, why: str) -> Path:
+        """Take a file out of the replay (`why` is one of SET_ASIDE), dated now for `purge`."""
+        aside = path.with_suffix(f".{why}")
+        path.rename(aside)
+        at = clock.now().timestamp()
+        os.utime(aside, (at, at))
+        return aside
+
+    def purge(self, before: datetime) -> int:
+        """Remove the files set aside before `before`; return how many."""
+        removed = 0
+        for why in SET_ASIDE:
+            for path in self.folder.glob(f"*.{why}"):
+                if path.stat().st_mtime < before.timestamp():
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     @staticmethod
     def done(path: Path) -> None:

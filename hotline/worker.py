@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, object_session
 
 from hotline import clock
 from hotline.channels import twilio
-from hotline.database import DATABASE_DOWN
+from hotline.database import DATABASE_DOWN, rollback_quietly
 from hotline.domain import checkins, offers, outbox, phones, requests, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Pause, Say
@@ -216,8 +216,10 @@ class Worker:
         session.commit()
 
     def replay_spool(self) -> int:
-        """Take the inbound webhooks kept while the database was down, oldest first."""
-        from hotline.channels.sms import take_sms
+        """Take the inbound webhooks kept while the database was down, oldest first.
+
+        One whose handling fails for another reason is set aside (kept, logged, purged by age), so it
+        cannot hold up the ones behind it nor the worker's sending."""
         from hotline.channels.voice import take_spooled_call
 
         spool = self.app.extensions["spool"]
@@ -233,16 +235,30 @@ class Worker:
                         take_spooled_call(db.session, self.policy, record["sid"], form.get("From", ""),
                                           form.get("RecordingSid") or None)
                     else:
-                        take_sms(db.session, self.policy, record["sid"], form.get("From", ""),
-                                 form.get("Body", ""), replayed=True)
+                        self._replay_sms(record["sid"], form.get("From", ""), form.get("Body", ""))
                 except DATABASE_DOWN:
-                    db.session.rollback()
+                    rollback_quietly(db.session)
                     return replayed  # still down: the rest waits, in order
+                except Exception:
+                    rollback_quietly(db.session)
+                    log.exception("spooled %s %s could not be taken: set aside", record.get("kind"), record.get("sid"))
+                    spool.set_aside(path, "failed")
+                    continue
             spool.done(path)
             replayed += 1
         if replayed:
             log.info("replayed %d spooled message(s)", replayed)
         return replayed
+
+    def _replay_sms(self, sid: str, sender: str, body: str) -> None:
+        """Take a spooled SMS as the webhook would have: from a phone number, or from none."""
+        from hotline.channels.sms import take_from_no_phone, take_sms
+
+        phone = phones.sender(sender, self.policy.region)
+        if phone is None:
+            take_from_no_phone(db.session, sid, sender, body)
+        else:
+            take_sms(db.session, self.policy, sid, phone, body, replayed=True)
 
     def run_timers(self) -> int:
         """Move on requests whose timers are due, and place the day's check-in calls."""

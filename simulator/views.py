@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from hotline.channels.webhooks import from_another_site, from_loopback
 from hotline.database import DATABASE_DOWN, rollback_quietly
 from hotline.domain import phones
-from hotline.domain.demo import DEMO_LOGIN
+from hotline.domain.demo import DEMO_USER, demo_password
 from hotline.extensions import db
 from hotline.models import Inbound, Outbox, OutStatus, Resident, Role, User, Volunteer
 from hotline.worker import call_twiml
@@ -69,11 +69,11 @@ def _demo_login() -> tuple[str, str] | None:
     if not from_loopback():
         return None
     try:
-        exists = db.session.scalar(select(User.id).filter_by(username=DEMO_LOGIN[0], active=True))
+        exists = db.session.scalar(select(User.id).filter_by(username=DEMO_USER, active=True))
     except SQLAlchemyError:  # no schema yet, or no database: the page still answers
         db.session.rollback()
         return None
-    return DEMO_LOGIN if exists is not None else None
+    return (DEMO_USER, demo_password(current_app.config["SECRET_KEY"])) if exists is not None else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +16,8 @@ from hotline.models import Category, Channel, Resident, Role, Status, Volunteer,
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明"]
 COORDINATOR = ("孙红", "+8613900000001")
-DEMO_LOGIN = ("coordinator", "demo-coordinator")
+DEMO_USER = "coordinator"  # the demo coordinator's login name; the password is the installation's own
+OLD_DEMO_PASSWORD = "demo-coordinator"  # noqa: S105 - the public demo password of older versions, replaced
 
 # Residents the lived account worried about most, by building and room.
 PEOPLE = [
@@ -23,6 +28,15 @@ PEOPLE = [
     ("赵奶奶", "+862160005678", 3, "101", "zh", ("elderly", "mobility")),  # a landline
     ("Anna Müller", "+8613912340007", 19, "402", "en", ("alone",)),
 ]
+
+
+def demo_password(secret_key: str) -> str:
+    """The demo coordinator's password on this installation, `abcd-efgh-ijkl-mnop`: made from its secret
+    key (random per installation, kept in `instance/`), so `flask demo-login` and the home page tell the
+    same one and no other installation has it."""
+    digest = hmac.new(secret_key.encode(), b"hotline demo coordinator", hashlib.sha256).digest()
+    letters = base64.b32encode(digest).decode().lower()[:16]  # 80 bits
+    return "-".join(letters[i:i + 4] for i in range(0, 16, 4))
 
 
 def load(session: Session, policy: Policy) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from admin.auth import RANK
+from admin.throttle import DEVICE_COOKIE, address_key
 from hotline.extensions import db
 from hotline.models import RequestEvent, User, UserRole
 from tests.admin.actions import PASSWORDS, ROLES, AdminActions, add_users, csrf_token_in
@@ -149,25 +150,99 @@ def test_failed_logins_are_rate_limited_per_address(app, admin):
     assert admin.login("wu").status_code == 429  # whatever name it tries
 
 
-def attempt(app, username: str, password: str | None, address: str) -> int:
-    """Try to log in from `address` in a browser of its own; return the answer's status."""
-    return AdminActions(app.test_client()).login(username, password, environ_base={"REMOTE_ADDR": address}).status_code
+def attempt(app, username: str, password: str | None, address: str, browser: AdminActions | None = None) -> int:
+    """Try to log in from `address`, in a browser of its own unless one is given; return the answer's status."""
+    browser = browser or AdminActions(app.test_client())
+    return browser.login(username, password, environ_base={"REMOTE_ADDR": address}).status_code
 
 
-def test_strangers_guessing_a_name_cannot_lock_its_owner_out(app, users):
+def known_device(app, username: str, address: str = "192.0.2.1") -> AdminActions:
+    """A browser `username` has logged in with (and out of): it keeps the signed known-device cookie."""
+    browser = AdminActions(app.test_client())
+    assert attempt(app, username, None, address, browser) == 302
+    assert browser.client.get_cookie(DEVICE_COOKIE, path="/admin/login") is not None
+    browser.logout()
+    return browser
+
+
+def test_strangers_guessing_a_name_stop_at_its_ceiling_but_its_owner_s_device_gets_in(app, users):
     app.config["ADMIN_LOGIN_LIMIT"] = "3 per minute"
     app.config["ADMIN_LOGIN_NAME_LIMIT"] = "4 per hour"
+    phone = known_device(app, "sun")
     for address in ("10.0.0.1", "10.0.0.2"):  # each address under its own limit, 4 failures for sun
         for _ in range(2):
             assert attempt(app, "sun", "guess", address) == 200
-    # the name is under attack: an address that has been failing waits now, even with the right password
-    assert attempt(app, "sun", None, "10.0.0.1") == 429
-    # a new address has one try, then it is failing too
-    assert attempt(app, "sun", "guess", "10.0.0.9") == 200
+    # the name has had its guesses for the hour: any other browser waits, from anywhere, right password or not
     assert attempt(app, "sun", "guess", "10.0.0.9") == 429
-    # the owner, from an address that has not been failing, gets in; other names are not touched
-    assert attempt(app, "sun", None, "192.0.2.1") == 302
+    assert attempt(app, "sun", None, "198.51.100.7") == 429
+    # its owner's known device gets in, even from an address that has been failing (the same NAT)
+    assert attempt(app, "sun", None, "10.0.0.1", phone) == 302
+    # other names are not touched
     assert attempt(app, "wu", None, "10.0.0.2") == 302
+
+
+def test_a_typo_by_the_owner_while_the_name_is_guessed_costs_no_hour(app, users):
+    app.config["ADMIN_LOGIN_NAME_LIMIT"] = "4 per hour"
+    phone = known_device(app, "sun", address="10.0.0.1")
+    for n in range(4):
+        assert attempt(app, "sun", "guess", f"203.0.113.{n + 1}") == 200
+    assert attempt(app, "sun", "typo", "10.0.0.1", phone) == 200  # wrong password: said so, not a 429
+    assert attempt(app, "sun", None, "10.0.0.1", phone) == 302
+    neighbour = AdminActions(app.test_client())  # someone else behind the same NAT, logging in as themselves
+    assert attempt(app, "wu", None, "10.0.0.1", neighbour) == 302
+
+
+def test_a_device_cookie_counts_only_for_its_name_and_only_signed(app, users):
+    app.config["ADMIN_LOGIN_NAME_LIMIT"] = "2 per hour"
+    wu_s_phone = known_device(app, "wu")
+    for n in range(2):
+        assert attempt(app, "sun", "guess", f"203.0.113.{n + 1}") == 200
+    assert attempt(app, "sun", None, "192.0.2.1", wu_s_phone) == 429  # a known device of wu, not of sun
+    forged = AdminActions(app.test_client())
+    cookie = wu_s_phone.client.get_cookie(DEVICE_COOKIE, path="/admin/login").value
+    forged.client.set_cookie(DEVICE_COOKIE, cookie.replace("wu", "sun", 1), path="/admin/login")
+    assert attempt(app, "sun", None, "192.0.2.1", forged) == 429
+
+
+def test_a_known_device_that_keeps_failing_is_like_any_other_browser(app, users):
+    app.config["ADMIN_LOGIN_DEVICE_LIMIT"] = "2 per minute"
+    app.config["ADMIN_LOGIN_NAME_LIMIT"] = "3 per hour"
+    stolen = known_device(app, "sun")
+    for n in range(2 + 3):  # the device's own two, then the name's three
+        assert attempt(app, "sun", "guess", f"203.0.113.{n + 1}", stolen) == 200
+    assert attempt(app, "sun", None, "203.0.113.99", stolen) == 429
+
+
+def test_addresses_of_one_ipv6_block_are_one_client(app, users):
+    app.config["ADMIN_LOGIN_LIMIT"] = "5 per minute"
+    answers = [attempt(app, "sun", "guess", f"2001:db8:1:2::{n:x}") for n in range(1, 201)]
+    assert answers.count(200) == 5 and answers[5:] == [429] * 195
+    assert attempt(app, "wu", None, "2001:db8:1:2:ffff::1") == 429  # the same /64: the same client
+    assert attempt(app, "wu", None, "2001:db8:1:3::1") == 302  # the next /64 is someone else
+
+
+def test_rotating_addresses_buys_no_more_guesses_than_the_name_s_ceiling(app, users):
+    answers = [attempt(app, "sun", "guess", f"2001:db8:{n:x}::1") for n in range(1, 41)]  # 40 blocks, 1 guess each
+    assert answers.count(200) == 10 and answers[10:] == [429] * 30  # ADMIN_LOGIN_NAME_LIMIT, 10 an hour
+    assert attempt(app, "sun", None, "198.51.100.1") == 429  # the password itself is refused too, untried
+
+
+def test_the_wait_is_said_as_it_is(app, users):
+    app.config["ADMIN_LOGIN_LIMIT"] = "2 per minute"
+    app.config["ADMIN_LOGIN_NAME_LIMIT"] = "3 per hour"
+    guesser = AdminActions(app.test_client())
+    for _ in range(2):
+        guesser.login("sun", "guess")
+    refused = guesser.login("sun", "guess")
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert _errors(refused) == ["失败次数太多，请等 1 分钟再试。"]
+    attempt(app, "sun", "guess", "10.0.0.1")  # the name's third failure: now it is the hour that must pass
+    english = AdminActions(app.test_client())
+    english.get("/admin/login?lang=en")
+    refused = english.login("sun", environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert refused.status_code == 429 and 3540 <= int(refused.headers["Retry-After"]) <= 3600
+    [said] = _errors(refused)
+    assert re.fullmatch(r"Too many failed attempts\. Please wait (59|60) minutes and try again\.", said), said
 
 
 def test_successful_logins_do_not_use_up_the_limit(app, admin):
@@ -334,3 +409,12 @@ def test_several_processes_share_the_login_limit_through_redis(make_app):
         client = redis.Redis(host="127.0.0.1", port=6379)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+CLIENTS = [("203.0.113.7", "203.0.113.7"), ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+           ("::ffff:203.0.113.7", "203.0.113.7"), ("not an address", "not an address")]
+
+
+@pytest.mark.parametrize(("address", "client"), CLIENTS)
+def test_the_client_an_address_stands_for(address, client):
+    assert address_key(address) == client

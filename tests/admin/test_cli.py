@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from admin.auth import create_user
+from hotline.domain.demo import DEMO_USER, OLD_DEMO_PASSWORD, demo_password
 from hotline.extensions import db
 from hotline.models import User, UserRole
 from tests.admin.actions import PASSWORDS, AdminActions
@@ -32,14 +34,31 @@ def test_create_user_asks_for_the_password_and_refuses_short_ones_and_twins(app)
 
 def test_the_demo_login_is_made_only_when_nobody_can_log_in(app):
     runner = app.test_cli_runner()
+    password = demo_password(app.config["SECRET_KEY"])
     first = runner.invoke(args=["demo-login"])
-    assert "coordinator" in first.output and "demo-coordinator" in first.output
-    assert "demo-coordinator" in runner.invoke(args=["demo-login"]).output  # still the demo login: shown again
+    assert f"login: {DEMO_USER}   password: {password}" in first.output
+    assert password in runner.invoke(args=["demo-login"]).output  # still the demo login: shown again
+    assert AdminActions(app.test_client()).login(DEMO_USER, password).status_code == 302
     with app.app_context():
         assert db.session.scalars(select(User)).one().role == UserRole.COORDINATOR
         db.session.scalars(select(User)).one().password_hash = "changed"
         db.session.commit()
     assert runner.invoke(args=["demo-login"]).output == ""
+
+
+def test_each_installation_has_its_own_demo_password_and_the_old_public_one_is_replaced(app):
+    password = demo_password(app.config["SECRET_KEY"])
+    assert password != OLD_DEMO_PASSWORD and len(password) >= 16
+    assert demo_password("another installation's secret key") != password
+    with app.app_context():  # an installation made before: the demo login with the password everyone knew
+        create_user(db.session, DEMO_USER, OLD_DEMO_PASSWORD, UserRole.COORDINATOR)
+        db.session.commit()
+    old_session = AdminActions(app.test_client())
+    assert old_session.login(DEMO_USER, OLD_DEMO_PASSWORD).status_code == 302
+    assert password in app.test_cli_runner().invoke(args=["demo-login"]).output
+    assert old_session.get("/admin/").status_code == 302  # its sessions ended
+    assert AdminActions(app.test_client()).login(DEMO_USER, OLD_DEMO_PASSWORD).status_code == 200  # refused
+    assert AdminActions(app.test_client()).login(DEMO_USER, password).status_code == 302
 
 
 def test_set_password_changes_it_and_ends_the_user_s_sessions(app, coordinator, viewer):

@@ -21,13 +21,18 @@ from tests.helpers import free_port
 CONSOLE = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_PHONE_NUMBER": "", "PUBLIC_BASE_URL": ""}
 
 
+def demo_login(app) -> tuple[str, str]:
+    """The demo coordinator's name and this installation's password for it."""
+    return demo.DEMO_USER, demo.demo_password(app.config["SECRET_KEY"])
+
+
 def load_demo(app) -> None:
     """Load the demo compound and its coordinator login, as `make run` does."""
     with app.app_context():
         assert demo.load(db.session, Policy.from_config(app.config))
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["demo-login"])
-    assert demo.DEMO_LOGIN[1] in result.output, result.output
+    assert demo_login(app)[1] in result.output, result.output
 
 
 @pytest.fixture

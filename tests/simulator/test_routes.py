@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from hotline import clock as hotline_clock
 from hotline import create_app
 from hotline.domain import broadcast, offers
-from hotline.domain.demo import COORDINATOR, DEMO_LOGIN
+from hotline.domain.demo import COORDINATOR
 from hotline.extensions import db
 from hotline.models import (
     Channel,
@@ -30,9 +30,10 @@ from hotline.models import (
 )
 from hotline.worker import Worker
 from simulator import calls
+from tests.admin.actions import AdminActions
 from tests.conftest import hotline_env
 from tests.helpers import numbers_in
-from tests.simulator.conftest import CONSOLE, load_demo
+from tests.simulator.conftest import CONSOLE, demo_login, load_demo
 
 TOM = "+8613912345678"  # the demo's foreign resident, 7-1101
 WANG = "+8613800138001"  # the demo's elderly resident, 12-302
@@ -87,7 +88,8 @@ def test_the_home_page_leads_to_the_simulator_and_the_admin_page_with_the_demo_l
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert {"/simulator", "/admin/"} <= set(Links(html).hrefs)
-    assert f"<code>{DEMO_LOGIN[0]}</code> / <code>{DEMO_LOGIN[1]}</code>" in html
+    user, password = demo_login(console_app)
+    assert f"<code>{user}</code> / <code>{password}</code>" in html
     assert "POST {PUBLIC_BASE_URL}/twilio/sms" in html  # how to connect a number
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
@@ -106,7 +108,7 @@ def test_with_twilio_credentials_there_is_no_simulator_and_no_demo_login(app, cl
     html = client.get("/").get_data(as_text=True)
     hrefs = Links(html).hrefs
     assert "/admin/" in hrefs and not any(h.startswith("/simulator") for h in hrefs)
-    assert DEMO_LOGIN[1] not in html
+    assert demo_login(app)[1] not in html
     assert "POST https://hotline.test/twilio/voice" in html  # the webhooks Twilio is to call, at PUBLIC_BASE_URL
 
 
@@ -119,7 +121,7 @@ def test_only_this_machine_and_only_this_page_may_use_it(console_app, sim):
                       headers={"Origin": "http://evil.example"})
     assert forged.status_code == 403
     assert count(console_app, Inbound) == 0
-    assert DEMO_LOGIN[1] not in sim.get("/", environ_base=OUTSIDE).get_data(as_text=True)
+    assert demo_login(console_app)[1] not in sim.get("/", environ_base=OUTSIDE).get_data(as_text=True)
     # the webhooks themselves still refuse unsigned requests from outside
     webhook = sim.post("/twilio/sms", data={"MessageSid": "SM1", "From": TOM, "Body": "hi"}, environ_base=OUTSIDE)
     assert webhook.status_code == 403
@@ -157,16 +159,42 @@ def test_another_site_s_page_cannot_drive_or_read_the_simulator(console_app, sim
     assert sim.get("/simulator/", headers=headers).status_code == 200  # a link to the page, from anywhere
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:5000", "127.0.0.1.nip.io:5000", "0.0.0.0:5000"])
+REBOUND = ["evil.example", "evil.example:5000", "127.0.0.1.nip.io:5000", "0.0.0.0:5000", "localhost.evil.example",
+           "[::2]:5000"]
+
+
+@pytest.mark.parametrize("host", REBOUND)
 def test_a_name_rebound_to_this_machine_gets_nothing(console_app, sim, host):
+    """A page whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name: everything refuses it."""
     base = f"http://{host}"
-    assert sim.get("/simulator/", base_url=base).status_code == 403
-    assert sim.get("/simulator/api/phones", base_url=base).status_code == 403
-    assert sim.post("/simulator/api/sms", json={"phone": TOM, "body": "I need rice"}, base_url=base).status_code == 403
+    assert sim.get("/simulator/", base_url=base).status_code == 400
+    assert sim.get("/simulator/api/phones", base_url=base).status_code == 400
+    assert sim.post("/simulator/api/sms", json={"phone": TOM, "body": "I need rice"}, base_url=base).status_code == 400
     form = {"MessageSid": "SM" + "6" * 32, "From": TOM, "Body": "I need rice"}
-    assert sim.post("/twilio/sms", data=form, base_url=base).status_code == 403
-    assert DEMO_LOGIN[1] not in sim.get("/", base_url=base).get_data(as_text=True)
+    assert sim.post("/twilio/sms", data=form, base_url=base).status_code == 400
+    assert demo_login(console_app)[1] not in sim.get("/", base_url=base).get_data(as_text=True)
     assert count(console_app, Inbound) == 0
+
+
+@pytest.mark.parametrize("host", REBOUND)
+def test_a_name_rebound_to_this_machine_cannot_log_in_or_read_the_admin_pages(console_app, host):
+    """The rebound page plays the whole attack: the login page for its token, the demo login, the roster."""
+    base = f"http://{host}"
+    rebound = console_app.test_client()
+    user, password = demo_login(console_app)
+    page = rebound.get("/admin/login", base_url=base)
+    tokens = re.findall(r'<meta name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
+    login = rebound.post("/admin/login", base_url=base,
+                         data={"username": user, "password": password, "csrf_token": tokens[0] if tokens else ""})
+    roster = rebound.get("/admin/residents.csv", base_url=base)
+    assert (page.status_code, login.status_code, roster.status_code) == (400, 400, 400)
+    assert TOM not in roster.get_data(as_text=True)
+    for path in ("/admin/", "/admin/residents", "/admin/volunteers.csv", "/admin/live.json", "/admin/static/admin.css"):
+        assert rebound.get(path, base_url=base).status_code == 400, path
+    # by this machine's own name the same login works: what was refused is the name, nothing else
+    own = AdminActions(console_app.test_client())
+    assert own.login(user, password).status_code == 302
+    assert TOM in own.get("/admin/residents.csv").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1:5000", "[::1]:5000"])
@@ -176,7 +204,8 @@ def test_this_machine_s_own_page_still_texts_by_any_of_its_names(console_app, si
     answer = sim.post("/simulator/api/sms", json={"phone": TOM, "body": "I need rice"}, base_url=base, headers=browser)
     assert answer.status_code == 200 and numbers_in(answer.json["replies"][0])
     assert sim.get("/simulator/api/phones", base_url=base, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
-    assert DEMO_LOGIN[1] in sim.get("/", base_url=base, headers={"Sec-Fetch-Site": "none"}).get_data(as_text=True)
+    assert demo_login(console_app)[1] in sim.get("/", base_url=base,
+                                                 headers={"Sec-Fetch-Site": "none"}).get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,28 +316,33 @@ def test_the_hotlines_calls_ring_and_are_answered_or_let_ring_out(console_app, s
     liu = newest_request(console_app, requester_phone=LIU, status=Status.ASSIGNED)
     volunteer = liu.volunteer.phone
     post(sim, "sms", {"phone": volunteer, "body": f"接 {liu.number}"})
-    post(sim, "sms", {"phone": volunteer, "body": f"完成 {liu.number}"})
-    calls_to_liu = [i for i in sim.get(f"/simulator/api/feed?phone={LIU}").json["items"] if i["kind"] == "call"]
-    assert [c["status"] for c in calls_to_liu] == ["queued", "queued"]  # the worker has not placed them
-    post(sim, "answer", {"phone": LIU, "message": calls_to_liu[-1]["id"]}, status=409)
+    [accepted] = [i for i in sim.get(f"/simulator/api/feed?phone={LIU}").json["items"] if i["kind"] == "call"]
+    assert accepted["status"] == "queued"  # the worker has not placed it
+    post(sim, "answer", {"phone": LIU, "message": accepted["id"]}, status=409)
 
-    Worker(console_app).tick()  # places them, and (at 10:00, in the demo's window) the daily check-in call
+    Worker(console_app).tick()  # places it, and (at 10:00, in the demo's window) the daily check-in call
     ringing = {i["id"]: i for i in sim.get(f"/simulator/api/feed?phone={LIU}").json["items"] if i["ringing"]}
-    accepted, delivered = ringing.pop(calls_to_liu[0]["id"]), ringing.pop(calls_to_liu[1]["id"])
+    assert ringing.pop(accepted["id"])
     [checkin] = ringing.values()
-    step = post(sim, "answer", {"phone": LIU, "message": delivered["id"]})
-    assert "如果没有收到，请按1" in spoken(step)  # the delivery call asks, as call_twiml renders it
-    step = post(sim, "step", {"call": step["call"], "action": "press", "value": "1"})
-    assert step["ended"]
-    assert newest_request(console_app, id=liu.number).status == Status.ACCEPTED  # nothing arrived: open again
-    with console_app.app_context():
-        assert db.session.get(Outbox, delivered["id"]).delivery_status == "completed"
-
     assert post(sim, "decline", {"phone": LIU, "message": accepted["id"]}) == {"declined": accepted["id"]}
     with console_app.app_context():
         row = db.session.get(Outbox, accepted["id"])
         assert row.status == OutStatus.QUEUED and "no-answer" in row.last_error  # placed again later
     post(sim, "decline", {"phone": LIU, "message": accepted["id"]}, status=409)
+
+    post(sim, "sms", {"phone": volunteer, "body": f"完成 {liu.number}"})  # before it is placed again: one call
+    calls_to_liu = [i for i in sim.get(f"/simulator/api/feed?phone={LIU}").json["items"] if i["kind"] == "call"]
+    delivered = calls_to_liu[-1]
+    with console_app.app_context():
+        assert db.session.get(Outbox, accepted["id"]).status == OutStatus.SKIPPED
+    Worker(console_app).tick()
+    step = post(sim, "answer", {"phone": LIU, "message": delivered["id"]})
+    assert "已经送到5号楼1201室" in spoken(step) and "如果没有收到，请按1" in spoken(step)  # as call_twiml renders it
+    step = post(sim, "step", {"call": step["call"], "action": "press", "value": "1"})
+    assert step["ended"]
+    assert newest_request(console_app, id=liu.number).status == Status.ACCEPTED  # nothing arrived: open again
+    with console_app.app_context():
+        assert db.session.get(Outbox, delivered["id"]).delivery_status == "completed"
 
     step = post(sim, "answer", {"phone": LIU, "message": checkin["id"]})
     assert step["waiting"]["kind"] == "gather"

@@ -114,6 +114,35 @@ def test_lists_have_a_default_limit_and_are_read_on_with_after(api, phone, monke
     assert [r["number"] for r in api("/api/v1/requests?limit=3")["requests"]] == [a, b, c]
 
 
+def test_a_full_page_says_where_the_next_one_starts(api, client, token, phone, monkeypatch):
+    monkeypatch.setattr(api_module, "DEFAULT_LIMIT", 2)
+    a, b, c = (numbers_in(p.reply(text))[0] for p, text in (
+        (phone(TOM), "I need rice"), (phone(LIU), "要降压药"), (phone("+8613700001111"), "12号楼302 要米")))
+    first = client.get("/api/v1/requests?status=assigned", headers={"Authorization": f"Bearer {token}"})
+    assert [r["number"] for r in first.json["requests"]] == [a, b] and first.json["next_after"] == b
+    assert first.headers["Link"] == f'</api/v1/requests?status=assigned&after={b}>; rel="next"'
+    link = first.headers["Link"][1:].partition(">")[0]
+    last = client.get(link, headers={"Authorization": f"Bearer {token}"})
+    assert [r["number"] for r in last.json["requests"]] == [c] and last.json["next_after"] is None
+    assert "Link" not in last.headers
+    exactly_full = api("/api/v1/requests?limit=3")  # full, so maybe more: the next page tells it is empty
+    assert exactly_full["next_after"] == c and api(f"/api/v1/requests?after={c}") == {"requests": [],
+                                                                                      "next_after": None}
+
+
+def test_reading_on_until_next_after_is_null_reads_every_request(api, phone, monkeypatch):
+    monkeypatch.setattr(api_module, "DEFAULT_LIMIT", 2)
+    made = [numbers_in(phone(f"+86137000011{n:02d}").reply(f"12号楼30{n}室 要米"))[0] for n in range(1, 6)]
+    seen, query = [], "/api/v1/requests"
+    while True:
+        page = api(query)
+        seen += [r["number"] for r in page["requests"]]
+        if page["next_after"] is None:
+            break
+        query = f"/api/v1/requests?after={page['next_after']}"
+    assert seen == made
+
+
 @pytest.mark.parametrize("path,status", [("/api/v1/requests", 200), ("/api/v1/requests/1", 404),
                                          ("/api/v1/requests?limit=0", 400), ("/api/v1/outbox/stats", 200)])
 def test_answers_are_never_cached_nor_sniffed(client, token, path, status):
@@ -122,6 +151,7 @@ def test_answers_are_never_cached_nor_sniffed(client, token, path, status):
         assert response.status_code == (status if headers else 401)
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"  # headers.secure, as every page
 
 
 def last_used(app):

@@ -103,6 +103,27 @@ def test_a_nul_in_a_form_is_a_400(app, coordinator, client):
     assert AdminActions(app.test_client()).login("sun\x00", password="coordinator-pw-1").status_code == 400
 
 
+def test_admin_pages_explain_a_refused_request_in_their_own_language(coordinator, client):
+    nul = coordinator.get("/admin/residents?q=138%00")
+    assert nul.status_code == 400 and nul.mimetype == "text/html"
+    assert "NUL" in nul.get_data(as_text=True) and 'href="/admin/"' in nul.get_data(as_text=True)  # the admin page
+    assert "Bad Request" not in nul.get_data(as_text=True)
+    huge = post_of_length(client, "/admin/residents/import", 200 * 1024 * 1024)
+    assert huge.status_code == 413 and "8 MB" in huge.get_data(as_text=True)
+    assert "Request Entity Too Large" not in huge.get_data(as_text=True)
+    coordinator.get("/admin/?lang=en")
+    english = coordinator.get("/admin/residents?q=138%00").get_data(as_text=True)
+    assert "nobody types (NUL)" in english
+    assert "at most 8 MB" in post_of_length(client, "/admin/residents/import", edge.MAX_BODY + 1).get_data(as_text=True)
+
+
+def test_an_anonymous_visitor_gets_the_admin_error_page_too(client):
+    huge = post_of_length(client, "/admin/login", edge.MAX_BODY + 1)
+    assert huge.status_code == 413 and "8 MB" in huge.get_data(as_text=True)
+    broken = client.post("/admin/login", data={"username": "sun\x00"})
+    assert broken.status_code == 400 and "NUL" in broken.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("field", ["MessageSid", "CallSid"])
 def test_a_nul_in_a_status_callback_s_sid_is_no_error(app, client, field):
     with app.app_context():
@@ -114,3 +135,45 @@ def test_a_nul_in_a_status_callback_s_sid_is_no_error(app, client, field):
     assert response.status_code == 204
     with app.app_context():
         assert db.session.scalar(select(Outbox.delivery_status)) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Host
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("host", ["evil.example", "hotline.test.evil.example", "evil.example:443", "0.0.0.0:8000",
+                                  "[::2]:8000", "hotline.test@evil.example"])
+def test_with_credentials_another_name_gets_nothing_anywhere(app, client, host):
+    base = f"https://{host}"
+    for path in ("/", "/admin/login", "/admin/residents.csv", "/api/v1/requests", "/simulator/"):
+        assert client.get(path, base_url=base).status_code == 400, path
+    params = {"MessageSid": "SM" + "3" * 32, "From": TOM, "Body": "I need rice, Bldg 7 Rm 1101"}
+    webhook = client.post("/twilio/sms", data=params, base_url=base,
+                          headers={"X-Twilio-Signature": sign(BASE + "/twilio/sms", params)})
+    assert webhook.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inbound)) == 0
+
+
+@pytest.mark.parametrize("host", ["hotline.test", "HOTLINE.test:443", "localhost", "127.0.0.1:8000", "[::1]:8000"])
+def test_with_credentials_the_public_name_and_this_machine_s_are_answered(client, host):
+    assert client.get("/admin/login", base_url=f"https://{host}").status_code == 200
+
+
+@pytest.mark.parametrize("host", ["10.1.2.3:8000", "hotline-web-7f9c:8000", "evil.example"])
+def test_the_health_check_answers_by_any_name(client, host):
+    """A container's or a balancer's health check asks by an address of its own; /healthz tells nothing else."""
+    response = client.get("/healthz", base_url=f"http://{host}")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+
+
+def test_without_credentials_only_this_machine_s_names_are_answered(make_app):
+    console = make_app(**{**CONSOLE, "PUBLIC_BASE_URL": "https://hotline.example.org"}).test_client()
+    assert console.get("/admin/login", base_url="http://127.0.0.1:5000").status_code == 200
+    assert console.get("/admin/login", base_url="https://hotline.example.org").status_code == 400
+
+
+@pytest.mark.parametrize(("host", "name"), [("localhost:5000", "localhost"), ("[::1]:5000", "::1"), ("[::1]", "::1"),
+                                            ("Hotline.Test", "hotline.test"), ("a b", ""), ("[::1]x", ""),
+                                            ("x:y", ""), ("", "")])
+def test_the_name_in_a_host(host, name):
+    assert edge.host_name(host) == name

@@ -9,9 +9,11 @@ import logging
 import pytest
 from sqlalchemy import select, text
 
-from hotline import texts
+from hotline import database, texts
+from hotline.channels import sms
 from hotline.extensions import db
 from hotline.models import Conversation, Inbound, Request
+from hotline.worker import Worker
 from tests.helpers import SUN_HONG, load_roster
 
 STRANGER = "+8613700002222"
@@ -54,3 +56,82 @@ def test_an_sms_that_keeps_conflicting_is_kept_for_a_person(app, phone, conversa
     conflicts = [r for r in caplog.records if "conflicted" in r.getMessage()]
     assert len(conflicts) == 4 and conflicts[-1].levelno == logging.ERROR  # three tries, then given up
     assert all(STRANGER not in r.getMessage() for r in caplog.records)
+
+
+# --------------------------------------------------------------------------------------------
+# A sender held too long, and a fallback that fails itself: spooled and answered, never a 500
+# --------------------------------------------------------------------------------------------
+def spooled_files(app) -> list:
+    return sorted(app.extensions["spool"].folder.glob("*.json"))
+
+
+def test_a_sender_held_by_another_transaction_is_spooled_and_answered_in_time(app, phone, clock, monkeypatch):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the advisory lock per sender is PostgreSQL's (SQLite takes every transaction in turn)")
+    load_roster(app)
+    monkeypatch.setattr(database, "SENDER_LOCK_TIMEOUT_MS", 300)
+    with app.app_context():
+        holder = db.engine.connect()  # another web process, stuck while it holds the sender
+        # should the lock timeout not work, PostgreSQL itself ends the holder after 10 s and the webhook goes on
+        holder.execute(text("SET idle_in_transaction_session_timeout = 10000"))
+        holder.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:phone))"),
+                       {"space": database.SENDER_LOCKS, "phone": STRANGER})
+        try:
+            reply = phone(STRANGER).reply("12号楼302室 需要买菜")
+            assert reply == texts.t("zh", "sms.holding")
+            assert len(spooled_files(app)) == 1
+            assert db.session.scalar(select(Inbound)) is None
+        finally:
+            holder.rollback()
+            holder.close()
+        assert Worker(app).replay_spool() == 1  # the holder is gone: the worker takes it
+        assert db.session.scalar(select(Inbound.phone)) == STRANGER
+        assert db.session.scalar(select(Request.requester_phone)) == STRANGER
+    assert spooled_files(app) == []
+
+
+def test_when_even_keeping_it_for_a_person_fails_the_sms_is_spooled_not_a_500(app, phone, clock, monkeypatch, caplog):
+    load_roster(app)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sms, "handle_sms", broken)
+    monkeypatch.setattr(sms.requests, "tell_coordinators", broken)  # what keeping it for a person does
+    reply = phone(STRANGER).reply("12号楼302室 需要买菜")
+    assert reply == texts.t("zh", "sms.holding")
+    assert len(spooled_files(app)) == 1
+    assert any("spooled" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+    with app.app_context():
+        assert db.session.scalar(select(Inbound)) is None
+    monkeypatch.undo()  # the bug is fixed: the worker takes it
+    assert Worker(app).replay_spool() == 1
+    with app.app_context():
+        assert db.session.scalar(select(Request.requester_phone)) == STRANGER
+
+
+def purge(app) -> str:
+    return app.test_cli_runner().invoke(args=["purge", "--older-than", "30d"]).output
+
+
+def test_a_spooled_sms_that_still_fails_is_set_aside_and_holds_nothing_up(app, clock, monkeypatch):
+    load_roster(app)
+    spool = app.extensions["spool"]
+    (spool.folder / "00000000000000000001-garbled.json").write_text("{not json")  # a file cut short
+    for n, (sender, body) in enumerate(((STRANGER, "12号楼302室 需要买菜"), (SUN_HONG, "LIST"))):
+        spool.put("sms", f"SM{n:032d}", {"MessageSid": f"SM{n:032d}", "From": sender, "Body": body})
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sms, "handle_sms", broken)
+    monkeypatch.setattr(sms.requests, "tell_coordinators", broken)
+    assert Worker(app).replay_spool() == 0  # each fails: set aside, none held up by the one before
+    assert spooled_files(app) == []
+    assert len(list(spool.folder.glob("*.failed"))) == 2 and len(list(spool.folder.glob("*.unreadable"))) == 1
+    monkeypatch.undo()
+    clock.advance(days=29)
+    assert "and 0 spool files set aside removed" in purge(app)
+    clock.advance(days=2)
+    assert "and 3 spool files set aside removed" in purge(app)
+    assert list(spool.folder.iterdir()) == []

@@ -62,6 +62,16 @@ def test_sms_while_the_database_is_down_is_spooled_answered_and_replayed_once(ap
     assert numbers_in(Phone(app, app.test_client(), LI_WEI).last()) == [1]
 
 
+def test_sms_from_no_phone_number_while_the_database_is_down_is_spooled_and_shown_later(app, down, spool_dir):
+    assert Phone(down, down.test_client(), "whatsapp:+8613700001111").text("12号楼302室 需要买菜") == []
+    assert len(list(spool_dir.glob("*.json"))) == 1
+    assert Worker(app).replay_spool() == 1
+    with app.app_context():
+        assert db.session.scalars(select(Inbound.phone)).all() == [""]
+        assert db.session.scalar(select(func.count(Request.id))) == 0
+    assert any("whatsapp:+8613700001111" in m for m in Phone(app, app.test_client(), SUN_HONG).inbox())
+
+
 def test_replay_waits_while_the_database_is_still_down(down, spool_dir):
     Phone(down, down.test_client(), "+8613700001111").text("要米 12-302")
     assert Worker(down).replay_spool() == 0
@@ -84,6 +94,29 @@ def test_a_spool_folder_open_to_others_is_closed_at_start(tmp_path):
     os.chmod(folder, 0o755)
     Spool(folder)
     assert mode(folder) == 0o700
+
+
+def test_the_instance_folder_holding_the_database_is_the_hotline_s_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the instance folder is ./instance
+    old = os.umask(0o022)  # the usual umask: new folders 0755, new files (hotline.db, -wal, -shm) 0644
+    try:
+        app = create_app({"ENV": hotline_env(f"sqlite:///{tmp_path}/instance/hotline.db",
+                                             HOTLINE_SPOOL_DIR=str(tmp_path / "spool"))})
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "instance") == 0o700  # nobody else gets to the files inside, whatever their modes
+    assert (tmp_path / "instance" / "hotline.db").exists()
+
+
+def test_an_instance_folder_open_to_others_is_closed_at_start(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "instance").mkdir()
+    os.chmod(tmp_path / "instance", 0o755)
+    create_app({"ENV": hotline_env(f"sqlite:///{tmp_path}/x.db", HOTLINE_SPOOL_DIR=str(tmp_path / "spool"))})
+    assert mode(tmp_path / "instance") == 0o700
 
 
 def test_the_app_refuses_to_start_without_a_writable_spool(tmp_path):
