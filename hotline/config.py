@@ -85,6 +85,7 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
             "HOTLINE_SEND_RATE": float(get("HOTLINE_SEND_RATE") or 1),
             "HOTLINE_QUIET_HOURS": parse_quiet_hours(get("HOTLINE_QUIET_HOURS") or ""),
             "HOTLINE_CRISIS_LINE": (get("HOTLINE_CRISIS_LINE") or "12356").strip(),  # China's psychological line
+            "HOTLINE_COMPOUND_NAME": " ".join((get("HOTLINE_COMPOUND_NAME") or "").split())[:60],  # as residents say it
             "HOTLINE_SPOOL_DIR": get("HOTLINE_SPOOL_DIR") or str(instance / "spool"),
             "HOTLINE_TRUSTED_PROXIES": int(get("HOTLINE_TRUSTED_PROXIES") or 0),
             "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI") or "memory://",  # redis:// for several processes

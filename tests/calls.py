@@ -71,11 +71,20 @@ class Caller:
         self.last_post: tuple[str, dict] | None = None
         self.last_xml = ""
         self.posts = 0
+        self.outbound = False  # the hotline called this phone (a call from the outbox)
 
     # -- what the caller does ------------------------------------------------------------------
     def dial(self) -> Caller:
         """Call the hotline: Twilio's first request, as it rings."""
         self._go(BASE + "/twilio/voice", {}, status="ringing")
+        return self
+
+    def answer(self, twiml: str, sid: str | None = None) -> Caller:
+        """Pick up a call the hotline placed to this phone, with the TwiML the outbox rendered for it."""
+        self.outbound = True
+        self.sid = sid or self.sid
+        check_twiml(twiml)
+        self._play(list(ET.fromstring(twiml)), BASE + "/twilio/voice")
         return self
 
     def press(self, keys: str) -> Caller:
@@ -168,6 +177,10 @@ class Caller:
         return element, url
 
     def _params(self, status: str) -> dict[str, str]:
+        if self.outbound:  # From is the hotline, To the phone that was called
+            return {"AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", "CallSid": self.sid, "CallStatus": status,
+                    "Called": self.number, "Caller": HOTLINE_NUMBER, "Direction": "outbound-api",
+                    "From": HOTLINE_NUMBER, "FromCountry": "US", "To": self.number, "ToCountry": "CN"}
         return {"AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", "CallSid": self.sid, "CallStatus": status,
                 "Called": HOTLINE_NUMBER, "Caller": self.number, "Direction": "inbound", "From": self.number,
                 "FromCountry": "CN", "To": HOTLINE_NUMBER, "ToCountry": "US"}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from hotline import clock
 from hotline.domain import outbox, requests
+from hotline.domain.late import overdue_clause  # the one definition of overdue
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.requests import NotAllowed, add_event
@@ -43,18 +44,6 @@ PER_PAGE = 50
 
 
 # --- the dashboard ---------------------------------------------------------------------------
-
-
-def overdue_clause(policy: Policy, now: datetime):
-    """SQL condition: an open request that waited longer than its timer allows."""
-    accept, urgent_accept = now - policy.accept_timeout, now - policy.urgent_accept_timeout
-    return or_(
-        and_(Request.status == Status.NEW, Request.urgent.is_(False), Request.created_at < accept),
-        and_(Request.status == Status.NEW, Request.urgent.is_(True), Request.created_at < urgent_accept),
-        and_(Request.status == Status.ASSIGNED, Request.urgent.is_(False), Request.assigned_at < accept),
-        and_(Request.status == Status.ASSIGNED, Request.urgent.is_(True), Request.assigned_at < urgent_accept),
-        and_(Request.status == Status.ACCEPTED, Request.accepted_at < now - policy.delivery_timeout),
-    )
 
 
 _LIVE = and_(Request.status.in_(OPEN_STATUSES), Request.purged_at.is_(None))

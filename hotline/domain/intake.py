@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import offers, outbox, reading, requests
+from hotline.domain import late, offers, outbox, reading, requests
 from hotline.domain.parsing import (
     Command,
     Parsed,
@@ -62,6 +62,7 @@ BARE_ROOM = re.compile(r"(?:rm|room|apt|unit|flat|房间|房)?\s*#?\s*"
                        re.IGNORECASE)
 BARE_BUILDING = re.compile(r"(?:bldg|building|blk|block)?\s*#?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})"
                            r"\s*(?:号楼|号|栋|幢)?", re.IGNORECASE)
+CONFIRM_HOME = "confirm_home"  # the question "is it your own household, 12-302?" (`asked`)
 BARE_PLACE = re.compile(r"(\d{1,3})\s*[\s,，、.]\s*([a-z]?\d{3,4}[a-z]?)", re.IGNORECASE)
 
 
@@ -88,10 +89,16 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         _opt(session, policy, sms.phone, volunteer, command.word == Word.OPT_OUT)
         if command.word == Word.OPT_OUT and volunteer is None and body.strip(" .!").lower() == "cancel":
             _cancel(session, policy, sms.phone, resident, Command(Word.CANCEL, None), "en")  # their only one
-        return ()  # Twilio answers these words itself
+        if not (command.word == Word.OPT_IN and _asked(session, sms.phone) == CONFIRM_HOME):
+            return ()  # Twilio answers these words itself (a YES that answers our question is answered too)
     written = reading.reply_language(body)
     if volunteer:
         volunteer_lang = written if written and volunteer.speaks(written) else volunteer.first_language
+    if volunteer and command and command.word in (Word.LATE, Word.HELP):
+        if command.word == Word.HELP or volunteer.role != Role.COORDINATOR:  # LATE: the coordinators' word
+            return (Message(_volunteer_words(volunteer, volunteer_lang), volunteer_lang),)
+        return tuple(Message(text, volunteer_lang)
+                     for text in late.for_coordinator(session, policy, clock.now(), volunteer_lang))
     if volunteer and command and command.word in VOLUNTEER_WORDS:
         text = VOLUNTEER_WORDS[command.word](session, policy, volunteer, command, volunteer_lang)
         return (Message(text, volunteer_lang, command.number),)
@@ -115,7 +122,7 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if volunteer and not in_conversation:
         parsed = parse_request(body, policy.buildings)
         if parsed.category is None and not parsed.emergency:
-            return (Message(t(volunteer_lang, "volunteer.words"), volunteer_lang),)
+            return (Message(_volunteer_words(volunteer, volunteer_lang), volunteer_lang),)
     if (written := reading.language(body)) not in ("zh", "en", None):  # the coordinators read the original
         requests.tell_coordinators(session, N_("coordinator.other_language"), purpose="language", phone=sms.phone,
                                    language=written.upper(), details=body[:300])
@@ -174,7 +181,7 @@ def _volunteer_said(session: Session, policy: Policy, volunteer: Volunteer, said
     """A volunteer's word in their own words ("127 128 我都接", "放门口了", "can't today"): acted on for
     each job number written (one answer for all), or for their only job it fits, else asked which."""
     if said == "help":
-        return (Message(t(lang, "volunteer.words"), lang),)
+        return (Message(_volunteer_words(volunteer, lang), lang),)
     word = VOLUNTEER_SAID[said]
     if word not in (Word.ACCEPT, Word.DONE, Word.DECLINE) or not numbers:
         return (Message(VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, None), lang), lang),)
@@ -242,13 +249,26 @@ def _need(
     """
     conversation = _conversation(session, phone)
     state = dict(conversation.state) if conversation else {}
-    parsed = _answering(parse_request(body, policy.buildings), body, state.get("asked"), policy)
-    state = _merge(state, parsed, body, lang)
+    answer = reading.yes_or_no(body) if state.get("asked") == CONFIRM_HOME else None
+    if answer is not None:  # "1" / "2" to "is it your own household?": nothing else is said
+        lang = state.get("lang") or lang  # a bare "no" is no sign of English
+        parsed = parse_request("", policy.buildings)
+        state = _home_answered(state, resident, answer)
+    else:
+        parsed = _answering(parse_request(body, policy.buildings), body, state.get("asked"), policy)
+        if state.get("asked") == CONFIRM_HOME and _written_place(parsed):
+            state["home_checked"] = True  # answered with the address they mean
+        state = _merge(state, parsed, body, lang)
     replies: list[Message] = []
     if parsed.emergency and not state.get("alerted"):
         state["alerted"] = True
         if not _has_address(state, resident):
             _alert_unplaced_emergency(session, phone, body)
+    if not exempt and (state.get("category") or state.get("details")) and _slip_from_the_roster(state, resident):
+        home = resident.household
+        state["asked"] = CONFIRM_HOME
+        _save(session, policy, phone, conversation, state)
+        return (Message(t(lang, "sms.confirm_home", building=home.building, room=home.room), lang),)
     building, room = _address(state, resident)
     if building is not None and room is not None and (state.get("category") or state.get("details")):
         if not (exempt or state.get("urgent")) and _over_daily_limit(session, policy, phone):  # urgent: always
@@ -258,6 +278,8 @@ def _need(
         _end(session, conversation)
         request = _create(session, policy, phone, resident, state, building, room)
         key = N_("sms.created_emergency") if request.emergency else N_("sms.created")
+        if not request.emergency and (request.volunteer is None or request.volunteer.role == Role.COORDINATOR):
+            key = N_("sms.created_coordinator")  # no volunteer of the building is on duty
         text = t(lang, key, number=request.number, category=requests.category_label(lang, request.category),
                  home=request.household.label)
         return (Message(text, lang, request.number),)
@@ -268,6 +290,46 @@ def _need(
     _save(session, policy, phone, conversation, state)
     replies.append(Message(t(lang, ask, building=parsed.unknown_building or state.get("unknown_building") or ""), lang))
     return tuple(replies)
+
+
+def _slip_from_the_roster(state: dict, resident: Resident | None) -> bool:
+    """Tell whether a known resident wrote a building or room unlike their own on the roster, as voice
+    typing and homophones make (`是二号楼` for `十二号楼`; 二/十二, 四/十), and must be asked once which
+    they mean. Not when they write for someone else ("我妈住5号楼…", "对门老太…"), nor in an emergency
+    (it is filed at once, for the address written)."""
+    if resident is None or resident.household is None or state.get("home_checked"):
+        return False
+    if state.get("on_behalf") or state.get("someone_else") or state.get("emergency"):
+        return False
+    home = resident.household
+    building, room = state.get("building"), state.get("room")
+    if state.get("unknown_building") is not None:
+        return True
+    if building is None and room is None:
+        return False
+    # `12号楼` alone asks too: one key answers it, where "which room?" would want typing
+    return building not in (None, home.building) or room is None or room.upper() != home.room.upper()
+
+
+def _home_answered(state: dict, resident: Resident | None, yes: bool) -> dict:
+    """Take the answer to "is it your own household?": yes files it there; no keeps the address as
+    written (and what is missing of it is asked next)."""
+    state = {**state, "home_checked": True}
+    state.pop("asked", None)
+    if yes and resident is not None and resident.household is not None:
+        state.update(building=resident.household.building, room=resident.household.room)
+        state.pop("unknown_building", None)
+    return state
+
+
+def _written_place(parsed: Parsed) -> bool:
+    return parsed.building is not None or parsed.unknown_building is not None or parsed.room is not None
+
+
+def _asked(session: Session, phone: str) -> str | None:
+    """What the hotline last asked this number, while the conversation lasts."""
+    row = _conversation(session, phone)
+    return row.state.get("asked") if row else None
 
 
 def _answering(parsed: Parsed, body: str, asked: str | None, policy: Policy) -> Parsed:
@@ -346,6 +408,7 @@ def _merge(state: dict, parsed: Parsed, body: str, lang: str) -> dict:
     state["urgent"] = bool(state.get("urgent") or parsed.urgent or parsed.emergency)
     state["emergency"] = bool(state.get("emergency") or parsed.emergency)
     state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
+    state["someone_else"] = bool(state.get("someone_else") or reading.about_someone_else(body))
     if FILLER.sub("", body).strip():  # more than an address or a greeting
         state["details"] = [*state.get("details", []), body][-10:]
     return state
@@ -365,7 +428,8 @@ def _address(state: dict, resident: Resident | None) -> tuple[int | None, str | 
     building, room = state.get("building"), state.get("room")
     if building is None and room is None and resident and resident.household:
         return resident.household.building, resident.household.room
-    if building is None and room is not None and resident and resident.household and not state.get("on_behalf"):
+    if (building is None and room is not None and resident and resident.household and not state.get("on_behalf")
+            and state.get("unknown_building") is None):  # "40号楼101" is no room of their own building
         return resident.household.building, room
     return building, room
 
@@ -506,6 +570,7 @@ def _join(session, policy, phone, resident, command: Command, lang: str) -> str:
 
 RESIDENT_WORDS = {
     Word.STATUS: _status,
+    Word.LATE: _status,  # a resident's "超时了" / "late": where their requests stand
     Word.CANCEL: _cancel,
     Word.NOT_RECEIVED: _not_received,
     Word.ENGLISH: _language,
@@ -549,6 +614,11 @@ def _volunteer_change(action, states: tuple[Status, ...], done_msgid: str):
         return t(lang, done_msgid, number=request.number, home=request.household.label)
 
     return handle
+
+
+def _volunteer_words(volunteer: Volunteer, lang: str) -> str:
+    """The words a volunteer can reply with; a coordinator's include LATE."""
+    return t(lang, N_("volunteer.words_coordinator") if volunteer.role == Role.COORDINATOR else N_("volunteer.words"))
 
 
 def _list(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:

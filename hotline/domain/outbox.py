@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from hotline import clock, texts
 from hotline.domain import phones
 from hotline.models import Lane, OptOut, Outbox, OutStatus, Request
 
-RECEIPT = "receipt"  # the purpose of a delivery message: as a call, it asks whether it arrived (voice_calls)
+# The purpose of the delivery SMS, and of every call about a request to whoever asked for it: the
+# call's words are made from the request when it is answered; a delivered one asks whether it arrived
+# (voice_calls).
+RECEIPT = "receipt"
+SUPERSEDED = "superseded: a later call about the request says where it stands"
+TOLD = "superseded: the resident heard where the request stands on an earlier call"
 
 
 def is_opted_out(session: Session, phone: str) -> bool:
@@ -57,13 +62,58 @@ def queue_call(
     purpose: str | None = None,
 ) -> Outbox:
     """Queue a call that speaks `text` in `lang` (rendered as TwiML when it is sent; a `purpose` the
-    worker knows makes it a call that asks something)."""
+    worker knows makes it a call that asks something).
+
+    A call about a request to whoever asked for it is a `RECEIPT` call: it says where the request
+    stands when it is answered, never `text` (kept for the record), so the calls about the request
+    to that phone still waiting to be placed say nothing more and are skipped: a `DONE` without an
+    `OK`, or before the acceptance call went out, makes one call, not two back to back.
+    """
+    if request is not None and purpose in (None, RECEIPT) and request.requester_phone == to:
+        purpose = RECEIPT
+        supersede_calls(session, request, to, SUPERSEDED)
     row = Outbox(
         kind="call", to=to, body=text, lang=lang, lane=lane, request=request, purpose=purpose,
         next_attempt_at=not_before or clock.now(),
     )
     session.add(row)
     return row
+
+
+def supersede_calls(session: Session, request: Request, to: str, reason: str) -> list[Outbox]:
+    """Skip the calls about `request` to `to` that no worker has taken yet; return them.
+
+    Rows a worker is placing are locked (PostgreSQL) or already `sending`, and are left alone.
+    """
+    pending = [
+        row for row in session.new
+        if isinstance(row, Outbox) and row.request is request and row.to == to and row.kind == "call"
+        and row.purpose == RECEIPT and row.status in (None, OutStatus.QUEUED)
+    ]
+    with session.no_autoflush:  # rows of this transaction not written yet are `pending`
+        waiting = session.scalars(
+            select(Outbox)
+            .where(Outbox.request_id == request.id, Outbox.to == to, Outbox.kind == "call",
+                   Outbox.purpose == RECEIPT, Outbox.status == OutStatus.QUEUED)
+            .with_for_update(skip_locked=True)
+        ).all()
+    skipped = list(dict.fromkeys([*pending, *waiting]))
+    for row in skipped:
+        row.status, row.last_error = OutStatus.SKIPPED, reason
+    return skipped
+
+
+def later_call(row: Outbox) -> bool:
+    """Tell whether a later call about the same request goes (or went) to the same phone."""
+    session = object_session(row)
+    if session is None or row.request_id is None:
+        return False
+    return session.scalar(
+        select(Outbox.id)
+        .where(Outbox.request_id == row.request_id, Outbox.to == row.to, Outbox.kind == "call",
+               Outbox.purpose == row.purpose, Outbox.id > row.id, Outbox.status != OutStatus.SKIPPED)
+        .limit(1)
+    ) is not None
 
 
 def requeue(row: Outbox, at: datetime, reason: str) -> None:

@@ -70,6 +70,7 @@ class Word(StrEnum):
     ON = "on"  # volunteer: send me new requests again
     JOIN = "join"  # resident: join the group buy offered, with a quantity (`number`) if given
     THANKS = "thanks"  # resident: thanks, it came (a kind answer, never a new request)
+    LATE = "late"  # coordinator: the overdue and emergency requests (from a resident: STATUS)
 
 
 @dataclass(frozen=True)
@@ -512,6 +513,7 @@ _PHRASES: dict[Word, tuple[str, ...]] = {
     Word.LIST: ("list", "列表"),
     Word.OFF: ("off", "off duty", "下班"),
     Word.ON: ("on", "on duty", "上班"),
+    Word.LATE: ("late", "overdue", "超时", "逾期"),
 }
 _TAKES_NUMBER = {Word.STATUS, Word.CANCEL, Word.NOT_RECEIVED, Word.ACCEPT, Word.DONE, Word.DECLINE}
 _WORD_OF = {phrase: word for word, phrases in _PHRASES.items() for phrase in phrases}

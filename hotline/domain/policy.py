@@ -24,6 +24,7 @@ class Policy:
     daily_requests: int = 10  # requests one number may open a day (volunteers are exempt)
     public_base_url: str | None = None
     crisis_line: str = "12356"  # the psychological assistance line given to someone in crisis
+    compound_name: str = ""  # the calls the hotline places open with it; "" says "本小区" / "your compound"
     voice_link: Callable[[int], str] | None = field(default=None, compare=False)  # request number -> link
 
     def quiet_until(self, now: datetime) -> datetime | None:
@@ -60,5 +61,6 @@ class Policy:
             quiet_hours=config["HOTLINE_QUIET_HOURS"],
             public_base_url=config["PUBLIC_BASE_URL"],
             crisis_line=config["HOTLINE_CRISIS_LINE"],
+            compound_name=config.get("HOTLINE_COMPOUND_NAME", ""),
             voice_link=config.get("VOICE_MESSAGE_LINK"),
         )

@@ -138,6 +138,27 @@ def resident_word(text: str) -> str | None:
 
 
 @cache
+def household_rules() -> tuple[Rule, ...]:
+    return load_rules(LEXICON / "households.tsv")
+
+
+def about_someone_else(text: str) -> bool:
+    """Tell whether a message is about another household ("对门老太也要买菜", "he lives in 5-1201"),
+    so an address unlike the sender's own on the roster is no slip."""
+    text = simplify(text)
+    return any(rule.kind == "someone_else" and rule.pattern.search(text) for rule in household_rules())
+
+
+def yes_or_no(text: str) -> bool | None:
+    """Read a whole message as the answer to a yes-or-no question ("1", "对的", "2", "不是"); None
+    when it is neither."""
+    text = simplify(text)
+    kind = next((rule.kind for rule in household_rules() if rule.kind in ("yes", "no") and rule.pattern.search(text)),
+                None)
+    return None if kind is None else kind == "yes"
+
+
+@cache
 def volunteer_rules() -> tuple[Rule, ...]:
     return load_rules(LEXICON / "volunteer_words.tsv")
 
@@ -216,11 +237,14 @@ def is_pinyin(text: str) -> bool:
     words = _LATIN_WORD.findall(text.lower())
     if len(words) < 2 or _CJK.search(text):
         return False
-    return all(_splits(w) for w in words) and sum(w not in _ENGLISH_TOO for w in words) >= 2
+    return all(is_pinyin_word(w) for w in words) and sum(w not in _ENGLISH_TOO for w in words) >= 2
 
 
-def _splits(word: str) -> bool:
-    """Tell whether a word is one or more pinyin syllables run together (`maicai`, `xuyao`)."""
+def is_pinyin_word(word: str) -> bool:
+    """Tell whether a Latin word is one or more pinyin syllables run together (`maicai`, `Wei`; not `Tom`)."""
+    word = word.lower()
+    if not _LATIN_WORD.fullmatch(word):
+        return False
     syllables = _syllables()
     ends = {0}
     for end in range(1, len(word) + 1):

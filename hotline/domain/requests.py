@@ -251,15 +251,25 @@ def route(
     routing: Routing | None = None,
 ) -> Volunteer | None:
     """Assign the request to `to` (a coordinator's choice), else to the next volunteer routing picks,
-    and send them the alert; None if nobody is left."""
+    and send them the alert; None if nobody is left.
+
+    When it leaves the building's volunteers for the coordinators (or for nobody), the coordinators
+    read why (no volunteer answered in time, none could take it, none is on duty) and whoever asked is
+    told that a coordinator has it now.
+    """
+    before = request.volunteer
     volunteer = to or choose_volunteer(session, request, routing)
     if routing is not None:
         routing.moved(request, volunteer)
     now = clock.now()
+    to_coordinators = volunteer is None or volunteer.role == Role.COORDINATOR
+    why = _why_not_a_volunteer(request) if to_coordinators and to is None else ""
+    if why and before is not None and before.role == Role.VOLUNTEER:
+        tell_requester(session, request, N_("resident.with_coordinator"))
     if volunteer is None:
         request.status, request.volunteer, request.escalate_at = Status.NEW, None, None
-        add_event(request, "unassigned", actor, "system", note="nobody on duty")
-        alert_coordinators(session, request, N_("coordinator.nobody"), lane=Lane.URGENT)
+        add_event(request, "unassigned", actor, "system", note=why or "nobody on duty")
+        alert_coordinators(session, request, UNROUTED[why or "nobody on duty"], lane=Lane.URGENT)
         return None
     request.volunteer = volunteer
     request.status = Status.ASSIGNED
@@ -269,16 +279,43 @@ def route(
     request.escalate_at = (held_until or now) + timeout
     add_event(request, "assigned", actor, "sms", volunteer=volunteer)
     lang = volunteer.first_language
+    alert = volunteer_alert(request, lang, policy.voice_link)
+    if why:  # a coordinator routing picked reads why it is theirs
+        alert = f"{t(lang, WHY_COORDINATOR[why])}\n{alert}"
     outbox.queue_sms(
         session,
         volunteer.phone,
-        volunteer_alert(request, lang, policy.voice_link),
+        alert,
         lang,
         lane=Lane.URGENT if request.urgent else Lane.NORMAL,
         request=request,
         not_before=held_until,
     )
     return volunteer
+
+
+# Why a request is with the coordinators, or with nobody: what happened at the building's volunteers.
+UNROUTED = {
+    "no answer in time": N_("coordinator.unanswered"),
+    "could not take it": N_("coordinator.declined_by_all"),
+    "nobody on duty": N_("coordinator.nobody"),
+}
+WHY_COORDINATOR = {
+    "no answer in time": N_("coordinator.why_unanswered"),
+    "could not take it": N_("coordinator.why_declined"),
+    "nobody on duty": N_("coordinator.why_nobody"),
+}
+
+
+def _why_not_a_volunteer(request: Request) -> str:
+    """Say why no building volunteer has the request: one did not answer in time, one could not
+    take it, or none is on duty (the note of an `unassigned` event, and the key of what is said)."""
+    kinds = {e.kind for e in request.events if e.volunteer and e.volunteer.role == Role.VOLUNTEER}
+    if "timed_out" in kinds:
+        return "no answer in time"
+    if "declined" in kinds:
+        return "could not take it"
+    return "nobody on duty"
 
 
 def volunteer_alert(request: Request, lang: str, voice_link: Callable[[int], str] | None = None) -> str:
@@ -488,6 +525,7 @@ def _remind_or_escalate(session: Session, policy: Policy, request: Request, now:
     else:
         add_event(request, "escalated", "system", "sms", volunteer=request.volunteer)
         alert_coordinators(session, request, N_("coordinator.overdue"))
+        tell_requester(session, request, N_("resident.overdue_with_coordinator"))
         request.escalate_at = None
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import ivr_flows
 from hotline import clock
-from hotline.domain import hearing, requests
+from hotline.domain import hearing, requests, spoken
 from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits, whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
@@ -362,7 +362,16 @@ def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
         "quantity": state.get("quantity", ""),
         "key": spoken_key(key, lang) if key else "",
         "line": spoken_digits(str(state["line"]), lang) if state.get("line") else "",
+        "address": spoken.address(building, room, lang) if building else "",
+        "volunteer": _volunteer(state.get("volunteer") or "", lang),
+        "compound": spoken.place(state.get("compound") or "", lang),
     }
+
+
+def _volunteer(name: str, lang: str) -> str:
+    """Name the volunteer of a call's request as the listener's language does: `志愿者李伟`, `volunteer Li Wei`."""
+    said = spoken.person(name, lang)
+    return t(lang, N_("voice.volunteer_named"), name=said) if said else t(lang, N_("voice.volunteer_unnamed"))
 
 
 def spoken_digits(value: str, lang: str) -> str:

@@ -1,10 +1,15 @@
-"""Told by phone: the delivery call that asks "press 1 if nothing arrived", and unanswered calls retried.
+"""Told by phone: the call about a request to whoever asked, and unanswered calls retried.
 
-Residents on landlines, and those who prefer voice, hear of acceptance and delivery by a call
-(the outbox turns their SMS into `kind="call"`). A delivery call carries `purpose="receipt"`: it
-says the request was delivered and asks the resident to press 1 if nothing arrived, which reopens
-the request (the flow of `ivr_flows/receipt.json`). A call that rings out or finds the line busy
-is placed again, at most `MAX_CALL_TRIES` times in all. Pure: no Flask, no Twilio.
+Residents on landlines, and those who prefer voice, hear of acceptance and delivery by a call (the
+outbox turns what they would have read into `kind="call"`, `purpose="receipt"`). No SMS text is read
+out: the call's words are made from the request when the resident answers, as a person would say
+them (the flow of `ivr_flows/receipt.json`): the hotline's and the compound's name first, then the
+request number digit by digit, the volunteer's name as the resident's language says it and the
+household as `12号楼302室` / `building 12, room 302`. It says where the request stands then: a call
+that rang while the volunteer went on to deliver says it was delivered, and one call is enough
+(queued calls about it are skipped; `outbox.supersede_calls`). A delivered request is followed by
+"press 1 if nothing arrived", which reopens it. A call that rings out or finds the line busy is
+placed again, at most `MAX_CALL_TRIES` times in all. Pure: no Flask, no Twilio.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline.domain import outbox, requests, voice
 from hotline.domain.policy import Policy
-from hotline.domain.replies import Reply
+from hotline.domain.replies import Redirect, Reply
 from hotline.models import Outbox, OutStatus, Request
 from hotline.texts import LANGUAGES
 from ivr_flows import engine
@@ -24,31 +29,64 @@ from ivr_flows import engine
 MAX_CALL_TRIES = 3
 UNANSWERED = ("no-answer", "busy")
 FLOW = "receipt"
+ASK = "ask"  # the flow's menu on a delivered request: 1 if nothing arrived
+OPENING = 0  # the step number of the call's opening (its answers count on from 1)
 
 
 def receipt_call(number: int, lang: str, base_url: str) -> Reply:
-    """The opening of a delivery call (inline TwiML: Twilio asks for nothing before it)."""
-    flow = ivr_flows.flow(FLOW)
-    state, turn = engine.start(flow, {"number": int(number), "lang": _lang(lang)})
-    _, reply = voice.render(state, turn, voice.Links(step=voice.placed_call_url(base_url, FLOW, number, lang)))
-    return reply
+    """The opening of a call about request `number`: Twilio asks for the words when the call is answered.
+
+    Inline TwiML is written before the call rings and knows neither the request as it will be
+    then nor the compound's name, so it only sends Twilio on to `receipt_step`.
+    """
+    return (Redirect(voice.with_step(voice.placed_call_url(base_url, FLOW, number, lang), OPENING)),)
 
 
 def receipt_step(
     session: Session, policy: Policy, links: voice.Links, _main_links: voice.Links, call: voice.CallStep, number: int,
     lang: str,
 ) -> Reply:
-    """The resident's answer on a delivery call: 1 (or "没收到") reopens the request."""
+    """A step of the call about a request: its opening when answered, then the resident's answer
+    (on a delivered request, 1 or "没收到" reopens it)."""
+    request = session.get(Request, int(number))
+    if not _asked_by(request, call.callee):
+        return voice.goodbye(lang)
     flow = ivr_flows.flow(FLOW)
-    row, state = voice.placed_call_state(session, call, flow, "number", int(number), lang)
-    if flow.nodes[state["node"]]["type"] in engine.LISTENING:
-        state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech))
-    else:
-        state, turn = engine.start(flow, state, node=state["node"])
+    row = voice.call_row(session, call.call_sid)
+    inbound = engine.Inbound(digits=call.digits, speech=call.speech)
+    if row is not None and row.state.get("number") == request.number:
+        state = dict(row.state)
+        if flow.nodes[state["node"]]["type"] in engine.LISTENING:
+            state, turn = engine.step(flow, state, inbound)
+        else:
+            state, turn = engine.start(flow, state, node=state["node"])
+    elif not (call.digits or call.speech):  # the resident picked up: tell them where the request stands
+        state, turn = engine.start(flow, _about(policy, request, _lang(lang), call.callee))
+        outbox.supersede_calls(session, request, call.callee, outbox.TOLD)
+    else:  # keys on a call placed before calls opened this way: it was asking at `ask`
+        state = {**_about(policy, request, _lang(lang), call.callee), "node": ASK, "n": OPENING + 1}
+        state, turn = engine.step(flow, state, inbound)
     state, turn, said = voice.run(session, policy, flow, state, turn, {"reopen": _reopen})
     state, reply = voice.render(state, turn, links, said)
     voice.save_call(session, call.call_sid, row, state)
     return reply
+
+
+def _asked_by(request: Request | None, phone: str) -> bool:
+    """Whether the call is to whoever asked for the request (nobody else hears of it)."""
+    return bool(request is not None and request.purged_at is None and request.requester_phone
+                and request.requester_phone == phone)
+
+
+def _about(policy: Policy, request: Request, lang: str, phone: str) -> dict:
+    """What the call says, taken from the request as it stands: the flow's flags and the words' facts."""
+    volunteer = request.volunteer
+    return {
+        "number": request.number, "lang": lang, "phone": phone, "n": OPENING,
+        "compound": policy.compound_name, "volunteer": volunteer.name if volunteer else "",
+        "home": [request.household.building, request.household.room],
+        request.status.value: True,  # `delivered`, `accepted`, `cancelled`: which the flow tells
+    }
 
 
 def _reopen(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
@@ -66,9 +104,12 @@ def _reopen(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
 def retry_unanswered(row: Outbox, call_status: str, policy: Policy, now: datetime) -> bool:
     """Place a call again that rang out or found the line busy; False when it is not one to retry.
 
-    At most MAX_CALL_TRIES calls in all, spaced by HOTLINE_RETRY_DELAYS (see `outbox.requeue`).
+    At most MAX_CALL_TRIES calls in all, spaced by HOTLINE_RETRY_DELAYS (see `outbox.requeue`); a call
+    about a request is not placed again once a later call about it to the same phone is on its way.
     """
     if row.kind != "call" or call_status not in UNANSWERED or row.status != OutStatus.SENT:
+        return False
+    if row.purpose == outbox.RECEIPT and outbox.later_call(row):  # that one says where the request stands
         return False
     if row.attempts >= MAX_CALL_TRIES:
         return False

@@ -47,8 +47,8 @@ def test_every_address_word_reads_the_message_that_motivated_it(pattern, read_as
     assert parsed.building is not None and parsed.room is not None
 
 
-@pytest.mark.parametrize("rule", reading.category_rules() + reading.resident_rules() + reading.volunteer_rules(),
-                         ids=lambda r: f"{r.kind}:{r.example[:16]}")
+@pytest.mark.parametrize("rule", reading.category_rules() + reading.resident_rules() + reading.volunteer_rules()
+                         + reading.household_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
 def test_every_word_rule_reads_the_message_that_motivated_it(rule):
     text = reading.simplify(rule.example)
     assert rule.pattern.search(text), f"{rule.kind} rule does not match its own example {rule.example!r}"
@@ -117,3 +117,21 @@ def test_pinyin_reads_as_the_chinese_it_stands_for():
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
     assert reading.reply_language(text) == reply
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("1", True), ("１", True), ("是", True), ("对的！", True), ("yes", True), ("OK", True), ("嗯嗯", True),
+    ("2", False), ("不是", False), ("不对", False), ("no", False), ("Nope.", False),
+    ("不是很急", None), ("是12号楼", None), ("对门阿婆要买菜", None), ("12", None), ("", None),
+])
+def test_a_whole_message_answers_yes_or_no(text, answer):
+    assert reading.yes_or_no(text) is answer
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    ("感谢 阿拉对门老太也要买菜 12号楼301", True), ("楼上独居的老伯好几天没动静了 12号楼402", True),
+    ("他住5号楼1201 药快吃完了", True), ("my neighbour, she lives in 12-401, has no rice", True),
+    ("是二号楼302室 要买菜", False), ("放楼下就行 12号楼302 要米", False), ("我老伴住院了 家里没菜了", False),
+])
+def test_writing_about_another_household(text, other):
+    assert reading.about_someone_else(text) is other

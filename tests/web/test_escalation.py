@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from hotline import texts
 from hotline.domain import requests
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Status
-from tests.helpers import LI_WEI, LIU, SUN_HONG, WANG_FANG, ZHANG_MIN, get_request, load_roster, numbers_in
+from tests.helpers import (
+    LI_WEI,
+    LIU,
+    SUN_HONG,
+    TOM,
+    WANG_FANG,
+    ZHANG_MIN,
+    get_request,
+    load_roster,
+    numbers_in,
+)
 
 STRANGER = "+8613700001111"
 
@@ -145,3 +156,65 @@ def test_a_batch_counts_what_it_assigned_before_it_had_to_choose(app, phone):
         phone(staff[name][0]).reply("上班")
     phone(staff["A"][0]).reply("下班")
     assert [get_request(app, n).volunteer.name for n in numbers] == ["V", "W"]
+
+
+# --------------------------------------------------------------------------------------------
+# The resident is never left guessing; nobody is told "no volunteer on duty" when one did not answer
+# --------------------------------------------------------------------------------------------
+def test_timed_out_at_the_volunteers_the_resident_is_told_a_coordinator_has_it(app, phone, clock):
+    [n] = numbers_in(phone(STRANGER).reply("12号楼302室 需要买菜"))
+    for _ in range(2):  # Li Wei, then Zhang Min, do not answer
+        clock.advance(seconds=901)
+        run_timers(app)
+    r = get_request(app, n)
+    assert r.volunteer.phone == SUN_HONG
+    assert phone(STRANGER).inbox() == [texts.t("zh", "resident.with_coordinator", number=n)]
+    offered = phone(SUN_HONG).last()
+    assert offered.startswith(texts.t("zh", "coordinator.why_unanswered")) and f"#{n}" in offered
+    assert "在岗" not in offered
+    clock.advance(seconds=901)  # the coordinator does not answer either: nobody has it
+    run_timers(app)
+    assert get_request(app, n).status == Status.NEW
+    assert len(phone(STRANGER).inbox()) == 1  # told once
+    alert = phone(SUN_HONG).last()
+    assert alert.startswith(f"#{n} 12-302") and "超时未接单" in alert and "在岗" not in alert
+    assert get_request(app, n).events[-1].note == "no answer in time"
+
+
+def test_when_nobody_answers_no_message_says_nobody_was_on_duty(app, phone, clock):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    for _ in range(3):
+        clock.advance(seconds=901)
+        run_timers(app)
+    told = [m for m in phone(SUN_HONG).inbox() if f"#{n}" in m]
+    assert len(told) == 2 and not any("在岗" in m for m in told)
+    assert phone(LIU).inbox() == [texts.t("zh", "resident.with_coordinator", number=n)]
+
+
+def test_with_no_volunteer_on_duty_the_resident_hears_so_when_it_is_filed(app, phone):
+    phone(WANG_FANG).reply("下班")
+    answer = phone(LIU).reply("要米")
+    [n] = numbers_in(answer)
+    assert answer == texts.t("zh", "sms.created_coordinator", number=n, category="食物", home="5-1201")
+    assert phone(SUN_HONG).last().startswith(texts.t("zh", "coordinator.why_nobody"))
+    assert phone(LIU).inbox() == []  # nothing moved: nothing more to tell
+
+
+def test_when_every_volunteer_declines_a_coordinator_has_it_and_the_resident_is_told(app, phone):
+    [n] = numbers_in(phone(TOM).reply("need eggs, Bldg 12 Rm 302 for my neighbour"))
+    phone(ZHANG_MIN).reply(f"NO {n}")  # he speaks English: he had it first
+    phone(LI_WEI).reply(f"不行 {n}")
+    assert get_request(app, n).volunteer.phone == SUN_HONG
+    assert phone(SUN_HONG).last().startswith(texts.t("zh", "coordinator.why_declined"))
+    assert phone(TOM).last() == texts.t("en", "resident.with_coordinator", number=n)
+
+
+def test_accepted_and_not_delivered_in_time_the_resident_hears_a_coordinator_follows_it_up(app, phone, clock):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply(f"OK {n}")
+    clock.advance(hours=6, seconds=1)
+    run_timers(app)  # the volunteer is reminded; the resident waits
+    assert len(phone(LIU).inbox()) == 1
+    clock.advance(hours=3, seconds=1)
+    run_timers(app)
+    assert phone(LIU).last() == texts.t("zh", "resident.overdue_with_coordinator", number=n)

@@ -260,6 +260,15 @@ def test_help_starts_a_conversation(app, phone):
     assert get_request(app, n).category == "help"
 
 
+@pytest.mark.parametrize(("sender", "word", "taught"), [
+    (STRANGER, "帮助", "“取消 编号”"), (STRANGER, "HELP", "CANCEL 457"),
+    (LIU, "帮助", "“取消 编号”"), (TOM, "HELP", "CANCEL 457"),
+])
+def test_help_teaches_cancelling_one_request_in_one_segment(phone, sender, word, taught):
+    answer = phone(sender).reply(word)
+    assert taught in answer and "120" in answer and texts.segments(answer) == 1 and not numbers_in(answer)
+
+
 def test_stop_and_start_get_no_reply_and_gate_the_outbox(app, phone):
     [n] = numbers_in(phone(TOM).reply("need rice"))
     assert phone(TOM).text("STOP") == []
@@ -395,7 +404,8 @@ def test_a_volunteer_is_answered_in_a_language_they_speak(phone):
 def test_replies_to_residents_fit_one_segment(lang):
     params = dict(number=45678, category=texts.t(lang, "category.medicine"), home="36-1602", building=40,
                   volunteer="Zhang", word=texts.t(lang, "word.not_received"), status=texts.t(lang, "status.accepted"),
-                  item="鸡蛋30个 45元" if lang == "zh" else "30 eggs, 45 yuan", quantity=12, line="12356")
+                  item="鸡蛋30个 45元" if lang == "zh" else "30 eggs, 45 yuan", quantity=12, line="12356",
+                  room="1602")
     ids = [m for m in texts.catalog(lang)._catalog if isinstance(m, str) and m.startswith(("sms.", "resident."))]
     assert len(ids) > 20
     for msgid in ids:
