@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import late, offers, outbox, reading, requests
+from hotline.domain import late, offers, outbox, reading, requests, transitions
 from hotline.domain.parsing import (
     Command,
     Parsed,
@@ -518,7 +518,7 @@ def _cancel(session, policy, phone, resident, command: Command, lang: str) -> st
     if isinstance(request, str):
         return request
     try:
-        requests.cancel(session, request, "resident", "sms")
+        requests.cancel(session, request, transitions.RESIDENT_BY_SMS)
     except requests.NotAllowed as e:
         return t(lang, e.msgid, **e.params)
     return t(lang, "resident.cancelled", number=request.number)
@@ -529,7 +529,7 @@ def _not_received(session, policy, phone, resident, command: Command, lang: str)
     if isinstance(request, str):
         return request
     try:
-        requests.reopen(session, policy, request, "resident", "sms")
+        requests.reopen(session, policy, request, transitions.RESIDENT_BY_SMS)
     except requests.NotAllowed as e:
         return t(lang, e.msgid, **e.params)
     return t(lang, "resident.reopened", number=request.number)
