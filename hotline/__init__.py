@@ -1,20 +1,28 @@
-"""The neighbour hotline: one number for a compound's needs, by SMS and by voice."""
+"""The neighbour hotline: one number for a compound's needs, by SMS and by voice.
+
+Importing the package loads no web framework: the domain (`hotline.domain`, `hotline.models`) stands
+alone, and Flask, Twilio, the admin and the simulator come in only when `create_app` builds the app.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from admin import init_admin
-from hotline.config import from_environment
-from simulator import init_simulator
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, database, transport, blueprints and commands."""
+    from flask import Flask
+
+    from admin import init_admin
+    from hotline.config import from_environment
+    from simulator import init_simulator
+
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     init_instance(app)
     env = None

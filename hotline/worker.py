@@ -252,13 +252,14 @@ class Worker:
 
     def _replay_sms(self, sid: str, sender: str, body: str) -> None:
         """Take a spooled SMS as the webhook would have: from a phone number, or from none."""
-        from hotline.channels.sms import take_from_no_phone, take_sms
+        from hotline.channels.twilio import render_sms
+        from hotline.domain.inbox import take_from_no_phone, take_sms
 
         phone = phones.sender(sender, self.policy.region)
         if phone is None:
-            take_from_no_phone(db.session, sid, sender, body)
+            take_from_no_phone(db.session, sid, sender, body, render_sms)
         else:
-            take_sms(db.session, self.policy, sid, phone, body, replayed=True)
+            take_sms(db.session, self.policy, sid, phone, body, render_sms, replayed=True)
 
     def run_timers(self) -> int:
         """Move on requests whose timers are due, and place the day's check-in calls."""
