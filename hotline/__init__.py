@@ -117,7 +117,7 @@ def init_transport(app: Flask) -> None:
             app.config["TWILIO_AUTH_TOKEN"],
             app.config["TWILIO_PHONE_NUMBER"],
             api_url=app.config["TWILIO_API_URL"],
-            timeout=app.config.get("TWILIO_HTTP_TIMEOUT", 10.0),
+            timeout=app.config["TWILIO_HTTP_TIMEOUT"],
         )
     else:
         transport = twilio.ConsoleTransport()

@@ -75,6 +75,7 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
             "TWILIO_AUTH_TOKEN": get("TWILIO_AUTH_TOKEN") or None,
             "TWILIO_PHONE_NUMBER": get("TWILIO_PHONE_NUMBER") or None,
             "TWILIO_API_URL": (get("TWILIO_API_URL") or "https://api.twilio.com").rstrip("/"),
+            "TWILIO_HTTP_TIMEOUT": float(get("TWILIO_HTTP_TIMEOUT") or 10),  # seconds per REST call
             "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             "HOTLINE_BUILDINGS": parse_buildings(get("HOTLINE_BUILDINGS") or "1-36"),
             "HOTLINE_DEFAULT_REGION": (get("HOTLINE_DEFAULT_REGION") or "CN").upper(),
@@ -95,6 +96,8 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
         raise ConfigError(str(e)) from e
     if settings["HOTLINE_SEND_RATE"] <= 0:
         raise ConfigError("HOTLINE_SEND_RATE must be positive")
+    if not 0 < settings["TWILIO_HTTP_TIMEOUT"] <= 60:
+        raise ConfigError("TWILIO_HTTP_TIMEOUT must be a number of seconds from 0 to 60")
     has_credentials = bool(settings["TWILIO_ACCOUNT_SID"] and settings["TWILIO_AUTH_TOKEN"])
     if has_credentials and not settings["PUBLIC_BASE_URL"]:
         raise ConfigError("PUBLIC_BASE_URL is required when Twilio credentials are set")
