@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import requests
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -31,7 +30,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, Hangup, Pause, Record, Redirect, Say, VoiceResponse
 from urllib3.exceptions import NewConnectionError
 
-from hotline.domain import replies
+from hotline.domain import phones, replies
 
 log = logging.getLogger(__name__)
 
@@ -335,13 +334,13 @@ class ConsoleTransport:
     def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
         """Log the SMS (without its body) and return a made-up SID."""
         sid = _console_sid()
-        log.info("console SMS %s to %s, %d characters", sid, mask_phone(to), len(body))
+        log.info("console SMS %s to %s, %d characters", sid, phones.mask(to), len(body))
         return sid
 
     def place_call(self, to: str, twiml: str, status_callback: str | None) -> str:
         """Log the call and return a made-up SID."""
         sid = _console_sid()
-        log.info("console call %s to %s", sid, mask_phone(to))
+        log.info("console call %s to %s", sid, phones.mask(to))
         return sid
 
     def fetch_recording(self, recording_sid: str) -> tuple[bytes, str]:
@@ -426,22 +425,6 @@ def _error_code(response: requests.Response) -> int | None:
 _PHONE_IN_TEXT = re.compile(r"\+?\d[\d ]{5,18}\d")
 
 
-def mask_phone(number: str) -> str:
-    """Hide a phone number for logs, keeping its country code and last 4 digits."""
-    number = number.strip()
-    plus = number.startswith("+")
-    digits = number[1:] if plus else number
-    if len(digits) <= 4:
-        return "*" * len(number)
-    country = 0
-    if plus and digits.isdigit():
-        # Country codes are prefix-free, 1 to 3 digits long: the first known prefix is the one.
-        country = next((n for n in (1, 2, 3) if int(digits[:n]) in COUNTRY_CODE_TO_REGION_CODE), 0)
-        if len(digits) - country <= 4:
-            country = 0
-    return number[: int(plus) + country] + "*" * (len(digits) - country - 4) + digits[-4:]
-
-
 def _scrub(text: str) -> str:
     """Mask the phone numbers in an error text (Twilio's messages quote the `To` number)."""
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group().replace(" ", "")), text)
+    return _PHONE_IN_TEXT.sub(lambda m: phones.mask(m.group().replace(" ", "")), text)

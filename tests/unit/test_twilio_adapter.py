@@ -17,11 +17,11 @@ from hotline.channels.twilio import (
     ConsoleTransport,
     SendError,
     TwilioTransport,
-    mask_phone,
     render_sms,
     render_voice,
     validate_signature,
 )
+from hotline.domain import phones
 from hotline.domain.replies import Dial, Gather, Hangup, Message, Pause, Record, Redirect, Say
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, TwilioStandin
 
@@ -267,7 +267,7 @@ def test_console_transport_logs_masked_numbers(caplog):
     ],
 )
 def test_mask_phone(number, masked):
-    assert mask_phone(number) == masked
+    assert phones.mask(number) == masked
 
 
 # ---------------------------------------------------------------------------------------------
