@@ -128,5 +128,6 @@ def _constraint(conflict: exc.IntegrityError) -> str:
 
 
 def lang_of(body: str) -> str:
-    """The language to answer a message in before it is read: Chinese for any non-ASCII text."""
+    """The language of the answer to a message that could not be taken: no reading of it is trusted
+    after a failure (`reading.language` may be what failed), so Chinese for any non-ASCII text."""
     return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in body) or not body.isascii() else "en"
