@@ -25,7 +25,7 @@ from hotline.domain.intake import InboundSms, handle_sms
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.extensions import db
-from hotline.models import Inbound, Lane
+from hotline.models import Inbound, Lane, Request
 from hotline.texts import N_
 
 bp = Blueprint("sms", __name__)
@@ -45,11 +45,18 @@ def incoming():
     body = field("Body")
     if not sid or not sender:
         return twiml(twilio.render_sms(()), 400)
+    return twiml(take_or_spool(sid, sender, body, queue_replies=False))
+
+
+def take_or_spool(sid: str, sender: str, body: str, queue_replies: bool) -> str:
+    """Take an SMS as a webhook received it (`sender` as the carrier wrote it) and return its TwiML answer;
+    when that fails, even to keep it for a person, or the database does not answer, spool it for the
+    worker and answer with a holding reply (none when the replies go by the outbox)."""
     phone = phone_from(sender)
     try:
         if phone is None:  # nobody to answer by SMS; an error status would only set off Twilio's fallback URL
-            return twiml(take_from_no_phone(db.session, sid, sender, body))
-        return twiml(take_sms(db.session, Policy.from_config(current_app.config), sid, phone, body))
+            return take_from_no_phone(db.session, sid, sender, body)
+        return take_sms(db.session, Policy.from_config(current_app.config), sid, phone, body, queue_replies)
     except Exception as failure:  # noqa: BLE001 - whatever it is, the SMS is kept and answered
         rollback_quietly(db.session)
         current_app.extensions["spool"].put("sms", sid, {"MessageSid": sid, "From": phone or sender, "Body": body})
@@ -57,20 +64,21 @@ def incoming():
             log.warning("database unavailable: SMS %s spooled", sid)
         else:
             log.exception("SMS %s could not be taken, not even kept for a person: spooled", sid)
-        if phone is None:
-            return twiml(twilio.render_sms(()))
+        if phone is None or queue_replies:
+            return twilio.render_sms(())
         lang = _lang_of(body)
-        return twiml(twilio.render_sms((Message(texts.t(lang, "sms.holding"), lang),)))
+        return twilio.render_sms((Message(texts.t(lang, "sms.holding"), lang),))
 
 
-def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, replayed: bool = False) -> str:
+def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, queue_replies: bool = False) -> str:
     """Act on one SMS from `phone` (E.164, as `phones.sender` read it) once and return its TwiML answer
     (for a SID seen before, the same answer).
 
     The messages of one sender are taken one at a time. A transaction that still conflicts (a
     parallel retry of the same SID, or a row someone else wrote at the same moment) is tried again
     from the start; one that keeps failing is kept for a person, never answered with silence.
-    A replayed SMS already had a holding answer: its replies are queued in the outbox instead.
+    With `queue_replies` the replies are queued in the outbox instead: a replayed SMS already had a
+    holding answer, and the phone gateway takes no answer to its webhook.
     Raises one of DATABASE_DOWN when the database does not answer (a sender held past the lock
     timeout included), and whatever keeping it for a person raised when even that fails.
     """
@@ -81,8 +89,8 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
             return answered
         try:
             reply = handle_sms(session, policy, InboundSms(sid, phone, body))
-            _deliver(session, phone, reply, replayed)
-            xml = twilio.render_sms(() if replayed else reply)
+            _deliver(session, phone, reply, queue_replies)
+            xml = twilio.render_sms(() if queue_replies else reply)
             session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
             session.commit()  # the SID is unique: of two copies handled at once, one commits
             return xml
@@ -95,9 +103,9 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
         except Exception:
             session.rollback()
             log.exception("could not handle SMS %s from %s", sid, phones.mask(phone))
-            return _keep_for_a_person(session, sid, phone, body, replayed)
+            return _keep_for_a_person(session, sid, phone, body, queue_replies)
     log.error("SMS %s from %s conflicted %d times: kept for a person", sid, phones.mask(phone), ATTEMPTS)
-    return _keep_for_a_person(session, sid, phone, body, replayed)
+    return _keep_for_a_person(session, sid, phone, body, queue_replies)
 
 
 def take_from_no_phone(session: Session, sid: str, address: str, body: str) -> str:
@@ -122,20 +130,22 @@ def take_from_no_phone(session: Session, sid: str, address: str, body: str) -> s
     return xml
 
 
-def _deliver(session: Session, phone: str, reply: Reply, replayed: bool) -> None:
+def _deliver(session: Session, phone: str, reply: Reply, queue_replies: bool) -> None:
     """Record the TwiML replies in the outbox, or queue them when the TwiML answer has gone."""
     for message in reply:
-        if replayed:
-            outbox.queue_sms(session, phone, message.text, message.lang)
+        if queue_replies:
+            request = session.get(Request, message.number) if message.number else None
+            outbox.queue_sms(session, phone, message.text, message.lang, request=request)
         else:
-            outbox.record_reply(session, phone, message.text, message.lang, message.number)
+            outbox.record_reply(session, phone, message.text, message.lang, message.number,
+                                current_app.extensions["transport"].name)
 
 
 def _answer_given(session: Session, sid: str) -> str | None:
     return session.scalar(select(Inbound.reply).filter_by(sid=sid))
 
 
-def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, replayed: bool) -> str:
+def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, queue_replies: bool) -> str:
     """A message the hotline could not handle is kept, and coordinators are shown it."""
     hold_sender(session, phone)
     answered = _answer_given(session, sid)
@@ -143,10 +153,10 @@ def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, replay
         return answered
     lang = _lang_of(body)
     reply = (Message(texts.t(lang, "sms.kept_for_a_person"), lang),)
-    xml = twilio.render_sms(() if replayed else reply)
+    xml = twilio.render_sms(() if queue_replies else reply)
     session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
     requests.tell_coordinators(session, N_("coordinator.unhandled"), Lane.URGENT, phone=phone, details=body[:200])
-    _deliver(session, phone, reply, replayed)
+    _deliver(session, phone, reply, queue_replies)
     session.commit()
     return xml
 
