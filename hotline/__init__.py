@@ -108,8 +108,10 @@ def init_database(app: Flask) -> None:
 
 
 def init_transport(app: Flask) -> None:
-    """Pick Twilio when credentials are set, else the console transport."""
-    from hotline.channels import twilio
+    """Pick the carriers: Twilio when credentials are set, else the console transport, for calls and
+    recordings (`transport`); the gateway phone for SMS when SMS_GATEWAY_URL is set, else the same
+    (`sms_transport`)."""
+    from hotline.channels import gateway, twilio
 
     if app.config["TWILIO_ACCOUNT_SID"] and app.config["TWILIO_AUTH_TOKEN"]:
         transport = twilio.TwilioTransport(
@@ -122,15 +124,22 @@ def init_transport(app: Flask) -> None:
     else:
         transport = twilio.ConsoleTransport()
     app.extensions["transport"] = transport
+    app.extensions["sms_transport"] = transport
+    if app.config["SMS_GATEWAY_URL"]:
+        app.extensions["sms_transport"] = gateway.GatewayTransport(
+            app.config["SMS_GATEWAY_URL"], app.config["SMS_GATEWAY_CREDENTIALS"],
+            timeout=app.config.get("SMS_GATEWAY_HTTP_TIMEOUT", 10.0),
+        )
 
 
 def init_blueprints(app: Flask) -> None:
     """Register one blueprint per channel."""
     from hotline import api, health
-    from hotline.channels import sms, status, voice
+    from hotline.channels import gateway_events, sms, status, voice
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(gateway_events.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(api.bp)
     voice.init_app(app)  # validates the flows of ivr_flows/ first: a broken flow stops the start

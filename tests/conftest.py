@@ -14,6 +14,7 @@ from hotline import clock as hotline_clock
 from hotline import create_app
 from hotline.extensions import db
 from hotline.models import Base
+from tests.gateway_standin import GatewayStandin
 from tests.helpers import POSTGRES as POSTGRES
 from tests.helpers import Phone, create_database, drop_database, postgres_reason
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, TwilioStandin
@@ -168,6 +169,15 @@ def phone(app, client):
         return phones[number]
 
     return get
+
+
+@pytest.fixture
+def phone_gateway():
+    """A local stand-in for the gateway phone; every request the hotline made to it must fit the app's
+    OpenAPI description."""
+    with GatewayStandin() as standin:
+        yield standin
+    assert standin.invalid == []
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from hotline.domain import outbox, phones, requests
 from hotline.domain.intake import InboundSms, handle_sms
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
-from hotline.models import Inbound, Lane
+from hotline.models import Inbound, Lane, Request
 from hotline.texts import N_
 
 log = logging.getLogger(__name__)
@@ -34,14 +34,16 @@ Render = Callable[[Reply], str]  # a reply as the channel answers it (Twilio: Tw
 
 
 def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, render: Render,
-             replayed: bool = False) -> str:
+             queue_replies: bool = False, transport: str | None = None) -> str:
     """Act on one SMS from `phone` (E.164, as `phones.sender` read it) once and return its answer as
     `render` writes it (for a SID seen before, the same answer).
 
     The messages of one sender are taken one at a time. A transaction that still conflicts (a
     parallel retry of the same SID, or a row someone else wrote at the same moment) is tried again
     from the start; one that keeps failing is kept for a person, never answered with silence.
-    A replayed SMS already had a holding answer: its replies are queued in the outbox instead.
+    With `queue_replies` the replies are queued in the outbox instead: a replayed SMS already had a
+    holding answer, and the phone gateway takes no answer to its webhook. Replies that go back as the
+    answer are recorded as carried by `transport`.
     Raises one of DATABASE_DOWN when the database does not answer (a sender held past the lock
     timeout included), and whatever keeping it for a person raised when even that fails.
     """
@@ -52,8 +54,8 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
             return answered
         try:
             reply = handle_sms(session, policy, InboundSms(sid, phone, body))
-            _deliver(session, phone, reply, replayed)
-            xml = render(() if replayed else reply)
+            _deliver(session, phone, reply, queue_replies, transport)
+            xml = render(() if queue_replies else reply)
             session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
             session.commit()  # the SID is unique: of two copies handled at once, one commits
             return xml
@@ -66,9 +68,9 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
         except Exception:
             session.rollback()
             log.exception("could not handle SMS %s from %s", sid, phones.mask(phone))
-            return _keep_for_a_person(session, sid, phone, body, render, replayed)
+            return _keep_for_a_person(session, sid, phone, body, render, queue_replies, transport)
     log.error("SMS %s from %s conflicted %d times: kept for a person", sid, phones.mask(phone), ATTEMPTS)
-    return _keep_for_a_person(session, sid, phone, body, render, replayed)
+    return _keep_for_a_person(session, sid, phone, body, render, queue_replies, transport)
 
 
 def take_from_no_phone(session: Session, sid: str, address: str, body: str, render: Render) -> str:
@@ -93,20 +95,22 @@ def take_from_no_phone(session: Session, sid: str, address: str, body: str, rend
     return xml
 
 
-def _deliver(session: Session, phone: str, reply: Reply, replayed: bool) -> None:
-    """Record the TwiML replies in the outbox, or queue them when the TwiML answer has gone."""
+def _deliver(session: Session, phone: str, reply: Reply, queue_replies: bool, transport: str | None) -> None:
+    """Record the replies that went back as the answer in the outbox, or queue them to be sent."""
     for message in reply:
-        if replayed:
-            outbox.queue_sms(session, phone, message.text, message.lang)
+        if queue_replies:
+            request = session.get(Request, message.number) if message.number else None
+            outbox.queue_sms(session, phone, message.text, message.lang, request=request)
         else:
-            outbox.record_reply(session, phone, message.text, message.lang, message.number)
+            outbox.record_reply(session, phone, message.text, message.lang, message.number, transport)
 
 
 def _answer_given(session: Session, sid: str) -> str | None:
     return session.scalar(select(Inbound.reply).filter_by(sid=sid))
 
 
-def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, render: Render, replayed: bool) -> str:
+def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, render: Render, queue_replies: bool,
+                       transport: str | None) -> str:
     """A message the hotline could not handle is kept, and coordinators are shown it."""
     hold_sender(session, phone)
     answered = _answer_given(session, sid)
@@ -114,10 +118,10 @@ def _keep_for_a_person(session: Session, sid: str, phone: str, body: str, render
         return answered
     lang = lang_of(body)
     reply = (Message(texts.t(lang, "sms.kept_for_a_person"), lang),)
-    xml = render(() if replayed else reply)
+    xml = render(() if queue_replies else reply)
     session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
     requests.tell_coordinators(session, N_("coordinator.unhandled"), Lane.URGENT, phone=phone, details=body[:200])
-    _deliver(session, phone, reply, replayed)
+    _deliver(session, phone, reply, queue_replies, transport)
     session.commit()
     return xml
 
