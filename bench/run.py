@@ -211,7 +211,7 @@ def fill(stack: Stack, total: int, seed: int = 7) -> dict:
 
 def dashboard_page(session, policy, now) -> dict[str, float]:
     """Run the queries admin/views/dashboard.py makes for the page; return the milliseconds each took."""
-    from hotline.domain import admin_queries as q
+    from hotline.domain import dashboard as q
     from hotline.domain import outbox
 
     parts = {

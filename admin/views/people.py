@@ -12,8 +12,7 @@ from admin.forms import ActionForm, ImportForm, ResidentForm, VolunteerForm, opt
 from admin.i18n import FLAG
 from admin.web import MAX_INT, buildings, csv_response, page_arg, page_args, policy
 from hotline import clock
-from hotline.domain import admin_queries as queries
-from hotline.domain import phones, requests, roster
+from hotline.domain import lists, phones, requests, roster, steering
 from hotline.domain.requests import household
 from hotline.extensions import db
 from hotline.models import Resident, Role, UserRole, Volunteer, VolunteerBuilding
@@ -39,7 +38,7 @@ def _import(importer) -> tuple[roster.Report | None, ImportForm]:
 
 def _volunteers_page(report=None, import_form=None, status=200):
     q = request.args.get("q", "")
-    page = queries.paginate(db.session, queries.volunteer_query(q, search_phones=shows_phones()), page_arg())
+    page = lists.paginate(db.session, lists.volunteer_query(q, search_phones=shows_phones()), page_arg())
     return render_template(
         "admin/volunteers.html", q=q, page=page, page_args=page_args,
         loads=requests.open_loads(db.session, [v.id for v in page.items]),
@@ -66,7 +65,7 @@ def volunteers_import():
 @requires(UserRole.COORDINATOR)
 def volunteers_export():
     """Download the volunteers as CSV, in the import's columns."""
-    return csv_response(queries.volunteers_csv(db.session), f"volunteers-{clock.now():%Y%m%d}.csv")
+    return csv_response(lists.volunteers_csv(db.session), f"volunteers-{clock.now():%Y%m%d}.csv")
 
 
 def _volunteer(vid: int) -> Volunteer:
@@ -87,7 +86,7 @@ def volunteer_duty(vid: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     on = request.form.get("on_duty") == "1"
-    moved = queries.set_on_duty(db.session, policy(), volunteer, on, actor())
+    moved = steering.set_on_duty(db.session, policy(), volunteer, on, actor())
     db.session.commit()
     if on:
         flash(_("%(name)s is on duty.", name=volunteer.name), "success")
@@ -141,10 +140,10 @@ def volunteer_edit(vid: int):
 
 def _residents_page(report=None, import_form=None, status=200):
     q = request.args.get("q", "")
-    page = queries.paginate(db.session, queries.resident_query(q, search_phones=shows_phones()), page_arg())
+    page = lists.paginate(db.session, lists.resident_query(q, search_phones=shows_phones()), page_arg())
     return render_template(
         "admin/residents.html", q=q, page=page, page_args=page_args, report=report,
-        import_form=import_form or ImportForm(), flags_of=lambda r: queries.resident_flags(r, shows_phones()),
+        import_form=import_form or ImportForm(), flags_of=lambda r: lists.resident_flags(r, shows_phones()),
     ), status
 
 
@@ -167,7 +166,7 @@ def residents_import():
 @requires(UserRole.COORDINATOR)
 def residents_export():
     """Download the residents as CSV, in the import's columns."""
-    return csv_response(queries.residents_csv(db.session), f"residents-{clock.now():%Y%m%d}.csv")
+    return csv_response(lists.residents_csv(db.session), f"residents-{clock.now():%Y%m%d}.csv")
 
 
 RID = f"<int(min=1, max={MAX_INT}):rid>"
@@ -182,9 +181,9 @@ def resident_edit(rid: int):
         abort(404)
     form = ResidentForm(obj=None if request.method == "POST" else resident)
     form.building.choices = options((b, str(b)) for b in buildings())
-    form.flags.choices = options((f, FLAG[f]) for f in queries.FLAGS)
+    form.flags.choices = options((f, FLAG[f]) for f in lists.FLAGS)
     if request.method == "GET":
-        form.flags.data = queries.resident_flags(resident, include_health=True)
+        form.flags.data = lists.resident_flags(resident, include_health=True)
         form.check_in.data = {None: "", True: "yes", False: "no"}[resident.check_in]
         if resident.household:
             form.building.data, form.room.data = resident.household.building, resident.household.room
@@ -198,7 +197,7 @@ def resident_edit(rid: int):
         else:
             resident.name, resident.phone, resident.language = form.name.data.strip(), number, form.language.data
             resident.household = household(db.session, form.building.data, form.room.data.strip())
-            for flag in queries.FLAGS:
+            for flag in lists.FLAGS:
                 setattr(resident, flag, flag in (form.flags.data or []))
             resident.prefers_voice = form.prefers_voice.data
             resident.check_in = {"yes": True, "no": False}.get(form.check_in.data or "")
