@@ -8,6 +8,7 @@ from flask import current_app, render_template
 
 from admin import bp
 from admin.auth import json_view, passive, requires
+from admin.views.act_now import desk_state
 from admin.web import policy
 from hotline import clock
 from hotline.domain import checkins, outbox
@@ -16,6 +17,7 @@ from hotline.extensions import db
 from hotline.models import UserRole
 
 CHART_WIDTH, CHART_HEIGHT, CHART_DAYS = 420, 120, 14
+ACT_NOW_ON_DASHBOARD = 8  # flats of the act-now list shown first; the rest on its own page
 
 
 def chart(days: list[board.DayCount]) -> dict:
@@ -54,7 +56,8 @@ def dashboard():
     days = board.per_day(db.session, pol.timezone, clock.now(), CHART_DAYS)
     return render_template("admin/dashboard.html", oldest=board.oldest_waiting(db.session), chart=chart(days),
                            days=days, checkins=checkins.today(db.session, pol),
-                           silent=checkins.not_heard_from(db.session, pol), **_state())
+                           silent=checkins.not_heard_from(db.session, pol), ACT_NOW_ON_DASHBOARD=ACT_NOW_ON_DASHBOARD,
+                           **desk_state(), **_state())
 
 
 @bp.get("/live.json")

@@ -103,7 +103,7 @@ def _reassign_form(r: Request) -> ReassignForm:
 
 def _status_form(r: Request) -> StatusForm:
     status = StatusForm(prefix="status")
-    status.status.choices = options((s.value, STATUS[s]) for s in steering.status_choices(r))
+    status.status.choices = options([("", _("Choose…"))] + [(s.value, STATUS[s]) for s in steering.status_choices(r)])
     return status
 
 
@@ -129,8 +129,11 @@ def voice_message_url(r: Request) -> str | None:
 def _show(r: Request, status: int = 200, **forms):
     shown = _forms(r, forms)
     messages = list(db.session.scalars(select(Outbox).where(Outbox.request_id == r.id).order_by(Outbox.id)))
+    desk = {"mate": steering.building_volunteer(steering.everyone(db.session), r),
+            "flat": steering.household_requests(db.session, r),
+            "repeats": {d.id for d in steering.duplicates_of(db.session, r)}}
     return render_template("admin/request.html", r=r, timeline=steering.timeline(db.session, r), messages=messages,
-                           voice_url=voice_message_url(r), **shown), status
+                           voice_url=voice_message_url(r), **desk, **shown), status
 
 
 @bp.get(f"/requests/{NUMBER}")
@@ -226,7 +229,7 @@ def request_details(number: int):
 def request_new():
     """Enter a request for someone who came to the gate or phoned a coordinator."""
     form = NewRequestForm()
-    form.building.choices = options((b, str(b)) for b in buildings())
+    form.building.choices = options([("", _("Choose the building"))] + [(b, str(b)) for b in buildings()])
     if form.validate_on_submit():
         try:
             number = check_phone(form.phone, policy().region)

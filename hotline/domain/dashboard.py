@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from hotline.domain.late import overdue_clause  # the one definition of overdue
 from hotline.domain.policy import Policy
-from hotline.models import OPEN_STATUSES, Household, Outbox, OutStatus, Request, RequestEvent, Status
+from hotline.models import OPEN_STATUSES, Household, Outbox, OutStatus, Question, Request, RequestEvent, Status
 
 LIVE = and_(Request.status.in_(OPEN_STATUSES), Request.purged_at.is_(None))
 
@@ -108,12 +108,11 @@ def per_day(session: Session, tz: ZoneInfo, now: datetime, days: int = 14) -> li
 
 
 def live_stamp(session: Session) -> str:
-    """Return a stamp that changes whenever a request or the outbox changes (what pages poll for)."""
+    """Return a stamp that changes whenever a request, the outbox or a question changes (what pages poll for)."""
     last_event = session.scalar(select(func.coalesce(func.max(RequestEvent.id), 0)))
     last_message = session.scalar(select(func.coalesce(func.max(Outbox.id), 0)))
     waiting = session.scalar(
         select(func.count(Outbox.id)).where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))
     )
-    return f"{last_event}.{last_message}.{waiting}"
-
-
+    questions = session.execute(select(func.coalesce(func.max(Question.id), 0), func.count(Question.answered_at))).one()
+    return f"{last_event}.{last_message}.{waiting}.{questions[0]}.{questions[1]}"

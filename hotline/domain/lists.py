@@ -185,14 +185,15 @@ def outbox_query(status: str = "", kind: str = "", lane: str = "", q: str = "", 
 # --- the rosters as CSV ------------------------------------------------------------------
 
 
-def volunteers_csv(session: Session) -> str:
-    """Export volunteers in the import's columns (plus on_duty), so the file can be imported back."""
+def volunteers_csv(session: Session, headers: dict[str, str] | None = None) -> str:
+    """Export volunteers in the import's columns (plus on_duty), so the file can be imported back; `headers`
+    names the columns (in the page's language), the import reads those names too."""
     rows = (
         (v.name, v.phone, ";".join(str(b.building) for b in v.buildings), v.languages, v.role.value,
          "yes" if v.on_duty else "no")
         for v in session.scalars(volunteer_query())
     )
-    return to_csv(("name", "phone", "buildings", "languages", "role", "on_duty"), rows)
+    return to_csv(_named(("name", "phone", "buildings", "languages", "role", "on_duty"), headers), rows)
 
 
 FLAGS = ("elderly", "alone", "mobility", "chronic")
@@ -203,13 +204,17 @@ def resident_flags(resident: Resident, include_health: bool) -> list[str]:
     return [f for f in FLAGS if getattr(resident, f) and (include_health or f != "chronic")]
 
 
-def residents_csv(session: Session) -> str:
-    """Export residents in the import's columns, so the file can be imported back."""
+def residents_csv(session: Session, headers: dict[str, str] | None = None) -> str:
+    """Export residents in the import's columns, so the file can be imported back (`headers` as for volunteers)."""
     rows = (
         (r.name, r.phone, r.household.building if r.household else "", r.household.room if r.household else "",
          r.language, ";".join(resident_flags(r, include_health=True)))
         for r in session.scalars(resident_query())
     )
-    return to_csv(("name", "phone", "building", "room", "language", "flags"), rows)
+    return to_csv(_named(("name", "phone", "building", "room", "language", "flags"), headers), rows)
+
+
+def _named(columns: tuple[str, ...], headers: dict[str, str] | None) -> tuple[str, ...]:
+    return tuple((headers or {}).get(c, c) for c in columns)
 
 

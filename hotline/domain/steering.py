@@ -9,6 +9,7 @@ implies, in the caller's transaction. The caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +34,8 @@ from hotline.models import (
     Volunteer,
 )
 from hotline.texts import N_, t
+
+WEB = Channel.ADMIN.value  # the channel of a step taken on the admin page
 
 
 def actor_of(username: str) -> str:
@@ -99,12 +102,26 @@ def reassign(session: Session, policy: Policy, request: Request, volunteer: Volu
     if volunteer is not None and previous is not None and volunteer.id == previous.id:
         raise NotAllowed(N_("volunteer.already_yours"), number=request.number)
     # `handed_on` is what routing skips: the previous volunteer is not picked again.
-    add_event(request, "handed_on", actor, "admin", volunteer=previous, note=reason or "reassigned")
+    add_event(request, "handed_on", actor, WEB, volunteer=previous, note=reason or "reassigned")
     if previous is not None:
         lang = previous.first_language
         outbox.queue_sms(session, previous.phone, t(lang, N_("volunteer.declined"), number=request.number), lang,
                          request=request)
-    return requests.route(session, policy, request, actor=actor, to=volunteer)
+    return requests.route(session, policy, request, actor=actor, to=volunteer, channel=WEB)
+
+
+def building_volunteer(volunteers: list[Volunteer], request: Request) -> Volunteer | None:
+    """Whom a one-tap reassign gives the request to: a volunteer of its building other than the one who
+    has it, on duty first, then in the file's order (`volunteers` as `volunteer_query` reads them)."""
+    building = request.household.building
+    mates = [v for v in volunteers if v.role == Role.VOLUNTEER and v.id != request.volunteer_id
+             and building in {b.building for b in v.buildings}]
+    return min(mates, key=lambda v: (not v.on_duty, v.rank, v.id), default=None)
+
+
+def everyone(session: Session) -> list[Volunteer]:
+    """Read every volunteer and coordinator once, in the file's order (for choosing among them)."""
+    return list(session.scalars(volunteer_query()))
 
 
 def status_choices(request: Request) -> list[Status]:
@@ -123,31 +140,102 @@ def change_status(session: Session, policy: Policy, request: Request, target: St
     """Move the request to `target` for a stated reason; each step tells whom it concerns."""
     if target not in status_choices(request):
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
-    add_event(request, "status_changed", actor, "admin", note=f"{request.status.value} → {target.value}: {reason}")
+    add_event(request, "status_changed", actor, WEB, note=f"{request.status.value} → {target.value}: {reason}")
     if target == Status.CANCELLED:
-        requests.cancel(session, request, actor, "admin", reason)
-        requests.tell_requester(session, request, N_("resident.cancelled"))
+        cancel(session, request, actor, reason)
     elif target == Status.ACCEPTED and request.status == Status.DELIVERED:
-        requests.reopen(session, policy, request, actor, "admin")
+        requests.reopen(session, policy, request, actor, WEB)
     elif target == Status.ACCEPTED:
-        requests.accept(session, policy, request, request.volunteer, channel="admin")
+        requests.accept(session, policy, request, request.volunteer, channel=WEB, actor=actor)
     elif target == Status.DELIVERED:
-        requests.deliver(session, policy, request, request.volunteer, channel="admin")
+        requests.deliver(session, policy, request, request.volunteer, channel=WEB, actor=actor)
     elif target == Status.NEW:
         request.closed_at = None
-        add_event(request, "restored", actor, "admin", note=reason)  # not "reopened": that says nothing arrived
-        requests.route(session, policy, request, actor=actor)
+        add_event(request, "restored", actor, WEB, note=reason)  # not "reopened": that says nothing arrived
+        requests.route(session, policy, request, actor=actor, channel=WEB)
+
+
+# --- one tap on the desk ---------------------------------------------------------------------
+
+
+def deliver(session: Session, policy: Policy, request: Request, actor: str) -> None:
+    """Say the request was delivered by its volunteer (who told a coordinator, not the hotline)."""
+    if request.volunteer is None:
+        raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
+    requests.deliver(session, policy, request, request.volunteer, channel=WEB, actor=actor)
+
+
+def cancel(session: Session, request: Request, actor: str, reason: str = "") -> None:
+    """Withdraw the request; its volunteer and whoever asked are told."""
+    requests.cancel(session, request, actor, WEB, reason)
+    requests.tell_requester(session, request, N_("resident.cancelled"))
+
+
+def escalate(session: Session, policy: Policy, request: Request, actor: str) -> None:
+    """Make the request urgent (its volunteer is alerted again, its timer shortened) and alert every
+    coordinator on duty to follow it."""
+    if request.status not in OPEN_STATUSES:
+        raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
+    mark_urgent(session, policy, request, True, actor)
+    add_event(request, "escalated", actor, WEB, volunteer=request.volunteer)
+    requests.alert_coordinators(session, request, N_("coordinator.escalated"))
+
+
+def called_no_answer(request: Request, actor: str) -> None:
+    """Write on the timeline that a coordinator phoned whoever asked and nobody answered."""
+    add_event(request, "called_no_answer", actor, WEB)
+
+
+DUPLICATE_WITHIN = timedelta(days=1)  # a request this soon after another of its flat and kind likely repeats it
+
+
+def duplicates_of(session: Session, request: Request) -> list[Request]:
+    """Return the open requests of the same flat and kind made up to a day before this one: the ones it
+    likely repeats, newest first."""
+    if request.status not in OPEN_STATUSES:
+        return []
+    return list(session.scalars(
+        select(Request).where(
+            Request.household_id == request.household_id, Request.id != request.id,
+            Request.category == request.category, Request.status.in_(OPEN_STATUSES), Request.purged_at.is_(None),
+            Request.created_at <= request.created_at, Request.created_at >= request.created_at - DUPLICATE_WITHIN,
+        ).order_by(Request.created_at.desc(), Request.id.desc())
+    ))
+
+
+def household_requests(session: Session, request: Request) -> list[Request]:
+    """Return the flat's other open requests, oldest first."""
+    return list(session.scalars(
+        select(Request).where(Request.household_id == request.household_id, Request.id != request.id,
+                              Request.status.in_(OPEN_STATUSES), Request.purged_at.is_(None))
+        .order_by(Request.created_at, Request.id)
+    ))
+
+
+def merge(session: Session, duplicate: Request, into: Request, actor: str) -> None:
+    """Fold a request into the one it repeats: its words join the other's details, it is cancelled (its
+    volunteer told), and whoever asked learns which number goes on."""
+    if into.id == duplicate.id or into.household_id != duplicate.household_id \
+            or duplicate.status not in OPEN_STATUSES or into.status not in OPEN_STATUSES:
+        raise NotAllowed(f"volunteer.is_{duplicate.status.value}", number=duplicate.number)
+    words = duplicate.details.strip()
+    if words and words not in into.details:
+        into.details = f"{into.details}\n{words}".strip()[:4000]
+    add_event(into, "merged_in", actor, WEB, note=f"#{duplicate.number} {words}".strip())
+    add_event(duplicate, "merged", actor, WEB, note=f"#{into.number}")
+    requests.cancel(session, duplicate, actor, WEB, f"#{into.number}")
+    requests.tell_requester(session, duplicate, N_("resident.merged"), into=into.number)
 
 
 def add_note(request: Request, actor: str, note: str) -> None:
     """Write a coordinator's note on the timeline (nobody is messaged)."""
-    add_event(request, "note", actor, "admin", note=note.strip())
+    add_event(request, "note", actor, WEB, note=note.strip())
 
 
 def set_details(request: Request, actor: str, details: str) -> None:
     """Replace the details (e.g. what a voice message says, typed in); the timeline keeps the text."""
     request.details = details.strip()[:4000]
-    add_event(request, "details_edited", actor, "admin", note=request.details)
+    add_event(request, "details_edited", actor, WEB, note=request.details)
 
 
 def mark_urgent(session: Session, policy: Policy, request: Request, urgent: bool, actor: str) -> None:
@@ -155,12 +243,12 @@ def mark_urgent(session: Session, policy: Policy, request: Request, urgent: bool
     if request.urgent == urgent:
         return
     request.urgent = urgent
-    add_event(request, "marked_urgent" if urgent else "marked_not_urgent", actor, "admin")
+    add_event(request, "marked_urgent" if urgent else "marked_not_urgent", actor, WEB)
     if not urgent or request.status not in OPEN_STATUSES:
         return
     volunteer = request.volunteer
     if request.status == Status.NEW or volunteer is None:
-        requests.route(session, policy, request, actor=actor)
+        requests.route(session, policy, request, actor=actor, channel=WEB)
         return
     lang = volunteer.first_language
     if request.status == Status.ASSIGNED:
@@ -194,7 +282,7 @@ def retry_message(session: Session, row: Outbox, actor: str) -> bool:
     row.status, row.attempts, row.next_attempt_at = OutStatus.QUEUED, 0, clock.now()
     row.lease_owner = row.lease_until = None
     if row.request is not None:
-        add_event(row.request, "message_retried", actor, "admin", note=f"outbox {row.id}")
+        add_event(row.request, "message_retried", actor, WEB, note=f"outbox {row.id}")
     return True
 
 
