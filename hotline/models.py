@@ -400,6 +400,21 @@ class CheckIn(Base):
     resident: Mapped[Resident] = relationship()
 
 
+class Question(Base):
+    """A question (or rumour) a resident put to the hotline, waiting for a coordinator to answer it."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")  # E.164; "" when withheld
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    language: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    asked_at: Mapped[datetime] = mapped_column(default=clock.now)
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    answered_by: Mapped[str | None] = mapped_column(sa.String(64))  # `admin:sun`
+
+
 class UserRole(StrEnum):
     ADMIN = "admin"  # everything, including users
     COORDINATOR = "coordinator"  # steers requests, volunteers, residents, broadcasts
