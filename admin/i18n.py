@@ -171,6 +171,7 @@ EVENT = {
     "called_no_answer": _l("Called, no answer"),
     "merged": _l("Merged into another request"),
     "merged_in": _l("A repeat of it was merged in"),
+    "nudged": _l("Asked after it"),
 }
 NOTE = {  # what the hotline itself writes as an event's note
     "nobody on duty": _l("nobody on duty"),
