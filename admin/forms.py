@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hotline.domain import phones
+from hotline.domain.parsing import whole_number
 
 REQUIRED = _l("Please fill this in.")
 
@@ -56,10 +57,15 @@ def check_phone(field, region: str) -> str | None:
     """Normalise a phone field to E.164, or raise a validation error."""
     if not field.data or not field.data.strip():
         return None
-    number = phones.normalize(field.data.strip(), region)
+    number = phones.valid(field.data.strip(), region)
     if number is None:
         raise ValidationError(_l("This is not a phone number."))
     return number
+
+
+def number_or_none(value) -> int | None:
+    """Read a numbered choice (a building): its number, or None for the empty "choose" option."""
+    return whole_number(str(value)) if value not in (None, "") else None
 
 
 LANGUAGE_CHOICES = options([("zh", "中文"), ("en", "English")])
@@ -70,7 +76,7 @@ CATEGORY_CHOICES = options([("food", _l("Food")), ("medicine", _l("Medicine")), 
 class NewRequestForm(FlaskForm):
     """A request for someone at the gate or on the phone."""
 
-    building = SelectField(_l("Building"), coerce=int, validators=[InputRequired(REQUIRED)])
+    building = SelectField(_l("Building"), coerce=number_or_none, validators=[InputRequired(REQUIRED)])
     room = StringField(_l("Room"), validators=[DataRequired(REQUIRED), Length(max=32)])
     category = SelectField(_l("What is needed"), choices=CATEGORY_CHOICES)
     details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
@@ -92,7 +98,7 @@ class ReassignForm(FlaskForm):
 class StatusForm(FlaskForm):
     """Move a request to another status, for a reason."""
 
-    status = SelectField(_l("New status"))
+    status = SelectField(_l("New status"), validators=[DataRequired(REQUIRED)])
     reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])
 
 

@@ -19,7 +19,8 @@ from hotline.models import Building
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, create_token_command, revoke_token_command, demo, worker, tick, purge_command, check_ins):
+    for command in (init_db, create_token_command, revoke_token_command, demo, worker, tick, purge_command, check_ins,
+                    gateway_webhooks):
         app.cli.add_command(command)
     app.cli.add_command(import_group)
 
@@ -127,6 +128,23 @@ def tick():
     click.echo(f"{done['timers']} timers run, {done['sent']} messages sent")
 
 
+@click.command("gateway-webhooks")
+@with_appcontext
+def gateway_webhooks():
+    """Point the gateway phone's webhooks (received, sent, delivered, failed, ping) at this hotline."""
+    from hotline.channels.twilio import SendError
+
+    phone = current_app.extensions["sms_transport"]
+    if not hasattr(phone, "register_webhooks"):
+        raise click.ClickException("no gateway phone is configured: set SMS_GATEWAY_URL (see docs/android-gateway.md)")
+    url = current_app.config["PUBLIC_BASE_URL"] + "/gateway/events"
+    try:
+        events = phone.register_webhooks(url)
+    except SendError as e:
+        raise click.ClickException(f"the phone at {phone.url} did not take them: {e}") from e
+    click.echo(f"{len(events)} webhooks ({', '.join(events)}) now post to {url}")
+
+
 @click.command("purge")
 @click.option("--older-than", "older_than", required=True, help="age of closed requests to forget: 30d, 12h, 2w")
 @with_appcontext
@@ -156,7 +174,8 @@ def purge_command(older_than: str):
     click.echo(
         f"{report.requests} requests purged, {report.recordings_deleted} recordings deleted at Twilio"
         f" ({report.recordings_kept} to retry), {report.messages} messages about no request forgotten,"
-        f" {report.inbound} inbound messages, {report.check_ins} check-in calls, {report.conversations}"
+        f" {report.inbound} inbound messages, {report.questions} questions, {report.check_ins} check-in calls,"
+        f" {report.conversations}"
         f" conversations and {set_aside} spool files set aside removed"
     )
 

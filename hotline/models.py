@@ -112,6 +112,10 @@ class EventKind(StrEnum):
     QUANTITY_CHANGED = "quantity_changed"  # the household changed how many it buys
     CHECK_IN_UNREACHED = "check_in_unreached"  # the daily check-in call was not answered
     CHECK_IN_HELP = "check_in_help"  # the resident asked for help on the check-in call
+    NUDGED = "nudged"  # whoever asked asked after the open request
+    CALLED_NO_ANSWER = "called_no_answer"  # a coordinator phoned whoever asked; nobody answered
+    MERGED = "merged"  # folded into the request it repeats (then cancelled)
+    MERGED_IN = "merged_in"  # a repeat of it was folded in
 
 
 class ActorKind(StrEnum):
@@ -367,7 +371,8 @@ class Outbox(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
     lease_until: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
-    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # the carrier's id of it
+    transport: Mapped[str | None] = mapped_column(sa.String(16))  # who carried it: `twilio`, `gateway`, `console`
     delivery_status: Mapped[str | None] = mapped_column(sa.String(16))
     error_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
@@ -385,6 +390,20 @@ class SendClock(Base):
 
     name: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     next_free_at: Mapped[datetime]
+
+
+class CarrierHealth(Base):
+    """Whether a carrier that can go off line (the gateway phone) answers: one row each, written by the
+    workers' checks and by the carrier's own events."""
+
+    __tablename__ = "carrier_health"
+
+    name: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # `gateway`
+    last_seen_at: Mapped[datetime | None]  # its last sign of life: a check passed, an event, a send taken
+    checked_at: Mapped[datetime | None]  # when a worker last asked it
+    down_since: Mapped[datetime | None]  # the first failed check since it was last seen
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    told_at: Mapped[datetime | None]  # when the coordinators were told it is off line, this time
 
 
 class Offer(Base):
@@ -437,6 +456,21 @@ class CheckIn(Base):
     answered_at: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship()
+
+
+class Question(Base):
+    """A question (or rumour) a resident put to the hotline, waiting for a coordinator to answer it."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")  # E.164; "" when withheld
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    language: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    asked_at: Mapped[datetime] = mapped_column(default=clock.now)
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    answered_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
 
 class UserRole(StrEnum):

@@ -269,7 +269,7 @@ def route(
 
     When it leaves the building's volunteers for the coordinators (or for nobody), the coordinators
     read why (no volunteer answered in time, none could take it, none is on duty) and whoever asked is
-    told that a coordinator has it now.
+    told that a coordinator has it now. A coordinator's choice on the admin page is recorded as made there.
     """
     before = request.volunteer
     volunteer = to or choose_volunteer(session, request, routing)
@@ -285,7 +285,8 @@ def route(
         request.volunteer, request.escalate_at = None, None
         alert_coordinators(session, request, UNROUTED[why or "nobody on duty"], lane=Lane.URGENT)
         return None
-    transitions.change(request, EventKind.ASSIGNED, actor, via=Via.SMS, volunteer=volunteer)
+    via = Via.ADMIN if actor.way == transitions.Way.COORDINATOR_PAGE else Via.SMS  # a choice on the web page
+    transitions.change(request, EventKind.ASSIGNED, actor, via=via, volunteer=volunteer)
     request.volunteer = volunteer
     request.assigned_at, request.accepted_at = now, None
     timeout = policy.urgent_accept_timeout if request.urgent else policy.accept_timeout
@@ -500,6 +501,27 @@ def reopen(session: Session, policy: Policy, request: Request, actor: Actor) -> 
                          t(lang, "volunteer.reopened", number=request.number, home=request.household.label), lang,
                          lane=Lane.URGENT, request=request)
     alert_coordinators(session, request, N_("coordinator.reopened"))
+
+
+NUDGES_BEFORE_COORDINATOR = 2  # the second "still nothing?" about one request goes to the coordinators
+
+
+def nudge(session: Session, request: Request, words: str, urgent: bool, actor: Actor) -> bool:
+    """Someone asks after their open request ("还没送到", "any update?"): it goes on its timeline and its
+    volunteer is reminded; the second time, or when the words say it is urgent ("家里一点吃的都没有了"),
+    the request becomes urgent and the coordinators are told. Return whether the coordinators were."""
+    transitions.record(request, EventKind.NUDGED, actor, note=words[:300])
+    asked = sum(1 for event in request.events if event.kind == EventKind.NUDGED)
+    if request.volunteer and request.volunteer.role != Role.COORDINATOR:
+        lang = request.volunteer.first_language
+        outbox.queue_sms(session, request.volunteer.phone,
+                         t(lang, "volunteer.nudged", number=request.number, home=request.household.label),
+                         lang, lane=Lane.URGENT, request=request)
+    if asked < NUDGES_BEFORE_COORDINATOR and not urgent:
+        return False
+    request.urgent = True
+    alert_coordinators(session, request, N_("coordinator.nudged"), count=asked, words=words[:120])
+    return True
 
 
 def run_timers(session: Session, policy: Policy, now: datetime | None = None) -> int:
