@@ -30,6 +30,9 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+ANSWER_MAX = 300  # characters of an answer to a question: at most five Chinese SMS segments
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as checkboxes."""
 
@@ -46,6 +49,12 @@ class LoginForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs its CSRF token (log out, retry, on duty)."""
+
+
+class AnswerForm(FlaskForm):
+    """A coordinator's answer to a resident's question, sent by SMS (empty: answered another way)."""
+
+    reply = TextAreaField(_l("Answer by SMS"), validators=[Optional(), Length(max=ANSWER_MAX)])
 
 
 def phone_field(label):

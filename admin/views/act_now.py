@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from admin import bp
 from admin.auth import actor, requires, safe_next
-from admin.forms import ActionForm
+from admin.forms import ANSWER_MAX, ActionForm, AnswerForm
 from admin.web import MAX_INT, policy
 from hotline import clock
 from hotline.domain import act_now as desk
@@ -122,15 +122,21 @@ def request_merge(number: int):
 @bp.post(f"/questions/{QID}/answered")
 @requires(UserRole.COORDINATOR)
 def question_answered(qid: int):
-    """Mark a resident's question answered (a coordinator called or wrote back)."""
+    """Answer a resident's question by SMS, or mark it answered (a coordinator called or went round)."""
     question = db.session.get(Question, qid)
     if question is None:
         abort(404)
-    if not ActionForm().validate_on_submit():
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        if form.reply.errors:
+            flash(_("An answer may be at most %(count)s characters.", count=ANSWER_MAX), "error")
+            return _back()
         abort(400)
-    if questions.answer(question, actor()):
+    reply = form.reply.data or ""
+    if questions.answer(db.session, question, actor(), reply):
         db.session.commit()
-        flash(_("The question is marked answered."), "success")
+        sent = reply.strip() and question.phone
+        flash(_("The answer is on its way by SMS.") if sent else _("The question is marked answered."), "success")
     else:
         flash(_("Another coordinator had already answered it."), "info")
     return _back()

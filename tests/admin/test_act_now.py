@@ -153,6 +153,33 @@ def test_a_question_waits_until_a_coordinator_marks_it_answered(app, coordinator
         assert answered.answered_by_user_id == db.session.scalar(select(User.id).filter_by(username="sun"))
 
 
+def test_a_question_is_answered_by_sms_in_the_askers_language(app, coordinator, phone):
+    asker = phone("+8613700005555")
+    asker.reply("Where can I get tested?")
+    with app.app_context():
+        [question] = db.session.scalars(select(Question)).all()
+    answer = "  Testing is at the north gate,\n8 to 11 am.  "
+    coordinator.post(f"/admin/questions/{question.id}/answered", {"back": "/admin/act-now", "reply": answer})
+    assert asker.last() == "Testing is at the north gate, 8 to 11 am."
+    with app.app_context():
+        row = db.session.scalars(select(Outbox).where(Outbox.to == asker.number)).all()[-1]
+        assert row.lang == "en" and db.session.get(Question, question.id).answered_at is not None
+    sent = len(asker.inbox())
+    coordinator.post(f"/admin/questions/{question.id}/answered", {"back": "/admin/act-now", "reply": "again"})
+    assert len(asker.inbox()) == sent  # answered once: a second coordinator's answer is not sent
+
+
+def test_an_answer_too_long_is_refused_and_the_question_waits(app, coordinator, phone):
+    phone("+8613700005555").reply("明天还要做核酸吗？")
+    with app.app_context():
+        [question] = db.session.scalars(select(Question)).all()
+    response = coordinator.post(f"/admin/questions/{question.id}/answered", {"back": "/", "reply": "好" * 301})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Question, question.id).answered_at is None
+    assert "明天还要做核酸吗" in text(coordinator.get("/admin/act-now"))
+
+
 def test_a_viewer_sees_the_list_with_numbers_masked_and_no_buttons(app, viewer, phone):
     numbers_in(phone(ASKER).reply("5号楼1201 老人摔倒了起不来"))
     page = text(viewer.get("/admin/act-now"))
