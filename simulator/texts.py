@@ -17,6 +17,7 @@ UI: dict[str, dict[str, object]] = {
         "phone": "电话",
         "or_type": "或者输入一个号码",
         "use": "使用",
+        "change_phone": "换电话",
         "bad_phone": "这不像一个电话号码。",
         "residents": "居民",
         "volunteers": "楼栋志愿者",
@@ -71,7 +72,7 @@ UI: dict[str, dict[str, object]] = {
         "lang_name": {"zh-CN": "中文", "en-US": "English"},
         "status": {
             "queued": "排队中", "sending": "发送中", "sent": "已发送", "failed": "发送失败", "skipped": "没有发送",
-            "reply": "即时回复", "ringing": "正在响铃", "answered": "已接听", "missed": "未接",
+            "reply": "即时回复", "ringing": "正在响铃", "answered": "已接听", "missed": "没接通",
         },
         "only_here": "模拟器只在这台电脑上可用（127.0.0.1），和不带签名的 webhook 一样。",
         "not_here": "这里没有东西。",
@@ -87,6 +88,7 @@ UI: dict[str, dict[str, object]] = {
         "phone": "Phone",
         "or_type": "or type a number",
         "use": "Use",
+        "change_phone": "Change phone",
         "bad_phone": "That does not look like a phone number.",
         "residents": "Residents",
         "volunteers": "Building volunteers",
@@ -141,7 +143,7 @@ UI: dict[str, dict[str, object]] = {
         "lang_name": {"zh-CN": "中文", "en-US": "English"},
         "status": {
             "queued": "queued", "sending": "sending", "sent": "sent", "failed": "failed", "skipped": "not sent",
-            "reply": "reply", "ringing": "ringing", "answered": "answered", "missed": "missed",
+            "reply": "reply", "ringing": "ringing", "answered": "answered", "missed": "not reached",
         },
         "only_here": "The simulator answers only on this machine (127.0.0.1), as unsigned webhooks do.",
         "not_here": "There is nothing here.",
