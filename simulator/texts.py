@@ -73,6 +73,7 @@ UI: dict[str, dict[str, object]] = {
         "status": {
             "queued": "排队中", "sending": "发送中", "sent": "已发送", "failed": "发送失败", "skipped": "没有发送",
             "reply": "即时回复", "ringing": "正在响铃", "answered": "已接听", "missed": "没接通",
+            "missed_again": "没接通，稍后再打",
         },
         "only_here": "模拟器只在这台电脑上可用（127.0.0.1），和不带签名的 webhook 一样。",
         "not_here": "这里没有东西。",
@@ -144,6 +145,7 @@ UI: dict[str, dict[str, object]] = {
         "status": {
             "queued": "queued", "sending": "sending", "sent": "sent", "failed": "failed", "skipped": "not sent",
             "reply": "reply", "ringing": "ringing", "answered": "answered", "missed": "not reached",
+            "missed_again": "not reached, calling again later",
         },
         "only_here": "The simulator answers only on this machine (127.0.0.1), as unsigned webhooks do.",
         "not_here": "There is nothing here.",
