@@ -47,12 +47,17 @@ tools/prism/node_modules/.bin/prism: tools/prism/package.json tools/prism/packag
 	cd tools/prism && npm ci --silent --no-audit --no-fund
 	touch $@
 
+# axe-core, from the npm registry: the browser tests inject it into every admin and simulator page.
+tools/axe/node_modules/axe-core/axe.min.js: tools/axe/package.json tools/axe/package-lock.json
+	cd tools/axe && npm ci --silent --no-audit --no-fund
+	touch $@
+
 # Debian's Chromium for the browser tests (Playwright, from requirements-dev.txt, drives it), and a CJK font.
 /usr/bin/chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
 
 # Sets up and runs the whole suite, on SQLite and on the local PostgreSQL.
-test: lint tools/prism/node_modules/.bin/prism /usr/bin/chromium
+test: lint tools/prism/node_modules/.bin/prism tools/axe/node_modules/axe-core/axe.min.js /usr/bin/chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # After changing the admin pages' strings: refresh locales/messages.pot and the catalogs (then translate).

@@ -122,7 +122,8 @@ def init_transport(app: Flask) -> None:
             timeout=app.config["TWILIO_HTTP_TIMEOUT"],
         )
     else:
-        transport = twilio.ConsoleTransport()
+        # beside the spool (instance/ by default): the recordings the phone simulator leaves
+        transport = twilio.ConsoleTransport(Path(app.config["HOTLINE_SPOOL_DIR"]).parent / "recordings")
     app.extensions["transport"] = transport
     app.extensions["sms_transport"] = transport
     if app.config["SMS_GATEWAY_URL"]:

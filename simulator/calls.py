@@ -9,7 +9,10 @@ which takes a path under `/twilio/` and a Twilio-shaped form and returns the web
 
 from __future__ import annotations
 
+import io
+import math
 import secrets
+import wave
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +27,12 @@ SIGNED_AS = "simulator-call"  # the salt of the call tokens
 TOKEN_MAX_AGE = 2 * 60 * 60
 VOICE_PATH = "/twilio/voice"
 
+SAMPLE_RATE = 8000  # a phone line's
+SYLLABLE_SECONDS = 0.16
+MAX_MESSAGE_SECONDS = 60
+
 Post = Callable[[str, dict[str, str]], str]
+Keep = Callable[[str, bytes], None]  # keeps a recording's audio under its SID, as Twilio stores it
 
 
 class CallError(ValueError):
@@ -163,12 +171,12 @@ def reject(post: Post, leg: Leg) -> None:
     post("/twilio/status", leg.form("no-answer", CallDuration="0"))
 
 
-def act(post: Post, leg: Leg, waiting: dict, action: str, value: str = "") -> Walk:
+def act(post: Post, leg: Leg, waiting: dict, action: str, value: str = "", keep: Keep | None = None) -> Walk:
     """Do `action` at what waits: press keys, speak, stay silent, leave a message, answer a dial, hang up."""
     walk = Walk(leg)
     kind = waiting["kind"]
     if action == "hangup":
-        return hang_up(post, leg, waiting, value)
+        return hang_up(post, leg, waiting, value, keep)
     if action == "silence" or (action == "record" and not value.strip()):
         if kind == "dial":
             raise CallError("a dial does not wait in silence")
@@ -180,7 +188,7 @@ def act(post: Post, leg: Leg, waiting: dict, action: str, value: str = "") -> Wa
             "SpeechResult": value, "Confidence": "0.92"}
         return play(post, walk, parse(post(waiting["action"], leg.form(**extra))))
     if action == "record" and kind == "record":
-        extra = _recording(post, leg, waiting, value)
+        extra = _recording(post, leg, waiting, value, keep)
         return play(post, walk, parse(post(waiting["action"], leg.form(**extra, Digits="#"))))
     if action == "dial" and kind == "dial":
         if value not in ("completed", "no-answer", "busy"):
@@ -190,10 +198,10 @@ def act(post: Post, leg: Leg, waiting: dict, action: str, value: str = "") -> Wa
     raise CallError(f"cannot {action} at a {kind}")
 
 
-def hang_up(post: Post, leg: Leg, waiting: dict | None, message: str = "") -> Walk:
+def hang_up(post: Post, leg: Leg, waiting: dict | None, message: str = "", keep: Keep | None = None) -> Walk:
     """Hang up: at a `<Record>` Twilio still posts its action (`Digits=hangup`); nobody hears its answer."""
     if waiting is not None and waiting["kind"] == "record":
-        extra = _recording(post, leg, waiting, message) if message.strip() else {}
+        extra = _recording(post, leg, waiting, message, keep) if message.strip() else {}
         post(waiting["action"], leg.form("completed", **extra, Digits="hangup"))
     return _ended(Walk(leg))  # its status callback follows, as for every call that ends
 
@@ -203,10 +211,14 @@ def finish(post: Post, leg: Leg) -> None:
     post("/twilio/status", leg.form("completed", CallDuration="60"))
 
 
-def _recording(post: Post, leg: Leg, waiting: dict, message: str) -> dict[str, str]:
-    """A made-up recording of a typed message: Twilio's stored-recording callback first, then its fields."""
+def _recording(post: Post, leg: Leg, waiting: dict, message: str, keep: Keep | None) -> dict[str, str]:
+    """A made-up recording of a typed message, kept where the hotline fetches it: Twilio's stored-recording
+    callback first, then its fields."""
     sid = "RE" + secrets.token_hex(16)
-    seconds = str(max(2, min(len(message) // 3, 120)))
+    audio = murmur(message)
+    if keep is not None:
+        keep(sid, audio)
+    seconds = str(max(1, round(_seconds(audio))))
     fields = {"RecordingSid": sid, "RecordingDuration": seconds,
               "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"}
     if waiting.get("status_callback"):
@@ -243,3 +255,31 @@ def unseal(secret: str, token: object) -> tuple[Leg, dict | None]:
     if waiting is not None and not isinstance(waiting, dict):
         raise CallError("not a call of this simulator")
     return leg, waiting
+
+
+# --------------------------------------------------------------------------------------------
+# The sound of a typed voice message
+# --------------------------------------------------------------------------------------------
+def murmur(message: str) -> bytes:
+    """A WAV file standing for a typed message as it would be said: a soft tone per character, its pitch
+    rising and falling with the words (no speech synthesis on the server: it says that a message is there)."""
+    frames = bytearray()
+    per_syllable = int(SAMPLE_RATE * SYLLABLE_SECONDS)
+    for char in message.strip()[: int(MAX_MESSAGE_SECONDS / SYLLABLE_SECONDS)] or " ":
+        pitch = 0.0 if char.isspace() or char in "，。,.!?！？、" else 180 + (ord(char) % 7) * 20
+        for i in range(per_syllable):
+            fade = math.sin(math.pi * i / per_syllable)  # no click between syllables
+            value = 0.35 * fade * math.sin(2 * math.pi * pitch * i / SAMPLE_RATE)
+            frames.append(int(128 + 127 * value))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)  # 8-bit unsigned, as a phone line carries it
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(bytes(frames))
+    return out.getvalue()
+
+
+def _seconds(audio: bytes) -> float:
+    with wave.open(io.BytesIO(audio)) as w:
+        return w.getnframes() / w.getframerate()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, jsonify, render_template, request
@@ -18,6 +18,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from hotline import clock
+from hotline.channels.twilio import RING_SECONDS
 from hotline.channels.webhooks import from_another_site, from_loopback
 from hotline.database import DATABASE_DOWN, rollback_quietly
 from hotline.domain import phones
@@ -174,6 +176,7 @@ def _new_number(taken: set[str]) -> str:
 def feed():
     """One phone's messages with the hotline, oldest first: what it texted, its calls, and what it received."""
     phone = _phone(request.args.get("phone"))
+    _ring_out()
     out = db.session.scalars(select(Outbox).where(Outbox.to == phone).order_by(Outbox.id.desc()).limit(FEED_LIMIT))
     took = db.session.scalars(
         select(Inbound)
@@ -189,6 +192,7 @@ def feed():
 @bp.get("/api/activity")
 def activity():
     """Everything the hotline sent lately, to every phone, newest first."""
+    _ring_out()
     rows = db.session.scalars(select(Outbox).order_by(Outbox.id.desc()).limit(ACTIVITY_LIMIT)).all()
     names = _names({row.to for row in rows})
     return jsonify({"items": [{**_received(row), "to": row.to, "name": names.get(row.to, "")} for row in rows]})
@@ -266,12 +270,12 @@ def step():
         abort(400, f"value: words, at most {MAX_SPEECH} characters")
     if len(value) > MAX_MESSAGE:
         abort(400, f"value: at most {MAX_MESSAGE} characters")
-    post = _poster()
+    post, keep = _poster(), _keeper()
     if action == "hangup":
-        return _walked(post, calls.hang_up(post, leg, waiting, value))
+        return _walked(post, calls.hang_up(post, leg, waiting, value, keep))
     if waiting is None:
         abort(400, "the call has ended")
-    return _walked(post, calls.act(post, leg, waiting, action, value.strip() if action == "speak" else value))
+    return _walked(post, calls.act(post, leg, waiting, action, value.strip() if action == "speak" else value, keep))
 
 
 def _walked(post: calls.Post, walk: calls.Walk):
@@ -303,6 +307,11 @@ def _poster() -> calls.Post:
     return post
 
 
+def _keeper() -> calls.Keep:
+    """Keep a voice message's audio where the hotline fetches recordings: the console transport."""
+    return current_app.extensions["transport"].keep_recording
+
+
 # --------------------------------------------------------------------------------------------
 # Reading what phones received
 # --------------------------------------------------------------------------------------------
@@ -330,6 +339,8 @@ def _status(row: Outbox) -> str:
         return "answered"
     if row.delivery_status in MISSED:
         return "missed"
+    if row.status == OutStatus.QUEUED and row.attempts:  # placed before, unanswered: the hotline calls again
+        return "missed_again"
     return row.status.value
 
 
@@ -337,6 +348,22 @@ def _is_ringing(row: Outbox) -> bool:
     """A call the worker placed that nobody answered or declined yet."""
     return (row.kind == "call" and row.status == OutStatus.SENT and bool(row.twilio_sid)
             and row.delivery_status in RINGING)
+
+
+def _ring_out() -> None:
+    """Let the calls nobody answered ring out after RING_SECONDS on the hotline's clock, as Twilio does with
+    the timeout the hotline gives it: Twilio reports `no-answer` to the status webhook."""
+    since = clock.now() - timedelta(seconds=RING_SECONDS)
+    rang = db.session.execute(
+        select(Outbox.to, Outbox.twilio_sid).where(
+            Outbox.kind == "call", Outbox.status == OutStatus.SENT, Outbox.twilio_sid.is_not(None),
+            or_(Outbox.delivery_status.is_(None), Outbox.delivery_status.in_(RINGING[1:])), Outbox.sent_at <= since,
+        )
+    ).all()
+    if rang:
+        post = _poster()
+        for to, sid in rang:
+            calls.reject(post, calls.Leg(sid, to, _hotline(), outbound=True))
 
 
 def _ringing(phone: str, message: object) -> Outbox:

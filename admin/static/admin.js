@@ -1,7 +1,46 @@
 // The admin pages' few behaviours, without inline script (the CSP forbids it):
-// live pages, the desk's alarm, the SMS segment counter, broadcast progress, "all buildings", confirmations, print.
+// the phone's folding menu, live pages, the desk's alarm, the SMS segment counter, broadcast progress,
+// "all buildings", confirmations, print, and the focus on a form's first error.
 (function () {
   "use strict";
+
+  document.documentElement.classList.replace("no-js", "js"); // the menu folds only where it can unfold
+
+  // On a phone the menu folds behind one button; Escape folds it again and gives the focus back.
+  function menu(button) {
+    var nav = document.getElementById(button.getAttribute("aria-controls"));
+    function show(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("open", open);
+    }
+    button.addEventListener("click", function () { show(button.getAttribute("aria-expanded") !== "true"); });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        show(false);
+        button.focus();
+      }
+    });
+  }
+
+  // What a live region says aloud: each item's `data-announce`, under its key (`data-key`, `data-number`).
+  function announced() {
+    var said = {};
+    document.querySelectorAll("[data-live-region] [data-announce]").forEach(function (el) {
+      var key = el.getAttribute("data-key") || el.getAttribute("data-number") || "";
+      said[key + "|" + el.getAttribute("data-announce")] = el.getAttribute("data-announce");
+    });
+    return said;
+  }
+
+  // After a swap, tell screen readers only what is new or changed (a few items; past that, how many).
+  function announce(before) {
+    var news = document.getElementById("live-news");
+    var after = announced();
+    var fresh = Object.keys(after).filter(function (k) { return !(k in before); }).map(function (k) { return after[k]; });
+    if (!news || !fresh.length) return;
+    var shown = fresh.slice(0, 3).join("; ");
+    news.textContent = fresh.length > 3 ? shown + " … (+" + (fresh.length - 3) + ")" : shown;
+  }
 
   function every(seconds) {
     var s = parseFloat(seconds);
@@ -20,10 +59,12 @@
         .then(function (html) {
           if (!html) return;
           var doc = new DOMParser().parseFromString(html, "text/html");
+          var before = announced();
           document.querySelectorAll("[data-live-region]").forEach(function (old) {
             var fresh = old.id && doc.getElementById(old.id);
             if (fresh) old.replaceWith(fresh);
           });
+          announce(before);
           document.dispatchEvent(new CustomEvent("live:updated"));
         });
     }
@@ -160,8 +201,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".menu-button[aria-controls]").forEach(menu);
     var main = document.getElementById("main");
     if (main && main.hasAttribute("data-live-url")) live(main);
+    var invalid = document.querySelector("form [aria-invalid=true]");
+    if (invalid) invalid.focus();
     if (document.getElementById("act-now")) desk();
     document.querySelectorAll("[data-segments]").forEach(counter);
     document.querySelectorAll("[data-progress-url]").forEach(progress);

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import requests
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 TWILIO_API_URL = "https://api.twilio.com"
 OPTED_OUT = 21610  # the recipient texted STOP; Twilio refuses until they text START
+# Seconds a placed call rings before Twilio gives up (`no-answer`): long enough for an elderly resident to reach
+# the phone. The phone simulator lets its calls ring out after the same time.
+RING_SECONDS = 60
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,6 +314,7 @@ class TwilioTransport:
                 to=to,
                 from_=self.from_number,
                 twiml=twiml,
+                timeout=RING_SECONDS,
                 # No StatusCallbackEvent: Twilio then reports `completed` (with its final status),
                 # and Twilio's OpenAPI schema refuses a single event as a non-array form field.
                 status_callback=status_callback,
@@ -338,9 +343,14 @@ class TwilioTransport:
 
 
 class ConsoleTransport:
-    """Log sends instead of making them: the embedded default, without a Twilio account."""
+    """Log sends instead of making them: the embedded default, without a Twilio account.
+
+    It keeps the recordings the phone simulator leaves in `recordings` (a folder), as Twilio keeps a call's."""
 
     name = "console"
+
+    def __init__(self, recordings: Path | None = None):
+        self.recordings = recordings
 
     def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
         """Log the SMS (without its body) and return a made-up SID."""
@@ -354,12 +364,29 @@ class ConsoleTransport:
         log.info("console call %s to %s", sid, phones.mask(to))
         return sid
 
+    def keep_recording(self, recording_sid: str, audio: bytes) -> None:
+        """Keep a recording (WAV audio) the phone simulator made, under its SID."""
+        path = self._recording(recording_sid)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.write_bytes(audio)
+
     def fetch_recording(self, recording_sid: str) -> tuple[bytes, str]:
-        """Fail: the console keeps no recordings."""
-        raise SendError("the console transport has no recordings", permanent=True)
+        """Return a recording the simulator left; any other is not found."""
+        try:
+            return self._recording(recording_sid).read_bytes(), "audio/wav"
+        except OSError:
+            raise SendError("the console transport has no such recording", permanent=True, status=404) from None
 
     def delete_recording(self, recording_sid: str) -> None:
-        """Do nothing: the console keeps no recordings."""
+        """Delete a recording the simulator left (done when there is none)."""
+        if self.recordings is not None:
+            self._recording(recording_sid).unlink(missing_ok=True)
+
+    def _recording(self, recording_sid: str) -> Path:
+        _check_recording_sid(recording_sid)
+        if self.recordings is None:
+            raise SendError("the console transport keeps no recordings here", permanent=True, status=404)
+        return self.recordings / f"{recording_sid}.wav"
 
 
 def _console_sid() -> str:

@@ -112,6 +112,7 @@
     state.lastNumber = null;
     state.ringing = null;
     $("chat").textContent = "";
+    $("chat").setAttribute("aria-busy", "true"); // another phone's messages: not read out one by one
     $("transcript").textContent = "";
     $("call-state").textContent = "";
     $("status").textContent = "";
@@ -171,6 +172,7 @@
       if (data.name && !$("who-name").textContent) { $("who-name").textContent = data.name; }
       $("who-phone").textContent = data.phone;
       renderFeed(data.items);
+      $("chat").removeAttribute("aria-busy");
     }).catch(problem);
   }
 
@@ -337,6 +339,7 @@
     state.call = "dialling";
     $("ringing").hidden = true;
     controls();
+    if (window.matchMedia("(max-width: 899px)").matches) { $("call-pane").scrollIntoView({ block: "start" }); }
     request(path, payload).then(heard).catch(function (error) {
       state.call = null;
       state.waiting = null;

@@ -137,9 +137,9 @@ def browser():
 class Session:
     """One person in one browser context: logs in, opens pages, and keeps console errors (CSP included)."""
 
-    def __init__(self, browser, live: Live, width: int = 1280, height: int = 900):
+    def __init__(self, browser, live: Live, width: int = 1280, height: int = 900, **options):
         self.live = live
-        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **options)
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         self.errors: list[str] = []
