@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
 INTENTS = ("crisis", "spam", "rumour", "help_text", "question")
+READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -201,9 +202,11 @@ def _address_words() -> tuple[tuple[re.Pattern, str, str], ...]:
     return tuple(rows)
 
 
+@lru_cache(maxsize=READ_AHEAD)
 def simplify(text: str) -> str:
     """NFKC, lower case, simplified characters, pinyin read as Chinese, other languages' building
-    and room words as the address reader's, one space between words."""
+    and room words as the address reader's, one space between words (kept per text: every rule
+    reads the same message through it)."""
     text = unicodedata.normalize("NFKC", text).lower()
     for pattern, read_as, _ in _address_words():
         text = pattern.sub(read_as, text)
