@@ -183,6 +183,18 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     return word, numbers
 
 
+def prepare() -> None:
+    """Load the rules, the converters and the pinyin vocabulary now (a web process does as it starts),
+    so that no message waits for them: the first in pinyin or English would wait about a second.
+    lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
+    for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules):
+        rules()
+    _address_words()
+    _opencc()
+    _syllables()
+    _pinyin_words()
+
+
 # --- the written form -----------------------------------------------------------------------
 
 @cache
