@@ -364,9 +364,10 @@ def worker_section(ladders: dict, verdicts: list[str]) -> list[str]:
                 verdicts.append(f"- {database}, 1 worker: the work of an SMS is {work_ratio:.2f}x the one-row "
                                 f"insert's, target <= 2: **{'MET' if work_ratio <= 2 else 'MISSED'}**")
             if database == "sqlite" and workers > 1 and alone is not None:
+                verdict = "NOT MEASURED (one worker held no step)" if not alone else \
+                    "MET" if sms_rate >= alone else "MISSED"
                 verdicts.append(f"- sqlite, {workers} workers: `/twilio/sms` holds {sms_rate:g} req/s against "
-                                f"{alone:g} with one worker, target: never less: "
-                                f"**{'MET' if sms_rate >= alone else 'MISSED'}**")
+                                f"{alone:g} with one worker, target: never less: **{verdict}**")
             if database == "sqlite" and workers == 3:
                 verdicts.append(f"- sqlite, 3 workers: `/twilio/sms` holds {sms_rate:g} req/s with p99 < "
                                 f"{P99_LIMIT_MS:g} ms, target >= 100: **{'MET' if sms_rate >= 100 else 'MISSED'}**")
