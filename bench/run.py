@@ -1,16 +1,20 @@
 """`make bench`: our webhooks against bare Flask endpoints, and the admin queries at 100,000 requests.
 
-    .venv/bin/python -m bench.run [--step 5] [--dbs sqlite,postgres] [--requests 100000]
+    .venv/bin/python -m bench.run [--step 5] [--dbs sqlite,postgres] [--workers 1,2,3,4] [--requests 100000]
+                                  [--parts stages,http,scale] [--count 300]
 
 For each database (a SQLite file, a fresh database on the machine's PostgreSQL):
-1. the hotline under gunicorn (`-w 2`, with one worker process sending to a local Twilio
-   stand-in at the default 1 SMS/s) and bench/bare.py under gunicorn (`-w 2`, same database);
-2. a rate ladder per endpoint, open loop from a second process (bench/loadgen.py): a bare
-   `GET /`, `POST /insert` (one row), our signed `POST /twilio/sms` (a realistic body, a distinct
-   MessageSid and sender each) and our signed `POST /twilio/voice` (the first step of a call);
-   a step is HELD when every request got a 2xx, p99 < 50 ms, and throughput kept up (>= 95 %);
-   each endpoint climbs until a step is not held;
-3. a fresh database bulk-filled with 100,000 requests (and their timelines and messages), in
+1. where the time of one SMS goes (bench/stages.py): SMS taken in-process, by stage, with the SQL
+   statements each makes, beside the bare one-row insert;
+2. for each number of gunicorn workers: the hotline under `gunicorn -w N` (with one worker process
+   sending to a local Twilio stand-in at the default 1 SMS/s) and bench/bare.py under `gunicorn -w N`
+   (same database), side by side;
+3. a rate ladder per endpoint, open loop from a second process (bench/loadgen.py): at 2 workers a
+   bare `GET /`, `POST /insert` (one row), our signed `POST /twilio/sms` (a realistic body, a
+   distinct MessageSid and sender each) and our signed `POST /twilio/voice` (the first step of a
+   call); at every number of workers the insert and the SMS; a step is HELD when every request got
+   a 2xx, p99 < 50 ms, and throughput kept up (>= 95 %); each endpoint climbs until a step is not held;
+4. a fresh database bulk-filled with 100,000 requests (and their timelines and messages), in
    which the admin dashboard's queries and escalation sweeps (`requests.run_timers`) are timed.
 
 Prints the tables and writes them to docs/performance.md.
@@ -28,6 +32,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import stages as bench_stages
 from tests.helpers import postgres_reason
 from tests.reliability.stack import ROOT, Stack, roster_csv, run_loadgen
 from tests.reliability.standin import RecordingStandin
@@ -91,7 +96,9 @@ def ladder(base_url: str, kind: str, path: str, seconds: float) -> list[dict]:
     return steps
 
 
-def http_bench(database: str, standin: RecordingStandin, seconds: float) -> dict:
+def http_bench(database: str, standin: RecordingStandin, seconds: float, workers: int = 2,
+               endpoints: list[tuple[str, str, str, str]] = ENDPOINTS) -> dict:
+    """Ladder `endpoints` with the hotline and the bare app each under `gunicorn -w WORKERS`."""
     stack = Stack(database, standin.url, name=f"bench-{database}", HOTLINE_SEND_RATE="1",
                   HOTLINE_RETRY_DELAYS="300,900")
     try:
@@ -99,13 +106,13 @@ def http_bench(database: str, standin: RecordingStandin, seconds: float) -> dict
         from bench.bare import create_table
 
         create_table(stack.database_url)
-        stack.start_server()
+        stack.start_server(workers=workers)
         stack.start_worker()
-        bare_url = stack.start_app("bare", "bench.bare:app")
+        bare_url = stack.start_app("bare", "bench.bare:app", workers=workers)
         results = {}
-        for name, server, kind, path in ENDPOINTS:
+        for name, server, kind, path in endpoints:
             base = bare_url if server == "bare" else stack.url
-            say(f"  {database}: {name}")
+            say(f"  {database}, {workers} worker(s): {name}")
             missing = probe(base, kind, path)
             if missing:
                 say(f"    MISSING: {path} {missing}")
@@ -293,7 +300,87 @@ def fmt(value, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def report(http: dict, scale: dict, args, started: float) -> str:
+def stage_section(stages: dict) -> list[str]:
+    """Where the time of one SMS goes (bench/stages.py), in-process."""
+    if not stages:
+        return []
+    return ["", "## Where the time of one SMS goes", "",
+            f"bench/stages.py: {next(iter(stages.values()))['count']} distinct signed SMS from new numbers "
+            "(`12号楼302室 需要买菜…`), taken in-process through the WSGI app (no HTTP server), after "
+            f"{bench_stages.WARM_UP} to warm up; median milliseconds per SMS in each stage, each instant counted "
+            "once, in the innermost stage running (signature: X-Twilio-Signature; reading: the number and the "
+            "words; database reads: SELECTs and the ORM around them; database writes: BEGIN, locks, INSERT, "
+            "UPDATE, COMMIT and the ORM's flush; reply rendering: catalog sentences and TwiML; other: Flask and "
+            "the use case's own code). The one-row insert is bench/bare.py's, through its own test client in "
+            "the same process. Wall-clock times grow with the machine's load (its load average is given); the "
+            "CPU of this process and the statements do not; the stages' medians need not add up to the median "
+            "total.", "",
+            *bench_stages.table(stages)]
+
+
+def first_service(entry: dict) -> float | None:
+    """The median service time at the ladder's first rate, the better of its attempts (a process's
+    first request may have waited for the machine)."""
+    first = [s["service_p50_ms"] for s in entry["steps"] if s["offered_rate"] == RATES[0] and s["service_p50_ms"]]
+    return min(first) if first else None
+
+
+def worker_section(ladders: dict, verdicts: list[str]) -> list[str]:
+    """`/twilio/sms` and the one-row insert under 1, 2, … gunicorn workers, side by side; adds the verdicts."""
+    if not ladders:
+        return []
+    insert_name, sms_name = ENDPOINTS[1][0], ENDPOINTS[2][0]
+    lines = ["", "## Workers: `/twilio/sms` against the one-row insert", "",
+             "Each row is one run of both ladders with the hotline and bench/bare.py each under `gunicorn -w N` "
+             "(and the hotline's worker process). *Work* is the median service time at the first rate (25 req/s: "
+             "no queue; the better of its attempts), the SMS's against the insert's. On SQLite, a transaction "
+             "that may write waits for its turn "
+             "on a lock file beside the database (hotline.database.WriteLock, handed on within a millisecond) "
+             "instead of in SQLite's busy handler, which sleeps in growing steps of up to 100 ms: more workers "
+             "share one writer, so they add what happens outside the transaction (HTTP, Flask, the signature, "
+             "reading the words) and never take away. On PostgreSQL an SMS holds only its own sender.", "",
+             "| database | workers | insert held (req/s) | SMS held (req/s) | SMS p99 there (ms) "
+             "| SMS first step not held | SMS / insert rate | SMS against 1 worker | work: SMS / insert (ms) "
+             "| work ratio |",
+             "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    for database, runs in ladders.items():
+        alone = None
+        for workers, results in sorted(runs.items()):
+            insert, sms = results[insert_name], results[sms_name]
+            insert_top, sms_top = held(insert), held(sms)
+            insert_rate = insert_top["offered_rate"] if insert_top else 0
+            sms_rate = sms_top["offered_rate"] if sms_top else 0
+            alone = sms_rate if workers == 1 else alone
+            failed = sms["steps"][-1] if sms["steps"] and not sms["steps"][-1]["held"] else None
+            failing = (f"{failed['offered_rate']:g}/s: p99 {fmt(failed['p99_ms'])} ms, {failed['errors']} errors, "
+                       f"{failed['throughput']:.0f}/s" if failed else "none")
+            work = [first_service(entry) for entry in (sms, insert)]
+            work_ratio = work[0] / work[1] if all(work) else None
+            lines.append(f"| {database} | {workers} | {insert_rate:g} | {sms_rate:g} | "
+                         f"{fmt(sms_top and sms_top['p99_ms'])} | {failing} | "
+                         f"{sms_rate / insert_rate if insert_rate else 0:.2f} | "
+                         f"{f'{sms_rate / alone:.2f}' if alone else '-'} | {fmt(work[0])} / {fmt(work[1])} | "
+                         f"{fmt(work_ratio, 2)} |")
+            if workers == 1 and work_ratio is not None:
+                verdicts.append(f"- {database}, 1 worker: the work of an SMS is {work_ratio:.2f}x the one-row "
+                                f"insert's, target <= 2: **{'MET' if work_ratio <= 2 else 'MISSED'}**")
+            if database == "sqlite" and workers > 1 and alone is not None:
+                verdict = "NOT MEASURED (one worker held no step)" if not alone else \
+                    "MET" if sms_rate >= alone else "MISSED"
+                verdicts.append(f"- sqlite, {workers} workers: `/twilio/sms` holds {sms_rate:g} req/s against "
+                                f"{alone:g} with one worker, target: never less: **{verdict}**")
+            if database == "sqlite" and workers == 3:
+                verdicts.append(f"- sqlite, 3 workers: `/twilio/sms` holds {sms_rate:g} req/s with p99 < "
+                                f"{P99_LIMIT_MS:g} ms, target >= 100: **{'MET' if sms_rate >= 100 else 'MISSED'}**")
+            if database == "postgres" and workers == 4:
+                met = bool(insert_rate) and sms_rate >= insert_rate / 2
+                verdicts.append(f"- postgres, 4 workers: `/twilio/sms` holds {sms_rate:g} req/s against "
+                                f"{insert_rate:g} for the insert, target >= half: **{'MET' if met else 'MISSED'}**")
+    return lines
+
+
+def report(http: dict, scale: dict, args, started: float, ladders: dict | None = None,
+           stages: dict | None = None) -> str:
     lines = [
         "# Performance",
         "",
@@ -303,8 +390,9 @@ def report(http: dict, scale: dict, args, started: float) -> str:
         f"load average {args.load_at_start:.2f} at its start, {os.getloadavg()[0]:.2f} at its end (other work shares "
         "this machine).",
         "",
-        "Each endpoint runs under gunicorn (`-w 2`, sync workers), on a SQLite file (WAL) and on the local",
-        "PostgreSQL. The load comes from a second process on the same machine (bench/loadgen.py): open loop,",
+        "Each endpoint runs under gunicorn (sync workers: `-w 2` for the first table, 1 to 4 in the workers' table),",
+        "on a SQLite file (WAL) and on the local PostgreSQL. The load comes from a second process on the same",
+        "machine (bench/loadgen.py): open loop,",
         f"one new connection per request, {args.step:g} s per step, latency measured from the moment each request",
         f"was scheduled. A step is **held** when every request got a 2xx, p99 < {P99_LIMIT_MS:g} ms and the",
         f"throughput kept up with the offered rate (>= {KEEP_UP:.0%}); the ladder "
@@ -345,6 +433,8 @@ def report(http: dict, scale: dict, args, started: float) -> str:
                         f"{fmt(sms and sms['p99_ms'])} ms) against {base['insert']:g} req/s for the one-row insert: "
                         f"ratio {sms_rate / base['insert'] if base['insert'] else 0:.2f}, target >= 0.50: "
                         f"**{'MET' if met else 'MISSED'}**")
+    lines += stage_section(stages or {})
+    lines += worker_section(ladders or {}, verdicts)
     lines += ["", f"## Admin dashboard and escalation sweep at {args.requests:,} requests", "",
               "The dashboard figure times the queries admin/views/dashboard.py makes for the page (per_day, "
               "oldest_waiting, counts, building_grid, the outbox stats, live_stamp), without rendering; median of 7 "
@@ -370,15 +460,18 @@ def report(http: dict, scale: dict, args, started: float) -> str:
     if part_lines:
         lines += ["", "Dashboard, median per query:", "", *part_lines]
     lines += ["", "## Targets", "", *verdicts, "", "## Every step", "",
-              "| database | endpoint | offered (req/s) | throughput (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | "
-              "max (ms) | errors | held | load avg before |", "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
-    for database, results in http.items():
-        for name, *_ in ENDPOINTS:
-            for st in results[name]["steps"]:
-                errors = f"{st['errors']} {st['error_kinds'] or ''}".strip()
-                lines.append(f"| {database} | {name} | {st['offered_rate']:g} | {st['throughput']:.1f} | "
-                             f"{fmt(st['p50_ms'])} | {fmt(st['p90_ms'])} | {fmt(st['p99_ms'])} | {fmt(st['max_ms'])} | "
-                             f"{errors} | {'yes' if st['held'] else 'no'} | {st.get('loadavg', '-')} |")
+              "| database | workers | endpoint | offered (req/s) | throughput (req/s) | p50 (ms) | p90 (ms) | "
+              "p99 (ms) | max (ms) | errors | held | load avg before |",
+              "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
+    for database, runs in (ladders or {}).items():
+        for workers, results in runs.items():
+            for name, entry in results.items():
+                for st in entry["steps"]:
+                    errors = f"{st['errors']} {st['error_kinds'] or ''}".strip()
+                    lines.append(f"| {database} | {workers} | {name} | {st['offered_rate']:g} | "
+                                 f"{st['throughput']:.1f} | {fmt(st['p50_ms'])} | {fmt(st['p90_ms'])} | "
+                                 f"{fmt(st['p99_ms'])} | {fmt(st['max_ms'])} | {errors} | "
+                                 f"{'yes' if st['held'] else 'no'} | {st.get('loadavg', '-')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -387,7 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=5.0, help="seconds per ladder step")
     parser.add_argument("--dbs", default="sqlite,postgres")
     parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--parts", default="http,scale", help="http (the rate ladders), scale (100,000 requests)")
+    parser.add_argument("--parts", default="stages,http,scale",
+                        help="stages (one SMS in-process, by stage), http (the rate ladders), scale (100,000 requests)")
+    parser.add_argument("--workers", default="1,2,3,4",
+                        help="gunicorn workers of the ladders (every endpoint at 2; the insert and the SMS at each)")
+    parser.add_argument("--count", type=int, default=300, help="SMS the stages part takes")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
     started = time.time()
@@ -396,15 +493,23 @@ def main(argv: list[str] | None = None) -> int:
     if "postgres" in databases and (reason := postgres_reason()):
         say(f"PostgreSQL left out: {reason}")
         databases.remove("postgres")
-    http, scale = {}, {}
+    http, ladders, scale, stages = {}, {}, {}, {}
+    workers = [int(w) for w in args.workers.split(",") if w]
+    for database in databases if "stages" in args.parts else ():
+        say(f"== {database}: {args.count} SMS in-process, by stage")
+        stages[database] = bench_stages.measure(database, args.count)
     with RecordingStandin() as standin:
         for database in databases if "http" in args.parts else ():
-            say(f"== {database}: webhooks and bare endpoints")
-            http[database] = http_bench(database, standin, args.step)
+            for n in workers:
+                say(f"== {database}: webhooks and bare endpoints, gunicorn -w {n}")
+                results = http_bench(database, standin, args.step, n, ENDPOINTS if n == 2 else ENDPOINTS[1:3])
+                ladders.setdefault(database, {})[n] = results
+                if n == 2:
+                    http[database] = results
         for database in databases if "scale" in args.parts else ():
             say(f"== {database}: {args.requests:,} requests")
             scale[database] = scale_bench(database, standin, args.requests)
-    text = report(http, scale, args, started)
+    text = report(http, scale, args, started, ladders, stages)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text, encoding="utf-8")
     say()

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import itertools
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
 
@@ -20,34 +31,141 @@ def rollback_quietly(session) -> None:
 def engine_options(url: str) -> dict:
     """Return engine options for `url`."""
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        return {"connect_args": {"timeout": WRITE_LOCK_TIMEOUT_MS / 1000, "check_same_thread": False}}
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "pool_timeout": 10,
             "connect_args": {"connect_timeout": 5}}
 
 
 def tune(engine: Engine) -> None:
-    """On SQLite: WAL, and every transaction takes the write lock up front (BEGIN IMMEDIATE).
+    """On SQLite: WAL, and one writer at a time, handed on the moment it is done.
 
-    Without it, two processes that both read and then write deadlock into `database is locked`
-    (a deferred transaction cannot be upgraded once another writer committed).
+    A transaction that may write takes the write lock up front (`BEGIN IMMEDIATE`): two processes
+    that both read and then write would otherwise deadlock into `database is locked` (a deferred
+    transaction cannot be upgraded once another writer committed). Writers queue on `WriteLock`
+    before SQLite sees them, so none waits in SQLite's busy handler, which sleeps in growing steps
+    (up to 100 ms) and let several processes fall far below what one does alone. A transaction
+    begun under `reads_only` takes no lock: it reads the last committed state beside the writer.
     """
     if engine.dialect.name != "sqlite" or getattr(engine, "_hotline_tuned", False):
         return
     engine._hotline_tuned = True
+    path = _lock_path(engine.url.database)
+    lock = write_lock(path) if path else WriteLock(None)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # SQLAlchemy's events take over BEGIN
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if _reading.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        info = connection.connection.info
+        if info.get(HELD) is None:
+            info[HELD] = lock.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            lock.release(info.pop(HELD))
+            raise
+
+    def _done(_dbapi_connection, record, *_):
+        if record is not None and (held := record.info.pop(HELD, None)) is not None:
+            lock.release(held)
+
+    for name in ("checkin", "invalidate", "close", "detach"):  # the transaction is over: the connection is back
+        event.listen(engine.pool, name, _done)
+
+
+HELD = "hotline_write_lock"
+WRITE_LOCK_TIMEOUT_MS = 10_000  # within Twilio's 15 seconds: a writer stuck longer is an outage, and the SMS is spooled
+_reading: ContextVar[bool] = ContextVar("reading", default=False)
+
+
+@contextmanager
+def reads_only() -> Iterator[None]:
+    """Begin the transactions of this block without the SQLite write lock (they must not write):
+    a health check or a page that only reads does not queue behind the webhooks' writes."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def _lock_path(database: str | None) -> str | None:
+    """The lock file beside a SQLite file (`hotline.db.lock`); None for a database in memory."""
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return database + ".lock"
+
+
+@functools.cache
+def write_lock(path: str) -> WriteLock:
+    """The one WriteLock of this process for the SQLite file whose lock file is `path` (every engine on
+    the file shares it)."""
+    return WriteLock(path)
+
+
+class WriteLock:
+    """One writer at a time on one SQLite file, across threads and processes (gunicorn's workers,
+    the worker, a command): a thread lock, then an exclusive `flock` on the lock file.
+
+    The file is opened for each hold (a descriptor inherited through `fork` would be shared), and
+    closing it lets go. Waiting is bounded by WRITE_LOCK_TIMEOUT_MS, then OperationalError says
+    `database is locked`, as SQLite would: one of DATABASE_DOWN, so a webhook spools and answers.
+    """
+
+    POLL = (0.0002, 0.0005, 0.001)  # seconds between tries of a held file lock: the next writer starts within 1 ms
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self.threads = threading.Lock()
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        self.threads = threading.Lock()  # a thread of the parent that held it does not exist here
+
+    def acquire(self) -> int:
+        """Wait for the lock; return what `release` takes (the lock file's descriptor, or -1)."""
+        deadline = time.monotonic() + WRITE_LOCK_TIMEOUT_MS / 1000
+        if not self.threads.acquire(timeout=WRITE_LOCK_TIMEOUT_MS / 1000):
+            raise _locked()
+        if self.path is None:
+            return -1
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            self.threads.release()
+            raise
+        for attempt in itertools.count():
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    self.threads.release()
+                    raise _locked() from None
+                time.sleep(self.POLL[min(attempt, len(self.POLL) - 1)])
+        raise AssertionError("unreachable")
+
+    def release(self, held: int) -> None:
+        """Let the next writer in."""
+        if held >= 0:
+            os.close(held)
+        self.threads.release()
+
+
+def _locked() -> exc.OperationalError:
+    return exc.OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
 
 
 SENDER_LOCKS = 0x534D53  # the advisory-lock space of "one sender at a time" ("SMS")
@@ -63,11 +181,12 @@ def hold_sender(session, phone: str) -> None:
     as RapidPro's mailroom locks a contact. SQLite: every transaction already holds the write
     lock from its first statement (`BEGIN IMMEDIATE`), which serialises all senders.
 
-    The wait is bounded: `lock_timeout`, set for the rest of this transaction (`SET LOCAL`), turns a
-    holder stuck past `SENDER_LOCK_TIMEOUT_MS` into an OperationalError, one of DATABASE_DOWN, so the
-    webhook spools the SMS and answers in time instead of waiting for ever.
+    The wait is bounded: `lock_timeout`, set for the rest of this transaction (`set_config(…, true)`,
+    which is `SET LOCAL`, in the same statement, before the lock is asked for), turns a holder stuck
+    past `SENDER_LOCK_TIMEOUT_MS` into an OperationalError, one of DATABASE_DOWN, so the webhook
+    spools the SMS and answers in time instead of waiting for ever.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SET LOCAL lock_timeout = {int(SENDER_LOCK_TIMEOUT_MS)}"))  # milliseconds
-        session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:phone))"),
-                        {"space": SENDER_LOCKS, "phone": phone})
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:phone)) "
+                             "FROM (SELECT set_config('lock_timeout', :timeout, true)) AS bounded"),
+                        {"space": SENDER_LOCKS, "phone": phone, "timeout": f"{int(SENDER_LOCK_TIMEOUT_MS)}ms"})

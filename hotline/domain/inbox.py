@@ -8,6 +8,7 @@ Pure domain: no Flask, no Twilio.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from hotline import clock, texts
 from hotline.database import DATABASE_DOWN, hold_sender
 from hotline.domain import outbox, phones, requests
-from hotline.domain.intake import InboundSms, handle_sms
+from hotline.domain.intake import InboundSms, handle_sms, read_ahead
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.models import Inbound, Lane, Request
@@ -38,7 +39,8 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
     """Act on one SMS from `phone` (E.164, as `phones.sender` read it) once and return its answer as
     `render` writes it (for a SID seen before, the same answer).
 
-    The messages of one sender are taken one at a time. A transaction that still conflicts (a
+    The words are read before the transaction begins, the database is held for the rest only. The
+    messages of one sender are taken one at a time. A transaction that still conflicts (a
     parallel retry of the same SID, or a row someone else wrote at the same moment) is tried again
     from the start; one that keeps failing is kept for a person, never answered with silence.
     With `queue_replies` the replies are queued in the outbox instead: a replayed SMS already had a
@@ -47,6 +49,8 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
     Raises one of DATABASE_DOWN when the database does not answer (a sender held past the lock
     timeout included), and whatever keeping it for a person raised when even that fails.
     """
+    with contextlib.suppress(Exception):  # read once more in the transaction, where a failure is kept for a person
+        read_ahead(policy, body)
     for attempt in range(1, ATTEMPTS + 1):
         hold_sender(session, phone)
         answered = _answer_given(session, sid)

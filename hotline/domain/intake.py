@@ -77,7 +77,7 @@ class InboundSms:
 
 def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     """Act on one incoming SMS and return the TwiML reply's messages."""
-    body = sms.body.replace("\x00", "").strip()[:MAX_BODY]
+    body = _cleaned(sms.body)
     volunteer = session.scalar(select(Volunteer).filter_by(phone=sms.phone))
     resident = session.scalar(select(Resident).filter_by(phone=sms.phone))
     command = parse_command(body)
@@ -108,7 +108,8 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
             lang = resident.language  # a Chinese word copied off a notice; an English one was learnt from our help
         text = RESIDENT_WORDS[command.word](session, policy, sms.phone, resident, command, lang)
         return (Message(text, lang, command.number),)
-    in_conversation = _conversation(session, sms.phone) is not None
+    conversation = _conversation(session, sms.phone)
+    in_conversation = conversation is not None
     if (answer := _not_a_need(session, policy, sms.phone, resident, body, lang, in_conversation)) is not None:
         return answer
     if volunteer and not in_conversation and (said := reading.volunteer_reply(body)):
@@ -131,7 +132,21 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if not in_conversation and reading.asks(body) and _names_nothing_new(body):  # "垃圾放哪里？"
         questions.ask(session, N_("coordinator.question"), sms.phone, body[:200], Channel.SMS, lang)
         return (Message(t(lang, "sms.question"), lang),)
-    return _need(session, policy, sms.phone, resident, body, lang, exempt=volunteer is not None)
+    return _need(session, policy, sms.phone, resident, body, lang, conversation, exempt=volunteer is not None)
+
+
+def read_ahead(policy: Policy, body: str) -> None:
+    """Read the words of an SMS before its transaction begins: the readings are kept per text, so
+    `handle_sms` only looks them up while it holds the database (and a process's first message loads
+    the lexicons outside it)."""
+    body = _cleaned(body)
+    parse_command(body)
+    parse_request(body, policy.buildings)
+    parse_request(body, frozenset())
+
+
+def _cleaned(body: str) -> str:
+    return body.replace("\x00", "").strip()[:MAX_BODY]
 
 
 def _said_in_other_words(session: Session, phone: str, resident: Resident | None, body: str,
@@ -244,13 +259,14 @@ def _crisis(session: Session, policy: Policy, phone: str, resident: Resident | N
 # Residents and relatives
 # --------------------------------------------------------------------------------------------
 def _need(
-    session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str, exempt: bool
+    session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str,
+    conversation: Conversation | None, exempt: bool
 ) -> Reply:
-    """Gather a need over one or more messages; create the request once it is whole.
+    """Gather a need over one or more messages (`conversation`: what the earlier ones said); create the
+    request once it is whole.
 
     Volunteers and coordinators (`exempt`) text for many households: no daily limit for them.
     """
-    conversation = _conversation(session, phone)
     state = dict(conversation.state) if conversation else {}
     answer = reading.yes_or_no(body) if state.get("asked") == CONFIRM_HOME else None
     if answer is not None:  # "1" / "2" to "is it your own household?": nothing else is said

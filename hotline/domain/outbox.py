@@ -20,8 +20,12 @@ TOLD = "superseded: the resident heard where the request stands on an earlier ca
 
 
 def is_opted_out(session: Session, phone: str) -> bool:
-    """Tell whether `phone` said STOP."""
-    return session.get(OptOut, phone) is not None
+    """Tell whether `phone` said STOP. Only a STOP or START of this transaction for `phone` is written
+    out first: the rest of what the caller has pending waits for its one flush at commit."""
+    if any(isinstance(row, OptOut) and row.phone == phone for row in (*session.new, *session.deleted)):
+        session.flush()
+    with session.no_autoflush:
+        return session.get(OptOut, phone) is not None
 
 
 def queue_sms(

@@ -28,8 +28,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
-from hotline.domain.reading import gravity, named, set_aside_past, simplify
+from hotline.domain.reading import READ_AHEAD, gravity, named, set_aside_past, simplify
 from hotline.models import Category
 
 _FLAGS = re.ASCII | re.VERBOSE
@@ -82,6 +83,7 @@ class Command:
     number: int | None
 
 
+@lru_cache(maxsize=READ_AHEAD)
 def _normalise(text: str) -> str:
     """Return the text as NFKC, lower case, controls blanked, one space between words, traditional
     characters as simplified and pinyin as Chinese (`reading.simplify`)."""
@@ -452,8 +454,10 @@ def chinese_digits(numeral: str) -> str | None:
     return str(total + (digit or 0))
 
 
+@lru_cache(maxsize=READ_AHEAD)
 def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
-    """Read a resident's free text: the need, how urgent, the building and room, and for whom."""
+    """Read a resident's free text: the need, how urgent, the building and room, and for whom (kept per
+    text and buildings: one SMS is read several times on its way)."""
     text = _normalise(text)
     building, unknown_building, room = _read_address(text, buildings)
     now = set_aside_past(text)
@@ -547,6 +551,7 @@ _JOIN = re.compile(
 )
 
 
+@lru_cache(maxsize=READ_AHEAD)
 def parse_command(text: str) -> Command | None:
     """Return the command when the whole message is one, else None (then it may be a request)."""
     text = _normalise(text).strip(_EDGE_PUNCTUATION)

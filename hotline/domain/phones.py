@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -56,8 +57,10 @@ def caller(raw: str, region: str) -> str:
     return "" if number is None or number in HIDDEN else number
 
 
+@lru_cache(maxsize=4096)
 def is_landline(e164: str) -> bool:
-    """Tell whether a number cannot receive SMS (a fixed line, as phonenumbers knows it)."""
+    """Tell whether a number cannot receive SMS (a fixed line, as phonenumbers knows it); kept per number,
+    as the volunteers' and coordinators' numbers are asked about for every alert."""
     try:
         kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
     except phonenumbers.NumberParseException:

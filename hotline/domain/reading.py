@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
 INTENTS = ("crisis", "spam", "rumour", "help_text", "question")
+READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -182,6 +183,18 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     return word, numbers
 
 
+def prepare() -> None:
+    """Load the rules, the converters and the pinyin vocabulary now (a web process does as it starts),
+    so that no message waits for them: the first in pinyin or English would wait about a second.
+    lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
+    for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules):
+        rules()
+    _address_words()
+    _opencc()
+    _syllables()
+    _pinyin_words()
+
+
 # --- the written form -----------------------------------------------------------------------
 
 @cache
@@ -201,9 +214,11 @@ def _address_words() -> tuple[tuple[re.Pattern, str, str], ...]:
     return tuple(rows)
 
 
+@lru_cache(maxsize=READ_AHEAD)
 def simplify(text: str) -> str:
     """NFKC, lower case, simplified characters, pinyin read as Chinese, other languages' building
-    and room words as the address reader's, one space between words."""
+    and room words as the address reader's, one space between words (kept per text: every rule
+    reads the same message through it)."""
     text = unicodedata.normalize("NFKC", text).lower()
     for pattern, read_as, _ in _address_words():
         text = pattern.sub(read_as, text)

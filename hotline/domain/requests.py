@@ -12,7 +12,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, exc, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
@@ -40,6 +41,7 @@ from hotline.models import (
 )
 from hotline.texts import N_, t
 
+UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # inserts that can yield to a concurrent one
 DETAILS_IN_ALERT = 280  # characters of the details quoted in a volunteer's SMS
 RECENT = timedelta(days=7)  # a resident asking (STATUS, key 4) hears of requests closed this recently
 
@@ -78,19 +80,17 @@ def recent_of_asker(session: Session, phone: str, resident_id: int | None, limit
 
 
 def household(session: Session, building: int, room: str) -> Household:
-    """Find or add the household at `building`-`room`."""
-    found = session.scalar(select(Household).filter_by(building=building, room=room))
+    """Find or add the household at `building`-`room`: one insert that yields to a concurrent one
+    (`ON CONFLICT DO NOTHING`, on SQLite and PostgreSQL alike), then the row that won."""
+    mine = select(Household).filter_by(building=building, room=room)
+    found = session.scalar(mine)
     if found:
         return found
     if session.get(Building, building) is None:
         session.add(Building(number=building))
-    try:
-        with session.begin_nested():
-            found = Household(building=building, room=room)
-            session.add(found)
-    except exc.IntegrityError:  # added by a concurrent request in the meantime
-        found = session.scalars(select(Household).filter_by(building=building, room=room)).one()
-    return found
+    insert = UPSERT[session.get_bind().dialect.name](Household).values(building=building, room=room)
+    added = session.scalar(insert.on_conflict_do_nothing(index_elements=["building", "room"]).returning(Household))
+    return added or session.scalars(mine).one()  # added by a concurrent request in the meantime
 
 
 def category_label(lang: str, category: Category) -> str:

@@ -319,11 +319,11 @@ class Stack:
             self.env["PUBLIC_BASE_URL"] = self.url
         raise RuntimeError("the server did not start:\n" + self.log_tail())
 
-    def start_app(self, name: str, app: str, ready_path: str = "/") -> str:
+    def start_app(self, name: str, app: str, ready_path: str = "/", workers: int = 2) -> str:
         """Another WSGI app under gunicorn (`-w 2`, the stack's environment); returns its base URL."""
         for _ in range(3):
             port = free_port()
-            if self._gunicorn(name, app, port, ready_path) is not None:
+            if self._gunicorn(name, app, port, ready_path, workers) is not None:
                 return f"http://127.0.0.1:{port}"
         raise RuntimeError(f"{app} did not start:\n" + self.log_tail())
 

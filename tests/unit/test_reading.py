@@ -135,3 +135,13 @@ def test_a_whole_message_answers_yes_or_no(text, answer):
 ])
 def test_writing_about_another_household(text, other):
     assert reading.about_someone_else(text) is other
+
+
+def test_prepare_loads_every_lexicon_a_message_is_read_with():
+    loaders = [reading.intent_rules, reading.need_rules, reading.category_rules, reading.resident_rules,
+               reading.household_rules, reading.volunteer_rules, reading._address_words, reading._opencc,
+               reading._syllables, reading._pinyin_words]
+    for loader in loaders:
+        loader.cache_clear()
+    reading.prepare()
+    assert [loader.cache_info().currsize for loader in loaders] == [1] * len(loaders)

@@ -1,0 +1,64 @@
+"""What one SMS asks of the database: no statement twice with the same values (the sender's roster
+rows, their conversation, a household are each read once), whoever writes and whatever they say."""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from hotline.extensions import db
+from tests.helpers import LI_WEI, TOM, load_roster
+
+STRANGER = "+8613700003333"
+
+
+@pytest.fixture(autouse=True)
+def compound(app, clock):
+    load_roster(app)
+
+
+@contextmanager
+def statements(app):
+    """Every statement sent to the database meanwhile, with its values."""
+    seen: list[tuple[str, str]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, repr(parameters)))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def asked_twice(seen: list[tuple[str, str]]) -> list[str]:
+    return [statement for (statement, _), n in Counter(seen).items() if n > 1]
+
+
+@pytest.mark.parametrize("sender, body", [
+    (STRANGER, "12号楼302室 需要买菜，大米和鸡蛋"),  # a whole request from a new number
+    (TOM, "I need food please, rice and eggs"),  # a resident on the roster, their own household
+    (STRANGER, "需要买药"),  # half a request: the hotline asks for the address
+    (STRANGER, "谢谢"),  # thanks, with nothing asked before
+])
+def test_one_sms_sends_no_statement_twice(app, phone, sender, body):
+    with statements(app) as seen:
+        assert phone(sender).text(body)
+    assert seen  # the listener saw the SMS's statements
+    assert asked_twice(seen) == []
+
+
+def test_the_answer_that_completes_a_conversation_and_the_volunteers_ok_send_no_statement_twice(app, phone):
+    phone(STRANGER).reply("需要买菜")  # asks for the address: a conversation begins
+    with statements(app) as seen:
+        [created] = phone(STRANGER).text("12号楼302")
+    assert "#" in created and asked_twice(seen) == []
+    with statements(app) as seen:
+        phone(LI_WEI).reply("OK")  # the building's volunteer takes their only request
+    assert seen and asked_twice(seen) == []
