@@ -101,7 +101,7 @@ class EventKind(StrEnum):
     RESTORED = "restored"  # a coordinator opened a cancelled request again
     REMINDED = "reminded"  # the volunteer was reminded of an overdue delivery
     ESCALATED = "escalated"  # the coordinators were told of an overdue delivery
-    NOTE = "note"  # a coordinator's note
+    NOTE = "note"  # a coordinator's note (or a volunteer's words on a welfare check already open)
     STATUS_CHANGED = "status_changed"  # a coordinator changed the status, for a stated reason
     MARKED_URGENT = "marked_urgent"  # a coordinator marked it urgent
     MARKED_NOT_URGENT = "marked_not_urgent"  # a coordinator marked it not urgent

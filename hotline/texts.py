@@ -57,6 +57,7 @@ BUILT_AT_RUN_TIME = (
     N_("category.food"), N_("category.medicine"), N_("category.help"), N_("category.welfare"),
     N_("status.new"), N_("status.assigned"), N_("status.accepted"), N_("status.delivered"), N_("status.cancelled"),
     N_("word.cancel"), N_("word.not_received"), N_("word.accept"), N_("word.done"), N_("word.decline"),
+    N_("word.unanswered"),
     N_("resident.is_delivered"), N_("resident.is_cancelled"),
     N_("volunteer.is_new"), N_("volunteer.is_assigned"), N_("volunteer.is_accepted"), N_("volunteer.is_delivered"),
     N_("volunteer.is_cancelled"),

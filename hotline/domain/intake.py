@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
 from hotline.domain import late, offers, outbox, questions, reading, requests, spoken, transitions
@@ -26,6 +26,7 @@ from hotline.domain.parsing import (
     parse_request,
     parse_resident_sentence,
     parse_volunteer_note,
+    visit_time,
 )
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
@@ -35,6 +36,7 @@ from hotline.models import (
     Category,
     Channel,
     Conversation,
+    Household,
     Inbound,
     Lane,
     Outbox,
@@ -99,9 +101,8 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
             return (Message(_volunteer_words(volunteer, volunteer_lang), volunteer_lang),)
         return tuple(Message(text, volunteer_lang)
                      for text in late.for_coordinator(session, policy, clock.now(), volunteer_lang))
-    if volunteer and command and command.word in VOLUNTEER_WORDS:
-        text = VOLUNTEER_WORDS[command.word](session, policy, volunteer, command, volunteer_lang)
-        return (Message(text, volunteer_lang, command.number),)
+    if volunteer and command and (command.word in VOLUNTEER_WORDS or command.word == Word.LIST):
+        return _answer_volunteer(session, policy, volunteer, command, volunteer_lang)
     lang = written or (resident.language if resident else None) or _conversation_lang(session, sms.phone)
     if command and command.word in RESIDENT_WORDS:
         if resident and written == "zh" != resident.language and command.word not in (Word.ENGLISH, Word.CHINESE):
@@ -113,7 +114,7 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if (answer := _not_a_need(session, policy, sms.phone, resident, body, lang, in_conversation)) is not None:
         return answer
     if volunteer and not in_conversation and (said := reading.volunteer_reply(body)):
-        return _volunteer_said(session, policy, volunteer, *said, volunteer_lang)
+        return _volunteer_said(session, policy, volunteer, body, *said, volunteer_lang)
     if volunteer and not in_conversation and (note := parse_volunteer_note(body)):
         text = VOLUNTEER_WORDS[note.word](session, policy, volunteer, note, volunteer_lang)
         return (Message(text, volunteer_lang, note.number),)
@@ -170,8 +171,9 @@ def _said_in_other_words(session: Session, phone: str, resident: Resident | None
         return None if parsed.category and (reading.asks_for_more(body) or parsed.unknown_building) else said
     mine = requests.of_asker(phone, resident.id if resident else None)
     if said is None:
-        said = Command(Word.FOLLOW_UP, None) if _names_nothing_new(body) else None
         mine = mine.where(Request.status.in_(OPEN_STATUSES))  # any news of it? only while it is open
+        if _names_nothing_new(body) or reading.hurries(body) and _names_only_what_is_open(session, mine, body):
+            said = Command(Word.FOLLOW_UP, None)
     if said is None:
         return None
     asked_before = session.scalar(mine.with_only_columns(Request.id).limit(1))
@@ -191,21 +193,44 @@ def _names_nothing_new(body: str) -> bool:
                 or parsed.emergency or parsed.for_other)
 
 
+def _names_only_what_is_open(session: Session, mine: Select, body: str) -> bool:
+    """Tell whether a message asking for speed ("能不能快点 老人等着吃饭") names no emergency and no
+    need but that of one of the sender's open requests (`mine`): then it hurries that request."""
+    parsed = parse_request(body, frozenset())
+    if parsed.emergency:
+        return False
+    if parsed.category is None:
+        return True
+    same_need = mine.where(Request.category == parsed.category).with_only_columns(Request.id).limit(1)
+    return session.scalar(same_need) is not None
+
+
 VOLUNTEER_SAID = {"accept": Word.ACCEPT, "done": Word.DONE, "decline": Word.DECLINE, "list": Word.LIST,
-                  "off": Word.OFF, "on": Word.ON}
+                  "off": Word.OFF, "on": Word.ON, "unanswered": Word.UNANSWERED}
+NUMBERED = (Word.ACCEPT, Word.DONE, Word.DECLINE, Word.UNANSWERED)  # the words that act on one job each
 
 
-def _volunteer_said(session: Session, policy: Policy, volunteer: Volunteer, said: str, numbers: tuple[int, ...],
-                    lang: str) -> Reply:
+def _volunteer_said(session: Session, policy: Policy, volunteer: Volunteer, body: str, said: str,
+                    numbers: tuple[int, ...], lang: str) -> Reply:
     """A volunteer's word in their own words ("127 128 我都接", "放门口了", "can't today"): acted on for
-    each job number written (one answer for all), or for their only job it fits, else asked which."""
+    each job number written (one answer for all), or for their only job it fits, else asked which. A
+    time said with OK ("will go at 3pm") is passed on to the resident."""
     if said == "help":
         return (Message(_volunteer_words(volunteer, lang), lang),)
     word = VOLUNTEER_SAID[said]
-    if word not in (Word.ACCEPT, Word.DONE, Word.DECLINE) or not numbers:
-        return (Message(VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, None), lang), lang),)
-    answers = [VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, n), lang) for n in numbers]
+    coming = visit_time(body) if word == Word.ACCEPT else None
+    if word not in NUMBERED or not numbers:
+        return _answer_volunteer(session, policy, volunteer, Command(word, None, coming), lang)
+    answers = [VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, n, coming), lang) for n in numbers]
     return (Message("\n".join(answers), lang, numbers[0] if len(numbers) == 1 else None),)
+
+
+def _answer_volunteer(session: Session, policy: Policy, volunteer: Volunteer, command: Command, lang: str) -> Reply:
+    """Act on a volunteer's word and answer them (LIST in as many messages as it takes)."""
+    if command.word == Word.LIST:
+        return tuple(Message(text, lang) for text in _list(session, volunteer, lang))
+    text = VOLUNTEER_WORDS[command.word](session, policy, volunteer, command, lang)
+    return (Message(text, lang, command.number),)
 
 
 def _not_a_need(session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str,
@@ -290,6 +315,9 @@ def _need(
         return (Message(t(lang, "sms.confirm_home", building=home.building, room=home.room), lang),)
     building, room = _address(state, resident)
     if building is not None and room is not None and (state.get("category") or state.get("details")):
+        if (repeat := _repeat(session, policy, phone, resident, state, building, room)) is not None:
+            _end(session, conversation)
+            return (repeat,)
         if not (exempt or state.get("urgent")) and _over_daily_limit(session, policy, phone):  # urgent: always
             _end(session, conversation)
             _tell_coordinators_of_limit(session, phone, body)
@@ -309,6 +337,25 @@ def _need(
     _save(session, policy, phone, conversation, state)
     replies.append(Message(t(lang, ask, building=parsed.unknown_building or state.get("unknown_building") or ""), lang))
     return tuple(replies)
+
+
+def _repeat(session: Session, policy: Policy, phone: str, resident: Resident | None, state: dict, building: int,
+            room: str) -> Message | None:
+    """A need that is not urgent, for a flat and kind with a request open already ("还要买点鸡蛋" while
+    #41 for food is on its way): made, and folded into the open one at once, so it reaches no second
+    volunteer; the answer names the open request and where it stands. None when it is no repeat."""
+    if state.get("urgent"):  # urgent needs and emergencies always go through
+        return None
+    home = session.scalar(select(Household).filter_by(building=building, room=room))
+    into = requests.open_request_of(session, home, Category(state.get("category") or Category.HELP)) if home else None
+    if into is None:
+        return None
+    repeat = _create(session, policy, phone, resident, state, building, room, route_now=False)
+    requests.take_as_repeat(session, repeat, into)
+    lang = state.get("lang", "zh")
+    text = t(lang, N_("resident.repeat"), number=into.number, category=requests.category_label(lang, into.category),
+             home=into.household.label, status=t(lang, f"status.{into.status.value}"))
+    return Message(text, lang, into.number)
 
 
 def _slip_from_the_roster(state: dict, resident: Resident | None) -> bool:
@@ -643,17 +690,38 @@ def _pick(session: Session, volunteer: Volunteer, command: Command, states: tupl
 
 
 def _volunteer_change(action, states: tuple[Status, ...], done_msgid: str):
+    """A word that changes one job: `action(session, policy, request, volunteer, command)` may return more
+    to say (the placeholders of `done_msgid` beyond the number and the household)."""
     def handle(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
         request = _pick(session, volunteer, command, states, lang)
         if isinstance(request, str):
             return request
         try:
-            action(session, policy, request, volunteer)
+            said = action(session, policy, request, volunteer, command) or {}
         except requests.NotAllowed as e:
             return t(lang, e.msgid, **e.params)
-        return t(lang, done_msgid, number=request.number, home=request.household.label)
+        return t(lang, done_msgid, number=request.number, home=request.household.label, **said)
 
     return handle
+
+
+def _take(session, policy, request: Request, volunteer: Volunteer, command: Command) -> None:
+    requests.accept(session, policy, request, volunteer, coming=command.coming)
+
+
+def _hand_over(session, policy, request: Request, volunteer: Volunteer, command: Command) -> None:
+    requests.deliver(session, policy, request, volunteer)
+
+
+def _pass_on(session, policy, request: Request, volunteer: Volunteer, command: Command) -> None:
+    requests.decline(session, policy, request, volunteer)
+
+
+def _left_unanswered(session, policy, request: Request, volunteer: Volunteer, command: Command) -> dict:
+    """Delivered at a door nobody opened: and the flat gets a welfare check."""
+    requests.deliver(session, policy, request, volunteer)
+    check = requests.check_on(session, policy, request, volunteer, t(volunteer.first_language, "word.unanswered"))
+    return {"check": check.number}
 
 
 def _volunteer_words(volunteer: Volunteer, lang: str) -> str:
@@ -661,21 +729,31 @@ def _volunteer_words(volunteer: Volunteer, lang: str) -> str:
     return t(lang, N_("volunteer.words_coordinator") if volunteer.role == Role.COORDINATOR else N_("volunteer.words"))
 
 
-def _list(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
+LIST_GROUPS = ((Status.ASSIGNED, N_("volunteer.list_to_accept")), (Status.ACCEPTED, N_("volunteer.list_taken")))
+
+
+def _list(session: Session, volunteer: Volunteer, lang: str) -> list[str]:
+    """LIST: the volunteer's open jobs, those to accept first, one line each (`#41 12-302 食物 ! 3小时`,
+    `!` when urgent, its age since it was asked for), in as few SMS as they fit in."""
     mine = session.scalars(
         select(Request)
         .where(Request.volunteer_id == volunteer.id, Request.status.in_(WITH_A_VOLUNTEER))
-        .order_by(Request.id)
-        .limit(15)
+        .options(selectinload(Request.household))
+        .order_by(Request.urgent.desc(), Request.created_at, Request.id)
+        .limit(late.READ_AT_MOST)
     ).all()
     if not mine:
-        return t(lang, "volunteer.list_empty")
-    lines = [
-        t(lang, "volunteer.list_line", number=r.number, home=r.household.label,
-          category=requests.category_label(lang, r.category), status=t(lang, f"status.{r.status.value}"))
-        for r in mine
-    ]
-    return "\n".join(lines)
+        return [t(lang, "volunteer.list_empty")]
+    now, lines = clock.now(), []
+    for status, head in LIST_GROUPS:
+        jobs = [r for r in mine if r.status == status]
+        if jobs:
+            lines.append(t(lang, head, count=len(jobs)))
+        lines += [t(lang, "volunteer.list_line", number=r.number, home=r.household.label,
+                    category=requests.category_label(lang, r.category), mark=" !" if r.urgent else "",
+                    age=late.age(lang, now - r.created_at)) for r in jobs]
+    return late.pack(lines[0], lines[1:], lambda left: t(lang, "volunteer.list_more",
+                                                         count=sum(line.startswith("#") for line in lines[-left:])))
 
 
 def _off(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
@@ -690,10 +768,10 @@ def _on(session, policy, volunteer: Volunteer, command: Command, lang: str) -> s
 
 
 VOLUNTEER_WORDS = {
-    Word.ACCEPT: _volunteer_change(requests.accept, (Status.ASSIGNED,), N_("volunteer.accepted")),
-    Word.DONE: _volunteer_change(requests.deliver, (Status.ACCEPTED,), N_("volunteer.delivered")),
-    Word.DECLINE: _volunteer_change(requests.decline, WITH_A_VOLUNTEER, N_("volunteer.declined")),
-    Word.LIST: _list,
+    Word.ACCEPT: _volunteer_change(_take, (Status.ASSIGNED,), N_("volunteer.accepted")),
+    Word.DONE: _volunteer_change(_hand_over, (Status.ACCEPTED,), N_("volunteer.delivered")),
+    Word.DECLINE: _volunteer_change(_pass_on, WITH_A_VOLUNTEER, N_("volunteer.declined")),
+    Word.UNANSWERED: _volunteer_change(_left_unanswered, (Status.ACCEPTED,), N_("volunteer.delivered_unanswered")),
     Word.OFF: _off,
     Word.ON: _on,
 }

@@ -73,14 +73,28 @@ class Word(StrEnum):
     THANKS = "thanks"  # resident: thanks, it came (a kind answer, never a new request)
     LATE = "late"  # coordinator: the overdue and emergency requests (from a resident: STATUS)
     FOLLOW_UP = "follow_up"  # resident, in their own words: where is what I asked for? (never typed as a word)
+    UNANSWERED = "unanswered"  # volunteer: nobody opened, left it at the door (delivered, and a welfare check)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """When a volunteer says they will come: the hour and minute as said, the part of the day when said
+    (`am`, `pm`), and whether it is tomorrow."""
+
+    hour: int  # 1-12
+    minute: int
+    part: str | None
+    tomorrow: bool = False
 
 
 @dataclass(frozen=True)
 class Command:
-    """A whole message that is a command word, with the request number when written."""
+    """A whole message that is a command word, with the request number when written (and, for a
+    volunteer's OK, the time they said they will come)."""
 
     word: Word
     number: int | None
+    coming: Visit | None = None
 
 
 @lru_cache(maxsize=READ_AHEAD)
@@ -646,6 +660,64 @@ def parse_resident_sentence(text: str) -> Command | None:
     if _THANKS_SAID.search(text):
         return Command(Word.THANKS, None)
     return None
+
+
+# When a volunteer says they will come: "will go at 3pm", "3:30 pm", "好的 下午三点去", "明天上午10点半",
+# "15:00". A time without its part of the day ("三点去") is kept as said; one in minutes ("20分钟后") is none,
+# and so is 一点 alone ("有一点远": a little).
+_CN_CLOCK = re.compile(
+    r"""
+    (?P<part> 上午|早上|早晨|中午|下午|傍晚|晚上 )? \s*
+    (?P<hour> \d{1,2} | [一二两三四五六七八九十]{1,3} ) \s* 点 (?!钟?前)
+    \s* (?: (?P<half> 半 ) | (?P<quarter> 一刻 ) | (?P<minute> \d{1,2} | [一二三四五六七八九十]{1,3} ) \s* 分? )?
+    \s* (?P<said> 钟|左右|前后|以前|之前|去|到|来|过来|过去|送 )?
+    """,
+    _FLAGS,
+)
+_EN_CLOCK = re.compile(
+    r"""
+    (?<![0-9:.#]) (?P<hour> \d{1,2} ) (?: [:.] (?P<minute> \d{2} ) )? \s* (?P<part> a\.?m\.? | p\.?m\.? ) (?![a-z])
+    | (?<![0-9:.#]) (?P<hour24> \d{1,2} ) : (?P<minute24> \d{2} ) (?![0-9])
+    """,
+    _FLAGS,
+)
+_TOMORROW = re.compile(r"明天|明早|明朝|明儿|\btomorrow\b|\btmr\b", _FLAGS)
+_PART_OF_DAY = {"上午": "am", "早上": "am", "早晨": "am", "中午": "pm", "下午": "pm", "傍晚": "pm", "晚上": "pm"}
+
+
+def visit_time(text: str) -> Visit | None:
+    """Read the time a volunteer says they will come ("will go at 3pm", "好的 下午三点去"); None when they
+    name no clock time."""
+    text = _normalise(text)
+    tomorrow = _TOMORROW.search(text) is not None
+    for match in _CN_CLOCK.finditer(text):
+        if not (match["hour"].isdigit() or match["part"] or match["said"] or match["half"] or match["minute"]):
+            continue  # 一点 is also "a little"
+        minute = 30 if match["half"] else 15 if match["quarter"] else _count(match["minute"])
+        return _visit(_count(match["hour"]), minute, _PART_OF_DAY.get(match["part"] or ""), tomorrow)
+    if match := _EN_CLOCK.search(text):
+        if match["hour24"]:
+            return _visit(int(match["hour24"]), int(match["minute24"]), None, tomorrow)
+        return _visit(int(match["hour"]), int(match["minute"] or 0), match["part"][0] + "m", tomorrow)
+    return None
+
+
+def _count(numeral: str | None) -> int:
+    """Read a small number in digits or Chinese numerals (`3`, `三`, `十二`); 0 for none."""
+    if not numeral:
+        return 0
+    return int(numeral) if numeral.isdigit() else int(chinese_digits(numeral) or 0)
+
+
+def _visit(hour: int, minute: int, part: str | None, tomorrow: bool) -> Visit | None:
+    """A time of day as people say it (`15:00` is 3 pm), or None when it is no time of day."""
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    if hour > 12:
+        hour, part = hour - 12, "pm"
+    elif hour == 0:
+        hour, part = 12, "am"
+    return Visit(hour, minute, part, tomorrow)
 
 
 def parse_volunteer_note(text: str) -> Command | None:

@@ -82,6 +82,13 @@ def asks_after(text: str) -> bool:
     return any(rule.kind == "follow_up" and rule.pattern.search(text) for rule in intent_rules())
 
 
+def hurries(text: str) -> bool:
+    """Tell whether a message asks for speed ("能不能快点", "please hurry"): from someone with an open
+    request, about that request."""
+    text = simplify(text)
+    return any(rule.kind == "hurry" and rule.pattern.search(text) for rule in intent_rules())
+
+
 # A question, by its form: asking words, a question mark, a sentence particle that asks.
 _ASKS = re.compile(r"[?？]|吗|伐\b|伐$|么$|呢$|几点|什么时候|啥时候|啥辰光|哪里|哪儿|在哪|哪能|怎么|谁|是不是|有没有"
                    r"|能不能|要不要|可不可以|^\W*(?:what|when|where|how|who|which|why|is|are|do|does|can|could|will|should)\b")

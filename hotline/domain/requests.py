@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
 from hotline.domain import outbox, transitions
+from hotline.domain.parsing import Visit
 from hotline.domain.policy import Policy
 from hotline.domain.transitions import HOTLINE, TIMER, Actor, NotAllowed
 from hotline.models import (
@@ -406,21 +407,43 @@ def tell_requester(session: Session, request: Request, msgid: str, purpose: str 
 
 
 def accept(
-    session: Session, policy: Policy, request: Request, volunteer: Volunteer, actor: Actor | None = None
+    session: Session, policy: Policy, request: Request, volunteer: Volunteer, actor: Actor | None = None,
+    coming: Visit | None = None,
 ) -> None:
-    """The volunteer takes the request (by their SMS, or a coordinator's action); the resident is told."""
+    """The volunteer takes the request (by their SMS, or a coordinator's action); the resident is told,
+    with the time the volunteer said they will come, if they said one."""
     actor = actor or transitions.by_sms(volunteer)
     if request.status == Status.ACCEPTED and request.volunteer_id == volunteer.id:
         raise NotAllowed(N_("volunteer.already_yours"), number=request.number)
     if not transitions.allows(request.status, EventKind.ACCEPTED, actor.way):
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     _check_may_act(request, volunteer)
-    transitions.change(request, EventKind.ACCEPTED, actor, volunteer=volunteer)
+    when = said_time(request.language, coming) if coming else ""
+    transitions.change(request, EventKind.ACCEPTED, actor, volunteer=volunteer, note=when)
     now = clock.now()
     request.volunteer = volunteer
     request.accepted_at = now
     request.escalate_at = now + policy.delivery_timeout
-    tell_requester(session, request, N_("resident.accepted"), volunteer=first_name_of(volunteer))
+    if coming:
+        tell_requester(session, request, N_("resident.accepted_at"), volunteer=first_name_of(volunteer), time=when)
+    else:
+        tell_requester(session, request, N_("resident.accepted"), volunteer=first_name_of(volunteer))
+
+
+PART_OF_DAY = {"am": N_("time.am"), "pm": N_("time.pm"), "evening": N_("time.evening")}
+
+
+def said_time(lang: str, visit: Visit) -> str:
+    """Say when a volunteer will come, in `lang`: `下午3点半`, `明天上午10点`; `at 3:30pm`, `tomorrow at 10am`."""
+    part = "evening" if visit.part == "pm" and 6 <= visit.hour < 12 else visit.part
+    if visit.minute == 0:
+        minute = ""
+    elif visit.minute == 30:
+        minute = t(lang, N_("time.half"))
+    else:
+        minute = t(lang, N_("time.minute"), minute=f"{visit.minute:02d}")
+    return t(lang, N_("time.clock"), day=t(lang, N_("time.tomorrow")) if visit.tomorrow else "",
+             part=t(lang, PART_OF_DAY[part]) if part else "", hour=visit.hour, minute=minute)
 
 
 def deliver(
@@ -438,6 +461,23 @@ def deliver(
     request.delivered_at = request.closed_at = now
     request.escalate_at = None
     tell_requester(session, request, N_("resident.delivered"), purpose=outbox.RECEIPT)
+
+
+def check_on(session: Session, policy: Policy, request: Request, volunteer: Volunteer, words: str) -> Request:
+    """Nobody opened the door of the request's flat, and the volunteer left it there: raise a welfare check
+    for the flat (urgent, to another volunteer of the building or a coordinator, the coordinators told at
+    once, as every welfare check), asked by that volunteer; or, while one is open, their words go on it."""
+    home, actor = request.household, transitions.by_sms(volunteer)
+    check = open_request_of(session, home, Category.WELFARE)
+    if check is not None:
+        transitions.record(check, EventKind.NOTE, actor, note=f"#{request.number}: {words}")
+        return check
+    resident = request.resident if request.resident and request.resident.household_id == home.id else None
+    return open_request(
+        session, policy, home=home, category=Category.WELFARE, channel=Channel.SMS,
+        asker=Asker(phone=volunteer.phone, language=volunteer.first_language, resident=resident),
+        details=f"#{request.number}: {words}", urgent=True, actor=actor,
+    )
 
 
 def decline(session: Session, policy: Policy, request: Request, volunteer: Volunteer) -> None:
@@ -501,6 +541,43 @@ def reopen(session: Session, policy: Policy, request: Request, actor: Actor) -> 
                          t(lang, "volunteer.reopened", number=request.number, home=request.household.label), lang,
                          lane=Lane.URGENT, request=request)
     alert_coordinators(session, request, N_("coordinator.reopened"))
+
+
+def fold(session: Session, repeat: Request, into: Request, actor: Actor) -> None:
+    """Fold a request into the open one of its flat that it repeats: its words join the other's details,
+    both timelines say so, and it is cancelled (its volunteer, if any, told)."""
+    words = repeat.details.strip()
+    if words and words not in into.details:
+        into.details = f"{into.details}\n{words}".strip()[:4000]
+    transitions.record(into, EventKind.MERGED_IN, actor, note=f"#{repeat.number} {words}".strip())
+    transitions.record(repeat, EventKind.MERGED, actor, note=f"#{into.number}")
+    cancel(session, repeat, actor, f"#{into.number}")
+
+
+def open_request_of(session: Session, home: Household, category: Category) -> Request | None:
+    """Return the flat's oldest open request for `category` (a group buy's join aside, which waits to be
+    delivered with the others): a new one for the same likely repeats it."""
+    return session.scalar(
+        select(Request).where(Request.household_id == home.id, Request.category == category,
+                              Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None),
+                              Request.purged_at.is_(None))
+        .order_by(Request.id).limit(1)
+    )
+
+
+def take_as_repeat(session: Session, repeat: Request, into: Request) -> None:
+    """A request just made repeats the open one of its flat and kind: the hotline folds it in at once, so
+    no second volunteer is sent; the open one's volunteer reads the words added, and the coordinators
+    are told it likely repeats (a coordinator who finds it does not restores it on the admin page)."""
+    fold(session, repeat, into, HOTLINE)
+    words = repeat.details.strip()[:DETAILS_IN_ALERT] or "-"
+    holder = into.volunteer if into.status in WITH_A_VOLUNTEER else None
+    if holder is not None and holder.role == Role.VOLUNTEER:
+        lang = holder.first_language
+        outbox.queue_sms(session, holder.phone, t(lang, N_("volunteer.added"), number=into.number,
+                                                  home=into.household.label, words=words), lang, request=into)
+    alert_coordinators(session, into, N_("coordinator.repeat"), lane=Lane.NORMAL, repeat=repeat.number,
+                       words=words[:120])
 
 
 NUDGES_BEFORE_COORDINATOR = 2  # the second "still nothing?" about one request goes to the coordinators

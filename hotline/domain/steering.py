@@ -227,12 +227,7 @@ def merge(session: Session, duplicate: Request, into: Request, actor: Actor) -> 
     if into.id == duplicate.id or into.household_id != duplicate.household_id \
             or duplicate.status not in OPEN_STATUSES or into.status not in OPEN_STATUSES:
         raise NotAllowed(f"volunteer.is_{duplicate.status.value}", number=duplicate.number)
-    words = duplicate.details.strip()
-    if words and words not in into.details:
-        into.details = f"{into.details}\n{words}".strip()[:4000]
-    transitions.record(into, EventKind.MERGED_IN, actor, note=f"#{duplicate.number} {words}".strip())
-    transitions.record(duplicate, EventKind.MERGED, actor, note=f"#{into.number}")
-    requests.cancel(session, duplicate, actor, f"#{into.number}")
+    requests.fold(session, duplicate, into, actor)
     requests.tell_requester(session, duplicate, N_("resident.merged"), into=into.number)
 
 

@@ -36,7 +36,7 @@ class Way(StrEnum):
     COORDINATOR_SMS = "coordinator_sms"  # a coordinator, by the same words
     COORDINATOR_PAGE = "coordinator_page"  # a coordinator, by an action on the admin page
     TIMER = "timer"  # the worker's sweep: a volunteer's time to answer ran out
-    HOTLINE = "hotline"  # the hotline on its own: routing a request on, a voice message arriving
+    HOTLINE = "hotline"  # the hotline on its own: routing a request on, a voice message arriving, a repeat folded in
 
 
 WAY_ACTOR = {
@@ -131,6 +131,7 @@ TABLE = (
     _change(EventKind.ASSIGNED, {NEW}, ASSIGNED, {Way.HOTLINE, PAGE}),
     _change(EventKind.UNASSIGNED, {NEW}, NEW, {Way.HOTLINE, PAGE}),
     _change(EventKind.CANCELLED, {NEW, ASSIGNED, ACCEPTED}, CANCELLED, {Way.RESIDENT_SMS, PAGE}),
+    _change(EventKind.CANCELLED, {NEW}, CANCELLED, {Way.HOTLINE}),  # a repeat folded in as it is made
     _change(EventKind.REOPENED, {DELIVERED}, ACCEPTED, {Way.RESIDENT_SMS, Way.RESIDENT_CALL, PAGE}),
     _change(EventKind.RESTORED, {CANCELLED}, NEW, {PAGE}),
 )

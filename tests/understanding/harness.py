@@ -12,6 +12,11 @@ Situations (`from`):
 - asker      Mrs Gu with one open request, #41 (food, accepted by the volunteer 李明)
 - delivered  Mrs Gu whose request #41 was delivered an hour ago
 - volunteer  李明, volunteer of building 12: #127 and #128 wait for him to accept, #20 and #21 he took
+
+A message that repeats an open request of its flat and kind is made and folded into that request at
+once (`repeat`, with the number it was folded into): no new request for a volunteer. A message that
+files a request and changes others (a volunteer's "nobody answered, left it at the door" marks the job
+delivered and raises a welfare check) names the requests it changed in `numbers`.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from tests.helpers import Phone
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "messages"
 FROM = ("new", "resident", "asker", "delivered", "volunteer")
 KINDS = ("need", "emergency", "crisis", "welfare", "question", "rumour", "spam", "follow_up", "thanks", "cancel",
-         "not_received", "status", "accept", "done", "decline", "list", "off", "on", "help_text")
+         "not_received", "status", "accept", "done", "decline", "list", "off", "on", "help_text", "repeat")
 FIELDS = ("kind", "request", "category", "urgent", "building", "room", "reply_lang", "numbers")
 
 STRANGER = "+8613700005555"
@@ -255,7 +260,14 @@ class Compound:
         if not new:
             conversation = db.session.scalar(select(Conversation).where(Conversation.key.like("sms:%")))
             state = conversation.state if conversation else {}
-        if new:
+        folded_into = sorted({e.request_id for e in events if e.kind == "merged_in"})
+        if new and folded_into:  # a repeat of an open request, folded into it as it was made
+            out.kind, out.numbers = "repeat", folded_into
+            out.category, out.urgent = new[0].category.value, new[0].urgent
+            out.building, out.room = new[0].household.building, new[0].household.room
+            new = []
+        elif new:
+            out.numbers = sorted({e.request_id for e in events if e.kind in CHANGED and e.request_id in before})
             request = new[0]
             out.request, out.category, out.urgent = True, request.category.value, request.urgent
             out.building, out.room = request.household.building, request.household.room
@@ -279,11 +291,13 @@ class Compound:
         return out
 
 
+CHANGED = {"accepted": "accept", "delivered": "done", "declined": "decline", "cancelled": "cancel",
+           "reopened": "not_received"}  # a change to a request, as the kind of message that asks for it
+
+
 def _changed(before: dict, events: list[RequestEvent], on_duty: bool, answered: list[str]) -> tuple[str, list[int]]:
     """What a message that filed nothing did: changed requests, duty, or only answered."""
-    kinds = {"accepted": "accept", "delivered": "done", "declined": "decline", "cancelled": "cancel",
-             "reopened": "not_received"}
-    changed = [(kinds[e.kind], e.request_id) for e in events if e.kind in kinds]
+    changed = [(CHANGED[e.kind], e.request_id) for e in events if e.kind in CHANGED]
     if changed:
         return changed[0][0], sorted({n for _, n in changed})
     now_on_duty = db.session.scalar(select(Volunteer.on_duty).filter_by(phone=LI_MING))
@@ -291,6 +305,8 @@ def _changed(before: dict, events: list[RequestEvent], on_duty: bool, answered: 
         return ("on" if now_on_duty else "off"), []
     if {"volunteer.which", "resident.which_number"} & set(answered):  # it lists the choices, too
         return "which", []
+    if {"volunteer.list_to_accept", "volunteer.list_taken"} & set(answered):  # its lines look like others'
+        return "list", []
     for msgid in answered:
         if msgid in ANSWERED:
             return ANSWERED[msgid], []

@@ -10,7 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotline.domain.manifest import read_number
-from hotline.domain.parsing import Category, Command, Parsed, Word, chinese_digits, parse_command, parse_request
+from hotline.domain.parsing import (
+    Category,
+    Command,
+    Parsed,
+    Visit,
+    Word,
+    chinese_digits,
+    parse_command,
+    parse_request,
+    visit_time,
+)
+from hotline.domain.requests import said_time
 from hotline.domain.voice import speech_digits
 
 BUILDINGS = frozenset(range(1, 37))
@@ -602,3 +613,33 @@ def test_a_count_in_the_manifest(text: str, count: int | None) -> None:
 ])
 def test_a_number_heard_on_the_phone(heard: str, digits: str) -> None:
     assert speech_digits(heard) == digits
+
+
+@pytest.mark.parametrize(("text", "visit"), [
+    ("Got it, will go at 3pm", Visit(3, 0, "pm")),
+    ("ok 3:30 p.m.", Visit(3, 30, "pm")),
+    ("will be there 15:00", Visit(3, 0, "pm")),
+    ("tomorrow 9.15am", Visit(9, 15, "am", tomorrow=True)),
+    ("好的 下午三点去", Visit(3, 0, "pm")),
+    ("明天上午10点半到", Visit(10, 30, "am", tomorrow=True)),
+    ("晚上七点一刻", Visit(7, 15, "pm")),
+    ("三点去", Visit(3, 0, None)),
+    ("好的 有一点远 马上去", None),  # 一点 alone is "a little"
+    ("20分钟后到", None),
+    ("127 ok", None),
+    ("接 12号楼302", None),
+    ("ok 25:00", None),
+])
+def test_the_time_a_volunteer_says_they_will_come(text, visit):
+    assert visit_time(text) == visit
+
+
+@pytest.mark.parametrize(("visit", "zh", "en"), [
+    (Visit(3, 0, "pm"), "下午3点", "at 3pm"),
+    (Visit(3, 30, "pm"), "下午3点半", "at 3:30pm"),
+    (Visit(10, 5, "am", tomorrow=True), "明天上午10点05分", "tomorrow at 10:05am"),
+    (Visit(7, 0, "pm"), "晚上7点", "at 7pm"),
+    (Visit(3, 0, None), "3点", "at 3"),
+])
+def test_the_time_is_said_in_the_resident_s_language(visit, zh, en):
+    assert (said_time("zh", visit), said_time("en", visit)) == (zh, en)

@@ -16,6 +16,8 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
     assert rule.pattern.search(text), f"{rule.kind} rule does not match its own example {rule.example!r}"
     if rule.kind == "follow_up":
         assert reading.asks_after(rule.example)
+    elif rule.kind == "hurry":
+        assert reading.hurries(rule.example) and reading.intent(rule.example) is None
     else:
         assert reading.intent(rule.example) in (rule.kind, "crisis")
     if rule.counter:

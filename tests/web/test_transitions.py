@@ -176,6 +176,9 @@ DRIVERS = {
     (EventKind.RESTORED, Way.COORDINATOR_PAGE): lambda hands, n: hands.status(n, EventKind.RESTORED),
 }
 ROUTING = {EventKind.ASSIGNED, EventKind.UNASSIGNED}
+# What the hotline does to a request it has just made, before anyone could ask for anything: a repeat of
+# an open request folded into it (walked from the message that makes it in tests/web/test_repeats.py).
+AS_MADE = {(EventKind.CANCELLED, Way.HOTLINE)}
 # The page's status form names a status; it makes the change of the table that leads there.
 FORM = {EventKind.ACCEPTED: Status.ACCEPTED, EventKind.DELIVERED: Status.DELIVERED,
         EventKind.CANCELLED: Status.CANCELLED, EventKind.REOPENED: Status.ACCEPTED, EventKind.RESTORED: Status.NEW}
@@ -189,7 +192,7 @@ TAKEN_FIRST = {
 
 def test_every_change_someone_asks_for_has_its_entry_point_in_the_walk():
     asked = {(row.event, way) for row in TABLE for way in row.by if row.event not in ROUTING}
-    assert set(DRIVERS) == asked
+    assert set(DRIVERS) == asked - AS_MADE
     assert {way for row in TABLE if row.event in ROUTING for way in row.by} <= {Way.HOTLINE, Way.COORDINATOR_PAGE}
 
 
