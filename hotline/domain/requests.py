@@ -26,6 +26,7 @@ from hotline.models import (
     Household,
     Lane,
     Outbox,
+    Purpose,
     Request,
     RequestEvent,
     Resident,
@@ -349,12 +350,13 @@ def first_name(request: Request) -> str:
     return parts[0] if len(parts) > 1 else name
 
 
-def tell_coordinators(session: Session, msgid: str, lane: Lane = Lane.NORMAL, purpose: str | None = None,
-                      **params) -> list[Outbox]:
-    """Send every coordinator an SMS that is about no request in particular, each in their language."""
+def tell_coordinators(session: Session, msgid: str, lane: Lane = Lane.NORMAL, purpose: Purpose | None = None,
+                      about_phone: str | None = None, **params) -> list[Outbox]:
+    """Send every coordinator an SMS that is about no request in particular (`about_phone`: about that
+    number), each in their language."""
     return [
         outbox.queue_sms(session, c.phone, t(c.first_language, msgid, **params), c.first_language, lane=lane,
-                         purpose=purpose)
+                         purpose=purpose, about_phone=about_phone)
         for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR))
     ]
 
@@ -380,7 +382,8 @@ def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lan
     return len(on_duty)
 
 
-def tell_requester(session: Session, request: Request, msgid: str, purpose: str | None = None, **params) -> None:
+def tell_requester(session: Session, request: Request, msgid: str, purpose: Purpose | None = None,
+                   **params) -> None:
     """Tell whoever asked (by SMS, or by a call for landlines and those who prefer voice)."""
     if not request.requester_phone:
         return
@@ -419,7 +422,7 @@ def deliver(session: Session, policy: Policy, request: Request, volunteer: Volun
     request.delivered_at = request.closed_at = now
     request.escalate_at = None
     add_event(request, "delivered", _actor(volunteer), channel, volunteer=volunteer)
-    tell_requester(session, request, N_("resident.delivered"), purpose=outbox.RECEIPT)
+    tell_requester(session, request, N_("resident.delivered"), purpose=Purpose.RECEIPT)
 
 
 def decline(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
