@@ -157,6 +157,7 @@ OUTBOX = {
 }
 LANE = {Lane.URGENT: _l("Urgent"), Lane.NORMAL: _l("Normal"), Lane.BULK: _l("Broadcast")}
 KIND = {"sms": _l("SMS"), "call": _l("Call")}
+CARRIER = {"twilio": "Twilio", "gateway": _l("SMS phone"), "console": _l("Console (nothing sent)")}
 VIA = {"sms": _l("by SMS"), "voice": _l("by phone"), "admin": _l("on this page"), "system": _l("automatically")}
 DELIVERY = {  # Twilio's message and call statuses, as status callbacks report them
     "queued": _l("queued at the carrier"), "accepted": _l("queued at the carrier"), "sending": _l("being sent"),
@@ -194,6 +195,7 @@ def helpers() -> dict:
         "OUTBOX": OUTBOX,
         "LANE": LANE,
         "KIND": KIND,
+        "CARRIER": CARRIER,
         "VIA": VIA,
         "DELIVERY": DELIVERY,
         "ROLE": ROLE,

@@ -1,20 +1,28 @@
-"""The neighbour hotline: one number for a compound's needs, by SMS and by voice."""
+"""The neighbour hotline: one number for a compound's needs, by SMS and by voice.
+
+Importing the package loads no web framework: the domain (`hotline.domain`, `hotline.models`) stands
+alone, and Flask, Twilio, the admin and the simulator come in only when `create_app` builds the app.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from admin import init_admin
-from hotline.config import from_environment
-from simulator import init_simulator
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, database, transport, blueprints and commands."""
+    from flask import Flask
+
+    from admin import init_admin
+    from hotline.config import from_environment
+    from simulator import init_simulator
+
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     init_instance(app)
     env = None
@@ -100,8 +108,10 @@ def init_database(app: Flask) -> None:
 
 
 def init_transport(app: Flask) -> None:
-    """Pick Twilio when credentials are set, else the console transport."""
-    from hotline.channels import twilio
+    """Pick the carriers: Twilio when credentials are set, else the console transport, for calls and
+    recordings (`transport`); the gateway phone for SMS when SMS_GATEWAY_URL is set, else the same
+    (`sms_transport`)."""
+    from hotline.channels import gateway, twilio
 
     if app.config["TWILIO_ACCOUNT_SID"] and app.config["TWILIO_AUTH_TOKEN"]:
         transport = twilio.TwilioTransport(
@@ -109,20 +119,27 @@ def init_transport(app: Flask) -> None:
             app.config["TWILIO_AUTH_TOKEN"],
             app.config["TWILIO_PHONE_NUMBER"],
             api_url=app.config["TWILIO_API_URL"],
-            timeout=app.config.get("TWILIO_HTTP_TIMEOUT", 10.0),
+            timeout=app.config["TWILIO_HTTP_TIMEOUT"],
         )
     else:
         transport = twilio.ConsoleTransport()
     app.extensions["transport"] = transport
+    app.extensions["sms_transport"] = transport
+    if app.config["SMS_GATEWAY_URL"]:
+        app.extensions["sms_transport"] = gateway.GatewayTransport(
+            app.config["SMS_GATEWAY_URL"], app.config["SMS_GATEWAY_CREDENTIALS"],
+            timeout=app.config.get("SMS_GATEWAY_HTTP_TIMEOUT", 10.0),
+        )
 
 
 def init_blueprints(app: Flask) -> None:
     """Register one blueprint per channel."""
     from hotline import api, health
-    from hotline.channels import sms, status, voice
+    from hotline.channels import gateway_events, sms, status, voice
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(gateway_events.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(api.bp)
     voice.init_app(app)  # validates the flows of ivr_flows/ first: a broken flow stops the start

@@ -18,8 +18,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
-from hotline.domain import outbox
+from hotline.domain import late, outbox
 from hotline.domain.parsing import whole_number
+from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.headers import secure
 from hotline.models import ApiToken, Category, Household, Request, Status
@@ -28,6 +29,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_LIMIT = 100  # requests in a list when `limit` is not given
 MAX_LIMIT = 1000  # the most one answer holds
 LAST_USED_STEP = timedelta(minutes=1)  # a token's last use is written at most this often
+FLAGS = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
 
 
 def hash_token(token: str) -> str:
@@ -136,6 +138,13 @@ def _int_arg(name: str) -> int | None:
     return number
 
 
+def _flag_arg(name: str) -> bool:
+    value = request.args.get(name, "").strip().lower()
+    if value not in FLAGS:
+        abort(400, f"{name} must be 1 or 0")
+    return FLAGS[value]
+
+
 def _limit_arg() -> int:
     limit = _int_arg("limit")
     if limit is None:
@@ -147,7 +156,8 @@ def _limit_arg() -> int:
 
 @bp.get("/requests")
 def list_requests():
-    """List requests, ascending by number, filtered by status, building and category, a page at a time."""
+    """List requests, ascending by number, filtered by status, building, category and whether they are
+    overdue (`overdue=1`, as the dashboard counts them: `late.overdue_clause`), a page at a time."""
     query = (
         select(Request)
         .join(Household)
@@ -161,6 +171,8 @@ def list_requests():
         query = query.where(Request.category == category)
     if (building := _int_arg("building")) is not None:
         query = query.where(Household.building == building)
+    if _flag_arg("overdue"):
+        query = query.where(late.overdue_clause(Policy.from_config(current_app.config), clock.now()))
     if (after := _int_arg("after")) is not None:
         query = query.where(Request.id > after)
     limit = _limit_arg()

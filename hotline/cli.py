@@ -19,7 +19,8 @@ from hotline.models import Building
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, create_token_command, revoke_token_command, demo, worker, tick, purge_command, check_ins):
+    for command in (init_db, create_token_command, revoke_token_command, demo, worker, tick, purge_command, check_ins,
+                    gateway_webhooks):
         app.cli.add_command(command)
     app.cli.add_command(import_group)
 
@@ -125,6 +126,23 @@ def tick():
 
     done = Worker(current_app._get_current_object()).tick()
     click.echo(f"{done['timers']} timers run, {done['sent']} messages sent")
+
+
+@click.command("gateway-webhooks")
+@with_appcontext
+def gateway_webhooks():
+    """Point the gateway phone's webhooks (received, sent, delivered, failed, ping) at this hotline."""
+    from hotline.channels.twilio import SendError
+
+    phone = current_app.extensions["sms_transport"]
+    if not hasattr(phone, "register_webhooks"):
+        raise click.ClickException("no gateway phone is configured: set SMS_GATEWAY_URL (see docs/android-gateway.md)")
+    url = current_app.config["PUBLIC_BASE_URL"] + "/gateway/events"
+    try:
+        events = phone.register_webhooks(url)
+    except SendError as e:
+        raise click.ClickException(f"the phone at {phone.url} did not take them: {e}") from e
+    click.echo(f"{len(events)} webhooks ({', '.join(events)}) now post to {url}")
 
 
 @click.command("purge")

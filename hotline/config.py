@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -52,6 +53,12 @@ def parse_quiet_hours(spec: str) -> tuple[int, int] | None:
     return h1 * 60 + m1, h2 * 60 + m2
 
 
+# SMS segments a second. A long code at Twilio sends one; a phone's SIM in mainland China is flagged as
+# spam by its carrier well before that, so the gateway sends one every five seconds unless told otherwise.
+TWILIO_SEND_RATE = 1.0
+GATEWAY_SEND_RATE = 0.2
+
+
 def _instance_secret(instance: Path) -> str:
     """Generate the secret key once into the instance folder and reuse it."""
     path = instance / "secret_key"
@@ -75,6 +82,7 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
             "TWILIO_AUTH_TOKEN": get("TWILIO_AUTH_TOKEN") or None,
             "TWILIO_PHONE_NUMBER": get("TWILIO_PHONE_NUMBER") or None,
             "TWILIO_API_URL": (get("TWILIO_API_URL") or "https://api.twilio.com").rstrip("/"),
+            "TWILIO_HTTP_TIMEOUT": float(get("TWILIO_HTTP_TIMEOUT") or 10),  # seconds per REST call
             "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             "HOTLINE_BUILDINGS": parse_buildings(get("HOTLINE_BUILDINGS") or "1-36"),
             "HOTLINE_DEFAULT_REGION": (get("HOTLINE_DEFAULT_REGION") or "CN").upper(),
@@ -82,19 +90,32 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
             "HOTLINE_ACCEPT_TIMEOUT": int(get("HOTLINE_ACCEPT_TIMEOUT") or 900),
             "HOTLINE_DELIVERY_TIMEOUT": int(get("HOTLINE_DELIVERY_TIMEOUT") or 21600),
             "HOTLINE_RETRY_DELAYS": parse_seconds_list(get("HOTLINE_RETRY_DELAYS") or "300,900"),
-            "HOTLINE_SEND_RATE": float(get("HOTLINE_SEND_RATE") or 1),
+            "HOTLINE_SEND_RATE": float(get("HOTLINE_SEND_RATE") or "nan"),  # unset: the carrier's pace, below
             "HOTLINE_QUIET_HOURS": parse_quiet_hours(get("HOTLINE_QUIET_HOURS") or ""),
             "HOTLINE_CRISIS_LINE": (get("HOTLINE_CRISIS_LINE") or "12356").strip(),  # China's psychological line
             "HOTLINE_COMPOUND_NAME": " ".join((get("HOTLINE_COMPOUND_NAME") or "").split())[:60],  # as residents say it
             "HOTLINE_SPOOL_DIR": get("HOTLINE_SPOOL_DIR") or str(instance / "spool"),
             "HOTLINE_TRUSTED_PROXIES": int(get("HOTLINE_TRUSTED_PROXIES") or 0),
+            "SMS_GATEWAY_URL": (get("SMS_GATEWAY_URL") or "").rstrip("/") or None,
+            "SMS_GATEWAY_CREDENTIALS": get("SMS_GATEWAY_CREDENTIALS") or None,  # `login:password`, or a token
+            "SMS_GATEWAY_SIGNING_KEY": get("SMS_GATEWAY_SIGNING_KEY") or None,
+            "HOTLINE_GATEWAY_DOWN_AFTER": int(get("HOTLINE_GATEWAY_DOWN_AFTER") or 300),
             "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI") or "memory://",  # redis:// for several processes
             "RATELIMIT_KEY_PREFIX": get("RATELIMIT_KEY_PREFIX") or "hotline-admin",
         }
     except ValueError as e:
         raise ConfigError(str(e)) from e
-    if settings["HOTLINE_SEND_RATE"] <= 0:
+    gateway = settings["SMS_GATEWAY_URL"]
+    if math.isnan(settings["HOTLINE_SEND_RATE"]):
+        settings["HOTLINE_SEND_RATE"] = GATEWAY_SEND_RATE if gateway else TWILIO_SEND_RATE
+    if not settings["HOTLINE_SEND_RATE"] > 0:
         raise ConfigError("HOTLINE_SEND_RATE must be positive")
+    if not 0 < settings["TWILIO_HTTP_TIMEOUT"] <= 60:
+        raise ConfigError("TWILIO_HTTP_TIMEOUT must be a number of seconds from 0 to 60")
+    if gateway and not (settings["SMS_GATEWAY_CREDENTIALS"] and settings["SMS_GATEWAY_SIGNING_KEY"]):
+        raise ConfigError("SMS_GATEWAY_CREDENTIALS and SMS_GATEWAY_SIGNING_KEY are required with SMS_GATEWAY_URL")
+    if gateway and not settings["PUBLIC_BASE_URL"]:
+        raise ConfigError("PUBLIC_BASE_URL is required with SMS_GATEWAY_URL: the phone posts its webhooks there")
     has_credentials = bool(settings["TWILIO_ACCOUNT_SID"] and settings["TWILIO_AUTH_TOKEN"])
     if has_credentials and not settings["PUBLIC_BASE_URL"]:
         raise ConfigError("PUBLIC_BASE_URL is required when Twilio credentials are set")

@@ -4,7 +4,7 @@ names, not too large, and no NUL in what it carries.
 A `Host` that is not one of the hotline's names is refused (400) for the whole app: a page whose own
 name an attacker rebound to 127.0.0.1 (DNS rebinding) sends that name, and must reach neither the
 admin pages nor the simulator nor the webhooks. The names are this machine's (`localhost`,
-`127.0.0.1`, `[::1]`, any port) and, with Twilio credentials, the host of `PUBLIC_BASE_URL`;
+`127.0.0.1`, `[::1]`, any port) and, with Twilio credentials or the phone gateway, the host of `PUBLIC_BASE_URL`;
 `/healthz` answers any name (it tells whether the database answers, nothing else), so a health
 check by a container's or a balancer's address keeps working. This is Flask's `TRUSTED_HOSTS` done
 here because Werkzeug 3.1 cannot match an IPv6 literal such as `[::1]` against its list.
@@ -33,7 +33,8 @@ HOST = re.compile(r"(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::[0-9]{1,5})?")  # a n
 MAX_BODY = 8 * 1024 * 1024  # the largest thing anyone sends: a roster CSV (5 MB at most, admin/views/people.py)
 MAX_WEBHOOK_BODY = 64 * 1024  # a Twilio webhook: 1,600 characters of SMS, percent-encoded, and Twilio's fields
 TWILIO_FORMS = "/twilio/"  # Twilio's webhooks: their fields are read through `webhooks.field`
-SMALL_BODIES = (TWILIO_FORMS, "/simulator/api/")  # Twilio's webhooks, and the simulator's JSON that posts them
+GATEWAY_EVENTS = "/gateway/"  # the phone gateway's signed JSON events
+SMALL_BODIES = (TWILIO_FORMS, GATEWAY_EVENTS, "/simulator/api/")  # webhooks, and the simulator's JSON that posts them
 
 
 def init_app(app: Flask) -> None:
@@ -47,9 +48,10 @@ def init_app(app: Flask) -> None:
 
 def hotline_hosts(config) -> frozenset[str]:
     """The names the hotline answers by: this machine's, and with Twilio credentials the host of
-    `PUBLIC_BASE_URL` (where Twilio and the coordinators reach it)."""
+    `PUBLIC_BASE_URL` (where Twilio and the coordinators reach it), as with the phone gateway's."""
     names = set(LOOPBACK_NAMES)
-    if config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN") and config.get("PUBLIC_BASE_URL"):
+    signed = (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")) or config.get("SMS_GATEWAY_URL")
+    if signed and config.get("PUBLIC_BASE_URL"):
         public = urlsplit(config["PUBLIC_BASE_URL"]).hostname
         if public:
             names.add(public.lower())

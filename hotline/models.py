@@ -330,7 +330,8 @@ class Outbox(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
     lease_until: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
-    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # the carrier's id of it
+    transport: Mapped[str | None] = mapped_column(sa.String(16))  # who carried it: `twilio`, `gateway`, `console`
     delivery_status: Mapped[str | None] = mapped_column(sa.String(16))
     error_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
@@ -376,6 +377,20 @@ class Broadcast(Base):
 
     sent_by: Mapped[User | None] = relationship()
     offer: Mapped[Offer | None] = relationship(back_populates="broadcast")
+
+
+class CarrierHealth(Base):
+    """Whether a carrier that can go off line (the gateway phone) answers: one row each, written by the
+    workers' checks and by the carrier's own events."""
+
+    __tablename__ = "carrier_health"
+
+    name: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # `gateway`
+    last_seen_at: Mapped[datetime | None]  # its last sign of life: a check passed, an event, a send taken
+    checked_at: Mapped[datetime | None]  # when a worker last asked it
+    down_since: Mapped[datetime | None]  # the first failed check since it was last seen
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    told_at: Mapped[datetime | None]  # when the coordinators were told it is off line, this time
 
 
 class Offer(Base):

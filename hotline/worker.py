@@ -9,7 +9,10 @@ Contract:
 - every claim books the row's segments on the shared send clock, so all workers together stay
   within HOTLINE_SEND_RATE;
 - transient failures wait HOTLINE_RETRY_DELAYS (429 does not use up an attempt); permanent ones
-  fail at once, and 21610 marks the number opted out.
+  fail at once, and 21610 marks the number opted out;
+- SMS go by the SMS carrier (the gateway phone, when there is one), calls by the voice carrier; a
+  carrier that cannot be reached at all (the phone is off) uses up no attempt: its rows wait,
+  queued, and the rest of the batch for it is not tried.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sqlalchemy.orm import Session, object_session
 from hotline import clock
 from hotline.channels import twilio
 from hotline.database import DATABASE_DOWN, rollback_quietly
-from hotline.domain import checkins, outbox, phones, placed_calls, requests
+from hotline.domain import carriers, checkins, outbox, phones, placed_calls, requests
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Outbox, OutStatus, SendClock
@@ -40,6 +43,7 @@ LEASE = timedelta(seconds=60)
 HORIZON = timedelta(seconds=2)  # how far ahead of its slot a row may be claimed
 BATCH = 20
 NOT_A_MOBILE = 21614
+OFFLINE_WAIT = timedelta(seconds=60)  # how long a message for a carrier that cannot be reached waits
 
 
 @dataclass(frozen=True)
@@ -103,19 +107,23 @@ def call_twiml(text: str, lang: str, row: Outbox | None = None, base_url: str | 
     return twilio.render_voice(placed_calls.opening(object_session(row), row, base_url))
 
 
-def send(session: Session, policy: Policy, transport, row: Outbox, owner: str, status_callback: str | None) -> None:
-    """Send one claimed row and record what happened; the caller commits.
+def send(
+    session: Session, policy: Policy, transport, row: Outbox, owner: str, status_callback: str | None
+) -> twilio.SendError | None:
+    """Send one claimed row through `transport` and record what happened; the caller commits. Return the
+    failure, if the send failed.
 
-    No transaction is open while Twilio is asked: a slow or hanging API must not hold a database
+    No transaction is open while the carrier is asked: a slow or hanging API must not hold a database
     lock (on SQLite, the write lock every webhook needs). The lease keeps the row ours meanwhile.
     """
     if row.status != OutStatus.SENDING or row.lease_owner != owner:
-        return  # our lease was taken over meanwhile
+        return None  # our lease was taken over meanwhile
     if row.kind == "sms" and outbox.is_opted_out(session, row.to):
         _finish(row, OutStatus.SKIPPED, error="opted out")
-        return
+        return None
     row_id, kind, to, body = row.id, row.kind, row.to, row.body
     twiml = call_twiml(row.body, row.lang, row, policy.public_base_url) if kind == "call" else None
+    row.transport = transport.name
     session.commit()
     try:
         if kind == "call":
@@ -126,12 +134,13 @@ def send(session: Session, policy: Policy, transport, row: Outbox, owner: str, s
         row = session.get(Outbox, row_id)
         if row.status == OutStatus.SENDING and row.lease_owner == owner:
             _failed(session, policy, row, e, clock.now())
-        return
+        return e
     row = session.get(Outbox, row_id)
     if row.lease_owner != owner:  # another worker recovered it while Twilio answered: a copy may follow
         row.duplicates += 1
     _finish(row, OutStatus.SENT)
     row.twilio_sid, row.sent_at, row.delivery_status = sid, clock.now(), row.delivery_status or "queued"
+    return None
 
 
 def _finish(row: Outbox, status: OutStatus, error: str | None = None, code: int | None = None) -> None:
@@ -149,6 +158,9 @@ def _failed(session: Session, policy: Policy, row: Outbox, e: twilio.SendError, 
         if e.code == NOT_A_MOBILE and row.kind == "sms":  # a landline phonenumbers did not know
             outbox.call_instead(session, row)
         return
+    if e.offline:  # nothing was sent: the message waits for the carrier, however long it is away
+        _wait(row, now + OFFLINE_WAIT, str(e))
+        return
     if e.throttled:
         row.attempts -= 1  # 429 does not use up an attempt
     if e.ambiguous:
@@ -161,6 +173,23 @@ def _failed(session: Session, policy: Policy, row: Outbox, e: twilio.SendError, 
     row.next_attempt_at = now + timedelta(seconds=delay)
 
 
+def _wait(row: Outbox, until: datetime, reason: str) -> None:
+    """Put a claimed row back in the queue until `until`, without using up an attempt."""
+    _finish(row, OutStatus.QUEUED, reason)
+    row.attempts -= 1
+    row.next_attempt_at = until
+
+
+def carrier_failed(session: Session, policy: Policy, row: Outbox, reason: str, now: datetime) -> None:
+    """A message the carrier took and then could not send (the gateway phone's `sms:failed`): tried again
+    by the rules of a transient failure of the send itself, under a new id (events about the old one
+    no longer find it), or failed for good when its attempts are used up."""
+    row.twilio_sid, row.delivery_status = None, None
+    _failed(session, policy, row, twilio.SendError(reason, permanent=False), now)
+    if row.status == OutStatus.FAILED:
+        row.delivery_status = "failed"
+
+
 class Worker:
     """Sends and runs timers until told to stop."""
 
@@ -171,11 +200,21 @@ class Worker:
         self.policy = Policy.from_config(app.config)
         base = app.config["PUBLIC_BASE_URL"]
         self.status_callback = f"{base}/twilio/status" if base else None
+        self.down_after = timedelta(seconds=app.config["HOTLINE_GATEWAY_DOWN_AFTER"])
 
     @property
     def transport(self):
-        """The transport the app was built with."""
+        """The voice carrier the app was built with (and its SMS carrier too, without a gateway)."""
         return self.app.extensions["transport"]
+
+    def carrier(self, row: Outbox):
+        """The transport that sends `row`: the one it was queued for, else the SMS or the voice carrier."""
+        sms = self.app.extensions["sms_transport"]
+        if row.transport and not row.sent_at:
+            chosen = {t.name: t for t in (sms, self.transport)}.get(row.transport)
+            if chosen is not None:
+                return chosen
+        return sms if row.kind == "sms" else self.transport
 
     def send_due(self, wait_for_slots: bool = True) -> int:
         """Claim and send one batch of due rows; return how many were sent or settled."""
@@ -185,15 +224,24 @@ class Worker:
             recover_expired(session, now)
             claims = claim(session, self.policy, self.owner, now)
             session.commit()
+            away: set[str] = set()  # carriers found off line in this batch
             for c in claims:
                 if self.stopping.is_set():
                     break  # unsent claims go back when their lease ends
+                row = session.get(Outbox, c.id)
+                transport = self.carrier(row)
+                if transport.name in away:
+                    if row.status == OutStatus.SENDING and row.lease_owner == self.owner:
+                        _wait(row, clock.now() + OFFLINE_WAIT, f"{transport.name} cannot be reached")
+                    session.commit()
+                    continue
                 if wait_for_slots:
                     pause = (c.slot - clock.now()).total_seconds()
                     if pause > 0:
                         self.stopping.wait(pause)
-                row = session.get(Outbox, c.id)
-                send(session, self.policy, self.transport, row, self.owner, self.status_callback)
+                failure = send(session, self.policy, transport, row, self.owner, self.status_callback)
+                if failure is not None and failure.offline:
+                    away.add(transport.name)
                 session.commit()
             self._release_unsent(session, claims)
             return len(claims)
@@ -246,21 +294,46 @@ class Worker:
 
     def _replay_sms(self, sid: str, sender: str, body: str) -> None:
         """Take a spooled SMS as the webhook would have: from a phone number, or from none."""
-        from hotline.channels.sms import take_from_no_phone, take_sms
+        from hotline.channels.twilio import render_sms
+        from hotline.domain.inbox import take_from_no_phone, take_sms
 
         phone = phones.sender(sender, self.policy.region)
         if phone is None:
-            take_from_no_phone(db.session, sid, sender, body)
+            take_from_no_phone(db.session, sid, sender, body, render_sms)
         else:
-            take_sms(db.session, self.policy, sid, phone, body, replayed=True)
+            take_sms(db.session, self.policy, sid, phone, body, render_sms, queue_replies=True)
 
     def run_timers(self) -> int:
-        """Move on requests whose timers are due, and place the day's check-in calls."""
+        """Move on requests whose timers are due, place the day's check-in calls, and ask the carriers
+        that can go off line whether they answer."""
         with self.app.app_context():
             moved = requests.run_timers(db.session, self.policy)
             moved += checkins.schedule(db.session, self.policy)
             db.session.commit()
-            return moved
+        self.check_carriers()
+        return moved
+
+    def check_carriers(self) -> None:
+        """Ask the SMS carrier's `/health` (the gateway phone's; Twilio's is not ours to watch) when no
+        worker did lately, and record the answer; a phone away too long is told to the coordinators,
+        through Twilio when it carries calls."""
+        carrier = self.app.extensions["sms_transport"]
+        if not hasattr(carrier, "check_health"):
+            return
+        with self.app.app_context():
+            if not carriers.due_for_check(db.session, carrier.name, clock.now()):
+                return
+            db.session.commit()  # no transaction is open while the phone is asked
+            error = carrier.check_health()
+            now, tell_by = clock.now(), self.transport.name if self.transport.name == "twilio" else None
+            try:
+                if error is None:
+                    carriers.seen(db.session, carrier.name, now, checked=True)
+                elif carriers.unreachable(db.session, carrier.name, error, now, self.down_after, tell_by):
+                    log.warning("%s has not answered since %s: coordinators told", carrier.name, now)
+                db.session.commit()
+            except exc.IntegrityError:  # another worker recorded the first check at the same moment
+                db.session.rollback()
 
     def tick(self) -> dict:
         """Run everything that is due once: timers, then the whole due outbox."""

@@ -3,15 +3,18 @@ handsets that text the hotline through signed webhooks, and a local Twilio stand
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from hotline import clock as hotline_clock
 from hotline import create_app
 from hotline.extensions import db
 from hotline.models import Base
+from tests.gateway_standin import GatewayStandin
 from tests.helpers import POSTGRES as POSTGRES
 from tests.helpers import Phone, create_database, drop_database, postgres_reason
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, TwilioStandin
@@ -52,12 +55,39 @@ def postgres_server() -> str:
 _created: set[str] = set()
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory) -> Path:
+    """An empty SQLite database with the schema, made once per test process and copied for each test."""
+    path = tmp_path_factory.mktemp("schema") / "hotline.db"
+    engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request, tmp_path) -> str:
     """Every database test runs on a real SQLite file and on the real PostgreSQL."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/hotline.db"
+        return sqlite_database(request.getfixturevalue("sqlite_schema"), tmp_path)
     return request.getfixturevalue("postgres_server")
+
+
+def sqlite_database(schema: Path, folder: Path) -> str:
+    """A copy of the empty schema in `folder`, as a database URL."""
+    shutil.copyfile(schema, folder / "hotline.db")
+    return f"sqlite:///{folder}/hotline.db"
+
+
+def empty_postgres() -> None:
+    """Empty every table and restart every sequence: DELETE, which on tables of a few rows costs a
+    fraction of what TRUNCATE's new files for each table and index do."""
+    sequences = db.session.scalars(
+        text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"))
+    statements = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
+    statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
+    db.session.connection().exec_driver_sql("; ".join(statements))
+    db.session.commit()
 
 
 @pytest.fixture
@@ -73,11 +103,7 @@ def make_app(database_url, tmp_path):
                 if database_url not in _created:
                     db.create_all()
                     _created.add(database_url)
-                tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-                db.session.commit()
-            else:
-                db.create_all()
+                empty_postgres()
             from hotline.cli import sync_buildings
 
             sync_buildings()
@@ -143,6 +169,15 @@ def phone(app, client):
         return phones[number]
 
     return get
+
+
+@pytest.fixture
+def phone_gateway():
+    """A local stand-in for the gateway phone; every request the hotline made to it must fit the app's
+    OpenAPI description."""
+    with GatewayStandin() as standin:
+        yield standin
+    assert standin.invalid == []
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ class TwilioStandin:
 
     def start(self) -> TwilioStandin:
         """Listen on a free port of 127.0.0.1 in a background thread."""
-        self._server = _Server(("127.0.0.1", 0), self._handler())
+        self._server = QuietServer(("127.0.0.1", 0), self._handler())
         self._server.standin = self
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         # a short poll interval: shutdown() waits up to one interval, in every test
@@ -180,20 +180,36 @@ def _error(status: int, code: int, message: str) -> tuple[int, dict]:
     }
 
 
-class _Server(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
+    """A stand-in's server: its threads never hold a stop, and a client that gave up is no error."""
+
     daemon_threads = True  # a hanging request must not hold stop()
-    standin: TwilioStandin
+    allow_reuse_address = True  # a stand-in switched off may listen on its port again
+    standin: object
 
     def handle_error(self, request, client_address):
         pass  # the client gave up (a timeout test): nothing to report
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class QuietHandler(BaseHTTPRequestHandler):
+    """A stand-in's request handler, which logs nothing."""
+
+    server: QuietServer
 
     def log_message(self, format, *args):
         pass
 
+    def send_json(self, status: int, body: object) -> None:
+        """Answer `status` with `body` as JSON."""
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Handler(QuietHandler):
     def do_POST(self):
         twilio = self.server.standin
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -257,12 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _json(self, seen: Seen, status: int, body: dict) -> None:
         seen.status = status
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, body)
 
     def _reset(self) -> None:
         # SO_LINGER 0: close() sends a TCP RST instead of a FIN

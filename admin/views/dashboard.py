@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 
 from flask import current_app, render_template
 
@@ -11,7 +12,7 @@ from admin.auth import json_view, passive, requires
 from admin.web import policy
 from hotline import clock
 from hotline.domain import admin_queries as queries
-from hotline.domain import checkins, outbox
+from hotline.domain import carriers, checkins, outbox
 from hotline.extensions import db
 from hotline.models import UserRole
 
@@ -36,9 +37,18 @@ def chart(days: list[queries.DayCount]) -> dict:
             "created": sum(d.created for d in days), "delivered": sum(d.delivered for d in days)}
 
 
+def _carriers(now) -> dict:
+    """Each carrier's queue, last hour and last success, and those that are off line too long."""
+    sms, voice = current_app.extensions["sms_transport"].name, current_app.extensions["transport"].name
+    down_after = timedelta(seconds=current_app.config["HOTLINE_GATEWAY_DOWN_AFTER"])
+    return {"carriers": carriers.per_carrier(db.session, sms, voice, now),
+            "carriers_down": carriers.down(db.session, now, down_after)}
+
+
 def _state() -> dict:
     pol, now = policy(), clock.now()
     return {
+        **_carriers(now),
         "counts": queries.counts(db.session, pol, now),
         "grid": queries.building_grid(db.session, pol, now),
         "backlog": outbox.stats(db.session, current_app.config["HOTLINE_SEND_RATE"]),  # as the JSON API says it
@@ -78,4 +88,6 @@ def dashboard_json():
         "counts": asdict(state["counts"]),
         "grid": [asdict(cell) for cell in state["grid"] if cell.open],
         "backlog": {"messages": state["backlog"]["backlog"], "eta_seconds": state["backlog"]["eta_seconds"]},
+        "carriers": [asdict(c) for c in state["carriers"]],
+        "carriers_down": [asdict(d) for d in state["carriers_down"]],
     }

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import requests
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -31,7 +30,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, Hangup, Pause, Record, Redirect, Say, VoiceResponse
 from urllib3.exceptions import NewConnectionError
 
-from hotline.domain import replies
+from hotline.domain import phones, replies
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +181,8 @@ class SendError(Exception):
                request was sent): a retry may deliver it twice, and the outbox counts it.
     throttled  HTTP 429: too fast for the account or the number; slow down and retry.
     opted_out  the recipient opted out (21610): never retry, tell someone by other means.
+    offline    the carrier could not be reached at all (the gateway phone is off, or refuses our
+               credentials): nothing was sent and no attempt is used up; the message waits.
     """
 
     def __init__(
@@ -194,6 +195,7 @@ class SendError(Exception):
         ambiguous: bool = False,
         throttled: bool = False,
         opted_out: bool = False,
+        offline: bool = False,
     ):
         super().__init__(message)
         self.permanent = permanent
@@ -202,14 +204,18 @@ class SendError(Exception):
         self.ambiguous = ambiguous
         self.throttled = throttled
         self.opted_out = opted_out
+        self.offline = offline
 
 
 class Transport(Protocol):
-    """What the outbox and the purge need from Twilio: send, call, fetch and delete recordings.
+    """What the outbox and the purge need from a carrier: send, call, fetch and delete recordings.
 
     Every method either succeeds or raises `SendError`. `send_sms` and `place_call` return the
-    Twilio SID of the message or call (status callbacks refer to it).
+    carrier's id of the message or call (status callbacks refer to it); `name` is what the outbox
+    rows it carried say (`twilio`, `gateway`, `console`).
     """
+
+    name: str
 
     def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
         """Send an SMS and return its SID."""
@@ -264,6 +270,8 @@ class TwilioTransport:
     Requests time out after `timeout` seconds so that a hanging API cannot hold the worker, and
     every failure becomes a `SendError` (see there for what it says).
     """
+
+    name = "twilio"  # what each outbox row it carried says
 
     def __init__(
         self,
@@ -332,16 +340,18 @@ class TwilioTransport:
 class ConsoleTransport:
     """Log sends instead of making them: the embedded default, without a Twilio account."""
 
+    name = "console"
+
     def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
         """Log the SMS (without its body) and return a made-up SID."""
         sid = _console_sid()
-        log.info("console SMS %s to %s, %d characters", sid, mask_phone(to), len(body))
+        log.info("console SMS %s to %s, %d characters", sid, phones.mask(to), len(body))
         return sid
 
     def place_call(self, to: str, twiml: str, status_callback: str | None) -> str:
         """Log the call and return a made-up SID."""
         sid = _console_sid()
-        log.info("console call %s to %s", sid, mask_phone(to))
+        log.info("console call %s to %s", sid, phones.mask(to))
         return sid
 
     def fetch_recording(self, recording_sid: str) -> tuple[bytes, str]:
@@ -381,17 +391,17 @@ def _send_errors():
         message = error.msg if isinstance(error, TwilioRestException) else error.title
         raise _status_error(error.status, code, message) from error
     except requests.RequestException as error:
-        if _never_sent(error):
+        if never_sent(error):
             raise SendError(f"could not connect: {error}", permanent=False) from error
         # a read timeout, or a reset after the request went out: Twilio may have taken it
         raise SendError(f"no answer: {error}", permanent=False, ambiguous=True) from error
     except ValueError as error:  # a 2xx whose body is not Twilio's JSON
         raise SendError(f"unreadable answer: {error}", permanent=False, ambiguous=True) from error
     except TwilioException as error:
-        raise SendError(_scrub(str(error)), permanent=True) from error
+        raise SendError(scrub(str(error)), permanent=True) from error
 
 
-def _never_sent(error: requests.RequestException) -> bool:
+def never_sent(error: requests.RequestException) -> bool:
     """Tell whether the request cannot have reached Twilio (refused, unknown host, TLS failed)."""
     if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError):
         return True
@@ -401,7 +411,7 @@ def _never_sent(error: requests.RequestException) -> bool:
 
 def _status_error(status: int, code: int | None, message: str) -> SendError:
     """Classify a Twilio answer with an error status."""
-    text = _scrub(f"HTTP {status}" + (f", Twilio error {code}" if code else "") + f": {message}")
+    text = scrub(f"HTTP {status}" + (f", Twilio error {code}" if code else "") + f": {message}")
     if status == 429:
         return SendError(text, permanent=False, code=code, status=status, throttled=True)
     if status >= 500:
@@ -426,22 +436,6 @@ def _error_code(response: requests.Response) -> int | None:
 _PHONE_IN_TEXT = re.compile(r"\+?\d[\d ]{5,18}\d")
 
 
-def mask_phone(number: str) -> str:
-    """Hide a phone number for logs, keeping its country code and last 4 digits."""
-    number = number.strip()
-    plus = number.startswith("+")
-    digits = number[1:] if plus else number
-    if len(digits) <= 4:
-        return "*" * len(number)
-    country = 0
-    if plus and digits.isdigit():
-        # Country codes are prefix-free, 1 to 3 digits long: the first known prefix is the one.
-        country = next((n for n in (1, 2, 3) if int(digits[:n]) in COUNTRY_CODE_TO_REGION_CODE), 0)
-        if len(digits) - country <= 4:
-            country = 0
-    return number[: int(plus) + country] + "*" * (len(digits) - country - 4) + digits[-4:]
-
-
-def _scrub(text: str) -> str:
+def scrub(text: str) -> str:
     """Mask the phone numbers in an error text (Twilio's messages quote the `To` number)."""
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group().replace(" ", "")), text)
+    return _PHONE_IN_TEXT.sub(lambda m: phones.mask(m.group().replace(" ", "")), text)

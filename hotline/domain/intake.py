@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import late, offers, outbox, reading, requests
+from hotline.domain import late, offers, outbox, reading, requests, spoken
 from hotline.domain.parsing import (
     Command,
     Parsed,
@@ -105,8 +105,8 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         return (Message(text, volunteer_lang, command.number),)
     lang = written or (resident.language if resident else None) or _conversation_lang(session, sms.phone)
     if command and command.word in RESIDENT_WORDS:
-        if resident and command.word not in (Word.ENGLISH, Word.CHINESE):
-            lang = resident.language  # a bare word says little of the language someone reads
+        if resident and written == "zh" != resident.language and command.word not in (Word.ENGLISH, Word.CHINESE):
+            lang = resident.language  # a Chinese word copied off a notice; an English one was learnt from our help
         text = RESIDENT_WORDS[command.word](session, policy, sms.phone, resident, command, lang)
         return (Message(text, lang, command.number),)
     in_conversation = _conversation(session, sms.phone) is not None
@@ -118,6 +118,8 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         text = VOLUNTEER_WORDS[note.word](session, policy, volunteer, note, volunteer_lang)
         return (Message(text, volunteer_lang, note.number),)
     if not in_conversation and (said := _said_in_other_words(session, sms.phone, resident, body, command)):
+        if said.word == Word.FOLLOW_UP:
+            return (Message(_follow_up(session, policy, sms.phone, resident, body, lang), lang),)
         text = RESIDENT_WORDS[said.word](session, policy, sms.phone, resident, said, lang)
         return (Message(text, lang, said.number),)
     if volunteer and not in_conversation:
@@ -147,7 +149,7 @@ def _said_in_other_words(session: Session, phone: str, resident: Resident | None
     said = Command(Word(word), None) if word else parse_resident_sentence(body)
     asking_after = word == "status" or reading.asks_after(body) and not reading.asks_for_more(body)
     if asking_after and (said is None or said.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
-        return Command(Word.STATUS, None)  # ("还没收到菜" about a delivered request is not received)
+        return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
     if reading.only_thanks(body):
         return Command(Word.THANKS, None)
     if said is not None and said.word == Word.THANKS:  # thanks, and asking for more: the need comes first
@@ -155,13 +157,16 @@ def _said_in_other_words(session: Session, phone: str, resident: Resident | None
         return None if parsed.category and (reading.asks_for_more(body) or parsed.unknown_building) else said
     mine = requests.of_asker(phone, resident.id if resident else None)
     if said is None:
-        said = Command(Word.STATUS, None) if _names_nothing_new(body) else None
+        said = Command(Word.FOLLOW_UP, None) if _names_nothing_new(body) else None
         mine = mine.where(Request.status.in_(OPEN_STATUSES))  # any news of it? only while it is open
     if said is None:
         return None
     asked_before = session.scalar(mine.with_only_columns(Request.id).limit(1))
     if asked_before is None:
         return Command(Word.STATUS, None) if asking_after else None  # "我的菜怎么还没到" and nothing asked
+    if said.word == Word.NOT_RECEIVED and said.number is None and session.scalar(
+            mine.where(Request.status == Status.DELIVERED).with_only_columns(Request.id).limit(1)) is None:
+        return Command(Word.FOLLOW_UP, None)  # "菜还没到" with nothing delivered yet: where is it?
     return said
 
 
@@ -497,6 +502,27 @@ def _status(session, policy, phone, resident, command: Command, lang: str) -> st
         for r in rows
     ]
     return t(lang, "resident.status_head") + "\n" + "\n".join(lines)
+
+
+def _follow_up(session: Session, policy: Policy, phone: str, resident: Resident | None, body: str, lang: str) -> str:
+    """Asking after open requests ("还没送到", "any update?"): each goes on its timeline, its volunteer
+    is reminded, the coordinators told the second time or when the words are urgent; the answer says
+    where it stands and who has it. With nothing open, the sender's requests, none or some."""
+    mine = session.scalars(requests.of_asker(phone, resident.id if resident else None)
+                           .where(Request.status.in_(OPEN_STATUSES)).order_by(Request.id).limit(3)).all()
+    if not mine:
+        return _status(session, policy, phone, resident, Command(Word.STATUS, None), lang)
+    parsed = parse_request(body, frozenset())
+    lines = []
+    for request in mine:
+        told = requests.nudge(session, request, body, parsed.urgent or parsed.emergency, "resident", "sms")
+        volunteer = request.volunteer
+        key = (N_("resident.nudged_coordinator") if told or volunteer is None or volunteer.role == Role.COORDINATOR
+               else N_("resident.nudged"))
+        lines.append(t(lang, key, number=request.number, category=requests.category_label(lang, request.category),
+                       status=t(lang, f"status.{request.status.value}"),
+                       volunteer=spoken.person(volunteer.name, lang) if volunteer else ""))
+    return "\n".join(lines)
 
 
 def _find_mine(session, phone, resident, command: Command, lang: str, states: tuple[Status, ...]) -> Request | str:

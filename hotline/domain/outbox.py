@@ -132,13 +132,16 @@ def requeue(row: Outbox, at: datetime, reason: str) -> None:
     row.next_attempt_at, row.last_error = at, reason
 
 
-def record_reply(session: Session, to: str, text: str, lang: str, number: int | None = None) -> Outbox:
-    """Record an SMS that went back as the TwiML answer, like any other outgoing message."""
+def record_reply(
+    session: Session, to: str, text: str, lang: str, number: int | None = None, transport: str | None = None
+) -> Outbox:
+    """Record an SMS that went back as the TwiML answer (carried by `transport`), like any other outgoing
+    message."""
     now = clock.now()
     request = session.get(Request, number) if number else None
     row = Outbox(
         kind="sms", to=to, body=text, lang=lang, request=request, segments=texts.segments(text),
-        status=OutStatus.SENT, delivery_status="twiml", sent_at=now, next_attempt_at=now,
+        status=OutStatus.SENT, delivery_status="twiml", sent_at=now, next_attempt_at=now, transport=transport,
     )
     session.add(row)
     return row

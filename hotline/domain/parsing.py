@@ -71,6 +71,7 @@ class Word(StrEnum):
     JOIN = "join"  # resident: join the group buy offered, with a quantity (`number`) if given
     THANKS = "thanks"  # resident: thanks, it came (a kind answer, never a new request)
     LATE = "late"  # coordinator: the overdue and emergency requests (from a resident: STATUS)
+    FOLLOW_UP = "follow_up"  # resident, in their own words: where is what I asked for? (never typed as a word)
 
 
 @dataclass(frozen=True)

@@ -59,15 +59,20 @@ def is_landline(e164: str) -> bool:
 
 
 def mask(number: str | None) -> str:
-    """Hide all but the country code and the last four digits: `+86*******8000`."""
+    """Hide all but the country code and the last four digits: `+86*******8000`, for logs and for
+    those who may not see numbers (`-` for none; a number too short to show its country code too
+    shows the last four digits alone: `+**1234`)."""
+    number = (number or "").strip()
     if not number:
         return "-"
-    digits = number.lstrip("+")
-    if len(digits) <= 6:
+    plus = number.startswith("+")
+    digits = number[1:] if plus else number
+    if len(digits) <= 4:
         return "*" * len(number)
-    try:
-        country = str(phonenumbers.parse(number, None).country_code)
-    except phonenumbers.NumberParseException:
-        country = digits[:2]
-    hidden = len(digits) - len(country) - 4
-    return f"+{country}{'*' * hidden}{digits[-4:]}"
+    country = 0
+    if plus and digits.isdigit():
+        # Country codes are prefix-free, 1 to 3 digits long: the first known prefix is the one.
+        country = next((n for n in (1, 2, 3) if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), 0)
+        if len(digits) - country <= 4:
+            country = 0
+    return number[: int(plus) + country] + "*" * (len(digits) - country - 4) + digits[-4:]

@@ -482,6 +482,27 @@ def reopen(session: Session, policy: Policy, request: Request, actor: str, chann
     alert_coordinators(session, request, N_("coordinator.reopened"))
 
 
+NUDGES_BEFORE_COORDINATOR = 2  # the second "still nothing?" about one request goes to the coordinators
+
+
+def nudge(session: Session, request: Request, words: str, urgent: bool, actor: str, channel: str) -> bool:
+    """Someone asks after their open request ("还没送到", "any update?"): it goes on its timeline and its
+    volunteer is reminded; the second time, or when the words say it is urgent ("家里一点吃的都没有了"),
+    the request becomes urgent and the coordinators are told. Return whether the coordinators were."""
+    add_event(request, "nudged", actor, channel, note=words[:300])
+    asked = sum(1 for event in request.events if event.kind == "nudged")
+    if request.volunteer and request.volunteer.role != Role.COORDINATOR:
+        lang = request.volunteer.first_language
+        outbox.queue_sms(session, request.volunteer.phone,
+                         t(lang, "volunteer.nudged", number=request.number, home=request.household.label),
+                         lang, lane=Lane.URGENT, request=request)
+    if asked < NUDGES_BEFORE_COORDINATOR and not urgent:
+        return False
+    request.urgent = True
+    alert_coordinators(session, request, N_("coordinator.nudged"), count=asked, words=words[:120])
+    return True
+
+
 def run_timers(session: Session, policy: Policy, now: datetime | None = None) -> int:
     """Move on every request whose timer is due; return how many moved. Safe to run twice."""
     now = now or clock.now()

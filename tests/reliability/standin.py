@@ -2,6 +2,7 @@
 
 `RecordingStandin` adds, without changing the stand-in itself:
 - `delay`: every POST to Messages/Calls is held that long before it is handled (a slow Twilio);
+  `hold()` holds them until `release()` instead (a Twilio as slow as the test wants, no clock read);
 - `arrivals`: how many such POSTs came in (a send is in flight once it grows), with a wait, and
   `in_flight`: how many are being held or handled right now;
 - `created`: every message or call Twilio took (201), with the moment it took it.
@@ -36,6 +37,8 @@ class _DelayingHandler(_Handler):
         try:
             if standin.delay > 0:
                 standin._stopping.wait(standin.delay)
+            while not (standin._released.is_set() or standin._stopping.is_set()):
+                standin._released.wait(0.1)
             super().do_POST()
         finally:
             with standin._arrived:
@@ -52,6 +55,16 @@ class RecordingStandin(TwilioStandin):
         self.arrivals = 0
         self.in_flight = 0
         self._arrived = threading.Condition()
+        self._released = threading.Event()
+        self._released.set()
+
+    def hold(self) -> None:
+        """Hold every message or call that comes in from now on, until `release`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        """Let the held sends, and all that come after, be taken."""
+        self._released.set()
 
     def _handler(self) -> type[_Handler]:
         return _DelayingHandler

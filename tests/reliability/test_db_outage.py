@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from hotline.models import Inbound, RequestEvent
 from tests.helpers import create_database
-from tests.reliability.stack import PrivatePostgres, new_sid, roster_csv, scale, wait_until
+from tests.reliability.stack import FULL, PrivatePostgres, new_sid, roster_csv, scale, wait_until
 
 pytestmark = [pytest.mark.reliability, pytest.mark.xdist_group("reliability-a")]
 
@@ -89,7 +89,8 @@ def test_webhooks_during_a_postgres_outage_are_all_answered_and_processed_once(p
         f"{len(bad)} of {count} webhooks were not answered 2xx ({len(during)} were sent during the outage); "
         f"first: {sorted(bad.items())[0]}"
     )
-    assert slowest < 15, f"a webhook took {slowest:.1f} s (Twilio gives up at 15 s)"
+    if FULL:  # a figure of the full run; the fast one holds no clock
+        assert slowest < 15, f"a webhook took {slowest:.1f} s (Twilio gives up at 15 s)"
 
     phones = {phone for phone, _ in sent}
     requests = wait_until(lambda: (rs := stack.requests()) and len(rs) >= count and rs,

@@ -71,6 +71,7 @@ ANSWERED = {
     "resident.status_none": "status", "resident.status_head": "status", "resident.thanks": "thanks",
     "sms.help": "help_text", "sms.help_known": "help_text", "volunteer.list_empty": "list",
     "volunteer.list_line": "list", "resident.not_delivered": "status", "resident.status_line": "status",
+    "resident.nudged": "follow_up", "resident.nudged_coordinator": "follow_up",
     "volunteer.on": "on", "volunteer.off": "off", "volunteer.words": "help_text", "volunteer.already_yours": "accept",
 }
 # Kinds a dispatcher would count as the same answer: "any update?" is answered with the status.
@@ -272,6 +273,8 @@ class Compound:
                 out.request = out.urgent = any(a.to == COORDINATOR and a.lane == Lane.URGENT for a in alerts)
         if out.kind == "other":
             out.kind, out.numbers = _changed(before, events, on_duty, out.answered)
+        if not new and (nudged := [e.request for e in events if e.kind == "nudged"]):
+            out.urgent = any(r.urgent for r in nudged)  # asked after, urgently: the request became urgent
         return out
 
 

@@ -31,8 +31,16 @@ def test_defaults_follow_the_spec(tmp_path):
     assert settings["HOTLINE_BUILDINGS"] == frozenset(range(1, 37))
     assert settings["HOTLINE_RETRY_DELAYS"] == (300, 900) and settings["HOTLINE_SEND_RATE"] == 1
     assert settings["TWILIO_API_URL"] == "https://api.twilio.com" and not settings["SESSION_COOKIE_SECURE"]
+    assert settings["TWILIO_HTTP_TIMEOUT"] == 10
     again = from_environment(tmp_path, {})
     assert settings["SECRET_KEY"] == again["SECRET_KEY"] and len(settings["SECRET_KEY"]) == 64
+
+
+def test_the_twilio_timeout_is_read_from_the_environment(tmp_path):
+    assert from_environment(tmp_path, {"TWILIO_HTTP_TIMEOUT": "2.5"})["TWILIO_HTTP_TIMEOUT"] == 2.5
+    for bad in ("0", "-1", "600", "soon"):
+        with pytest.raises(ConfigError):
+            from_environment(tmp_path, {"TWILIO_HTTP_TIMEOUT": bad})
 
 
 def test_credentials_without_public_base_url_refuse_to_start(tmp_path):

@@ -94,7 +94,17 @@ def test_list_is_ascending_and_filters(api, phone):
     assert api("/api/v1/requests?status=delivered")["requests"] == []
 
 
-@pytest.mark.parametrize("query", ["status=open", "category=toys", "building=twelve", "limit=-1", "building=1e9",
+def test_overdue_lists_what_waited_longer_than_its_timer(app, api, phone, clock):
+    waited = numbers_in(phone(TOM).reply("I need rice"))[0]
+    clock.advance(seconds=app.config["HOTLINE_ACCEPT_TIMEOUT"] + 60)
+    fresh = numbers_in(phone(LIU).reply("要买菜"))[0]
+    assert [r["number"] for r in api("/api/v1/requests?overdue=1")["requests"]] == [waited]
+    assert [r["number"] for r in api("/api/v1/requests?overdue=0")["requests"]] == [waited, fresh]
+    assert api("/api/v1/requests?overdue=1&building=12")["requests"] == []
+
+
+@pytest.mark.parametrize("query", ["overdue=maybe", "overdue=2",
+                                   "status=open", "category=toys", "building=twelve", "limit=-1", "building=1e9",
                                    "building=²", "limit=٣", "limit=0", "limit=1001", "limit=99999999999", "after=x"])
 def test_bad_filters_are_a_400_in_json(api, query):
     assert "error" in api(f"/api/v1/requests?{query}", status=400)

@@ -61,10 +61,10 @@ def test_an_sms_from_another_channel_is_kept_and_shown_to_the_coordinators_once(
 
 
 def test_a_flood_from_another_channel_is_kept_without_flooding_the_coordinators(app, client, clock, monkeypatch):
-    from hotline.channels import sms
+    from hotline.domain import inbox
 
     load_roster(app)
-    monkeypatch.setattr(sms, "NO_PHONE_ALERTS", 3)
+    monkeypatch.setattr(inbox, "NO_PHONE_ALERTS", 3)
     for n in range(5):
         post_sms(client, {"MessageSid": f"SM{n:032d}", "From": "whatsapp:+8613912345678", "Body": f"spam {n}"})
     with app.app_context():

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from hotline import database, texts
-from hotline.channels import sms
+from hotline.domain import inbox
 from hotline.extensions import db
 from hotline.models import Conversation, Inbound, Request
 from hotline.worker import Worker
@@ -45,7 +45,7 @@ def conversations_conflict(app, clock):
 
 
 def test_an_sms_that_keeps_conflicting_is_kept_for_a_person(app, phone, conversations_conflict, caplog):
-    caplog.set_level(logging.WARNING, logger="hotline.channels.sms")
+    caplog.set_level(logging.WARNING, logger="hotline.domain.inbox")
     reply = phone(STRANGER).reply("需要买菜，家里没菜了")  # half a request: it would start a conversation
     assert reply == texts.t("zh", "sms.kept_for_a_person")
     with app.app_context():
@@ -96,8 +96,8 @@ def test_when_even_keeping_it_for_a_person_fails_the_sms_is_spooled_not_a_500(ap
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(sms, "handle_sms", broken)
-    monkeypatch.setattr(sms.requests, "tell_coordinators", broken)  # what keeping it for a person does
+    monkeypatch.setattr(inbox, "handle_sms", broken)
+    monkeypatch.setattr(inbox.requests, "tell_coordinators", broken)  # what keeping it for a person does
     reply = phone(STRANGER).reply("12号楼302室 需要买菜")
     assert reply == texts.t("zh", "sms.holding")
     assert len(spooled_files(app)) == 1
@@ -124,8 +124,8 @@ def test_a_spooled_sms_that_still_fails_is_set_aside_and_holds_nothing_up(app, c
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(sms, "handle_sms", broken)
-    monkeypatch.setattr(sms.requests, "tell_coordinators", broken)
+    monkeypatch.setattr(inbox, "handle_sms", broken)
+    monkeypatch.setattr(inbox.requests, "tell_coordinators", broken)
     assert Worker(app).replay_spool() == 0  # each fails: set aside, none held up by the one before
     assert spooled_files(app) == []
     assert len(list(spool.folder.glob("*.failed"))) == 2 and len(list(spool.folder.glob("*.unreadable"))) == 1

@@ -9,15 +9,16 @@ from sqlalchemy import func, select
 from hotline import texts
 from hotline.extensions import db
 from hotline.models import Outbox, Request, Status
+from tests.conftest import sqlite_database
 from tests.helpers import LIU, SUN_HONG, TOM, WANG_FANG, get_request, load_roster, numbers_in
 
 STRANGER = "+8613700003333"
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
+def database_url(sqlite_schema, tmp_path) -> str:
     """Reading is the same on both databases (the corpus runs on SQLite too); these run on SQLite only."""
-    return f"sqlite:///{tmp_path}/hotline.db"
+    return sqlite_database(sqlite_schema, tmp_path)
 
 
 @pytest.fixture(autouse=True)
