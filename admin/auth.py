@@ -374,7 +374,7 @@ def logout():
 
 def actor() -> str:
     """Name the logged-in user on a request's timeline: `admin:sun`."""
-    from hotline.domain.admin_queries import actor_of
+    from hotline.domain.steering import actor_of
 
     return actor_of(current_user.username)
 

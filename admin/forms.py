@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hotline.domain import phones
+from hotline.domain.parsing import whole_number
 
 REQUIRED = _l("Please fill this in.")
 
@@ -27,6 +28,9 @@ REQUIRED = _l("Please fill this in.")
 def options(pairs) -> list[SelectChoice]:
     """Make a field's choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+ANSWER_MAX = 300  # characters of an answer to a question: at most five Chinese SMS segments
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -47,6 +51,12 @@ class ActionForm(FlaskForm):
     """A button that only needs its CSRF token (log out, retry, on duty)."""
 
 
+class AnswerForm(FlaskForm):
+    """A coordinator's answer to a resident's question, sent by SMS (empty: answered another way)."""
+
+    reply = TextAreaField(_l("Answer by SMS"), validators=[Optional(), Length(max=ANSWER_MAX)])
+
+
 def phone_field(label):
     """A phone number as people write it, optional."""
     return StringField(label, validators=[Optional(), Length(max=40)])
@@ -56,10 +66,15 @@ def check_phone(field, region: str) -> str | None:
     """Normalise a phone field to E.164, or raise a validation error."""
     if not field.data or not field.data.strip():
         return None
-    number = phones.normalize(field.data.strip(), region)
+    number = phones.valid(field.data.strip(), region)
     if number is None:
         raise ValidationError(_l("This is not a phone number."))
     return number
+
+
+def number_or_none(value) -> int | None:
+    """Read a numbered choice (a building): its number, or None for the empty "choose" option."""
+    return whole_number(str(value)) if value not in (None, "") else None
 
 
 LANGUAGE_CHOICES = options([("zh", "中文"), ("en", "English")])
@@ -70,7 +85,7 @@ CATEGORY_CHOICES = options([("food", _l("Food")), ("medicine", _l("Medicine")), 
 class NewRequestForm(FlaskForm):
     """A request for someone at the gate or on the phone."""
 
-    building = SelectField(_l("Building"), coerce=int, validators=[InputRequired(REQUIRED)])
+    building = SelectField(_l("Building"), coerce=number_or_none, validators=[InputRequired(REQUIRED)])
     room = StringField(_l("Room"), validators=[DataRequired(REQUIRED), Length(max=32)])
     category = SelectField(_l("What is needed"), choices=CATEGORY_CHOICES)
     details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
@@ -92,7 +107,7 @@ class ReassignForm(FlaskForm):
 class StatusForm(FlaskForm):
     """Move a request to another status, for a reason."""
 
-    status = SelectField(_l("New status"))
+    status = SelectField(_l("New status"), validators=[DataRequired(REQUIRED)])
     reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])
 
 

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_request_context, request, session, url_for
-from flask_babel import Babel, format_datetime, format_timedelta, refresh
+from flask_babel import Babel, force_locale, format_datetime, format_timedelta, gettext, ngettext, refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -93,6 +93,27 @@ def private(text: str | None) -> str:
     return _DIGIT_RUN.sub(hide, text)
 
 
+_STATUS_CHANGE = re.compile(r"(\w+) → (\w+): (.*)", re.DOTALL)
+_OFF_DUTY_BY = re.compile(r"off duty \(admin:(.+)\)")
+_CALLS = re.compile(r"(\d+) calls, no answer")
+_OUTBOX = re.compile(r"outbox (\d+)")
+
+
+def event_note(kind: str, note: str) -> str:
+    """Show an event's note in the page's language: the hotline's own words translated, a person's as written."""
+    values = {s.value: s for s in Status}
+    if kind == "status_changed" and (m := _STATUS_CHANGE.fullmatch(note)) and {m[1], m[2]} <= values.keys():
+        shown = f"{STATUS[values[m[1]]]} → {STATUS[values[m[2]]]}"
+        return f"{shown}: {private(m[3])}" if m[3].strip() else shown
+    if m := _OFF_DUTY_BY.fullmatch(note):
+        return gettext("%(name)s put the volunteer off duty", name=m[1])
+    if m := _CALLS.fullmatch(note):
+        return ngettext("%(num)s call, no answer", "%(num)s calls, no answer", int(m[1]))
+    if m := _OUTBOX.fullmatch(note):
+        return gettext("message %(id)s", id=m[1])
+    return str(NOTE[note]) if note in NOTE else private(note)
+
+
 def when(value: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
     """Show a time in the hotline's time zone."""
     return format_datetime(value, pattern) if value else "-"
@@ -147,6 +168,29 @@ EVENT = {
     "quantity_changed": _l("Quantity changed"),
     "check_in_unreached": _l("Check-in call not answered"),
     "check_in_help": _l("Asked for help on the check-in call"),
+    "called_no_answer": _l("Called, no answer"),
+    "merged": _l("Merged into another request"),
+    "merged_in": _l("A repeat of it was merged in"),
+    "nudged": _l("Asked after it"),
+}
+NOTE = {  # what the hotline itself writes as an event's note
+    "nobody on duty": _l("nobody on duty"),
+    "no answer in time": _l("no answer in time"),
+    "could not take it": _l("no volunteer could take it"),
+    "reassigned": _l("reassigned"),
+    "not received": _l("the resident says nothing arrived"),
+    "off duty": _l("the volunteer went off duty"),
+    "opted out": _l("the volunteer's number opted out of SMS"),
+    "the call ended before the need was said": _l("the call ended before the need was said"),
+}
+ACT_KIND = {
+    "emergency": _l("Emergency"),
+    "welfare": _l("Welfare check"),
+    "urgent": _l("Urgent"),
+    "overdue": _l("Overdue"),
+    "unassigned": _l("Nobody has it"),
+    "question": _l("Question"),
+    "unreached": _l("Check-in not reached"),
 }
 OUTBOX = {
     OutStatus.QUEUED: _l("Queued"),
@@ -158,7 +202,7 @@ OUTBOX = {
 LANE = {Lane.URGENT: _l("Urgent"), Lane.NORMAL: _l("Normal"), Lane.BULK: _l("Broadcast")}
 KIND = {"sms": _l("SMS"), "call": _l("Call")}
 CARRIER = {"twilio": "Twilio", "gateway": _l("SMS phone"), "console": _l("Console (nothing sent)")}
-VIA = {"sms": _l("by SMS"), "voice": _l("by phone"), "admin": _l("on this page"), "system": _l("automatically")}
+VIA = {"sms": _l("by SMS"), "voice": _l("by phone"), "admin": _l("on the web"), "system": _l("automatically")}
 DELIVERY = {  # Twilio's message and call statuses, as status callbacks report them
     "queued": _l("queued at the carrier"), "accepted": _l("queued at the carrier"), "sending": _l("being sent"),
     "sent": _l("sent by the carrier"), "delivered": _l("delivered to the phone"), "read": _l("read"),
@@ -171,6 +215,47 @@ VOLUNTEER_ROLE = {"volunteer": _l("Volunteer"), "coordinator": _l("Coordinator")
 FLAG = {"elderly": _l("Elderly"), "alone": _l("Lives alone"), "mobility": _l("Limited mobility"),
         "chronic": _l("Chronic illness")}
 LANGUAGE = {"zh": "中文", "en": "English"}
+COLUMN = {  # the headers of the CSV files, in the page's language; an import reads them in either
+    "name": _l("name"), "phone": _l("phone"), "buildings": _l("buildings"), "languages": _l("languages"),
+    "role": _l("role"), "on_duty": _l("on duty"), "building": _l("building"), "room": _l("room"),
+    "language": _l("language"), "flags": _l("flags"), "item": _l("item"), "quantity": _l("quantity"),
+    "requests": _l("request numbers"),
+}
+IMPORT_REASON = {  # why an imported row was refused (hotline.domain.roster.REASONS)
+    "columns": _l("missing column(s): %(columns)s"),
+    "too_many": _l("more than %(max)s rows; the rest was not read"),
+    "fields": _l("wrong number of fields"),
+    "phone": _l("phone “%(value)s” is not a valid phone number"),
+    "phone_twice": _l("phone already on line %(line)s"),
+    "name_empty": _l("name is empty"),
+    "name_long": _l("name is longer than 120 characters"),
+    "building": _l("building “%(value)s” is not one of the compound's"),
+    "role": _l("role “%(value)s” is not volunteer or coordinator"),
+    "no_building": _l("a volunteer needs at least one building"),
+    "language": _l("language “%(value)s” is not zh or en"),
+    "room_empty": _l("room is empty"),
+    "room_long": _l("room is longer than 32 characters"),
+    "flag": _l("flag “%(value)s” is not one of %(flags)s"),
+}
+
+
+def column_headers() -> dict[str, str]:
+    """Name the CSV columns in the page's language."""
+    return {column: str(label) for column, label in COLUMN.items()}
+
+
+def headers_read() -> dict[str, str]:
+    """Every language's name of each CSV column, as an import reads them."""
+    names = {}
+    for locale in LOCALES.values():
+        with force_locale(locale):
+            names.update({str(label): column for column, label in COLUMN.items()})
+    return names
+
+
+def import_reason(code: str, params: dict) -> str:
+    """Say why an imported row was refused, in the page's language."""
+    return str(IMPORT_REASON[code]) % params if code in IMPORT_REASON else code
 
 
 @bp.context_processor
@@ -192,6 +277,8 @@ def helpers() -> dict:
         "CATEGORY": CATEGORY,
         "CHANNEL": CHANNEL,
         "EVENT": EVENT,
+        "event_note": event_note,
+        "ACT_KIND": ACT_KIND,
         "OUTBOX": OUTBOX,
         "LANE": LANE,
         "KIND": KIND,
@@ -202,4 +289,5 @@ def helpers() -> dict:
         "VOLUNTEER_ROLE": VOLUNTEER_ROLE,
         "FLAG": FLAG,
         "LANGUAGE": LANGUAGE,
+        "import_reason": import_reason,
     }

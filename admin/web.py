@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
+from hotline import clock
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 
@@ -29,6 +30,11 @@ def page_arg() -> int:
 def buildings() -> list[int]:
     """Return the compound's buildings in order."""
     return sorted(current_app.config["HOTLINE_BUILDINGS"])
+
+
+def local_date() -> str:
+    """Today where the compound is, for file names (`20220412`): not the server's day, nor UTC's."""
+    return clock.now().astimezone(policy().timezone).strftime("%Y%m%d")
 
 
 def csv_response(text: str, filename: str) -> Response:

@@ -211,8 +211,8 @@ def fill(stack: Stack, total: int, seed: int = 7) -> dict:
 
 def dashboard_page(session, policy, now) -> dict[str, float]:
     """Run the queries admin/views/dashboard.py makes for the page; return the milliseconds each took."""
-    from hotline.domain import admin_queries as q
-    from hotline.domain import outbox
+    from hotline.domain import act_now, outbox
+    from hotline.domain import dashboard as q
 
     parts = {
         "per_day": lambda: q.per_day(session, policy.timezone, now, 14),
@@ -221,6 +221,7 @@ def dashboard_page(session, policy, now) -> dict[str, float]:
         "building_grid": lambda: q.building_grid(session, policy, now),
         "outbox_stats": lambda: outbox.stats(session, policy.send_rate),
         "live_stamp": lambda: q.live_stamp(session),
+        "act_now": lambda: act_now.act_now(session, policy, now),
     }
     took = {}
     for name, part in parts.items():

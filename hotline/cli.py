@@ -174,7 +174,8 @@ def purge_command(older_than: str):
     click.echo(
         f"{report.requests} requests purged, {report.recordings_deleted} recordings deleted at Twilio"
         f" ({report.recordings_kept} to retry), {report.messages} messages about no request forgotten,"
-        f" {report.inbound} inbound messages, {report.check_ins} check-in calls, {report.conversations}"
+        f" {report.inbound} inbound messages, {report.questions} questions, {report.check_ins} check-in calls,"
+        f" {report.conversations}"
         f" conversations and {set_aside} spool files set aside removed"
     )
 

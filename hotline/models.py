@@ -297,7 +297,7 @@ class Purpose(StrEnum):
     RECEIPT = "receipt"  # to whoever asked, about their request (`request_id`); a call says where it stands
     CHECK_IN = "checkin"  # the daily check-in call (`check_in_id`)
     BROADCAST = "broadcast"  # an announcement (`broadcast_id`); its call offers the group buy it carries
-    QUESTION = "question"  # to the coordinators: a question or a rumour to answer
+    QUESTION = "question"  # a question or a rumour: the coordinators' notice, and their answer to whoever asked
     CRISIS = "crisis"  # to the coordinators: words of someone in crisis
     LANGUAGE = "language"  # to the coordinators: a message in a language the hotline does not answer in
     LIMIT = "limit"  # to the coordinators: a number's new requests are held for the day (`about_phone`)
@@ -445,6 +445,21 @@ class CheckIn(Base):
     answered_at: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship()
+
+
+class Question(Base):
+    """A question (or rumour) a resident put to the hotline, waiting for a coordinator to answer it."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")  # E.164; "" when withheld
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    language: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    asked_at: Mapped[datetime] = mapped_column(default=clock.now)
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    answered_by: Mapped[str | None] = mapped_column(sa.String(64))  # `admin:sun`
 
 
 class UserRole(StrEnum):

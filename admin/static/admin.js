@@ -1,5 +1,5 @@
 // The admin pages' few behaviours, without inline script (the CSP forbids it):
-// live pages, the SMS segment counter, broadcast progress, "all buildings", confirmations, print.
+// live pages, the desk's alarm, the SMS segment counter, broadcast progress, "all buildings", confirmations, print.
 (function () {
   "use strict";
 
@@ -24,6 +24,7 @@
             var fresh = old.id && doc.getElementById(old.id);
             if (fresh) old.replaceWith(fresh);
           });
+          document.dispatchEvent(new CustomEvent("live:updated"));
         });
     }
     function poll() {
@@ -44,6 +45,66 @@
         .then(function () { busy = false; });
     }
     window.setInterval(poll, every(main.getAttribute("data-poll")));
+  }
+
+  // The act-now list: its count leads the page's title; a new emergency, welfare check or urgent request
+  // (an item with `data-alarm` not seen before on this page) sounds and shows a browser notification,
+  // once the coordinator allowed it. Sound needs a tap first in most browsers: the same button.
+  function desk() {
+    var seen = {};
+    var audio = null;
+    function region() { return document.getElementById("act-now"); }
+    function alarms() { return Array.prototype.slice.call(document.querySelectorAll("#act-now [data-alarm]")); }
+    alarms().forEach(function (item) { seen[item.getAttribute("data-key")] = true; });
+    function title() {
+      var total = parseInt(region().getAttribute("data-act-total"), 10) || 0;
+      document.title = (total ? "(" + total + ") " : "") + document.title.replace(/^\(\d+\) /, "");
+    }
+    function sound() {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) return;
+      try {
+        audio = audio || new Context();
+        if (audio.state === "suspended") audio.resume();
+        [0, 0.35].forEach(function (start) {
+          var tone = audio.createOscillator();
+          var gain = audio.createGain();
+          tone.frequency.value = 880;
+          gain.gain.value = 0.2;
+          tone.connect(gain);
+          gain.connect(audio.destination);
+          tone.start(audio.currentTime + start);
+          tone.stop(audio.currentTime + start + 0.25);
+        });
+      } catch (e) { /* no sound on this device: the title and the notification still tell */ }
+    }
+    function notify(items) {
+      if (!("Notification" in window) || Notification.permission !== "granted") return;
+      var body = items.map(function (item) { return item.getAttribute("data-alarm"); }).join("\n");
+      try {
+        new Notification(region().getAttribute("data-notify-title"), { body: body, tag: "act-now" });
+      } catch (e) { /* some browsers only notify from a service worker */ }
+    }
+    function asking() { return "Notification" in window && Notification.permission === "default"; }
+    function offer() {
+      var button = region().querySelector("[data-alerts-on]");
+      if (button) button.classList.toggle("hidden", !asking() && audio !== null);
+    }
+    document.addEventListener("click", function (e) {
+      if (!e.target.closest || !e.target.closest("[data-alerts-on]")) return;
+      sound();
+      if (asking()) Notification.requestPermission().then(offer);
+      offer();
+    });
+    document.addEventListener("live:updated", function () {
+      if (!region()) return;
+      var fresh = alarms().filter(function (item) { return !seen[item.getAttribute("data-key")]; });
+      fresh.forEach(function (item) { seen[item.getAttribute("data-key")] = true; });
+      if (fresh.length) { sound(); notify(fresh); }
+      title();
+      offer();
+    });
+    offer();
   }
 
   // SMS segments as the hotline counts them (hotline/texts.py): GSM-7 160/153, else UCS-2 70/67.
@@ -101,6 +162,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var main = document.getElementById("main");
     if (main && main.hasAttribute("data-live-url")) live(main);
+    if (document.getElementById("act-now")) desk();
     document.querySelectorAll("[data-segments]").forEach(counter);
     document.querySelectorAll("[data-progress-url]").forEach(progress);
     document.querySelectorAll("[data-check-all]").forEach(function (all) {

@@ -9,17 +9,19 @@ from flask import current_app, render_template
 
 from admin import bp
 from admin.auth import json_view, passive, requires
+from admin.views.act_now import desk_state
 from admin.web import policy
 from hotline import clock
-from hotline.domain import admin_queries as queries
 from hotline.domain import carriers, checkins, outbox
+from hotline.domain import dashboard as board
 from hotline.extensions import db
 from hotline.models import UserRole
 
 CHART_WIDTH, CHART_HEIGHT, CHART_DAYS = 420, 120, 14
+ACT_NOW_ON_DASHBOARD = 8  # flats of the act-now list shown first; the rest on its own page
 
 
-def chart(days: list[queries.DayCount]) -> dict:
+def chart(days: list[board.DayCount]) -> dict:
     """Lay out the requests-and-deliveries chart as SVG bars (two per day), with its scale."""
     top = max([1] + [d.created for d in days] + [d.delivered for d in days])
     slot = CHART_WIDTH / max(len(days), 1)
@@ -49,10 +51,10 @@ def _state() -> dict:
     pol, now = policy(), clock.now()
     return {
         **_carriers(now),
-        "counts": queries.counts(db.session, pol, now),
-        "grid": queries.building_grid(db.session, pol, now),
+        "counts": board.counts(db.session, pol, now),
+        "grid": board.building_grid(db.session, pol, now),
         "backlog": outbox.stats(db.session, current_app.config["HOTLINE_SEND_RATE"]),  # as the JSON API says it
-        "stamp": queries.live_stamp(db.session),
+        "stamp": board.live_stamp(db.session),
     }
 
 
@@ -61,10 +63,11 @@ def _state() -> dict:
 def dashboard():
     """Show the dashboard."""
     pol = policy()
-    days = queries.per_day(db.session, pol.timezone, clock.now(), CHART_DAYS)
-    return render_template("admin/dashboard.html", oldest=queries.oldest_waiting(db.session), chart=chart(days),
+    days = board.per_day(db.session, pol.timezone, clock.now(), CHART_DAYS)
+    return render_template("admin/dashboard.html", oldest=board.oldest_waiting(db.session), chart=chart(days),
                            days=days, checkins=checkins.today(db.session, pol),
-                           silent=checkins.not_heard_from(db.session, pol), **_state())
+                           silent=checkins.not_heard_from(db.session, pol), ACT_NOW_ON_DASHBOARD=ACT_NOW_ON_DASHBOARD,
+                           **desk_state(), **_state())
 
 
 @bp.get("/live.json")
@@ -73,7 +76,7 @@ def dashboard():
 @json_view
 def live_json():
     """Answer what the live pages poll: a stamp that changes when a request or the outbox does."""
-    return {"stamp": queries.live_stamp(db.session)}
+    return {"stamp": board.live_stamp(db.session)}
 
 
 @bp.get("/dashboard.json")

@@ -6,8 +6,8 @@ from flask import render_template, request
 
 from admin import bp
 from admin.auth import requires
-from admin.i18n import current_lang
-from admin.web import buildings, csv_response, int_arg
+from admin.i18n import column_headers, current_lang
+from admin.web import buildings, csv_response, int_arg, local_date
 from hotline import clock
 from hotline.domain import manifest as items
 from hotline.domain.spreadsheet import to_csv
@@ -49,5 +49,6 @@ def manifest_csv():
             rows.append((m.building, drug, count, ""))
         for offered, quantity in m.offers.items():
             rows.append((m.building, offered, quantity, " ".join(f"#{n}" for n in m.joined(offered))))
-    text = to_csv(("building", "item", "quantity", "requests"), rows)
-    return csv_response(text, f"manifest-{clock.now():%Y%m%d}.csv")
+    headers = column_headers()
+    text = to_csv(tuple(headers[c] for c in ("building", "item", "quantity", "requests")), rows)
+    return csv_response(text, f"manifest-{local_date()}.csv")

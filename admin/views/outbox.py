@@ -9,7 +9,7 @@ from admin import bp
 from admin.auth import actor, requires, safe_next, shows_phones
 from admin.forms import ActionForm
 from admin.web import MAX_INT, page_arg, page_args
-from hotline.domain import admin_queries as queries
+from hotline.domain import dashboard, lists, steering
 from hotline.domain import outbox as sending
 from hotline.extensions import db
 from hotline.models import Lane, Outbox, OutStatus, UserRole
@@ -24,11 +24,11 @@ def _stats() -> dict:
 def outbox():
     """List what went out and what waits, newest first."""
     args = {k: request.args.get(k, "") for k in ("status", "kind", "lane", "q")}
-    query = queries.outbox_query(**args, search_phones=shows_phones())
-    page = queries.paginate(db.session, query, page_arg())
+    query = lists.outbox_query(**args, search_phones=shows_phones())
+    page = lists.paginate(db.session, query, page_arg())
     return render_template("admin/outbox.html", page=page, page_args=page_args, args=args, stats=_stats(),
                            statuses=list(OutStatus), lanes=list(Lane), retry_form=ActionForm(),
-                           stamp=queries.live_stamp(db.session))
+                           stamp=dashboard.live_stamp(db.session))
 
 
 @bp.post(f"/outbox/<int(min=1, max={MAX_INT}):message_id>/retry")
@@ -40,7 +40,7 @@ def outbox_retry(message_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if queries.retry_message(db.session, row, actor()):
+    if steering.retry_message(db.session, row, actor()):
         db.session.commit()
         flash(_("Message %(id)s is queued again.", id=row.id), "success")
     else:

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from admin import bp
 from admin.auth import actor, requires, safe_next, shows_phones
 from admin.forms import ActionForm, ImportForm, ResidentForm, VolunteerForm, options
-from admin.i18n import FLAG
-from admin.web import MAX_INT, buildings, csv_response, page_arg, page_args, policy
-from hotline import clock
-from hotline.domain import admin_queries as queries
-from hotline.domain import phones, requests, roster
+from admin.i18n import FLAG, column_headers, headers_read
+from admin.web import MAX_INT, buildings, csv_response, local_date, page_arg, page_args, policy
+from hotline.domain import lists, phones, requests, roster, steering
 from hotline.domain.requests import household
 from hotline.extensions import db
 from hotline.models import Resident, Role, UserRole, Volunteer, VolunteerBuilding
 
 MAX_UPLOAD = 5 * 1024 * 1024  # a compound's roster is far smaller
+IMPORTED = "imported"  # the session's note of the last import, shown once after the redirect
+ERRORS_SHOWN = 30  # bad rows listed after an import (the session is a cookie); the rest are counted
 
 
-def _import(importer) -> tuple[roster.Report | None, ImportForm]:
+def _import(importer, page: str):
+    """Import the posted file, keep what it did for the page, and go back to it (a refresh posts nothing)."""
     form = ImportForm()
     if not form.validate_on_submit():
         return None, form
@@ -29,21 +30,35 @@ def _import(importer) -> tuple[roster.Report | None, ImportForm]:
     if len(data) > MAX_UPLOAD:
         form.file.errors = [_("The file is larger than 5 MB.")]
         return None, form
-    report = importer(db.session, policy(), data)
+    report = importer(db.session, policy(), data, headers_read())
     db.session.commit()
-    return report, form
+    session[IMPORTED] = {
+        "page": page, "added": report.added, "updated": report.updated, "rejected": len(report.errors),
+        "errors": [(line, reason.code, {k: str(v)[:60] for k, v in reason.params.items()})
+                   for line, reason in report.errors[:ERRORS_SHOWN]],
+    }
+    return redirect(url_for(page)), form
+
+
+def _imported(page: str) -> dict | None:
+    """What the last import on this page did, shown once."""
+    done = session.get(IMPORTED)
+    if not done or done.get("page") != page:
+        return None
+    session.pop(IMPORTED)
+    return done
 
 
 # --- volunteers ------------------------------------------------------------------------------
 
 
-def _volunteers_page(report=None, import_form=None, status=200):
+def _volunteers_page(import_form=None, status=200):
     q = request.args.get("q", "")
-    page = queries.paginate(db.session, queries.volunteer_query(q, search_phones=shows_phones()), page_arg())
+    page = lists.paginate(db.session, lists.volunteer_query(q, search_phones=shows_phones()), page_arg())
     return render_template(
         "admin/volunteers.html", q=q, page=page, page_args=page_args,
         loads=requests.open_loads(db.session, [v.id for v in page.items]),
-        report=report, import_form=import_form or ImportForm(), duty_form=ActionForm(),
+        report=_imported("admin.volunteers"), import_form=import_form or ImportForm(), duty_form=ActionForm(),
     ), status
 
 
@@ -58,15 +73,15 @@ def volunteers():
 @requires(UserRole.COORDINATOR)
 def volunteers_import():
     """Import volunteers from CSV; bad rows are reported by line, good ones imported."""
-    report, form = _import(roster.import_volunteers)
-    return _volunteers_page(report, form, 200 if report else 400)
+    done, form = _import(roster.import_volunteers, "admin.volunteers")
+    return done or _volunteers_page(form, 400)
 
 
 @bp.get("/volunteers.csv")
 @requires(UserRole.COORDINATOR)
 def volunteers_export():
     """Download the volunteers as CSV, in the import's columns."""
-    return csv_response(queries.volunteers_csv(db.session), f"volunteers-{clock.now():%Y%m%d}.csv")
+    return csv_response(lists.volunteers_csv(db.session, column_headers()), f"volunteers-{local_date()}.csv")
 
 
 def _volunteer(vid: int) -> Volunteer:
@@ -87,7 +102,7 @@ def volunteer_duty(vid: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     on = request.form.get("on_duty") == "1"
-    moved = queries.set_on_duty(db.session, policy(), volunteer, on, actor())
+    moved = steering.set_on_duty(db.session, policy(), volunteer, on, actor())
     db.session.commit()
     if on:
         flash(_("%(name)s is on duty.", name=volunteer.name), "success")
@@ -109,7 +124,7 @@ def volunteer_edit(vid: int):
         form.role.data = volunteer.role.value
     if form.validate_on_submit():
         compound = policy()
-        number = phones.normalize(form.phone.data, compound.region)
+        number = phones.valid(form.phone.data, compound.region)
         try:
             chosen = roster.parse_buildings((form.buildings.data or "").replace("，", ";"), compound)
         except roster.BadRow:
@@ -139,12 +154,12 @@ def volunteer_edit(vid: int):
 # --- residents -------------------------------------------------------------------------------
 
 
-def _residents_page(report=None, import_form=None, status=200):
+def _residents_page(import_form=None, status=200):
     q = request.args.get("q", "")
-    page = queries.paginate(db.session, queries.resident_query(q, search_phones=shows_phones()), page_arg())
+    page = lists.paginate(db.session, lists.resident_query(q, search_phones=shows_phones()), page_arg())
     return render_template(
-        "admin/residents.html", q=q, page=page, page_args=page_args, report=report,
-        import_form=import_form or ImportForm(), flags_of=lambda r: queries.resident_flags(r, shows_phones()),
+        "admin/residents.html", q=q, page=page, page_args=page_args, report=_imported("admin.residents"),
+        import_form=import_form or ImportForm(), flags_of=lambda r: lists.resident_flags(r, shows_phones()),
     ), status
 
 
@@ -159,15 +174,15 @@ def residents():
 @requires(UserRole.COORDINATOR)
 def residents_import():
     """Import residents from CSV; bad rows are reported by line, good ones imported."""
-    report, form = _import(roster.import_residents)
-    return _residents_page(report, form, 200 if report else 400)
+    done, form = _import(roster.import_residents, "admin.residents")
+    return done or _residents_page(form, 400)
 
 
 @bp.get("/residents.csv")
 @requires(UserRole.COORDINATOR)
 def residents_export():
     """Download the residents as CSV, in the import's columns."""
-    return csv_response(queries.residents_csv(db.session), f"residents-{clock.now():%Y%m%d}.csv")
+    return csv_response(lists.residents_csv(db.session, column_headers()), f"residents-{local_date()}.csv")
 
 
 RID = f"<int(min=1, max={MAX_INT}):rid>"
@@ -182,14 +197,14 @@ def resident_edit(rid: int):
         abort(404)
     form = ResidentForm(obj=None if request.method == "POST" else resident)
     form.building.choices = options((b, str(b)) for b in buildings())
-    form.flags.choices = options((f, FLAG[f]) for f in queries.FLAGS)
+    form.flags.choices = options((f, FLAG[f]) for f in lists.FLAGS)
     if request.method == "GET":
-        form.flags.data = queries.resident_flags(resident, include_health=True)
+        form.flags.data = lists.resident_flags(resident, include_health=True)
         form.check_in.data = {None: "", True: "yes", False: "no"}[resident.check_in]
         if resident.household:
             form.building.data, form.room.data = resident.household.building, resident.household.room
     if form.validate_on_submit():
-        number = phones.normalize(form.phone.data, policy().region)
+        number = phones.valid(form.phone.data, policy().region)
         taken = db.session.scalar(select(Resident.id).where(Resident.phone == number, Resident.id != rid))
         if number is None:
             form.phone.errors = [_("This is not a phone number.")]
@@ -198,7 +213,7 @@ def resident_edit(rid: int):
         else:
             resident.name, resident.phone, resident.language = form.name.data.strip(), number, form.language.data
             resident.household = household(db.session, form.building.data, form.room.data.strip())
-            for flag in queries.FLAGS:
+            for flag in lists.FLAGS:
                 setattr(resident, flag, flag in (form.flags.data or []))
             resident.prefers_voice = form.prefers_voice.data
             resident.check_in = {"yes": True, "no": False}.get(form.check_in.data or "")

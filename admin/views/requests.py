@@ -25,7 +25,7 @@ from admin.web import MAX_INT, buildings, int_arg, page_arg, page_args, policy
 from hotline import clock
 from hotline.api import request_json
 from hotline.channels.voice import voice_message_token
-from hotline.domain import admin_queries as queries
+from hotline.domain import dashboard, lists, steering
 from hotline.domain.requests import NotAllowed
 from hotline.extensions import db
 from hotline.models import Category, Outbox, Request, Status, UserRole, Volunteer
@@ -33,8 +33,8 @@ from hotline.models import Category, Outbox, Request, Status, UserRole, Voluntee
 NUMBER = f"<int(min=1, max={MAX_INT}):number>"
 
 
-def _filter() -> queries.RequestFilter:
-    return queries.RequestFilter(
+def _filter() -> lists.RequestFilter:
+    return lists.RequestFilter(
         status=request.args.get("status", "open"),
         category=request.args.get("category", ""),
         building=int_arg("building"),
@@ -45,9 +45,9 @@ def _filter() -> queries.RequestFilter:
     )
 
 
-def _page(f: queries.RequestFilter) -> queries.Page:
-    query = queries.request_query(f, policy(), clock.now(), search_phones=shows_phones())
-    return queries.paginate(db.session, query, page_arg())
+def _page(f: lists.RequestFilter) -> lists.Page:
+    query = lists.request_query(f, policy(), clock.now(), search_phones=shows_phones())
+    return lists.paginate(db.session, query, page_arg())
 
 
 @bp.get("/requests")
@@ -57,7 +57,7 @@ def requests_list():
     f = _filter()
     page = _page(f)
     return render_template("admin/requests.html", f=f, page=page, page_args=page_args,
-                           buildings=buildings(), stamp=queries.live_stamp(db.session))
+                           buildings=buildings(), stamp=dashboard.live_stamp(db.session))
 
 
 @bp.get("/requests.json")
@@ -76,7 +76,7 @@ def requests_json():
         if data["volunteer"]:
             data["volunteer"]["phone"] = phone(data["volunteer"]["phone"])
         rows.append(data)
-    return {"stamp": queries.live_stamp(db.session), "total": page.total, "page": page.number,
+    return {"stamp": dashboard.live_stamp(db.session), "total": page.total, "page": page.number,
             "pages": page.pages, "requests": rows}
 
 
@@ -96,14 +96,14 @@ def _reassign_form(r: Request) -> ReassignForm:
         return f"{v.name} · {where}" + ("" if v.on_duty else f" · {off_duty}")
 
     reassign.volunteer.choices = options([("", _("Next volunteer, as routing picks"))] + [
-        (str(v.id), label(v)) for v in queries.candidates(db.session, r) if v.id != r.volunteer_id
+        (str(v.id), label(v)) for v in steering.candidates(db.session, r) if v.id != r.volunteer_id
     ])
     return reassign
 
 
 def _status_form(r: Request) -> StatusForm:
     status = StatusForm(prefix="status")
-    status.status.choices = options((s.value, STATUS[s]) for s in queries.status_choices(r))
+    status.status.choices = options([("", _("Choose…"))] + [(s.value, STATUS[s]) for s in steering.status_choices(r)])
     return status
 
 
@@ -129,8 +129,11 @@ def voice_message_url(r: Request) -> str | None:
 def _show(r: Request, status: int = 200, **forms):
     shown = _forms(r, forms)
     messages = list(db.session.scalars(select(Outbox).where(Outbox.request_id == r.id).order_by(Outbox.id)))
-    return render_template("admin/request.html", r=r, timeline=queries.timeline(db.session, r), messages=messages,
-                           voice_url=voice_message_url(r), **shown), status
+    desk = {"mate": steering.building_volunteer(steering.everyone(db.session), r),
+            "flat": steering.household_requests(db.session, r),
+            "repeats": {d.id for d in steering.duplicates_of(db.session, r)}}
+    return render_template("admin/request.html", r=r, timeline=steering.timeline(db.session, r), messages=messages,
+                           voice_url=voice_message_url(r), **desk, **shown), status
 
 
 @bp.get(f"/requests/{NUMBER}")
@@ -162,7 +165,7 @@ def request_reassign(number: int):
         return _show(r, 400, reassign_form=form)
     volunteer = db.session.get(Volunteer, int(form.volunteer.data)) if form.volunteer.data else None
     try:
-        now_with = queries.reassign(db.session, policy(), r, volunteer, actor(), form.reason.data or "")
+        now_with = steering.reassign(db.session, policy(), r, volunteer, actor(), form.reason.data or "")
     except NotAllowed:
         return _refused(r)
     if now_with is None:
@@ -179,7 +182,7 @@ def request_status(number: int):
     if not form.validate_on_submit():
         return _show(r, 400, status_form=form)
     try:
-        queries.change_status(db.session, policy(), r, Status(form.status.data), actor(), form.reason.data.strip())
+        steering.change_status(db.session, policy(), r, Status(form.status.data), actor(), form.reason.data.strip())
     except NotAllowed:
         return _refused(r)
     return _done(r, _("#%(number)s is now: %(status)s.", number=r.number, status=STATUS[r.status]))
@@ -193,7 +196,7 @@ def request_note(number: int):
     form = NoteForm(prefix="note")
     if not form.validate_on_submit():
         return _show(r, 400, note_form=form)
-    queries.add_note(r, actor(), form.note.data)
+    steering.add_note(r, actor(), form.note.data)
     return _done(r, _("Note added."))
 
 
@@ -205,7 +208,7 @@ def request_urgent(number: int):
     form = UrgentForm(prefix="urgent")
     if not form.validate_on_submit() or form.urgent.data not in ("1", "0"):
         return _show(r, 400)
-    queries.mark_urgent(db.session, policy(), r, form.urgent.data == "1", actor())
+    steering.mark_urgent(db.session, policy(), r, form.urgent.data == "1", actor())
     return _done(r, _("Marked urgent.") if r.urgent else _("Marked not urgent."))
 
 
@@ -217,7 +220,7 @@ def request_details(number: int):
     form = DetailsForm(prefix="details")
     if not form.validate_on_submit():
         return _show(r, 400, details_form=form)
-    queries.set_details(r, actor(), form.details.data or "")
+    steering.set_details(r, actor(), form.details.data or "")
     return _done(r, _("Details saved."))
 
 
@@ -226,20 +229,20 @@ def request_details(number: int):
 def request_new():
     """Enter a request for someone who came to the gate or phoned a coordinator."""
     form = NewRequestForm()
-    form.building.choices = options((b, str(b)) for b in buildings())
+    form.building.choices = options([("", _("Choose the building"))] + [(b, str(b)) for b in buildings()])
     if form.validate_on_submit():
         try:
             number = check_phone(form.phone, policy().region)
         except ValidationError as e:
             form.phone.errors = [str(e)]
         else:
-            new = queries.NewRequest(
+            new = steering.NewRequest(
                 building=form.building.data, room=form.room.data.strip(), category=Category(form.category.data),
                 details=form.details.data or "", urgent=form.urgent.data, phone=number,
                 name=(form.name.data or "").strip() or None, language=form.language.data,
                 drug=(form.drug.data or "").strip() or None, runs_out=(form.runs_out.data or "").strip() or None,
             )
-            r = queries.create_request(db.session, policy(), new, actor())
+            r = steering.create_request(db.session, policy(), new, actor())
             db.session.commit()
             flash(_("Request #%(number)s was made and sent on.", number=r.number), "success")
             return redirect(url_for("admin.request_detail", number=r.number))

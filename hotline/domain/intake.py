@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import late, offers, outbox, reading, requests, spoken
+from hotline.domain import late, offers, outbox, questions, reading, requests, spoken
 from hotline.domain.parsing import (
     Command,
     Parsed,
@@ -130,8 +130,7 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         requests.tell_coordinators(session, N_("coordinator.other_language"), purpose=Purpose.LANGUAGE, phone=sms.phone,
                                    language=written.upper(), details=body[:300])
     if not in_conversation and reading.asks(body) and _names_nothing_new(body):  # "垃圾放哪里？"
-        requests.tell_coordinators(session, N_("coordinator.question"), purpose=Purpose.QUESTION, phone=sms.phone,
-                                   details=body[:200])
+        questions.ask(session, N_("coordinator.question"), sms.phone, body[:200], Channel.SMS, lang)
         return (Message(t(lang, "sms.question"), lang),)
     return _need(session, policy, sms.phone, resident, body, lang, exempt=volunteer is not None)
 
@@ -222,8 +221,7 @@ def _not_a_need(session: Session, policy: Policy, phone: str, resident: Resident
     if purpose == "help_text":
         known = resident is not None and resident.household is not None
         return (Message(t(lang, N_("sms.help_known") if known else N_("sms.help")), lang),)
-    requests.tell_coordinators(session, N_("coordinator.question"), purpose=Purpose.QUESTION, phone=phone,
-                               details=body[:200])
+    questions.ask(session, N_("coordinator.question"), phone, body[:200], Channel.SMS, lang)
     return (Message(t(lang, N_("sms.rumour") if purpose == "rumour" else N_("sms.question")), lang),)
 
 

@@ -26,6 +26,13 @@ def normalize(raw: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def valid(raw: str, region: str) -> str | None:
+    """Return the number in E.164 when it is a number someone can have (`12345` is possible in
+    length, not a number anyone is given); else None. For numbers a coordinator writes down."""
+    number = normalize(raw, region)
+    return number if number and phonenumbers.is_valid_number(phonenumbers.parse(number)) else None
+
+
 def sender(raw: str, region: str) -> str | None:
     """Return the number a message or call came from in E.164; None when `From` is no phone number
     (another channel's address, a sender ID, garbage)."""

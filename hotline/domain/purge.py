@@ -5,7 +5,7 @@ counts per building and day still add up) and loses its room, details, voice mes
 the notes of its timeline and the texts of its messages. Messages about no request (a
 coordinator alert quoting a stranger's number and words, a reply asking for an address, a
 broadcast, a check-in call) lose their text and number by age alone, once they are sent or given
-up. Inbound logs and check-in answers older than the cut-off, and expired conversations, go
+up. Inbound logs, questions and check-in answers older than the cut-off, and expired conversations, go
 entirely; a check-in answer still inside the plan's silent days stays, as it tells that someone
 was heard from.
 """
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.domain import checkins, phones
 from hotline.domain.requests import household
-from hotline.models import CheckIn, Conversation, Inbound, Outbox, OutStatus, Request, RequestEvent, Status
+from hotline.models import CheckIn, Conversation, Inbound, Outbox, OutStatus, Question, Request, RequestEvent, Status
 
 ANONYMOUS_ROOM = "-"
 PURGED = "(purged)"
@@ -40,6 +40,7 @@ class PurgeReport:
     conversations: int = 0
     messages: int = 0  # about no request
     check_ins: int = 0
+    questions: int = 0
 
 
 def parse_age(text: str) -> timedelta:
@@ -88,6 +89,7 @@ def purge(
     report.messages = _forget_messages_about_no_request(session, cutoff)
     heard_from = now - timedelta(days=checkins.plan(session).silent_days)  # what "not heard from" still reads
     report.check_ins = _forget_check_ins(session, min(cutoff, heard_from))
+    report.questions = session.execute(delete(Question).where(Question.asked_at < cutoff)).rowcount or 0
     report.inbound = session.execute(delete(Inbound).where(Inbound.received_at < cutoff)).rowcount or 0
     report.conversations = session.execute(delete(Conversation).where(Conversation.expires_at < now)).rowcount or 0
     return report

@@ -250,13 +250,14 @@ def route(
     actor: str = "system",
     to: Volunteer | None = None,
     routing: Routing | None = None,
+    channel: str = "sms",
 ) -> Volunteer | None:
     """Assign the request to `to` (a coordinator's choice), else to the next volunteer routing picks,
     and send them the alert; None if nobody is left.
 
     When it leaves the building's volunteers for the coordinators (or for nobody), the coordinators
     read why (no volunteer answered in time, none could take it, none is on duty) and whoever asked is
-    told that a coordinator has it now.
+    told that a coordinator has it now. `channel` is where the step was taken: `admin` for the web page.
     """
     before = request.volunteer
     volunteer = to or choose_volunteer(session, request, routing)
@@ -278,7 +279,7 @@ def route(
     timeout = policy.urgent_accept_timeout if request.urgent else policy.accept_timeout
     held_until = None if request.urgent else policy.quiet_until(now)  # alerts that can wait, wait
     request.escalate_at = (held_until or now) + timeout
-    add_event(request, "assigned", actor, "sms", volunteer=volunteer)
+    add_event(request, "assigned", actor, channel, volunteer=volunteer)
     lang = volunteer.first_language
     alert = volunteer_alert(request, lang, policy.voice_link)
     if why:  # a coordinator routing picked reads why it is theirs
@@ -394,8 +395,9 @@ def tell_requester(session: Session, request: Request, msgid: str, purpose: Purp
                      purpose=purpose)
 
 
-def accept(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
-    """The volunteer takes the request; the resident is told."""
+def accept(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms",
+           actor: str | None = None) -> None:
+    """The volunteer takes the request (or `actor`, a coordinator, says so for them); the resident is told."""
     if request.status == Status.ACCEPTED and request.volunteer_id == volunteer.id:
         raise NotAllowed(N_("volunteer.already_yours"), number=request.number)
     if request.status not in (Status.NEW, Status.ASSIGNED):
@@ -406,14 +408,16 @@ def accept(session: Session, policy: Policy, request: Request, volunteer: Volunt
     request.status = Status.ACCEPTED
     request.accepted_at = now
     request.escalate_at = now + policy.delivery_timeout
-    add_event(request, "accepted", _actor(volunteer), channel, volunteer=volunteer)
+    add_event(request, "accepted", actor or _actor(volunteer), channel, volunteer=volunteer)
     tell_requester(session, request, N_("resident.accepted"), volunteer=first_name_of(volunteer))
 
 
-def deliver(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
-    """The volunteer says it was delivered; the resident is told and invited to say if not."""
+def deliver(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms",
+            actor: str | None = None) -> None:
+    """The volunteer says it was delivered (or `actor`, a coordinator, says so for them); the resident is
+    told and invited to say if not."""
     if request.status == Status.ASSIGNED:  # a volunteer who skipped OK: taking it comes first
-        accept(session, policy, request, volunteer, channel)
+        accept(session, policy, request, volunteer, channel, actor)
     if request.status != Status.ACCEPTED:
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     _check_may_act(request, volunteer)
@@ -421,7 +425,7 @@ def deliver(session: Session, policy: Policy, request: Request, volunteer: Volun
     request.status = Status.DELIVERED
     request.delivered_at = request.closed_at = now
     request.escalate_at = None
-    add_event(request, "delivered", _actor(volunteer), channel, volunteer=volunteer)
+    add_event(request, "delivered", actor or _actor(volunteer), channel, volunteer=volunteer)
     tell_requester(session, request, N_("resident.delivered"), purpose=Purpose.RECEIPT)
 
 

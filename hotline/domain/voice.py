@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import ivr_flows
 from hotline import clock
-from hotline.domain import hearing, requests, spoken
+from hotline.domain import hearing, questions, requests, spoken
 from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits, whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
@@ -37,7 +37,6 @@ from hotline.models import (
     Conversation,
     Household,
     Lane,
-    Purpose,
     Request,
     Resident,
     Role,
@@ -460,8 +459,8 @@ def _question(session: Session, policy: Policy, state: dict) -> tuple[str, list[
     asked = state.setdefault("asked", [])
     details = state.get("question") or "-"
     if details not in asked:  # the same question twice in a call is told once
-        requests.tell_coordinators(session, N_("voice.coordinator_question"), purpose=Purpose.QUESTION,
-                                   phone=state.get("phone") or "-", details=details)
+        questions.ask(session, N_("voice.coordinator_question"), state.get("phone") or "", details, Channel.VOICE,
+                      state.get("lang") or "zh")
         asked.append(details)
     return "done", []
 

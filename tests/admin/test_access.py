@@ -15,7 +15,7 @@ from hotline.models import RequestEvent, User, UserRole
 from tests.admin.actions import PASSWORDS, ROLES, AdminActions, add_users, csrf_token_in
 
 PUBLIC = {"admin.login", "admin.static"}
-SAMPLE_ARGS = {"number": 1, "vid": 1, "rid": 1, "message_id": 1, "broadcast_id": "0123456789ab"}
+SAMPLE_ARGS = {"number": 1, "vid": 1, "rid": 1, "message_id": 1, "broadcast_id": "0123456789ab", "qid": 1}
 
 
 def admin_routes(app):

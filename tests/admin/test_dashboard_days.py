@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hotline.domain.admin_queries import per_day
+from hotline.domain.dashboard import per_day
 from hotline.models import Category, Channel, Household, Request, Status
 
 

@@ -32,9 +32,11 @@ def volunteer(app, phone: str) -> Volunteer:
         return v
 
 
-def upload(actions, path: str, content: str | bytes, name: str = "roster.csv"):
+def upload(actions, path: str, content: str | bytes, name: str = "roster.csv", follow: bool = True):
+    """Post a CSV file to an import, and follow the redirect to the page that reports it."""
     data = content.encode() if isinstance(content, str) else content
-    return actions.post(path, {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return actions.post(path, {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
+                        follow_redirects=follow)
 
 
 def test_volunteers_are_listed_with_buildings_duty_and_load(app, coordinator, phone):
@@ -70,22 +72,22 @@ def test_import_reports_bad_rows_by_line_and_imports_the_good_ones(app, coordina
     page = text(response)
     assert response.status_code == 200
     assert re.search(r"第 3 行|Line 3", page) and re.search(r"第 4 行|Line 4", page)
-    assert "name is empty" in page and "building '99'" in page
+    assert "姓名为空" in page and "楼号“99”不是本小区的楼" in page
     with app.app_context():
         names = set(db.session.scalars(select(Volunteer.name)))
     assert {"New Person", '=HYPERLINK("x")'} <= names and "Far Away" not in names
     export = text(coordinator.get("/admin/volunteers.csv")).lstrip("\ufeff")
     rows = list(csv.DictReader(io.StringIO(export)))
-    assert {"name", "phone", "buildings", "languages", "role"} <= set(rows[0])
-    assert any(r["name"] == "'=HYPERLINK(\"x\")" for r in rows)  # a spreadsheet will not run it
-    assert any(r["name"] == "'-2+3+cmd|' /C calc'!A0" for r in rows)  # nor a formula after a sign
-    assert any(r["phone"] == LI_WEI and r["buildings"] == "12" for r in rows)  # a bare E.164 number: no quote shown
+    assert list(rows[0]) == ["姓名", "电话", "负责楼号", "所说语言", "角色", "值班"]  # the page's language
+    assert any(r["姓名"] == "'=HYPERLINK(\"x\")" for r in rows)  # a spreadsheet will not run it
+    assert any(r["姓名"] == "'-2+3+cmd|' /C calc'!A0" for r in rows)  # nor a formula after a sign
+    assert any(r["电话"] == LI_WEI and r["负责楼号"] == "12" for r in rows)  # a bare E.164 number: no quote shown
 
 
 def test_an_import_without_a_file_or_with_a_bad_header_says_so(app, coordinator):
     assert coordinator.post("/admin/volunteers/import", {}, content_type="multipart/form-data").status_code == 400
     page = text(upload(coordinator, "/admin/volunteers/import", "who,what\nx,y\n"))
-    assert "missing column" in page
+    assert "缺少列：name, phone, buildings, languages, role" in page
 
 
 def test_exported_volunteers_import_back_unchanged(app, coordinator):
@@ -153,11 +155,11 @@ def test_residents_are_searched_imported_and_exported(app, coordinator):
     assert len(rows("Tom")) == 1 and len(rows("7-1101")) == 1 and len(rows("5")) == 1 and len(rows("")) == 3
     content = "name,phone,building,room,language,flags\n新住户,13700005555,3,101,zh,elderly\nBad,123,3,101,zh,\n"
     page = text(upload(coordinator, "/admin/residents/import", content))
-    assert re.search(r"(第 3 行|Line 3): phone '123' is not a phone number", page)
+    assert "第 3 行: 电话“123”不是有效的电话号码" in page
     export = text(coordinator.get("/admin/residents.csv")).lstrip("\ufeff")
-    found = {r["name"]: r for r in csv.DictReader(io.StringIO(export))}
-    assert found["新住户"]["flags"] == "elderly" and found["刘伯伯"]["flags"] == "elderly;chronic"
-    assert found[next(n for n in found if n.startswith("Tom"))]["phone"] == TOM
+    found = {r["姓名"]: r for r in csv.DictReader(io.StringIO(export))}
+    assert found["新住户"]["标记"] == "elderly" and found["刘伯伯"]["标记"] == "elderly;chronic"
+    assert found[next(n for n in found if n.startswith("Tom"))]["电话"] == TOM
 
 
 def test_editing_a_resident_moves_them_and_sets_flags(app, coordinator):

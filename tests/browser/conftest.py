@@ -75,7 +75,7 @@ def live(tmp_path_factory):
         "HOTLINE_SPOOL_DIR": str(folder / "spool"),
     }
     app = create_app({"ENV": env, "ADMIN_POLL_SECONDS": 1})
-    app.extensions["transport"] = ConsoleTransport()
+    app.extensions["transport"] = app.extensions["sms_transport"] = ConsoleTransport()  # SMS and calls
     make_tables(app)
     load_roster(app, residents=RESIDENTS_CSV + BUILDING_12)
     add_users(app)

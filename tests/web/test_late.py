@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from hotline import clock as hotline_clock
 from hotline import texts
-from hotline.domain import admin_queries, broadcast, late, offers, requests
+from hotline.domain import broadcast, dashboard, late, offers, requests
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Channel, Resident, Volunteer
@@ -92,12 +92,12 @@ def test_the_dashboard_counts_what_late_lists(app, phone, clock):
     run_timers(app)  # b moves on from Li Wei to Zhang Min: not late at Zhang Min yet
     with app.app_context():
         now = hotline_clock.now()
-        counted = admin_queries.counts(db.session, Policy.from_config(app.config), now).overdue
+        counted = dashboard.counts(db.session, Policy.from_config(app.config), now).overdue
     assert overdue_numbers(app) == [] and counted == 0
     clock.advance(hours=6)
     with app.app_context():
         now = hotline_clock.now()
-        counted = admin_queries.counts(db.session, Policy.from_config(app.config), now).overdue
+        counted = dashboard.counts(db.session, Policy.from_config(app.config), now).overdue
     assert sorted(overdue_numbers(app)) == [a, b] and counted == 2
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from hotline.domain import admin_queries, outbox
+from hotline.domain import outbox, steering
 from hotline.domain.policy import Policy
 from hotline.domain.voice import spoken_digits
 from hotline.extensions import db
@@ -276,7 +276,7 @@ def test_a_cancelled_request_is_said_cancelled(app, client, twilio):
     r = wang_asks_by_phone(client)
     with app.app_context():
         request = db.session.get(Request, r.number)
-        admin_queries.change_status(db.session, Policy.from_config(app.config), request, Status.CANCELLED,
+        steering.change_status(db.session, Policy.from_config(app.config), request, Status.CANCELLED,
                                     "user:1", "she has it already")
         db.session.commit()
     [call] = place_calls(app, twilio, WANG_LANDLINE)

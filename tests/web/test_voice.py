@@ -651,7 +651,7 @@ def test_the_volunteers_sms_links_to_the_voice_message_through_the_hotline(linke
 
 
 def test_the_alert_sent_again_when_a_request_is_marked_urgent_keeps_the_link(linked):
-    from hotline.domain import admin_queries
+    from hotline.domain import steering
     from hotline.domain.policy import Policy
 
     liu = Caller(linked.test_client(), LIU).dial().press("1")
@@ -659,7 +659,7 @@ def test_the_alert_sent_again_when_a_request_is_marked_urgent_keeps_the_link(lin
     [r] = voice_requests(linked)
     with linked.app_context():
         request = db.session.get(Request, r.number)
-        admin_queries.mark_urgent(db.session, Policy.from_config(linked.config), request, True, "user:1")
+        steering.mark_urgent(db.session, Policy.from_config(linked.config), request, True, "user:1")
         db.session.commit()
     first, again = [m.body for m in outbox_to(linked, WANG_FANG)][-2:]
     assert "/voice-messages/" in first and "/voice-messages/" in again and again != first

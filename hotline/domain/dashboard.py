@@ -1,0 +1,118 @@
+"""What the dashboard shows: counts of open requests, the buildings' grid, who waited longest, the
+last days, and the stamp live pages poll. Pure: no Flask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, selectinload, undefer
+
+from hotline.domain.late import overdue_clause  # the one definition of overdue
+from hotline.domain.policy import Policy
+from hotline.models import OPEN_STATUSES, Household, Outbox, OutStatus, Question, Request, RequestEvent, Status
+
+LIVE = and_(Request.status.in_(OPEN_STATUSES), Request.purged_at.is_(None))
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many requests are open, overdue, urgent, and with nobody."""
+
+    open: int
+    overdue: int
+    urgent: int
+    unassigned: int
+
+
+def counts(session: Session, policy: Policy, now: datetime) -> Counts:
+    """Count the open requests and those that need a coordinator's eye."""
+    row = session.execute(
+        select(
+            func.count(Request.id),
+            func.coalesce(func.sum(case((overdue_clause(policy, now), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Request.urgent.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Request.status == Status.NEW, 1), else_=0)), 0),
+        ).where(LIVE)
+    ).one()
+    return Counts(*(int(v) for v in row))
+
+
+@dataclass(frozen=True)
+class BuildingCell:
+    """One building on the dashboard's grid: how many open requests, urgent and overdue among them."""
+
+    building: int
+    open: int = 0
+    urgent: int = 0
+    overdue: int = 0
+
+
+def building_grid(session: Session, policy: Policy, now: datetime) -> list[BuildingCell]:
+    """Return every building of the compound with its open requests (counts only, never a label)."""
+    rows = session.execute(
+        select(
+            Household.building,
+            func.count(Request.id),
+            func.coalesce(func.sum(case((Request.urgent.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((overdue_clause(policy, now), 1), else_=0)), 0),
+        )
+        .join(Household)
+        .where(LIVE)
+        .group_by(Household.building)
+    ).all()
+    found = {b: BuildingCell(b, int(n), int(u), int(o)) for b, n, u, o in rows}
+    return [found.get(b, BuildingCell(b)) for b in sorted(policy.buildings | found.keys())]
+
+
+def oldest_waiting(session: Session, limit: int = 5) -> list[Request]:
+    """Return the open requests that have waited longest."""
+    return list(
+        session.scalars(
+            select(Request)
+            .options(selectinload(Request.household), selectinload(Request.volunteer), undefer(Request.reopened))
+            .where(LIVE)
+            .order_by(Request.created_at, Request.id)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Requests made and delivered on one local day."""
+
+    day: date
+    created: int
+    delivered: int
+
+
+def per_day(session: Session, tz: ZoneInfo, now: datetime, days: int = 14) -> list[DayCount]:
+    """Count requests made and delivered on each of the last `days` local days, oldest first.
+
+    Counted by the database: one grouped query per column, each row put in its local day by
+    comparing it with the local midnights (so a day is right across a change of clock)."""
+    first = now.astimezone(tz).date() - timedelta(days=days - 1)
+    dates = [first + timedelta(days=i) for i in range(days + 1)]
+    midnights = [datetime(d.year, d.month, d.day, tzinfo=tz) for d in dates]
+
+    def count(column) -> dict[int, int]:
+        day = case(*((column < m, i) for i, m in enumerate(midnights[1:-1])), else_=days - 1).label("day")
+        query = select(day, func.count()).where(column >= midnights[0], column < midnights[-1]).group_by("day")
+        return dict(session.execute(query).all())
+
+    made, done = count(Request.created_at), count(Request.delivered_at)
+    return [DayCount(d, made.get(i, 0), done.get(i, 0)) for i, d in enumerate(dates[:-1])]
+
+
+def live_stamp(session: Session) -> str:
+    """Return a stamp that changes whenever a request, the outbox or a question changes (what pages poll for)."""
+    last_event = session.scalar(select(func.coalesce(func.max(RequestEvent.id), 0)))
+    last_message = session.scalar(select(func.coalesce(func.max(Outbox.id), 0)))
+    waiting = session.scalar(
+        select(func.count(Outbox.id)).where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))
+    )
+    questions = session.execute(select(func.coalesce(func.max(Question.id), 0), func.count(Question.answered_at))).one()
+    return f"{last_event}.{last_message}.{waiting}.{questions[0]}.{questions[1]}"
