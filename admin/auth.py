@@ -39,7 +39,9 @@ from admin import bp
 from admin.forms import LoginForm
 from admin.throttle import DEVICE_COOKIE, LoginThrottle
 from hotline import clock
+from hotline.domain import transitions
 from hotline.domain.parsing import whole_number
+from hotline.domain.transitions import Actor
 from hotline.extensions import db
 from hotline.headers import secure
 from hotline.models import User, UserRole, new_session_stamp
@@ -372,11 +374,9 @@ def logout():
     return redirect(url_for("admin.login"))
 
 
-def actor() -> str:
-    """Name the logged-in user on a request's timeline: `admin:sun`."""
-    from hotline.domain.steering import actor_of
-
-    return actor_of(current_user.username)
+def actor() -> Actor:
+    """The logged-in user as the actor of what they change on a request."""
+    return transitions.on_page(current_user.id)
 
 
 def shows_phones() -> bool:

@@ -16,7 +16,7 @@ from admin.auth import may_edit, shows_phones
 from hotline import clock
 from hotline.domain import phones
 from hotline.extensions import db
-from hotline.models import OPEN_STATUSES, Category, Channel, Lane, OutStatus, Status, User, UserRole
+from hotline.models import OPEN_STATUSES, Category, Channel, EventKind, Lane, OutStatus, Status, User, UserRole, Via
 from hotline.texts import LOCALE_DIR, LOCALES
 
 babel = Babel()
@@ -144,34 +144,34 @@ CATEGORY = {Category.FOOD: _l("Food"), Category.MEDICINE: _l("Medicine"), Catego
             Category.WELFARE: _l("Welfare check")}
 CHANNEL = {Channel.SMS: _l("SMS"), Channel.VOICE: _l("Phone call"), Channel.ADMIN: _l("Entered by a coordinator")}
 EVENT = {
-    "created": _l("Request made"),
-    "assigned": _l("Sent to a volunteer"),
-    "accepted": _l("Accepted"),
-    "delivered": _l("Delivered"),
-    "declined": _l("Volunteer could not take it"),
-    "timed_out": _l("No answer in time"),
-    "handed_on": _l("Handed on"),
-    "unassigned": _l("No volunteer available"),
-    "cancelled": _l("Cancelled"),
-    "reopened": _l("Not received: opened again"),
-    "restored": _l("Cancelled request opened again"),
-    "reminded": _l("Volunteer reminded"),
-    "escalated": _l("Coordinators alerted"),
-    "note": _l("Note"),
-    "status_changed": _l("Status changed"),
-    "marked_urgent": _l("Marked urgent"),
-    "marked_not_urgent": _l("Marked not urgent"),
-    "details_edited": _l("Details written down"),
-    "message_retried": _l("Message sent again"),
-    "recording": _l("Voice message"),
-    "joined_offer": _l("Joined a group buy"),
-    "quantity_changed": _l("Quantity changed"),
-    "check_in_unreached": _l("Check-in call not answered"),
-    "check_in_help": _l("Asked for help on the check-in call"),
-    "called_no_answer": _l("Called, no answer"),
-    "merged": _l("Merged into another request"),
-    "merged_in": _l("A repeat of it was merged in"),
-    "nudged": _l("Asked after it"),
+    EventKind.CREATED: _l("Request made"),
+    EventKind.ASSIGNED: _l("Sent to a volunteer"),
+    EventKind.ACCEPTED: _l("Accepted"),
+    EventKind.DELIVERED: _l("Delivered"),
+    EventKind.DECLINED: _l("Volunteer could not take it"),
+    EventKind.TIMED_OUT: _l("No answer in time"),
+    EventKind.HANDED_ON: _l("Handed on"),
+    EventKind.UNASSIGNED: _l("No volunteer available"),
+    EventKind.CANCELLED: _l("Cancelled"),
+    EventKind.REOPENED: _l("Not received: opened again"),
+    EventKind.RESTORED: _l("Cancelled request opened again"),
+    EventKind.REMINDED: _l("Volunteer reminded"),
+    EventKind.ESCALATED: _l("Coordinators alerted"),
+    EventKind.NOTE: _l("Note"),
+    EventKind.STATUS_CHANGED: _l("Status changed"),
+    EventKind.MARKED_URGENT: _l("Marked urgent"),
+    EventKind.MARKED_NOT_URGENT: _l("Marked not urgent"),
+    EventKind.DETAILS_EDITED: _l("Details written down"),
+    EventKind.MESSAGE_RETRIED: _l("Message sent again"),
+    EventKind.RECORDING: _l("Voice message"),
+    EventKind.JOINED_OFFER: _l("Joined a group buy"),
+    EventKind.QUANTITY_CHANGED: _l("Quantity changed"),
+    EventKind.CHECK_IN_UNREACHED: _l("Check-in call not answered"),
+    EventKind.CHECK_IN_HELP: _l("Asked for help on the check-in call"),
+    EventKind.CALLED_NO_ANSWER: _l("Called, no answer"),
+    EventKind.MERGED: _l("Merged into another request"),
+    EventKind.MERGED_IN: _l("A repeat of it was merged in"),
+    EventKind.NUDGED: _l("Asked after it"),
 }
 NOTE = {  # what the hotline itself writes as an event's note
     "nobody on duty": _l("nobody on duty"),
@@ -202,7 +202,7 @@ OUTBOX = {
 LANE = {Lane.URGENT: _l("Urgent"), Lane.NORMAL: _l("Normal"), Lane.BULK: _l("Broadcast")}
 KIND = {"sms": _l("SMS"), "call": _l("Call")}
 CARRIER = {"twilio": "Twilio", "gateway": _l("SMS phone"), "console": _l("Console (nothing sent)")}
-VIA = {"sms": _l("by SMS"), "voice": _l("by phone"), "admin": _l("on the web"), "system": _l("automatically")}
+VIA = {Via.SMS: _l("by SMS"), Via.VOICE: _l("by phone"), Via.ADMIN: _l("on the web"), Via.SYSTEM: _l("automatically")}
 DELIVERY = {  # Twilio's message and call statuses, as status callbacks report them
     "queued": _l("queued at the carrier"), "accepted": _l("queued at the carrier"), "sending": _l("being sent"),
     "sent": _l("sent by the carrier"), "delivered": _l("delivered to the phone"), "read": _l("read"),

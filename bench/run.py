@@ -189,7 +189,7 @@ def fill(stack: Stack, total: int, seed: int = 7) -> dict:
                 if status == Status.ACCEPTED:
                     row["escalate_at"] = now + timedelta(hours=rng.uniform(1, 6))
                 reqs.append(row)
-                events += [{"request_id": n, "at": at, "kind": kind, "actor": "system", "channel": "sms",
+                events += [{"request_id": n, "at": at, "kind": kind, "actor_kind": "system", "channel": "sms",
                             "volunteer_id": volunteer if kind != "created" else None, "note": ""}
                            for kind, at in kinds]
                 if volunteer:

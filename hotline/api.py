@@ -112,7 +112,8 @@ def request_json(r: Request, events: bool = False) -> dict:
     }
     if events:
         data["events"] = [
-            {"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "channel": e.channel, "note": e.note}
+            {"at": _iso(e.at), "kind": e.kind.value, "actor": e.actor_label, "channel": e.channel.value,
+             "note": e.note}
             for e in r.events
         ]
     return data

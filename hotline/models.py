@@ -53,8 +53,8 @@ class Base(DeclarativeBase):
     )
 
 
-def _enum(cls: type[StrEnum]) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+def _enum(cls: type[StrEnum], length: int = 16) -> sa.Enum:
+    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Role(StrEnum):
@@ -85,6 +85,51 @@ class Channel(StrEnum):
     SMS = "sms"  # texted in
     VOICE = "voice"  # called in
     ADMIN = "admin"  # entered by a coordinator
+
+
+class EventKind(StrEnum):
+    CREATED = "created"  # the request was made
+    ASSIGNED = "assigned"  # routing (or a coordinator) sent it to a volunteer
+    UNASSIGNED = "unassigned"  # routing found nobody: it waits for the coordinators
+    ACCEPTED = "accepted"  # a volunteer took it
+    DELIVERED = "delivered"  # the volunteer says it was delivered
+    DECLINED = "declined"  # the volunteer could not take it
+    TIMED_OUT = "timed_out"  # the volunteer did not answer in time
+    HANDED_ON = "handed_on"  # taken from its volunteer: off duty, opted out, or reassigned
+    CANCELLED = "cancelled"  # withdrawn by whoever asked or a coordinator
+    REOPENED = "reopened"  # whoever asked says nothing arrived
+    RESTORED = "restored"  # a coordinator opened a cancelled request again
+    REMINDED = "reminded"  # the volunteer was reminded of an overdue delivery
+    ESCALATED = "escalated"  # the coordinators were told of an overdue delivery
+    NOTE = "note"  # a coordinator's note
+    STATUS_CHANGED = "status_changed"  # a coordinator changed the status, for a stated reason
+    MARKED_URGENT = "marked_urgent"  # a coordinator marked it urgent
+    MARKED_NOT_URGENT = "marked_not_urgent"  # a coordinator marked it not urgent
+    DETAILS_EDITED = "details_edited"  # a coordinator wrote the details down
+    MESSAGE_RETRIED = "message_retried"  # a coordinator sent a failed message again
+    RECORDING = "recording"  # the caller's voice message arrived
+    JOINED_OFFER = "joined_offer"  # the household joined a group buy
+    QUANTITY_CHANGED = "quantity_changed"  # the household changed how many it buys
+    CHECK_IN_UNREACHED = "check_in_unreached"  # the daily check-in call was not answered
+    CHECK_IN_HELP = "check_in_help"  # the resident asked for help on the check-in call
+    NUDGED = "nudged"  # whoever asked asked after the open request
+    CALLED_NO_ANSWER = "called_no_answer"  # a coordinator phoned whoever asked; nobody answered
+    MERGED = "merged"  # folded into the request it repeats (then cancelled)
+    MERGED_IN = "merged_in"  # a repeat of it was folded in
+
+
+class ActorKind(StrEnum):
+    RESIDENT = "resident"  # whoever asked: a resident or a relative (also a volunteer asking for themselves)
+    VOLUNTEER = "volunteer"  # a building volunteer answering by SMS (`actor_volunteer_id`)
+    COORDINATOR = "coordinator"  # by SMS (`actor_volunteer_id`) or on the admin page (`actor_user_id`)
+    SYSTEM = "system"  # the hotline itself: routing, timers, calls it placed
+
+
+class Via(StrEnum):
+    SMS = "sms"  # by an SMS, or a change told by SMS
+    VOICE = "voice"  # on a call
+    ADMIN = "admin"  # on the admin page
+    SYSTEM = "system"  # by the hotline on its own
 
 
 class Building(Base):
@@ -226,20 +271,33 @@ class RequestEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("request.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=clock.now)
-    kind: Mapped[str] = mapped_column(sa.String(24))
-    actor: Mapped[str] = mapped_column(sa.String(64))  # `resident`, `volunteer:3`, `system`, `admin:sun`
-    channel: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, length=24))
+    actor_kind: Mapped[ActorKind] = mapped_column(_enum(ActorKind))
+    actor_volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"))
+    actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    channel: Mapped[Via] = mapped_column(_enum(Via))
     volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
     request: Mapped[Request] = relationship(back_populates="events")
-    volunteer: Mapped[Volunteer | None] = relationship()
+    volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[volunteer_id])  # whom the step concerns
+    actor_volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[actor_volunteer_id])
+    actor_user: Mapped[User | None] = relationship()
+
+    @property
+    def actor_label(self) -> str:
+        """Name the actor as the JSON API always has: `resident`, `system`, `volunteer:3`, `admin:sun`."""
+        if self.actor_user_id is not None:
+            return f"admin:{self.actor_user.username}" if self.actor_user else "admin"
+        if self.actor_volunteer_id is not None:
+            return f"{self.actor_kind.value}:{self.actor_volunteer_id}"
+        return self.actor_kind.value
 
 
 # A request the resident said never arrived: flagged wherever it is listed. Read only where asked for
 # (`undefer(Request.reopened)` in the lists), not by the webhooks and the worker.
 Request.reopened = sa.orm.column_property(
-    sa.exists().where(RequestEvent.request_id == Request.id, RequestEvent.kind == "reopened"), deferred=True
+    sa.exists().where(RequestEvent.request_id == Request.id, RequestEvent.kind == EventKind.REOPENED), deferred=True
 )
 
 
@@ -459,7 +517,7 @@ class Question(Base):
     language: Mapped[str] = mapped_column(sa.String(2), default="zh")
     asked_at: Mapped[datetime] = mapped_column(default=clock.now)
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
-    answered_by: Mapped[str | None] = mapped_column(sa.String(64))  # `admin:sun`
+    answered_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
 
 class UserRole(StrEnum):

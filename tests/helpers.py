@@ -14,10 +14,11 @@ import xml.etree.ElementTree as ET
 import psycopg
 from sqlalchemy import select
 
-from hotline.domain import roster
+from hotline.domain import roster, transitions
 from hotline.domain.policy import Policy
+from hotline.domain.transitions import Actor
 from hotline.extensions import db
-from hotline.models import Outbox, Request
+from hotline.models import Outbox, Request, User, UserRole
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
 
 BASE = "https://hotline.test"
@@ -179,3 +180,11 @@ def get_request(app, number: int) -> Request:
         _ = (r.household, r.volunteer, r.events, r.resident)
         db.session.expunge_all()
         return r
+
+
+def coordinator_on_page(session, username: str = "sun") -> Actor:
+    """A coordinator's user of the admin page (added now), as the actor of what they change there."""
+    user = User(username=username, password_hash="-", role=UserRole.COORDINATOR)
+    session.add(user)
+    session.flush()
+    return transitions.on_page(user.id)

@@ -18,7 +18,7 @@ from sqlalchemy import exc, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import outbox, requests, voice
+from hotline.domain import outbox, requests, transitions, voice
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
 from hotline.models import (
@@ -27,6 +27,7 @@ from hotline.models import (
     CheckIn,
     CheckInPlan,
     CheckInStatus,
+    EventKind,
     Inbound,
     Lane,
     Outbox,
@@ -34,6 +35,7 @@ from hotline.models import (
     Purpose,
     Request,
     Resident,
+    Via,
 )
 from hotline.texts import LANGUAGES, N_, t
 from ivr_flows import engine
@@ -168,7 +170,8 @@ def call_ended(session: Session, policy: Policy, row: Outbox, call_status: str, 
         return True
     checkin.status = CheckInStatus.UNREACHED
     request = _someone_goes(session, policy, checkin, N_("checkin.knock"))
-    requests.add_event(request, "check_in_unreached", "system", "voice", note=f"{TRIES} calls, no answer")
+    transitions.record(request, EventKind.CHECK_IN_UNREACHED, transitions.HOTLINE, via=Via.VOICE,
+                       note=f"{TRIES} calls, no answer")
     requests.alert_coordinators(session, request, N_("coordinator.checkin_unreached"), lane=Lane.NORMAL)
     return False
 
@@ -184,7 +187,8 @@ def _help_not_yet_asked(session: Session, policy: Policy, checkin: CheckIn) -> N
         checkin.request_id = made
         return
     request = _someone_goes(session, policy, checkin, N_("checkin.ask_what"))
-    requests.add_event(request, "check_in_help", "system", "voice", note="the call ended before the need was said")
+    transitions.record(request, EventKind.CHECK_IN_HELP, transitions.HOTLINE, via=Via.VOICE,
+                       note="the call ended before the need was said")
 
 
 def _someone_goes(session: Session, policy: Policy, checkin: CheckIn, msgid: str) -> Request:
@@ -195,7 +199,7 @@ def _someone_goes(session: Session, policy: Policy, checkin: CheckIn, msgid: str
         asker=requests.Asker(phone=resident.phone, language=resident.language, name=resident.name,
                              resident=resident, prefers_voice=resident.prefers_voice),
         details=t(resident.language, msgid, home=resident.household.label),
-        actor="system",
+        actor=transitions.HOTLINE,
     )
     checkin.request_id = request.id
     return request

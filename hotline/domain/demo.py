@@ -9,7 +9,7 @@ import hmac
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.domain import checkins, requests
+from hotline.domain import checkins, requests, transitions
 from hotline.domain.policy import Policy
 from hotline.models import Category, Channel, Resident, Role, Status, Volunteer, VolunteerBuilding
 
@@ -94,7 +94,7 @@ def _requests(session: Session, policy: Policy) -> None:
     if done and done.volunteer:
         requests.deliver(session, policy, done, done.volunteer)
     if withdrawn:
-        requests.cancel(session, withdrawn, "resident", "sms", "a neighbour helped")
+        requests.cancel(session, withdrawn, transitions.RESIDENT_BY_SMS, "a neighbour helped")
     waiting = ask("赵奶奶", Category.HELP, "", channel=Channel.VOICE)
     if waiting:  # a voice request whose volunteer has not been reached yet
         waiting.status, waiting.volunteer, waiting.escalate_at = Status.NEW, None, None

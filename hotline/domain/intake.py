@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import late, offers, outbox, questions, reading, requests, spoken
+from hotline.domain import late, offers, outbox, questions, reading, requests, spoken, transitions
 from hotline.domain.parsing import (
     Command,
     Parsed,
@@ -513,7 +513,7 @@ def _follow_up(session: Session, policy: Policy, phone: str, resident: Resident 
     parsed = parse_request(body, frozenset())
     lines = []
     for request in mine:
-        told = requests.nudge(session, request, body, parsed.urgent or parsed.emergency, "resident", "sms")
+        told = requests.nudge(session, request, body, parsed.urgent or parsed.emergency, transitions.RESIDENT_BY_SMS)
         volunteer = request.volunteer
         key = (N_("resident.nudged_coordinator") if told or volunteer is None or volunteer.role == Role.COORDINATOR
                else N_("resident.nudged"))
@@ -544,7 +544,7 @@ def _cancel(session, policy, phone, resident, command: Command, lang: str) -> st
     if isinstance(request, str):
         return request
     try:
-        requests.cancel(session, request, "resident", "sms")
+        requests.cancel(session, request, transitions.RESIDENT_BY_SMS)
     except requests.NotAllowed as e:
         return t(lang, e.msgid, **e.params)
     return t(lang, "resident.cancelled", number=request.number)
@@ -555,7 +555,7 @@ def _not_received(session, policy, phone, resident, command: Command, lang: str)
     if isinstance(request, str):
         return request
     try:
-        requests.reopen(session, policy, request, "resident", "sms")
+        requests.reopen(session, policy, request, transitions.RESIDENT_BY_SMS)
     except requests.NotAllowed as e:
         return t(lang, e.msgid, **e.params)
     return t(lang, "resident.reopened", number=request.number)

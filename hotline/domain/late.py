@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.domain import requests
 from hotline.domain.policy import Policy
-from hotline.models import OPEN_STATUSES, Request, RequestEvent, Role, Status, Volunteer
+from hotline.models import OPEN_STATUSES, EventKind, Request, RequestEvent, Role, Status, Volunteer
 from hotline.texts import N_, segments, t
 
 SEGMENTS_PER_SMS = 5  # a longer list is split into several messages, each at most this long
@@ -40,7 +40,7 @@ def overdue_clause(policy: Policy, now: datetime) -> ColumnElement[bool]:
     """SQL condition: an open request that is overdue (see the module's docstring)."""
     accept, urgent_accept = now - policy.accept_timeout, now - policy.urgent_accept_timeout
     with_coordinator = Request.volunteer_id.in_(select(Volunteer.id).where(Volunteer.role == Role.COORDINATOR))
-    timed_out = exists().where(RequestEvent.request_id == Request.id, RequestEvent.kind == "timed_out")
+    timed_out = exists().where(RequestEvent.request_id == Request.id, RequestEvent.kind == EventKind.TIMED_OUT)
     return and_(
         Request.status.in_(OPEN_STATUSES),
         Request.purged_at.is_(None),

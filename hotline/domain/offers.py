@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import clock
-from hotline.domain import requests, voice
+from hotline.domain import requests, transitions, voice
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
-from hotline.models import Broadcast, Category, Channel, Offer, Outbox, Request, Resident
+from hotline.models import Broadcast, Category, Channel, EventKind, Offer, Outbox, Request, Resident
 from ivr_flows import engine
 
 MAX_QUANTITY = 99
@@ -69,7 +69,7 @@ def join(
     )
     if mine is not None:
         mine.quantity, mine.details = quantity, details
-        requests.add_event(mine, "quantity_changed", "resident", channel.value, note=details)
+        transitions.record(mine, EventKind.QUANTITY_CHANGED, transitions.resident(channel), note=details)
         return mine
     request = requests.open_request(
         session, policy, home=resident.household, category=Category.FOOD, channel=channel,
@@ -78,7 +78,7 @@ def join(
         details=details, route_now=False,
     )
     request.offer_id, request.quantity = offer.id, quantity
-    requests.add_event(request, "joined_offer", "resident", channel.value, note=details)
+    transitions.record(request, EventKind.JOINED_OFFER, transitions.resident(channel), note=details)
     return request
 
 

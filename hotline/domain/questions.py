@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from hotline import clock
 from hotline.domain import outbox, requests
+from hotline.domain.transitions import Actor
 from hotline.models import Channel, Purpose, Question
 
 
@@ -19,13 +20,13 @@ def ask(session: Session, msgid: str, phone: str, text: str, channel: Channel, l
     return question
 
 
-def answer(session: Session, question: Question, actor: str, reply: str = "") -> bool:
-    """Mark the question answered by `actor`, and send `reply` to whoever asked, by SMS in the language
-    they asked in (none when it is empty: answered by a call or at the door, or the number was
-    withheld). False, and nothing sent, when someone had already answered it."""
+def answer(session: Session, question: Question, actor: Actor, reply: str = "") -> bool:
+    """Mark the question answered by `actor` (a user of the admin page), and send `reply` to whoever
+    asked, by SMS in the language they asked in (none when it is empty: answered by a call or at the
+    door, or the number was withheld). False, and nothing sent, when someone had already answered it."""
     if question.answered_at is not None:
         return False
-    question.answered_at, question.answered_by = clock.now(), actor
+    question.answered_at, question.answered_by_user_id = clock.now(), actor.user_id
     reply = " ".join(reply.split())
     if reply and question.phone:
         outbox.queue_sms(session, question.phone, reply, question.language, purpose=Purpose.QUESTION)

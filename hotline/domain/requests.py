@@ -1,7 +1,8 @@
 """A request's life: created, routed to a volunteer, accepted, delivered, or cancelled.
 
 Every change is an event on the request's timeline and queues the messages it implies, in the
-caller's transaction. Services flush; the webhook, command or worker that called them commits.
+caller's transaction; a change of status is a row of the transition table (`transitions.py`), applied
+with `transitions.change`. Services flush; the webhook, command or worker that called them commits.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from sqlalchemy import Select, and_, exc, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
-from hotline.domain import outbox
+from hotline.domain import outbox, transitions
 from hotline.domain.policy import Policy
+from hotline.domain.transitions import HOTLINE, TIMER, Actor, NotAllowed
 from hotline.models import (
     OPEN_STATUSES,
     WITH_A_VOLUNTEER,
     Building,
     Category,
     Channel,
+    EventKind,
     Household,
     Lane,
     Outbox,
@@ -32,6 +35,7 @@ from hotline.models import (
     Resident,
     Role,
     Status,
+    Via,
     Volunteer,
     VolunteerBuilding,
 )
@@ -39,14 +43,6 @@ from hotline.texts import N_, t
 
 DETAILS_IN_ALERT = 280  # characters of the details quoted in a volunteer's SMS
 RECENT = timedelta(days=7)  # a resident asking (STATUS, key 4) hears of requests closed this recently
-
-
-class NotAllowed(Exception):
-    """A change that the request's state or the actor's role does not allow."""
-
-    def __init__(self, msgid: str, **params: object):
-        super().__init__(msgid)
-        self.msgid, self.params = msgid, params
 
 
 @dataclass(frozen=True)
@@ -98,15 +94,6 @@ def household(session: Session, building: int, room: str) -> Household:
     return found
 
 
-def add_event(
-    request: Request, kind: str, actor: str, channel: str, volunteer: Volunteer | None = None, note: str = ""
-) -> RequestEvent:
-    """Append one step to the request's timeline."""
-    event = RequestEvent(kind=kind, actor=actor, channel=channel, volunteer=volunteer, note=note[:2000], at=clock.now())
-    request.events.append(event)
-    return event
-
-
 def category_label(lang: str, category: Category) -> str:
     """Name a category in `lang`."""
     return t(lang, f"category.{category.value}")
@@ -126,11 +113,11 @@ def open_request(
     drug: str | None = None,
     runs_out: str | None = None,
     recording_sid: str | None = None,
-    actor: str = "resident",
+    actor: Actor | None = None,
     route_now: bool = True,
 ) -> Request:
     """Create a request, put it on its timeline, alert for an emergency and route it (unless it
-    waits to be delivered with others: `route_now=False`)."""
+    waits to be delivered with others: `route_now=False`). Made by whoever asked, unless `actor` says."""
     now = clock.now()
     request = Request(
         category=category,
@@ -152,7 +139,8 @@ def open_request(
         updated_at=now,
     )
     session.add(request)
-    add_event(request, "created", actor, channel.value, note=request.details)
+    made_by = actor or transitions.resident(channel)
+    transitions.record(request, EventKind.CREATED, made_by, via=Via(channel.value), note=request.details)
     session.flush()  # the number is the id
     if emergency:
         alert_coordinators(session, request, N_("coordinator.emergency"), lane=Lane.URGENT)
@@ -209,18 +197,20 @@ class Routing:
             self._counted = open_loads(self.session, ids)
         return self._counted.get(volunteer.id, 0) + self._moves[volunteer.id]
 
-    def moved(self, request: Request, to: Volunteer | None) -> None:
-        """Count a request that leaves its volunteer (if it had one) for `to` (if anyone)."""
-        before = request.volunteer  # not volunteer_id: that is only set when the session flushes
-        if before is not None and request.status in WITH_A_VOLUNTEER:
-            self._moves[before.id] -= 1
+    def released(self, holder: Volunteer | None) -> None:
+        """Count a request that leaves the volunteer who held it (if anyone)."""
+        if holder is not None:
+            self._moves[holder.id] -= 1
+
+    def moved(self, to: Volunteer | None) -> None:
+        """Count a request given to `to` (if anyone)."""
         if to is not None:
             self._moves[to.id] += 1
 
 
 def _passed_over(request: Request) -> set[int]:
     """Volunteers who declined, timed out on, or handed on this request."""
-    passed = ("declined", "timed_out", "handed_on")
+    passed = (EventKind.DECLINED, EventKind.TIMED_OUT, EventKind.HANDED_ON)
     return {e.volunteer.id for e in request.events if e.kind in passed and e.volunteer}
 
 
@@ -243,43 +233,66 @@ def choose_volunteer(session: Session, request: Request, routing: Routing | None
     return None
 
 
+def release(
+    session: Session,
+    policy: Policy,
+    request: Request,
+    event: EventKind,
+    actor: Actor,
+    *,
+    volunteer: Volunteer | None = None,
+    note: str = "",
+    refused: str | None = None,
+    to: Volunteer | None = None,
+    routing: Routing | None = None,
+) -> Volunteer | None:
+    """Take the request from its volunteer (`event`: declined, timed out, handed on) and route it on,
+    to `to` or whoever routing picks next; return who has it now."""
+    # not volunteer_id: that is only set when the session flushes
+    holder = request.volunteer if request.status in WITH_A_VOLUNTEER else None
+    transitions.change(request, event, actor, volunteer=volunteer, note=note, refused=refused)
+    if routing is not None:
+        routing.released(holder)
+    by = actor if actor.way == transitions.Way.COORDINATOR_PAGE else HOTLINE  # a coordinator's choice, or routing's
+    return route(session, policy, request, by, to, routing)
+
+
 def route(
     session: Session,
     policy: Policy,
     request: Request,
-    actor: str = "system",
+    actor: Actor = HOTLINE,
     to: Volunteer | None = None,
     routing: Routing | None = None,
-    channel: str = "sms",
 ) -> Volunteer | None:
-    """Assign the request to `to` (a coordinator's choice), else to the next volunteer routing picks,
-    and send them the alert; None if nobody is left.
+    """Assign the waiting (`new`) request to `to` (a coordinator's choice), else to the next volunteer
+    routing picks, and send them the alert; None if nobody is left.
 
     When it leaves the building's volunteers for the coordinators (or for nobody), the coordinators
     read why (no volunteer answered in time, none could take it, none is on duty) and whoever asked is
-    told that a coordinator has it now. `channel` is where the step was taken: `admin` for the web page.
+    told that a coordinator has it now. A coordinator's choice on the admin page is recorded as made there.
     """
     before = request.volunteer
     volunteer = to or choose_volunteer(session, request, routing)
     if routing is not None:
-        routing.moved(request, volunteer)
+        routing.moved(volunteer)
     now = clock.now()
     to_coordinators = volunteer is None or volunteer.role == Role.COORDINATOR
     why = _why_not_a_volunteer(request) if to_coordinators and to is None else ""
     if why and before is not None and before.role == Role.VOLUNTEER:
         tell_requester(session, request, N_("resident.with_coordinator"))
     if volunteer is None:
-        request.status, request.volunteer, request.escalate_at = Status.NEW, None, None
-        add_event(request, "unassigned", actor, "system", note=why or "nobody on duty")
+        transitions.change(request, EventKind.UNASSIGNED, actor, via=Via.SYSTEM, note=why or "nobody on duty")
+        request.volunteer, request.escalate_at = None, None
         alert_coordinators(session, request, UNROUTED[why or "nobody on duty"], lane=Lane.URGENT)
         return None
+    via = Via.ADMIN if actor.way == transitions.Way.COORDINATOR_PAGE else Via.SMS  # a choice on the web page
+    transitions.change(request, EventKind.ASSIGNED, actor, via=via, volunteer=volunteer)
     request.volunteer = volunteer
-    request.status = Status.ASSIGNED
     request.assigned_at, request.accepted_at = now, None
     timeout = policy.urgent_accept_timeout if request.urgent else policy.accept_timeout
     held_until = None if request.urgent else policy.quiet_until(now)  # alerts that can wait, wait
     request.escalate_at = (held_until or now) + timeout
-    add_event(request, "assigned", actor, channel, volunteer=volunteer)
     lang = volunteer.first_language
     alert = volunteer_alert(request, lang, policy.voice_link)
     if why:  # a coordinator routing picked reads why it is theirs
@@ -313,9 +326,9 @@ def _why_not_a_volunteer(request: Request) -> str:
     """Say why no building volunteer has the request: one did not answer in time, one could not
     take it, or none is on duty (the note of an `unassigned` event, and the key of what is said)."""
     kinds = {e.kind for e in request.events if e.volunteer and e.volunteer.role == Role.VOLUNTEER}
-    if "timed_out" in kinds:
+    if EventKind.TIMED_OUT in kinds:
         return "no answer in time"
-    if "declined" in kinds:
+    if EventKind.DECLINED in kinds:
         return "could not take it"
     return "nobody on duty"
 
@@ -395,50 +408,54 @@ def tell_requester(session: Session, request: Request, msgid: str, purpose: Purp
                      purpose=purpose)
 
 
-def accept(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms",
-           actor: str | None = None) -> None:
-    """The volunteer takes the request (or `actor`, a coordinator, says so for them); the resident is told."""
+def accept(
+    session: Session, policy: Policy, request: Request, volunteer: Volunteer, actor: Actor | None = None
+) -> None:
+    """The volunteer takes the request (by their SMS, or a coordinator's action); the resident is told."""
+    actor = actor or transitions.by_sms(volunteer)
     if request.status == Status.ACCEPTED and request.volunteer_id == volunteer.id:
         raise NotAllowed(N_("volunteer.already_yours"), number=request.number)
-    if request.status not in (Status.NEW, Status.ASSIGNED):
+    if not transitions.allows(request.status, EventKind.ACCEPTED, actor.way):
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     _check_may_act(request, volunteer)
+    transitions.change(request, EventKind.ACCEPTED, actor, volunteer=volunteer)
     now = clock.now()
     request.volunteer = volunteer
-    request.status = Status.ACCEPTED
     request.accepted_at = now
     request.escalate_at = now + policy.delivery_timeout
-    add_event(request, "accepted", actor or _actor(volunteer), channel, volunteer=volunteer)
     tell_requester(session, request, N_("resident.accepted"), volunteer=first_name_of(volunteer))
 
 
-def deliver(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms",
-            actor: str | None = None) -> None:
-    """The volunteer says it was delivered (or `actor`, a coordinator, says so for them); the resident is
-    told and invited to say if not."""
+def deliver(
+    session: Session, policy: Policy, request: Request, volunteer: Volunteer, actor: Actor | None = None
+) -> None:
+    """The volunteer says it was delivered; the resident is told and invited to say if not."""
+    actor = actor or transitions.by_sms(volunteer)
     if request.status == Status.ASSIGNED:  # a volunteer who skipped OK: taking it comes first
-        accept(session, policy, request, volunteer, channel, actor)
-    if request.status != Status.ACCEPTED:
+        accept(session, policy, request, volunteer, actor)
+    if not transitions.allows(request.status, EventKind.DELIVERED, actor.way):
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     _check_may_act(request, volunteer)
+    transitions.change(request, EventKind.DELIVERED, actor, volunteer=volunteer)
     now = clock.now()
-    request.status = Status.DELIVERED
     request.delivered_at = request.closed_at = now
     request.escalate_at = None
-    add_event(request, "delivered", actor or _actor(volunteer), channel, volunteer=volunteer)
     tell_requester(session, request, N_("resident.delivered"), purpose=Purpose.RECEIPT)
 
 
-def decline(session: Session, policy: Policy, request: Request, volunteer: Volunteer, channel: str = "sms") -> None:
-    """The volunteer cannot take it: it goes to the next one."""
-    if request.status not in WITH_A_VOLUNTEER or request.volunteer_id != volunteer.id:
+def decline(session: Session, policy: Policy, request: Request, volunteer: Volunteer) -> None:
+    """The volunteer cannot take it (by SMS): it goes to the next one."""
+    if request.volunteer_id != volunteer.id:
         raise NotAllowed(N_("volunteer.not_yours"), number=request.number)
-    add_event(request, "declined", _actor(volunteer), channel, volunteer=volunteer)
-    route(session, policy, request)
+    release(session, policy, request, EventKind.DECLINED, transitions.by_sms(volunteer), volunteer=volunteer,
+            refused=N_("volunteer.not_yours"))
 
 
-def hand_on(session: Session, policy: Policy, volunteer: Volunteer, reason: str) -> list[Request]:
-    """Pass a volunteer's open requests to others (they went off duty or opted out)."""
+def hand_on(
+    session: Session, policy: Policy, volunteer: Volunteer, reason: str, actor: Actor | None = None
+) -> list[Request]:
+    """Pass a volunteer's open requests to others (they went off duty or opted out, by SMS or as a
+    coordinator set them on the admin page)."""
     moved = list(
         session.scalars(
             select(Request)
@@ -447,37 +464,40 @@ def hand_on(session: Session, policy: Policy, volunteer: Volunteer, reason: str)
         )
     )
     routing = Routing(session, {r.household.building for r in moved})
+    by = actor or transitions.by_sms(volunteer)
     with session.no_autoflush:  # routing counts the moves itself
         for request in moved:
-            add_event(request, "handed_on", _actor(volunteer), "sms", volunteer=volunteer, note=reason)
-            route(session, policy, request, routing=routing)
+            release(session, policy, request, EventKind.HANDED_ON, by, volunteer=volunteer, note=reason,
+                    routing=routing)
     return moved
 
 
-def cancel(session: Session, request: Request, actor: str, channel: str, reason: str = "") -> None:
+def cancel(session: Session, request: Request, actor: Actor, reason: str = "") -> None:
     """Withdraw an open request; its volunteer is told."""
-    if request.status not in OPEN_STATUSES:
-        raise NotAllowed(f"resident.is_{request.status.value}", number=request.number)
     volunteer = request.volunteer
-    request.status = Status.CANCELLED
+    transitions.change(request, EventKind.CANCELLED, actor, note=reason, refused=f"resident.is_{request.status.value}")
     request.closed_at = clock.now()
     request.escalate_at = None
-    add_event(request, "cancelled", actor, channel, note=reason)
     if volunteer:
         lang = volunteer.first_language
         outbox.queue_sms(session, volunteer.phone, t(lang, "volunteer.cancelled", number=request.number), lang,
                          request=request)
 
 
-def reopen(session: Session, policy: Policy, request: Request, actor: str, channel: str) -> None:
+def restore(session: Session, policy: Policy, request: Request, actor: Actor, reason: str) -> Volunteer | None:
+    """A coordinator opens a cancelled request again: it is routed as a new one (not "reopened": that
+    says nothing arrived)."""
+    transitions.change(request, EventKind.RESTORED, actor, note=reason)
+    request.closed_at = None
+    return route(session, policy, request, actor=actor)
+
+
+def reopen(session: Session, policy: Policy, request: Request, actor: Actor) -> None:
     """Nothing arrived: the delivered request goes back to its volunteer, and coordinators see it."""
-    if request.status != Status.DELIVERED:
-        raise NotAllowed(N_("resident.not_delivered"), number=request.number)
+    transitions.change(request, EventKind.REOPENED, actor, note="not received", refused=N_("resident.not_delivered"))
     now = clock.now()
-    request.status = Status.ACCEPTED
     request.delivered_at = request.closed_at = None
     request.escalate_at = now + policy.delivery_timeout
-    add_event(request, "reopened", actor, channel, note="not received")
     if request.volunteer:
         lang = request.volunteer.first_language
         outbox.queue_sms(session, request.volunteer.phone,
@@ -489,12 +509,12 @@ def reopen(session: Session, policy: Policy, request: Request, actor: str, chann
 NUDGES_BEFORE_COORDINATOR = 2  # the second "still nothing?" about one request goes to the coordinators
 
 
-def nudge(session: Session, request: Request, words: str, urgent: bool, actor: str, channel: str) -> bool:
+def nudge(session: Session, request: Request, words: str, urgent: bool, actor: Actor) -> bool:
     """Someone asks after their open request ("还没送到", "any update?"): it goes on its timeline and its
     volunteer is reminded; the second time, or when the words say it is urgent ("家里一点吃的都没有了"),
     the request becomes urgent and the coordinators are told. Return whether the coordinators were."""
-    add_event(request, "nudged", actor, channel, note=words[:300])
-    asked = sum(1 for event in request.events if event.kind == "nudged")
+    transitions.record(request, EventKind.NUDGED, actor, note=words[:300])
+    asked = sum(1 for event in request.events if event.kind == EventKind.NUDGED)
     if request.volunteer and request.volunteer.role != Role.COORDINATOR:
         lang = request.volunteer.first_language
         outbox.queue_sms(session, request.volunteer.phone,
@@ -531,8 +551,8 @@ def run_timers(session: Session, policy: Policy, now: datetime | None = None) ->
     with session.no_autoflush:  # routing counts the moves itself; one flush at the end writes them all
         for request in due:
             if request.status == Status.ASSIGNED:
-                add_event(request, "timed_out", "system", "system", volunteer=request.volunteer)
-                route(session, policy, request, routing=routing)
+                release(session, policy, request, EventKind.TIMED_OUT, TIMER, volunteer=request.volunteer,
+                        routing=routing)
             elif request.status == Status.ACCEPTED:
                 _remind_or_escalate(session, policy, request, now)
             else:
@@ -542,16 +562,16 @@ def run_timers(session: Session, policy: Policy, now: datetime | None = None) ->
 
 
 def _remind_or_escalate(session: Session, policy: Policy, request: Request, now: datetime) -> None:
-    reminded = any(e.kind == "reminded" for e in request.events if e.at >= (request.accepted_at or now))
+    reminded = any(e.kind == EventKind.REMINDED for e in request.events if e.at >= (request.accepted_at or now))
     if not reminded and request.volunteer:
-        add_event(request, "reminded", "system", "sms", volunteer=request.volunteer)
+        transitions.record(request, EventKind.REMINDED, TIMER, via=Via.SMS, volunteer=request.volunteer)
         lang = request.volunteer.first_language
         outbox.queue_sms(session, request.volunteer.phone,
                          t(lang, "volunteer.reminder", number=request.number, home=request.household.label), lang,
                          request=request)
         request.escalate_at = now + policy.delivery_timeout / 2
     else:
-        add_event(request, "escalated", "system", "sms", volunteer=request.volunteer)
+        transitions.record(request, EventKind.ESCALATED, TIMER, via=Via.SMS, volunteer=request.volunteer)
         alert_coordinators(session, request, N_("coordinator.overdue"))
         tell_requester(session, request, N_("resident.overdue_with_coordinator"))
         request.escalate_at = None
@@ -567,10 +587,6 @@ def may_act(request: Request, volunteer: Volunteer) -> bool:
 def _check_may_act(request: Request, volunteer: Volunteer) -> None:
     if not may_act(request, volunteer):
         raise NotAllowed(N_("volunteer.not_yours"), number=request.number)
-
-
-def _actor(volunteer: Volunteer) -> str:
-    return f"{volunteer.role.value}:{volunteer.id}"
 
 
 def first_name_of(volunteer: Volunteer) -> str:

@@ -8,21 +8,23 @@ implies, in the caller's transaction. The caller commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
-from hotline.domain import outbox, requests
+from hotline.domain import outbox, requests, transitions
 from hotline.domain.lists import volunteer_query
 from hotline.domain.policy import Policy
-from hotline.domain.requests import NotAllowed, add_event
+from hotline.domain.requests import NotAllowed
+from hotline.domain.transitions import Actor, Way
 from hotline.models import (
     OPEN_STATUSES,
     Category,
     Channel,
+    EventKind,
     Lane,
     Outbox,
     OutStatus,
@@ -34,13 +36,6 @@ from hotline.models import (
     Volunteer,
 )
 from hotline.texts import N_, t
-
-WEB = Channel.ADMIN.value  # the channel of a step taken on the admin page
-
-
-def actor_of(username: str) -> str:
-    """Name a coordinator on a timeline: `admin:sun`."""
-    return f"admin:{username}"[:64]
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,7 @@ class NewRequest:
     runs_out: str | None = None
 
 
-def create_request(session: Session, policy: Policy, new: NewRequest, actor: str) -> Request:
+def create_request(session: Session, policy: Policy, new: NewRequest, actor: Actor) -> Request:
     """Open the request (channel `admin`), route it, and confirm its number to whoever asked, if reachable."""
     home = requests.household(session, new.building, new.room.strip())
     resident = session.scalar(select(Resident).filter_by(phone=new.phone)) if new.phone else None
@@ -92,22 +87,22 @@ def candidates(session: Session, request: Request) -> list[Volunteer]:
     )
 
 
-def reassign(session: Session, policy: Policy, request: Request, volunteer: Volunteer | None, actor: str,
+def reassign(session: Session, policy: Policy, request: Request, volunteer: Volunteer | None, actor: Actor,
              reason: str = "") -> Volunteer | None:
     """Take an open request from its volunteer (who is told) and give it to `volunteer`, or to whoever
     routing picks next when `volunteer` is None; return who has it now."""
-    if request.status not in OPEN_STATUSES:
+    if not transitions.allows(request.status, EventKind.HANDED_ON, actor.way):
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     previous = request.volunteer
     if volunteer is not None and previous is not None and volunteer.id == previous.id:
         raise NotAllowed(N_("volunteer.already_yours"), number=request.number)
-    # `handed_on` is what routing skips: the previous volunteer is not picked again.
-    add_event(request, "handed_on", actor, WEB, volunteer=previous, note=reason or "reassigned")
     if previous is not None:
         lang = previous.first_language
         outbox.queue_sms(session, previous.phone, t(lang, N_("volunteer.declined"), number=request.number), lang,
                          request=request)
-    return requests.route(session, policy, request, actor=actor, to=volunteer, channel=WEB)
+    # `handed_on` is what routing skips: the previous volunteer is not picked again.
+    return requests.release(session, policy, request, EventKind.HANDED_ON, actor, volunteer=previous,
+                            note=reason or "reassigned", to=volunteer)
 
 
 def building_volunteer(volunteers: list[Volunteer], request: Request) -> Volunteer | None:
@@ -124,66 +119,80 @@ def everyone(session: Session) -> list[Volunteer]:
     return list(session.scalars(volunteer_query()))
 
 
+# The changes the status form makes, each one row of the transition table (reassigning has a form of its own).
+STATUS_FORM = (EventKind.ACCEPTED, EventKind.DELIVERED, EventKind.CANCELLED, EventKind.REOPENED, EventKind.RESTORED)
+
+
+def status_steps(request: Request) -> dict[Status, tuple[EventKind, ...]]:
+    """Return each status a coordinator may move this request to, with the changes of the table that
+    take it there: one, or accepted then delivered (as a volunteer's DONE without OK)."""
+    steps: dict[Status, tuple[EventKind, ...]] = {}
+    for event in STATUS_FORM:
+        row = transitions.find(request.status, event, Way.COORDINATOR_PAGE)
+        if row is not None and not (event == EventKind.ACCEPTED and request.volunteer is None):
+            steps.setdefault(row.after, (event,))
+    if steps.get(Status.ACCEPTED) == (EventKind.ACCEPTED,) and transitions.allows(
+        Status.ACCEPTED, EventKind.DELIVERED, Way.COORDINATOR_PAGE
+    ):
+        steps.setdefault(Status.DELIVERED, (EventKind.ACCEPTED, EventKind.DELIVERED))
+    return dict(sorted(steps.items(), key=lambda item: list(Status).index(item[0])))
+
+
 def status_choices(request: Request) -> list[Status]:
     """Return the statuses a coordinator may move this request to."""
-    s = request.status
-    if s in (Status.NEW, Status.ASSIGNED):
-        return ([Status.ACCEPTED, Status.DELIVERED] if request.volunteer else []) + [Status.CANCELLED]
-    if s == Status.ACCEPTED:
-        return [Status.DELIVERED, Status.CANCELLED]
-    if s == Status.DELIVERED:
-        return [Status.ACCEPTED]  # nothing arrived: back to the volunteer
-    return [Status.NEW]  # a cancelled request opened again, and routed
+    return list(status_steps(request))
 
 
-def change_status(session: Session, policy: Policy, request: Request, target: Status, actor: str, reason: str) -> None:
+def change_status(session: Session, policy: Policy, request: Request, target: Status, actor: Actor,
+                  reason: str) -> None:
     """Move the request to `target` for a stated reason; each step tells whom it concerns."""
-    if target not in status_choices(request):
+    steps = status_steps(request).get(target)
+    if steps is None:
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
-    add_event(request, "status_changed", actor, WEB, note=f"{request.status.value} → {target.value}: {reason}")
-    if target == Status.CANCELLED:
-        cancel(session, request, actor, reason)
-    elif target == Status.ACCEPTED and request.status == Status.DELIVERED:
-        requests.reopen(session, policy, request, actor, WEB)
-    elif target == Status.ACCEPTED:
-        requests.accept(session, policy, request, request.volunteer, channel=WEB, actor=actor)
-    elif target == Status.DELIVERED:
-        requests.deliver(session, policy, request, request.volunteer, channel=WEB, actor=actor)
-    elif target == Status.NEW:
-        request.closed_at = None
-        add_event(request, "restored", actor, WEB, note=reason)  # not "reopened": that says nothing arrived
-        requests.route(session, policy, request, actor=actor, channel=WEB)
+    transitions.record(request, EventKind.STATUS_CHANGED, actor,
+                       note=f"{request.status.value} → {target.value}: {reason}")
+    for event in steps:
+        if event == EventKind.CANCELLED:
+            cancel(session, request, actor, reason)
+        elif event == EventKind.REOPENED:
+            requests.reopen(session, policy, request, actor)
+        elif event == EventKind.ACCEPTED:
+            requests.accept(session, policy, request, request.volunteer, actor)
+        elif event == EventKind.DELIVERED:
+            requests.deliver(session, policy, request, request.volunteer, actor)
+        elif event == EventKind.RESTORED:
+            requests.restore(session, policy, request, actor, reason)
 
 
 # --- one tap on the desk ---------------------------------------------------------------------
 
 
-def deliver(session: Session, policy: Policy, request: Request, actor: str) -> None:
+def deliver(session: Session, policy: Policy, request: Request, actor: Actor) -> None:
     """Say the request was delivered by its volunteer (who told a coordinator, not the hotline)."""
     if request.volunteer is None:
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
-    requests.deliver(session, policy, request, request.volunteer, channel=WEB, actor=actor)
+    requests.deliver(session, policy, request, request.volunteer, actor)
 
 
-def cancel(session: Session, request: Request, actor: str, reason: str = "") -> None:
+def cancel(session: Session, request: Request, actor: Actor, reason: str = "") -> None:
     """Withdraw the request; its volunteer and whoever asked are told."""
-    requests.cancel(session, request, actor, WEB, reason)
+    requests.cancel(session, request, actor, reason)
     requests.tell_requester(session, request, N_("resident.cancelled"))
 
 
-def escalate(session: Session, policy: Policy, request: Request, actor: str) -> None:
+def escalate(session: Session, policy: Policy, request: Request, actor: Actor) -> None:
     """Make the request urgent (its volunteer is alerted again, its timer shortened) and alert every
     coordinator on duty to follow it."""
     if request.status not in OPEN_STATUSES:
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     mark_urgent(session, policy, request, True, actor)
-    add_event(request, "escalated", actor, WEB, volunteer=request.volunteer)
+    transitions.record(request, EventKind.ESCALATED, actor, volunteer=request.volunteer)
     requests.alert_coordinators(session, request, N_("coordinator.escalated"))
 
 
-def called_no_answer(request: Request, actor: str) -> None:
+def called_no_answer(request: Request, actor: Actor) -> None:
     """Write on the timeline that a coordinator phoned whoever asked and nobody answered."""
-    add_event(request, "called_no_answer", actor, WEB)
+    transitions.record(request, EventKind.CALLED_NO_ANSWER, actor)
 
 
 DUPLICATE_WITHIN = timedelta(days=1)  # a request this soon after another of its flat and kind likely repeats it
@@ -212,7 +221,7 @@ def household_requests(session: Session, request: Request) -> list[Request]:
     ))
 
 
-def merge(session: Session, duplicate: Request, into: Request, actor: str) -> None:
+def merge(session: Session, duplicate: Request, into: Request, actor: Actor) -> None:
     """Fold a request into the one it repeats: its words join the other's details, it is cancelled (its
     volunteer told), and whoever asked learns which number goes on."""
     if into.id == duplicate.id or into.household_id != duplicate.household_id \
@@ -221,34 +230,37 @@ def merge(session: Session, duplicate: Request, into: Request, actor: str) -> No
     words = duplicate.details.strip()
     if words and words not in into.details:
         into.details = f"{into.details}\n{words}".strip()[:4000]
-    add_event(into, "merged_in", actor, WEB, note=f"#{duplicate.number} {words}".strip())
-    add_event(duplicate, "merged", actor, WEB, note=f"#{into.number}")
-    requests.cancel(session, duplicate, actor, WEB, f"#{into.number}")
+    transitions.record(into, EventKind.MERGED_IN, actor, note=f"#{duplicate.number} {words}".strip())
+    transitions.record(duplicate, EventKind.MERGED, actor, note=f"#{into.number}")
+    requests.cancel(session, duplicate, actor, f"#{into.number}")
     requests.tell_requester(session, duplicate, N_("resident.merged"), into=into.number)
 
 
-def add_note(request: Request, actor: str, note: str) -> None:
+def add_note(request: Request, actor: Actor, note: str) -> None:
     """Write a coordinator's note on the timeline (nobody is messaged)."""
-    add_event(request, "note", actor, WEB, note=note.strip())
+    transitions.record(request, EventKind.NOTE, actor, note=note.strip())
 
 
-def set_details(request: Request, actor: str, details: str) -> None:
+def set_details(request: Request, actor: Actor, details: str) -> None:
     """Replace the details (e.g. what a voice message says, typed in); the timeline keeps the text."""
     request.details = details.strip()[:4000]
-    add_event(request, "details_edited", actor, WEB, note=request.details)
+    transitions.record(request, EventKind.DETAILS_EDITED, actor, note=request.details)
 
 
-def mark_urgent(session: Session, policy: Policy, request: Request, urgent: bool, actor: str) -> None:
+def mark_urgent(session: Session, policy: Policy, request: Request, urgent: bool, actor: Actor) -> None:
     """Mark the request urgent (its volunteer is alerted again, its timer shortened) or not urgent."""
     if request.urgent == urgent:
         return
     request.urgent = urgent
-    add_event(request, "marked_urgent" if urgent else "marked_not_urgent", actor, WEB)
+    transitions.record(request, EventKind.MARKED_URGENT if urgent else EventKind.MARKED_NOT_URGENT, actor)
     if not urgent or request.status not in OPEN_STATUSES:
         return
     volunteer = request.volunteer
-    if request.status == Status.NEW or volunteer is None:
-        requests.route(session, policy, request, actor=actor, channel=WEB)
+    if request.status == Status.NEW:
+        requests.route(session, policy, request, actor=actor)
+        return
+    if volunteer is None:  # its volunteer's row is gone: to the next one
+        requests.release(session, policy, request, EventKind.HANDED_ON, actor, note="no volunteer")
         return
     lang = volunteer.first_language
     if request.status == Status.ASSIGNED:
@@ -263,42 +275,33 @@ def mark_urgent(session: Session, policy: Policy, request: Request, urgent: bool
 # --- volunteers and the outbox ---------------------------------------------------------------
 
 
-def set_on_duty(session: Session, policy: Policy, volunteer: Volunteer, on_duty: bool, actor: str) -> list[Request]:
+def set_on_duty(session: Session, policy: Policy, volunteer: Volunteer, on_duty: bool, actor: Actor) -> list[Request]:
     """Put a volunteer on or off duty (going off hands their open requests on); they are told by SMS."""
     if volunteer.on_duty == on_duty:
         return []
     volunteer.on_duty = on_duty
-    moved = [] if on_duty else requests.hand_on(session, policy, volunteer, reason=f"off duty ({actor})")
+    moved = [] if on_duty else requests.hand_on(session, policy, volunteer, reason="off duty", actor=actor)
     lang = volunteer.first_language
     text = t(lang, N_("volunteer.on")) if on_duty else t(lang, N_("volunteer.off"), count=len(moved))
     outbox.queue_sms(session, volunteer.phone, text, lang)
     return moved
 
 
-def retry_message(session: Session, row: Outbox, actor: str) -> bool:
+def retry_message(session: Session, row: Outbox, actor: Actor) -> bool:
     """Queue a failed message again with fresh attempts; False when it cannot be sent (opted out)."""
     if row.status != OutStatus.FAILED or outbox.is_opted_out(session, row.to):
         return False
     row.status, row.attempts, row.next_attempt_at = OutStatus.QUEUED, 0, clock.now()
     row.lease_owner = row.lease_until = None
     if row.request is not None:
-        add_event(row.request, "message_retried", actor, WEB, note=f"outbox {row.id}")
+        transitions.record(row.request, EventKind.MESSAGE_RETRIED, actor, note=f"outbox {row.id}")
     return True
 
 
-@dataclass
-class Timeline:
-    """A request's events with the volunteers they name, for showing."""
-
-    events: list[RequestEvent] = field(default_factory=list)
-    volunteers: dict[int, Volunteer] = field(default_factory=dict)
-
-
-def timeline(session: Session, request: Request) -> Timeline:
-    """Load a request's whole timeline and the volunteers its actors name."""
-    events = list(request.events)
-    ids = {int(e.actor.split(":", 1)[1]) for e in events
-           if e.actor.split(":", 1)[0] in ("volunteer", "coordinator") and e.actor.split(":", 1)[1].isdigit()}
-    ids |= {e.volunteer_id for e in events if e.volunteer_id}
-    volunteers = {v.id: v for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))} if ids else {}
-    return Timeline(events, volunteers)
+def timeline(session: Session, request: Request) -> list[RequestEvent]:
+    """Load a request's whole timeline with the volunteers and users who acted, and whom each step concerns."""
+    return list(session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
+        .options(selectinload(RequestEvent.actor_volunteer), selectinload(RequestEvent.actor_user),
+                 selectinload(RequestEvent.volunteer))
+    ))

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import ivr_flows
 from hotline import clock
-from hotline.domain import hearing, questions, requests, spoken
+from hotline.domain import hearing, questions, requests, spoken, transitions
 from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits, whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
@@ -35,11 +35,13 @@ from hotline.models import (
     Category,
     Channel,
     Conversation,
+    EventKind,
     Household,
     Lane,
     Request,
     Resident,
     Role,
+    Via,
     Volunteer,
 )
 from hotline.texts import LANGUAGES, N_, t
@@ -300,7 +302,7 @@ def recording_ready(session: Session, call: CallStep) -> None:
     if request is not None:
         if not request.recording_sid:
             request.recording_sid = call.recording_sid
-            requests.add_event(request, "recording", "system", "voice")
+            transitions.record(request, EventKind.RECORDING, transitions.HOTLINE, via=Via.VOICE)
     elif not state.get("recording_sid"):
         state["recording_sid"] = call.recording_sid
         row.state = state

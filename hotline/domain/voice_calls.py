@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from hotline.domain import outbox, requests, voice
+from hotline.domain import outbox, requests, transitions, voice
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Redirect, Reply
 from hotline.models import Outbox, OutStatus, Purpose, Request
@@ -89,7 +89,7 @@ def _reopen(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
     if request is None or not request.requester_phone or request.requester_phone != state.get("phone"):
         return "not_delivered", []
     try:
-        requests.reopen(session, policy, request, "resident", "voice")
+        requests.reopen(session, policy, request, transitions.RESIDENT_ON_A_CALL)
     except requests.NotAllowed:
         return "not_delivered", []
     return "reopened", []

@@ -7,7 +7,7 @@ becomes a `broadcast` row, rebuilt from its messages as far as they tell (who se
 known for the old ones), and its offer points at that row instead of carrying the key.
 
 Revision ID: fc18ec0a062c
-Revises: 7f2405e0e996
+Revises: c5ee37fa9be0
 Create Date: 2026-12-03 06:30:00.000000
 
 """
@@ -22,7 +22,7 @@ import hotline.models
 
 # revision identifiers, used by Alembic.
 revision = 'fc18ec0a062c'
-down_revision = '7f2405e0e996'
+down_revision = 'c5ee37fa9be0'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.domain import act_now
 from hotline.domain.policy import Policy
 from hotline.extensions import db
-from hotline.models import Outbox, Question, Status, Volunteer
+from hotline.models import Outbox, Question, Status, User, Volunteer
 from tests.helpers import LI_WEI, SUN_HONG, ZHANG_MIN, get_request, load_roster, numbers_in
 
 ASKER = "+8613700001111"
@@ -94,8 +94,10 @@ def test_each_one_tap_action_is_on_the_timeline_as_done_on_the_web(app, coordina
     response = coordinator.post(f"/admin/requests/{n}/act", form)
     assert response.status_code == 302 and response.location.endswith("/admin/act-now")
     r = get_request(app, n)
-    mine = [e for e in r.events if e.actor == "admin:sun"]
-    assert mine and all(e.channel == "admin" for e in mine)
+    with app.app_context():
+        sun = db.session.scalar(select(User.id).filter_by(username="sun"))
+    mine = [e for e in r.events if e.actor_user_id == sun]
+    assert mine and all(e.channel == "admin" for e in mine), [(e.kind, e.channel) for e in mine]
     expected = {"deliver": ("delivered", Status.DELIVERED), "reassign": ("assigned", Status.ASSIGNED),
                 "escalate": ("escalated", Status.ASSIGNED), "cancel": ("cancelled", Status.CANCELLED),
                 "no_answer": ("called_no_answer", Status.ASSIGNED)}[action]
@@ -147,7 +149,8 @@ def test_a_question_waits_until_a_coordinator_marks_it_answered(app, coordinator
     coordinator.post(f"/admin/questions/{question.id}/answered", {"back": "/admin/act-now"})
     assert "明天还要做核酸吗" not in text(coordinator.get("/admin/act-now"))
     with app.app_context():
-        assert db.session.get(Question, question.id).answered_by == "admin:sun"
+        answered = db.session.get(Question, question.id)
+        assert answered.answered_by_user_id == db.session.scalar(select(User.id).filter_by(username="sun"))
 
 
 def test_a_question_is_answered_by_sms_in_the_askers_language(app, coordinator, phone):

@@ -91,14 +91,19 @@ def lifecycle_app(tmp_path):
     hotline_clock.set_source(None)
 
 
+def steps(r: Request) -> tuple:
+    """The request's timeline as plain values, to compare with what it was."""
+    return tuple((e.id, e.kind, e.at, e.actor_kind, e.actor_volunteer_id, e.volunteer_id, e.note) for e in r.events)
+
+
 def check_timeline(r: Request, before: tuple) -> list[str]:
     """The invariants of one request; returns what is wrong."""
     problems = []
-    events = tuple((e.id, e.kind, e.at, e.actor, e.volunteer_id, e.note) for e in r.events)
+    events = steps(r)
     if events[: len(before)] != before:
         problems.append(f"#{r.id}: the timeline changed: {before} -> {events}")
     status, holder, last_change = None, None, None
-    for _, kind, _, _, volunteer_id, _ in events:
+    for _, kind, _, _, _, volunteer_id, _ in events:
         if kind == "accepted":
             if status not in (Status.NEW, Status.ASSIGNED):
                 problems.append(f"#{r.id}: accepted while {status} (held by volunteer {holder})")
@@ -196,8 +201,7 @@ def test_request_lifecycle_state_machine(lifecycle_app, figures):
                 problems = []
                 for r in found:
                     problems += check_timeline(r, self.timelines.get(r.id, ()))
-                    self.timelines[r.id] = tuple((e.id, e.kind, e.at, e.actor, e.volunteer_id, e.note)
-                                                 for e in r.events)
+                    self.timelines[r.id] = steps(r)
                 assert set(self.timelines) == {r.id for r in found}, "a request disappeared"
             assert not problems, "\n".join(problems)
 

@@ -27,13 +27,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hotline import clock, create_app, texts
-from hotline.domain import requests, roster
+from hotline.domain import roster, transitions
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import (
     Category,
     Channel,
     Conversation,
+    EventKind,
     Lane,
     Outbox,
     Request,
@@ -222,7 +223,7 @@ class Compound:
             if status == Status.DELIVERED:
                 request.delivered_at = request.closed_at = now - timedelta(hours=1)
             db.session.add(request)
-            requests.add_event(request, "created", "resident", "sms", note=request.details)
+            transitions.record(request, EventKind.CREATED, transitions.RESIDENT_BY_SMS, note=request.details)
         db.session.flush()
         self._save(name)
 

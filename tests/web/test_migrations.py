@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from hotline import create_app
@@ -44,7 +45,7 @@ def test_init_db_migrates_an_empty_database_and_models_agree(empty_database, tmp
         db.engine.dispose()
 
 
-BEFORE_PURPOSES = "7f2405e0e996"  # the last schema whose outbox said what a row is for in a string
+BEFORE_PURPOSES = "c5ee37fa9be0"  # the last schema whose outbox said what a row is for in a string
 AT = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)
 LANDLINE, MOBILE, OPTED_OUT, HELD = "+862160001234", "+8613800138000", "+8613700007777", "+8613700000015"
 SENT_KEY, EMPTY_KEY = "a1b2c3d4e5f6", "ffffffffffff"  # a broadcast with messages; one that reached nobody
@@ -127,3 +128,64 @@ def test_the_typed_purposes_go_back_to_strings_on_downgrade(upgraded):
     assert (offered, joined) == ({3: SENT_KEY, 4: EMPTY_KEY}, 3)
     upgrade()  # and up again
     assert db.session.scalars(sa.select(Broadcast.key).order_by(Broadcast.key)).all() == [SENT_KEY, EMPTY_KEY]
+
+
+TYPED_ACTORS = "c5ee37fa9be0"  # the migration that makes timeline actors typed
+
+
+def test_old_timeline_rows_read_back_with_typed_actors_and_go_back_again(empty_database, tmp_path):
+    app = create_app({"ENV": hotline_env(empty_database, HOTLINE_SPOOL_DIR=str(tmp_path / "spool"))})
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        before = ScriptDirectory(directory).get_revision(TYPED_ACTORS).down_revision
+        upgrade(directory=directory, revision=before)
+        with db.engine.begin() as conn:
+            old_style_timeline(conn)
+        upgrade(directory=directory, revision=TYPED_ACTORS)
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT kind, actor_kind, actor_volunteer_id, actor_user_id, channel, note "
+                                        "FROM request_event ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [
+            ("created", "resident", None, None, "sms", "rice"),
+            ("assigned", "system", None, None, "sms", ""),
+            ("accepted", "volunteer", 7, None, "sms", ""),
+            ("note", "coordinator", None, 3, "admin", "call her first"),
+            ("declined", "coordinator", 8, None, "sms", ""),
+            ("handed_on", "volunteer", None, None, "sms", "off duty"),  # volunteer 99 is gone
+            ("status_changed", "coordinator", None, None, "admin", "x"),  # the user `gone` too
+            ("note", "system", None, None, "system", "[long_ago] what it was"),  # a kind nobody writes
+        ]
+        downgrade(directory=directory, revision=before)
+        with db.engine.connect() as conn:
+            actors = conn.execute(sa.text("SELECT actor FROM request_event ORDER BY id")).scalars().all()
+        assert actors == ["resident", "system", "volunteer:7", "admin:sun", "coordinator:8", "volunteer", "admin:",
+                          "system"]
+        db.engine.dispose()
+
+
+def old_style_timeline(conn) -> None:
+    """One request's timeline as the hotline wrote it before actors were typed."""
+    now = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)
+    tables = sa.MetaData()
+    tables.reflect(conn)
+    conn.execute(sa.insert(tables.tables["building"]), [{"number": 12}])
+    conn.execute(sa.insert(tables.tables["household"]), [{"id": 1, "building": 12, "room": "302", "created_at": now}])
+    conn.execute(sa.insert(tables.tables["volunteer"]), [
+        {"id": number, "name": name, "phone": phone, "languages": "zh", "role": role, "on_duty": True, "rank": 0,
+         "created_at": now, "updated_at": now}
+        for number, name, phone, role in ((7, "Li Wei", "+8613900000121", "volunteer"),
+                                          (8, "Sun Hong", "+8613900000001", "coordinator"))])
+    conn.execute(sa.insert(tables.tables["user"]), [
+        {"id": 3, "username": "sun", "password_hash": "-", "role": "coordinator", "active": True, "language": "zh",
+         "created_at": now, "session_stamp": "s"}])
+    conn.execute(sa.insert(tables.tables["request"]), [
+        {"id": 1, "category": "food", "urgent": False, "emergency": False, "household_id": 1, "on_behalf": False,
+         "details": "rice", "language": "zh", "channel": "sms", "status": "assigned", "volunteer_id": 7,
+         "created_at": now, "updated_at": now}])
+    steps = [("created", "resident", "sms", "rice"), ("assigned", "system", "sms", ""),
+             ("accepted", "volunteer:7", "sms", ""), ("note", "admin:sun", "admin", "call her first"),
+             ("declined", "coordinator:8", "sms", ""), ("handed_on", "volunteer:99", "sms", "off duty"),
+             ("status_changed", "admin:gone", "admin", "x"), ("long_ago", "system", "pigeon", "what it was")]
+    conn.execute(sa.insert(tables.tables["request_event"]), [
+        {"request_id": 1, "at": now, "kind": kind, "actor": actor, "channel": channel, "note": note}
+        for kind, actor, channel, note in steps])

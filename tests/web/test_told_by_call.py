@@ -27,6 +27,7 @@ from tests.helpers import (
     VOLUNTEERS_CSV,
     WANG_LANDLINE,
     Phone,
+    coordinator_on_page,
     get_request,
     load_roster,
 )
@@ -277,7 +278,7 @@ def test_a_cancelled_request_is_said_cancelled(app, client, twilio):
     with app.app_context():
         request = db.session.get(Request, r.number)
         steering.change_status(db.session, Policy.from_config(app.config), request, Status.CANCELLED,
-                                    "user:1", "she has it already")
+                                    coordinator_on_page(db.session), "she has it already")
         db.session.commit()
     [call] = place_calls(app, twilio, WANG_LANDLINE)
     wang = pick_up(client, WANG_LANDLINE, call)

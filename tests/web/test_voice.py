@@ -26,6 +26,7 @@ from tests.helpers import (
     WANG_FANG,
     WANG_LANDLINE,
     ZHANG_MIN,
+    coordinator_on_page,
     get_request,
     load_roster,
     sign,
@@ -659,7 +660,8 @@ def test_the_alert_sent_again_when_a_request_is_marked_urgent_keeps_the_link(lin
     [r] = voice_requests(linked)
     with linked.app_context():
         request = db.session.get(Request, r.number)
-        steering.mark_urgent(db.session, Policy.from_config(linked.config), request, True, "user:1")
+        steering.mark_urgent(db.session, Policy.from_config(linked.config), request, True,
+                                  coordinator_on_page(db.session))
         db.session.commit()
     first, again = [m.body for m in outbox_to(linked, WANG_FANG)][-2:]
     assert "/voice-messages/" in first and "/voice-messages/" in again and again != first
