@@ -351,8 +351,22 @@ class Lane(StrEnum):
     BULK = "2-bulk"  # broadcasts
 
 
+class Purpose(StrEnum):
+    RECEIPT = "receipt"  # to whoever asked, about their request (`request_id`); a call says where it stands
+    CHECK_IN = "checkin"  # the daily check-in call (`check_in_id`)
+    BROADCAST = "broadcast"  # an announcement (`broadcast_id`); its call offers the group buy it carries
+    QUESTION = "question"  # a question or a rumour: the coordinators' notice, and their answer to whoever asked
+    CRISIS = "crisis"  # to the coordinators: words of someone in crisis
+    LANGUAGE = "language"  # to the coordinators: a message in a language the hotline does not answer in
+    LIMIT = "limit"  # to the coordinators: a number's new requests are held for the day (`about_phone`)
+
+
 class Outbox(Base):
-    """An SMS or call to send, written with the change that caused it and sent by the worker."""
+    """An SMS or call to send, written with the change that caused it and sent by the worker.
+
+    What it is for is its `purpose` and the typed keys beside it (a request, a check-in, a
+    broadcast, the number a notice is about); a call's purpose picks its kind in `placed_calls`.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (sa.Index("ix_outbox_due", "status", "lane", "next_attempt_at"),)
@@ -362,10 +376,13 @@ class Outbox(Base):
     to: Mapped[str] = mapped_column(sa.String(20), index=True)
     body: Mapped[str] = mapped_column(sa.Text)  # the SMS text, or what the call says
     lang: Mapped[str] = mapped_column(sa.String(2), default="zh")
-    purpose: Mapped[str | None] = mapped_column(sa.String(24))  # what a call asks, e.g. `receipt`
+    purpose: Mapped[Purpose | None] = mapped_column(_enum(Purpose))  # None: a message like any other
     lane: Mapped[Lane] = mapped_column(_enum(Lane), default=Lane.NORMAL)
     status: Mapped[OutStatus] = mapped_column(_enum(OutStatus), default=OutStatus.QUEUED)
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("request.id", ondelete="SET NULL"), index=True)
+    check_in_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_in.id", ondelete="SET NULL"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broadcast.id", ondelete="SET NULL"), index=True)
+    about_phone: Mapped[str | None] = mapped_column(sa.String(20))  # the number a coordinators' notice is about
     segments: Mapped[int] = mapped_column(default=1)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -381,6 +398,8 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
 
     request: Mapped[Request | None] = relationship()
+    check_in: Mapped[CheckIn | None] = relationship()
+    broadcast: Mapped[Broadcast | None] = relationship()
 
 
 class SendClock(Base):
@@ -390,6 +409,32 @@ class SendClock(Base):
 
     name: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     next_free_at: Mapped[datetime]
+
+
+class Broadcast(Base):
+    """An announcement to the residents of chosen buildings: who sent it, to whom, when, what, how many.
+
+    Its messages are outbox rows in the bulk lane that point at it; how far they have gone is read
+    from them. The counts here are what sending it queued.
+    """
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(24), unique=True)  # names its page; a form sent twice sends once
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    buildings: Mapped[list] = mapped_column(sa.JSON, default=list)  # building numbers, ascending
+    texts: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # `zh` and `en`, as written
+    by_sms: Mapped[bool] = mapped_column(default=True)
+    by_call: Mapped[bool] = mapped_column(default=False)
+    residents: Mapped[int] = mapped_column(default=0)  # reached, one per phone number
+    sms: Mapped[int] = mapped_column(default=0)
+    calls: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)  # opted out: nothing sent
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    sent_by: Mapped[User | None] = relationship()
+    offer: Mapped[Offer | None] = relationship(back_populates="broadcast")
 
 
 class CarrierHealth(Base):
@@ -412,10 +457,12 @@ class Offer(Base):
     __tablename__ = "offer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    broadcast_id: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    broadcast_id: Mapped[int] = mapped_column(sa.ForeignKey("broadcast.id", ondelete="CASCADE"), unique=True)
     item: Mapped[str] = mapped_column(sa.String(120))  # what is offered, as the manifest counts it
     deadline: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    broadcast: Mapped[Broadcast] = relationship(back_populates="offer")
 
 
 class CheckInPlan(Base):

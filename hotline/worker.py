@@ -33,9 +33,8 @@ from sqlalchemy.orm import Session, object_session
 from hotline import clock
 from hotline.channels import twilio
 from hotline.database import DATABASE_DOWN, rollback_quietly
-from hotline.domain import carriers, checkins, offers, outbox, phones, requests, voice_calls
+from hotline.domain import carriers, checkins, outbox, phones, placed_calls, requests
 from hotline.domain.policy import Policy
-from hotline.domain.replies import Hangup, Pause, Say
 from hotline.extensions import db
 from hotline.models import Outbox, OutStatus, SendClock
 
@@ -102,14 +101,10 @@ def _locked_send_clock(session: Session, now: datetime) -> SendClock:
 
 
 def call_twiml(text: str, lang: str, row: Outbox | None = None, base_url: str | None = None) -> str:
-    """The TwiML of a call that tells someone something: said twice, slowly; a delivery call asks too."""
-    if row is not None and row.purpose == outbox.RECEIPT and row.request_id and base_url:
-        return twilio.render_voice(voice_calls.receipt_call(row.request_id, lang, base_url))
-    if row is not None and (checkin_id := checkins.checkin_of(row)) is not None and base_url:
-        return twilio.render_voice(checkins.opening(checkin_id, lang, base_url))
-    if row is not None and base_url and (offer := offers.of_broadcast(object_session(row), row.purpose)):
-        return twilio.render_voice(offers.opening(offer, text, lang, base_url))
-    return twilio.render_voice((Say(text, lang), Pause(1), Say(text, lang), Hangup()))
+    """The TwiML of a call: the opening of its kind (`placed_calls`), or `text` said twice, slowly."""
+    if row is None:
+        return twilio.render_voice(placed_calls.spoken(text, lang))
+    return twilio.render_voice(placed_calls.opening(object_session(row), row, base_url))
 
 
 def send(
@@ -161,8 +156,7 @@ def _failed(session: Session, policy: Policy, row: Outbox, e: twilio.SendError, 
         if e.opted_out:
             outbox.set_opt_out(session, row.to, True)
         if e.code == NOT_A_MOBILE and row.kind == "sms":  # a landline phonenumbers did not know
-            outbox.queue_call(session, row.to, row.body, row.lang, lane=row.lane, request=row.request,
-                              purpose=row.purpose)
+            outbox.call_instead(session, row)
         return
     if e.offline:  # nothing was sent: the message waits for the carrier, however long it is away
         _wait(row, now + OFFLINE_WAIT, str(e))

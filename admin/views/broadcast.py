@@ -7,6 +7,7 @@ from datetime import UTC
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from admin import bp
 from admin.auth import json_view, passive, requires
@@ -17,7 +18,7 @@ from hotline import texts
 from hotline.domain import broadcast as bc
 from hotline.domain import offers
 from hotline.extensions import db
-from hotline.models import UserRole
+from hotline.models import Broadcast, UserRole
 
 
 def _rate() -> float:
@@ -45,8 +46,8 @@ def broadcast():
     if form.validate_on_submit():
         announcement = _announcement(form)
         if request.form.get("action") == "send":
-            _attach_offer(form)
-            bc.send(db.session, announcement, form.broadcast_id.data)
+            sent = bc.send(db.session, announcement, form.broadcast_id.data, sent_by=current_user.id)
+            _attach_offer(form, sent)
             db.session.commit()
             flash(_("The announcement is queued."), "success")
             return redirect(url_for("admin.broadcast_progress", broadcast_id=form.broadcast_id.data))
@@ -56,13 +57,13 @@ def broadcast():
                            announcement=_announcement(form) if preview else None), 400 if form.errors else 200
 
 
-def _attach_offer(form: BroadcastForm) -> None:
+def _attach_offer(form: BroadcastForm, broadcast: Broadcast) -> None:
     """A broadcast that offers a group buy gets its offer (once, whatever the form is sent twice)."""
     item = (form.offer_item.data or "").strip()
-    if not item or offers.of_broadcast(db.session, bc.PREFIX + form.broadcast_id.data) is not None:
+    if not item or broadcast.offer is not None:
         return
     deadline = form.offer_deadline.data.replace(tzinfo=policy().timezone)  # typed in local time
-    offers.create(db.session, form.broadcast_id.data, item, deadline.astimezone(UTC))
+    offers.create(db.session, broadcast, item, deadline.astimezone(UTC))
 
 
 def _progress(broadcast_id: str) -> bc.Progress:

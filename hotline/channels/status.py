@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotline import clock
 from hotline.channels.webhooks import field, twilio_webhook
-from hotline.domain import checkins, voice_calls
+from hotline.domain import placed_calls
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.extensions import db
@@ -33,10 +33,7 @@ def callback():
         return "", 204
     row = db.session.scalar(select(Outbox).filter_by(twilio_sid=sid))
     policy = Policy.from_config(current_app.config)
-    if row is not None and checkins.checkin_of(row) is not None:
-        placed_again = checkins.call_ended(db.session, policy, row, new, clock.now())
-    else:
-        placed_again = row is not None and voice_calls.retry_unanswered(row, new, policy, clock.now())
+    placed_again = row is not None and placed_calls.ended(db.session, policy, row, new, clock.now())
     if placed_again:  # rang out (or, for a check-in, heard nothing): the call goes out again
         db.session.commit()
         return "", 204

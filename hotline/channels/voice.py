@@ -5,9 +5,7 @@
     POST /twilio/voice/record            the voice message ended, was empty, or the caller hung up
     POST /twilio/voice/dial              the outcome of putting the caller through to a person
     POST /twilio/voice/recording-status  Twilio stored the recording
-    POST /twilio/voice/receipt           the resident's answer on a delivery call
-    POST /twilio/voice/checkin           the resident's answer on a daily check-in call
-    POST /twilio/voice/offer             keys on a broadcast call that carries a group buy
+    POST /twilio/voice/<kind>            an answer on a call the hotline placed (`placed_calls.KINDS`)
     GET  /voice-messages/<token>         a voice message, streamed from Twilio (signed, expiring link)
 
 Every step carries its number (`?n=`): the same CallSid step arriving twice is answered once and
@@ -30,7 +28,7 @@ from hotline import clock, texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
 from hotline.database import DATABASE_DOWN, rollback_quietly
-from hotline.domain import checkins, offers, phones, requests, voice, voice_calls
+from hotline.domain import phones, placed_calls, requests, voice
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Reply, Say
@@ -85,23 +83,20 @@ def dial():
     return _take("dial", voice.dialled)
 
 
-# The answers on the calls the hotline places: what each call is about, read from its URL, goes to its flow.
-PLACED_CALL_ANSWERS = {"receipt": voice_calls.receipt_step, "checkin": checkins.answer, "offer": offers.answer}
-
-
-@bp.post(f"/twilio/voice/<any({', '.join(voice.PLACED_CALLS)}):kind>")
+@bp.post("/twilio/voice/<kind>")
 @twilio_webhook
 def placed_call(kind: str):
-    """Take keys on a call the hotline placed: a delivery call (1: nothing arrived), a check-in call
-    (1: all is well; 2: on to the categories), an offer's call (1 to join, then how many)."""
-    about = whole_number(request.args.get(voice.PLACED_CALLS[kind], ""))
-    lang = request.args.get("lang", "zh")
-    if about is None:
+    """Take an answer on a call the hotline placed; its kind (`placed_calls.KINDS`) applies it."""
+    placed = placed_calls.KINDS.get(kind)
+    if placed is None:
+        abort(404)
+    subject = whole_number(request.args.get(placed.param, ""))
+    if subject is None:
         return twiml(twilio.render_voice((Hangup(),)))
-    links = voice.Links(step=voice.placed_call_url(_base_url(), kind, about, lang))
+    lang, base_url = request.args.get("lang", "zh"), _base_url()
 
     def handle(session, policy, main_links, call):
-        return PLACED_CALL_ANSWERS[kind](session, policy, links, main_links, call, about, lang)
+        return placed_calls.answer(session, policy, placed, subject, lang, call, base_url, main_links)
 
     return _take(kind, handle)
 

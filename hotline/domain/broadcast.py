@@ -1,7 +1,8 @@
 """Announcements to the residents of chosen buildings, by SMS and/or voice call, through the outbox.
 
-A broadcast is not a table of its own: its messages are outbox rows in the bulk lane whose
-`purpose` is `broadcast:<id>`, so its progress is read from the outbox, the one source of truth.
+A broadcast is a row of its own (who sent it, to which buildings, when, its texts, what sending
+queued); its messages are outbox rows in the bulk lane that point at it, so its progress is read
+from the outbox, the one source of truth of what went out. A group-buy offer hangs off it.
 Each resident gets the text in their language (the other language when theirs is empty).
 Numbers that opted out get nothing: their rows are written as `skipped`, so they are counted.
 """
@@ -16,23 +17,27 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from hotline import texts
+from hotline import clock, texts
 from hotline.domain import outbox, phones
-from hotline.models import Household, Lane, OptOut, Outbox, OutStatus, Resident
+from hotline.models import Broadcast, Household, Lane, OptOut, Outbox, OutStatus, Purpose, Resident
 
-PREFIX = "broadcast:"
 MAX_TEXT = 1600  # Twilio's limit for one message
 _ID = re.compile(r"[0-9a-f]{12}")
 
 
 def new_id() -> str:
-    """Make a broadcast id (it also keeps a form sent twice from sending twice)."""
+    """Make a broadcast's key, the id its page is known by (it also keeps a form sent twice from sending twice)."""
     return secrets.token_hex(6)
 
 
 def is_id(value: str) -> bool:
-    """Tell whether `value` is a broadcast id."""
+    """Tell whether `value` is a broadcast's key."""
     return bool(_ID.fullmatch(value or ""))
+
+
+def find(session: Session, key: str) -> Broadcast | None:
+    """The broadcast of this key, if it was sent."""
+    return session.scalar(select(Broadcast).filter_by(key=key)) if is_id(key) else None
 
 
 @dataclass(frozen=True)
@@ -111,11 +116,18 @@ def _segments(announcement: Announcement) -> dict[str, int]:
             if announcement.text_for(lang)}
 
 
-def send(session: Session, announcement: Announcement, broadcast_id: str) -> Plan:
-    """Queue the announcement in the bulk lane, once per `broadcast_id`; return what was queued."""
-    purpose = PREFIX + broadcast_id
-    if session.scalar(select(func.count(Outbox.id)).where(Outbox.purpose == purpose)):
-        return plan(session, announcement)  # already sent: a form submitted twice sends nothing more
+def send(session: Session, announcement: Announcement, key: str, sent_by: int | None = None) -> Broadcast:
+    """Queue the announcement in the bulk lane, once per `key`; return the broadcast, with what was queued.
+
+    `sent_by` is the id of the admin user who sent it."""
+    found = find(session, key)
+    if found is not None:
+        return found  # already sent: a form submitted twice sends nothing more
+    broadcast = Broadcast(
+        key=key, sent_by_id=sent_by, buildings=sorted(announcement.buildings), texts=dict(announcement.texts),
+        by_sms=announcement.by_sms, by_call=announcement.by_call, created_at=clock.now(),
+    )
+    session.add(broadcast)
     sms = calls = skipped = 0
     people = recipients(session, announcement.buildings)
     opted = _opted_out(session, people)
@@ -127,9 +139,11 @@ def send(session: Session, announcement: Announcement, broadcast_id: str) -> Pla
             by_sms, by_call = _ways(announcement, r)
             rows = []
             if by_sms:
-                rows.append(outbox.queue_sms(session, r.phone, text, r.language, lane=Lane.BULK, purpose=purpose))
+                rows.append(outbox.queue_sms(session, r.phone, text, r.language, lane=Lane.BULK,
+                                             purpose=Purpose.BROADCAST, broadcast=broadcast))
             if by_call:
-                rows.append(outbox.queue_call(session, r.phone, text, r.language, lane=Lane.BULK, purpose=purpose))
+                rows.append(outbox.queue_call(session, r.phone, text, r.language, lane=Lane.BULK,
+                                              purpose=Purpose.BROADCAST, broadcast=broadcast))
             if r.phone in opted:  # a call is not made to them either
                 for row in rows:
                     row.status, row.last_error = OutStatus.SKIPPED, "opted out"
@@ -137,8 +151,9 @@ def send(session: Session, announcement: Announcement, broadcast_id: str) -> Pla
             else:
                 sms += by_sms
                 calls += by_call
+    broadcast.residents, broadcast.sms, broadcast.calls, broadcast.skipped = len(people), sms, calls, skipped
     session.flush()
-    return Plan(len(people), sms, calls, skipped, _segments(announcement))
+    return broadcast
 
 
 @dataclass(frozen=True)
@@ -176,9 +191,13 @@ class Progress:
 _WAITING = (OutStatus.QUEUED, OutStatus.SENDING)
 
 
-def progress(session: Session, broadcast_id: str, rate: float) -> Progress | None:
+def progress(session: Session, key: str, rate: float) -> Progress | None:
     """Read a broadcast's progress from the outbox; None if there is no such broadcast."""
-    purpose = PREFIX + broadcast_id
+    broadcast = find(session, key)
+    return _progress(session, broadcast, rate) if broadcast is not None else None
+
+
+def _progress(session: Session, broadcast: Broadcast, rate: float) -> Progress:
     row = session.execute(
         select(
             func.count(Outbox.id),
@@ -187,14 +206,11 @@ def progress(session: Session, broadcast_id: str, rate: float) -> Progress | Non
             func.sum(case((Outbox.status == OutStatus.SKIPPED, 1), else_=0)),
             func.sum(case((Outbox.status.in_(_WAITING), 1), else_=0)),
             func.max(Outbox.id),
-            func.min(Outbox.created_at),
             func.sum(case((Outbox.kind == "sms", 1), else_=0)),
             func.sum(case((Outbox.kind == "call", 1), else_=0)),
-        ).where(Outbox.purpose == purpose)
+        ).where(Outbox.broadcast_id == broadcast.id)
     ).one()
-    total, sent, failed, skipped, waiting, last_id, started, sms, calls = row
-    if not total:
-        return None
+    total, sent, failed, skipped, waiting, last_id, sms, calls = row
     eta = 0.0
     if waiting:
         # Everything in a faster lane, and the bulk rows queued before this broadcast's last, go first.
@@ -204,21 +220,12 @@ def progress(session: Session, broadcast_id: str, rate: float) -> Progress | Non
             )
         )
         eta = round(int(ahead) / rate, 1)
-    texts = dict(session.execute(
-        select(Outbox.lang, func.min(Outbox.body)).where(Outbox.purpose == purpose).group_by(Outbox.lang)
-    ).all())
-    return Progress(broadcast_id, started, int(total), int(sent or 0), int(failed or 0), int(skipped or 0),
-                    int(waiting or 0), eta, int(sms or 0), int(calls or 0), texts)
+    written = {lang: text.strip() for lang, text in broadcast.texts.items() if text and text.strip()}
+    return Progress(broadcast.key, broadcast.created_at, int(total), int(sent or 0), int(failed or 0),
+                    int(skipped or 0), int(waiting or 0), eta, int(sms or 0), int(calls or 0), written)
 
 
 def recent(session: Session, rate: float, limit: int = 10) -> list[Progress]:
     """Return the latest broadcasts with their progress, newest first."""
-    ids = session.execute(
-        select(Outbox.purpose, func.max(Outbox.id).label("last"))
-        .where(Outbox.purpose.like(PREFIX + "%"))
-        .group_by(Outbox.purpose)
-        .order_by(func.max(Outbox.id).desc())
-        .limit(limit)
-    ).all()
-    found = (progress(session, purpose[len(PREFIX):], rate) for purpose, _ in ids)
-    return [p for p in found if p is not None]
+    latest = session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))
+    return [_progress(session, broadcast, rate) for broadcast in latest]

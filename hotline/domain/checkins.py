@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import exc, func, or_, select
 from sqlalchemy.orm import Session
 
-import ivr_flows
 from hotline import clock
 from hotline.domain import outbox, requests, transitions, voice
 from hotline.domain.policy import Policy
@@ -33,6 +32,7 @@ from hotline.models import (
     Lane,
     Outbox,
     OutStatus,
+    Purpose,
     Request,
     Resident,
     Via,
@@ -40,8 +40,6 @@ from hotline.models import (
 from hotline.texts import LANGUAGES, N_, t
 from ivr_flows import engine
 
-FLOW = "checkin"
-PURPOSE = "checkin:"  # Outbox.purpose of a check-in call: `checkin:<id>`
 TRIES = 2
 # Every status a call ends with. For a check-in call still waiting for its answer, each one means
 # unanswered: "completed" too (picked up, no key pressed).
@@ -107,46 +105,33 @@ def _place_call(session: Session, checkin: CheckIn, when: datetime) -> Outbox:
     resident = checkin.resident
     lang = resident.language if resident.language in LANGUAGES else "zh"
     return outbox.queue_call(session, resident.phone, t(lang, "voice.checkin_ask"), lang, lane=Lane.NORMAL,
-                             not_before=when, purpose=f"{PURPOSE}{checkin.id}")
+                             not_before=when, purpose=Purpose.CHECK_IN, check_in=checkin)
 
 
-def checkin_of(row: Outbox) -> int | None:
-    """The check-in a call is for, if it is a check-in call."""
-    if row.purpose and row.purpose.startswith(PURPOSE) and row.purpose[len(PURPOSE):].isdigit():
-        return int(row.purpose[len(PURPOSE):])
-    return None
+def opening(placing: voice.Placing) -> Reply:
+    """The call's opening: "press 1 if all is well, 2 if you need something"."""
+    return voice.open_placed(placing, checkin=placing.subject)
 
 
-def opening(checkin_id: int, lang: str, base_url: str) -> Reply:
-    """The call's opening (inline TwiML: Twilio asks for nothing before it)."""
-    flow = ivr_flows.flow(FLOW)
-    state, turn = engine.start(flow, {"checkin": checkin_id, "lang": lang if lang in LANGUAGES else "zh"})
-    _, reply = voice.render(state, turn, voice.Links(step=voice.placed_call_url(base_url, FLOW, checkin_id, lang)))
-    return reply
-
-
-def answer(
-    session: Session, policy: Policy, links: voice.Links, main_links: voice.Links, call: voice.CallStep,
-    checkin_id: int, lang: str,
-) -> Reply:
+def answer(session: Session, policy: Policy, step: voice.PlacedStep) -> Reply:
     """The resident's answer: 1 all is well; 2 on to the main menu's categories; silence, once more;
     emergency or crisis words, straight on to the path they call for (the 120 advice, a person)."""
-    checkin = session.get(CheckIn, checkin_id)
+    call, flow = step.call, step.flow
+    checkin = session.get(CheckIn, step.subject)
     if checkin is None or checkin.resident.phone != call.callee:
-        return voice.goodbye(lang)
-    flow = ivr_flows.flow(FLOW)
-    row, state = voice.placed_call_state(session, call, flow, "checkin", checkin_id, lang)
+        return voice.goodbye(step.lang)
+    row, state = voice.placed_call_state(session, step, "checkin")
     if call.speech and not call.digits:
         words = voice.read_words(policy, flow.nodes.get(state.get("node", ""), {}), state, call.speech)
         if words.means in voice.GRAVE:  # "我摔倒了" on the check-in call: the resident's call's own path for it
             checkin.status, checkin.answered_at = CheckInStatus.HELP, clock.now()
-            return voice.enter_main(session, policy, main_links, call, checkin.resident, state, [], words)
+            return voice.enter_main(session, policy, step.main_links, call, checkin.resident, state, [], words)
     state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech))
     actions = {"fine": _fine, "need": _need}
     state, turn, said = voice.run(session, policy, flow, state, turn, actions)
     if state.get("then") == "main":
-        return voice.enter_main(session, policy, main_links, call, checkin.resident, state, said)
-    state, reply = voice.render(state, turn, links, said)
+        return voice.enter_main(session, policy, step.main_links, call, checkin.resident, state, said)
+    state, reply = voice.render(state, turn, step.links, said)
     voice.save_call(session, call.call_sid, row, state)
     return reply
 
@@ -169,8 +154,7 @@ def call_ended(session: Session, policy: Policy, row: Outbox, call_status: str, 
 
     Returns True when the call is placed again (its status callback is then spent).
     """
-    checkin_id = checkin_of(row)
-    checkin = session.get(CheckIn, checkin_id) if checkin_id is not None else None
+    checkin = row.check_in
     if checkin is not None and checkin.status == CheckInStatus.HELP and call_status in ENDED:
         _help_not_yet_asked(session, policy, checkin)
         return False

@@ -40,6 +40,7 @@ from hotline.models import (
     Inbound,
     Lane,
     Outbox,
+    Purpose,
     Request,
     Resident,
     Role,
@@ -128,7 +129,7 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         if parsed.category is None and not parsed.emergency:
             return (Message(_volunteer_words(volunteer, volunteer_lang), volunteer_lang),)
     if (written := reading.language(body)) not in ("zh", "en", None):  # the coordinators read the original
-        requests.tell_coordinators(session, N_("coordinator.other_language"), purpose="language", phone=sms.phone,
+        requests.tell_coordinators(session, N_("coordinator.other_language"), purpose=Purpose.LANGUAGE, phone=sms.phone,
                                    language=written.upper(), details=body[:300])
     if not in_conversation and reading.asks(body) and _names_nothing_new(body):  # "垃圾放哪里？"
         questions.ask(session, N_("coordinator.question"), sms.phone, body[:200], Channel.SMS, lang)
@@ -272,7 +273,7 @@ def _crisis(session: Session, policy: Policy, phone: str, resident: Resident | N
     coordinator = session.scalar(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)
                                  .order_by(Volunteer.on_duty.desc(), Volunteer.id))
     if building is None or room is None or coordinator is None:
-        requests.tell_coordinators(session, N_("coordinator.crisis"), Lane.URGENT, purpose="crisis", phone=phone,
+        requests.tell_coordinators(session, N_("coordinator.crisis"), Lane.URGENT, purpose=Purpose.CRISIS, phone=phone,
                                    details=body[:200])
         return
     state.update(category=Category.HELP.value, urgent=True)
@@ -449,12 +450,13 @@ def _tell_coordinators_of_limit(session: Session, phone: str, body: str) -> None
     since = clock.now() - timedelta(days=1)
     told = session.scalar(
         select(func.count(Outbox.id)).where(
-            Outbox.purpose == "limit", Outbox.body.contains(phone), Outbox.created_at >= since
+            Outbox.purpose == Purpose.LIMIT, Outbox.about_phone == phone, Outbox.created_at >= since
         )
     )
     if told:
         return
-    requests.tell_coordinators(session, N_("coordinator.limit"), purpose="limit", phone=phone, details=body[:200])
+    requests.tell_coordinators(session, N_("coordinator.limit"), purpose=Purpose.LIMIT, about_phone=phone,
+                               phone=phone, details=body[:200])
 
 
 def _merge(state: dict, parsed: Parsed, body: str, lang: str) -> dict:

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import ivr_flows
 from hotline import clock
 from hotline.domain import requests, transitions, voice
-from hotline.domain.broadcast import PREFIX as BROADCAST  # the Outbox.purpose of a broadcast's messages
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
-from hotline.models import Category, Channel, EventKind, Offer, Outbox, Request, Resident
-from hotline.texts import LANGUAGES
+from hotline.models import Broadcast, Category, Channel, EventKind, Offer, Outbox, Request, Resident
 from ivr_flows import engine
 
-FLOW = "offer"
 MAX_QUANTITY = 99
 
 
@@ -34,26 +30,26 @@ class Closed(Exception):
     """The offer's deadline has passed."""
 
 
-def create(session: Session, broadcast_id: str, item: str, deadline: datetime) -> Offer:
-    """Attach an offer to a broadcast (before it is sent)."""
-    offer = Offer(broadcast_id=broadcast_id, item=item.strip()[:120], deadline=deadline, created_at=clock.now())
+def create(session: Session, broadcast: Broadcast, item: str, deadline: datetime) -> Offer:
+    """Attach an offer to a broadcast (in the transaction that sends it, before any of it is placed)."""
+    offer = Offer(broadcast=broadcast, item=item.strip()[:120], deadline=deadline, created_at=clock.now())
     session.add(offer)
     session.flush()
     return offer
 
 
-def of_broadcast(session: Session, purpose: str | None) -> Offer | None:
-    """The offer a broadcast message carries, if any."""
-    if not purpose or not purpose.startswith(BROADCAST):
+def offer_of(session: Session, row: Outbox) -> int | None:
+    """The offer a broadcast's message carries, if any: its call then asks to join."""
+    if row.broadcast_id is None:
         return None
-    return session.scalar(select(Offer).filter_by(broadcast_id=purpose[len(BROADCAST):]))
+    return session.scalar(select(Offer.id).filter_by(broadcast_id=row.broadcast_id))
 
 
 def reached(session: Session, phone: str) -> Offer | None:
     """The newest offer that was sent to this phone."""
     return session.scalar(
         select(Offer)
-        .join(Outbox, Outbox.purpose == literal(BROADCAST) + Offer.broadcast_id)
+        .join(Outbox, Outbox.broadcast_id == Offer.broadcast_id)
         .where(Outbox.to == phone)
         .order_by(Offer.created_at.desc(), Offer.id.desc())
         .limit(1)
@@ -86,25 +82,19 @@ def join(
     return request
 
 
-def opening(offer: Offer, text: str, lang: str, base_url: str) -> Reply:
-    """The offer's call: the announcement, then "press 1 to join" (inline TwiML)."""
-    flow = ivr_flows.flow(FLOW)
-    state, turn = engine.start(flow, {"offer": offer.id, "text": text, "lang": lang if lang in LANGUAGES else "zh"})
-    _, reply = voice.render(state, turn, voice.Links(step=voice.placed_call_url(base_url, FLOW, offer.id, lang)))
-    return reply
+def opening(placing: voice.Placing) -> Reply:
+    """The offer's call: the announcement, then "press 1 to join"."""
+    return voice.open_placed(placing, offer=placing.subject, text=placing.text)
 
 
-def answer(
-    session: Session, policy: Policy, links: voice.Links, _main_links: voice.Links, call: voice.CallStep,
-    offer_id: int, lang: str,
-) -> Reply:
+def answer(session: Session, policy: Policy, step: voice.PlacedStep) -> Reply:
     """Keys on an offer's call: 1 to join, then how many."""
-    offer = session.get(Offer, offer_id)
+    call, flow = step.call, step.flow
+    offer = session.get(Offer, step.subject)
     resident = session.scalar(select(Resident).filter_by(phone=call.callee)) if call.callee else None
     if offer is None or resident is None or resident.household is None:
-        return voice.goodbye(lang)
-    flow = ivr_flows.flow(FLOW)
-    row, state = voice.placed_call_state(session, call, flow, "offer", offer_id, lang)
+        return voice.goodbye(step.lang)
+    row, state = voice.placed_call_state(session, step, "offer")
     checks = {"quantity": lambda value: 1 <= (whole_number(value) or 0) <= MAX_QUANTITY}
     state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech), checks=checks)
 
@@ -117,6 +107,6 @@ def answer(
         return "joined", []
 
     state, turn, said = voice.run(session, policy, flow, state, turn, {"join": join_by_key})
-    state, reply = voice.render(state, turn, links, said)
+    state, reply = voice.render(state, turn, step.links, said)
     voice.save_call(session, call.call_sid, row, state)
     return reply

@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from hotline import clock, texts
 from hotline.domain import phones
-from hotline.models import Lane, OptOut, Outbox, OutStatus, Request
+from hotline.models import Broadcast, CheckIn, Lane, OptOut, Outbox, OutStatus, Purpose, Request
 
-# The purpose of the delivery SMS, and of every call about a request to whoever asked for it: the
-# call's words are made from the request when it is answered; a delivered one asks whether it arrived
-# (voice_calls).
-RECEIPT = "receipt"
 SUPERSEDED = "superseded: a later call about the request says where it stands"
 TOLD = "superseded: the resident heard where the request stands on an earlier call"
 
@@ -38,15 +34,20 @@ def queue_sms(
     request: Request | None = None,
     prefer_voice: bool = False,
     not_before: datetime | None = None,
-    purpose: str | None = None,
+    purpose: Purpose | None = None,
+    check_in: CheckIn | None = None,
+    broadcast: Broadcast | None = None,
+    about_phone: str | None = None,
 ) -> Outbox:
     """Queue an SMS (held until `not_before`, if given); a landline, or someone who prefers voice,
-    gets a call that speaks it. `purpose` tells what the message is for (a call's, what it asks)."""
+    gets a call that speaks it. `purpose` and the keys beside it tell what the message is for."""
     if prefer_voice or phones.is_landline(to):
-        return queue_call(session, to, text, lang, lane=lane, request=request, not_before=not_before, purpose=purpose)
+        return queue_call(session, to, text, lang, lane=lane, request=request, not_before=not_before, purpose=purpose,
+                          check_in=check_in, broadcast=broadcast, about_phone=about_phone)
     row = Outbox(
-        kind="sms", to=to, body=text, lang=lang, lane=lane, request=request, segments=texts.segments(text),
-        next_attempt_at=not_before or clock.now(), purpose=purpose,
+        kind="sms", to=to, body=text, lang=lang, lane=lane, segments=texts.segments(text),
+        next_attempt_at=not_before or clock.now(), purpose=purpose, request=request, check_in=check_in,
+        broadcast=broadcast, about_phone=about_phone,
     )
     if is_opted_out(session, to):
         row.status, row.last_error = OutStatus.SKIPPED, "opted out"
@@ -63,25 +64,34 @@ def queue_call(
     lane: Lane = Lane.NORMAL,
     request: Request | None = None,
     not_before: datetime | None = None,
-    purpose: str | None = None,
+    purpose: Purpose | None = None,
+    check_in: CheckIn | None = None,
+    broadcast: Broadcast | None = None,
+    about_phone: str | None = None,
 ) -> Outbox:
-    """Queue a call that speaks `text` in `lang` (rendered as TwiML when it is sent; a `purpose` the
-    worker knows makes it a call that asks something).
+    """Queue a call that speaks `text` in `lang` (its opening is made when it is placed: a purpose of
+    one of `placed_calls.KINDS` makes it a call that asks something).
 
     A call about a request to whoever asked for it is a `RECEIPT` call: it says where the request
     stands when it is answered, never `text` (kept for the record), so the calls about the request
     to that phone still waiting to be placed say nothing more and are skipped: a `DONE` without an
     `OK`, or before the acceptance call went out, makes one call, not two back to back.
     """
-    if request is not None and purpose in (None, RECEIPT) and request.requester_phone == to:
-        purpose = RECEIPT
+    if request is not None and purpose in (None, Purpose.RECEIPT) and request.requester_phone == to:
+        purpose = Purpose.RECEIPT
         supersede_calls(session, request, to, SUPERSEDED)
     row = Outbox(
-        kind="call", to=to, body=text, lang=lang, lane=lane, request=request, purpose=purpose,
-        next_attempt_at=not_before or clock.now(),
+        kind="call", to=to, body=text, lang=lang, lane=lane, next_attempt_at=not_before or clock.now(),
+        purpose=purpose, request=request, check_in=check_in, broadcast=broadcast, about_phone=about_phone,
     )
     session.add(row)
     return row
+
+
+def call_instead(session: Session, row: Outbox) -> Outbox:
+    """Queue a call that speaks an SMS the number could not take: for the same purpose, about the same things."""
+    return queue_call(session, row.to, row.body, row.lang, lane=row.lane, purpose=row.purpose, request=row.request,
+                      check_in=row.check_in, broadcast=row.broadcast, about_phone=row.about_phone)
 
 
 def supersede_calls(session: Session, request: Request, to: str, reason: str) -> list[Outbox]:
@@ -92,13 +102,13 @@ def supersede_calls(session: Session, request: Request, to: str, reason: str) ->
     pending = [
         row for row in session.new
         if isinstance(row, Outbox) and row.request is request and row.to == to and row.kind == "call"
-        and row.purpose == RECEIPT and row.status in (None, OutStatus.QUEUED)
+        and row.purpose == Purpose.RECEIPT and row.status in (None, OutStatus.QUEUED)
     ]
     with session.no_autoflush:  # rows of this transaction not written yet are `pending`
         waiting = session.scalars(
             select(Outbox)
             .where(Outbox.request_id == request.id, Outbox.to == to, Outbox.kind == "call",
-                   Outbox.purpose == RECEIPT, Outbox.status == OutStatus.QUEUED)
+                   Outbox.purpose == Purpose.RECEIPT, Outbox.status == OutStatus.QUEUED)
             .with_for_update(skip_locked=True)
         ).all()
     skipped = list(dict.fromkeys([*pending, *waiting]))
@@ -107,10 +117,9 @@ def supersede_calls(session: Session, request: Request, to: str, reason: str) ->
     return skipped
 
 
-def later_call(row: Outbox) -> bool:
+def later_call(session: Session, row: Outbox) -> bool:
     """Tell whether a later call about the same request goes (or went) to the same phone."""
-    session = object_session(row)
-    if session is None or row.request_id is None:
+    if row.request_id is None:
         return False
     return session.scalar(
         select(Outbox.id)

@@ -96,8 +96,10 @@ def purge(
 
 
 def _forget(row: Outbox) -> None:
-    """Drop a message's text and number (a carrier's error may quote the number too)."""
+    """Drop a message's text and numbers (a carrier's error may quote the number too)."""
     row.body, row.to = PURGED, phones.mask(row.to)
+    if row.about_phone:
+        row.about_phone = phones.mask(row.about_phone)
     if row.last_error:
         row.last_error = PURGED
 

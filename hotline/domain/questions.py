@@ -9,16 +9,14 @@ from sqlalchemy.orm import Session
 from hotline import clock
 from hotline.domain import outbox, requests
 from hotline.domain.transitions import Actor
-from hotline.models import Channel, Question
-
-PURPOSE = "question"  # Outbox.purpose of the coordinators' SMS about a question
+from hotline.models import Channel, Purpose, Question
 
 
 def ask(session: Session, msgid: str, phone: str, text: str, channel: Channel, language: str) -> Question:
     """Keep the question for the act-now list and send every coordinator `msgid` about it."""
     question = Question(phone=phone or "", text=text, channel=channel, language=language, asked_at=clock.now())
     session.add(question)
-    requests.tell_coordinators(session, msgid, purpose=PURPOSE, phone=phone or "-", details=text or "-")
+    requests.tell_coordinators(session, msgid, purpose=Purpose.QUESTION, phone=phone or "-", details=text or "-")
     return question
 
 
@@ -31,5 +29,5 @@ def answer(session: Session, question: Question, actor: Actor, reply: str = "") 
     question.answered_at, question.answered_by_user_id = clock.now(), actor.user_id
     reply = " ".join(reply.split())
     if reply and question.phone:
-        outbox.queue_sms(session, question.phone, reply, question.language, purpose=PURPOSE)
+        outbox.queue_sms(session, question.phone, reply, question.language, purpose=Purpose.QUESTION)
     return True

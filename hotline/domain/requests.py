@@ -31,6 +31,7 @@ from hotline.models import (
     Household,
     Lane,
     Outbox,
+    Purpose,
     Request,
     RequestEvent,
     Resident,
@@ -364,12 +365,13 @@ def first_name(request: Request) -> str:
     return parts[0] if len(parts) > 1 else name
 
 
-def tell_coordinators(session: Session, msgid: str, lane: Lane = Lane.NORMAL, purpose: str | None = None,
-                      **params) -> list[Outbox]:
-    """Send every coordinator an SMS that is about no request in particular, each in their language."""
+def tell_coordinators(session: Session, msgid: str, lane: Lane = Lane.NORMAL, purpose: Purpose | None = None,
+                      about_phone: str | None = None, **params) -> list[Outbox]:
+    """Send every coordinator an SMS that is about no request in particular (`about_phone`: about that
+    number), each in their language."""
     return [
         outbox.queue_sms(session, c.phone, t(c.first_language, msgid, **params), c.first_language, lane=lane,
-                         purpose=purpose)
+                         purpose=purpose, about_phone=about_phone)
         for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR))
     ]
 
@@ -395,7 +397,8 @@ def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lan
     return len(on_duty)
 
 
-def tell_requester(session: Session, request: Request, msgid: str, purpose: str | None = None, **params) -> None:
+def tell_requester(session: Session, request: Request, msgid: str, purpose: Purpose | None = None,
+                   **params) -> None:
     """Tell whoever asked (by SMS, or by a call for landlines and those who prefer voice)."""
     if not request.requester_phone:
         return
@@ -460,7 +463,7 @@ def deliver(
     now = clock.now()
     request.delivered_at = request.closed_at = now
     request.escalate_at = None
-    tell_requester(session, request, N_("resident.delivered"), purpose=outbox.RECEIPT)
+    tell_requester(session, request, N_("resident.delivered"), purpose=Purpose.RECEIPT)
 
 
 def check_on(session: Session, policy: Policy, request: Request, volunteer: Volunteer, words: str) -> Request:

@@ -81,15 +81,27 @@ class Links:
     recording_status: str | None = None
 
 
-# The calls the hotline places, by the kind their answers go to (`/twilio/voice/<kind>`), and the
-# parameter of that URL naming what the call is about.
-PLACED_CALLS = {"receipt": "r", "checkin": "c", "offer": "o"}
+@dataclass(frozen=True)
+class Placing:
+    """A call the hotline is about to place, as its kind's `opening` sees it (`placed_calls`)."""
+
+    flow: engine.Flow
+    subject: int  # what the call is about: a request's number, a check-in's id, an offer's id
+    text: str  # the outbox row's words: an announcement's; on a call about a request, the record only
+    lang: str  # `zh` or `en`
+    step: str  # where its answers go: `/twilio/voice/<kind>?<param>=<subject>&lang=<lang>`
 
 
-def placed_call_url(base_url: str, kind: str, about: int, lang: str) -> str:
-    """Where the answers on a call the hotline placed go: it names the call's subject and language."""
-    lang = lang if lang in LANGUAGES else "zh"
-    return f"{base_url.rstrip('/')}/twilio/voice/{kind}?{PLACED_CALLS[kind]}={int(about)}&lang={lang}"
+@dataclass(frozen=True)
+class PlacedStep:
+    """One answer on a call the hotline placed, as its kind's `answer` takes it (`placed_calls`)."""
+
+    call: CallStep
+    flow: engine.Flow
+    subject: int
+    lang: str  # `zh` or `en`
+    links: Links  # where the call's next answer goes
+    main_links: Links  # the main menu's, for a call that goes on to it
 
 
 def with_step(url: str, n: int) -> str:
@@ -225,16 +237,21 @@ def enter_main(
     return reply
 
 
-def placed_call_state(
-    session: Session, call: CallStep, flow: engine.Flow, key: str, value: int, lang: str
-) -> tuple[Conversation | None, dict]:
-    """The state of a call the hotline placed about `key`=`value`: resumed, or begun at step 1 of the
-    flow's start (the call opened with inline TwiML, so its first answer is the first we hear of it)."""
-    row = call_row(session, call.call_sid)
-    if row is not None and row.state.get(key) == value:
+def open_placed(placing: Placing, **facts) -> Reply:
+    """The opening of a placed call that starts its flow at once (inline TwiML: Twilio asks for nothing
+    before it); `facts` are what the flow's state starts with."""
+    state, turn = engine.start(placing.flow, {**facts, "lang": placing.lang})
+    _, reply = render(state, turn, Links(step=placing.step))
+    return reply
+
+
+def placed_call_state(session: Session, step: PlacedStep, key: str) -> tuple[Conversation | None, dict]:
+    """The state of a call the hotline placed about `key`=its subject: resumed, or begun at step 1 of
+    the flow's start (the call opened with inline TwiML, so its first answer is the first we hear of it)."""
+    row = call_row(session, step.call.call_sid)
+    if row is not None and row.state.get(key) == step.subject:
         return row, dict(row.state)
-    lang = lang if lang in LANGUAGES else "zh"
-    return row, {"node": flow.start, "lang": lang, key: value, "n": 1, "phone": call.callee}
+    return row, {"node": step.flow.start, "lang": step.lang, key: step.subject, "n": 1, "phone": step.call.callee}
 
 
 def goodbye(lang: str) -> Reply:

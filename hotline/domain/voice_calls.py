@@ -1,7 +1,7 @@
 """Told by phone: the call about a request to whoever asked, and unanswered calls retried.
 
 Residents on landlines, and those who prefer voice, hear of acceptance and delivery by a call (the
-outbox turns what they would have read into `kind="call"`, `purpose="receipt"`). No SMS text is read
+outbox turns what they would have read into `kind="call"`, `Purpose.RECEIPT`). No SMS text is read
 out: the call's words are made from the request when the resident answers, as a person would say
 them (the flow of `ivr_flows/receipt.json`): the hotline's and the compound's name first, then the
 request number digit by digit, the volunteer's name as the resident's language says it and the
@@ -18,40 +18,34 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-import ivr_flows
 from hotline.domain import outbox, requests, transitions, voice
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Redirect, Reply
-from hotline.models import Outbox, OutStatus, Request
-from hotline.texts import LANGUAGES
+from hotline.models import Outbox, OutStatus, Purpose, Request
 from ivr_flows import engine
 
 MAX_CALL_TRIES = 3
 UNANSWERED = ("no-answer", "busy")
-FLOW = "receipt"
 ASK = "ask"  # the flow's menu on a delivered request: 1 if nothing arrived
 OPENING = 0  # the step number of the call's opening (its answers count on from 1)
 
 
-def receipt_call(number: int, lang: str, base_url: str) -> Reply:
-    """The opening of a call about request `number`: Twilio asks for the words when the call is answered.
+def opening(placing: voice.Placing) -> Reply:
+    """The opening of a call about a request: Twilio asks for the words when the call is answered.
 
     Inline TwiML is written before the call rings and knows neither the request as it will be
-    then nor the compound's name, so it only sends Twilio on to `receipt_step`.
+    then nor the compound's name, so it only sends Twilio on to `answer`.
     """
-    return (Redirect(voice.with_step(voice.placed_call_url(base_url, FLOW, number, lang), OPENING)),)
+    return (Redirect(voice.with_step(placing.step, OPENING)),)
 
 
-def receipt_step(
-    session: Session, policy: Policy, links: voice.Links, _main_links: voice.Links, call: voice.CallStep, number: int,
-    lang: str,
-) -> Reply:
+def answer(session: Session, policy: Policy, step: voice.PlacedStep) -> Reply:
     """A step of the call about a request: its opening when answered, then the resident's answer
     (on a delivered request, 1 or "没收到" reopens it)."""
-    request = session.get(Request, int(number))
+    call, flow = step.call, step.flow
+    request = session.get(Request, step.subject)
     if not _asked_by(request, call.callee):
-        return voice.goodbye(lang)
-    flow = ivr_flows.flow(FLOW)
+        return voice.goodbye(step.lang)
     row = voice.call_row(session, call.call_sid)
     inbound = engine.Inbound(digits=call.digits, speech=call.speech)
     if row is not None and row.state.get("number") == request.number:
@@ -61,13 +55,13 @@ def receipt_step(
         else:
             state, turn = engine.start(flow, state, node=state["node"])
     elif not (call.digits or call.speech):  # the resident picked up: tell them where the request stands
-        state, turn = engine.start(flow, _about(policy, request, _lang(lang), call.callee))
+        state, turn = engine.start(flow, _about(policy, request, step.lang, call.callee))
         outbox.supersede_calls(session, request, call.callee, outbox.TOLD)
     else:  # keys on a call placed before calls opened this way: it was asking at `ask`
-        state = {**_about(policy, request, _lang(lang), call.callee), "node": ASK, "n": OPENING + 1}
+        state = {**_about(policy, request, step.lang, call.callee), "node": ASK, "n": OPENING + 1}
         state, turn = engine.step(flow, state, inbound)
     state, turn, said = voice.run(session, policy, flow, state, turn, {"reopen": _reopen})
-    state, reply = voice.render(state, turn, links, said)
+    state, reply = voice.render(state, turn, step.links, said)
     voice.save_call(session, call.call_sid, row, state)
     return reply
 
@@ -101,7 +95,7 @@ def _reopen(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
     return "reopened", []
 
 
-def retry_unanswered(row: Outbox, call_status: str, policy: Policy, now: datetime) -> bool:
+def retry_unanswered(session: Session, policy: Policy, row: Outbox, call_status: str, now: datetime) -> bool:
     """Place a call again that rang out or found the line busy; False when it is not one to retry.
 
     At most MAX_CALL_TRIES calls in all, spaced by HOTLINE_RETRY_DELAYS (see `outbox.requeue`); a call
@@ -109,7 +103,7 @@ def retry_unanswered(row: Outbox, call_status: str, policy: Policy, now: datetim
     """
     if row.kind != "call" or call_status not in UNANSWERED or row.status != OutStatus.SENT:
         return False
-    if row.purpose == outbox.RECEIPT and outbox.later_call(row):  # that one says where the request stands
+    if row.purpose == Purpose.RECEIPT and outbox.later_call(session, row):  # that one says where the request stands
         return False
     if row.attempts >= MAX_CALL_TRIES:
         return False
@@ -117,7 +111,3 @@ def retry_unanswered(row: Outbox, call_status: str, policy: Policy, now: datetim
     delay = delays[min(max(row.attempts - 1, 0), len(delays) - 1)]
     outbox.requeue(row, now + timedelta(seconds=delay), f"{call_status} (call {row.attempts} of {MAX_CALL_TRIES})")
     return True
-
-
-def _lang(lang: str) -> str:
-    return lang if lang in LANGUAGES else "zh"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hotline.domain import outbox
 from hotline.extensions import db
-from hotline.models import Lane, Outbox, OutStatus
+from hotline.models import Broadcast, Lane, Outbox, OutStatus, Purpose
 from tests.helpers import LIU, TOM, WANG_LANDLINE, load_roster
 
 RESIDENTS = """name,phone,building,room,language,flags
@@ -64,7 +64,12 @@ def test_sending_reaches_each_resident_in_their_language_once(app, coordinator):
     assert by_phone[TOM].body.startswith("Vegetables") and by_phone[LIU].body.startswith("明天")
     assert by_phone[WANG_LANDLINE].kind == "call"  # a landline hears it
     assert by_phone[OPTED_OUT].status == OutStatus.SKIPPED
-    assert {r.purpose for r in rows} == {f"broadcast:{data['broadcast_id']}"}
+    with app.app_context():
+        sent = db.session.scalars(select(Broadcast)).one()
+        told = (sent.key, sent.sent_by.username, sent.buildings, sent.texts["en"], sent.by_sms, sent.by_call)
+        assert told == (data["broadcast_id"], "sun", [7], "Vegetables at building 7, 9 am.", True, False)
+        assert (sent.residents, sent.sms, sent.calls, sent.skipped) == (4, 2, 1, 1)  # what the preview said
+    assert {(r.purpose, r.broadcast_id) for r in rows} == {(Purpose.BROADCAST, sent.id)}
     coordinator.post("/admin/broadcast", data)  # the same form again (a double click) sends nothing more
     assert len(bulk(app)) == 4
 

@@ -356,10 +356,9 @@ def test_the_hotlines_calls_ring_and_are_answered_or_let_ring_out(console_app, s
 
 def test_a_group_buy_call_is_joined_with_keys(console_app, sim):
     with console_app.app_context():  # a coordinator broadcasts eggs to building 5 (刘伯伯 is on a landline)
-        bid = broadcast.new_id()
-        offer = offers.create(db.session, bid, "鸡蛋30个", hotline_clock.now() + timedelta(days=1))
         texts = {"zh": "团购鸡蛋：30个45元。回复“参加 数量”报名。", "en": "Eggs, 30 for 45 yuan: JOIN 2"}
-        broadcast.send(db.session, broadcast.Announcement(texts, frozenset({5})), bid)
+        sent = broadcast.send(db.session, broadcast.Announcement(texts, frozenset({5})), broadcast.new_id())
+        offer = offers.create(db.session, sent, "鸡蛋30个", hotline_clock.now() + timedelta(days=1))
         db.session.commit()
         offer_id = offer.id
     Worker(console_app).tick()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.domain import checkins
 from hotline.domain.policy import Policy
 from hotline.extensions import db
-from hotline.models import CheckIn, CheckInStatus, Outbox, OutStatus, Request, Resident
+from hotline.models import CheckIn, CheckInStatus, Outbox, OutStatus, Purpose, Request, Resident
 from hotline.worker import Worker, call_twiml
 from tests.helpers import BASE, LI_WEI, SUN_HONG, WANG_LANDLINE, Phone, get_request, load_roster, sign
 from tests.twilio_standin import ACCOUNT_SID, HOTLINE_NUMBER
@@ -51,7 +51,7 @@ def call_params(call_sid: str, **extra) -> dict:
 
 def placed_calls(app) -> list[Outbox]:
     with app.app_context():
-        rows = db.session.scalars(select(Outbox).where(Outbox.purpose.like("checkin:%")).order_by(Outbox.id)).all()
+        rows = db.session.scalars(select(Outbox).where(Outbox.purpose == Purpose.CHECK_IN).order_by(Outbox.id)).all()
         db.session.expunge_all()
         return rows
 

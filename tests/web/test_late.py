@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from hotline import clock as hotline_clock
 from hotline import texts
-from hotline.domain import dashboard, late, offers, requests
+from hotline.domain import broadcast, dashboard, late, offers, requests
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Channel, Resident, Volunteer
@@ -75,7 +75,8 @@ def test_unassigned_requests_are_late_at_once_and_a_group_buy_join_is_not(app, p
     [n] = numbers_in(phone(STRANGER).reply("12号楼302室 需要买菜"))
     with app.app_context():
         policy = Policy.from_config(app.config)
-        offer = offers.create(db.session, "b1", "鸡蛋30个", hotline_clock.now() + timedelta(days=1))
+        sent = broadcast.send(db.session, broadcast.Announcement({"zh": "团购鸡蛋"}, frozenset()), broadcast.new_id())
+        offer = offers.create(db.session, sent, "鸡蛋30个", hotline_clock.now() + timedelta(days=1))
         liu = db.session.query(Resident).filter_by(phone=LIU).one()
         joined = offers.join(db.session, policy, offer, liu, 2, Channel.SMS).number
         db.session.commit()

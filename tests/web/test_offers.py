@@ -26,9 +26,8 @@ def offer(app, clock):
     load_roster(app)
     with app.app_context():
         text = {"zh": "团购鸡蛋：30个45元，周四送到。回复“参加 数量”报名。", "en": "Eggs, 30 for 45 yuan: JOIN 2"}
-        bid = broadcast.new_id()
-        found = offers.create(db.session, bid, EGGS, hotline_clock.now() + timedelta(days=2))
-        broadcast.send(db.session, broadcast.Announcement(text, frozenset({5, 12})), bid)
+        sent = broadcast.send(db.session, broadcast.Announcement(text, frozenset({5, 12})), broadcast.new_id())
+        found = offers.create(db.session, sent, EGGS, hotline_clock.now() + timedelta(days=2))
         db.session.commit()
         return found.id
 

@@ -15,7 +15,7 @@ from hotline.domain import outbox, steering
 from hotline.domain.policy import Policy
 from hotline.domain.voice import spoken_digits
 from hotline.extensions import db
-from hotline.models import Outbox, OutStatus, Request, Resident, Status
+from hotline.models import Outbox, OutStatus, Purpose, Request, Resident, Status
 from hotline.worker import Worker
 from tests.calls import Caller, check_twiml
 from tests.helpers import (
@@ -165,7 +165,7 @@ def test_done_without_ok_makes_one_call_that_says_delivered(app, client, phone, 
     phone(LI_WEI).reply(f"DONE {r.number}")  # taken and delivered at once
     acceptance, delivery = calls_to(app, WANG_LANDLINE)
     assert acceptance.status == OutStatus.SKIPPED and acceptance.last_error == outbox.SUPERSEDED
-    assert delivery.purpose == outbox.RECEIPT and delivery.status == OutStatus.QUEUED
+    assert delivery.purpose == Purpose.RECEIPT and delivery.status == OutStatus.QUEUED
 
     [call] = place_calls(app, twilio, WANG_LANDLINE)
     wang = pick_up(client, WANG_LANDLINE, call)

@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.channels import voice as voice_channel
-from hotline.domain import outbox
 from hotline.extensions import db
-from hotline.models import Conversation, Inbound, Lane, Outbox, OutStatus, Request, Status, Volunteer
+from hotline.models import Conversation, Inbound, Lane, Outbox, OutStatus, Purpose, Request, Status, Volunteer
 from hotline.worker import call_twiml
 from tests.calls import STRANGER, Caller, check_twiml, digits_said, is_chinese
 from tests.helpers import (
@@ -702,8 +701,8 @@ def test_a_landline_resident_gets_a_delivery_call_that_reopens_on_one(app, clien
     phone(volunteer).reply(f"DONE {r.number}")
     calls = [row for row in outbox_to(app, WANG_LANDLINE) if row.kind == "call"]
     # Delivered before the acceptance call went out: one call, which says it was delivered.
-    assert [(c.purpose, c.status) for c in calls] == [(outbox.RECEIPT, OutStatus.SKIPPED),
-                                                      (outbox.RECEIPT, OutStatus.QUEUED)]
+    assert [(c.purpose, c.status) for c in calls] == [(Purpose.RECEIPT, OutStatus.SKIPPED),
+                                                      (Purpose.RECEIPT, OutStatus.QUEUED)]
     with app.app_context():
         row = db.session.get(Outbox, calls[-1].id)
         xml = call_twiml(row.body, row.lang, row, BASE)
