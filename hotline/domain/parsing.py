@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from hotline.domain.reading import READ_AHEAD, gravity, named, set_aside_past, simplify
+from hotline.domain.reading import READ_AHEAD, drug_rules, gravity, named, set_aside_past, simplify
 from hotline.models import Category
 
 _FLAGS = re.ASCII | re.VERBOSE
@@ -334,21 +334,7 @@ def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
 
 # --- drug and when it runs out -------------------------------------------------------------
 
-_DRUG_NAME = re.compile(
-    r"""
-    \b(?: insulin|metformin|aspirin|warfarin|heparin|nitroglycerin|ibuprofen|paracetamol
-        | acetaminophen|salbutamol|albuterol|ventolin|inhaler|levothyroxine|clopidogrel
-        | digoxin|furosemide|glipizide|gliclazide|glimepiride|acarbose|prednisone
-        | [a-z]{2,}(?: pril|sartan|statin|olol|dipine|formin|prazole|cillin|mycin|floxacin
-                     | gliptin|gliflozin ) )\b
-    | \b(?: blood\s+pressure|bp|heart|diabetes|diabetic|thyroid|cholesterol|asthma|sleeping|pain )
-      \s+ (?: medicines?|meds|medications?|pills|tablets|drugs )\b
-    | 胰岛素|氨氯地平|硝苯地平|二甲双胍|阿司匹林|速效救心丸|硝酸甘油|布洛芬|阿莫西林|华法林|氯吡格雷
-    | 阿托伐他汀|瑞舒伐他汀|格列齐特|格列美脲|阿卡波糖|拜糖平|络活喜|拜新同|倍他乐克|美托洛尔|缬沙坦
-    | 厄贝沙坦|氯沙坦|优甲乐|左甲状腺素|波立维|连花清瘟|对乙酰氨基酚|沙丁胺醇|舒利迭|地高辛|呋塞米
-    """,
-    _FLAGS,
-)
+# Drugs by name: hotline/domain/lexicon/drugs.tsv (reading.drug_rules), each with its example.
 # "<X>药" names a drug (降压药, 感冒药, 心脏病药): X is what comes right before 药, back to the
 # first verb, pronoun or particle (需要配药, 帮我妈买药, 5号楼需要药 name none).
 # 药品/药物/药店/药房 are the generic words.
@@ -390,7 +376,7 @@ _SOON = re.compile(
 
 def _drug(text: str) -> str | None:
     """Return the first drug named in the text, as written."""
-    found = [(m.start(), m[0]) for m in _DRUG_NAME.finditer(text)]
+    found = [(m.start(), m[0]) for rule in drug_rules() for m in rule.pattern.finditer(text)]
     for match in _CN_DRUG.finditer(text):
         name = match[1]
         for at in range(len(name) - 1, -1, -1):

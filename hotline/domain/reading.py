@@ -38,7 +38,7 @@ class Rule:
     counter: str = ""
 
 
-def load_rules(path: Path) -> tuple[Rule, ...]:
+def load_rules(path: Path, flags: int = re.IGNORECASE) -> tuple[Rule, ...]:
     """Read a tab-separated rules file (`kind, pattern, example[, counter-example]`); `#` starts a comment."""
     rules = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -46,7 +46,7 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
             continue
         kind, pattern, example, *counter = line.split("\t")
         try:
-            compiled = re.compile(pattern, re.IGNORECASE)
+            compiled = re.compile(pattern, flags)
         except re.error as error:
             raise ValueError(f"{path.name}:{number}: {error}") from None
         rules.append(Rule(kind, compiled, example, counter[0] if counter else ""))
@@ -56,6 +56,12 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
 @cache
 def intent_rules() -> tuple[Rule, ...]:
     return load_rules(LEXICON / "intents.tsv")
+
+
+@cache
+def drug_rules() -> tuple[Rule, ...]:
+    """Drugs by name; ASCII word boundaries, so that `要insulin` names insulin."""
+    return load_rules(LEXICON / "drugs.tsv", re.IGNORECASE | re.ASCII)
 
 
 @cache
@@ -194,7 +200,8 @@ def prepare() -> None:
     """Load the rules, the converters and the pinyin vocabulary now (a web process does as it starts),
     so that no message waits for them: the first in pinyin or English would wait about a second.
     lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
-    for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules):
+    for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
+                  drug_rules):
         rules()
     _address_words()
     _opencc()
