@@ -137,7 +137,9 @@ def _text(response) -> str:
 
 
 def _errors(response) -> list[str]:
-    return re.findall(r'<p class="error">([^<]*)</p>', _text(response))
+    """The errors shown under the form's fields, each tied to its field (`id="…-error"`)."""
+    blocks = re.findall(r'<div class="error" id="[^"]+-error">(.*?)</div>', _text(response), re.S)
+    return [error for block in blocks for error in re.findall(r"<p>([^<]*)</p>", block)]
 
 
 def test_failed_logins_are_rate_limited_per_address(app, admin):
