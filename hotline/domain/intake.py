@@ -36,7 +36,6 @@ from hotline.models import (
     Category,
     Channel,
     Conversation,
-    Household,
     Inbound,
     Lane,
     Outbox,
@@ -347,8 +346,7 @@ def _repeat(session: Session, policy: Policy, phone: str, resident: Resident | N
     volunteer; the answer names the open request and where it stands. None when it is no repeat."""
     if state.get("urgent"):  # urgent needs and emergencies always go through
         return None
-    home = session.scalar(select(Household).filter_by(building=building, room=room))
-    into = requests.open_request_of(session, home, Category(state.get("category") or Category.HELP)) if home else None
+    into = requests.open_request_of(session, building, room, Category(state.get("category") or Category.HELP))
     if into is None:
         return None
     repeat = _create(session, policy, phone, resident, state, building, room, route_now=False)

@@ -471,7 +471,7 @@ def check_on(session: Session, policy: Policy, request: Request, volunteer: Volu
     for the flat (urgent, to another volunteer of the building or a coordinator, the coordinators told at
     once, as every welfare check), asked by that volunteer; or, while one is open, their words go on it."""
     home, actor = request.household, transitions.by_sms(volunteer)
-    check = open_request_of(session, home, Category.WELFARE)
+    check = open_request_of(session, home.building, home.room, Category.WELFARE)
     if check is not None:
         transitions.record(check, EventKind.NOTE, actor, note=f"#{request.number}: {words}")
         return check
@@ -557,13 +557,14 @@ def fold(session: Session, repeat: Request, into: Request, actor: Actor) -> None
     cancel(session, repeat, actor, f"#{into.number}")
 
 
-def open_request_of(session: Session, home: Household, category: Category) -> Request | None:
+def open_request_of(session: Session, building: int, room: str, category: Category) -> Request | None:
     """Return the flat's oldest open request for `category` (a group buy's join aside, which waits to be
-    delivered with the others): a new one for the same likely repeats it."""
+    delivered with the others): a new one for the same likely repeats it. The flat is joined, not read
+    first: making the request reads it once."""
     return session.scalar(
-        select(Request).where(Request.household_id == home.id, Request.category == category,
-                              Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None),
-                              Request.purged_at.is_(None))
+        select(Request).join(Household)
+        .where(Household.building == building, Household.room == room, Request.category == category,
+               Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None), Request.purged_at.is_(None))
         .order_by(Request.id).limit(1)
     )
 
