@@ -116,12 +116,19 @@ def request_query(f: RequestFilter, policy: Policy, now: datetime, search_phones
         ]
         if re.fullmatch(r"#?\d{1,9}", q):
             terms.append(Request.id == int(q.lstrip("#")))
-        if m := re.fullmatch(r"(\d{1,4})\s*-\s*(\S{1,32})", q):
-            terms.append(and_(Household.building == int(m.group(1)), Household.room == m.group(2)))
+        if (flat := _flat(q)) is not None:
+            terms.append(flat)
         if search_phones and len(_digits(q)) >= 4:
             terms.append(Request.requester_phone.like(_like(_digits(q)), escape="\\"))
         query = query.where(or_(*terms))
     return query
+
+
+def _flat(q: str):
+    """The household a search names as `building-room` (`12-302`), as an SQL condition; None otherwise."""
+    if m := re.fullmatch(r"(\d{1,4})\s*-\s*(\S{1,32})", q):
+        return and_(Household.building == int(m.group(1)), Household.room == m.group(2))
+    return None
 
 
 def volunteer_query(q: str = "", search_phones: bool = True) -> Select:
@@ -152,8 +159,8 @@ def resident_query(q: str = "", search_phones: bool = True) -> Select:
         terms = [Resident.name.ilike(_like(q), escape="\\"), Household.room == q]
         if (building := whole_number(q, 4)) is not None:
             terms.append(Household.building == building)
-        if m := re.fullmatch(r"(\d{1,4})\s*-\s*(\S{1,32})", q):
-            terms.append(and_(Household.building == int(m.group(1)), Household.room == m.group(2)))
+        if (flat := _flat(q)) is not None:
+            terms.append(flat)
         if search_phones and len(_digits(q)) >= 4:
             terms.append(Resident.phone.like(_like(_digits(q)), escape="\\"))
         query = query.where(or_(*terms))
