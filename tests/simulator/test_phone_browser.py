@@ -38,6 +38,9 @@ def test_on_a_phone_the_handset_is_on_the_screen_and_its_voice_message_plays_in_
 
     page.click("#call-button")
     page.click('#keypad button[data-key="1"]')
+    expect(page.locator("#record-form")).to_be_visible()  # once the hotline has answered the key
+    page.wait_for_function("""() => { const box = document.querySelector("#record-form").getBoundingClientRect();
+                                     return box.top >= 0 && box.bottom <= window.innerHeight; }""", timeout=5_000)
     assert on_screen(page, "#record-form")  # the call pane came up to the screen
     page.fill("#record-input", "需要大米一袋，鸡蛋十个")
     page.click("#record-done")
