@@ -106,8 +106,8 @@
     clearTimeout(state.keyTimer);
     state.call = null;
     state.waiting = null;
-    controls();
     state.phone = phone;
+    controls();
     state.seen = {};
     state.lastNumber = null;
     state.ringing = null;
@@ -377,7 +377,8 @@
   function controls() {
     var w = state.waiting;
     var live = Boolean(state.call) && !state.busy;
-    $("call-button").disabled = Boolean(state.call) || state.busy;
+    $("call-button").disabled = !state.phone || Boolean(state.call) || state.busy;
+    $("send").disabled = !state.phone; // not before the phones have loaded and one is chosen
     $("keypad").hidden = !(state.call && w && (w.kind === "gather" || w.kind === "record"));
     $("speak-form").hidden = !(state.call && w && w.kind === "gather" && w.speech);
     $("record-form").hidden = !(state.call && w && w.kind === "record");
@@ -386,6 +387,15 @@
     $("silence").hidden = !(w && w.kind !== "dial");
     Array.prototype.forEach.call(document.querySelectorAll("#call-pane form button, #keypad button, #dial-box button, #call-actions button"),
       function (button) { button.disabled = !live; });
+    if (live && w && w.kind === "record") { onScreen($("record-form")); }
+  }
+
+  // On a phone, what the caller must do next is brought to the screen: the transcript above it grows as the
+  // hotline speaks and would otherwise push it below the fold.
+  function onScreen(node) {
+    if (!window.matchMedia("(max-width: 899px)").matches) { return; }
+    var box = node.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) { node.scrollIntoView({ block: "nearest" }); }
   }
 
   function act(action, value) {
