@@ -77,7 +77,7 @@ class Announcement:
     def sms_for(self, lang: str) -> str:
         """Return the SMS in `lang`: the text, and how to join when it carries a group buy (a call asks for a key)."""
         text = self.text_for(lang)
-        if text and self.offer_item.strip():
+        if text and self.offer_item.strip() and self.offer_deadline is not None:
             return text + "\n" + texts.t(lang, "sms.join_hint")
         return text
 
