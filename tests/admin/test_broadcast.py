@@ -152,6 +152,7 @@ def test_stopping_cancels_what_has_not_gone_and_the_page_counts_it(app, coordina
         first = db.session.scalars(select(Outbox).where(Outbox.to == TOM)).one()
         first.status = OutStatus.SENT
         db.session.commit()
+    assert coordinator.post(f"/admin/broadcast/{key}/stop", csrf=False).status_code == 400  # a forged form
     assert viewer.post(f"/admin/broadcast/{key}/stop").status_code in (302, 403)
     assert OutStatus.CANCELLED not in {r.status for r in bulk(app)}  # a viewer cannot stop it
     response = coordinator.post(f"/admin/broadcast/{key}/stop")
@@ -167,3 +168,12 @@ def test_stopping_cancels_what_has_not_gone_and_the_page_counts_it(app, coordina
     coordinator.post(f"/admin/broadcast/{key}/stop")  # again: nothing more
     assert coordinator.get(f"/admin/broadcast/{key}.json").get_json()["cancelled"] == 2
     assert coordinator.post("/admin/broadcast/ffffffffffff/stop").status_code == 404
+
+
+def test_a_time_that_is_no_time_is_refused_in_the_form(app, coordinator):
+    for bad in ("tomorrow", "2022-13-40T25:00", "<script>", "2022-04-12 18:00'; DROP TABLE outbox;--"):
+        response = coordinator.post("/admin/broadcast", form(coordinator, action="send", send_at=bad))
+        assert response.status_code == 400, bad
+        assert 'id="send_at-error"' in response.get_data(as_text=True)
+    assert bulk(app) == []
+    assert coordinator.get("/admin/broadcast/ffffffffffff/stop").status_code == 405
