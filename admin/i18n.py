@@ -198,6 +198,7 @@ OUTBOX = {
     OutStatus.SENT: _l("Sent"),
     OutStatus.FAILED: _l("Failed"),
     OutStatus.SKIPPED: _l("Skipped"),
+    OutStatus.CANCELLED: _l("Cancelled"),
 }
 LANE = {Lane.URGENT: _l("Urgent"), Lane.NORMAL: _l("Normal"), Lane.BULK: _l("Broadcast")}
 KIND = {"sms": _l("SMS"), "call": _l("Call")}

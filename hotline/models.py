@@ -343,6 +343,7 @@ class OutStatus(StrEnum):
     SENT = "sent"  # Twilio accepted it
     FAILED = "failed"  # a permanent error, or attempts used up
     SKIPPED = "skipped"  # not attempted: opted out, or no way to reach the number
+    CANCELLED = "cancelled"  # not attempted: a coordinator stopped the broadcast it belonged to
 
 
 class Lane(StrEnum):
@@ -432,6 +433,8 @@ class Broadcast(Base):
     calls: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)  # opted out: nothing sent
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    send_at: Mapped[datetime | None]  # scheduled: its messages wait until then (None: at once)
+    stopped_at: Mapped[datetime | None]  # a coordinator stopped it: what had not gone is cancelled
 
     sent_by: Mapped[User | None] = relationship()
     offer: Mapped[Offer | None] = relationship(back_populates="broadcast")

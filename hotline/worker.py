@@ -10,6 +10,7 @@ Contract:
   within HOTLINE_SEND_RATE;
 - transient failures wait HOTLINE_RETRY_DELAYS (429 does not use up an attempt); permanent ones
   fail at once, and 21610 marks the number opted out;
+- a message of a broadcast a coordinator stopped is cancelled, not sent, even when already claimed;
 - SMS go by the SMS carrier (the gateway phone, when there is one), calls by the voice carrier; a
   carrier that cannot be reached at all (the phone is off) uses up no attempt: its rows wait,
   queued, and the rest of the batch for it is not tried.
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session, object_session
 from hotline import clock
 from hotline.channels import twilio
 from hotline.database import DATABASE_DOWN, rollback_quietly
-from hotline.domain import carriers, checkins, outbox, phones, placed_calls, requests
+from hotline.domain import broadcast, carriers, checkins, outbox, phones, placed_calls, requests
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Outbox, OutStatus, SendClock
@@ -120,6 +121,9 @@ def send(
         return None  # our lease was taken over meanwhile
     if row.kind == "sms" and outbox.is_opted_out(session, row.to):
         _finish(row, OutStatus.SKIPPED, error="opted out")
+        return None
+    if broadcast.stopped(session, row):  # stopped after this worker took it: it does not go
+        _finish(row, OutStatus.CANCELLED, error="the broadcast was stopped")
         return None
     row_id, kind, to, body = row.id, row.kind, row.to, row.body
     twiml = call_twiml(row.body, row.lang, row, policy.public_base_url) if kind == "call" else None

@@ -26,7 +26,8 @@ from hotline.models import CheckIn, Conversation, Inbound, Outbox, OutStatus, Qu
 
 ANONYMOUS_ROOM = "-"
 PURGED = "(purged)"
-FINISHED = (OutStatus.SENT, OutStatus.FAILED, OutStatus.SKIPPED)  # nothing more will be sent from these rows
+# Nothing more will be sent from these rows.
+FINISHED = (OutStatus.SENT, OutStatus.FAILED, OutStatus.SKIPPED, OutStatus.CANCELLED)
 
 
 @dataclass
