@@ -192,9 +192,10 @@ class GatewayStandin:
         body, headers = signed_event(key or self.signing_key, kind, fields, at, event_id, DEVICE_ID)
         return {"data": body, "content_type": "application/json", "headers": headers}
 
-    def received(self, sender: str, text: str, at: float, event_id: str | None = None) -> dict:
-        """A signed `sms:received` from `sender`."""
-        return self.event("sms:received", at=at, event_id=event_id, message_id=secrets.token_hex(8), sender=sender,
+    def received(self, sender: str, text: str, at: float, event_id: str | None = None, key: str | None = None) -> dict:
+        """A signed `sms:received` from `sender` (with `key`, when not the phone's own)."""
+        return self.event("sms:received", at=at, event_id=event_id, key=key, message_id=secrets.token_hex(8),
+                          sender=sender,
                           phone_number=sender, recipient="+8613700000000", sim_number=1, message=text,
                           received_at="2022-04-12T10:00:00.000+08:00")
 
