@@ -291,6 +291,7 @@ def helpers() -> dict:
         "duration": duration,
         "may_edit": may_edit(),
         "shows_phones": shows_phones(),
+        "places_calls": current_app.config.get("HOTLINE_PLACES_CALLS", True),
         "poll_seconds": current_app.config["ADMIN_POLL_SECONDS"],
         "STATUS": STATUS,
         "CATEGORY": CATEGORY,

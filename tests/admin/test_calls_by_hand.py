@@ -178,3 +178,39 @@ def test_the_timeline_names_twilio_for_an_sms_through_twilio(make_app, clock):
         made = db.session.scalar(select(RequestEvent).where(RequestEvent.request_id == number,
                                                            RequestEvent.kind == EventKind.CREATED))
         assert made.transport == "twilio"
+
+
+def test_an_announcement_reaches_a_landline_through_a_person(app, coordinator, clock, phone_gateway):
+    page = text(coordinator.get("/admin/broadcast"))
+    assert 'id="calls-by-hand"' in page
+    broadcast_id = re.search(r'name="broadcast_id" type="hidden" value="([0-9a-f]{12})"', page).group(1)
+    sent = coordinator.post("/admin/broadcast", {"broadcast_id": broadcast_id, "text_zh": "明天上午9点发放蔬菜。",
+                                                 "buildings": ["12", "5"], "by_sms": "y", "action": "send"})
+    assert sent.status_code == 302
+    Worker(app).tick()
+    [call] = calls(app)
+    assert (call.status, call.purpose, call.to) == (OutStatus.BY_HAND, Purpose.BROADCAST, WANG_LANDLINE)
+    assert [m.to for m in phone_gateway.messages if "蔬菜" in m.text] == [LIU]
+    assert "通知" in by_hand_section(text(coordinator.get("/admin/act-now")))
+
+
+def test_with_twilio_the_broadcast_page_says_nothing_of_calls_by_hand(make_app, twilio, clock):
+    app = make_app(TWILIO_API_URL=twilio.url)
+    from tests.admin.actions import AdminActions, add_users
+
+    add_users(app)
+    coordinator = AdminActions(app.test_client())
+    assert coordinator.login("sun").status_code == 302
+    assert 'id="calls-by-hand"' not in text(coordinator.get("/admin/broadcast"))
+
+
+def test_the_chinese_pages_with_calls_for_a_person_have_no_english_words(app, coordinator, clock):
+    from tests.admin.test_zh_pages import english_words
+
+    number = make_request_for_the_landline(coordinator)
+    [call] = calls(app)
+    names = {"Li", "Wei", "Zhang", "Min", "Chen", "Jie", "Wang", "Fang", "Sun", "Hong", "Tom", "Baker"}  # the roster's
+    for path in ("/admin/act-now", "/admin/", "/admin/outbox", "/admin/broadcast"):
+        assert english_words(text(coordinator.get(path))) - names == set(), path
+    coordinator.post(f"/admin/calls/{call.id}/phoned")
+    assert english_words(text(coordinator.get(f"/admin/requests/{number}"))) - names == set()
