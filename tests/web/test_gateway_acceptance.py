@@ -17,21 +17,22 @@ from hotline.extensions import db
 from hotline.models import Inbound, Request
 from hotline.worker import Worker
 from tests.gateway_standin import gateway_app
-from tests.helpers import get_request, load_roster, numbers_in
+from tests.helpers import (
+    CHEN_JIE,
+    LI_WEI,
+    RESIDENTS_CSV,
+    TOM,
+    VOLUNTEERS_CSV,
+    ZHANG_MIN,
+    get_request,
+    load_roster,
+    numbers_in,
+)
 
-VOLUNTEERS = """name,phone,buildings,languages,role
-Li Wei,+86 139 0000 0121,12,zh,volunteer
-Zhang Min,13900000122,12;13,zh;en,volunteer
-Chen Jie,+8613900000071,7,zh;en,volunteer
-Wang Fang,+8613900000051,5,zh,volunteer
-Sun Hong,+8613900000001,,zh;en,coordinator
-"""
-RESIDENTS = """name,phone,building,room,language,flags
-Tom Baker,+86 139 1234 5678,7,1101,en,
-刘伯伯,138 0013 8000,5,1201,zh,elderly;chronic
-"""
-TOM, LIU = "+8613912345678", "+8613800138000"
-LI_WEI, ZHANG_MIN, CHEN_JIE = "+8613900000121", "+8613900000122", "+8613900000071"
+WANG_LANDLINE_AS_WRITTEN = "+86 21 6000 1234"
+
+# The acceptance kit's roster: the tests' own volunteers, and its residents without the landline.
+RESIDENTS = "".join(line for line in RESIDENTS_CSV.splitlines(keepends=True) if WANG_LANDLINE_AS_WRITTEN not in line)
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -39,7 +40,7 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 def app(make_app, phone_gateway):
     """The SMS phone and no Twilio: the carrier of a compound in mainland China."""
     app = gateway_app(make_app, phone_gateway, TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="")
-    load_roster(app, VOLUNTEERS, RESIDENTS)
+    load_roster(app, VOLUNTEERS_CSV, RESIDENTS)
     return app
 
 
