@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from hotline.domain import checkins
+from hotline.domain import by_hand, checkins
 from hotline.extensions import db
 from hotline.models import CheckIn, CheckInStatus, EventKind, Outbox, OutStatus, Purpose, RequestEvent
 from hotline.worker import Worker
@@ -214,3 +214,22 @@ def test_the_chinese_pages_with_calls_for_a_person_have_no_english_words(app, co
         assert english_words(text(coordinator.get(path))) - names == set(), path
     coordinator.post(f"/admin/calls/{call.id}/phoned")
     assert english_words(text(coordinator.get(f"/admin/requests/{number}"))) - names == set()
+
+
+def test_a_purge_takes_calls_nobody_made_off_the_list_with_their_words_and_numbers(app, coordinator, clock):
+    number = make_request_for_the_landline(coordinator)
+    with app.app_context():
+        checkins.plan(db.session).enabled = True
+        db.session.commit()
+    Worker(app).run_timers()  # a check-in call, about no request, waits for a person too
+    assert {c.purpose for c in calls(app)} == {Purpose.RECEIPT, Purpose.CHECK_IN}
+    coordinator.post(f"/admin/requests/{number}/status", {"status-status": "cancelled", "status-reason": "moved"})
+    clock.advance(days=31)
+    result = app.test_cli_runner().invoke(args=["purge", "--older-than", "30d"])
+    assert result.exit_code == 0, result.output
+    left = calls(app)  # the receipt, the one that superseded it when the request was cancelled, the check-in
+    assert {(c.status, c.body) for c in left} == {(OutStatus.SKIPPED, "(purged)")}
+    assert [c.last_error for c in left].count("purged before anyone phoned") == 2
+    assert not any(WANG_LANDLINE in c.to for c in left)
+    with app.app_context():
+        assert by_hand.count(db.session) == 0 and by_hand.waiting(db.session) == []
