@@ -29,7 +29,7 @@ from hotline.models import (
     UserRole,
     Via,
 )
-from hotline.texts import LOCALE_DIR, LOCALES
+from hotline.texts import LOCALE_DIR, LOCALES, supported
 
 babel = Babel()
 
@@ -50,7 +50,7 @@ def current_lang() -> str:
     lang = session.get("lang")
     if lang not in LOCALES and current_user and current_user.is_authenticated:
         lang = current_user.language
-    return lang if lang in LOCALES else "zh"
+    return supported(lang)
 
 
 def select_locale() -> str:
