@@ -116,6 +116,7 @@ class EventKind(StrEnum):
     CALLED_NO_ANSWER = "called_no_answer"  # a coordinator phoned whoever asked; nobody answered
     MERGED = "merged"  # folded into the request it repeats (then cancelled)
     MERGED_IN = "merged_in"  # a repeat of it was folded in
+    PHONED = "phoned"  # a person phoned whoever the hotline could not call (no carrier places calls)
 
 
 class ActorKind(StrEnum):
@@ -278,6 +279,7 @@ class RequestEvent(Base):
     channel: Mapped[Via] = mapped_column(_enum(Via))
     volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    transport: Mapped[str | None] = mapped_column(sa.String(16))  # the carrier of the SMS or call it came by
 
     request: Mapped[Request] = relationship(back_populates="events")
     volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[volunteer_id])  # whom the step concerns
@@ -344,6 +346,7 @@ class OutStatus(StrEnum):
     FAILED = "failed"  # a permanent error, or attempts used up
     SKIPPED = "skipped"  # not attempted: opted out, or no way to reach the number
     CANCELLED = "cancelled"  # not attempted: a coordinator stopped the broadcast it belonged to
+    BY_HAND = "by_hand"  # a call no carrier here can place: listed for a person to phone (then `sent`)
 
 
 class Lane(StrEnum):

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy.orm import Session, object_session
+
 from hotline import clock
 from hotline.models import ActorKind, Channel, EventKind, Request, RequestEvent, Role, Status, Via, Volunteer
 
@@ -181,12 +183,25 @@ def record(
     return _append(request, event, actor, via, volunteer, note)
 
 
+ARRIVED_BY = "arrived_by"  # a key of `session.info`: the carrier of the SMS or call being taken
+
+
+def arriving_by(session: Session, carrier: str | None) -> None:
+    """Say which carrier brought the SMS or call this session takes: the steps its sender makes by it
+    name it on the timeline (the hotline's own steps name none: what they send shows its carrier)."""
+    session.info[ARRIVED_BY] = carrier
+
+
 def _append(
     request: Request, event: EventKind, actor: Actor, via: Via | None, volunteer: Volunteer | None, note: str
 ) -> RequestEvent:
+    channel = via or WAY_VIA[actor.way]
+    session = object_session(request)
+    brought = channel in (Via.SMS, Via.VOICE) and actor.kind != ActorKind.SYSTEM  # the sender's own step
+    carrier = session.info.get(ARRIVED_BY) if session is not None and brought else None
     row = RequestEvent(
         kind=event, actor_kind=actor.kind, actor_volunteer_id=actor.volunteer_id, actor_user_id=actor.user_id,
-        channel=via or WAY_VIA[actor.way], volunteer=volunteer, note=note[:2000], at=clock.now(),
+        channel=channel, volunteer=volunteer, note=note[:2000], at=clock.now(), transport=carrier,
     )
     request.events.append(row)
     return row
