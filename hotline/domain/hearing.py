@@ -17,7 +17,8 @@ from functools import cache
 from pathlib import Path
 
 from hotline.domain import reading
-from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, Parsed, parse_request
+from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT
+from hotline.domain.parsing import Parsed, parse_request
 
 WORDS = Path(__file__).resolve().parent / "hearing.tsv"
 NAMES = ("food", "medicine", "help")

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline import clock
 from hotline.domain import hearing, questions, requests, spoken, transitions
-from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits, whole_number
+from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
 from hotline.models import (

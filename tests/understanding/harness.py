@@ -298,8 +298,8 @@ CHANGED = {"accepted": "accept", "delivered": "done", "declined": "decline", "ca
 def _changed(before: dict, events: list[RequestEvent], on_duty: bool, answered: list[str]) -> tuple[str, list[int]]:
     """What a message that filed nothing did: changed requests, duty, or only answered."""
     changed = [(CHANGED[e.kind], e.request_id) for e in events if e.kind in CHANGED]
-    if changed:
-        return changed[0][0], sorted({n for _, n in changed})
+    if changed:  # the last change says what was asked: DONE on a job not yet taken takes it, then delivers it
+        return changed[-1][0], sorted({n for _, n in changed})
     now_on_duty = db.session.scalar(select(Volunteer.on_duty).filter_by(phone=LI_MING))
     if now_on_duty != on_duty:
         return ("on" if now_on_duty else "off"), []

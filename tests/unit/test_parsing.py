@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotline.domain.address import chinese_digits
 from hotline.domain.manifest import read_number
 from hotline.domain.parsing import (
     Category,
@@ -16,7 +17,6 @@ from hotline.domain.parsing import (
     Parsed,
     Visit,
     Word,
-    chinese_digits,
     parse_command,
     parse_request,
     visit_time,
