@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
@@ -68,12 +69,24 @@ class Word(StrEnum):
 @dataclass(frozen=True)
 class Visit:
     """When a volunteer says they will come: the hour and minute as said, the part of the day when said
-    (`am`, `pm`), and whether it is tomorrow."""
+    (`am`, `pm`), and whether it is tomorrow; or, said from now ("20分钟后到", "in half an hour"), the
+    minutes from now (`in_minutes`), which `at` turns into a time of day."""
 
     hour: int  # 1-12
     minute: int
     part: str | None
     tomorrow: bool = False
+    in_minutes: int | None = None
+
+    def at(self, local_now: datetime) -> Visit:
+        """The time of day this visit is at, read from `local_now` (the compound's local time) when it
+        was said from now: rounded up to the next five minutes, as people say a time."""
+        if self.in_minutes is None:
+            return self
+        then = (local_now + timedelta(minutes=self.in_minutes)).replace(second=0, microsecond=0)
+        then += timedelta(minutes=-then.minute % 5)
+        visit = _visit(then.hour, then.minute, "pm" if then.hour >= 12 else "am", then.date() > local_now.date())
+        return visit or self
 
 
 @dataclass(frozen=True)
@@ -494,8 +507,7 @@ def parse_resident_sentence(text: str) -> Command | None:
 
 
 # When a volunteer says they will come: "will go at 3pm", "3:30 pm", "好的 下午三点去", "明天上午10点半",
-# "15:00". A time without its part of the day ("三点去") is kept as said; one in minutes ("20分钟后") is none,
-# and so is 一点 alone ("有一点远": a little).
+# "15:00". A time without its part of the day ("三点去") is kept as said; 一点 alone ("有一点远": a little) is none.
 _CN_CLOCK = re.compile(
     r"""
     (?P<part> 上午|早上|早晨|中午|下午|傍晚|晚上 )? \s*
@@ -516,10 +528,50 @@ _TOMORROW = re.compile(r"明天|明早|明朝|明儿|\btomorrow\b|\btmr\b", _FLA
 _PART_OF_DAY = {"上午": "am", "早上": "am", "早晨": "am", "中午": "pm", "下午": "pm", "傍晚": "pm", "晚上": "pm"}
 
 
+# Said from now: "20分钟后到", "半小时后", "一个半小时", "in 20 min", "in half an hour", "be there in an hour".
+_CN_FROM_NOW = re.compile(
+    r"""
+    (?P<count> \d{1,3} | [一二两三四五六七八九十]{1,3} )? \s* (?: 个 )? (?P<half> 半 )? \s*
+    (?P<unit> 分钟 | 分 (?=钟?\s*(?:后|以后|之后|内|左右|就|到|来)) | 小时 | 钟头 )
+    """,
+    _FLAGS,
+)
+_EN_FROM_NOW = re.compile(
+    r"""
+    \b in \s+ (?: (?P<half> half \s+ an? ) | (?P<count> \d{1,3} | an? | one | two | ten | fifteen | twenty | thirty ) )
+    \s* (?P<unit> min(?:ute)?s? | hours? | hrs? | h ) \b (?: \s+ (?P<more> and \s+ a \s+ half ) )?
+    """,
+    _FLAGS,
+)
+_EN_COUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30}
+
+
+def _from_now(text: str) -> int | None:
+    """The minutes from now a volunteer says they will come in ("20分钟后到", "in half an hour"); None."""
+    if match := _CN_FROM_NOW.search(text):
+        if match["count"] is None and match["half"] is None:
+            return None
+        count = _count(match["count"]) if match["count"] else 0
+        hour = match["unit"] in ("小时", "钟头")
+        minutes = count * 60 + (30 if match["half"] else 0) if hour else count
+        return minutes if 0 < minutes <= 12 * 60 else None
+    if match := _EN_FROM_NOW.search(text):
+        hour = match["unit"].startswith("h")
+        if match["half"]:
+            minutes = 30 if hour else 0
+        else:
+            count = int(match["count"]) if match["count"].isdigit() else _EN_COUNT[match["count"]]
+            minutes = count * 60 + (30 if match["more"] else 0) if hour else count
+        return minutes if 0 < minutes <= 12 * 60 else None
+    return None
+
+
 def visit_time(text: str) -> Visit | None:
-    """Read the time a volunteer says they will come ("will go at 3pm", "好的 下午三点去"); None when they
-    name no clock time."""
+    """Read the time a volunteer says they will come ("will go at 3pm", "好的 下午三点去", "20分钟后到":
+    minutes from now, for `Visit.at`); None when they name no time."""
     text = _normalise(text)
+    if (minutes := _from_now(text)) is not None:
+        return Visit(0, 0, None, in_minutes=minutes)
     tomorrow = _TOMORROW.search(text) is not None
     for match in _CN_CLOCK.finditer(text):
         if not (match["hour"].isdigit() or match["part"] or match["said"] or match["half"] or match["minute"]):

@@ -421,6 +421,8 @@ def accept(
     if not transitions.allows(request.status, EventKind.ACCEPTED, actor.way):
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     _check_may_act(request, volunteer)
+    if coming:  # "20分钟后到": the time of day it comes to, in the compound's time
+        coming = coming.at(clock.now().astimezone(policy.timezone))
     when = said_time(request.language, coming) if coming else ""
     transitions.change(request, EventKind.ACCEPTED, actor, volunteer=volunteer, note=when)
     now = clock.now()

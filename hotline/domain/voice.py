@@ -384,6 +384,7 @@ def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
         "line": spoken_digits(str(state["line"]), lang) if state.get("line") else "",
         "address": spoken.address(building, room, lang) if building else "",
         "volunteer": _volunteer(state.get("volunteer") or "", lang),
+        "time": state.get("coming", ""),
         "compound": spoken.place(state.get("compound") or "", lang),
     }
 

@@ -720,6 +720,29 @@ def test_a_landline_resident_gets_a_delivery_call_that_reopens_on_one(app, clien
     assert wang.ended
 
 
+def test_the_acceptance_call_says_when_the_volunteer_will_come(app, client, phone, clock):
+    Caller(client, WANG_LANDLINE).dial().press("1").record(8)
+    [r] = voice_requests(app)
+    clock.advance(hours=4, minutes=7)  # 14:07 in Shanghai
+    phone(r.volunteer.phone).reply(f"OK {r.number} 20分钟后到")
+    [call] = [row for row in outbox_to(app, WANG_LANDLINE) if row.kind == "call"]
+    with app.app_context():
+        xml = call_twiml(call.body, call.lang, db.session.get(Outbox, call.id), BASE)
+    said = Caller(client, WANG_LANDLINE).answer(xml).text
+    assert "约下午2点半送到12号楼302室" in said and str(r.number) in digits_said(said)
+
+
+def test_the_acceptance_call_without_a_time_says_as_soon_as_possible(app, client, phone):
+    Caller(client, WANG_LANDLINE).dial().press("1").record(8)
+    [r] = voice_requests(app)
+    phone(r.volunteer.phone).reply(f"OK {r.number}")
+    [call] = [row for row in outbox_to(app, WANG_LANDLINE) if row.kind == "call"]
+    with app.app_context():
+        xml = call_twiml(call.body, call.lang, db.session.get(Outbox, call.id), BASE)
+    said = Caller(client, WANG_LANDLINE).answer(xml).text
+    assert "会尽快送到12号楼302室" in said and "约" not in said
+
+
 def test_a_receipt_call_cannot_reopen_someone_elses_request(app, client, phone):
     [n] = [int(x) for x in re.findall(r"#(\d+)", phone(LIU).reply("我要买菜"))]
     r = get_request(app, n)
