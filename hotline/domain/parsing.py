@@ -531,6 +531,7 @@ _PART_OF_DAY = {"上午": "am", "早上": "am", "早晨": "am", "中午": "pm", 
 # Said from now: "20分钟后到", "半小时后", "一个半小时", "in 20 min", "in half an hour", "be there in an hour".
 _CN_FROM_NOW = re.compile(
     r"""
+    (?<! 点 ) (?<! 点\s ) (?<! [\d一二两三四五六七八九十] )    # 3点20分 is a time of day
     (?P<count> \d{1,3} | [一二两三四五六七八九十]{1,3} )? \s* (?: 个 )? (?P<half> 半 )? \s*
     (?P<unit> 分钟 | 分 (?=钟?\s*(?:后|以后|之后|内|左右|就|到|来)) | 小时 | 钟头 )
     """,

@@ -634,6 +634,8 @@ def test_a_number_heard_on_the_phone(heard: str, digits: str) -> None:
     ("be there in half an hour", Visit(0, 0, None, in_minutes=30)),
     ("in an hour and a half", Visit(0, 0, None, in_minutes=90)),
     ("OK 2 days", None),
+    ("好的 3点20分到", Visit(3, 20, None)),  # a time of day, not 20 minutes from now
+    ("下午三点二十分钟左右到", Visit(3, 20, "pm")),
     ("马上到", None),
     ("127 ok", None),
     ("接 12号楼302", None),
