@@ -78,3 +78,9 @@ test-reliability: $(VENV)/.dev catalogs
 # prints the tables and writes them to docs/performance.md.
 bench: $(VENV)/.dev catalogs
 	$(BIN)/python -m bench.run
+
+# The SMS webhook's cost by stage, this tree against the revision before the reading rules (bench/growth.py);
+# writes docs/growth.md.
+.PHONY: bench-growth
+bench-growth: $(VENV)/.dev catalogs
+	$(BIN)/python -m bench.growth

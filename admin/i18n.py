@@ -17,7 +17,7 @@ from hotline import clock
 from hotline.domain import phones
 from hotline.extensions import db
 from hotline.models import OPEN_STATUSES, Category, Channel, EventKind, Lane, OutStatus, Status, User, UserRole, Via
-from hotline.texts import LOCALE_DIR, LOCALES
+from hotline.texts import LOCALE_DIR, LOCALES, supported
 
 babel = Babel()
 
@@ -38,7 +38,7 @@ def current_lang() -> str:
     lang = session.get("lang")
     if lang not in LOCALES and current_user and current_user.is_authenticated:
         lang = current_user.language
-    return lang if lang in LOCALES else "zh"
+    return supported(lang)
 
 
 def select_locale() -> str:

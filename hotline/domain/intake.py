@@ -757,13 +757,12 @@ def _list(session: Session, volunteer: Volunteer, lang: str) -> list[str]:
 
 
 def _off(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
-    volunteer.on_duty = False
-    moved = requests.hand_on(session, policy, volunteer, "off duty")
+    moved = requests.set_duty(session, policy, volunteer, False)
     return t(lang, "volunteer.off", count=len(moved))
 
 
 def _on(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
-    volunteer.on_duty = True
+    requests.set_duty(session, policy, volunteer, True)
     return t(lang, "volunteer.on")
 
 
@@ -781,8 +780,7 @@ def _opt(session: Session, policy: Policy, phone: str, volunteer: Volunteer | No
     """Record STOP/START; a volunteer who opts out goes off duty and coordinators are told."""
     changed = outbox.set_opt_out(session, phone, opted_out)
     if opted_out and changed and volunteer and volunteer.role == Role.VOLUNTEER:
-        volunteer.on_duty = False
-        requests.hand_on(session, policy, volunteer, "opted out")
+        requests.set_duty(session, policy, volunteer, False, reason="opted out")
         requests.tell_coordinators(session, N_("coordinator.volunteer_opted_out"), name=volunteer.name)
 
 

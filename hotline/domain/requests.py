@@ -495,6 +495,16 @@ def decline(session: Session, policy: Policy, request: Request, volunteer: Volun
             refused=N_("volunteer.not_yours"))
 
 
+def set_duty(
+    session: Session, policy: Policy, volunteer: Volunteer, on_duty: bool, reason: str = "off duty",
+    actor: Actor | None = None,
+) -> list[Request]:
+    """Put a volunteer on or off duty, the one way every channel does it (their ON/OFF, STOP, the admin
+    page); going off hands their open requests on (returned), even when they were off already."""
+    volunteer.on_duty = on_duty
+    return [] if on_duty else hand_on(session, policy, volunteer, reason, actor)
+
+
 def hand_on(
     session: Session, policy: Policy, volunteer: Volunteer, reason: str, actor: Actor | None = None
 ) -> list[Request]:

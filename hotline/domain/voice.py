@@ -46,7 +46,7 @@ from hotline.models import (
     Via,
     Volunteer,
 )
-from hotline.texts import LANGUAGES, N_, t
+from hotline.texts import N_, supported, t
 from ivr_flows import engine
 
 CALL_TTL = timedelta(hours=2)  # far longer than any call; expired rows are cleared as calls come in
@@ -122,7 +122,7 @@ def answer(session: Session, policy: Policy, links: Links, call: CallStep) -> Re
     if resident is not None and resident.household is not None:
         state.update(known=True, resident_id=resident.id,
                      home=[resident.household.building, resident.household.room])
-    lang = resident.language if resident is not None and resident.language in LANGUAGES else "zh"
+    lang = supported(resident.language if resident is not None else None)
     state["lang"] = lang
     flow = ivr_flows.flow(FLOW)
     state, turn = engine.start(flow, state)
@@ -260,7 +260,7 @@ def placed_call_state(session: Session, step: PlacedStep, key: str) -> tuple[Con
 
 def goodbye(lang: str) -> Reply:
     """Say goodbye and hang up."""
-    lang = lang if lang in LANGUAGES else "zh"
+    lang = supported(lang)
     return (Say(t(lang, "voice.goodbye"), lang), Hangup())
 
 
@@ -316,7 +316,7 @@ def call_language(session: Session, call_sid: str) -> str:
     """The language a call is in, for an apology when something went wrong ("zh" if unknown)."""
     row = session.scalar(select(Conversation).filter_by(key=f"call:{call_sid}"))
     lang = row.state.get("lang") if row is not None else None
-    return lang if lang in LANGUAGES else "zh"
+    return supported(lang)
 
 
 # --------------------------------------------------------------------------------------------
