@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
 from hotline.domain import late, offers, outbox, questions, reading, requests, spoken, transitions
+from hotline.domain.address import chinese_digits
 from hotline.domain.parsing import (
     Command,
     Parsed,
     Word,
-    chinese_digits,
     parse_command,
     parse_request,
     parse_resident_sentence,

@@ -71,10 +71,12 @@ def of_asker(phone: str, resident_id: int | None = None) -> Select:
 
 
 def recent_of_asker(session: Session, phone: str, resident_id: int | None, limit: int) -> list[Request]:
-    """Return the asker's open requests and those closed in the last RECENT, at most `limit`, oldest first."""
+    """Return the asker's open requests and those closed in the last RECENT, at most `limit`, oldest first.
+    A repeat folded into an open request is that request, which is shown: not the repeat, "cancelled"."""
     rows = session.scalars(
         of_asker(phone, resident_id)
-        .where(or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= clock.now() - RECENT))
+        .where(or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= clock.now() - RECENT),
+               ~Request.events.any(RequestEvent.kind == EventKind.MERGED))
         .order_by(Request.id.desc())
         .limit(limit)
     ).all()
@@ -421,6 +423,8 @@ def accept(
     if not transitions.allows(request.status, EventKind.ACCEPTED, actor.way):
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     _check_may_act(request, volunteer)
+    if coming:  # "20分钟后到": the time of day it comes to, in the compound's time
+        coming = coming.at(clock.now().astimezone(policy.timezone))
     when = said_time(request.language, coming) if coming else ""
     transitions.change(request, EventKind.ACCEPTED, actor, volunteer=volunteer, note=when)
     now = clock.now()

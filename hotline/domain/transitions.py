@@ -33,7 +33,7 @@ class NotAllowed(Exception):
 
 class Way(StrEnum):
     RESIDENT_SMS = "resident_sms"  # whoever asked, by a word: CANCEL 457, NOT RECEIVED 457
-    RESIDENT_CALL = "resident_call"  # whoever asked, on a call: 1 (nothing arrived) on the hotline's call
+    RESIDENT_CALL = "resident_call"  # whoever asked, on a call: 1 (nothing arrived), 取消 confirmed
     VOLUNTEER_SMS = "volunteer_sms"  # a building volunteer, by a word: OK, DONE, NO, OFF, STOP
     COORDINATOR_SMS = "coordinator_sms"  # a coordinator, by the same words
     COORDINATOR_PAGE = "coordinator_page"  # a coordinator, by an action on the admin page
@@ -132,7 +132,7 @@ TABLE = (
     _change(EventKind.TIMED_OUT, {ASSIGNED}, NEW, {Way.TIMER}),
     _change(EventKind.ASSIGNED, {NEW}, ASSIGNED, {Way.HOTLINE, PAGE}),
     _change(EventKind.UNASSIGNED, {NEW}, NEW, {Way.HOTLINE, PAGE}),
-    _change(EventKind.CANCELLED, {NEW, ASSIGNED, ACCEPTED}, CANCELLED, {Way.RESIDENT_SMS, PAGE}),
+    _change(EventKind.CANCELLED, {NEW, ASSIGNED, ACCEPTED}, CANCELLED, {Way.RESIDENT_SMS, Way.RESIDENT_CALL, PAGE}),
     _change(EventKind.CANCELLED, {NEW}, CANCELLED, {Way.HOTLINE}),  # a repeat folded in as it is made
     _change(EventKind.REOPENED, {DELIVERED}, ACCEPTED, {Way.RESIDENT_SMS, Way.RESIDENT_CALL, PAGE}),
     _change(EventKind.RESTORED, {CANCELLED}, NEW, {PAGE}),

@@ -28,10 +28,12 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline import clock
 from hotline.domain import hearing, questions, requests, spoken, transitions
-from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits, whole_number
+from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
 from hotline.models import (
+    OPEN_STATUSES,
     Category,
     Channel,
     Conversation,
@@ -176,6 +178,8 @@ def read_words(policy: Policy, node: dict, state: dict, speech: str) -> engine.I
     if node.get("type") != "menu":
         return engine.Inbound(speech=speech)
     lang = state.get("lang", "zh")
+    if heard.cancels and "cancel" in engine.interrupts(node):  # "取消": the caller's request, one key to confirm
+        return engine.Inbound(speech=heard.text, means="cancel")
     if heard.asks_after and engine.meant(node, "status"):
         return engine.Inbound(speech=heard.text, means="status")
     category = heard.parsed.category
@@ -383,6 +387,8 @@ def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
         "line": spoken_digits(str(state["line"]), lang) if state.get("line") else "",
         "address": spoken.address(building, room, lang) if building else "",
         "volunteer": _volunteer(state.get("volunteer") or "", lang),
+        "time": state.get("coming", ""),
+        "cancelling": spoken_digits(str(state["cancelling"]), lang) if state.get("cancelling") else "",
         "compound": spoken.place(state.get("compound") or "", lang),
     }
 
@@ -491,6 +497,34 @@ def _list_requests(session: Session, policy: Policy, state: dict) -> tuple[str, 
     return "done", lines
 
 
+def _to_cancel(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """The caller asked to cancel: their one open request, to confirm with one key (`one`); with none
+    or several, their requests said, and how to cancel one of several by SMS."""
+    lang = state["lang"]
+    state.pop("cancelling", None)
+    mine = session.scalars(requests.of_asker(state.get("phone") or "", state.get("resident_id"))
+                           .where(Request.status.in_(OPEN_STATUSES)).order_by(Request.id).limit(2)).all()
+    if len(mine) == 1:
+        state["cancelling"] = mine[0].number
+        return "one", []
+    _, lines = _list_requests(session, policy, state)
+    return "listed", [*lines, Say(t(lang, N_("voice.cancel_by_sms")), lang)] if mine else lines
+
+
+def _cancel_request(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """Cancel the request the caller confirmed, as their SMS would (its volunteer is told)."""
+    lang = state["lang"]
+    request = session.scalar(requests.of_asker(state.get("phone") or "", state.get("resident_id"))
+                             .where(Request.id == state.pop("cancelling", None)))
+    if request is None:
+        return "kept", []
+    try:
+        requests.cancel(session, request, transitions.RESIDENT_ON_A_CALL)
+    except requests.NotAllowed as e:
+        return "kept", [Say(t(lang, e.msgid, **e.params), lang)]
+    return "cancelled", [Say(t(lang, N_("voice.cancelled"), number=spoken_digits(str(request.number), lang)), lang)]
+
+
 def _find_person(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
     """The coordinator on duty: the first of the file's order."""
     coordinator = session.scalar(
@@ -549,6 +583,8 @@ ACTIONS: dict[str, Action] = {
     "emergency_request": _emergency_request,
     "crisis": _crisis,
     "question": _question,
+    "to_cancel": _to_cancel,
+    "cancel_request": _cancel_request,
 }
 
 
