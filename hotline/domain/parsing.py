@@ -30,7 +30,6 @@ _FLAGS = re.ASCII | re.VERBOSE
 class Parsed:
     """What a resident's free text says about their need and where they live."""
 
-    language: str | None
     category: Category | None
     urgent: bool
     emergency: bool
@@ -107,20 +106,6 @@ def _normalise(text: str) -> str:
     # Category C is controls, format marks (zero-width space), surrogates and unassigned points.
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     return simplify(text)
-
-
-# --- language ----------------------------------------------------------------------------
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
-_LATIN = re.compile(r"[a-z]")
-
-
-def _language(text: str) -> str | None:
-    if _CJK.search(text):
-        return "zh"
-    if len(_LATIN.findall(text)) >= 2:
-        return "en"
-    return None
 
 
 # --- need ----------------------------------------------------------------------------------
@@ -333,7 +318,6 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
         or (runs_out is not None and _SOON.search(runs_out) is not None)
     )
     return Parsed(
-        language=_language(text),
         category=category,
         urgent=urgent,
         emergency=emergency,

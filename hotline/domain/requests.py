@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
-from hotline.domain import outbox, transitions
+from hotline.domain import outbox, spoken, transitions
 from hotline.domain.parsing import Visit
 from hotline.domain.policy import Policy
 from hotline.domain.transitions import HOTLINE, TIMER, Actor, NotAllowed
@@ -346,7 +346,7 @@ def volunteer_alert(request: Request, lang: str, voice_link: Callable[[int], str
     if request.recording_sid and voice_link is not None:  # the voice message, through the hotline
         link = t(lang, N_("voice.alert_link"), url=voice_link(request.number))
         details = f"{details} {link} ".lstrip()  # a space ends the link before the sentence's full stop
-    name = first_name(request)
+    name = spoken.person(request.resident.name if request.resident else request.requester_name or "", lang)
     return t(
         lang,
         N_("volunteer.urgent_alert") if request.urgent else N_("volunteer.alert"),
@@ -356,15 +356,6 @@ def volunteer_alert(request: Request, lang: str, voice_link: Callable[[int], str
         name=name or "-",
         details=details or t(lang, "volunteer.no_details"),
     )
-
-
-def first_name(request: Request) -> str:
-    """Return the name a volunteer may see: the first word of the resident's name."""
-    name = (request.resident.name if request.resident else request.requester_name) or ""
-    if not name:
-        return ""
-    parts = name.split()
-    return parts[0] if len(parts) > 1 else name
 
 
 def tell_coordinators(session: Session, msgid: str, lane: Lane = Lane.NORMAL, purpose: Purpose | None = None,
@@ -431,10 +422,11 @@ def accept(
     request.volunteer = volunteer
     request.accepted_at = now
     request.escalate_at = now + policy.delivery_timeout
+    named = spoken.person(volunteer.name, request.language)  # as whoever asked says it
     if coming:
-        tell_requester(session, request, N_("resident.accepted_at"), volunteer=first_name_of(volunteer), time=when)
+        tell_requester(session, request, N_("resident.accepted_at"), volunteer=named, time=when)
     else:
-        tell_requester(session, request, N_("resident.accepted"), volunteer=first_name_of(volunteer))
+        tell_requester(session, request, N_("resident.accepted"), volunteer=named)
 
 
 PART_OF_DAY = {"am": N_("time.am"), "pm": N_("time.pm"), "evening": N_("time.evening")}
@@ -679,9 +671,3 @@ def may_act(request: Request, volunteer: Volunteer) -> bool:
 def _check_may_act(request: Request, volunteer: Volunteer) -> None:
     if not may_act(request, volunteer):
         raise NotAllowed(N_("volunteer.not_yours"), number=request.number)
-
-
-def first_name_of(volunteer: Volunteer) -> str:
-    """Return the first word of a volunteer's name (what a resident is told)."""
-    parts = volunteer.name.split()
-    return parts[0] if len(parts) > 1 else volunteer.name

@@ -39,7 +39,8 @@ def address(building: object, room: object, lang: str) -> str:
 
 
 def person(name: str, lang: str) -> str:
-    """The name a listener of `lang` is told a volunteer by, in words their language's voice can read.
+    """The name a reader or listener of `lang` is told a person by (a volunteer to whoever asked, whoever
+    asked to a volunteer), in words their language's voice can read: the one first-name rule.
 
     A Chinese name is said whole: as written to a Mandarin listener, in pinyin in English. A name
     written in Latin letters is a Chinese name in pinyin when every word is pinyin (`Li Wei`: said
