@@ -1,0 +1,41 @@
+"""residents who never ask: the no-phone flag, when a round's check-in call is set for, and when a resident
+last asked (an index)
+
+Revision ID: 2bf6e5dd44af
+Revises: fc18ec0a062c
+Create Date: 2026-12-03 09:19:07.779135
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import hotline.models
+
+
+# revision identifiers, used by Alembic.
+revision = '2bf6e5dd44af'
+down_revision = 'fc18ec0a062c'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('check_in', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('call_at', hotline.models.UTCDateTime(timezone=True), nullable=True))
+
+    with op.batch_alter_table('request', schema=None) as batch_op:
+        batch_op.create_index('ix_request_resident_id_created_at', ['resident_id', 'created_at'], unique=False)
+
+    with op.batch_alter_table('resident', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('no_phone', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade():
+    with op.batch_alter_table('resident', schema=None) as batch_op:
+        batch_op.drop_column('no_phone')
+
+    with op.batch_alter_table('request', schema=None) as batch_op:
+        batch_op.drop_index('ix_request_resident_id_created_at')
+
+    with op.batch_alter_table('check_in', schema=None) as batch_op:
+        batch_op.drop_column('call_at')
