@@ -163,6 +163,18 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Please choose a file."))])
 
 
+def _words_and_a_way(form) -> bool:
+    """Ask an announcement's form for some text and a way to send; False, with the fields' errors, without them."""
+    ok = True
+    if not (form.text_zh.data or "").strip() and not (form.text_en.data or "").strip():
+        form.text_zh.errors = [*form.text_zh.errors, _l("Write the announcement in at least one language.")]
+        ok = False
+    if not (form.by_sms.data or form.by_call.data):
+        form.by_sms.errors = [*form.by_sms.errors, _l("Choose SMS, voice call, or both.")]
+        ok = False
+    return ok
+
+
 class BroadcastForm(FlaskForm):
     """An announcement to chosen buildings."""
 
@@ -181,16 +193,10 @@ class BroadcastForm(FlaskForm):
         if (self.offer_item.data or "").strip() and not self.offer_deadline.data:
             self.offer_deadline.errors = [*self.offer_deadline.errors, _l("Say when joins close.")]
             ok = False
-        if not (self.text_zh.data or "").strip() and not (self.text_en.data or "").strip():
-            self.text_zh.errors = [*self.text_zh.errors, _l("Write the announcement in at least one language.")]
-            ok = False
         if not self.buildings.data:
             self.buildings.errors = [*self.buildings.errors, _l("Choose at least one building.")]
             ok = False
-        if not (self.by_sms.data or self.by_call.data):
-            self.by_sms.errors = [*self.by_sms.errors, _l("Choose SMS, voice call, or both.")]
-            ok = False
-        return ok
+        return _words_and_a_way(self) and ok
 
 
 WEEKDAYS = options([("1", _l("Mon")), ("2", _l("Tue")), ("3", _l("Wed")), ("4", _l("Thu")), ("5", _l("Fri")),
@@ -264,10 +270,4 @@ class ListBroadcastForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Also ask for some text and a way to send."""
         ok = super().validate(extra_validators)
-        if not (self.text_zh.data or "").strip() and not (self.text_en.data or "").strip():
-            self.text_zh.errors = [*self.text_zh.errors, _l("Write the announcement in at least one language.")]
-            ok = False
-        if not (self.by_sms.data or self.by_call.data):
-            self.by_sms.errors = [*self.by_sms.errors, _l("Choose SMS, voice call, or both.")]
-            ok = False
-        return ok
+        return _words_and_a_way(self) and ok

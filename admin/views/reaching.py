@@ -39,7 +39,6 @@ def _check_ins_page(form: CheckInPlanForm, status: int = 200):
     return render_template(
         "admin/check_ins.html", form=form, page=page, page_args=page_args,
         who=db.session.scalar(db.select(db.func.count()).select_from(checkins.eligible(db.session).subquery())),
-        today=checkins.today(db.session, policy()),
     ), status
 
 
