@@ -3,7 +3,7 @@ it ended), and the one-tap actions on a filtered residents list: a round of chec
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,11 +15,13 @@ from admin.auth import requires, shows_phones
 from admin.forms import CheckInPlanForm, ListBroadcastForm, RoundForm
 from admin.views.people import filter_args, resident_filter
 from admin.web import page_arg, page_args, policy
-from hotline import texts
+from hotline import clock, texts
 from hotline.domain import broadcast as bc
 from hotline.domain import checkins, lists
 from hotline.extensions import db
 from hotline.models import UserRole
+
+ROUND_AHEAD = timedelta(days=7)  # a round set further ahead is more likely a typo than a plan
 
 
 def _plan_form() -> CheckInPlanForm:
@@ -81,6 +83,9 @@ def check_in_round():
         flash(_("Write the time as the field shows it, or leave it empty for now."), "error")
         return redirect(url_for("admin.residents", **filter_args(f)))
     when = form.when.data.replace(tzinfo=policy().timezone).astimezone(UTC) if form.when.data else None
+    if when is not None and when > clock.now() + ROUND_AHEAD:
+        flash(_("A round can be set at most a week ahead."), "error")
+        return redirect(url_for("admin.residents", **filter_args(f)))
     done = checkins.start_round(db.session, policy(), residents, when)
     db.session.commit()
     message = ngettext("%(num)s check-in call queued.", "%(num)s check-in calls queued.", done.placed)

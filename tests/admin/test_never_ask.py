@@ -157,17 +157,23 @@ def test_a_round_can_be_set_for_later_and_bad_times_are_refused(app, coordinator
     response = coordinator.post("/admin/residents/check-in-round", {"building": "7", "when": "tomorrow"},
                                 follow_redirects=True)
     assert "请按框中的格式写时间" in response.get_data(as_text=True)
+    response = coordinator.post("/admin/residents/check-in-round", {"building": "7", "when": "2022-05-12T09:30"},
+                                follow_redirects=True)
+    assert "最多只能提前一周安排" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(db.func.count(CheckIn.id))) == 2
 
 
-def test_viewers_see_the_calls_but_start_and_plan_nothing(app, viewer):
-    assert viewer.get("/admin/check-ins").status_code == 200
+def test_viewers_see_the_calls_but_start_and_plan_nothing(app, coordinator, viewer):
+    coordinator.post("/admin/residents/check-in-round", {"flag": "elderly"})
+    page = viewer.get("/admin/check-ins").get_data(as_text=True)
+    assert "刘伯伯" in page and LIU not in page and "8000" in page  # the number masked, as on every page
+    assert LIU in coordinator.get("/admin/check-ins").get_data(as_text=True)
     assert viewer.post("/admin/residents/check-in-round", {"flag": "elderly"}).status_code == 403
     assert viewer.post("/admin/check-ins", {"enabled": "y"}).status_code == 403
     assert viewer.get("/admin/residents/broadcast").status_code == 403
     with app.app_context():
-        assert db.session.scalars(select(CheckIn)).all() == []
+        assert len(db.session.scalars(select(CheckIn)).all()) == 3  # the coordinator's round only
 
 
 def test_the_daily_plan_is_set_on_the_web(app, coordinator, clock):
