@@ -20,6 +20,8 @@ depends_on = None
 
 
 def upgrade():
+    # Each step is a plain ALTER TABLE on SQLite too (a constant default, no table copied): a copy of `resident`
+    # would drop the old table, and with foreign keys on that deletes every check-in (ON DELETE CASCADE).
     with op.batch_alter_table('check_in', schema=None) as batch_op:
         batch_op.add_column(sa.Column('call_at', hotline.models.UTCDateTime(timezone=True), nullable=True))
 
@@ -27,15 +29,12 @@ def upgrade():
         batch_op.create_index('ix_request_resident_id_created_at', ['resident_id', 'created_at'], unique=False)
 
     with op.batch_alter_table('resident', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('no_phone', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('no_phone', sa.Boolean(), nullable=False, server_default="0"))
 
 
 def downgrade():
-    with op.batch_alter_table('resident', schema=None) as batch_op:
-        batch_op.drop_column('no_phone')
-
-    with op.batch_alter_table('request', schema=None) as batch_op:
-        batch_op.drop_index('ix_request_resident_id_created_at')
-
-    with op.batch_alter_table('check_in', schema=None) as batch_op:
-        batch_op.drop_column('call_at')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+), not batch mode: batch mode would copy `resident` and drop the
+    # old table, and with foreign keys on, dropping it deletes every check-in of every resident (ON DELETE CASCADE).
+    op.drop_column('resident', 'no_phone')
+    op.drop_index('ix_request_resident_id_created_at', table_name='request')
+    op.drop_column('check_in', 'call_at')
