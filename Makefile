@@ -8,6 +8,23 @@ PORT   ?= 5000
 
 .PHONY: run test lint catalogs translate-extract clean
 
+# `make run PHONE=standin`: the SMS go through a stand-in for the Android phone gateway (tests/gateway_standin.py,
+# which checks every request against the app's OpenAPI description and reports sms:sent and sms:delivered back,
+# signed): the gateway path without a phone. Without Twilio, the hotline then places no calls. A real phone
+# instead: SMS_GATEWAY_URL, SMS_GATEWAY_CREDENTIALS, SMS_GATEWAY_SIGNING_KEY and PUBLIC_BASE_URL in the
+# environment of `make run` (docs/android-gateway.md).
+PHONE_PORT ?= 8081
+RUN_NEEDS := $(VENV)/.runtime
+ifeq ($(PHONE),standin)
+export SMS_GATEWAY_URL := http://127.0.0.1:$(PHONE_PORT)
+export SMS_GATEWAY_CREDENTIALS := hotline:phone-pass-1
+export SMS_GATEWAY_SIGNING_KEY := gateway-signing-key
+export PUBLIC_BASE_URL := http://$(HOST):$(PORT)
+RUN_NEEDS := $(VENV)/.dev
+STANDIN := $(BIN)/python -m tests.gateway_standin --port $(PHONE_PORT) --events $(PUBLIC_BASE_URL)/gateway/events &
+endif
+CARRIERS = $(if $(SMS_GATEWAY_URL),SMS through the phone at $(SMS_GATEWAY_URL),console transport)
+
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -23,14 +40,15 @@ catalogs: $(VENV)/.runtime
 	$(BIN)/pybabel compile --domain messages --directory locales --statistics
 
 # Sets everything up and starts the web server and the worker together (Ctrl-C stops both).
-run: $(VENV)/.runtime catalogs
+run: $(RUN_NEEDS) catalogs
 	$(FLASK) init-db
 	$(FLASK) demo
 	$(FLASK) demo-login --url http://$(HOST):$(PORT)/admin/
 	@echo
-	@echo "  The hotline runs on http://$(HOST):$(PORT)  (SQLite in instance/, console transport)"
+	@echo "  The hotline runs on http://$(HOST):$(PORT)  (SQLite in instance/, $(CARRIERS))"
 	@echo
 	@trap 'kill 0' INT TERM; \
+	  $(STANDIN) \
 	  $(FLASK) worker & \
 	  $(FLASK) run --host $(HOST) --port $(PORT) --no-reload & \
 	  wait
@@ -78,3 +96,9 @@ test-reliability: $(VENV)/.dev catalogs
 # prints the tables and writes them to docs/performance.md.
 bench: $(VENV)/.dev catalogs
 	$(BIN)/python -m bench.run
+
+# The SMS webhook's cost by stage, this tree against the revision before the reading rules (bench/growth.py);
+# writes docs/growth.md.
+.PHONY: bench-growth
+bench-growth: $(VENV)/.dev catalogs
+	$(BIN)/python -m bench.growth

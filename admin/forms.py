@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -186,10 +188,22 @@ class BroadcastForm(FlaskForm):
     by_call = BooleanField(_l("By voice call"))
     offer_item = StringField(_l("Group buy: what is offered (optional)"), validators=[Optional(), Length(max=120)])
     offer_deadline = DateTimeLocalField(_l("Joins close at"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    send_at = DateTimeLocalField(_l("Send at (empty: now)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+
+    now: datetime | None = None  # the compound's local time, naive as the fields are: set by the view
 
     def validate(self, extra_validators=None) -> bool:
-        """Also ask for some text, a building, and a way to send; an offer needs its deadline."""
+        """Also ask for some text, a building, and a way to send; an offer needs its deadline; a time to send at
+        must be to come, and before joins close."""
         ok = super().validate(extra_validators)
+        if self.now is not None and self.send_at.data is not None:
+            if self.send_at.data <= self.now:
+                later = _l("Choose a time to come, or leave it empty to send now.")
+                self.send_at.errors = [*self.send_at.errors, later]
+                ok = False
+            elif self.offer_deadline.data is not None and self.offer_deadline.data <= self.send_at.data:
+                self.offer_deadline.errors = [*self.offer_deadline.errors, _l("Joins must close after it is sent.")]
+                ok = False
         if (self.offer_item.data or "").strip() and not self.offer_deadline.data:
             self.offer_deadline.errors = [*self.offer_deadline.errors, _l("Say when joins close.")]
             ok = False

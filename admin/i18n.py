@@ -24,12 +24,13 @@ from hotline.models import (
     EventKind,
     Lane,
     OutStatus,
+    Purpose,
     Status,
     User,
     UserRole,
     Via,
 )
-from hotline.texts import LOCALE_DIR, LOCALES
+from hotline.texts import LOCALE_DIR, LOCALES, supported
 
 babel = Babel()
 
@@ -50,7 +51,7 @@ def current_lang() -> str:
     lang = session.get("lang")
     if lang not in LOCALES and current_user and current_user.is_authenticated:
         lang = current_user.language
-    return lang if lang in LOCALES else "zh"
+    return supported(lang)
 
 
 def select_locale() -> str:
@@ -184,6 +185,7 @@ EVENT = {
     EventKind.MERGED: _l("Merged into another request"),
     EventKind.MERGED_IN: _l("A repeat of it was merged in"),
     EventKind.NUDGED: _l("Asked after it"),
+    EventKind.PHONED: _l("Phoned by a person"),
 }
 NOTE = {  # what the hotline itself writes as an event's note
     "nobody on duty": _l("nobody on duty"),
@@ -210,10 +212,17 @@ OUTBOX = {
     OutStatus.SENT: _l("Sent"),
     OutStatus.FAILED: _l("Failed"),
     OutStatus.SKIPPED: _l("Skipped"),
+    OutStatus.CANCELLED: _l("Cancelled"),
+    OutStatus.BY_HAND: _l("To phone by hand"),
 }
 LANE = {Lane.URGENT: _l("Urgent"), Lane.NORMAL: _l("Normal"), Lane.BULK: _l("Broadcast")}
 KIND = {"sms": _l("SMS"), "call": _l("Call")}
-CARRIER = {"twilio": "Twilio", "gateway": _l("SMS phone"), "console": _l("Console (nothing sent)")}
+CARRIER = {"twilio": "Twilio", "gateway": _l("SMS phone"), "console": _l("Console (nothing sent)"),
+           "person": _l("a person's phone")}
+PURPOSE = {  # what a call for a person to make is about
+    Purpose.RECEIPT: _l("Their request"), Purpose.CHECK_IN: _l("Daily check-in"),
+    Purpose.BROADCAST: _l("Announcement"), Purpose.QUESTION: _l("Answer to their question"),
+}
 VIA = {Via.SMS: _l("by SMS"), Via.VOICE: _l("by phone"), Via.ADMIN: _l("on the web"), Via.SYSTEM: _l("automatically")}
 DELIVERY = {  # Twilio's message and call statuses, as status callbacks report them
     "queued": _l("queued at the carrier"), "accepted": _l("queued at the carrier"), "sending": _l("being sent"),
@@ -290,6 +299,7 @@ def helpers() -> dict:
         "duration": duration,
         "may_edit": may_edit(),
         "shows_phones": shows_phones(),
+        "places_calls": current_app.config.get("HOTLINE_PLACES_CALLS", True),
         "poll_seconds": current_app.config["ADMIN_POLL_SECONDS"],
         "STATUS": STATUS,
         "CATEGORY": CATEGORY,
@@ -301,6 +311,7 @@ def helpers() -> dict:
         "LANE": LANE,
         "KIND": KIND,
         "CARRIER": CARRIER,
+        "PURPOSE": PURPOSE,
         "VIA": VIA,
         "DELIVERY": DELIVERY,
         "ROLE": ROLE,

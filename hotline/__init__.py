@@ -111,6 +111,8 @@ def init_transport(app: Flask) -> None:
     """Pick the carriers: Twilio when credentials are set, else the console transport, for calls and
     recordings (`transport`); the gateway phone for SMS when SMS_GATEWAY_URL is set, else the same
     (`sms_transport`)."""
+    from flask import appcontext_pushed
+
     from hotline.channels import gateway, twilio
 
     if app.config["TWILIO_ACCOUNT_SID"] and app.config["TWILIO_AUTH_TOKEN"]:
@@ -129,8 +131,20 @@ def init_transport(app: Flask) -> None:
     if app.config["SMS_GATEWAY_URL"]:
         app.extensions["sms_transport"] = gateway.GatewayTransport(
             app.config["SMS_GATEWAY_URL"], app.config["SMS_GATEWAY_CREDENTIALS"],
-            timeout=app.config.get("SMS_GATEWAY_HTTP_TIMEOUT", 10.0),
+            timeout=app.config["SMS_GATEWAY_HTTP_TIMEOUT"], health_timeout=app.config["SMS_GATEWAY_HEALTH_TIMEOUT"],
         )
+    # The phone alone places no calls, and the console would only pretend to: calls become a person's.
+    places_calls = isinstance(transport, twilio.TwilioTransport) or not app.config["SMS_GATEWAY_URL"]
+    app.config["HOTLINE_PLACES_CALLS"] = places_calls
+    appcontext_pushed.connect(tell_sessions, app, weak=False)
+
+
+def tell_sessions(app: Flask, **_) -> None:
+    """Tell the session of each app context what the domain reads from it: whether calls are placed."""
+    from hotline.domain import outbox
+    from hotline.extensions import db
+
+    db.session.info[outbox.CALLS] = app.config["HOTLINE_PLACES_CALLS"]
 
 
 def init_blueprints(app: Flask) -> None:

@@ -96,12 +96,25 @@ def revoke_token_command(name: str):
     click.echo(f"{count} token{'s' if count > 1 else ''} named {name} revoked")
 
 
+def texts_through_a_real_phone(config) -> bool:
+    """Tell whether the SMS go through a phone that is not on this machine (the phone stand-in of
+    `make run PHONE=standin` listens on loopback; a real phone on the LAN or the cloud relay do not)."""
+    from urllib.parse import urlsplit
+
+    gateway = config["SMS_GATEWAY_URL"]
+    return bool(gateway) and urlsplit(gateway).hostname not in ("127.0.0.1", "localhost", "::1")
+
+
 @click.command("demo")
 @with_appcontext
 def demo():
-    """Load the demo compound into an empty database."""
+    """Load the demo compound into an empty database (only where no real carrier would text its made-up numbers)."""
     from hotline.domain import demo as demo_data
 
+    if texts_through_a_real_phone(current_app.config):
+        click.echo("an SMS phone is configured (SMS_GATEWAY_URL, not on this machine): demo not loaded, its SIM"
+                   " would text the demo's made-up numbers, which may be someone's")
+        return
     if not demo_data.load(db.session, Policy.from_config(current_app.config)):
         click.echo("the database already has people in it; demo not loaded")
         return

@@ -100,6 +100,8 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
             "SMS_GATEWAY_CREDENTIALS": get("SMS_GATEWAY_CREDENTIALS") or None,  # `login:password`, or a token
             "SMS_GATEWAY_SIGNING_KEY": get("SMS_GATEWAY_SIGNING_KEY") or None,
             "HOTLINE_GATEWAY_DOWN_AFTER": int(get("HOTLINE_GATEWAY_DOWN_AFTER") or 300),
+            "SMS_GATEWAY_HTTP_TIMEOUT": float(get("SMS_GATEWAY_HTTP_TIMEOUT") or 10),  # seconds per send to the phone
+            "SMS_GATEWAY_HEALTH_TIMEOUT": float(get("SMS_GATEWAY_HEALTH_TIMEOUT") or 3),  # seconds for its /health
             "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI") or "memory://",  # redis:// for several processes
             "RATELIMIT_KEY_PREFIX": get("RATELIMIT_KEY_PREFIX") or "hotline-admin",
         }
@@ -112,6 +114,9 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
         raise ConfigError("HOTLINE_SEND_RATE must be positive")
     if not 0 < settings["TWILIO_HTTP_TIMEOUT"] <= 60:
         raise ConfigError("TWILIO_HTTP_TIMEOUT must be a number of seconds from 0 to 60")
+    for name in ("SMS_GATEWAY_HTTP_TIMEOUT", "SMS_GATEWAY_HEALTH_TIMEOUT"):
+        if not 0 < settings[name] <= 60:
+            raise ConfigError(f"{name} must be a number of seconds from 0 to 60")
     if gateway and not (settings["SMS_GATEWAY_CREDENTIALS"] and settings["SMS_GATEWAY_SIGNING_KEY"]):
         raise ConfigError("SMS_GATEWAY_CREDENTIALS and SMS_GATEWAY_SIGNING_KEY are required with SMS_GATEWAY_URL")
     if gateway and not settings["PUBLIC_BASE_URL"]:

@@ -116,6 +116,7 @@ class EventKind(StrEnum):
     CALLED_NO_ANSWER = "called_no_answer"  # a coordinator phoned whoever asked; nobody answered
     MERGED = "merged"  # folded into the request it repeats (then cancelled)
     MERGED_IN = "merged_in"  # a repeat of it was folded in
+    PHONED = "phoned"  # a person phoned whoever the hotline could not call (no carrier places calls)
 
 
 class ActorKind(StrEnum):
@@ -292,6 +293,7 @@ class RequestEvent(Base):
     channel: Mapped[Via] = mapped_column(_enum(Via))
     volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    transport: Mapped[str | None] = mapped_column(sa.String(16))  # the carrier of the SMS or call it came by
 
     request: Mapped[Request] = relationship(back_populates="events")
     volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[volunteer_id])  # whom the step concerns
@@ -357,6 +359,8 @@ class OutStatus(StrEnum):
     SENT = "sent"  # Twilio accepted it
     FAILED = "failed"  # a permanent error, or attempts used up
     SKIPPED = "skipped"  # not attempted: opted out, or no way to reach the number
+    CANCELLED = "cancelled"  # not attempted: a coordinator stopped the broadcast it belonged to
+    BY_HAND = "by_hand"  # a call no carrier here can place: listed for a person to phone (then `sent`)
 
 
 class Lane(StrEnum):
@@ -446,6 +450,8 @@ class Broadcast(Base):
     calls: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)  # opted out: nothing sent
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    send_at: Mapped[datetime | None]  # scheduled: its messages wait until then (None: at once)
+    stopped_at: Mapped[datetime | None]  # a coordinator stopped it: what had not gone is cancelled
 
     sent_by: Mapped[User | None] = relationship()
     offer: Mapped[Offer | None] = relationship(back_populates="broadcast")

@@ -31,9 +31,14 @@ def catalog(lang: str) -> Translations:
     return Translations.load(LOCALE_DIR, [locale], domain="hotline")
 
 
+def supported(lang: str | None) -> str:
+    """`lang` if the hotline speaks it, else the compound's own language, Chinese."""
+    return lang if lang in LOCALES else "zh"
+
+
 def t(lang: str, msgid: str, **params: object) -> str:
     """Render message `msgid` in `lang` (`zh` or `en`, anything else reads as `zh`)."""
-    text = catalog(lang if lang in LOCALES else "zh").gettext(msgid)
+    text = catalog(supported(lang)).gettext(msgid)
     return text.format(**params) if params else text
 
 

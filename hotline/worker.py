@@ -10,6 +10,7 @@ Contract:
   within HOTLINE_SEND_RATE;
 - transient failures wait HOTLINE_RETRY_DELAYS (429 does not use up an attempt); permanent ones
   fail at once, and 21610 marks the number opted out;
+- a message of a broadcast a coordinator stopped is cancelled, not sent, even when already claimed;
 - SMS go by the SMS carrier (the gateway phone, when there is one), calls by the voice carrier; a
   carrier that cannot be reached at all (the phone is off) uses up no attempt: its rows wait,
   queued, and the rest of the batch for it is not tried.
@@ -31,9 +32,9 @@ from sqlalchemy import exc, select, update
 from sqlalchemy.orm import Session, object_session
 
 from hotline import clock
-from hotline.channels import twilio
+from hotline.channels import gateway, twilio
 from hotline.database import DATABASE_DOWN, rollback_quietly
-from hotline.domain import carriers, checkins, outbox, phones, placed_calls, requests
+from hotline.domain import broadcast, carriers, checkins, outbox, phones, placed_calls, requests
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Outbox, OutStatus, SendClock
@@ -120,6 +121,13 @@ def send(
         return None  # our lease was taken over meanwhile
     if row.kind == "sms" and outbox.is_opted_out(session, row.to):
         _finish(row, OutStatus.SKIPPED, error="opted out")
+        return None
+    if broadcast.stopped(session, row):  # stopped after this worker took it: it does not go
+        _finish(row, OutStatus.CANCELLED, error="the broadcast was stopped")
+        return None
+    if row.kind == "call" and not outbox.places_calls(session):  # queued before the phone was all there was
+        _finish(row, OutStatus.BY_HAND)
+        row.attempts -= 1
         return None
     row_id, kind, to, body = row.id, row.kind, row.to, row.body
     twiml = call_twiml(row.body, row.lang, row, policy.public_base_url) if kind == "call" else None
@@ -301,17 +309,37 @@ class Worker:
         if phone is None:
             take_from_no_phone(db.session, sid, sender, body, render_sms)
         else:
-            take_sms(db.session, self.policy, sid, phone, body, render_sms, queue_replies=True)
+            carrier = gateway.NAME if sid.startswith(gateway.SID_PREFIX) else self.transport.name
+            take_sms(db.session, self.policy, sid, phone, body, render_sms, queue_replies=True, transport=carrier)
 
-    def run_timers(self) -> int:
-        """Move on requests whose timers are due, place the day's check-in calls, and ask the carriers
-        that can go off line whether they answer."""
+    def run_timers(self, check_carriers: bool = True) -> int:
+        """Move on requests whose timers are due, place the day's check-in calls, and (unless another
+        thread does) ask the carriers that can go off line whether they answer."""
         with self.app.app_context():
             moved = requests.run_timers(db.session, self.policy)
             moved += checkins.schedule(db.session, self.policy)
             db.session.commit()
-        self.check_carriers()
+        if check_carriers:
+            self.check_carriers()
         return moved
+
+    def start_checking(self, every: float = 5.0) -> threading.Thread:
+        """Ask the carriers in a thread of their own until the worker stops: a phone slow to answer its
+        `/health` (at most SMS_GATEWAY_HEALTH_TIMEOUT) never holds up the sending."""
+
+        def check() -> None:
+            while not self.stopping.is_set():
+                try:
+                    self.check_carriers()
+                except Exception:
+                    log.exception("checking the carriers failed; trying again")
+                    with self.app.app_context():
+                        rollback_quietly(db.session)
+                self.stopping.wait(every)
+
+        checking = threading.Thread(target=check, name=f"{self.owner}-carriers", daemon=True)
+        checking.start()
+        return checking
 
     def check_carriers(self) -> None:
         """Ask the SMS carrier's `/health` (the gateway phone's; Twilio's is not ours to watch) when no
@@ -352,12 +380,13 @@ class Worker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
         log.info("worker %s started", self.owner)
+        checking = self.start_checking(timer_every)
         last_timers = 0.0
         while not self.stopping.is_set():
             try:
                 self.replay_spool()
                 if time.monotonic() - last_timers >= timer_every:
-                    self.run_timers()
+                    self.run_timers(check_carriers=False)
                     last_timers = time.monotonic()
                 if self.send_due() == 0:
                     self.stopping.wait(idle)
@@ -366,4 +395,5 @@ class Worker:
                 with self.app.app_context():
                     db.session.rollback()
                 self.stopping.wait(1.0)
+        checking.join(timeout=self.app.config.get("SMS_GATEWAY_HEALTH_TIMEOUT", 3) + 1)
         log.info("worker %s stopped", self.owner)

@@ -7,6 +7,7 @@ address, so the webhooks' checks apply unchanged. What phones receive is read fr
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import xml.etree.ElementTree as ET
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from hotline import clock
+from hotline.channels import gateway
 from hotline.channels.twilio import RING_SECONDS
 from hotline.channels.webhooks import from_another_site, from_loopback
 from hotline.database import DATABASE_DOWN, rollback_quietly
@@ -209,6 +211,8 @@ def sms():
     body = data.get("body")
     if not isinstance(body, str) or len(body) > MAX_BODY:
         abort(400, f"body: a text of at most {MAX_BODY} characters")
+    if current_app.config["SMS_GATEWAY_URL"]:  # the SMS phone carries the hotline's texts: it posts what it gets
+        return jsonify({"sid": _text_through_the_phone(phone, body), "replies": []})
     sid = "SM" + secrets.token_hex(16)
     form = {
         "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid, "AccountSid": calls.ACCOUNT_SID, "From": phone,
@@ -295,16 +299,28 @@ def _poster() -> calls.Post:
     app = current_app._get_current_object()
     base_url, remote = request.host_url, request.remote_addr or ""
 
-    def post(path: str, form: dict[str, str]) -> str:
+    def post(path: str, form: dict[str, str] | None = None, **how) -> str:
         # End this request's transaction first: on SQLite each one holds the write lock (BEGIN IMMEDIATE).
         db.session.rollback()
         with app.app_context():  # a context of its own: the webhook's session, g and teardown are its own
-            response = app.test_client().post(path, data=form, base_url=base_url, environ_base={"REMOTE_ADDR": remote})
+            response = app.test_client().post(path, data=form, base_url=base_url, environ_base={"REMOTE_ADDR": remote},
+                                              **how)
         if response.status_code >= 400:
             raise WebhookRefused(response.status_code)
         return response.get_data(as_text=True)
 
     return post
+
+
+def _text_through_the_phone(phone: str, body: str) -> str:
+    """Post the signed `sms:received` the SMS phone would post for a text from `phone`; return the event's id.
+    The replies go out through the outbox and the phone (or its stand-in), as they do from the real one."""
+    payload = {"messageId": secrets.token_hex(8), "message": body, "sender": phone, "phoneNumber": phone,
+               "recipient": _hotline(), "simNumber": 1, "receivedAt": clock.now().isoformat()}
+    raw, headers = gateway.signed_event(current_app.config["SMS_GATEWAY_SIGNING_KEY"], gateway.RECEIVED, payload,
+                                        clock.now().timestamp())
+    _poster()("/gateway/events", raw, headers=headers, content_type="application/json")
+    return gateway.SID_PREFIX + json.loads(raw)["id"]
 
 
 def _keeper() -> calls.Keep:

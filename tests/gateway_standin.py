@@ -15,7 +15,13 @@ enum (`priority`, `event`...): no value could satisfy both, and the app's server
 so that one `type` is dropped where it contradicts the schema it qualifies.
 
 The phone can be switched off (`off()`: connections are refused) and on again (`on()`, same port),
-and told to answer a status (`faults`, one per POST /messages). Webhooks are made as the app makes
+and told to answer a status (`faults`, one per POST /messages), or to hang on `/health` until
+`health_hold` is set. Given `events_url`, it reports what
+becomes of each message it takes as the app does, `sms:sent` then `sms:delivered`, signed, a moment
+later; so it runs beside `make run PHONE=standin` as the simulator's phone:
+
+    python -m tests.gateway_standin --port 8081 --events http://127.0.0.1:5000/gateway/events
+ Webhooks are made as the app makes
 them (`event`): an envelope with a fresh `id`, signed with X-Signature over the raw body and
 X-Timestamp, each payload checked against its schema in the description.
 """
@@ -27,6 +33,7 @@ import json
 import secrets
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +41,7 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 from openapi_schema_validator import OAS30Validator
 
-from hotline.channels.gateway import sign
+from hotline.channels.gateway import signed_event
 from tests.twilio_standin import QuietHandler, QuietServer
 
 SWAGGER = Path(__file__).resolve().parents[2] / "shared" / "android-sms-gateway" / "swagger.json"
@@ -108,8 +115,10 @@ class Seen:
 class GatewayStandin:
     """The phone's local-server API on 127.0.0.1, validated against the app's OpenAPI description."""
 
-    def __init__(self, login: str = LOGIN, password: str = PASSWORD, signing_key: str = SIGNING_KEY):
+    def __init__(self, login: str = LOGIN, password: str = PASSWORD, signing_key: str = SIGNING_KEY,
+                 port: int = 0, events_url: str | None = None, report_after: float = 1.0):
         self.login, self.password, self.signing_key = login, password, signing_key
+        self.events_url, self.report_after = events_url, report_after
         self.spec = load_description()
         self.openapi = OpenAPI.from_dict(self.spec)
         self.seen: list[Seen] = []
@@ -118,9 +127,11 @@ class GatewayStandin:
         self.webhooks: dict[str, dict] = {}
         self.faults: list[int] = []
         self.health = "pass"
+        self.health_hold: threading.Event | None = None  # set: /health answers only once it is set (a hanging phone)
+        self.health_asked = threading.Event()
         self.lock = threading.Lock()
         self._server: QuietServer | None = None
-        self.port = 0
+        self.port = port
 
     @property
     def url(self) -> str:
@@ -178,16 +189,13 @@ class GatewayStandin:
             {**self.spec["components"]["schemas"][PAYLOADS[kind]], "components": self.spec["components"]}
         ).iter_errors(fields)) if kind in PAYLOADS else []
         assert not errors, f"not a {kind} payload the app sends: {errors}"
-        envelope = {"id": event_id or secrets.token_urlsafe(15), "webhookId": f"hotline-{kind.replace(':', '-')}",
-                    "deviceId": DEVICE_ID, "event": kind, "payload": fields}
-        body = json.dumps(envelope, ensure_ascii=False).encode()
-        stamp = str(int(at))
-        return {"data": body, "content_type": "application/json",
-                "headers": {"X-Timestamp": stamp, "X-Signature": sign(key or self.signing_key, body, stamp)}}
+        body, headers = signed_event(key or self.signing_key, kind, fields, at, event_id, DEVICE_ID)
+        return {"data": body, "content_type": "application/json", "headers": headers}
 
-    def received(self, sender: str, text: str, at: float, event_id: str | None = None) -> dict:
-        """A signed `sms:received` from `sender`."""
-        return self.event("sms:received", at=at, event_id=event_id, message_id=secrets.token_hex(8), sender=sender,
+    def received(self, sender: str, text: str, at: float, event_id: str | None = None, key: str | None = None) -> dict:
+        """A signed `sms:received` from `sender` (with `key`, when not the phone's own)."""
+        return self.event("sms:received", at=at, event_id=event_id, key=key, message_id=secrets.token_hex(8),
+                          sender=sender,
                           phone_number=sender, recipient="+8613700000000", sim_number=1, message=text,
                           received_at="2022-04-12T10:00:00.000+08:00")
 
@@ -217,6 +225,9 @@ class GatewayStandin:
         """What the app answers a valid request."""
         route = path.split("?")[0]
         if method == "GET" and route in ("/health", "/health/ready", "/health/live"):
+            self.health_asked.set()
+            if self.health_hold is not None:
+                self.health_hold.wait(30)
             status = 200 if self.health != "fail" else 503
             return status, {"status": self.health, "version": "1.40.0", "releaseId": 1, "checks": {}}
         if method == "POST" and route == "/messages":
@@ -228,6 +239,8 @@ class GatewayStandin:
                         body["textMessage"]["text"])
             with self.lock:
                 self.messages.append(sent)
+            if self.events_url:
+                threading.Timer(self.report_after, self._report, args=(sent,)).start()
             return 202, {"id": sent.id, "deviceId": DEVICE_ID, "state": "Pending", "isHashed": False,
                          "isEncrypted": False, "recipients": [{"phoneNumber": sent.to, "state": "Pending"}]}
         if method == "POST" and route == "/webhooks":
@@ -238,6 +251,41 @@ class GatewayStandin:
         if method == "GET" and route == "/webhooks":
             return 200, list(self.webhooks.values())
         return 404, {"message": "not found"}
+
+
+    def _report(self, message: Sent) -> None:
+        """Post what became of `message` to the hotline, as the phone does once the carrier took it."""
+        for kind, state in (("sms:sent", "Sent"), ("sms:delivered", "Delivered")):
+            message.state = state
+            post = self.status(kind, message, at=time.time())
+            request = urllib.request.Request(self.events_url, data=post["data"], method="POST",
+                                             headers={**post["headers"], "Content-Type": post["content_type"]})
+            try:
+                with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - the URL the stand-in was given
+                    pass
+            except OSError as error:  # the hotline is down: the phone gives up on this one, as the app may
+                print(f"could not post {kind} to {self.events_url}: {error}", flush=True)
+
+
+def main() -> None:
+    """Run the stand-in as the simulator's phone until Ctrl-C, printing each request that breaks the contract."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--events", required=True, help="where the hotline takes the phone's webhooks")
+    args = parser.parse_args()
+    phone = GatewayStandin(port=args.port, events_url=args.events).start()
+    print(f"phone stand-in on {phone.url} (login {phone.login}), reporting to {args.events}", flush=True)
+    reported = 0
+    try:
+        while True:
+            time.sleep(0.5)
+            for problem in phone.invalid[reported:]:
+                print(f"not by the app's contract: {problem}", flush=True)
+            reported = len(phone.invalid)
+    except KeyboardInterrupt:
+        phone.stop()
 
 
 def _camel(name: str) -> str:
@@ -277,3 +325,7 @@ class _Handler(QuietHandler):
     def _json(self, seen: Seen, status: int, body) -> None:
         seen.status = status
         self.send_json(status, body)
+
+
+if __name__ == "__main__":
+    main()

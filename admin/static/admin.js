@@ -187,12 +187,14 @@
           if (!p) return;
           bar.max = p.total || 1;
           bar.value = p.done;
-          ["done", "total", "sent", "failed", "skipped", "waiting", "eta"].forEach(function (k) {
+          ["done", "total", "sent", "failed", "skipped", "cancelled", "waiting", "eta"].forEach(function (k) {
             var el = box.querySelector('[data-field="' + k + '"]');
             if (el) el.textContent = p[k];
           });
           if (p.finished) {
-            box.querySelector("[data-finished]").classList.remove("hidden");
+            box.querySelector(p.stopped ? "[data-stopped]" : "[data-finished]").classList.remove("hidden");
+            var stop = document.getElementById("stop-form");
+            if (stop) stop.classList.add("hidden");
             window.clearInterval(timer);
           }
         })

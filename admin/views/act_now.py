@@ -1,6 +1,6 @@
 """`/admin/act-now`: what needs a coordinator now, and the one-tap actions on it (deliver, reassign,
-escalate, cancel, called with no answer, merge a repeat, a question answered), each confirmed in the
-browser and written on the timeline as done on the web."""
+escalate, cancel, called with no answer, merge a repeat, a question answered, a call made by hand),
+each confirmed in the browser and written on the timeline as done on the web."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from admin.forms import ANSWER_MAX, ActionForm, AnswerForm
 from admin.web import MAX_INT, policy
 from hotline import clock
 from hotline.domain import act_now as desk
-from hotline.domain import dashboard, questions, steering
+from hotline.domain import by_hand, dashboard, questions, steering
 from hotline.domain.parsing import whole_number
 from hotline.domain.requests import NotAllowed
 from hotline.extensions import db
@@ -21,6 +21,8 @@ from hotline.models import Question, Request, UserRole, Volunteer
 
 NUMBER = f"<int(min=1, max={MAX_INT}):number>"
 QID = f"<int(min=1, max={MAX_INT}):qid>"
+ROW = f"<int(min=1, max={MAX_INT}):row>"
+BY_HAND_SHOWN = 50  # calls for a person to make, listed at once
 
 
 def desk_state() -> dict:
@@ -29,7 +31,8 @@ def desk_state() -> dict:
     volunteers = steering.everyone(db.session)
     mates = {item.request.id: steering.building_volunteer(volunteers, item.request)
              for group in listed.groups for item in group if item.request is not None}
-    return {"act": listed, "mates": mates}
+    return {"act": listed, "mates": mates, "by_hand": by_hand.waiting(db.session, BY_HAND_SHOWN),
+            "by_hand_total": by_hand.count(db.session)}
 
 
 @bp.get("/act-now")
@@ -116,6 +119,22 @@ def request_merge(number: int):
         return _refused()
     db.session.commit()
     flash(_("#%(number)s is merged into #%(into)s.", number=r.number, into=into.number), "success")
+    return _back()
+
+
+@bp.post(f"/calls/{ROW}/phoned")
+@requires(UserRole.COORDINATOR)
+def call_phoned(row: int):
+    """A person made a call the hotline could not place: write it down (its request's timeline says so)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    made = by_hand.phoned(db.session, row, actor(), clock.now())
+    if made is None:
+        db.session.rollback()
+        flash(_("Someone had already written down this call."), "info")
+        return _back()
+    db.session.commit()
+    flash(_("Written down: you phoned them."), "success")
     return _back()
 
 

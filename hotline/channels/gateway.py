@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from hotline.channels.twilio import SendError, never_sent, scrub
 log = logging.getLogger(__name__)
 
 NAME = "gateway"  # what the outbox rows it carried say
+SID_PREFIX = "AG:"  # Inbound.sid of an SMS the phone received: its envelope id, beside Twilio's SM…
 SIGNATURE_SKEW = timedelta(minutes=5)  # a signed event older or newer than this is refused
 RECEIVED, SENT, DELIVERED, FAILED, PING = "sms:received", "sms:sent", "sms:delivered", "sms:failed", "system:ping"
 WEBHOOKS = (RECEIVED, SENT, DELIVERED, FAILED, PING)  # what the hotline registers, one webhook each
@@ -54,6 +56,18 @@ TEXT_LIMIT = 1600
 def sign(key: str, body: bytes, timestamp: str) -> str:
     """The phone's `X-Signature`: lower-case hex HMAC-SHA256 of the raw body followed by `X-Timestamp`."""
     return hmac.new(key.encode(), body + timestamp.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_event(key: str, kind: str, payload: dict, at: float, event_id: str | None = None,
+                 device_id: str = "hotline-simulator") -> tuple[bytes, dict[str, str]]:
+    """What the phone posts about `kind` at Unix time `at`: the JSON envelope (a fresh `id` unless given)
+    and its `X-Timestamp` and `X-Signature` headers, made with `key` by the app's rule. For the phone
+    simulator and the tests' stand-in, which play the phone."""
+    envelope = {"id": event_id or secrets.token_urlsafe(15), "webhookId": f"hotline-{kind.replace(':', '-')}",
+                "deviceId": device_id, "event": kind, "payload": payload}
+    body = json.dumps(envelope, ensure_ascii=False).encode()
+    stamp = str(int(at))
+    return body, {"X-Timestamp": stamp, "X-Signature": sign(key, body, stamp)}
 
 
 def verify_signature(key: str | None, body: bytes, timestamp: str, signature: str, now: datetime) -> bool:
@@ -138,12 +152,15 @@ class GatewayTransport:
 
     name = NAME
 
-    def __init__(self, url: str, credentials: str, timeout: float = 10.0):
+    def __init__(self, url: str, credentials: str, timeout: float = 10.0, health_timeout: float = 3.0):
         login, colon, password = credentials.partition(":")
         if not colon:  # a token (the cloud relay's JWT)
             login, password = None, credentials
         self.url = url.rstrip("/")
         self._client = APIClient(login, password, base_url=self.url, http=RequestsHttpClient(_TimeoutSession(timeout)))
+        # A phone that hangs on /health is as good as away: its check gives up sooner than a send does.
+        self._health = APIClient(login, password, base_url=self.url,
+                                 http=RequestsHttpClient(_TimeoutSession(health_timeout)))
 
     def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
         """Hand the SMS to the phone and return the id its `sms:sent`/`delivered`/`failed` events carry."""
@@ -169,7 +186,7 @@ class GatewayTransport:
         """Ask the phone's `/health`: None when it answers that it can work, else why not."""
         try:
             with _send_errors():
-                health = self._client.health_check()
+                health = self._health.health_check()
         except SendError as error:
             return str(error)
         if health.status == HealthStatus.FAIL:

@@ -36,20 +36,20 @@ def incoming():
     body = field("Body")
     if not sid or not sender:
         return twiml(twilio.render_sms(()), 400)
-    return twiml(take_or_spool(sid, sender, body, queue_replies=False))
+    carrier = current_app.extensions["transport"].name
+    return twiml(take_or_spool(sid, sender, body, queue_replies=False, carrier=carrier))
 
 
-def take_or_spool(sid: str, sender: str, body: str, queue_replies: bool) -> str:
-    """Take an SMS as a webhook received it (`sender` as the carrier wrote it) and return its TwiML answer;
-    when that fails, even to keep it for a person, or the database does not answer, spool it for the
-    worker and answer with a holding reply (none when the replies go by the outbox)."""
+def take_or_spool(sid: str, sender: str, body: str, queue_replies: bool, carrier: str) -> str:
+    """Take an SMS as a webhook of `carrier` received it (`sender` as the carrier wrote it) and return its
+    TwiML answer; when that fails, even to keep it for a person, or the database does not answer, spool it
+    for the worker and answer with a holding reply (none when the replies go by the outbox)."""
     phone = phone_from(sender)
     try:
         if phone is None:  # nobody to answer by SMS; an error status would only set off Twilio's fallback URL
             return take_from_no_phone(db.session, sid, sender, body, twilio.render_sms)
         policy = Policy.from_config(current_app.config)
-        transport = current_app.extensions["transport"].name
-        return take_sms(db.session, policy, sid, phone, body, twilio.render_sms, queue_replies, transport)
+        return take_sms(db.session, policy, sid, phone, body, twilio.render_sms, queue_replies, carrier)
     except Exception as failure:  # noqa: BLE001 - whatever it is, the SMS is kept and answered
         rollback_quietly(db.session)
         current_app.extensions["spool"].put("sms", sid, {"MessageSid": sid, "From": phone or sender, "Body": body})

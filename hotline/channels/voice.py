@@ -28,7 +28,7 @@ from hotline import clock, texts
 from hotline.channels import twilio
 from hotline.channels.webhooks import field, twilio_webhook, twiml
 from hotline.database import DATABASE_DOWN, rollback_quietly
-from hotline.domain import phones, placed_calls, requests, voice
+from hotline.domain import phones, placed_calls, requests, transitions, voice
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Reply, Say
@@ -147,6 +147,7 @@ def _take(kind: str, handle: Handler) -> Response:
         return twiml(_keep_for_a_person(key, call))
     try:
         policy = Policy.from_config(current_app.config)
+        transitions.arriving_by(db.session, current_app.extensions["transport"].name)
         xml = twilio.render_voice(handle(db.session, policy, _links(), call))
         inbound.reply = xml
         db.session.commit()

@@ -3,23 +3,40 @@
 A broadcast is a row of its own (who sent it, to which buildings, when, its texts, what sending
 queued); its messages are outbox rows in the bulk lane that point at it, so its progress is read
 from the outbox, the one source of truth of what went out. A group-buy offer hangs off it.
-Each resident gets the text in their language (the other language when theirs is empty).
-Numbers that opted out get nothing: their rows are written as `skipped`, so they are counted.
+Each resident gets the text in their language (the other language when theirs is empty); the SMS
+of a group buy ends with how to join (`回复"参加 2"报名2份`). Numbers that opted out get nothing:
+their rows are written as `skipped`, so they are counted.
+
+A broadcast can be scheduled: its messages wait in the outbox until `send_at`, and the worker sends
+them when they are due. A coordinator can stop it, before or while it is sending: what went stays
+sent, the rest is `cancelled` (the worker checks again before each message) and counted.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from hotline import clock, texts
 from hotline.domain import outbox, phones
-from hotline.models import Broadcast, Household, Lane, OptOut, Outbox, OutStatus, Purpose, Resident
+from hotline.models import (
+    Broadcast,
+    Household,
+    Inbound,
+    Lane,
+    Offer,
+    OptOut,
+    Outbox,
+    OutStatus,
+    Purpose,
+    Resident,
+)
 
 MAX_TEXT = 1600  # Twilio's limit for one message
 _ID = re.compile(r"[0-9a-f]{12}")
@@ -48,11 +65,21 @@ class Announcement:
     buildings: frozenset[int]
     by_sms: bool = True
     by_call: bool = False
+    send_at: datetime | None = None  # UTC; None: at once
+    offer_item: str = ""  # a group buy it carries, if any
+    offer_deadline: datetime | None = None  # UTC: joins close then
 
     def text_for(self, lang: str) -> str:
         """Return the text in `lang`, else in the other language."""
         own = (self.texts.get(lang) or "").strip()
         return own or next((v.strip() for v in self.texts.values() if v and v.strip()), "")
+
+    def sms_for(self, lang: str) -> str:
+        """Return the SMS in `lang`: the text, and how to join when it carries a group buy (a call asks for a key)."""
+        text = self.text_for(lang)
+        if text and self.offer_item.strip() and self.offer_deadline is not None:
+            return text + "\n" + texts.t(lang, "sms.join_hint")
+        return text
 
 
 @dataclass(frozen=True)
@@ -123,13 +150,14 @@ def _opted_out(session: Session, people: list[Resident]) -> set[str]:
 
 
 def _segments(announcement: Announcement) -> dict[str, int]:
-    return {lang: texts.segments(announcement.text_for(lang)) for lang in texts.LANGUAGES
+    return {lang: texts.segments(announcement.sms_for(lang)) for lang in texts.LANGUAGES
             if announcement.text_for(lang)}
 
 
 def send(session: Session, announcement: Announcement, key: str, sent_by: int | None = None,
          people: list[Resident] | None = None) -> Broadcast:
-    """Queue the announcement in the bulk lane, once per `key`; return the broadcast, with what was queued.
+    """Queue the announcement in the bulk lane, once per `key`, to go at once or at its `send_at`; return the
+    broadcast, with what was queued (and its group buy, if it carries one).
 
     `sent_by` is the id of the admin user who sent it; `people`, when given, are whom it goes to (see
     `to_residents`) instead of everyone in its buildings."""
@@ -139,8 +167,12 @@ def send(session: Session, announcement: Announcement, key: str, sent_by: int | 
     broadcast = Broadcast(
         key=key, sent_by_id=sent_by, buildings=sorted(announcement.buildings), texts=dict(announcement.texts),
         by_sms=announcement.by_sms, by_call=announcement.by_call, created_at=clock.now(),
+        send_at=announcement.send_at,
     )
     session.add(broadcast)
+    if announcement.offer_item.strip() and announcement.offer_deadline is not None:
+        session.add(Offer(broadcast=broadcast, item=announcement.offer_item.strip()[:120],
+                          deadline=announcement.offer_deadline, created_at=clock.now()))
     sms = calls = skipped = 0
     people = recipients(session, announcement.buildings) if people is None else people
     opted = _opted_out(session, people)
@@ -152,11 +184,13 @@ def send(session: Session, announcement: Announcement, key: str, sent_by: int | 
             by_sms, by_call = _ways(announcement, r)
             rows = []
             if by_sms:
-                rows.append(outbox.queue_sms(session, r.phone, text, r.language, lane=Lane.BULK,
+                rows.append(outbox.queue_sms(session, r.phone, announcement.sms_for(r.language), r.language,
+                                             lane=Lane.BULK, not_before=announcement.send_at,
                                              purpose=Purpose.BROADCAST, broadcast=broadcast))
             if by_call:
                 rows.append(outbox.queue_call(session, r.phone, text, r.language, lane=Lane.BULK,
-                                              purpose=Purpose.BROADCAST, broadcast=broadcast))
+                                              not_before=announcement.send_at, purpose=Purpose.BROADCAST,
+                                              broadcast=broadcast))
             if r.phone in opted:  # a call is not made to them either
                 for row in rows:
                     row.status, row.last_error = OutStatus.SKIPPED, "opted out"
@@ -167,6 +201,32 @@ def send(session: Session, announcement: Announcement, key: str, sent_by: int | 
     broadcast.residents, broadcast.sms, broadcast.calls, broadcast.skipped = len(people), sms, calls, skipped
     session.flush()
     return broadcast
+
+
+def stop(session: Session, key: str) -> int:
+    """Stop a broadcast that is scheduled or sending: its messages not yet taken by a worker are cancelled (a
+    worker checks again before it sends one it took). Return how many were cancelled now; stopping twice
+    cancels nothing more."""
+    broadcast = find(session, key)
+    if broadcast is None:
+        return 0
+    if broadcast.stopped_at is None:
+        broadcast.stopped_at = clock.now()
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.broadcast_id == broadcast.id, Outbox.status == OutStatus.QUEUED)
+        .values(status=OutStatus.CANCELLED, last_error="the broadcast was stopped")
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return result.rowcount or 0
+
+
+def stopped(session: Session, row: Outbox) -> bool:
+    """Tell whether `row` belongs to a broadcast a coordinator stopped: then it is not sent."""
+    if row.broadcast_id is None:
+        return False
+    return session.scalar(select(Broadcast.stopped_at).where(Broadcast.id == row.broadcast_id)) is not None
 
 
 @dataclass(frozen=True)
@@ -184,6 +244,9 @@ class Progress:
     sms: int
     calls: int
     texts: dict[str, str]  # what was sent, by language
+    cancelled: int = 0  # stopped before they went
+    send_at: datetime | None = None  # when it was scheduled for, if it was
+    stopped_at: datetime | None = None
 
     @property
     def text(self) -> str:
@@ -192,13 +255,24 @@ class Progress:
 
     @property
     def done(self) -> int:
-        """Return how many messages are settled (sent, failed or skipped)."""
-        return self.sent + self.failed + self.skipped
+        """Return how many messages are settled (sent, failed, skipped or cancelled)."""
+        return self.sent + self.failed + self.skipped + self.cancelled
 
     @property
     def finished(self) -> bool:
         """Tell whether nothing is left to send."""
         return self.waiting == 0
+
+    @property
+    def scheduled(self) -> bool:
+        """Tell whether it waits for its time: nothing of it has gone yet."""
+        return self.send_at is not None and self.stopped_at is None and self.waiting == self.total - self.skipped \
+            and self.send_at > clock.now()
+
+    @property
+    def stoppable(self) -> bool:
+        """Tell whether a coordinator can still stop it."""
+        return self.stopped_at is None and not self.finished
 
 
 _WAITING = (OutStatus.QUEUED, OutStatus.SENDING)
@@ -221,9 +295,10 @@ def _progress(session: Session, broadcast: Broadcast, rate: float) -> Progress:
             func.max(Outbox.id),
             func.sum(case((Outbox.kind == "sms", 1), else_=0)),
             func.sum(case((Outbox.kind == "call", 1), else_=0)),
+            func.sum(case((Outbox.status == OutStatus.CANCELLED, 1), else_=0)),
         ).where(Outbox.broadcast_id == broadcast.id)
     ).one()
-    total, sent, failed, skipped, waiting, last_id, sms, calls = row
+    total, sent, failed, skipped, waiting, last_id, sms, calls, cancelled = row
     eta = 0.0
     if waiting:
         # Everything in a faster lane, and the bulk rows queued before this broadcast's last, go first.
@@ -233,12 +308,69 @@ def _progress(session: Session, broadcast: Broadcast, rate: float) -> Progress:
             )
         )
         eta = round(int(ahead) / rate, 1)
+        if broadcast.send_at is not None:  # nothing of it goes before its time
+            eta += max(0.0, round((broadcast.send_at - clock.now()).total_seconds(), 1))
     written = {lang: text.strip() for lang, text in broadcast.texts.items() if text and text.strip()}
     return Progress(broadcast.key, broadcast.created_at, int(total), int(sent or 0), int(failed or 0),
-                    int(skipped or 0), int(waiting or 0), eta, int(sms or 0), int(calls or 0), written)
+                    int(skipped or 0), int(waiting or 0), eta, int(sms or 0), int(calls or 0), written,
+                    int(cancelled or 0), broadcast.send_at, broadcast.stopped_at)
 
 
 def recent(session: Session, rate: float, limit: int = 10) -> list[Progress]:
     """Return the latest broadcasts with their progress, newest first."""
     latest = session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))
     return [_progress(session, broadcast, rate) for broadcast in latest]
+
+
+@dataclass
+class Reach:
+    """What became of a broadcast in one building, per resident reached (one phone number each)."""
+
+    building: int | None  # None: numbers no longer on the roster
+    residents: int = 0
+    delivered: int = 0  # the carrier says a message arrived, or a call was answered
+    failed: int = 0  # nothing of it arrived: failed, undelivered, or a call never answered
+    replied: int = 0  # wrote or called the hotline after it reached them
+    cancelled: int = 0  # got nothing: the broadcast was stopped first
+
+
+DELIVERED = {"delivered", "read", "completed"}
+UNDELIVERED = {"failed", "undelivered", "busy", "no-answer", "canceled"}
+
+
+def reach_by_building(session: Session, key: str) -> list[Reach]:
+    """Per building, how many residents a broadcast reached, what arrived, what failed and who replied."""
+    broadcast = find(session, key)
+    if broadcast is None:
+        return []
+    rows = session.execute(
+        select(Outbox.to, Outbox.status, Outbox.delivery_status, Outbox.sent_at)
+        .where(Outbox.broadcast_id == broadcast.id, Outbox.status != OutStatus.SKIPPED)
+    ).all()
+    messages = defaultdict(list)
+    for to, status, delivery, sent_at in rows:
+        messages[to].append((status, delivery, sent_at))
+    building_of = dict(session.execute(
+        select(Resident.phone, Household.building).join(Household, Resident.household_id == Household.id)
+        .where(Resident.phone.in_(list(messages)))
+    ).all()) if messages else {}
+    first_sent = {to: min(at for _s, _d, at in sent if at) for to, sent in messages.items() if any(s[2] for s in sent)}
+    last_heard = dict(session.execute(
+        select(Inbound.phone, func.max(Inbound.received_at))
+        .where(Inbound.phone.in_(list(first_sent)), Inbound.received_at >= min(first_sent.values()))
+        .group_by(Inbound.phone)
+    ).all()) if first_sent else {}
+    reach: dict[int | None, Reach] = {}
+    for to, sent in messages.items():
+        counts = reach.setdefault(building_of.get(to), Reach(building_of.get(to)))
+        counts.residents += 1
+        if all(status == OutStatus.CANCELLED for status, _d, _a in sent):
+            counts.cancelled += 1
+        elif any(delivery in DELIVERED for _s, delivery, _a in sent):
+            counts.delivered += 1
+        elif all(status == OutStatus.FAILED or delivery in UNDELIVERED or status == OutStatus.CANCELLED
+                 for status, delivery, _a in sent):
+            counts.failed += 1
+        if to in last_heard and last_heard[to] > first_sent[to]:
+            counts.replied += 1
+    return sorted(reach.values(), key=lambda r: (r.building is None, r.building or 0))

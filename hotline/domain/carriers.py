@@ -4,6 +4,7 @@ A carrier that can go off line (the gateway phone: switched off, flat, off the W
 the workers and proves itself alive by its own events. Once it has been unreachable for the
 configured time (HOTLINE_GATEWAY_DOWN_AFTER) the coordinators are told, once per outage, by another
 carrier when there is one (their SMS through Twilio), and the dashboard shows it in red meanwhile.
+Its first sign of life after that tells them it is back, through the carrier itself.
 """
 
 from __future__ import annotations
@@ -35,12 +36,19 @@ def due_for_check(session: Session, name: str, now: datetime) -> bool:
     return row is None or row.checked_at is None or now - row.checked_at >= CHECK_EVERY
 
 
-def seen(session: Session, name: str, now: datetime, checked: bool = False) -> None:
-    """Record a sign of life of the carrier: it is up, and a later outage is a new one."""
+def seen(session: Session, name: str, now: datetime, checked: bool = False) -> bool:
+    """Record a sign of life of the carrier: it is up, and a later outage is a new one. When the
+    coordinators were told it was away, tell them it is back (by the SMS carrier: the phone itself,
+    which proves it); return whether they were told now."""
     row = _health(session, name)
+    back = row.told_at is not None
+    if back:
+        minutes = int((now - row.down_since).total_seconds() // 60) if row.down_since else 0
+        requests.tell_coordinators(session, N_("coordinator.gateway_back"), Lane.URGENT, minutes=minutes)
     row.last_seen_at, row.down_since, row.last_error, row.told_at = now, None, None, None
     if checked:
         row.checked_at = now
+    return back
 
 
 def unreachable(

@@ -37,7 +37,7 @@ from hotline.models import (
     Resident,
     Via,
 )
-from hotline.texts import LANGUAGES, N_, t
+from hotline.texts import N_, supported, t
 from ivr_flows import engine
 
 TRIES = 2
@@ -143,7 +143,7 @@ def calls_query(day: date | None = None):
 
 def _place_call(session: Session, checkin: CheckIn, when: datetime) -> Outbox:
     resident = checkin.resident
-    lang = resident.language if resident.language in LANGUAGES else "zh"
+    lang = supported(resident.language)
     return outbox.queue_call(session, resident.phone, t(lang, "voice.checkin_ask"), lang, lane=Lane.NORMAL,
                              not_before=when, purpose=Purpose.CHECK_IN, check_in=checkin)
 

@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from hotline.domain.late import overdue_clause  # the one definition of overdue
 from hotline.domain.policy import Policy
-from hotline.models import OPEN_STATUSES, Household, Outbox, OutStatus, Question, Request, RequestEvent, Status
+from hotline.models import (
+    OPEN_STATUSES,
+    CarrierHealth,
+    Household,
+    Outbox,
+    OutStatus,
+    Question,
+    Request,
+    RequestEvent,
+    Status,
+)
 
 LIVE = and_(Request.status.in_(OPEN_STATUSES), Request.purged_at.is_(None))
 
@@ -108,11 +118,13 @@ def per_day(session: Session, tz: ZoneInfo, now: datetime, days: int = 14) -> li
 
 
 def live_stamp(session: Session) -> str:
-    """Return a stamp that changes whenever a request, the outbox or a question changes (what pages poll for)."""
+    """Return a stamp that changes whenever a request, the outbox or a question changes, or a carrier is found
+    off line or back (what pages poll for)."""
     last_event = session.scalar(select(func.coalesce(func.max(RequestEvent.id), 0)))
     last_message = session.scalar(select(func.coalesce(func.max(Outbox.id), 0)))
-    waiting = session.scalar(
-        select(func.count(Outbox.id)).where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING)))
+    waiting = session.scalar(  # calls waiting for a person count: one made leaves the list
+        select(func.count(Outbox.id)).where(Outbox.status.in_((OutStatus.QUEUED, OutStatus.SENDING, OutStatus.BY_HAND)))
     )
     questions = session.execute(select(func.coalesce(func.max(Question.id), 0), func.count(Question.answered_at))).one()
-    return f"{last_event}.{last_message}.{waiting}.{questions[0]}.{questions[1]}"
+    away = session.scalar(select(func.count(CarrierHealth.name)).where(CarrierHealth.told_at.is_not(None)))
+    return f"{last_event}.{last_message}.{waiting}.{questions[0]}.{questions[1]}.{away}"

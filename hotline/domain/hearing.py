@@ -17,7 +17,9 @@ from functools import cache
 from pathlib import Path
 
 from hotline.domain import reading
-from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, Parsed, parse_request
+from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT
+from hotline.domain.parsing import Parsed, parse_command, parse_request, parse_resident_sentence
+from hotline.domain.parsing import Word as Said
 
 WORDS = Path(__file__).resolve().parent / "hearing.tsv"
 NAMES = ("food", "medicine", "help")
@@ -57,6 +59,7 @@ class Heard:
     intent: str | None  # crisis, rumour, question, spam (reading.intent)
     asks_after: bool  # about a request already made, asking for nothing more ("我的药什么时候送来")
     thanks: bool  # nothing but thanks ("谢谢你们")
+    cancels: bool  # asks to cancel a request already made ("取消", "不用送了", "cancel my order")
     near: tuple[str, ...]  # what they come close to when they name nothing the reading knows, closest first
 
 
@@ -72,8 +75,22 @@ def hear(speech: str, buildings: frozenset[int]) -> Heard:
         asks_after=reading.resident_word(text) == "status"
         or reading.asks_after(text) and not reading.asks_for_more(text),
         thanks=reading.only_thanks(text),
+        cancels=_cancels(text),
         near=() if parsed.category or parsed.emergency else near(text),
     )
+
+
+# Said at a menu, 取消 or cancel anywhere asks to cancel ("我要取消", "cancel please"), as an SMS's
+# sentence does ("不用送了"); a question about a cancelling ("核酸取消了吗") is a question first.
+_CANCEL = re.compile(r"取消|\bcancel\b", re.IGNORECASE)
+
+
+def _cancels(text: str) -> bool:
+    command = parse_command(text)
+    said = parse_resident_sentence(text)
+    return (bool(command and command.word in (Said.CANCEL, Said.OPT_OUT) and _CANCEL.search(text))
+            or reading.resident_word(text) == "cancel" or bool(said and said.word == Said.CANCEL)
+            or bool(_CANCEL.search(text) and reading.intent(text) is None))
 
 
 @cache

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline import clock, texts
 from hotline.database import DATABASE_DOWN, hold_sender
-from hotline.domain import outbox, phones, requests
+from hotline.domain import outbox, phones, requests, transitions
 from hotline.domain.intake import InboundSms, handle_sms, read_ahead
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
@@ -44,13 +44,15 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
     parallel retry of the same SID, or a row someone else wrote at the same moment) is tried again
     from the start; one that keeps failing is kept for a person, never answered with silence.
     With `queue_replies` the replies are queued in the outbox instead: a replayed SMS already had a
-    holding answer, and the phone gateway takes no answer to its webhook. Replies that go back as the
-    answer are recorded as carried by `transport`.
+    holding answer, and the phone gateway takes no answer to its webhook. `transport` is the carrier
+    the SMS came by: its steps on the timeline name it, and replies that go back as the answer are
+    recorded as carried by it.
     Raises one of DATABASE_DOWN when the database does not answer (a sender held past the lock
     timeout included), and whatever keeping it for a person raised when even that fails.
     """
     with contextlib.suppress(Exception):  # read once more in the transaction, where a failure is kept for a person
         read_ahead(policy, body)
+    transitions.arriving_by(session, transport)
     for attempt in range(1, ATTEMPTS + 1):
         hold_sender(session, phone)
         answered = _answer_given(session, sid)

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
 from hotline.domain import late, offers, outbox, questions, reading, requests, spoken, transitions
+from hotline.domain.address import chinese_digits
 from hotline.domain.parsing import (
     Command,
     Parsed,
     Word,
-    chinese_digits,
     parse_command,
     parse_request,
     parse_resident_sentence,
@@ -91,7 +91,8 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         _opt(session, policy, sms.phone, volunteer, command.word == Word.OPT_OUT)
         if command.word == Word.OPT_OUT and volunteer is None and body.strip(" .!").lower() == "cancel":
             _cancel(session, policy, sms.phone, resident, Command(Word.CANCEL, None), "en")  # their only one
-        if not (command.word == Word.OPT_IN and _asked(session, sms.phone) == CONFIRM_HOME):
+        asking = _asked(session, sms.phone) == CONFIRM_HOME or offers.asked_change(session, sms.phone) is not None
+        if not (command.word == Word.OPT_IN and asking):
             return ()  # Twilio answers these words itself (a YES that answers our question is answered too)
     written = reading.reply_language(body)
     if volunteer:
@@ -104,6 +105,12 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if volunteer and command and (command.word in VOLUNTEER_WORDS or command.word == Word.LIST):
         return _answer_volunteer(session, policy, volunteer, command, volunteer_lang)
     lang = written or (resident.language if resident else None) or _conversation_lang(session, sms.phone)
+    if command and command.word == Word.JOIN:
+        if resident and written == "zh" != resident.language:
+            lang = resident.language  # `参加 2` copied off the Chinese notice
+        return (_join(session, policy, sms.phone, resident, command, lang),)
+    if (answer := _join_change_answered(session, policy, sms.phone, resident, body)) is not None:
+        return answer
     if command and command.word in RESIDENT_WORDS:
         if resident and written == "zh" != resident.language and command.word not in (Word.ENGLISH, Word.CHINESE):
             lang = resident.language  # a Chinese word copied off a notice; an English one was learnt from our help
@@ -643,16 +650,49 @@ def _help(session, policy, phone, resident, command: Command, lang: str) -> str:
     return t(lang, N_("sms.help_known") if known else N_("sms.help"))
 
 
-def _join(session, policy, phone, resident, command: Command, lang: str) -> str:
-    """Join the group buy that reached this phone: `JOIN 2` / `参加 2`."""
+def _join(session, policy, phone, resident, command: Command, lang: str) -> Message:
+    """Join the newest open group buy that reached this phone: `JOIN 2` / `参加 2`. A household that joined
+    already is told what it booked, and asked before its quantity changes. The answer is about the join
+    (its number), never about another request."""
     offer = offers.reached(session, phone)
     if offer is None or resident is None or resident.household is None:
-        return t(lang, "sms.join_none")
+        return Message(t(lang, "sms.join_none"), lang)
+    if command.number is not None and not 1 <= command.number <= offers.MAX_QUANTITY:
+        return Message(t(lang, "sms.join_quantity", most=offers.MAX_QUANTITY), lang)
+    if clock.now() >= offer.deadline:
+        return Message(t(lang, "sms.join_closed", item=offer.item), lang)
+    mine = offers.booked(session, offer, resident)
+    if mine is not None:
+        if command.number is None or command.number == mine.quantity:
+            return Message(t(lang, "sms.join_booked", number=mine.number, item=offer.item, quantity=mine.quantity),
+                           lang, mine.number)
+        offers.ask_change(session, policy, phone, mine, command.number, lang)
+        text = t(lang, "sms.join_change_ask", number=mine.number, item=offer.item, quantity=mine.quantity,
+                 new=command.number)
+        return Message(text, lang, mine.number)
+    request = offers.join(session, policy, offer, resident, command.number or 1, Channel.SMS)
+    return Message(t(lang, "sms.joined", number=request.number, item=offer.item, quantity=request.quantity), lang,
+                   request.number)
+
+
+def _join_change_answered(session, policy, phone: str, resident: Resident | None, body: str) -> Reply | None:
+    """A "1" or "2" that answers "change your group buy to 3?", when that is the last thing the hotline asked
+    this phone; None otherwise."""
+    asked = offers.asked_change(session, phone)
+    if asked is None or resident is None or (yes := reading.yes_or_no(body)) is None:
+        return None
+    change, when = asked
+    need = _conversation(session, phone)
+    if need is not None and need.state.get("asked") and need.updated_at > when:
+        return None  # the need's question came later: the answer is to it
+    request, lang = change.request, change.lang
     try:
-        request = offers.join(session, policy, offer, resident, command.number or 1, Channel.SMS)
+        changed = offers.answer_change(session, policy, phone, change, yes, resident)
     except offers.Closed:
-        return t(lang, "sms.join_closed", item=offer.item)
-    return t(lang, "sms.joined", number=request.number, item=offer.item, quantity=request.quantity)
+        return (Message(t(lang, "sms.join_closed", item=request.offer.item), lang, request.number),)
+    key = N_("sms.join_changed") if changed else N_("sms.join_kept")
+    text = t(lang, key, number=request.number, item=request.offer.item, quantity=request.quantity)
+    return (Message(text, lang, request.number),)
 
 
 RESIDENT_WORDS = {
@@ -663,7 +703,6 @@ RESIDENT_WORDS = {
     Word.ENGLISH: _language,
     Word.CHINESE: _language,
     Word.HELP: _help,
-    Word.JOIN: _join,
     Word.THANKS: _thanks,
 }
 
@@ -757,13 +796,12 @@ def _list(session: Session, volunteer: Volunteer, lang: str) -> list[str]:
 
 
 def _off(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
-    volunteer.on_duty = False
-    moved = requests.hand_on(session, policy, volunteer, "off duty")
+    moved = requests.set_duty(session, policy, volunteer, False)
     return t(lang, "volunteer.off", count=len(moved))
 
 
 def _on(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
-    volunteer.on_duty = True
+    requests.set_duty(session, policy, volunteer, True)
     return t(lang, "volunteer.on")
 
 
@@ -781,8 +819,7 @@ def _opt(session: Session, policy: Policy, phone: str, volunteer: Volunteer | No
     """Record STOP/START; a volunteer who opts out goes off duty and coordinators are told."""
     changed = outbox.set_opt_out(session, phone, opted_out)
     if opted_out and changed and volunteer and volunteer.role == Role.VOLUNTEER:
-        volunteer.on_duty = False
-        requests.hand_on(session, policy, volunteer, "opted out")
+        requests.set_duty(session, policy, volunteer, False, reason="opted out")
         requests.tell_coordinators(session, N_("coordinator.volunteer_opted_out"), name=volunteer.name)
 
 

@@ -1,15 +1,19 @@
 """Group buys that include the people without a chat.
 
 A broadcast can carry an offer ("eggs, 30 for 45 yuan, delivered Thursday") with a deadline.
-A resident who got it joins by replying `JOIN 2` / `参加 2` or, on the broadcast call, by
-pressing 1 and keying a quantity. A join is a `food` request of the resident's household linked
-to the offer, with its quantity; it is not offered to volunteers one by one (a group buy is
-delivered together) and shows in the manifest per building. A second join from the same
-household changes the quantity. After the deadline, joins are refused politely. Pure.
+A resident who got it joins by replying `JOIN 2` / `参加 2` (the SMS says how) or, on the broadcast
+call, by pressing 1 and keying a quantity. A `参加` goes to the newest open group buy the phone
+received (a message of it was sent to it), never to another request. A join is a `food` request of
+the resident's household linked to the offer, with its quantity; it is not offered to volunteers one
+by one (a group buy is delivered together) and shows in the manifest per building. A second `参加`
+by SMS says what is booked and asks "change it to 3? reply 1 for yes, 2 for no" before it changes
+anything (the question waits in a conversation row of its own, `join:<phone>`); on the call, keying
+again changes the quantity. After the deadline, joins are refused politely. Pure.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,7 +24,18 @@ from hotline.domain import requests, transitions, voice
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
-from hotline.models import Broadcast, Category, Channel, EventKind, Offer, Outbox, Request, Resident
+from hotline.models import (
+    Broadcast,
+    Category,
+    Channel,
+    Conversation,
+    EventKind,
+    Offer,
+    Outbox,
+    OutStatus,
+    Request,
+    Resident,
+)
 from ivr_flows import engine
 
 MAX_QUANTITY = 99
@@ -46,14 +61,72 @@ def offer_of(session: Session, row: Outbox) -> int | None:
 
 
 def reached(session: Session, phone: str) -> Offer | None:
-    """The newest offer that was sent to this phone."""
-    return session.scalar(
+    """The newest open offer a message was sent to this phone about; else the newest closed one (to say it
+    closed); None when no offer reached it (one scheduled for later, or stopped, has not)."""
+    received = (
         select(Offer)
         .join(Outbox, Outbox.broadcast_id == Offer.broadcast_id)
-        .where(Outbox.to == phone)
+        .where(Outbox.to == phone, Outbox.status == OutStatus.SENT)
         .order_by(Offer.created_at.desc(), Offer.id.desc())
         .limit(1)
     )
+    return session.scalar(received.where(Offer.deadline > clock.now())) or session.scalar(received)
+
+
+def booked(session: Session, offer: Offer, resident: Resident) -> Request | None:
+    """The household's join of the offer, if it joined."""
+    if resident.household_id is None:
+        return None
+    return session.scalar(
+        select(Request).where(Request.offer_id == offer.id, Request.household_id == resident.household_id)
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change of quantity the resident was asked to confirm."""
+
+    request: Request
+    quantity: int
+    lang: str
+
+
+def ask_change(session: Session, policy: Policy, phone: str, request: Request, quantity: int, lang: str) -> None:
+    """Keep the change the resident is asked to confirm ("change it to 3?"), until the conversation expires."""
+    state = {"request": request.id, "quantity": quantity, "lang": lang}
+    row = _change_row(session, phone)
+    expires = clock.now() + policy.conversation_ttl
+    if row is None:
+        session.add(Conversation(key=f"join:{phone}", state=state, expires_at=expires))
+    else:
+        row.state, row.expires_at = state, expires
+
+
+def asked_change(session: Session, phone: str) -> tuple[Change, datetime] | None:
+    """The change this phone was asked to confirm, and when it was asked; None when none waits."""
+    row = _change_row(session, phone)
+    if row is None or row.expires_at <= clock.now():
+        return None
+    request = session.get(Request, row.state.get("request"))
+    if request is None or request.offer is None:
+        return None
+    return Change(request, int(row.state.get("quantity") or 1), row.state.get("lang") or "zh"), row.updated_at
+
+
+def answer_change(session: Session, policy: Policy, phone: str, change: Change, yes: bool, resident: Resident) -> bool:
+    """Apply (yes) or drop (no) the change asked; the question is answered either way. Raises Closed when the
+    offer closed meanwhile; True when the quantity changed."""
+    row = _change_row(session, phone)
+    if row is not None:
+        session.delete(row)
+    if not yes:
+        return False
+    join(session, policy, change.request.offer, resident, change.quantity, Channel.SMS)
+    return True
+
+
+def _change_row(session: Session, phone: str) -> Conversation | None:
+    return session.scalar(select(Conversation).filter_by(key=f"join:{phone}"))
 
 
 def join(
@@ -64,9 +137,7 @@ def join(
         raise Closed(offer.id)
     quantity = max(1, min(quantity, MAX_QUANTITY))
     details = f"{offer.item} ×{quantity}"
-    mine = session.scalar(
-        select(Request).where(Request.offer_id == offer.id, Request.household_id == resident.household_id)
-    )
+    mine = booked(session, offer, resident)
     if mine is not None:
         mine.quantity, mine.details = quantity, details
         transitions.record(mine, EventKind.QUANTITY_CHANGED, transitions.resident(channel), note=details)

@@ -13,6 +13,13 @@ from hotline.models import Broadcast, CheckIn, Lane, OptOut, Outbox, OutStatus, 
 
 SUPERSEDED = "superseded: a later call about the request says where it stands"
 TOLD = "superseded: the resident heard where the request stands on an earlier call"
+CALLS = "places_calls"  # a key of `session.info`: False where no carrier places calls (the phone gateway alone)
+BY_A_PERSON = "person"  # the carrier of a call a person made from their own phone
+
+
+def places_calls(session: Session) -> bool:
+    """Tell whether a carrier here places calls: the app says so in `session.info` (a bare session: yes)."""
+    return session.info.get(CALLS, True)
 
 
 def is_opted_out(session: Session, phone: str) -> bool:
@@ -70,7 +77,8 @@ def queue_call(
     about_phone: str | None = None,
 ) -> Outbox:
     """Queue a call that speaks `text` in `lang` (its opening is made when it is placed: a purpose of
-    one of `placed_calls.KINDS` makes it a call that asks something).
+    one of `placed_calls.KINDS` makes it a call that asks something). Where no carrier places calls
+    the row is not queued but kept `by_hand`: listed for a person to phone and say `text`.
 
     A call about a request to whoever asked for it is a `RECEIPT` call: it says where the request
     stands when it is answered, never `text` (kept for the record), so the calls about the request
@@ -84,6 +92,8 @@ def queue_call(
         kind="call", to=to, body=text, lang=lang, lane=lane, next_attempt_at=not_before or clock.now(),
         purpose=purpose, request=request, check_in=check_in, broadcast=broadcast, about_phone=about_phone,
     )
+    if not places_calls(session):
+        row.status = OutStatus.BY_HAND
     session.add(row)
     return row
 
@@ -95,20 +105,21 @@ def call_instead(session: Session, row: Outbox) -> Outbox:
 
 
 def supersede_calls(session: Session, request: Request, to: str, reason: str) -> list[Outbox]:
-    """Skip the calls about `request` to `to` that no worker has taken yet; return them.
+    """Skip the calls about `request` to `to` that no worker (nor person) has made yet; return them.
 
     Rows a worker is placing are locked (PostgreSQL) or already `sending`, and are left alone.
     """
+    waits = (None, OutStatus.QUEUED, OutStatus.BY_HAND)
     pending = [
         row for row in session.new
         if isinstance(row, Outbox) and row.request is request and row.to == to and row.kind == "call"
-        and row.purpose == Purpose.RECEIPT and row.status in (None, OutStatus.QUEUED)
+        and row.purpose == Purpose.RECEIPT and row.status in waits
     ]
     with session.no_autoflush:  # rows of this transaction not written yet are `pending`
         waiting = session.scalars(
             select(Outbox)
             .where(Outbox.request_id == request.id, Outbox.to == to, Outbox.kind == "call",
-                   Outbox.purpose == Purpose.RECEIPT, Outbox.status == OutStatus.QUEUED)
+                   Outbox.purpose == Purpose.RECEIPT, Outbox.status.in_(waits[1:]))
             .with_for_update(skip_locked=True)
         ).all()
     skipped = list(dict.fromkeys([*pending, *waiting]))

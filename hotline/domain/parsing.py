@@ -7,19 +7,7 @@ letters and `＃` read as ASCII, and `drug` and `runs_out` come back lower case 
 Patterns use `re.ASCII` so that `\\d` is 0-9 and `\\b` sits between ASCII letters and anything
 else, Chinese characters included ("需要rice" has a word boundary before "rice").
 
-Address choices (the lead relies on these):
-- A building is read only from an explicit building form: `12号楼`, `12栋`, `12幢`, `12号`
-  (not after `月`, so `5月12号` is a date), `Bldg 12`, `Building 12`, `Blk 12`, `12-302`,
-  `12/302`, `12#302`, `#12-302`, `B12 302` (B + number counts only when a room number follows),
-  and Chinese numerals `十二号楼`, `三十六栋`. `12楼` is NOT a building: in Shanghai it is as
-  often floor 12, and asking costs less than a volunteer at the wrong door. A bare number is
-  never a building.
-- A room is 3-4 digits with an optional letter, either marked (`302室`, `302房`, `Rm 302`,
-  `room 1201`, `apt`, `flat`, `unit`) or written right after a building (`12号302`,
-  `Bldg 12, 302`, past an entrance or floor: `12号楼2单元302`, `12栋3楼302`).
-- Nothing followed by a quantity unit (`302个`, `30 eggs`, `2 days`) is a room or a building.
-- When several buildings are written, the first of the compound's wins; else the first one
-  written is `unknown_building`.
+The building and the room are read by `address.read_address`.
 """
 
 from __future__ import annotations
@@ -27,9 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
+from hotline.domain.address import chinese_digits, read_address
 from hotline.domain.reading import READ_AHEAD, drug_rules, gravity, named, set_aside_past, simplify
 from hotline.models import Category
 
@@ -79,12 +69,24 @@ class Word(StrEnum):
 @dataclass(frozen=True)
 class Visit:
     """When a volunteer says they will come: the hour and minute as said, the part of the day when said
-    (`am`, `pm`), and whether it is tomorrow."""
+    (`am`, `pm`), and whether it is tomorrow; or, said from now ("20分钟后到", "in half an hour"), the
+    minutes from now (`in_minutes`), which `at` turns into a time of day."""
 
     hour: int  # 1-12
     minute: int
     part: str | None
     tomorrow: bool = False
+    in_minutes: int | None = None
+
+    def at(self, local_now: datetime) -> Visit:
+        """The time of day this visit is at, read from `local_now` (the compound's local time) when it
+        was said from now: rounded up to the next five minutes, as people say a time."""
+        if self.in_minutes is None:
+            return self
+        then = (local_now + timedelta(minutes=self.in_minutes)).replace(second=0, microsecond=0)
+        then += timedelta(minutes=-then.minute % 5)
+        visit = _visit(then.hour, then.minute, "pm" if then.hour >= 12 else "am", then.date() > local_now.date())
+        return visit or self
 
 
 @dataclass(frozen=True)
@@ -119,123 +121,6 @@ def _language(text: str) -> str | None:
     if len(_LATIN.findall(text)) >= 2:
         return "en"
     return None
-
-
-# --- building and room -------------------------------------------------------------------
-
-# A number followed by one of these is a quantity, a price, an age or a duration.
-_QUANTITY = r"""
-    (?! \s* (?: 元|块|斤|公斤|克|个|只|袋|包|盒|瓶|箱|桶|天|岁|年|小时|分钟|片|粒|支|毫升|人
-              | yuan\b|rmb\b|kg\b|g\b|ml\b|days?\b|bags?\b|eggs?\b|pcs\b|pieces?\b|boxe?s?\b
-              | bottles?\b|packs?\b|hours?\b|hrs?\b|min(?:ute)?s?\b|years?\b|yrs?\b|people\b ) )
-"""
-_ROOM = r"[a-z]?\d{3,4}[a-z]?"
-_CN_ROOM = r"[零〇一二三四五六七八九幺洞]{3,4}"  # 三零二, 一二零一: a room said digit by digit
-
-_DASH_PLACE = re.compile(
-    rf"""
-    (?<![0-9a-z/.:-]) \#? \s* (\d{{1,3}})       # building: 12, #12 (not part of a date or phone)
-    \s* [-/\#\u2013\u2014] \s*                 # 12-302, 12/302, and 12#302 (# for 号)
-    (?: \d{{1,2}} \s* [-/\u2013\u2014] \s* )?   # 12-3-302: the entrance (单元) between
-    ({_ROOM}) (?![0-9a-z/:\u2013\u2014-]|\.\d)  # room: 302, 1201, 302b; a full stop may follow
-    {_QUANTITY}
-    """,
-    _FLAGS,
-)
-_CN_PLACE = re.compile(
-    r"""
-    (?<![0-9月./:-]) (?<!月\s)                  # 5月12号 is a date
-    (\d{1,3}) \s* (?: 号楼 | 号(?![房室线码床机位]) | 栋 | 幢 )
-    """,
-    _FLAGS,
-)
-_CN_NUMERAL_PLACE = re.compile(
-    r"""
-    (?<![这那同每哪整])                         # 这一栋 is "this building", not building 1
-    ([零〇一二两三四五六七八九十]{1,4}) \s*
-    (?: 号楼 | 栋 | 幢 | 号(?=\s*[a-z]?\d{3,4}) ) # bare 一号 is a date unless a room follows
-    """,
-    _FLAGS,
-)
-_EN_PLACE = re.compile(
-    r"""
-    (?<![a-z]) (?: building|bldng|bldg|bld|blg|blk|block ) \.? \s*
-    (?: no\.? \s* )? \#? \s* (\d{1,3}) (?![0-9])
-    """,
-    _FLAGS,
-)
-_B_PLACE = re.compile(
-    r"""
-    (?<![a-z0-9]) b (\d{1,2}) (?![0-9])       # B12 is building 12 only when a room follows;
-    (?= \s* [-/,]? \s* (?: (?:rm|room|apt|unit|flat) \.? \s* )? \#? \s* \d{3,4} (?![0-9]) )
-    """,  # B302 alone stays a room
-    _FLAGS,
-)
-_ROOM_AFTER_PLACE = re.compile(
-    rf"""
-    \s* (?: [,、./-] | 的 )? \s*
-    (?: (?: \d{{1,2}} | [一二三四五六七八九十]{{1,2}} ) \s* (?: 单元|楼|层 ) \s* [,、]? \s* )?
-                                                # 12号楼2单元302, 12栋3楼302: entrance or floor, then room
-    (?: (?: room|rm|apartment|apt|flat|unit|房间 ) \.? \s* )?
-    (?: no\.? \s* )? \#? \s*
-    ({_ROOM}|{_CN_ROOM}) (?![0-9a-z:/零〇一二三四五六七八九十百千]|\.\d)
-    {_QUANTITY}
-    """,
-    _FLAGS,
-)
-_ROOM_SUFFIXED = re.compile(rf"(?<![0-9a-z零〇一二三四五六七八九十])({_ROOM}|{_CN_ROOM})\s*(?:室|房(?!东))", _FLAGS)
-_ROOM_PREFIXED = re.compile(
-    r"""
-    (?<![a-z]) (?: room|rm|apartment|apt|flat|房间|房号 ) (?![a-z]) \.? \s*
-    (?: no\.? \s* )? \#? \s* ([a-z]?\d{1,4}[a-z]?) (?![0-9a-z])
-    """,
-    _FLAGS,
-)
-# "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
-_ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
-
-@dataclass(frozen=True)
-class _Place:
-    start: int
-    building: int
-    room: str | None
-
-
-def _places(text: str) -> list[_Place]:
-    """Return every building written in the text, in reading order, with a room written with it."""
-    places = [_Place(m.start(), int(m[1]), m[2]) for m in _DASH_PLACE.finditer(text)]
-    for pattern in (_CN_PLACE, _EN_PLACE, _B_PLACE, _CN_NUMERAL_PLACE):
-        for match in pattern.finditer(text):
-            digits = match[1] if match[1].isdigit() else chinese_digits(match[1])
-            if digits:
-                number = int(digits)
-                after = _ROOM_AFTER_PLACE.match(text, match.end())
-                places.append(_Place(match.start(), number, after[1] if after else None))
-    return sorted(places, key=lambda place: place.start)
-
-
-def _room_digits(room: str | None) -> str | None:
-    """A room as the hotline writes it: `302`, `1201`, `302B` (三零二 read as 302)."""
-    if room and not room.isascii():
-        return chinese_digits(room)
-    return room.upper() if room else None
-
-
-def _read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None]:
-    """Return (building, unknown_building, room) as written in the text."""
-    places = _places(text)
-    known = [place for place in places if place.building in buildings]
-    place = known[0] if known else (places[0] if places else None)
-    room = place.room if place else None
-    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT):
-        if room is None and (match := pattern.search(text)):
-            room = match[1]
-    room = _room_digits(room)
-    if place is None:
-        return None, None, room
-    if known:
-        return place.building, None, room
-    return None, place.building, room
 
 
 # --- need ----------------------------------------------------------------------------------
@@ -290,7 +175,7 @@ _EMERGENCY = re.compile(
 _NOT_URGENT = re.compile(
     r"""
     不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 急救[箱包]
-    | \bnot\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bno\s+(?:rush|hurry) | \bnon-?urgent
+    | \bnot\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent
     | \bnot\s+an?\s+emergency
     """,
     _FLAGS,
@@ -315,15 +200,16 @@ _URGENT = re.compile(
 
 
 def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
-    """Return the gravest need named: medicine, then food, then help; a hand with carrying (or an
-    errand for someone who cannot walk) is help even when food is named (lexicon/categories.tsv)."""
+    """Return the gravest need named: medicine, then food, then help; a hand with carrying, or an
+    errand for someone who cannot walk, is help even when food is named, unless what they say is that
+    their food ran out ("米缸见底了 腿脚不好下不了楼": food) (lexicon/categories.tsv)."""
     text = _NOT_FOOD.sub(" ", text)
     also = named(text)
     if "welfare" in also:
         return Category.WELFARE
     if drug or _MEDICINE.search(text) or "medicine" in also:
         return Category.MEDICINE
-    if "carry" in also:
+    if "carry" in also or "cannot_walk" in also and "food_out" not in also:
         return Category.HELP
     if _FOOD.search(text) or "food" in also:
         return Category.FOOD
@@ -426,40 +312,12 @@ def whole_number(text: str, max_digits: int = 9) -> int | None:
     return int(text) if 0 < len(text) <= max_digits and text.isascii() and text.isdigit() else None
 
 
-CHINESE_DIGIT = dict(zip("零〇洞一幺二两三四五六七八九", "00011223456789", strict=True))  # 洞, 幺: 0, 1 said aloud
-CHINESE_UNIT = {"十": 10, "百": 100, "千": 1000}
-
-
-def chinese_digits(numeral: str) -> str | None:
-    """Read a number written in Chinese numerals as ASCII digits; None when it is not one.
-
-    Said digit by digit (`一二零一`, `幺洞二`) it keeps every digit; with units (`十二`, `三十六`,
-    `一百零五`, `一千二百零一`) it is read as a number. `十十` or `二十三四` are no number.
-    """
-    if not numeral or any(ch not in CHINESE_DIGIT and ch not in CHINESE_UNIT for ch in numeral):
-        return None
-    if not any(ch in CHINESE_UNIT for ch in numeral):
-        return "".join(CHINESE_DIGIT[ch] for ch in numeral)
-    total, digit, last_unit = 0, None, 10_000
-    for ch in numeral:
-        if ch in CHINESE_UNIT:
-            if CHINESE_UNIT[ch] >= last_unit:
-                return None
-            total += (1 if digit is None else digit) * CHINESE_UNIT[ch]
-            digit, last_unit = None, CHINESE_UNIT[ch]
-        elif digit:  # two digits in a row (a 零 may stand before one: 一百零五)
-            return None
-        else:
-            digit = int(CHINESE_DIGIT[ch])
-    return str(total + (digit or 0))
-
-
 @lru_cache(maxsize=READ_AHEAD)
 def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     """Read a resident's free text: the need, how urgent, the building and room, and for whom (kept per
     text and buildings: one SMS is read several times on its way)."""
     text = _normalise(text)
-    building, unknown_building, room = _read_address(text, buildings)
+    building, unknown_building, room = read_address(text, buildings)
     now = set_aside_past(text)
     grave = gravity(now)
     emergency = _EMERGENCY.search(now) is not None or "emergency" in grave
@@ -649,8 +507,7 @@ def parse_resident_sentence(text: str) -> Command | None:
 
 
 # When a volunteer says they will come: "will go at 3pm", "3:30 pm", "好的 下午三点去", "明天上午10点半",
-# "15:00". A time without its part of the day ("三点去") is kept as said; one in minutes ("20分钟后") is none,
-# and so is 一点 alone ("有一点远": a little).
+# "15:00". A time without its part of the day ("三点去") is kept as said; 一点 alone ("有一点远": a little) is none.
 _CN_CLOCK = re.compile(
     r"""
     (?P<part> 上午|早上|早晨|中午|下午|傍晚|晚上 )? \s*
@@ -671,10 +528,51 @@ _TOMORROW = re.compile(r"明天|明早|明朝|明儿|\btomorrow\b|\btmr\b", _FLA
 _PART_OF_DAY = {"上午": "am", "早上": "am", "早晨": "am", "中午": "pm", "下午": "pm", "傍晚": "pm", "晚上": "pm"}
 
 
+# Said from now: "20分钟后到", "半小时后", "一个半小时", "in 20 min", "in half an hour", "be there in an hour".
+_CN_FROM_NOW = re.compile(
+    r"""
+    (?<! 点 ) (?<! 点\s ) (?<! [\d一二两三四五六七八九十] )    # 3点20分 is a time of day
+    (?P<count> \d{1,3} | [一二两三四五六七八九十]{1,3} )? \s* (?: 个 )? (?P<half> 半 )? \s*
+    (?P<unit> 分钟 | 分 (?=钟?\s*(?:后|以后|之后|内|左右|就|到|来)) | 小时 | 钟头 )
+    """,
+    _FLAGS,
+)
+_EN_FROM_NOW = re.compile(
+    r"""
+    \b in \s+ (?: (?P<half> half \s+ an? ) | (?P<count> \d{1,3} | an? | one | two | ten | fifteen | twenty | thirty ) )
+    \s* (?P<unit> min(?:ute)?s? | hours? | hrs? | h ) \b (?: \s+ (?P<more> and \s+ a \s+ half ) )?
+    """,
+    _FLAGS,
+)
+_EN_COUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30}
+
+
+def _from_now(text: str) -> int | None:
+    """The minutes from now a volunteer says they will come in ("20分钟后到", "in half an hour"); None."""
+    if match := _CN_FROM_NOW.search(text):
+        if match["count"] is None and match["half"] is None:
+            return None
+        count = _count(match["count"]) if match["count"] else 0
+        hour = match["unit"] in ("小时", "钟头")
+        minutes = count * 60 + (30 if match["half"] else 0) if hour else count
+        return minutes if 0 < minutes <= 12 * 60 else None
+    if match := _EN_FROM_NOW.search(text):
+        hour = match["unit"].startswith("h")
+        if match["half"]:
+            minutes = 30 if hour else 0
+        else:
+            count = int(match["count"]) if match["count"].isdigit() else _EN_COUNT[match["count"]]
+            minutes = count * 60 + (30 if match["more"] else 0) if hour else count
+        return minutes if 0 < minutes <= 12 * 60 else None
+    return None
+
+
 def visit_time(text: str) -> Visit | None:
-    """Read the time a volunteer says they will come ("will go at 3pm", "好的 下午三点去"); None when they
-    name no clock time."""
+    """Read the time a volunteer says they will come ("will go at 3pm", "好的 下午三点去", "20分钟后到":
+    minutes from now, for `Visit.at`); None when they name no time."""
     text = _normalise(text)
+    if (minutes := _from_now(text)) is not None:
+        return Visit(0, 0, None, in_minutes=minutes)
     tomorrow = _TOMORROW.search(text) is not None
     for match in _CN_CLOCK.finditer(text):
         if not (match["hour"].isdigit() or match["part"] or match["said"] or match["half"] or match["minute"]):

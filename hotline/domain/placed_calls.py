@@ -26,7 +26,7 @@ from hotline.domain import checkins, offers, voice, voice_calls
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Hangup, Pause, Reply, Say
 from hotline.models import Outbox, Purpose
-from hotline.texts import LANGUAGES
+from hotline.texts import supported
 
 Subject = Callable[[Session, Outbox], int | None]
 Opening = Callable[[voice.Placing], Reply]
@@ -122,4 +122,4 @@ def ended(session: Session, policy: Policy, row: Outbox, call_status: str, now: 
 
 
 def _lang(lang: str) -> str:
-    return lang if lang in LANGUAGES else "zh"
+    return supported(lang)

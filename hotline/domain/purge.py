@@ -26,7 +26,8 @@ from hotline.models import CheckIn, Conversation, Inbound, Outbox, OutStatus, Qu
 
 ANONYMOUS_ROOM = "-"
 PURGED = "(purged)"
-FINISHED = (OutStatus.SENT, OutStatus.FAILED, OutStatus.SKIPPED)  # nothing more will be sent from these rows
+# Nothing more will be sent from these rows.
+FINISHED = (OutStatus.SENT, OutStatus.FAILED, OutStatus.SKIPPED, OutStatus.CANCELLED)
 
 
 @dataclass
@@ -96,19 +97,23 @@ def purge(
 
 
 def _forget(row: Outbox) -> None:
-    """Drop a message's text and numbers (a carrier's error may quote the number too)."""
+    """Drop a message's text and numbers (a carrier's error may quote the number too); a call still waiting
+    for a person leaves their list: there is nothing left to say, nor a number to dial."""
     row.body, row.to = PURGED, phones.mask(row.to)
     if row.about_phone:
         row.about_phone = phones.mask(row.about_phone)
     if row.last_error:
         row.last_error = PURGED
+    if row.status == OutStatus.BY_HAND:
+        row.status, row.last_error = OutStatus.SKIPPED, "purged before anyone phoned"
 
 
 def _forget_messages_about_no_request(session: Session, cutoff: datetime) -> int:
     """Forget the messages about no request made before `cutoff` that nothing will send any more."""
     rows = session.scalars(
         select(Outbox).where(
-            Outbox.request_id.is_(None), Outbox.created_at < cutoff, Outbox.status.in_(FINISHED), Outbox.body != PURGED
+            Outbox.request_id.is_(None), Outbox.created_at < cutoff, Outbox.status.in_((*FINISHED, OutStatus.BY_HAND)),
+            Outbox.body != PURGED,
         )
     ).all()
     for row in rows:

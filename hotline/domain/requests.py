@@ -71,10 +71,12 @@ def of_asker(phone: str, resident_id: int | None = None) -> Select:
 
 
 def recent_of_asker(session: Session, phone: str, resident_id: int | None, limit: int) -> list[Request]:
-    """Return the asker's open requests and those closed in the last RECENT, at most `limit`, oldest first."""
+    """Return the asker's open requests and those closed in the last RECENT, at most `limit`, oldest first.
+    A repeat folded into an open request is that request, which is shown: not the repeat, "cancelled"."""
     rows = session.scalars(
         of_asker(phone, resident_id)
-        .where(or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= clock.now() - RECENT))
+        .where(or_(Request.status.in_(OPEN_STATUSES), Request.closed_at >= clock.now() - RECENT),
+               ~Request.events.any(RequestEvent.kind == EventKind.MERGED))
         .order_by(Request.id.desc())
         .limit(limit)
     ).all()
@@ -421,6 +423,8 @@ def accept(
     if not transitions.allows(request.status, EventKind.ACCEPTED, actor.way):
         raise NotAllowed(f"volunteer.is_{request.status.value}", number=request.number)
     _check_may_act(request, volunteer)
+    if coming:  # "20分钟后到": the time of day it comes to, in the compound's time
+        coming = coming.at(clock.now().astimezone(policy.timezone))
     when = said_time(request.language, coming) if coming else ""
     transitions.change(request, EventKind.ACCEPTED, actor, volunteer=volunteer, note=when)
     now = clock.now()
@@ -489,6 +493,16 @@ def decline(session: Session, policy: Policy, request: Request, volunteer: Volun
         raise NotAllowed(N_("volunteer.not_yours"), number=request.number)
     release(session, policy, request, EventKind.DECLINED, transitions.by_sms(volunteer), volunteer=volunteer,
             refused=N_("volunteer.not_yours"))
+
+
+def set_duty(
+    session: Session, policy: Policy, volunteer: Volunteer, on_duty: bool, reason: str = "off duty",
+    actor: Actor | None = None,
+) -> list[Request]:
+    """Put a volunteer on or off duty, the one way every channel does it (their ON/OFF, STOP, the admin
+    page); going off hands their open requests on (returned), even when they were off already."""
+    volunteer.on_duty = on_duty
+    return [] if on_duty else hand_on(session, policy, volunteer, reason, actor)
 
 
 def hand_on(

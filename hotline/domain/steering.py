@@ -274,8 +274,7 @@ def set_on_duty(session: Session, policy: Policy, volunteer: Volunteer, on_duty:
     """Put a volunteer on or off duty (going off hands their open requests on); they are told by SMS."""
     if volunteer.on_duty == on_duty:
         return []
-    volunteer.on_duty = on_duty
-    moved = [] if on_duty else requests.hand_on(session, policy, volunteer, reason="off duty", actor=actor)
+    moved = requests.set_duty(session, policy, volunteer, on_duty, actor=actor)
     lang = volunteer.first_language
     text = t(lang, N_("volunteer.on")) if on_duty else t(lang, N_("volunteer.off"), count=len(moved))
     outbox.queue_sms(session, volunteer.phone, text, lang)

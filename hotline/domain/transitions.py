@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy.orm import Session, object_session
+
 from hotline import clock
 from hotline.models import ActorKind, Channel, EventKind, Request, RequestEvent, Role, Status, Via, Volunteer
 
@@ -31,7 +33,7 @@ class NotAllowed(Exception):
 
 class Way(StrEnum):
     RESIDENT_SMS = "resident_sms"  # whoever asked, by a word: CANCEL 457, NOT RECEIVED 457
-    RESIDENT_CALL = "resident_call"  # whoever asked, on a call: 1 (nothing arrived) on the hotline's call
+    RESIDENT_CALL = "resident_call"  # whoever asked, on a call: 1 (nothing arrived), 取消 confirmed
     VOLUNTEER_SMS = "volunteer_sms"  # a building volunteer, by a word: OK, DONE, NO, OFF, STOP
     COORDINATOR_SMS = "coordinator_sms"  # a coordinator, by the same words
     COORDINATOR_PAGE = "coordinator_page"  # a coordinator, by an action on the admin page
@@ -130,7 +132,7 @@ TABLE = (
     _change(EventKind.TIMED_OUT, {ASSIGNED}, NEW, {Way.TIMER}),
     _change(EventKind.ASSIGNED, {NEW}, ASSIGNED, {Way.HOTLINE, PAGE}),
     _change(EventKind.UNASSIGNED, {NEW}, NEW, {Way.HOTLINE, PAGE}),
-    _change(EventKind.CANCELLED, {NEW, ASSIGNED, ACCEPTED}, CANCELLED, {Way.RESIDENT_SMS, PAGE}),
+    _change(EventKind.CANCELLED, {NEW, ASSIGNED, ACCEPTED}, CANCELLED, {Way.RESIDENT_SMS, Way.RESIDENT_CALL, PAGE}),
     _change(EventKind.CANCELLED, {NEW}, CANCELLED, {Way.HOTLINE}),  # a repeat folded in as it is made
     _change(EventKind.REOPENED, {DELIVERED}, ACCEPTED, {Way.RESIDENT_SMS, Way.RESIDENT_CALL, PAGE}),
     _change(EventKind.RESTORED, {CANCELLED}, NEW, {PAGE}),
@@ -181,12 +183,25 @@ def record(
     return _append(request, event, actor, via, volunteer, note)
 
 
+ARRIVED_BY = "arrived_by"  # a key of `session.info`: the carrier of the SMS or call being taken
+
+
+def arriving_by(session: Session, carrier: str | None) -> None:
+    """Say which carrier brought the SMS or call this session takes: the steps its sender makes by it
+    name it on the timeline (the hotline's own steps name none: what they send shows its carrier)."""
+    session.info[ARRIVED_BY] = carrier
+
+
 def _append(
     request: Request, event: EventKind, actor: Actor, via: Via | None, volunteer: Volunteer | None, note: str
 ) -> RequestEvent:
+    channel = via or WAY_VIA[actor.way]
+    session = object_session(request)
+    brought = channel in (Via.SMS, Via.VOICE) and actor.kind != ActorKind.SYSTEM  # the sender's own step
+    carrier = session.info.get(ARRIVED_BY) if session is not None and brought else None
     row = RequestEvent(
         kind=event, actor_kind=actor.kind, actor_volunteer_id=actor.volunteer_id, actor_user_id=actor.user_id,
-        channel=via or WAY_VIA[actor.way], volunteer=volunteer, note=note[:2000], at=clock.now(),
+        channel=channel, volunteer=volunteer, note=note[:2000], at=clock.now(), transport=carrier,
     )
     request.events.append(row)
     return row

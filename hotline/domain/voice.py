@@ -28,10 +28,12 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline import clock
 from hotline.domain import hearing, questions, requests, spoken, transitions
-from hotline.domain.parsing import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits, whole_number
+from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits
+from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb
 from hotline.models import (
+    OPEN_STATUSES,
     Category,
     Channel,
     Conversation,
@@ -44,7 +46,7 @@ from hotline.models import (
     Via,
     Volunteer,
 )
-from hotline.texts import LANGUAGES, N_, t
+from hotline.texts import N_, supported, t
 from ivr_flows import engine
 
 CALL_TTL = timedelta(hours=2)  # far longer than any call; expired rows are cleared as calls come in
@@ -120,7 +122,7 @@ def answer(session: Session, policy: Policy, links: Links, call: CallStep) -> Re
     if resident is not None and resident.household is not None:
         state.update(known=True, resident_id=resident.id,
                      home=[resident.household.building, resident.household.room])
-    lang = resident.language if resident is not None and resident.language in LANGUAGES else "zh"
+    lang = supported(resident.language if resident is not None else None)
     state["lang"] = lang
     flow = ivr_flows.flow(FLOW)
     state, turn = engine.start(flow, state)
@@ -176,6 +178,8 @@ def read_words(policy: Policy, node: dict, state: dict, speech: str) -> engine.I
     if node.get("type") != "menu":
         return engine.Inbound(speech=speech)
     lang = state.get("lang", "zh")
+    if heard.cancels and "cancel" in engine.interrupts(node):  # "取消": the caller's request, one key to confirm
+        return engine.Inbound(speech=heard.text, means="cancel")
     if heard.asks_after and engine.meant(node, "status"):
         return engine.Inbound(speech=heard.text, means="status")
     category = heard.parsed.category
@@ -256,7 +260,7 @@ def placed_call_state(session: Session, step: PlacedStep, key: str) -> tuple[Con
 
 def goodbye(lang: str) -> Reply:
     """Say goodbye and hang up."""
-    lang = lang if lang in LANGUAGES else "zh"
+    lang = supported(lang)
     return (Say(t(lang, "voice.goodbye"), lang), Hangup())
 
 
@@ -312,7 +316,7 @@ def call_language(session: Session, call_sid: str) -> str:
     """The language a call is in, for an apology when something went wrong ("zh" if unknown)."""
     row = session.scalar(select(Conversation).filter_by(key=f"call:{call_sid}"))
     lang = row.state.get("lang") if row is not None else None
-    return lang if lang in LANGUAGES else "zh"
+    return supported(lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,6 +387,8 @@ def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
         "line": spoken_digits(str(state["line"]), lang) if state.get("line") else "",
         "address": spoken.address(building, room, lang) if building else "",
         "volunteer": _volunteer(state.get("volunteer") or "", lang),
+        "time": state.get("coming", ""),
+        "cancelling": spoken_digits(str(state["cancelling"]), lang) if state.get("cancelling") else "",
         "compound": spoken.place(state.get("compound") or "", lang),
     }
 
@@ -491,6 +497,34 @@ def _list_requests(session: Session, policy: Policy, state: dict) -> tuple[str, 
     return "done", lines
 
 
+def _to_cancel(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """The caller asked to cancel: their one open request, to confirm with one key (`one`); with none
+    or several, their requests said, and how to cancel one of several by SMS."""
+    lang = state["lang"]
+    state.pop("cancelling", None)
+    mine = session.scalars(requests.of_asker(state.get("phone") or "", state.get("resident_id"))
+                           .where(Request.status.in_(OPEN_STATUSES)).order_by(Request.id).limit(2)).all()
+    if len(mine) == 1:
+        state["cancelling"] = mine[0].number
+        return "one", []
+    _, lines = _list_requests(session, policy, state)
+    return "listed", [*lines, Say(t(lang, N_("voice.cancel_by_sms")), lang)] if mine else lines
+
+
+def _cancel_request(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
+    """Cancel the request the caller confirmed, as their SMS would (its volunteer is told)."""
+    lang = state["lang"]
+    request = session.scalar(requests.of_asker(state.get("phone") or "", state.get("resident_id"))
+                             .where(Request.id == state.pop("cancelling", None)))
+    if request is None:
+        return "kept", []
+    try:
+        requests.cancel(session, request, transitions.RESIDENT_ON_A_CALL)
+    except requests.NotAllowed as e:
+        return "kept", [Say(t(lang, e.msgid, **e.params), lang)]
+    return "cancelled", [Say(t(lang, N_("voice.cancelled"), number=spoken_digits(str(request.number), lang)), lang)]
+
+
 def _find_person(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
     """The coordinator on duty: the first of the file's order."""
     coordinator = session.scalar(
@@ -549,6 +583,8 @@ ACTIONS: dict[str, Action] = {
     "emergency_request": _emergency_request,
     "crisis": _crisis,
     "question": _question,
+    "to_cancel": _to_cancel,
+    "cancel_request": _cancel_request,
 }
 
 

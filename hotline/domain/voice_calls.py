@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.domain import outbox, requests, transitions, voice
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Redirect, Reply
-from hotline.models import Outbox, OutStatus, Purpose, Request
+from hotline.models import EventKind, Outbox, OutStatus, Purpose, Request, Status
 from ivr_flows import engine
 
 MAX_CALL_TRIES = 3
@@ -80,7 +80,17 @@ def _about(policy: Policy, request: Request, lang: str, phone: str) -> dict:
         "compound": policy.compound_name, "volunteer": volunteer.name if volunteer else "",
         "home": [request.household.building, request.household.room],
         request.status.value: True,  # `delivered`, `accepted`, `cancelled`: which the flow tells
+        "coming": _coming(request, lang),
     }
+
+
+def _coming(request: Request, lang: str) -> str:
+    """When the volunteer who took the request said they will come, as the resident's SMS said it
+    (`下午2点半`, `at 2:30pm`), when the call is in that language; else nothing."""
+    if request.status != Status.ACCEPTED or lang != request.language:
+        return ""
+    taken = [event for event in request.events if event.kind == EventKind.ACCEPTED]
+    return taken[-1].note if taken else ""
 
 
 def _reopen(session: Session, policy: Policy, state: dict) -> tuple[str, list]:

@@ -2,7 +2,7 @@
 last asked (an index)
 
 Revision ID: 2bf6e5dd44af
-Revises: fc18ec0a062c
+Revises: 3b7d2e91c4a6
 Create Date: 2026-12-03 09:19:07.779135
 
 """
@@ -14,7 +14,7 @@ import hotline.models
 
 # revision identifiers, used by Alembic.
 revision = '2bf6e5dd44af'
-down_revision = 'fc18ec0a062c'
+down_revision = '3b7d2e91c4a6'
 branch_labels = None
 depends_on = None
 

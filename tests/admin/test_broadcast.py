@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -113,3 +114,66 @@ def test_progress_follows_the_outbox(app, coordinator):
     assert coordinator.get("/admin/broadcast/ffffffffffff").status_code == 404
     assert coordinator.get("/admin/broadcast/not-an-id.json").status_code == 404
     assert data["broadcast_id"] in coordinator.get("/admin/broadcast").get_data(as_text=True)  # listed as recent
+
+
+def test_a_broadcast_scheduled_in_local_time_is_kept_in_utc_and_waits(app, coordinator):
+    data = form(coordinator, action="send", send_at="2022-04-12T18:00")  # 18:00 in Shanghai; it is 10:00 now
+    response = coordinator.post("/admin/broadcast", data, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "2022-04-12 18:00" in page and 'id="stop-form"' in page
+    with app.app_context():
+        sent = db.session.scalars(select(Broadcast)).one()
+        assert sent.send_at == datetime(2022, 4, 12, 10, 0, tzinfo=UTC)
+    assert {r.next_attempt_at for r in bulk(app) if r.status == OutStatus.QUEUED} == {sent.send_at}
+    assert coordinator.get(f"/admin/broadcast/{data['broadcast_id']}.json").get_json()["waiting"] == 3
+
+
+def test_a_time_gone_by_or_joins_closing_before_it_goes_are_refused(app, coordinator):
+    for bad in ({"send_at": "2022-04-12T09:00"}, {"send_at": "2022-04-13T09:00", "offer_item": "鸡蛋",
+                                                 "offer_deadline": "2022-04-13T08:00"}):
+        response = coordinator.post("/admin/broadcast", form(coordinator, action="send", **bad))
+        assert response.status_code == 400, bad
+        assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert bulk(app) == []
+
+
+def test_a_group_buy_preview_shows_the_join_instructions(coordinator):
+    data = form(coordinator, offer_item="鸡蛋30个", offer_deadline="2022-04-13T20:00")
+    page = coordinator.post("/admin/broadcast", data).get_data(as_text=True)
+    assert "明天上午9点在7号楼下发放蔬菜。\n回复&#34;参加 2&#34;报名2份" in page
+    assert "Vegetables at building 7, 9 am.\nReply &#34;JOIN 2&#34; to order 2" in page
+
+
+def test_stopping_cancels_what_has_not_gone_and_the_page_counts_it(app, coordinator, viewer):
+    data = form(coordinator, action="send")
+    coordinator.post("/admin/broadcast", data)
+    key = data["broadcast_id"]
+    with app.app_context():  # one went out before the stop
+        first = db.session.scalars(select(Outbox).where(Outbox.to == TOM)).one()
+        first.status = OutStatus.SENT
+        db.session.commit()
+    assert coordinator.post(f"/admin/broadcast/{key}/stop", csrf=False).status_code == 400  # a forged form
+    assert viewer.post(f"/admin/broadcast/{key}/stop").status_code in (302, 403)
+    assert OutStatus.CANCELLED not in {r.status for r in bulk(app)}  # a viewer cannot stop it
+    response = coordinator.post(f"/admin/broadcast/{key}/stop")
+    assert response.status_code == 302 and response.headers["Location"] == f"/admin/broadcast/{key}"
+    assert sorted(r.status for r in bulk(app)) == sorted(
+        [OutStatus.SENT, OutStatus.CANCELLED, OutStatus.CANCELLED, OutStatus.SKIPPED])
+    page = coordinator.get(f"/admin/broadcast/{key}").get_data(as_text=True)
+    assert re.search(r'id="cancelled-count">2<', page) and 'id="stop-form"' not in page
+    assert re.search(r'<tr data-building="7"><th scope="row">[^<]*7[^<]*</th>'
+                     r'<td data-label="[^"]*">3</td>', page)  # 3 residents reached, the opted-out one aside
+    progress = coordinator.get(f"/admin/broadcast/{key}.json").get_json()
+    assert (progress["cancelled"], progress["stopped"], progress["finished"]) == (2, True, True)
+    coordinator.post(f"/admin/broadcast/{key}/stop")  # again: nothing more
+    assert coordinator.get(f"/admin/broadcast/{key}.json").get_json()["cancelled"] == 2
+    assert coordinator.post("/admin/broadcast/ffffffffffff/stop").status_code == 404
+
+
+def test_a_time_that_is_no_time_is_refused_in_the_form(app, coordinator):
+    for bad in ("tomorrow", "2022-13-40T25:00", "<script>", "2022-04-12 18:00'; DROP TABLE outbox;--"):
+        response = coordinator.post("/admin/broadcast", form(coordinator, action="send", send_at=bad))
+        assert response.status_code == 400, bad
+        assert 'id="send_at-error"' in response.get_data(as_text=True)
+    assert bulk(app) == []
+    assert coordinator.get("/admin/broadcast/ffffffffffff/stop").status_code == 405

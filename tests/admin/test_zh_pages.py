@@ -54,15 +54,31 @@ def compound(app, clock, phone, coordinator):
 
 PAGES = ["/admin/", "/admin/act-now", "/admin/requests?status=", "/admin/requests/{a}", "/admin/requests/{b}",
          "/admin/requests/new", "/admin/volunteers", "/admin/volunteers/1", "/admin/residents", "/admin/residents/1",
-         "/admin/outbox", "/admin/manifest", "/admin/broadcast", "/admin/residents?flag=elderly&silent=3&building=12",
-         "/admin/check-ins", "/admin/residents/broadcast?flag=elderly"]
+         "/admin/outbox", "/admin/manifest", "/admin/broadcast", "/admin/broadcast/{scheduled}",
+         "/admin/broadcast/{stopped}", "/admin/residents?flag=elderly&silent=3&building=12", "/admin/check-ins",
+         "/admin/residents/broadcast?flag=elderly"]
+
+
+def broadcasts(coordinator) -> dict[str, str]:
+    """A group buy scheduled for the evening, and an announcement stopped while it was sending: their keys."""
+    keys = {}
+    for name, extra in (("scheduled", {"send_at": "2022-04-12T18:00", "offer_item": "鸡蛋",
+                                       "offer_deadline": "2022-04-13T12:00"}), ("stopped", {})):
+        page = coordinator.get("/admin/broadcast").get_data(as_text=True)
+        key = re.search(r'name="broadcast_id" type="hidden" value="([0-9a-f]{12})"', page).group(1)
+        coordinator.post("/admin/broadcast", {"broadcast_id": key, "text_zh": "明天发菜", "buildings": ["5", "12"],
+                                              "by_sms": "y", "action": "send", **extra})
+        keys[name] = key
+    coordinator.post(f"/admin/broadcast/{keys['stopped']}/stop")
+    return keys
 
 
 def test_every_admin_page_in_chinese_has_no_english_left(coordinator, compound):
     a, b = compound
+    keys = broadcasts(coordinator)
     found = {}
     for path in PAGES:
-        response = coordinator.get(path.format(a=a, b=b))
+        response = coordinator.get(path.format(a=a, b=b, **keys))
         assert response.status_code == 200, path
         page = response.get_data(as_text=True)
         assert "<title>" in page and re.search(r"<title>[^<]*[\u4e00-\u9fff]", page), path

@@ -12,6 +12,8 @@ Situations (`from`):
 - asker      Mrs Gu with one open request, #41 (food, accepted by the volunteer 李明)
 - delivered  Mrs Gu whose request #41 was delivered an hour ago
 - volunteer  李明, volunteer of building 12: #127 and #128 wait for him to accept, #20 and #21 he took
+- voice, voice_asker   said at the phone's main menu by a new caller (voice_asker: with one request open,
+             made on an earlier call), read by tests/understanding/test_spoken.py
 
 A message that repeats an open request of its flat and kind is made and folded into that request at
 once (`repeat`, with the number it was folded into): no new request for a volunteer. A message that
@@ -52,6 +54,7 @@ from tests.helpers import Phone
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "messages"
 FROM = ("new", "resident", "asker", "delivered", "volunteer")
+CALLERS = ("voice", "voice_asker")  # said at the phone menu: tests/understanding/test_spoken.py
 KINDS = ("need", "emergency", "crisis", "welfare", "question", "rumour", "spam", "follow_up", "thanks", "cancel",
          "not_received", "status", "accept", "done", "decline", "list", "off", "on", "help_text", "repeat")
 FIELDS = ("kind", "request", "category", "urgent", "building", "room", "reply_lang", "numbers")
@@ -111,7 +114,7 @@ def load(path: Path) -> list[Line]:
             continue
         item = json.loads(raw)
         line = Line(path.name, number, item["text"], item["from"], item["expect"], item.get("why", ""))
-        if line.sender not in FROM and line.sender != "voice":
+        if line.sender not in FROM + CALLERS:
             raise ValueError(f"{line.where}: unknown `from` {line.sender!r}")
         unknown = set(line.expect) - set(FIELDS)
         if unknown or line.expect.get("kind", "need") not in KINDS:
@@ -298,8 +301,8 @@ CHANGED = {"accepted": "accept", "delivered": "done", "declined": "decline", "ca
 def _changed(before: dict, events: list[RequestEvent], on_duty: bool, answered: list[str]) -> tuple[str, list[int]]:
     """What a message that filed nothing did: changed requests, duty, or only answered."""
     changed = [(CHANGED[e.kind], e.request_id) for e in events if e.kind in CHANGED]
-    if changed:
-        return changed[0][0], sorted({n for _, n in changed})
+    if changed:  # the last change says what was asked: DONE on a job not yet taken takes it, then delivers it
+        return changed[-1][0], sorted({n for _, n in changed})
     now_on_duty = db.session.scalar(select(Volunteer.on_duty).filter_by(phone=LI_MING))
     if now_on_duty != on_duty:
         return ("on" if now_on_duty else "off"), []

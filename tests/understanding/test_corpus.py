@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.understanding.harness import CORPUS, corpus_files, judge, load
+from tests.understanding.harness import CALLERS, CORPUS, corpus_files, judge, load
 
 ARTIFACTS = CORPUS.parents[2] / "test-artifacts" / "understanding"
 FLOORS = json.loads((CORPUS / "floors.json").read_text(encoding="utf-8"))
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.xdist_group("understanding")
 
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.stem)
 def test_agreement_with_the_dispatcher(compound, path, record_property):
-    lines = [line for line in load(path) if line.sender != "voice"]
+    lines = [line for line in load(path) if line.sender not in CALLERS]
     if not lines:
         record_property("agreement", f"{path.stem:<22}    not measured: spoken lines need a voice harness")
         pytest.skip(f"{path.stem}: only spoken lines, which the SMS harness does not read")

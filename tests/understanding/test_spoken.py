@@ -7,10 +7,10 @@ test reads what the hotline did: the 120 advice or the crisis line said, a coord
 dial is then left unanswered, to hear what follows) or alerted, the category the words picked and
 their urgency, the address read back, the closest choices offered (the first one counts as the
 hotline's reading: the caller confirms it with one key), the caller's requests read out, a question
-or a rumour passed to the coordinators, thanks answered. A kind the voice path cannot act on
-(cancelling) is a disagreement, never skipped. A kind's agreement may not fall below its floor
-(raise a floor when the hotline hears better); the disagreements are written to
-test-artifacts/understanding/voice-<kind>.txt.
+or a rumour passed to the coordinators, thanks answered, the caller's one open request offered to
+cancel on one key (`voice_asker` lines: a caller with one request open, made on an earlier call).
+A kind's agreement may not fall below its floor (raise a floor when the hotline hears better); the
+disagreements are written to test-artifacts/understanding/voice-<kind>.txt.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from hotline.models import Conversation, Lane, Outbox, Request, Role, Volunteer
 from tests.calls import Caller
 from tests.conftest import SteppingClock, hotline_env
 from tests.helpers import SUN_HONG, load_roster
-from tests.understanding.harness import CORPUS, SAME, Line, load
+from tests.understanding.harness import CALLERS, CORPUS, SAME, Line, load
 
 ARTIFACTS = CORPUS.parents[2] / "test-artifacts" / "understanding"
-SPOKEN = [line for path in sorted(CORPUS.glob("*.jsonl")) for line in load(path) if line.sender == "voice"]
+SPOKEN = [line for path in sorted(CORPUS.glob("*.jsonl")) for line in load(path) if line.sender in CALLERS]
 KINDS = sorted({line.expect.get("kind", "need") for line in SPOKEN})
 
 # The lowest agreement each kind may show, as measured; raise them as the hotline hears better.
@@ -50,7 +50,7 @@ FLOORS = {
     "question": 1.0,
     "rumour": 1.0,
     "thanks": 1.0,
-    "cancel": 0.0,  # the voice menu cannot cancel a request yet
+    "cancel": 1.0,
     "welfare": 1.0,
 }
 REQUEST_PATH = {"where", "address", "address_building", "building", "room", "confirm", "confirmed", "record"}
@@ -105,9 +105,12 @@ def said(heard: list[str], lang: str, msgid: str) -> bool:
 
 def call(app, line: Line) -> Outcome:
     """Call the hotline from a new number, say the line at the main menu, and read what happened."""
-    number = f"+86137{line.number:08d}"
+    number = f"+86137{line.number:08d}" if line.sender == "voice" else f"+86136{line.number:08d}"
+    if line.sender == "voice_asker":  # one request open, made on an earlier call: food for 7-1101
+        Caller(app.test_client(), number).dial().press("1").press("7#").press("1101#").press("1").record(5)
     with app.app_context():
         outbox_before = db.session.scalar(select(func.max(Outbox.id))) or 0
+        made_before = set(db.session.scalars(select(Request.id).where(Request.requester_phone == number)))
     caller = Caller(app.test_client(), number).dial()
     if not re.search(r"[\u4e00-\u9fff]", line.text):
         caller.press("9")  # an English speaker chooses English first
@@ -124,7 +127,8 @@ def call(app, line: Line) -> Outcome:
     with app.app_context():
         row = db.session.scalar(select(Conversation).filter_by(key=f"call:{caller.sid}"))
         state = dict(row.state) if row is not None else {}
-        made = list(db.session.scalars(select(Request).where(Request.requester_phone == number)))
+        made = [r for r in db.session.scalars(select(Request).where(Request.requester_phone == number))
+                if r.id not in made_before]
         alerts = list(db.session.scalars(select(Outbox).where(Outbox.id > outbox_before)))
         coordinators = set(db.session.scalars(select(Volunteer.phone).where(Volunteer.role == Role.COORDINATOR)))
         urgent_alert = any(a.to in coordinators and a.lane == Lane.URGENT for a in alerts)
@@ -139,7 +143,9 @@ def call(app, line: Line) -> Outcome:
         out.category = state.get("category") or (request.category.value if request else None)
     reached = dialled == SUN_HONG or urgent_alert or bool(made)
     node = state.get("node")
-    if said(out.heard, lang, "voice.crisis") and reached:
+    if said(out.heard, lang, "voice.cancel_confirm"):  # the caller's one open request, cancelled on one key
+        out.kind, out.confirmed = "cancel", True
+    elif said(out.heard, lang, "voice.crisis") and reached:
         out.kind = "crisis"
     elif said(out.heard, lang, "voice.emergency") and reached:
         out.kind = "emergency"

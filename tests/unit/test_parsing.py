@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotline.domain.address import chinese_digits
 from hotline.domain.manifest import read_number
 from hotline.domain.parsing import (
     Category,
@@ -16,7 +19,6 @@ from hotline.domain.parsing import (
     Parsed,
     Visit,
     Word,
-    chinese_digits,
     parse_command,
     parse_request,
     visit_time,
@@ -625,13 +627,34 @@ def test_a_number_heard_on_the_phone(heard: str, digits: str) -> None:
     ("晚上七点一刻", Visit(7, 15, "pm")),
     ("三点去", Visit(3, 0, None)),
     ("好的 有一点远 马上去", None),  # 一点 alone is "a little"
-    ("20分钟后到", None),
+    ("20分钟后到", Visit(0, 0, None, in_minutes=20)),
+    ("接127，半小时后", Visit(0, 0, None, in_minutes=30)),
+    ("一个半小时到", Visit(0, 0, None, in_minutes=90)),
+    ("ok, in 20 min", Visit(0, 0, None, in_minutes=20)),
+    ("be there in half an hour", Visit(0, 0, None, in_minutes=30)),
+    ("in an hour and a half", Visit(0, 0, None, in_minutes=90)),
+    ("OK 2 days", None),
+    ("好的 3点20分到", Visit(3, 20, None)),  # a time of day, not 20 minutes from now
+    ("下午三点二十分钟左右到", Visit(3, 20, "pm")),
+    ("马上到", None),
     ("127 ok", None),
     ("接 12号楼302", None),
     ("ok 25:00", None),
 ])
 def test_the_time_a_volunteer_says_they_will_come(text, visit):
     assert visit_time(text) == visit
+
+
+@pytest.mark.parametrize(("said_at", "minutes", "visit"), [
+    ((14, 7), 20, Visit(2, 30, "pm")),  # 14:27, said as people say it: half past two
+    ((10, 0), 30, Visit(10, 30, "am")),
+    ((11, 50), 15, Visit(12, 5, "pm")),
+    ((23, 50), 20, Visit(12, 10, "am", tomorrow=True)),
+])
+def test_a_time_said_from_now_is_a_time_of_day_in_the_compound(said_at, minutes, visit):
+    local_now = datetime(2022, 4, 12, *said_at, 41, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert Visit(0, 0, None, in_minutes=minutes).at(local_now) == visit
+    assert Visit(3, 0, "pm").at(local_now) == Visit(3, 0, "pm")  # a time of day stays as said
 
 
 @pytest.mark.parametrize(("visit", "zh", "en"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.domain import reading
+from hotline.domain import address, reading
 from hotline.domain.parsing import parse_request
 
 BUILDINGS = frozenset(range(1, 37))
@@ -147,3 +147,12 @@ def test_prepare_loads_every_lexicon_a_message_is_read_with():
         loader.cache_clear()
     reading.prepare()
     assert [loader.cache_info().currsize for loader in loaders] == [1] * len(loaders)
+
+
+@pytest.mark.parametrize("rule", address.not_address_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
+def test_a_number_the_words_make_no_place_is_read_as_none(rule):
+    assert rule.pattern.search(reading.simplify(rule.example)), rule.example
+    parsed = parse_request(rule.example, BUILDINGS | {41})
+    assert parsed.building is None and parsed.unknown_building is None, rule.example
+    if rule.counter:
+        assert parse_request(rule.counter, BUILDINGS).building is not None, rule.counter

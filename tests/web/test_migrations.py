@@ -113,7 +113,7 @@ def test_old_purposes_become_typed_keys_and_broadcasts_become_rows(upgraded):
     assert (empty.residents, empty.created_at, empty.sent_by_id) == (0, AT, None)
     assert (sent.offer.id, empty.offer.id) == (3, 4)
     assert db.session.get(Request, 11).offer_id == 3  # a join still belongs to its offer
-    assert offers.reached(db.session, LANDLINE).id == 3
+    assert offers.reached(db.session, MOBILE).id == 3  # its SMS was sent (the call to the landline waits)
     opening = ET.fromstring(call_twiml(rows[3].body, rows[3].lang, rows[3], "https://hotline.test"))
     assert urlsplit(opening.find("Gather").get("action")).query.startswith("o=3&")  # the call offers the eggs
 

@@ -1,4 +1,5 @@
-"""Group buys by phone: a broadcast carries an offer; residents join by SMS or by a key."""
+"""Group buys by phone: a broadcast carries an offer and says how to join; residents join by SMS or by a key;
+a `参加` goes to the newest open group buy the phone received, and a second one asks before it changes."""
 
 from __future__ import annotations
 
@@ -10,26 +11,44 @@ import pytest
 from sqlalchemy import select
 
 from hotline import clock as hotline_clock
-from hotline.domain import broadcast, offers
+from hotline.domain import broadcast
 from hotline.extensions import db
-from hotline.models import Outbox, Request, Status
-from hotline.worker import call_twiml
+from hotline.models import Offer, Outbox, Request, Status
+from hotline.worker import Worker, call_twiml
 from tests.helpers import BASE, LIU, TOM, WANG_FANG, WANG_LANDLINE, get_request, load_roster, numbers_in, sign
 from tests.twilio_standin import ACCOUNT_SID, HOTLINE_NUMBER
 
 EGGS = "鸡蛋30个 45元"
+TEXT = {"zh": "团购鸡蛋：30个45元，周四送到。", "en": "Eggs, 30 for 45 yuan, on Thursday."}
 
 
 @pytest.fixture
-def offer(app, clock):
-    """Eggs offered to buildings 5 and 12 (刘伯伯, and 王阿姨 on a landline), open for two days."""
-    load_roster(app)
+def app(make_app, twilio, clock):
+    """The hotline sending to a Twilio stand-in: an offer reaches a phone when its message is sent."""
+    return make_app(TWILIO_API_URL=twilio.url)
+
+
+def offer_to(app, buildings: set[int], item: str = EGGS, open_for: timedelta = timedelta(days=2),
+             send_at_in: timedelta | None = None, sent: bool = True) -> int:
+    """Announce a group buy of `item` to `buildings` (at once, or scheduled), and let the worker send what is due."""
     with app.app_context():
-        text = {"zh": "团购鸡蛋：30个45元，周四送到。回复“参加 数量”报名。", "en": "Eggs, 30 for 45 yuan: JOIN 2"}
-        sent = broadcast.send(db.session, broadcast.Announcement(text, frozenset({5, 12})), broadcast.new_id())
-        found = offers.create(db.session, sent, EGGS, hotline_clock.now() + timedelta(days=2))
+        now = hotline_clock.now()
+        announcement = broadcast.Announcement(
+            TEXT, frozenset(buildings), send_at=now + send_at_in if send_at_in else None, offer_item=item,
+            offer_deadline=now + open_for)
+        made = broadcast.send(db.session, announcement, broadcast.new_id())
         db.session.commit()
-        return found.id
+        offer_id = made.offer.id
+    if sent:
+        Worker(app).tick()
+    return offer_id
+
+
+@pytest.fixture
+def offer(app):
+    """Eggs offered to buildings 5 and 12 (刘伯伯, and 王阿姨 on a landline), open for two days, sent."""
+    load_roster(app)
+    return offer_to(app, {5, 12})
 
 
 def test_joining_by_sms_makes_a_food_request_with_its_quantity(app, phone, offer):
@@ -40,8 +59,95 @@ def test_joining_by_sms_makes_a_food_request_with_its_quantity(app, phone, offer
     assert (r.category, r.quantity, r.offer_id, r.household.label) == ("food", 2, offer, "5-1201")
     assert r.status == Status.NEW and r.volunteer is None  # delivered with the group, not one by one
     assert not any(f"#{n}" in m for m in phone(WANG_FANG).inbox())
-    assert numbers_in(phone(LIU).reply("参加 3")) == [n] and get_request(app, n).quantity == 3
-    assert [e.kind for e in get_request(app, n).events][-1] == "quantity_changed"
+
+
+def test_the_sms_says_how_to_join_in_each_language(app, phone):
+    load_roster(app)
+    offer_to(app, {5, 7})
+    assert phone(LIU).inbox()[-1] == TEXT["zh"] + '\n回复"参加 2"报名2份'
+    assert phone(TOM).inbox()[-1] == TEXT["en"] + '\nReply "JOIN 2" to order 2'
+
+
+def test_a_second_join_says_what_is_booked_and_asks_before_changing_it(app, phone, offer):
+    [n] = numbers_in(phone(LIU).reply("参加 2"))
+    asked = phone(LIU).reply("参加 3")
+    assert numbers_in(asked) == [n] and "×2" in asked and "×3" in asked and asked.endswith("回复1是，2不是")
+    assert get_request(app, n).quantity == 2  # nothing changes before the answer
+    assert numbers_in(phone(LIU).reply("2")) == [n] and get_request(app, n).quantity == 2
+    assert phone(LIU).reply("参加 3").endswith("回复1是，2不是")
+    changed = phone(LIU).reply("1")
+    assert numbers_in(changed) == [n] and "×3" in changed
+    r = get_request(app, n)
+    assert r.quantity == 3 and [e.kind for e in r.events][-1] == "quantity_changed"
+    assert "×3" in phone(LIU).reply("参加")  # a bare one only says what is booked
+    assert get_request(app, n).quantity == 3
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Request.id))) == 1
+
+
+def test_in_english_join_and_yes_change_the_booking(app, phone):
+    load_roster(app)
+    offer_to(app, {7})
+    [n] = numbers_in(phone(TOM).reply("JOIN 2"))
+    asked = phone(TOM).reply("join 4")
+    assert numbers_in(asked) == [n] and "Change it to x4? Reply 1 for yes, 2 for no." in asked
+    changed = phone(TOM).reply("YES")  # an opt-in word to Twilio, and here the answer to our question too
+    assert numbers_in(changed) == [n] and "x4" in changed and get_request(app, n).quantity == 4
+    assert phone(TOM).text("1") != [changed]  # the question was answered: a later "1" changes nothing
+    assert get_request(app, n).quantity == 4
+
+
+def test_a_yes_to_a_later_question_is_not_taken_for_the_group_buy(app, phone, offer):
+    [n] = numbers_in(phone(LIU).reply("参加 2"))
+    phone(LIU).reply("参加 5")  # "change it to 5?"
+    asked = phone(LIU).reply("12号楼302 要买米")  # another flat than his own: "is it yours, 5-1201?"
+    assert "回复1是，2不是" in asked and "5" in asked
+    phone(LIU).text("1")  # answers the later question
+    assert get_request(app, n).quantity == 2
+
+
+def test_a_join_goes_to_the_newest_open_group_buy_received(app, phone, clock):
+    load_roster(app)
+    eggs = offer_to(app, {5})
+    rice = offer_to(app, {5}, item="大米10斤")
+    offer_to(app, {5}, item="牛奶", send_at_in=timedelta(hours=3))  # scheduled: not received yet
+    offer_to(app, {5, 7}, item="面条", open_for=timedelta(minutes=30))
+    joined = phone(LIU).reply("参加 1")  # noodles: the newest, still open
+    [n] = numbers_in(joined)
+    assert "面条" in joined
+    clock.advance(minutes=40)  # noodles closed: the newest open one is the rice
+    [m] = numbers_in(phone(LIU).reply("参加 2"))
+    assert m != n and get_request(app, m).offer_id == rice != eggs
+    assert "has closed" in phone(TOM).reply("JOIN 1")  # Tom got only the noodles, closed now
+
+
+def test_a_join_is_never_filed_under_another_request(app, phone, offer):
+    [own] = numbers_in(phone(LIU).reply("5号楼1201 需要降压药"))
+    [n] = numbers_in(phone(LIU).reply("参加 1"))  # `1` is a quantity, not request #1
+    assert n != own and get_request(app, n).offer_id == offer
+    with app.app_context():
+        replies = db.session.scalars(select(Outbox).where(Outbox.to == LIU, Outbox.delivery_status == "twiml")
+                                     .order_by(Outbox.id)).all()
+        assert [r.request_id for r in replies] == [own, n]
+    [later] = numbers_in(phone(LIU).reply("5号楼1201 还要买菜"))  # a need of his own: not folded into the join
+    assert later not in (n, own) and get_request(app, later).offer_id is None
+
+
+def test_a_quantity_out_of_range_is_refused_and_nothing_is_made(app, phone, offer):
+    for body in ("参加 457", "JOIN 0"):
+        answer = phone(LIU).reply(body)
+        assert not numbers_in(answer) and ("1到99" in answer or "1 to 99" in answer)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Request.id))) == 0
+
+
+def test_an_offer_not_yet_sent_cannot_be_joined(app, phone):
+    load_roster(app)
+    offer_to(app, {5}, sent=False)
+    assert "没有可以参加的团购" in phone(LIU).reply("参加 2")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Offer.id))) == 1
+        assert db.session.scalar(select(db.func.count(Request.id))) == 0
 
 
 def test_a_bare_join_is_one(app, phone, offer):

@@ -116,3 +116,14 @@ def test_a_coordinator_who_finds_it_no_repeat_restores_it_to_a_volunteer(app, ph
                          "not a repeat")
         db.session.commit()
     assert get_request(app, repeat).status == Status.ASSIGNED and get_request(app, repeat).volunteer.phone == WANG_FANG
+
+
+@pytest.mark.parametrize(("status", "shown"), [("状态", "志愿者已接单"), ("我的菜怎么还没到", "志愿者")])
+def test_status_after_a_folded_repeat_shows_the_open_request_not_a_cancelled_one(app, phone, status, shown):
+    [n] = numbers_in(phone(LIU).reply("要买米"))
+    phone(WANG_FANG).reply(f"OK {n}")
+    phone(LIU).reply("还要两斤鸡蛋")
+    [_, repeat] = numbers(app)
+    answer = phone(LIU).reply(status)
+    assert numbers_in(answer) == [n] and shown in answer and "取消" not in answer
+    assert get_request(app, repeat).status == Status.CANCELLED

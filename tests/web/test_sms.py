@@ -405,7 +405,8 @@ def test_replies_to_residents_fit_one_segment(lang):
     params = dict(number=45678, category=texts.t(lang, "category.medicine"), home="36-1602", building=40,
                   volunteer="Zhang", word=texts.t(lang, "word.not_received"), status=texts.t(lang, "status.accepted"),
                   item="鸡蛋30个 45元" if lang == "zh" else "30 eggs, 45 yuan", quantity=12, line="12356",
-                  room="1602", into=45679, time="明天下午3点半" if lang == "zh" else "tomorrow at 10:30am")
+                  room="1602", into=45679, new=15, most=99,
+                  time="明天下午3点半" if lang == "zh" else "tomorrow at 10:30am")
     ids = [m for m in texts.catalog(lang)._catalog if isinstance(m, str) and m.startswith(("sms.", "resident."))]
     assert len(ids) > 20
     for msgid in ids:

@@ -149,6 +149,17 @@ class Hands:
         caller.outbound = True  # the hotline's call about the request: the resident presses 1
         caller._go(f"{BASE}/twilio/voice/receipt?r={number}&lang=zh&n=1", {"Digits": "1"})
 
+    def cancel_said_on_a_call(self, number: int) -> None:
+        """The resident calls with this request their only one, says 取消, and confirms it with 1."""
+        phone = f"+8613710{number:06d}"
+        with self.app.app_context():
+            db.session.get(Request, number).requester_phone = phone
+            db.session.commit()
+        caller = Caller(self.client, phone).dial()
+        caller.say("取消")
+        if "要取消您的请求" in caller.text:  # asked only while the request is open
+            caller.press("1")
+
     def timer(self, number: int) -> None:
         Worker(self.app).run_timers()
 
@@ -169,6 +180,7 @@ DRIVERS = {
     (EventKind.HANDED_ON, Way.COORDINATOR_PAGE): lambda hands, n: hands.reassign(n),
     (EventKind.TIMED_OUT, Way.TIMER): lambda hands, n: hands.timer(n),
     (EventKind.CANCELLED, Way.RESIDENT_SMS): lambda hands, n: hands.text(ASKER, f"CANCEL {n}"),
+    (EventKind.CANCELLED, Way.RESIDENT_CALL): lambda hands, n: hands.cancel_said_on_a_call(n),
     (EventKind.CANCELLED, Way.COORDINATOR_PAGE): lambda hands, n: hands.status(n, EventKind.CANCELLED),
     (EventKind.REOPENED, Way.RESIDENT_SMS): lambda hands, n: hands.text(ASKER, f"没收到 {n}"),
     (EventKind.REOPENED, Way.RESIDENT_CALL): lambda hands, n: hands.key_on_the_call(n),

@@ -168,6 +168,33 @@ def test_a_bare_cancel_opts_out_and_cancels_the_only_open_request(app, phone):
         assert db.session.scalar(select(OptOut).filter_by(phone=TOM)) is not None
 
 
+@pytest.mark.parametrize(("word", "opts_out", "answer"), [
+    ("CANCEL", True, None),  # Twilio's opt-out word: Twilio answers it, and would refuse ours
+    ("cancel", True, None),
+    ("取消", False, "已取消"),  # no carrier word: our answer
+])
+def test_a_bare_cancel_cancels_the_one_open_request_and_tells_its_volunteer(app, phone, word, opts_out, answer):
+    from hotline.models import OptOut
+
+    [n] = numbers_in(phone(LIU).reply("要买米"))
+    phone(WANG_FANG).reply(f"OK {n}")
+    told_before = [m for m in phone(WANG_FANG).inbox() if f"#{n}" in m]
+    replies = phone(LIU).text(word)
+    assert get_request(app, n).status == Status.CANCELLED
+    assert len([m for m in phone(WANG_FANG).inbox() if f"#{n}" in m]) == len(told_before) + 1
+    with app.app_context():
+        assert (db.session.scalar(select(OptOut).filter_by(phone=LIU)) is not None) == opts_out
+    if answer is None:
+        assert replies == []
+    else:
+        [reply] = replies
+        assert f"#{n}" in reply and answer in reply and texts.segments(reply) == 1
+
+
+def test_the_help_text_teaches_how_to_cancel_one_request(phone):
+    assert "取消 编号" in phone(LIU).reply("帮助") and "CANCEL 457" in phone(TOM).reply("HELP")
+
+
 def test_a_bare_cancel_with_two_open_requests_cancels_neither(app, phone):
     first, second = (numbers_in(phone(TOM).reply(text))[0] for text in ("need rice please", "need insulin"))
     phone(TOM).text("CANCEL")

@@ -306,6 +306,62 @@ def test_key_four_for_a_caller_with_no_requests(caller):
     assert stranger.says[mark][0] == "您现在没有请求。"
 
 
+@pytest.mark.parametrize("words", ["取消", "我要取消", "不用送了", "cancel"])
+def test_cancel_said_at_the_menu_cancels_the_one_open_request_on_one_key(app, caller, words):
+    caller(LIU).dial().press("1").record(5)
+    [r] = voice_requests(app)
+    volunteer = r.volunteer.phone
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say(words)
+    asked = " ".join(text for text, _ in liu.says[mark:])
+    assert "要取消您的请求" in asked and str(r.number) in digits_said(asked) and "按1" in asked
+    assert "没有这个选项" not in asked and get_request(app, r.number).status != Status.CANCELLED
+    liu.press("1")
+    assert liu.ended and "已取消" in liu.text, liu.says[mark:]
+    assert get_request(app, r.number).status == Status.CANCELLED
+    assert any(f"#{r.number}" in row.body for row in outbox_to(app, volunteer))  # told, as by SMS
+
+
+def test_cancel_said_then_two_keeps_the_request(app, caller):
+    caller(LIU).dial().press("1").record(5)
+    [r] = voice_requests(app)
+    liu = caller(LIU).dial()
+    liu.say("取消")
+    liu.press("2")
+    assert liu.waits_for == "Gather" and get_request(app, r.number).status != Status.CANCELLED
+
+
+def test_cancel_said_in_english_is_asked_and_done_in_english(app, caller):
+    caller(LIU).dial().press("2").record(5)
+    [r] = voice_requests(app)
+    liu = caller(LIU).dial().press("9")
+    mark = len(liu.says)
+    liu.say("cancel my request please")
+    asked = " ".join(text for text, _ in liu.says[mark:])
+    assert "Do you want to cancel your request" in asked and asked.isascii()
+    liu.say("yes")
+    assert liu.ended and get_request(app, r.number).status == Status.CANCELLED
+
+
+def test_cancel_said_with_several_open_says_them_and_cancels_none(app, caller):
+    caller(LIU).dial().press("1").record(5)
+    caller(LIU).dial().press("2").record(5)
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say("取消")
+    heard = " ".join(text for text, _ in liu.says[mark:])
+    assert "请发短信：取消" in heard and liu.waits_for == "Gather"
+    assert all(r.status != Status.CANCELLED for r in voice_requests(app))
+
+
+def test_cancel_said_with_nothing_open_says_so(caller):
+    stranger = caller(STRANGER).dial()
+    mark = len(stranger.says)
+    stranger.say("取消")
+    assert stranger.says[mark][0] == "您现在没有请求。" and stranger.waits_for == "Gather"
+
+
 @pytest.mark.parametrize("hidden", ["anonymous", "Restricted", "+266696687", "client:alice", "client:13912345678"])
 def test_a_withheld_number_is_nobody_s_number(app, caller, hidden):
     caller(hidden).dial().press("1").press("7#").press("1101#").press("1").record(5)
@@ -718,6 +774,29 @@ def test_a_landline_resident_gets_a_delivery_call_that_reopens_on_one(app, clien
     assert receipt.ended and "通知志愿者" in receipt.text
     assert get_request(app, r.number).status == Status.ACCEPTED
     assert wang.ended
+
+
+def test_the_acceptance_call_says_when_the_volunteer_will_come(app, client, phone, clock):
+    Caller(client, WANG_LANDLINE).dial().press("1").record(8)
+    [r] = voice_requests(app)
+    clock.advance(hours=4, minutes=7)  # 14:07 in Shanghai
+    phone(r.volunteer.phone).reply(f"OK {r.number} 20分钟后到")
+    [call] = [row for row in outbox_to(app, WANG_LANDLINE) if row.kind == "call"]
+    with app.app_context():
+        xml = call_twiml(call.body, call.lang, db.session.get(Outbox, call.id), BASE)
+    said = Caller(client, WANG_LANDLINE).answer(xml).text
+    assert "约下午2点半送到12号楼302室" in said and str(r.number) in digits_said(said)
+
+
+def test_the_acceptance_call_without_a_time_says_as_soon_as_possible(app, client, phone):
+    Caller(client, WANG_LANDLINE).dial().press("1").record(8)
+    [r] = voice_requests(app)
+    phone(r.volunteer.phone).reply(f"OK {r.number}")
+    [call] = [row for row in outbox_to(app, WANG_LANDLINE) if row.kind == "call"]
+    with app.app_context():
+        xml = call_twiml(call.body, call.lang, db.session.get(Outbox, call.id), BASE)
+    said = Caller(client, WANG_LANDLINE).answer(xml).text
+    assert "会尽快送到12号楼302室" in said and "约" not in said
 
 
 def test_a_receipt_call_cannot_reopen_someone_elses_request(app, client, phone):

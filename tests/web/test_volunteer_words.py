@@ -121,6 +121,25 @@ def test_a_time_said_with_ok_is_passed_on_to_the_resident_in_their_language(app,
     assert request.events[-1].kind == "accepted" and request.events[-1].note == told
 
 
+@pytest.mark.parametrize(("resident", "need", "volunteer", "later", "words", "told"), [
+    (STRANGER, "12号楼302室 需要买菜", None, {"hours": 4, "minutes": 7}, "接{n}，20分钟后到", "下午2点半"),
+    (STRANGER, "12号楼302室 需要买菜", None, {}, "好的 半小时后", "上午10点半"),
+    (STRANGER, "12号楼302室 需要买菜", None, {"hours": 1}, "好的 下午三点", "下午3点"),
+    (TOM, "I need rice", CHEN_JIE, {"hours": 4, "minutes": 7}, "ok {n}, be there in half an hour", "at 2:40pm"),
+    (TOM, "I need rice", CHEN_JIE, {"hours": 13, "minutes": 50}, "on my way, in 20 min", "tomorrow at 12:10am"),
+])
+def test_a_time_said_from_now_reaches_the_resident_as_a_time_of_day(app, phone, clock, resident, need, volunteer,
+                                                                     later, words, told):
+    [n] = numbers_in(phone(resident).reply(need))
+    volunteer = volunteer or get_request(app, n).volunteer.phone
+    clock.advance(**later)  # the clock starts at 10:00 in Shanghai, the compound's time
+    phone(volunteer).reply(words.format(n=n))
+    request = get_request(app, n)
+    sms = phone(resident).last()
+    assert request.status == Status.ACCEPTED and told in sms and texts.segments(sms) == 1
+    assert request.events[-1].note == told
+
+
 def test_ok_without_a_time_says_nothing_of_one(app, phone):
     [n] = numbers_in(phone(TOM).reply("I need rice"))
     phone(CHEN_JIE).reply("on my way")

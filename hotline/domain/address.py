@@ -1,0 +1,189 @@
+"""Read a building and a room from a message: `12号楼302`, `12-302`, `Bldg 12 Rm 302`, `十二号三零二`.
+
+Pure: no database, no web. Read from the text as `parsing` normalises it (NFKC, lower case,
+simplified characters, other languages' building and room words as ours: `reading.simplify`).
+Patterns use `re.ASCII` so that `\\d` is 0-9.
+
+Address choices (the lead relies on these):
+- A building is read only from an explicit building form: `12号楼`, `12栋`, `12幢`, `12号`
+  (not after `月`, so `5月12号` is a date), `Bldg 12`, `Building 12`, `Blk 12`, `12-302`,
+  `12/302`, `12#302`, `#12-302`, `B12 302` (B + number counts only when a room number follows),
+  and Chinese numerals `十二号楼`, `三十六栋`. `12楼` is NOT a building: in Shanghai it is as
+  often floor 12, and asking costs less than a volunteer at the wrong door. A bare number is
+  never a building.
+- A room is 3-4 digits with an optional letter, either marked (`302室`, `302房`, `Rm 302`,
+  `room 1201`, `apt`, `flat`, `unit`) or written right after a building (`12号302`,
+  `Bldg 12, 302`, past an entrance or floor: `12号楼2单元302`, `12栋3楼302`).
+- Nothing followed by a quantity unit (`302个`, `30 eggs`, `2 days`) is a room or a building.
+- A number that the words around it make something else is no place either
+  (`lexicon/not_addresses.tsv`, each rule with its example: `41号再加一斤鸡蛋` names request 41).
+- When several buildings are written, the first of the compound's wins; else the first one
+  written is `unknown_building`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from hotline.domain.reading import LEXICON, Rule, load_rules
+
+_FLAGS = re.ASCII | re.VERBOSE
+
+
+@cache
+def not_address_rules() -> tuple[Rule, ...]:
+    """Numbers that are no building or room, by the words around them (`lexicon/not_addresses.tsv`)."""
+    return load_rules(LEXICON / "not_addresses.tsv", re.IGNORECASE | re.ASCII)
+
+
+def _without_other_numbers(text: str) -> str:
+    """The text with the numbers that are no place blanked out ("41号再加一斤鸡蛋": request 41)."""
+    for rule in not_address_rules():
+        text = rule.pattern.sub(lambda match: " " * len(match[0]), text)
+    return text
+
+# A number followed by one of these is a quantity, a price, an age or a duration.
+_QUANTITY = r"""
+    (?! \s* (?: 元|块|斤|公斤|克|个|只|袋|包|盒|瓶|箱|桶|天|岁|年|小时|分钟|片|粒|支|毫升|人
+              | yuan\b|rmb\b|kg\b|g\b|ml\b|days?\b|bags?\b|eggs?\b|pcs\b|pieces?\b|boxe?s?\b
+              | bottles?\b|packs?\b|hours?\b|hrs?\b|min(?:ute)?s?\b|years?\b|yrs?\b|people\b ) )
+"""
+_ROOM = r"[a-z]?\d{3,4}[a-z]?"
+_CN_ROOM = r"[零〇一二三四五六七八九幺洞]{3,4}"  # 三零二, 一二零一: a room said digit by digit
+
+_DASH_PLACE = re.compile(
+    rf"""
+    (?<![0-9a-z/.:-]) \#? \s* (\d{{1,3}})       # building: 12, #12 (not part of a date or phone)
+    \s* [-/\#\u2013\u2014] \s*                 # 12-302, 12/302, and 12#302 (# for 号)
+    (?: \d{{1,2}} \s* [-/\u2013\u2014] \s* )?   # 12-3-302: the entrance (单元) between
+    ({_ROOM}) (?![0-9a-z/:\u2013\u2014-]|\.\d)  # room: 302, 1201, 302b; a full stop may follow
+    {_QUANTITY}
+    """,
+    _FLAGS,
+)
+_CN_PLACE = re.compile(
+    r"""
+    (?<![0-9月./:-]) (?<!月\s)                  # 5月12号 is a date
+    (\d{1,3}) \s* (?: 号楼 | 号(?![房室线码床机位]) | 栋 | 幢 )
+    """,
+    _FLAGS,
+)
+_CN_NUMERAL_PLACE = re.compile(
+    r"""
+    (?<![这那同每哪整])                         # 这一栋 is "this building", not building 1
+    ([零〇一二两三四五六七八九十]{1,4}) \s*
+    (?: 号楼 | 栋 | 幢 | 号(?=\s*[a-z]?\d{3,4}) ) # bare 一号 is a date unless a room follows
+    """,
+    _FLAGS,
+)
+_EN_PLACE = re.compile(
+    r"""
+    (?<![a-z]) (?: building|bldng|bldg|bld|blg|blk|block ) \.? \s*
+    (?: no\.? \s* )? \#? \s* (\d{1,3}) (?![0-9])
+    """,
+    _FLAGS,
+)
+_B_PLACE = re.compile(
+    r"""
+    (?<![a-z0-9]) b (\d{1,2}) (?![0-9])       # B12 is building 12 only when a room follows;
+    (?= \s* [-/,]? \s* (?: (?:rm|room|apt|unit|flat) \.? \s* )? \#? \s* \d{3,4} (?![0-9]) )
+    """,  # B302 alone stays a room
+    _FLAGS,
+)
+_ROOM_AFTER_PLACE = re.compile(
+    rf"""
+    \s* (?: [,、./-] | 的 )? \s*
+    (?: (?: \d{{1,2}} | [一二三四五六七八九十]{{1,2}} ) \s* (?: 单元|楼|层 ) \s* [,、]? \s* )?
+                                                # 12号楼2单元302, 12栋3楼302: entrance or floor, then room
+    (?: (?: room|rm|apartment|apt|flat|unit|房间 ) \.? \s* )?
+    (?: no\.? \s* )? \#? \s*
+    ({_ROOM}|{_CN_ROOM}) (?![0-9a-z:/零〇一二三四五六七八九十百千]|\.\d)
+    {_QUANTITY}
+    """,
+    _FLAGS,
+)
+_ROOM_SUFFIXED = re.compile(rf"(?<![0-9a-z零〇一二三四五六七八九十])({_ROOM}|{_CN_ROOM})\s*(?:室|房(?!东))", _FLAGS)
+_ROOM_PREFIXED = re.compile(
+    r"""
+    (?<![a-z]) (?: room|rm|apartment|apt|flat|房间|房号 ) (?![a-z]) \.? \s*
+    (?: no\.? \s* )? \#? \s* ([a-z]?\d{1,4}[a-z]?) (?![0-9a-z])
+    """,
+    _FLAGS,
+)
+# "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
+_ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
+
+@dataclass(frozen=True)
+class _Place:
+    start: int
+    building: int
+    room: str | None
+
+
+def _places(text: str) -> list[_Place]:
+    """Return every building written in the text, in reading order, with a room written with it."""
+    places = [_Place(m.start(), int(m[1]), m[2]) for m in _DASH_PLACE.finditer(text)]
+    for pattern in (_CN_PLACE, _EN_PLACE, _B_PLACE, _CN_NUMERAL_PLACE):
+        for match in pattern.finditer(text):
+            digits = match[1] if match[1].isdigit() else chinese_digits(match[1])
+            if digits:
+                number = int(digits)
+                after = _ROOM_AFTER_PLACE.match(text, match.end())
+                places.append(_Place(match.start(), number, after[1] if after else None))
+    return sorted(places, key=lambda place: place.start)
+
+
+def _room_digits(room: str | None) -> str | None:
+    """A room as the hotline writes it: `302`, `1201`, `302B` (三零二 read as 302)."""
+    if room and not room.isascii():
+        return chinese_digits(room)
+    return room.upper() if room else None
+
+
+def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None]:
+    """Return (building, unknown_building, room) as written in the normalised text."""
+    places = _places(_without_other_numbers(text))
+    known = [place for place in places if place.building in buildings]
+    place = known[0] if known else (places[0] if places else None)
+    room = place.room if place else None
+    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT):
+        if room is None and (match := pattern.search(_without_other_numbers(text))):
+            room = match[1]
+    room = _room_digits(room)
+    if place is None:
+        return None, None, room
+    if known:
+        return place.building, None, room
+    return None, place.building, room
+
+
+# --- numerals --------------------------------------------------------------------------------
+
+CHINESE_DIGIT = dict(zip("零〇洞一幺二两三四五六七八九", "00011223456789", strict=True))  # 洞, 幺: 0, 1 said aloud
+CHINESE_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_digits(numeral: str) -> str | None:
+    """Read a number written in Chinese numerals as ASCII digits; None when it is not one.
+
+    Said digit by digit (`一二零一`, `幺洞二`) it keeps every digit; with units (`十二`, `三十六`,
+    `一百零五`, `一千二百零一`) it is read as a number. `十十` or `二十三四` are no number.
+    """
+    if not numeral or any(ch not in CHINESE_DIGIT and ch not in CHINESE_UNIT for ch in numeral):
+        return None
+    if not any(ch in CHINESE_UNIT for ch in numeral):
+        return "".join(CHINESE_DIGIT[ch] for ch in numeral)
+    total, digit, last_unit = 0, None, 10_000
+    for ch in numeral:
+        if ch in CHINESE_UNIT:
+            if CHINESE_UNIT[ch] >= last_unit:
+                return None
+            total += (1 if digit is None else digit) * CHINESE_UNIT[ch]
+            digit, last_unit = None, CHINESE_UNIT[ch]
+        elif digit:  # two digits in a row (a 零 may stand before one: 一百零五)
+            return None
+        else:
+            digit = int(CHINESE_DIGIT[ch])
+    return str(total + (digit or 0))
