@@ -165,6 +165,18 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Please choose a file."))])
 
 
+def _words_and_a_way(form) -> bool:
+    """Ask an announcement's form for some text and a way to send; False, with the fields' errors, without them."""
+    ok = True
+    if not (form.text_zh.data or "").strip() and not (form.text_en.data or "").strip():
+        form.text_zh.errors = [*form.text_zh.errors, _l("Write the announcement in at least one language.")]
+        ok = False
+    if not (form.by_sms.data or form.by_call.data):
+        form.by_sms.errors = [*form.by_sms.errors, _l("Choose SMS, voice call, or both.")]
+        ok = False
+    return ok
+
+
 class BroadcastForm(FlaskForm):
     """An announcement to chosen buildings."""
 
@@ -195,13 +207,81 @@ class BroadcastForm(FlaskForm):
         if (self.offer_item.data or "").strip() and not self.offer_deadline.data:
             self.offer_deadline.errors = [*self.offer_deadline.errors, _l("Say when joins close.")]
             ok = False
-        if not (self.text_zh.data or "").strip() and not (self.text_en.data or "").strip():
-            self.text_zh.errors = [*self.text_zh.errors, _l("Write the announcement in at least one language.")]
-            ok = False
         if not self.buildings.data:
             self.buildings.errors = [*self.buildings.errors, _l("Choose at least one building.")]
             ok = False
-        if not (self.by_sms.data or self.by_call.data):
-            self.by_sms.errors = [*self.by_sms.errors, _l("Choose SMS, voice call, or both.")]
-            ok = False
-        return ok
+        return _words_and_a_way(self) and ok
+
+
+WEEKDAYS = options([("1", _l("Mon")), ("2", _l("Tue")), ("3", _l("Wed")), ("4", _l("Thu")), ("5", _l("Fri")),
+                    ("6", _l("Sat")), ("7", _l("Sun"))])
+
+
+def _minute_of_day(field) -> int | None:
+    """Read `09:30` as minutes after midnight; None (and the field's error) for anything else."""
+    hours, _, minutes = (field.data or "").strip().partition(":")
+    h, m = whole_number(hours, 2), whole_number(minutes, 2)
+    if h is None or m is None or h > 23 or m > 59:
+        field.errors = [*field.errors, _l("Write a time as 09:30.")]
+        return None
+    return h * 60 + m
+
+
+def _bounded(field, low: int, high: int) -> int | None:
+    """Read a whole number from `low` to `high`; None (and the field's error) for anything else."""
+    number = whole_number((field.data or "").strip(), 4)
+    if number is None or not low <= number <= high:
+        field.errors = [*field.errors, _l("Write a whole number from %(low)s to %(high)s.", low=low, high=high)]
+        return None
+    return number
+
+
+class CheckInPlanForm(FlaskForm):
+    """When the daily check-in calls go out, and when someone counts as not heard from."""
+
+    enabled = BooleanField(_l("Place the daily check-in calls"))
+    start = StringField(_l("From (local time)"), validators=[Length(max=5)])
+    end = StringField(_l("Until"), validators=[Length(max=5)])
+    days = MultiCheckboxField(_l("On these days"), choices=WEEKDAYS, validate_choice=False)  # read() checks
+    retry_minutes = StringField(_l("Minutes before the second call"), validators=[Length(max=4)])
+    silent_days = StringField(_l("Days before someone living alone counts as not heard from"),
+                              validators=[Length(max=4)])
+
+    def read(self) -> dict | None:
+        """Validate and return the plan's values (minutes of the day, ISO weekdays); None with the errors."""
+        if not self.validate():
+            return None
+        values = {"start_minute": _minute_of_day(self.start), "end_minute": _minute_of_day(self.end),
+                  "retry_minutes": _bounded(self.retry_minutes, 1, 720),
+                  "silent_days": _bounded(self.silent_days, 1, 60)}
+        if None in values.values():
+            return None
+        if values["start_minute"] >= values["end_minute"]:
+            self.end.errors = [*self.end.errors, _l("The calls end after they start.")]
+            return None
+        days = set(self.days.data or ())
+        if not days or not days <= {c.value for c in WEEKDAYS}:
+            self.days.errors = [*self.days.errors, _l("Choose at least one day.")]
+            return None
+        return {**values, "enabled": bool(self.enabled.data), "days": "".join(sorted(days))}
+
+
+class RoundForm(FlaskForm):
+    """A round of check-in calls to the residents of a filtered list, now or at a chosen time."""
+
+    when = DateTimeLocalField(_l("When (empty: now)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+
+
+class ListBroadcastForm(FlaskForm):
+    """An announcement to the residents of a filtered list."""
+
+    broadcast_id = HiddenField()
+    text_zh = TextAreaField(_l("Text in Chinese"), validators=[Optional(), Length(max=1600)])
+    text_en = TextAreaField(_l("Text in English"), validators=[Optional(), Length(max=1600)])
+    by_sms = BooleanField(_l("By SMS"), default=True)
+    by_call = BooleanField(_l("By voice call"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also ask for some text and a way to send."""
+        ok = super().validate(extra_validators)
+        return _words_and_a_way(self) and ok

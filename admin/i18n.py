@@ -20,6 +20,7 @@ from hotline.models import (
     OPEN_STATUSES,
     Category,
     Channel,
+    CheckInStatus,
     EventKind,
     Lane,
     OutStatus,
@@ -233,7 +234,13 @@ DELIVERY = {  # Twilio's message and call statuses, as status callbacks report t
 ROLE = {UserRole.ADMIN: _l("Administrator"), UserRole.COORDINATOR: _l("Coordinator"), UserRole.VIEWER: _l("Viewer")}
 VOLUNTEER_ROLE = {"volunteer": _l("Volunteer"), "coordinator": _l("Coordinator")}
 FLAG = {"elderly": _l("Elderly"), "alone": _l("Lives alone"), "mobility": _l("Limited mobility"),
-        "chronic": _l("Chronic illness")}
+        "chronic": _l("Chronic illness"), "no_phone": _l("No phone of their own")}
+CHECK_IN = {  # how a check-in call ended, or where it stands
+    CheckInStatus.CALLING: _l("Calling"),
+    CheckInStatus.FINE: _l("All is well"),
+    CheckInStatus.HELP: _l("Asked for something"),
+    CheckInStatus.UNREACHED: _l("Not reached: a volunteer knocks"),
+}
 LANGUAGE = {"zh": "中文", "en": "English"}
 COLUMN = {  # the headers of the CSV files, in the page's language; an import reads them in either
     "name": _l("name"), "phone": _l("phone"), "buildings": _l("buildings"), "languages": _l("languages"),
@@ -310,6 +317,7 @@ def helpers() -> dict:
         "ROLE": ROLE,
         "VOLUNTEER_ROLE": VOLUNTEER_ROLE,
         "FLAG": FLAG,
+        "CHECK_IN": CHECK_IN,
         "LANGUAGE": LANGUAGE,
         "import_reason": import_reason,
     }

@@ -48,6 +48,6 @@ def csv_response(text: str, filename: str) -> Response:
 
 def page_args(**changes) -> dict:
     """Return this page's query arguments with some changed (for pagination links)."""
-    args = {k: v for k, v in request.args.items() if v}
-    args.update({k: v for k, v in changes.items()})
+    args = {k: [v for v in values if v] for k, values in request.args.lists()}  # a list for `?flag=a&flag=b`
+    args.update(changes)
     return args

@@ -172,12 +172,23 @@ class Resident(Base):
     alone: Mapped[bool] = mapped_column(default=False)
     mobility: Mapped[bool] = mapped_column(default=False)
     chronic: Mapped[bool] = mapped_column(default=False)  # health data: coordinators only, purged
+    no_phone: Mapped[bool] = mapped_column(default=False)  # no phone of their own: the number reaches someone else
     prefers_voice: Mapped[bool] = mapped_column(default=False)
     check_in: Mapped[bool | None] = mapped_column()  # daily call; None: yes if elderly and alone
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     household: Mapped[Household | None] = relationship()
+
+    # Their latest signs of life, loaded only where a list asks for them (`heard.with_last_signs()`).
+    last_texted: Mapped[datetime | None] = sqlalchemy.orm.query_expression()
+    last_asked: Mapped[datetime | None] = sqlalchemy.orm.query_expression()
+    last_answered: Mapped[datetime | None] = sqlalchemy.orm.query_expression()
+
+    @property
+    def last_heard(self) -> datetime | None:
+        """Return when the hotline last heard from them (a text or call, a request, a check-in answer)."""
+        return max((t for t in (self.last_texted, self.last_asked, self.last_answered) if t is not None), default=None)
 
 
 class Volunteer(Base):
@@ -222,7 +233,10 @@ class Request(Base):
     """A need: what, for which household, who asked, and where it stands. Its id is its number."""
 
     __tablename__ = "request"
-    __table_args__ = {"sqlite_autoincrement": True}  # numbers are never reused, even after a purge
+    __table_args__ = (
+        sa.Index("ix_request_resident_id_created_at", "resident_id", "created_at"),  # when a resident last asked
+        {"sqlite_autoincrement": True},  # numbers are never reused, even after a purge
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category: Mapped[Category] = mapped_column(_enum(Category))
@@ -506,6 +520,7 @@ class CheckIn(Base):
     attempts: Mapped[int] = mapped_column(default=1)
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("request.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    call_at: Mapped[datetime | None]  # when the first call is placed (a round set for later); None: when created
     answered_at: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship()

@@ -8,16 +8,18 @@ from sqlalchemy import select
 
 from admin import bp
 from admin.auth import actor, requires, safe_next, shows_phones
-from admin.forms import ActionForm, ImportForm, ResidentForm, VolunteerForm, options
+from admin.forms import ActionForm, ImportForm, ResidentForm, RoundForm, VolunteerForm, options
 from admin.i18n import FLAG, column_headers, headers_read
 from admin.web import MAX_INT, buildings, csv_response, local_date, page_arg, page_args, policy
 from hotline.domain import lists, phones, requests, roster, steering
+from hotline.domain.parsing import whole_number
 from hotline.domain.requests import household
 from hotline.extensions import db
 from hotline.models import Resident, Role, UserRole, Volunteer, VolunteerBuilding
 
 MAX_UPLOAD = 5 * 1024 * 1024  # a compound's roster is far smaller
 IMPORTED = "imported"  # the session's note of the last import, shown once after the redirect
+MAX_SILENT_DAYS = 365
 ERRORS_SHOWN = 30  # bad rows listed after an import (the session is a cookie); the rest are counted
 
 
@@ -154,13 +156,37 @@ def volunteer_edit(vid: int):
 # --- residents -------------------------------------------------------------------------------
 
 
+def resident_filter(source) -> tuple[lists.ResidentFilter, str | None]:
+    """Read the residents list's filter from the query, or from a form that carries it on (the one-tap
+    actions); anything that is not a flag, a building or a number of days does not narrow. Return it and,
+    if the days are not a number from 1 to 365, what to tell the coordinator. Health flags only for roles
+    that see them."""
+    flags = tuple(f for f in lists.FLAGS if f in source.getlist("flag") and (f != "chronic" or shows_phones()))
+    building = whole_number(source.get("building", "").strip(), 4)
+    days = source.get("silent", "").strip()
+    silent = whole_number(days, 3)
+    error = None
+    if days and (silent is None or not 1 <= silent <= MAX_SILENT_DAYS):
+        silent, error = None, _("Write a number of days from 1 to %(most)s.", most=MAX_SILENT_DAYS)
+    return lists.ResidentFilter(q=source.get("q", "")[:100], flags=flags,
+                                building=building if building in buildings() else None, silent_days=silent), error
+
+
+def filter_args(f: lists.ResidentFilter) -> dict:
+    """The query arguments that show the list `f` narrows to."""
+    args = {"q": f.q, "flag": list(f.flags), "building": f.building, "silent": f.silent_days}
+    return {k: v for k, v in args.items() if v not in ("", [], None)}
+
+
 def _residents_page(import_form=None, status=200):
-    q = request.args.get("q", "")
-    page = lists.paginate(db.session, lists.resident_query(q, search_phones=shows_phones()), page_arg())
+    f, error = resident_filter(request.args)
+    page = lists.paginate(db.session, lists.resident_query(f, search_phones=shows_phones()), page_arg())
     return render_template(
-        "admin/residents.html", q=q, page=page, page_args=page_args, report=_imported("admin.residents"),
-        import_form=import_form or ImportForm(), flags_of=lambda r: lists.resident_flags(r, shows_phones()),
-    ), status
+        "admin/residents.html", f=f, filter_error=error, filter_args=filter_args(f), page=page, page_args=page_args,
+        report=_imported("admin.residents"), import_form=import_form or ImportForm(), round_form=RoundForm(),
+        flags_of=lambda r: lists.resident_flags(r, shows_phones()), buildings=buildings(),
+        flag_choices=[x for x in lists.FLAGS if x != "chronic" or shows_phones()], MAX_SILENT_DAYS=MAX_SILENT_DAYS,
+    ), 400 if error else status
 
 
 @bp.get("/residents")

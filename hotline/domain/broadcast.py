@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import case, func, select, update
@@ -111,6 +111,17 @@ def recipients(session: Session, buildings: frozenset[int]) -> list[Resident]:
     return out
 
 
+def to_residents(residents: list[Resident], announcement: Announcement) -> tuple[Announcement, list[Resident]]:
+    """Aim an announcement at chosen residents (a filtered list) instead of whole buildings: one per phone
+    number, each with a flat; the broadcast names their buildings. Pass both on to `plan` or `send`."""
+    seen, people = set(), []
+    for r in residents:
+        if r.household is not None and r.phone not in seen:
+            seen.add(r.phone)
+            people.append(r)
+    return replace(announcement, buildings=frozenset(r.household.building for r in people)), people
+
+
 def _ways(announcement: Announcement, resident: Resident) -> tuple[bool, bool]:
     """Return (sms, call) for one resident: landlines and voice-preferring residents get a call for an SMS."""
     voice_only = resident.prefers_voice or phones.is_landline(resident.phone)
@@ -119,9 +130,9 @@ def _ways(announcement: Announcement, resident: Resident) -> tuple[bool, bool]:
     return sms, call
 
 
-def plan(session: Session, announcement: Announcement) -> Plan:
-    """Work out what sending would do, without sending."""
-    people = recipients(session, announcement.buildings)
+def plan(session: Session, announcement: Announcement, people: list[Resident] | None = None) -> Plan:
+    """Work out what sending would do, without sending (to `people`, when given: see `to_residents`)."""
+    people = recipients(session, announcement.buildings) if people is None else people
     opted = _opted_out(session, people)
     sms = calls = skipped = 0
     for r in people:
@@ -143,11 +154,13 @@ def _segments(announcement: Announcement) -> dict[str, int]:
             if announcement.text_for(lang)}
 
 
-def send(session: Session, announcement: Announcement, key: str, sent_by: int | None = None) -> Broadcast:
+def send(session: Session, announcement: Announcement, key: str, sent_by: int | None = None,
+         people: list[Resident] | None = None) -> Broadcast:
     """Queue the announcement in the bulk lane, once per `key`, to go at once or at its `send_at`; return the
     broadcast, with what was queued (and its group buy, if it carries one).
 
-    `sent_by` is the id of the admin user who sent it."""
+    `sent_by` is the id of the admin user who sent it; `people`, when given, are whom it goes to (see
+    `to_residents`) instead of everyone in its buildings."""
     found = find(session, key)
     if found is not None:
         return found  # already sent: a form submitted twice sends nothing more
@@ -161,7 +174,7 @@ def send(session: Session, announcement: Announcement, key: str, sent_by: int | 
         session.add(Offer(broadcast=broadcast, item=announcement.offer_item.strip()[:120],
                           deadline=announcement.offer_deadline, created_at=clock.now()))
     sms = calls = skipped = 0
-    people = recipients(session, announcement.buildings)
+    people = recipients(session, announcement.buildings) if people is None else people
     opted = _opted_out(session, people)
     with session.no_autoflush:  # one flush at the end, not one per resident
         for r in people:

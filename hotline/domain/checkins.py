@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exc, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from hotline import clock
-from hotline.domain import outbox, requests, transitions, voice
+from hotline.domain import heard, outbox, requests, transitions, voice
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
 from hotline.models import (
@@ -28,7 +28,7 @@ from hotline.models import (
     CheckInPlan,
     CheckInStatus,
     EventKind,
-    Inbound,
+    Household,
     Lane,
     Outbox,
     OutStatus,
@@ -91,14 +91,54 @@ def schedule(session: Session, policy: Policy, now: datetime | None = None) -> i
         return 0
     day = local_day(policy, now)
     called = select(CheckIn.resident_id).where(CheckIn.day == day)
-    placed = 0
-    for resident in session.scalars(eligible(session).where(Resident.id.not_in(called)).order_by(Resident.id)):
-        checkin = CheckIn(resident=resident, day=day, created_at=now)
-        session.add(checkin)
-        session.flush()
-        _place_call(session, checkin, now)
-        placed += 1
-    return placed
+    return len(_call(session, session.scalars(eligible(session).where(Resident.id.not_in(called))
+                                              .order_by(Resident.id)), day, now, now))
+
+
+def _call(session: Session, residents, day: date, when: datetime, now: datetime) -> list[CheckIn]:
+    """Make each resident's check-in of `day` and queue its first call for `when`."""
+    made = [CheckIn(resident=resident, day=day, created_at=now, call_at=when) for resident in residents]
+    session.add_all(made)
+    session.flush()
+    for checkin in made:
+        _place_call(session, checkin, when)
+    return made
+
+
+@dataclass(frozen=True)
+class Round:
+    """What a coordinator's round of check-in calls did: calls queued, and residents left out."""
+
+    placed: int
+    already: int  # had a check-in call that day already
+    no_home: int  # no household: nobody could go and knock if the call reaches nobody
+    when: datetime
+
+
+def start_round(session: Session, policy: Policy, residents: list[Resident], when: datetime | None = None,
+                now: datetime | None = None) -> Round:
+    """Call each of `residents` at `when` (now if not given), whatever the daily plan says: once a day each."""
+    now = now or clock.now()
+    when = max(when or now, now)
+    day = local_day(policy, when)
+    ids = [r.id for r in residents]
+    called = set(session.scalars(select(CheckIn.resident_id).where(CheckIn.day == day, CheckIn.resident_id.in_(ids))))
+    homed = [r for r in residents if r.household_id is not None]
+    chosen = [r for r in homed if r.id not in called]
+    _call(session, chosen, day, when, now)
+    return Round(len(chosen), len(homed) - len(chosen), len(residents) - len(homed), when)
+
+
+def calls_query(day: date | None = None):
+    """Select check-in calls (of `day`, or of every day), latest first, each with its resident and flat."""
+    query = (
+        select(CheckIn)
+        .join(Resident, CheckIn.resident_id == Resident.id)
+        .outerjoin(Household, Resident.household_id == Household.id)
+        .options(contains_eager(CheckIn.resident).contains_eager(Resident.household))
+        .order_by(func.coalesce(CheckIn.call_at, CheckIn.created_at).desc(), CheckIn.id.desc())
+    )
+    return query.where(CheckIn.day == day) if day is not None else query
 
 
 def _place_call(session: Session, checkin: CheckIn, when: datetime) -> Outbox:
@@ -230,22 +270,10 @@ def today(session: Session, policy: Policy, now: datetime | None = None) -> Toda
 
 
 def not_heard_from(session: Session, policy: Policy, now: datetime | None = None) -> list[Resident]:
-    """Residents living alone with no request, check-in answer or delivery for `silent_days`."""
+    """Residents living alone the hotline has not heard from (`heard`) for `silent_days`."""
     now = now or clock.now()
     since = now - timedelta(days=plan(session).silent_days)
-    asked = select(Request.resident_id).where(
-        Request.resident_id.is_not(None),
-        or_(Request.created_at >= since, Request.delivered_at >= since),
-    )
-    answered = select(CheckIn.resident_id).where(
-        CheckIn.answered_at >= since, CheckIn.status.in_((CheckInStatus.FINE, CheckInStatus.HELP))
-    )
-    texted = select(Inbound.phone).where(Inbound.received_at >= since)
-    return list(
-        session.scalars(
-            select(Resident)
-            .where(Resident.alone.is_(True), Resident.created_at < since)
-            .where(Resident.id.not_in(asked), Resident.id.not_in(answered), Resident.phone.not_in(texted))
-            .order_by(Resident.id)
-        )
-    )
+    return list(session.scalars(
+        select(Resident).where(Resident.alone.is_(True), Resident.created_at < since, heard.silent_since(since))
+        .order_by(Resident.id)
+    ))

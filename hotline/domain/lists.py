@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
+from hotline import clock
+from hotline.domain import heard, roster
 from hotline.domain.late import overdue_clause  # the one definition of overdue
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
@@ -146,15 +148,34 @@ def volunteer_query(q: str = "", search_phones: bool = True) -> Select:
     return query
 
 
-def resident_query(q: str = "", search_phones: bool = True) -> Select:
-    """Select residents matching a name, phone, building or building-room, by building and room."""
+@dataclass(frozen=True)
+class ResidentFilter:
+    """What the residents list is narrowed to; empty fields do not narrow."""
+
+    q: str = ""
+    flags: tuple[str, ...] = ()  # residents with every one of these flags
+    building: int | None = None
+    silent_days: int | None = None  # not heard from for this many days (see `heard`)
+
+
+def resident_query(f: ResidentFilter | None = None, search_phones: bool = True, now: datetime | None = None) -> Select:
+    """Select residents matching `f`, by building and room, each with when the hotline last heard from them
+    (`search_phones`: whether a number may be searched for; `now`: when "not heard from" counts from)."""
+    f = f or ResidentFilter()
     query = (
         select(Resident)
         .outerjoin(Household, Resident.household_id == Household.id)
-        .options(selectinload(Resident.household))
+        .options(selectinload(Resident.household), *heard.with_last_signs())
         .order_by(Household.building, Household.room, Resident.id)
     )
-    q = q.strip()[:100]
+    for flag in f.flags:
+        if flag in FLAGS:
+            query = query.where(getattr(Resident, flag).is_(True))
+    if f.building is not None:
+        query = query.where(Household.building == f.building)
+    if f.silent_days is not None:
+        query = query.where(heard.silent_since((now or clock.now()) - timedelta(days=f.silent_days)))
+    q = f.q.strip()[:100]
     if q:
         terms = [Resident.name.ilike(_like(q), escape="\\"), Household.room == q]
         if (building := whole_number(q, 4)) is not None:
@@ -203,7 +224,7 @@ def volunteers_csv(session: Session, headers: dict[str, str] | None = None) -> s
     return to_csv(_named(("name", "phone", "buildings", "languages", "role", "on_duty"), headers), rows)
 
 
-FLAGS = ("elderly", "alone", "mobility", "chronic")
+FLAGS = roster.FLAGS
 
 
 def resident_flags(resident: Resident, include_health: bool) -> list[str]:

@@ -18,7 +18,7 @@ from hotline.models import Building, Resident, Role, Volunteer, VolunteerBuildin
 
 VOLUNTEER_COLUMNS = ("name", "phone", "buildings", "languages", "role")
 RESIDENT_COLUMNS = ("name", "phone", "building", "room", "language", "flags")
-FLAGS = ("elderly", "alone", "mobility", "chronic")
+FLAGS = ("elderly", "alone", "mobility", "chronic", "no_phone")  # Resident's boolean columns
 LANGUAGES = ("zh", "en")
 MAX_ROWS = 50_000
 

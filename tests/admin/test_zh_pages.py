@@ -48,13 +48,15 @@ def compound(app, clock, phone, coordinator):
     with app.app_context():
         li = db.session.scalar(select(Volunteer.id).where(Volunteer.phone == "+8613900000121"))
     coordinator.post(f"/admin/volunteers/{li}/duty", {"on_duty": "0"})
+    coordinator.post("/admin/residents/check-in-round", {"flag": "alone"})  # 王阿姨's call, on the check-ins page
     return a, b
 
 
 PAGES = ["/admin/", "/admin/act-now", "/admin/requests?status=", "/admin/requests/{a}", "/admin/requests/{b}",
          "/admin/requests/new", "/admin/volunteers", "/admin/volunteers/1", "/admin/residents", "/admin/residents/1",
          "/admin/outbox", "/admin/manifest", "/admin/broadcast", "/admin/broadcast/{scheduled}",
-         "/admin/broadcast/{stopped}"]
+         "/admin/broadcast/{stopped}", "/admin/residents?flag=elderly&silent=3&building=12", "/admin/check-ins",
+         "/admin/residents/broadcast?flag=elderly"]
 
 
 def broadcasts(coordinator) -> dict[str, str]:

@@ -116,6 +116,9 @@ PAGES = [
     ("outbox", "/admin/outbox"),
     ("manifest", "/admin/manifest"),
     ("broadcast", "/admin/broadcast"),
+    ("residents-filtered", "/admin/residents?flag=elderly&silent=1"),
+    ("check-ins", "/admin/check-ins"),
+    ("residents-broadcast", "/admin/residents/broadcast?flag=elderly"),
 ]
 
 
