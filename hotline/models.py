@@ -238,12 +238,13 @@ class Request(Base):
     recording_sid: Mapped[str | None] = mapped_column(sa.String(64))
     offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id", ondelete="SET NULL"), index=True)
     quantity: Mapped[int | None]  # for a group-buy join: how many
+    paid: Mapped[bool] = mapped_column(default=False)  # the household paid for what it asked (the manifest)
     language: Mapped[str] = mapped_column(sa.String(2), default="zh")
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW, index=True)
     volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"), index=True)
     escalate_at: Mapped[datetime | None] = mapped_column(index=True)  # the next timer, if any
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)  # the numbers' windows, per day
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     assigned_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]

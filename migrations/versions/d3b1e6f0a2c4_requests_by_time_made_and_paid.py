@@ -1,0 +1,27 @@
+"""requests by the time they were made (the desk's numbers and days); whether a household paid
+
+Revision ID: d3b1e6f0a2c4
+Revises: fc18ec0a062c
+Create Date: 2026-12-03 09:40:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'd3b1e6f0a2c4'
+down_revision = 'fc18ec0a062c'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_request_created_at', 'request', ['created_at'])
+    with op.batch_alter_table('request') as batch:
+        batch.add_column(sa.Column('paid', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade():
+    with op.batch_alter_table('request') as batch:
+        batch.drop_column('paid')
+    op.drop_index('ix_request_created_at', table_name='request')
