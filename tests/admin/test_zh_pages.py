@@ -53,7 +53,7 @@ def compound(app, clock, phone, coordinator):
 
 PAGES = ["/admin/", "/admin/act-now", "/admin/requests?status=", "/admin/requests/{a}", "/admin/requests/{b}",
          "/admin/requests/new", "/admin/volunteers", "/admin/volunteers/1", "/admin/residents", "/admin/residents/1",
-         "/admin/outbox", "/admin/manifest", "/admin/broadcast"]
+         "/admin/outbox", "/admin/manifest", "/admin/numbers", "/admin/broadcast"]
 
 
 def test_every_admin_page_in_chinese_has_no_english_left(coordinator, compound):

@@ -4,6 +4,7 @@ within the promise, declines and time-outs, over the last day and the last week.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -124,3 +125,51 @@ def test_nothing_made_gives_no_rows_and_no_shares(app, frozen):
     day = numbers_of(app, "day")
     assert day.buildings == {} and day.volunteers == {}
     assert day.total.on_time_share is None and day.total.accept_median is None
+
+
+def cells(page: str, table: str, attribute: str, key: object) -> dict[str, str]:
+    """The cells of one row of one of the page's tables, by their `data-count`."""
+    body = page[page.index(f'<table class="list numbers" id="{table}">'):]
+    body = body[:body.index("</table>")]
+    [row] = re.findall(rf'<tr {attribute}="{key}">(.*?)</tr>', body, re.DOTALL)
+    return dict(re.findall(r'data-count="([\w-]+)">(.*?)</td>', row))
+
+
+@pytest.fixture
+def sun(admin, week):
+    """The coordinator `sun`, logged in after the week's requests (a session does not last two days)."""
+    assert admin.login("sun").status_code == 302
+    return admin
+
+
+def test_the_numbers_page_shows_both_periods_in_chinese(sun, app):
+    page = sun.get("/admin/numbers?lang=zh").get_data(as_text=True)
+    assert cells(page, "numbers-day-buildings", "data-building", 12) == {
+        "requests": "2", "accept": "18分钟", "deliver": "4小时", "on-time": "50% (1/2)", "declines": "1",
+        "time-outs": "0"}
+    assert cells(page, "numbers-day-buildings", "data-building", 7)["on-time"] == "0% (0/1)"
+    assert 'data-building="5"' not in page[:page.index('id="numbers-week"')]
+    assert cells(page, "numbers-week-buildings", "data-building", 5)["deliver"] == "60分钟"
+    li = ids(app)[LI_WEI]
+    assert cells(page, "numbers-day-volunteers", "data-volunteer", li) == {
+        "requests": "2", "accept": "10分钟", "deliver": "2小时", "on-time": "100% (1/1)", "declines": "1",
+        "time-outs": "0"}
+
+
+def test_the_dashboard_charts_the_last_day_per_building(sun):
+    page = sun.get("/admin/?lang=zh").get_data(as_text=True)
+    chart = page[page.index('<svg class="chart numbers-chart"'):]
+    chart = chart[:chart.index("</svg>")]
+    bars = {(b, kind): int(value) for kind, b, value in
+            re.findall(r'<rect class="bar ([\w-]+)" data-building="(\d+)" data-value="(\d+)"', chart)}
+    assert bars == {("7", "created"): 1, ("7", "on-time"): 0, ("12", "created"): 2, ("12", "on-time"): 1}
+    assert 'role="img"' in chart and 'aria-labelledby="numbers-title"' in chart
+    assert re.search(r'<h2 id="numbers-title">[^<]*楼栋[^<]*</h2>', page)
+    assert cells(page, "numbers-day-buildings", "data-building", 12)["requests"] == "2"
+
+
+def test_a_viewer_reads_the_numbers_and_a_stranger_does_not(admin, week, app):
+    assert admin.login("wu").status_code == 302
+    assert admin.get("/admin/numbers").status_code == 200
+    anonymous = app.test_client().get("/admin/numbers")
+    assert anonymous.status_code == 302 and "/admin/login" in anonymous.headers["Location"]
