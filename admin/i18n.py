@@ -172,6 +172,8 @@ EVENT = {
     EventKind.MERGED: _l("Merged into another request"),
     EventKind.MERGED_IN: _l("A repeat of it was merged in"),
     EventKind.NUDGED: _l("Asked after it"),
+    EventKind.MARKED_PAID: _l("Marked paid"),
+    EventKind.MARKED_NOT_PAID: _l("Marked not paid"),
 }
 NOTE = {  # what the hotline itself writes as an event's note
     "nobody on duty": _l("nobody on duty"),

@@ -116,6 +116,8 @@ class EventKind(StrEnum):
     CALLED_NO_ANSWER = "called_no_answer"  # a coordinator phoned whoever asked; nobody answered
     MERGED = "merged"  # folded into the request it repeats (then cancelled)
     MERGED_IN = "merged_in"  # a repeat of it was folded in
+    MARKED_PAID = "marked_paid"  # a coordinator noted that the household paid for what it asked
+    MARKED_NOT_PAID = "marked_not_paid"  # a coordinator took that back
 
 
 class ActorKind(StrEnum):
