@@ -250,7 +250,7 @@ class Request(Base):
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     assigned_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
-    delivered_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)  # the dashboard's days
     closed_at: Mapped[datetime | None]
     purged_at: Mapped[datetime | None]
 
@@ -372,7 +372,10 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "lane", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "lane", "next_attempt_at"),
+        sa.Index("ix_outbox_sent", "status", "transport", "sent_at"),  # each carrier's sends, read from the index
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(8))  # `sms` or `call`
