@@ -161,7 +161,7 @@ def test_the_dashboard_charts_the_last_day_per_building(sun):
     chart = page[page.index('<svg class="chart numbers-chart"'):]
     chart = chart[:chart.index("</svg>")]
     bars = {(b, kind): int(value) for kind, b, value in
-            re.findall(r'<rect class="bar ([\w-]+)" data-building="(\d+)" data-value="(\d+)"', chart)}
+            re.findall(r'<rect class="bar ([\w-]+)" data-label="(\d+)" data-value="(\d+)"', chart)}
     assert bars == {("7", "created"): 1, ("7", "on-time"): 0, ("12", "created"): 2, ("12", "on-time"): 1}
     assert 'role="img"' in chart and 'aria-labelledby="numbers-title"' in chart
     assert re.search(r'<h2 id="numbers-title">[^<]*楼栋[^<]*</h2>', page)

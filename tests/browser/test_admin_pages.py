@@ -170,8 +170,8 @@ def test_the_numbers_chart_and_tables_read_on_a_phone(person, live):
     expect(chart).to_be_visible()
     expect(chart).to_have_attribute("role", "img")
     expect(page.locator("#numbers-title")).to_contain_text("按时送达")
-    assert int(chart.locator('rect.bar.on-time[data-building="5"]').get_attribute("data-value")) >= 1
-    assert float(chart.locator('rect.bar.created[data-building="5"]').get_attribute("height")) > 0
+    assert int(chart.locator('rect.bar.on-time[data-label="5"]').get_attribute("data-value")) >= 1
+    assert float(chart.locator('rect.bar.created[data-label="5"]').get_attribute("height")) > 0
     page.locator("#numbers summary").click()
     expect(page.locator('#numbers-day-buildings tr[data-building="5"] td[data-count="on-time"]')).to_contain_text("%")
     phone.shot("phone-numbers-chart-zh")
