@@ -1,6 +1,6 @@
 """The numbers that run the response: per building and per volunteer, over the last day or week.
 
-For the requests made in the window (and not purged), read from their timelines:
+For the requests made in the window (their `created` event in it; not purged), read from their timelines:
 - **requests**: per building, the requests its flats made; per volunteer, those the hotline (or a
   coordinator) sent them;
 - **time to accept**: from a request being sent to the volunteer who took it to their `accepted`
@@ -13,11 +13,11 @@ For the requests made in the window (and not purged), read from their timelines:
   Per volunteer, of the requests they delivered or hold accepted;
 - **declines** and **time-outs**: the volunteer's `declined` and `timed_out` events.
 
-The database picks the rows, in two queries over the requests made in the window (found by the index
-on `request.created_at`): the requests with their flat's building, newest first, at most READ_AT_MOST
-of them (a compound's week is a few thousand; past the bound the figures say they are partial), and
-the timeline events of these kinds of those requests. The grouping and the medians are computed here,
-in Python, over those rows. Pure: no Flask.
+The database picks the rows in two queries, both found by the index on the events' time: the requests
+made in the window with their flat's building, newest first, at most READ_AT_MOST of them (a
+compound's week is a few thousand; past the bound the figures say they are partial), and the events
+of these kinds in the window (those of older requests are left aside here). The grouping and the
+medians are computed here, in Python, over those rows. Pure: no Flask.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from hotline.models import OPEN_STATUSES, EventKind, Household, Request, Request
 
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7)}
 READ_AT_MOST = 50_000  # requests read for one window
-KINDS = (EventKind.CREATED, EventKind.ASSIGNED, EventKind.ACCEPTED, EventKind.DELIVERED, EventKind.DECLINED,
+KINDS = (EventKind.ASSIGNED, EventKind.ACCEPTED, EventKind.DELIVERED, EventKind.DECLINED,
          EventKind.TIMED_OUT)
 
 
@@ -109,26 +109,26 @@ def numbers(session: Session, policy: Policy, now: datetime, window: timedelta,
             read_at_most: int = READ_AT_MOST) -> Numbers:
     """Compute the numbers of the requests made in the `window` before `now` (see the module's docstring)."""
     since = now - window
-    made = (Request.created_at >= since) & (Request.created_at <= now) & Request.purged_at.is_(None)
+    made = RequestEvent.at.between(since, now)
     asked = session.execute(  # plain strings for the enums: thousands of rows, compared with StrEnum members
-        select(Request.id, Household.building, Request.created_at, Request.urgent,
+        select(Request.id, Household.building, RequestEvent.at.label("made"), Request.urgent,
                type_coerce(Request.status, String), Request.volunteer_id)
+        .join(Request, RequestEvent.request_id == Request.id)
         .join(Household, Request.household_id == Household.id)
-        .where(made)
-        .order_by(Request.created_at.desc(), Request.id.desc())
+        .where(made, RequestEvent.kind == EventKind.CREATED, Request.purged_at.is_(None))
+        .order_by(RequestEvent.at.desc(), Request.id.desc())
         .limit(read_at_most + 1)
     ).all()
     out = Numbers(since, now, partial=len(asked) > read_at_most)
     if out.partial:  # the oldest of the window are left out
-        made = made & (Request.created_at >= asked[read_at_most - 1].created_at)
         asked = asked[:read_at_most]
-    lives = {r.id: _Life(r.building, r.created_at, r.created_at + promise(policy, r.urgent), Status(r.status),
-                         r.volunteer_id) for r in asked}
+        made = RequestEvent.at.between(asked[-1].made, now)
+    lives = {r.id: _Life(r.building, r.made, r.made + promise(policy, r.urgent), Status(r.status), r.volunteer_id)
+             for r in asked}
     steps = session.execute(
         select(RequestEvent.request_id, type_coerce(RequestEvent.kind, String), RequestEvent.at,
                RequestEvent.volunteer_id)
-        .join(Request, RequestEvent.request_id == Request.id)
-        .where(made, RequestEvent.kind.in_(KINDS), RequestEvent.at <= now)
+        .where(made, RequestEvent.kind.in_(KINDS))
         .order_by(RequestEvent.request_id, RequestEvent.id)
     )
     for request_id, kind, at, volunteer in steps:

@@ -1,8 +1,8 @@
 """indexes the coordinator's desk reads by; whether a household paid
 
-Requests by the time they were made (the numbers' windows, the dashboard's days) and delivered (its
-days); sent messages by carrier and time (each carrier's last hour on the dashboard). At 100,000
-requests the dashboard's carrier counts read the index instead of every sent message.
+Timeline events by time (the numbers of the last day or week); requests by the time they were
+delivered (the dashboard's days); sent messages by carrier and time (each carrier's last hour on the
+dashboard). At 100,000 requests these read the index instead of every row.
 
 Revision ID: d3b1e6f0a2c4
 Revises: fc18ec0a062c
@@ -20,7 +20,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_request_created_at', 'request', ['created_at'])
+    op.create_index('ix_request_event_at', 'request_event', ['at'])
     op.create_index('ix_request_delivered_at', 'request', ['delivered_at'])
     op.create_index('ix_outbox_sent', 'outbox', ['status', 'transport', 'sent_at'])
     with op.batch_alter_table('request') as batch:
@@ -32,4 +32,4 @@ def downgrade():
         batch.drop_column('paid')
     op.drop_index('ix_outbox_sent', table_name='outbox')
     op.drop_index('ix_request_delivered_at', table_name='request')
-    op.drop_index('ix_request_created_at', table_name='request')
+    op.drop_index('ix_request_event_at', table_name='request_event')
