@@ -119,6 +119,12 @@ class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[DataRequired(REQUIRED), Length(max=2000)])
 
 
+class PaidForm(FlaskForm):
+    """Mark paid or not."""
+
+    paid = HiddenField(validators=[DataRequired()])
+
+
 class UrgentForm(FlaskForm):
     """Mark urgent or not."""
 

@@ -186,6 +186,8 @@ EVENT = {
     EventKind.MERGED_IN: _l("A repeat of it was merged in"),
     EventKind.NUDGED: _l("Asked after it"),
     EventKind.PHONED: _l("Phoned by a person"),
+    EventKind.MARKED_PAID: _l("Marked paid"),
+    EventKind.MARKED_NOT_PAID: _l("Marked not paid"),
 }
 NOTE = {  # what the hotline itself writes as an event's note
     "nobody on duty": _l("nobody on duty"),

@@ -1,7 +1,8 @@
 """`make bench`: our webhooks against bare Flask endpoints, and the admin queries at 100,000 requests.
 
     .venv/bin/python -m bench.run [--step 5] [--dbs sqlite,postgres] [--workers 1,2,3,4] [--requests 100000]
-                                  [--parts stages,http,scale] [--count 300]
+                                  [--parts stages,http,scale,desk] [--count 300] [PART ...]
+    .venv/bin/python -m bench.run desk      # the coordinator's desk alone (a few minutes)
 
 For each database (a SQLite file, a fresh database on the machine's PostgreSQL):
 1. where the time of one SMS goes (bench/stages.py): SMS taken in-process, by stage, with the SQL
@@ -15,9 +16,13 @@ For each database (a SQLite file, a fresh database on the machine's PostgreSQL):
    call); at every number of workers the insert and the SMS; a step is HELD when every request got
    a 2xx, p99 < 50 ms, and throughput kept up (>= 95 %); each endpoint climbs until a step is not held;
 4. a fresh database bulk-filled with 100,000 requests (and their timelines and messages), in
-   which the admin dashboard's queries and escalation sweeps (`requests.run_timers`) are timed.
+   which the admin dashboard's queries and escalation sweeps (`requests.run_timers`) are timed;
+5. the coordinator's desk in such a database: the dashboard and the act-now list as a logged-in
+   coordinator gets them (in-process, through the app's test client: views, queries and templates),
+   and their queries alone, beside a trivial query (`SELECT 1`) and `/healthz` as references.
 
-Prints the tables and writes them to docs/performance.md.
+Prints the tables and writes them to docs/performance.md; `desk` run alone replaces only its own
+section there.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ RATES = [25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 700, 800, 1000, 12
 P99_LIMIT_MS = 50.0
 KEEP_UP = 0.95
 DASHBOARD_LIMIT_MS, SWEEP_LIMIT_MS = 200.0, 1000.0
+DESK_RUNS = 15  # timed rounds of the desk, after one to warm up
+DESK_START, DESK_END = "<!-- desk -->", "<!-- /desk -->"  # its section in docs/performance.md
 SWEEP_DUE = (0, 100, 500)  # 500: the most one sweep takes (run_timers' LIMIT)
 OUT = ROOT / "docs" / "performance.md"
 ENDPOINTS = [  # name, which server, loadgen kind, path
@@ -218,11 +225,12 @@ def fill(stack: Stack, total: int, seed: int = 7) -> dict:
 
 def dashboard_page(session, policy, now) -> dict[str, float]:
     """Run the queries admin/views/dashboard.py makes for the page; return the milliseconds each took."""
-    from hotline.domain import act_now, outbox
+    from hotline.domain import act_now, numbers, outbox
     from hotline.domain import dashboard as q
 
     parts = {
         "per_day": lambda: q.per_day(session, policy.timezone, now, 14),
+        "numbers_day": lambda: numbers.numbers(session, policy, now, numbers.WINDOWS["day"]),
         "oldest_waiting": lambda: q.oldest_waiting(session),
         "counts": lambda: q.counts(session, policy, now),
         "building_grid": lambda: q.building_grid(session, policy, now),
@@ -287,6 +295,66 @@ def scale_bench(database: str, standin: RecordingStandin, total: int) -> dict:
                 say(f"  {database}: sweep with {due} due: {sweeps[due]['ms']:.1f} ms ({moved} moved)")
         out["sweeps"] = sweeps
         return out
+    finally:
+        stack.stop()
+
+
+def desk_bench(database: str, standin: RecordingStandin, total: int, runs: int = DESK_RUNS) -> dict:
+    """Time the desk at `total` requests: each measure in turn, `runs` rounds after one to warm up; medians."""
+    import sqlalchemy as sa
+
+    from hotline import clock
+    from hotline.domain import act_now
+    from hotline.domain.policy import Policy
+    from hotline.extensions import db
+    from tests.admin.actions import AdminActions, add_users
+
+    stack = Stack(database, standin.url, name=f"bench-desk-{database}")
+    try:
+        stack.init(roster_csv())
+        started = time.perf_counter()
+        counts = fill(stack, total)
+        say(f"  {database}: {total:,} requests inserted in {time.perf_counter() - started:.1f} s ({counts})")
+        add_users(stack.app)
+        coordinator = AdminActions(stack.app.test_client())
+        assert coordinator.login("sun").status_code == 302, "the bench's coordinator could not log in"
+        policy = Policy.from_config(stack.app.config)
+
+        def get(path: str):
+            def run():
+                response = coordinator.get(path)
+                assert response.status_code == 200, f"{path} answered {response.status_code}"
+            return run
+
+        def query(work):
+            def run():
+                with stack.app.app_context():
+                    work(db.session)
+                    db.session.rollback()
+            return run
+
+        parts: list[dict[str, float]] = []
+        measures = {
+            "trivial query (SELECT 1)": query(lambda session: session.execute(sa.text("SELECT 1")).one()),
+            "GET /healthz": get("/healthz"),
+            "dashboard queries": query(lambda session: parts.append(dashboard_page(session, policy, clock.now()))),
+            "act-now query": query(lambda session: act_now.act_now(session, policy, clock.now())),
+            "GET /admin/ (dashboard)": get("/admin/"),
+            "GET /admin/act-now": get("/admin/act-now"),
+        }
+        took: dict[str, list[float]] = {name: [] for name in measures}
+        for _round in range(runs + 1):
+            for name, run in measures.items():
+                t = time.perf_counter()
+                run()
+                took[name].append((time.perf_counter() - t) * 1000)
+        out = {name: {"median_ms": statistics.median(times[1:]), "max_ms": max(times[1:])}
+               for name, times in took.items()}
+        by_part = {k: statistics.median(p[k] for p in parts[1:]) for k in parts[0]}
+        say(f"  {database}: " + ", ".join(f"{name} {m['median_ms']:.1f} ms" for name, m in out.items()))
+        say(f"  {database}: dashboard queries, median per query: "
+            + ", ".join(f"{k} {v:.1f} ms" for k, v in by_part.items()))
+        return {"counts": counts, "runs": runs, "measures": out, "parts": by_part, "load": os.getloadavg()[0]}
     finally:
         stack.stop()
 
@@ -379,8 +447,48 @@ def worker_section(ladders: dict, verdicts: list[str]) -> list[str]:
     return lines
 
 
+def desk_section(desk: dict, requests: int) -> tuple[list[str], list[str]]:
+    """The desk's table and its verdicts, between the markers that let `desk` alone replace it."""
+    if not desk:
+        return [], []
+    names = list(next(iter(desk.values()))["measures"])
+    lines = [DESK_START, "", f"## The coordinator's desk at {requests:,} requests", "",
+             f"`python -m bench.run desk` (bench/run.py, desk_bench), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: a fresh "
+             f"database bulk-filled with {requests:,} requests over 60 days (with their timelines and messages), "
+             "then, in turn and in-process, a trivial query and `/healthz` as references, the queries of the "
+             "dashboard (with the last day's numbers) and of the act-now list alone, and both pages as a logged-in "
+             "coordinator gets them through the app's test client (view, queries and template, no HTTP server). "
+             f"Median and max of {next(iter(desk.values()))['runs']} rounds after one to warm up, in milliseconds; "
+             "the 1-minute load average at the end of each database's run is given (the 2 cores are shared).", "",
+             "| database | " + " | ".join(names) + " | load avg |",
+             "|---|" + "---:|" * (len(names) + 1)]
+    verdicts, part_lines = [], []
+    for database, d in desk.items():
+        cells = [f"{fmt(d['measures'][n]['median_ms'])} (max {fmt(d['measures'][n]['max_ms'])})" for n in names]
+        lines.append(f"| {database} | " + " | ".join(cells) + f" | {d['load']:.2f} |")
+        part_lines.append(f"- {database}: " + ", ".join(f"{k} {v:.1f} ms" for k, v in d.get("parts", {}).items()))
+        for name in ("GET /admin/ (dashboard)", "GET /admin/act-now"):
+            median = d["measures"][name]["median_ms"]
+            verdicts.append(f"- {database}: `{name}` {fmt(median)} ms median at {requests:,} requests, target < "
+                            f"{DASHBOARD_LIMIT_MS:g} ms: **{'MET' if median < DASHBOARD_LIMIT_MS else 'MISSED'}**")
+    lines += ["", "The dashboard's queries, median per query:", "", *part_lines]
+    return [*lines, "", *verdicts, "", DESK_END], verdicts
+
+
+def write_desk_section(path: Path, section: list[str]) -> None:
+    """Put the desk's section into the report at `path` in place of the one there (or at its end)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    block = "\n".join(section)
+    if DESK_START in text and DESK_END in text:
+        head, rest = text.split(DESK_START, 1)
+        text = head + block + rest.split(DESK_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def report(http: dict, scale: dict, args, started: float, ladders: dict | None = None,
-           stages: dict | None = None) -> str:
+           stages: dict | None = None, desk: dict | None = None) -> str:
     lines = [
         "# Performance",
         "",
@@ -459,7 +567,9 @@ def report(http: dict, scale: dict, args, started: float, ladders: dict | None =
                         f"{SWEEP_LIMIT_MS:g} ms: **{'MET' if worst < SWEEP_LIMIT_MS else 'MISSED'}**")
     if part_lines:
         lines += ["", "Dashboard, median per query:", "", *part_lines]
-    lines += ["", "## Targets", "", *verdicts, "", "## Every step", "",
+    desk_lines, desk_verdicts = desk_section(desk or {}, args.requests)
+    lines += ["", *desk_lines] if desk_lines else []
+    lines += ["", "## Targets", "", *verdicts, *desk_verdicts, "", "## Every step", "",
               "| database | workers | endpoint | offered (req/s) | throughput (req/s) | p50 (ms) | p90 (ms) | "
               "p99 (ms) | max (ms) | errors | held | load avg before |",
               "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
@@ -480,20 +590,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=5.0, help="seconds per ladder step")
     parser.add_argument("--dbs", default="sqlite,postgres")
     parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--parts", default="stages,http,scale",
-                        help="stages (one SMS in-process, by stage), http (the rate ladders), scale (100,000 requests)")
+    parser.add_argument("--parts", default="stages,http,scale,desk",
+                        help="stages (one SMS in-process, by stage), http (the rate ladders), scale (100,000 "
+                             "requests), desk (the dashboard and the act-now list at 100,000 requests)")
+    parser.add_argument("only", nargs="*", choices=[[], "stages", "http", "scale", "desk"], default=[],
+                        help="run only these parts (the same as --parts)")
     parser.add_argument("--workers", default="1,2,3,4",
                         help="gunicorn workers of the ladders (every endpoint at 2; the insert and the SMS at each)")
     parser.add_argument("--count", type=int, default=300, help="SMS the stages part takes")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
+    if args.only:
+        args.parts = ",".join(args.only)
     started = time.time()
     args.load_at_start = os.getloadavg()[0]
     databases = [d for d in args.dbs.split(",") if d]
     if "postgres" in databases and (reason := postgres_reason()):
         say(f"PostgreSQL left out: {reason}")
         databases.remove("postgres")
-    http, ladders, scale, stages = {}, {}, {}, {}
+    http, ladders, scale, stages, desk = {}, {}, {}, {}, {}
     workers = [int(w) for w in args.workers.split(",") if w]
     for database in databases if "stages" in args.parts else ():
         say(f"== {database}: {args.count} SMS in-process, by stage")
@@ -509,7 +624,16 @@ def main(argv: list[str] | None = None) -> int:
         for database in databases if "scale" in args.parts else ():
             say(f"== {database}: {args.requests:,} requests")
             scale[database] = scale_bench(database, standin, args.requests)
-    text = report(http, scale, args, started, ladders, stages)
+        for database in databases if "desk" in args.parts else ():
+            say(f"== {database}: the coordinator's desk at {args.requests:,} requests")
+            desk[database] = desk_bench(database, standin, args.requests)
+    if args.parts.split(",") == ["desk"]:  # alone: only its section of the report is replaced
+        section, _verdicts = desk_section(desk, args.requests)
+        write_desk_section(Path(args.out), section)
+        say("\n".join(section))
+        say(f"(its section written to {args.out})")
+        return 0
+    text = report(http, scale, args, started, ladders, stages, desk)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text, encoding="utf-8")
     say()

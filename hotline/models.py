@@ -117,6 +117,8 @@ class EventKind(StrEnum):
     MERGED = "merged"  # folded into the request it repeats (then cancelled)
     MERGED_IN = "merged_in"  # a repeat of it was folded in
     PHONED = "phoned"  # a person phoned whoever the hotline could not call (no carrier places calls)
+    MARKED_PAID = "marked_paid"  # a coordinator noted that the household paid for what it asked
+    MARKED_NOT_PAID = "marked_not_paid"  # a coordinator took that back
 
 
 class ActorKind(StrEnum):
@@ -253,6 +255,7 @@ class Request(Base):
     recording_sid: Mapped[str | None] = mapped_column(sa.String(64))
     offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id", ondelete="SET NULL"), index=True)
     quantity: Mapped[int | None]  # for a group-buy join: how many
+    paid: Mapped[bool] = mapped_column(default=False)  # the household paid for what it asked (the manifest)
     language: Mapped[str] = mapped_column(sa.String(2), default="zh")
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW, index=True)
@@ -262,7 +265,7 @@ class Request(Base):
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     assigned_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
-    delivered_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)  # the dashboard's days
     closed_at: Mapped[datetime | None]
     purged_at: Mapped[datetime | None]
 
@@ -285,7 +288,7 @@ class RequestEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("request.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=clock.now)
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)  # the desk's numbers read a day or a week
     kind: Mapped[EventKind] = mapped_column(_enum(EventKind, length=24))
     actor_kind: Mapped[ActorKind] = mapped_column(_enum(ActorKind))
     actor_volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"))
@@ -387,7 +390,10 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "lane", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "lane", "next_attempt_at"),
+        sa.Index("ix_outbox_sent", "status", "transport", "sent_at"),  # each carrier's sends, read from the index
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(8))  # `sms` or `call`

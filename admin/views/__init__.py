@@ -1,3 +1,13 @@
 """The admin pages; importing this package adds their routes to the blueprint."""
 
-from admin.views import act_now, broadcast, dashboard, manifest, outbox, people, reaching, requests  # noqa: F401
+from admin.views import (  # noqa: F401
+    act_now,
+    broadcast,
+    dashboard,
+    manifest,
+    numbers,
+    outbox,
+    people,
+    reaching,
+    requests,
+)

@@ -14,6 +14,7 @@ from admin.web import policy
 from hotline import clock
 from hotline.domain import carriers, checkins, outbox
 from hotline.domain import dashboard as board
+from hotline.domain import numbers as figures
 from hotline.extensions import db
 from hotline.models import UserRole
 
@@ -21,22 +22,36 @@ CHART_WIDTH, CHART_HEIGHT, CHART_DAYS = 420, 120, 14
 ACT_NOW_ON_DASHBOARD = 8  # flats of the act-now list shown first; the rest on its own page
 
 
-def chart(days: list[board.DayCount]) -> dict:
-    """Lay out the requests-and-deliveries chart as SVG bars (two per day), with its scale."""
-    top = max([1] + [d.created for d in days] + [d.delivered for d in days])
-    slot = CHART_WIDTH / max(len(days), 1)
-    bar = slot * 0.38
+def bar_chart(columns: list[tuple[str, tuple[tuple[str, int], ...]]], label_every: int = 1) -> dict:
+    """Lay out grouped SVG bars: one group per column (`label`, its series' `(kind, value)`), with the scale;
+    every `label_every`-th column's label is written under it, counted from the last."""
+    top = max([1] + [value for _label, series in columns for _kind, value in series])
+    slot = CHART_WIDTH / max(len(columns), 1)
+    bar = slot * 0.76 / max([1] + [len(series) for _label, series in columns])
     bars = []
-    for i, d in enumerate(days):
+    for i, (label, series) in enumerate(columns):
         x = i * slot + slot * 0.1
-        for j, (kind, value) in enumerate((("created", d.created), ("delivered", d.delivered))):
+        for j, (kind, value) in enumerate(series):
             height = round(value / top * (CHART_HEIGHT - 20), 1)
             bars.append({"kind": kind, "x": round(x + j * bar, 1), "y": round(CHART_HEIGHT - height, 1),
-                         "width": round(bar - 1, 1), "height": height, "value": value, "day": d.day})
-    last = len(days) - 1
-    labels = [{"x": round(i * slot + slot / 2, 1), "day": d.day} for i, d in enumerate(days) if (last - i) % 3 == 0]
-    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bars": bars, "labels": labels, "top": top,
+                         "width": round(bar - 1, 1), "height": height, "value": value, "label": label})
+    last = len(columns) - 1
+    labels = [{"x": round(i * slot + slot / 2, 1), "label": label} for i, (label, _series) in enumerate(columns)
+              if (last - i) % label_every == 0]
+    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bars": bars, "labels": labels, "top": top}
+
+
+def chart(days: list[board.DayCount]) -> dict:
+    """Lay out the requests-and-deliveries chart as SVG bars (two per day), with its scale."""
+    columns = [(d.day.strftime("%m-%d"), (("created", d.created), ("delivered", d.delivered))) for d in days]
+    return {**bar_chart(columns, label_every=3),
             "created": sum(d.created for d in days), "delivered": sum(d.delivered for d in days)}
+
+
+def numbers_chart(day: figures.Numbers) -> dict:
+    """Lay out the last day's requests and deliveries within the promise per building as SVG bars."""
+    columns = [(str(b), (("created", f.requests), ("on-time", f.on_time))) for b, f in day.buildings.items()]
+    return {**bar_chart(columns), "numbers": day}
 
 
 def _carriers(now) -> dict:
@@ -63,9 +78,11 @@ def _state() -> dict:
 def dashboard():
     """Show the dashboard."""
     pol = policy()
-    days = board.per_day(db.session, pol.timezone, clock.now(), CHART_DAYS)
+    now = clock.now()
+    days = board.per_day(db.session, pol.timezone, now, CHART_DAYS)
+    day = figures.numbers(db.session, pol, now, figures.WINDOWS["day"])
     return render_template("admin/dashboard.html", oldest=board.oldest_waiting(db.session), chart=chart(days),
-                           days=days, checkins=checkins.today(db.session, pol),
+                           days=days, numbers_chart=numbers_chart(day), checkins=checkins.today(db.session, pol),
                            silent=checkins.not_heard_from(db.session, pol), ACT_NOW_ON_DASHBOARD=ACT_NOW_ON_DASHBOARD,
                            **desk_state(), **_state())
 

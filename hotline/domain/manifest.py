@@ -179,6 +179,19 @@ def _dozens(unit_text: str) -> int:
     return 12 if re.match(r"\s*(?:打|dozens?)\b", unit_text, re.IGNORECASE) else 1
 
 
+@dataclass(frozen=True)
+class Line:
+    """One request on a building's printout: its room, and what it asks for with how many of each."""
+
+    request: Request
+    items: tuple[tuple[Item | str, int], ...]  # an item of ITEMS, or a name read as written (a drug, an offer)
+
+
+def room_order(room: str) -> tuple:
+    """Sort rooms as people count them: `2` before `10`, `302` before `1201`, `B1` after `A9`."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", room))
+
+
 @dataclass
 class BuildingManifest:
     """What one building asked for: item totals, and the requests they came from."""
@@ -199,6 +212,20 @@ class BuildingManifest:
         """Return the numbers of the group-buy joins of the offer of `item`."""
         return [r.number for r in self.requests if r.offer is not None and r.offer.item == item]
 
+    def lines(self) -> list[Line]:
+        """Return one line per request, by room, then by number."""
+        lines = []
+        for r in sorted(self.requests, key=lambda r: (room_order(r.household.room), r.number)):
+            if r.offer is not None:
+                items: tuple[tuple[Item | str, int], ...] = ((r.offer.item, r.quantity or 1),)
+            else:
+                counted = self.counted.get(r.number, Counter())
+                items = tuple((item, counted[item.key]) for item in ITEMS if counted[item.key])
+                if r.drug and not any(item.medicine for item, _n in items):
+                    items += ((r.drug.strip()[:60], 1),)
+            lines.append(Line(r, items))
+        return lines
+
     def items(self) -> list[tuple[Item, int]]:
         """Return the items with their totals, food first, then medicine, each in the order of ITEMS."""
         return [(item, self.totals[item.key]) for item in ITEMS if self.totals[item.key]]
@@ -211,7 +238,7 @@ def build(
     query = (
         select(Request)
         .join(Household)
-        .options(selectinload(Request.household), selectinload(Request.offer))
+        .options(selectinload(Request.household), selectinload(Request.offer), selectinload(Request.resident))
         .where(
             Request.status.in_(statuses),
             Request.category.in_((Category.FOOD, Category.MEDICINE)),

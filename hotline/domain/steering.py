@@ -242,6 +242,14 @@ def set_details(request: Request, actor: Actor, details: str) -> None:
     transitions.record(request, EventKind.DETAILS_EDITED, actor, note=request.details)
 
 
+def mark_paid(request: Request, paid: bool, actor: Actor) -> None:
+    """Note that the household paid for what it asked (the manifest's tick), or take it back."""
+    if request.paid == paid:
+        return
+    request.paid = paid
+    transitions.record(request, EventKind.MARKED_PAID if paid else EventKind.MARKED_NOT_PAID, actor)
+
+
 def mark_urgent(session: Session, policy: Policy, request: Request, urgent: bool, actor: Actor) -> None:
     """Mark the request urgent (its volunteer is alerted again, its timer shortened) or not urgent."""
     if request.urgent == urgent:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
 from hotline.domain.manifest import count_items
-from tests.helpers import load_roster
+from hotline.models import EventKind, Via
+from tests.helpers import TOM, get_request, load_roster, numbers_in
 
 
 @pytest.mark.parametrize(("details", "expected"), [
@@ -69,3 +71,74 @@ def test_the_manifest_downloads_as_csv(coordinator, asked):
 def test_viewers_may_read_the_manifest(viewer, asked):
     assert viewer.get("/admin/manifest").status_code == 200
     assert viewer.get("/admin/manifest.csv").status_code == 200
+
+
+@pytest.fixture
+def lines(app, clock, phone):
+    """Building 7's flats ask in both languages; Tom Baker (1101) is a known resident."""
+    load_roster(app)
+    numbers = [numbers_in(phone("+8613700000021").reply("7号楼1201 大米两袋，鸡蛋30个"))[0],
+               numbers_in(phone(TOM).reply("I need milk and 6 eggs please"))[0],
+               numbers_in(phone("+8613700000022").reply("7号楼202 降压药快吃完了"))[0],
+               numbers_in(phone("+8613700000023").reply("7号楼303 食物不够了"))[0]]
+    return numbers
+
+
+def rows(page: str) -> list[dict[str, str]]:
+    """The manifest's lines, as the page has them: one dict per line, by column class."""
+    found = []
+    for row in re.findall(r'<tr data-number="\d+">(.*?)</tr>', page, re.DOTALL):
+        cells = dict(re.findall(r'<td class="(\w+)"[^>]*>(.*?)</td>', row, re.DOTALL))
+        found.append({k: " ".join(re.sub(r"<[^>]+>", " ", v).split()) for k, v in cells.items()})
+    return found
+
+
+def test_each_line_has_room_name_quantity_paid_and_note_by_room(coordinator, lines):
+    page = coordinator.get("/admin/manifest", query_string={"building": 7, "lang": "en"}).get_data(as_text=True)
+    found = rows(page)
+    assert [r["room"] for r in found] == ["202", "303", "1101", "1201"]  # rooms as numbers, not as text
+    tom = found[2]
+    assert tom["name"] == "Tom Baker" and tom["quantity"] == "eggs×6, milk×1" and "milk and 6 eggs" in tom["note"]
+    assert found[3]["quantity"] == "rice×2, eggs×30" and found[0]["quantity"] == "blood-pressure medicine×1"
+    assert found[1]["quantity"] == "-" and found[1]["note"] == "7号楼303 食物不够了"
+    assert all(r["paid"].startswith("☐ Not paid") for r in found)
+    assert "Totals · 4 requests · 1 to read by hand · 0 paid" in re.sub(r"\s+", " ", page)
+
+
+def test_a_viewer_reads_first_names_and_cannot_tick_paid(viewer, lines):
+    page = viewer.get("/admin/manifest", query_string={"building": 7, "lang": "en"}).get_data(as_text=True)
+    assert rows(page)[2]["name"] == "Tom"  # as the volunteer's SMS names him
+    assert "/admin/manifest/paid/" not in page
+    assert viewer.post(f"/admin/manifest/paid/{lines[0]}", {"paid": "1"}).status_code == 403
+
+
+def test_a_coordinator_ticks_a_line_paid_and_the_timeline_says_who(app, coordinator, lines):
+    first = lines[0]
+    back = "/admin/manifest?building=7"
+    response = coordinator.post(f"/admin/manifest/paid/{first}", {"paid": "1", "back": back})
+    assert response.status_code == 302 and response.headers["Location"] == back
+    r = get_request(app, first)
+    assert r.paid and [(e.kind, e.channel, e.actor_user_id is not None) for e in r.events][-1] == (
+        EventKind.MARKED_PAID, Via.ADMIN, True)
+    page = coordinator.get(back + "&lang=zh").get_data(as_text=True)
+    assert rows(page)[3]["paid"].startswith("☑ 已付款") and "1 条已付款" in page
+    coordinator.post(f"/admin/manifest/paid/{first}", {"paid": "1"})  # again: nothing more written
+    assert len(get_request(app, first).events) == len(r.events)
+    coordinator.post(f"/admin/manifest/paid/{first}", {"paid": "0"})
+    assert not get_request(app, first).paid and get_request(app, first).events[-1].kind == EventKind.MARKED_NOT_PAID
+
+
+@pytest.mark.parametrize(("path", "form", "status"), [
+    ("/admin/manifest/paid/{n}", {"paid": "yes"}, 302),  # no such value: told, nothing changed
+    ("/admin/manifest/paid/{n}", {"paid": "1", "back": "https://example.com/"}, 302),  # not followed off site
+    ("/admin/manifest/paid/99999999", {"paid": "1"}, 404),
+    ("/admin/manifest/paid/0", {"paid": "1"}, 404),
+    ("/admin/manifest/paid/{n}", {"paid": "1", "csrf_token": "forged"}, 400),
+])
+def test_bad_paid_ticks_change_nothing(app, coordinator, lines, path, form, status):
+    n = lines[0]
+    response = coordinator.post(path.format(n=n), form)
+    assert response.status_code == status
+    if status == 302:
+        assert response.headers["Location"].startswith("/admin/manifest")
+    assert get_request(app, n).paid is (form == {"paid": "1", "back": "https://example.com/"})

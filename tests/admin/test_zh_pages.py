@@ -54,7 +54,7 @@ def compound(app, clock, phone, coordinator):
 
 PAGES = ["/admin/", "/admin/act-now", "/admin/requests?status=", "/admin/requests/{a}", "/admin/requests/{b}",
          "/admin/requests/new", "/admin/volunteers", "/admin/volunteers/1", "/admin/residents", "/admin/residents/1",
-         "/admin/outbox", "/admin/manifest", "/admin/broadcast", "/admin/broadcast/{scheduled}",
+         "/admin/outbox", "/admin/manifest", "/admin/numbers", "/admin/broadcast", "/admin/broadcast/{scheduled}",
          "/admin/broadcast/{stopped}", "/admin/residents?flag=elderly&silent=3&building=12", "/admin/check-ins",
          "/admin/residents/broadcast?flag=elderly"]
 

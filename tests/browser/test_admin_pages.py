@@ -115,6 +115,7 @@ PAGES = [
     ("resident-edit", "/admin/residents/1"),
     ("outbox", "/admin/outbox"),
     ("manifest", "/admin/manifest"),
+    ("numbers", "/admin/numbers"),
     ("broadcast", "/admin/broadcast"),
     ("residents-filtered", "/admin/residents?flag=elderly&silent=1"),
     ("check-ins", "/admin/check-ins"),
@@ -159,3 +160,27 @@ def test_the_manifest_prints_and_the_desktop_dashboard_reads_well(person, live):
     assert page.locator("header.top").is_hidden() and page.locator("form.filters").is_hidden()
     page.emulate_media(media="screen")
     sun.shot("manifest-en")
+
+
+def test_the_numbers_chart_and_tables_read_on_a_phone(person, live):
+    [n] = numbers_in(live.text("+8613700006666", "5号楼606室 要买鸡蛋")[0])
+    live.text("+8613900000051", f"OK {n}")  # Wang Fang, building 5's volunteer
+    live.text("+8613900000051", f"DONE {n}")
+    phone = person(width=390, height=844)
+    phone.login("sun")
+    page = phone.open("/admin/?lang=zh")
+    chart = page.locator("svg.numbers-chart")
+    expect(chart).to_be_visible()
+    expect(chart).to_have_attribute("role", "img")
+    expect(page.locator("#numbers-title")).to_contain_text("按时送达")
+    assert int(chart.locator('rect.bar.on-time[data-label="5"]').get_attribute("data-value")) >= 1
+    assert float(chart.locator('rect.bar.created[data-label="5"]').get_attribute("height")) > 0
+    page.locator("#numbers summary").click()
+    expect(page.locator('#numbers-day-buildings tr[data-building="5"] td[data-count="on-time"]')).to_contain_text("%")
+    phone.shot("phone-numbers-chart-zh")
+    page.click("#numbers a.go")
+    expect(page.locator("h1")).to_have_text("数据")
+    row = page.locator('#numbers-week-volunteers tr', has_text="Wang Fang")
+    expect(row.locator('td[data-count="deliver"]')).not_to_have_text("-")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    phone.shot("phone-numbers-zh")
