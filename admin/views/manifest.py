@@ -12,8 +12,7 @@ from admin.i18n import column_headers, current_lang
 from admin.web import MAX_INT, buildings, csv_response, int_arg, local_date
 from hotline import clock
 from hotline.domain import manifest as items
-from hotline.domain import steering
-from hotline.domain.requests import first_name
+from hotline.domain import spoken, steering
 from hotline.domain.spreadsheet import to_csv
 from hotline.extensions import db
 from hotline.models import OPEN_STATUSES, Request, Status, UserRole
@@ -43,7 +42,7 @@ def name_of(r: Request) -> str:
     volunteer's SMS has it) for viewers."""
     if shows_phones():
         return r.requester_name or (r.resident.name if r.resident else "")
-    return first_name(r)
+    return spoken.person(r.resident.name if r.resident else r.requester_name or "", current_lang())
 
 
 @bp.post(f"/manifest/paid/<int(min=1, max={MAX_INT}):number>")
