@@ -8,8 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from hypothesis import HealthCheck, settings
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 
+from admin import auth
 from hotline import clock as hotline_clock
 from hotline import create_app
 from hotline.extensions import db
@@ -21,6 +25,49 @@ from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, Twilio
 
 PUBLIC_BASE_URL = "https://hotline.test"
 START = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+# Logins in tests check argon2id hashes made with the smallest parameters argon2 allows, not the 64 MiB,
+# 3-pass, 4-lane ones the hotline uses: each of the suite's hundreds of logins would otherwise take 0.1 to
+# 1.5 s of two shared cores. Every path of admin/auth.py still runs (hash, verify, rehash, the dummy hash for
+# an unknown name); tests/admin/test_access.py checks the parameters the hotline itself hashes with.
+HOTLINE_HASHER = auth.hasher
+auth.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+# Hypothesis runs each example without a stopwatch: a loaded machine is no failure (the default stops an example
+# after 200 ms, and complains when examples are slow to make).
+settings.register_profile("hotline", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hotline")
+
+
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled pages, kept for the test process: every test builds its own app, whose Jinja would
+    otherwise compile each page it renders again. Jinja keys the code by template and checks its source."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """`--dist loadgroup` sends the tests of one `xdist_group` to one worker by naming them `…@group`; with a
+    pytest whose node ids xdist cannot rename, the groups vanish silently and each test of a group goes
+    anywhere (its module's server and browser started on both workers). Stop the run instead."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    lost = [item.nodeid for item in items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if lost:
+        raise pytest.UsageError(f"xdist did not group {len(lost)} tests marked xdist_group (e.g. {lost[0]}): "
+                                "this pytest-xdist does not work with this pytest; see requirements-dev.txt")
 
 
 def hotline_env(database_url: str, **overrides: str) -> dict[str, str]:
@@ -79,14 +126,20 @@ def sqlite_database(schema: Path, folder: Path) -> str:
     return f"sqlite:///{folder}/hotline.db"
 
 
-def empty_postgres() -> None:
-    """Empty every table and restart every sequence: DELETE, which on tables of a few rows costs a
-    fraction of what TRUNCATE's new files for each table and index do."""
-    sequences = db.session.scalars(
-        text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"))
-    statements = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
-    statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
-    db.session.connection().exec_driver_sql("; ".join(statements))
+_emptying: dict[str, str] = {}
+
+
+def empty_postgres(url: str) -> None:
+    """Empty every table and restart every sequence, in one round trip: DELETE, which on tables of a few rows
+    costs a fraction of what TRUNCATE's new files for each table and index do (10 to 15 times less here). The
+    statement is made once per database: its schema is made once too."""
+    if url not in _emptying:
+        sequences = db.session.scalars(
+            text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"))
+        statements = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
+        statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
+        _emptying[url] = "; ".join(statements)
+    db.session.connection().exec_driver_sql(_emptying[url])
     db.session.commit()
 
 
@@ -98,12 +151,13 @@ def make_app(database_url, tmp_path):
     def make(**overrides):
         overrides.setdefault("HOTLINE_SPOOL_DIR", str(tmp_path / "spool"))
         app = create_app({"ENV": hotline_env(database_url, **overrides), "TESTING": True})
+        app.jinja_env.bytecode_cache = TEMPLATES
         with app.app_context():
             if database_url.startswith("postgresql"):
                 if database_url not in _created:
                     db.create_all()
                     _created.add(database_url)
-                empty_postgres()
+                empty_postgres(database_url)
             from hotline.cli import sync_buildings
 
             sync_buildings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from admin.auth import hasher
+from admin import auth
 from hotline.extensions import db
 from hotline.models import User, UserRole
 
@@ -16,8 +16,8 @@ _META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 @cache
 def password_hash(username: str) -> str:
-    """The argon2id hash of a test user's password, computed once per test run (hashing is slow on purpose)."""
-    return hasher.hash(PASSWORDS[username])
+    """The argon2id hash of a test user's password, computed once per test run."""
+    return auth.hasher.hash(PASSWORDS[username])
 
 
 def add_users(app, language: str = "zh") -> None:

@@ -6,6 +6,7 @@ import re
 import secrets
 
 import pytest
+from argon2 import profiles
 from sqlalchemy import func, select
 
 from admin.auth import RANK
@@ -13,6 +14,7 @@ from admin.throttle import DEVICE_COOKIE, address_key
 from hotline.extensions import db
 from hotline.models import RequestEvent, User, UserRole
 from tests.admin.actions import PASSWORDS, ROLES, AdminActions, add_users, csrf_token_in
+from tests.conftest import HOTLINE_HASHER
 
 PUBLIC = {"admin.login", "admin.static"}
 SAMPLE_ARGS = {"number": 1, "vid": 1, "rid": 1, "message_id": 1, "broadcast_id": "0123456789ab", "qid": 1}
@@ -122,6 +124,14 @@ def test_passwords_are_kept_as_argon2id_hashes(app, users):
         hashes = db.session.scalars(select(User.password_hash)).all()
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
     assert not any(p in h for h in hashes for p in PASSWORDS.values())
+
+
+def test_the_hotline_hashes_with_argon2_s_recommended_parameters():
+    """The tests log in against cheap hashes (tests/conftest.py); the hotline's own are RFC 9106's."""
+    hashed = HOTLINE_HASHER.hash("a password")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert HOTLINE_HASHER.verify(hashed, "a password") and not HOTLINE_HASHER.check_needs_rehash(hashed)
+    assert profiles.get_default_parameters() == profiles.RFC_9106_LOW_MEMORY
 
 
 def test_wrong_passwords_and_unknown_names_get_the_same_answer(admin):

@@ -18,7 +18,7 @@ from tests.helpers import numbers_in
 pytestmark = [
     pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""),
     pytest.mark.skipif(bool(NO_AXE), reason=NO_AXE or ""),
-    pytest.mark.xdist_group("browser"),
+    pytest.mark.xdist_group("browser-axe"),
 ]
 
 SIZES = {"phone": PHONE, "desktop": DESKTOP}

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import NO_CHROMIUM
 from tests.helpers import CHEN_JIE, ZHANG_MIN, numbers_in
 
-pytestmark = [pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""), pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""), pytest.mark.xdist_group("browser-pages")]
 
 
 def test_a_texted_request_appears_live_then_is_reassigned_and_its_sms_goes_out(person, live):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import NO_CHROMIUM
 from tests.helpers import numbers_in
 
-pytestmark = [pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""), pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""), pytest.mark.xdist_group("browser-desk")]
 
 # Records every Notification the page makes and every tone it plays, around the browser's own objects.
 RECORDER = """

@@ -15,7 +15,7 @@ from tests.browser.conftest import NO_CHROMIUM
 pytestmark = [
     pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""),
     pytest.mark.skipif(bool(NO_AXE), reason=NO_AXE or ""),
-    pytest.mark.xdist_group("browser"),
+    pytest.mark.xdist_group("sim-axe"),
 ]
 
 SIZES = {"phone": PHONE, "desktop": DESKTOP}

@@ -15,7 +15,7 @@ from hotline.models import Channel, Request, Status
 from tests.browser.conftest import NO_CHROMIUM
 from tests.helpers import numbers_in
 
-pytestmark = [pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""), pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""), pytest.mark.xdist_group("sim-browser")]
 
 TOM = "+8613912345678"  # the demo's foreign resident, 7-1101, English
 WANG = "+8613800138001"  # the demo's elderly resident living alone, 12-302, Chinese

@@ -18,7 +18,7 @@ from tests.browser.conftest import NO_CHROMIUM
 from tests.simulator.conftest import demo_login
 from tests.simulator.test_browser import LIU, WANG, chat, request_of
 
-pytestmark = [pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""), pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or ""), pytest.mark.xdist_group("sim-phone")]
 
 
 def on_screen(page, selector: str) -> bool:

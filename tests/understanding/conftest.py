@@ -23,9 +23,24 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def compound(tmp_path_factory):
-    hotline_clock.set_source(SteppingClock())
+def corpus_clock() -> SteppingClock:
+    """The corpus's one clock: it keeps stepping from kind to kind, whatever ran in between."""
+    return SteppingClock()
+
+
+@pytest.fixture(scope="session")
+def corpus_compound(tmp_path_factory, corpus_clock):
+    hotline_clock.set_source(corpus_clock)
     try:
-        yield Compound(tmp_path_factory.mktemp("corpus"), hotline_env("sqlite://", HOTLINE_CRISIS_LINE="12356"))
+        return Compound(tmp_path_factory.mktemp("corpus"), hotline_env("sqlite://", HOTLINE_CRISIS_LINE="12356"))
     finally:
         hotline_clock.set_source(None)
+
+
+@pytest.fixture
+def compound(corpus_compound, corpus_clock):
+    """The compound, built once per test process, on its clock for the test: the kinds are no xdist group, so
+    each worker takes some, and tests that set a clock of their own may run between two of them."""
+    hotline_clock.set_source(corpus_clock)
+    yield corpus_compound
+    hotline_clock.set_source(None)

@@ -15,8 +15,6 @@ from tests.understanding.harness import CALLERS, CORPUS, corpus_files, judge, lo
 ARTIFACTS = CORPUS.parents[2] / "test-artifacts" / "understanding"
 FLOORS = json.loads((CORPUS / "floors.json").read_text(encoding="utf-8"))
 
-pytestmark = pytest.mark.xdist_group("understanding")
-
 
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.stem)
 def test_agreement_with_the_dispatcher(compound, path, record_property):
