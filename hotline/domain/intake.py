@@ -591,16 +591,18 @@ def _follow_up(session: Session, policy: Policy, phone: str, resident: Resident 
     return "\n".join(lines)
 
 
-def _find_mine(session, phone, resident, command: Command, lang: str, states: tuple[Status, ...]) -> Request | str:
+def _find_mine(session, phone, resident, command: Command, lang: str, states: tuple[Status, ...],
+               none: str | None = None) -> Request | str:
     """The request a resident's word is about: the one named, or their only one in `states`; with
-    none in `states`, their requests' status (their "still not here" is about one on its way)."""
+    none in `states`, the sentence `none`, else their requests' status (their "still not here" is
+    about one on its way)."""
     if command.number is None:
         mine = session.scalars(requests.of_asker(phone, resident.id if resident else None)
                                .where(Request.status.in_(states)).limit(2)).all()
         if len(mine) == 1:
             return mine[0]
         if not mine:
-            return _status(session, None, phone, resident, command, lang)
+            return t(lang, none) if none else _status(session, None, phone, resident, command, lang)
         return t(lang, "resident.which_number", word=t(lang, f"word.{command.word.value}"))
     request = session.scalar(requests.of_asker(phone, resident.id if resident else None)
                              .where(Request.id == command.number))
@@ -608,7 +610,7 @@ def _find_mine(session, phone, resident, command: Command, lang: str, states: tu
 
 
 def _cancel(session, policy, phone, resident, command: Command, lang: str) -> str:
-    request = _find_mine(session, phone, resident, command, lang, OPEN_STATUSES)
+    request = _find_mine(session, phone, resident, command, lang, OPEN_STATUSES, none=N_("resident.nothing_to_cancel"))
     if isinstance(request, str):
         return request
     try:

@@ -17,7 +17,7 @@ from tests.admin.actions import PASSWORDS, ROLES, AdminActions, add_users, csrf_
 from tests.conftest import HOTLINE_HASHER
 
 PUBLIC = {"admin.login", "admin.static"}
-SAMPLE_ARGS = {"number": 1, "vid": 1, "rid": 1, "message_id": 1, "broadcast_id": "0123456789ab", "qid": 1}
+SAMPLE_ARGS = {"number": 1, "vid": 1, "rid": 1, "message_id": 1, "broadcast_id": "0123456789ab", "qid": 1, "row": 1}
 
 
 def admin_routes(app):

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import CheckIn, CheckInStatus, Offer, Resident
 from hotline.worker import Worker
 from tests.helpers import LIU, WANG_FANG, load_roster, numbers_in
+
+
+@pytest.fixture
+def app(make_app, twilio):
+    """The hotline sending to a Twilio stand-in: an offer reaches a phone when its message is sent."""
+    return make_app(TWILIO_API_URL=twilio.url)
 
 
 def offer_form(coordinator, **changes) -> dict:
@@ -23,11 +30,13 @@ def offer_form(coordinator, **changes) -> dict:
     return data
 
 
-def test_an_offer_broadcast_joins_and_the_manifest_counts_quantities(app, coordinator, phone):
+def test_an_offer_broadcast_joins_and_the_manifest_counts_quantities(app, coordinator, phone, clock):
     load_roster(app)
     data = offer_form(coordinator)
     assert coordinator.post("/admin/broadcast", data).status_code == 302
     coordinator.post("/admin/broadcast", data)  # a double click: one offer
+    clock.advance(minutes=10)  # a broadcast is paced
+    Worker(app).tick()  # an offer can be joined once its message went out
     with app.app_context():
         [offer] = db.session.scalars(select(Offer)).all()
         assert offer.item == "鸡蛋30个" and offer.deadline.hour == 12  # 20:00 in Shanghai

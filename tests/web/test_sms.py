@@ -455,6 +455,16 @@ def test_cancelling_in_other_words_cancels_the_only_open_request(app, phone, tex
     assert get_request(app, n).status == Status.CANCELLED and count(app, Request) == 1
 
 
+@pytest.mark.parametrize(("text", "lang"), [("取消", "zh"), ("取消买菜", "zh"), ("please cancel my request", "en")])
+def test_cancelling_with_nothing_open_says_there_is_nothing_to_cancel(app, phone, text, lang):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(LIU).reply(f"取消 {n}")
+    assert phone(LIU).reply(text) == texts.t(lang, "resident.nothing_to_cancel")
+    assert get_request(app, n).status == Status.CANCELLED and count(app, Request) == 1
+    with app.app_context():
+        assert db.session.get(OptOut, LIU) is None  # 取消 is no opt-out
+
+
 def test_not_received_in_other_words_reopens_the_only_delivered_request(app, phone):
     [n] = numbers_in(phone(LIU).reply("要米"))
     phone(WANG_FANG).reply("接")
