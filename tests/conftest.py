@@ -57,6 +57,26 @@ class CompiledTemplates(BytecodeCache):
 TEMPLATES = CompiledTemplates()
 
 
+# What tests record with `record_property(name, line)` and the run prints at its end, under a title. The hook
+# lives here, in the conftest every process loads: under xdist the process that prints collects no test, so
+# a hook in a folder's conftest would never run there.
+SUMMARIES = {
+    "agreement": ("understanding: agreement with the dispatcher, per kind", lambda report, line: line),
+    "figures": ("reliability figures", lambda report, line: f"{report.nodeid}: {line}"),
+}
+
+
+def pytest_terminal_summary(terminalreporter):
+    reports = [report for key in ("passed", "failed") for report in terminalreporter.stats.get(key, [])
+               if getattr(report, "when", "") == "call"]
+    for name, (title, shown) in SUMMARIES.items():
+        lines = [shown(report, value) for report in reports for key, value in report.user_properties if key == name]
+        if lines:
+            terminalreporter.section(title)
+            for line in sorted(lines) if name == "agreement" else lines:
+                terminalreporter.write_line(line)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """`--dist loadgroup` sends the tests of one `xdist_group` to one worker by naming them `…@group`; with a

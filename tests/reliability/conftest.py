@@ -27,19 +27,6 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-def pytest_terminal_summary(terminalreporter):
-    lines = []
-    for key in ("passed", "failed"):
-        for report in terminalreporter.stats.get(key, []):
-            if getattr(report, "when", "") != "call":
-                continue
-            lines += [f"{report.nodeid}: {value}" for name, value in report.user_properties if name == "figures"]
-    if lines:
-        terminalreporter.section(f"reliability figures ({'FULL' if FULL else 'FAST'})")
-        for line in lines:
-            terminalreporter.write_line(line)
-
-
 @pytest.fixture
 def figures(record_property, request):
     """Record what a test measured: shown at the end of the run, kept in test-artifacts/."""
