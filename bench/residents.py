@@ -16,7 +16,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench.run import fill, say
+from bench.run import after_bulk_insert, fill, say
 from tests.helpers import postgres_reason
 from tests.reliability.stack import Stack, roster_csv
 from tests.reliability.standin import RecordingStandin
@@ -60,11 +60,7 @@ def people(stack: Stack, seed: int = 11) -> int:
                                   "answered_at": at if status == CheckInStatus.FINE else None})
         conn.execute(sa.insert(Inbound.__table__), inbound)
         conn.execute(sa.insert(CheckIn.__table__), calls)
-        if conn.dialect.name == "postgresql":
-            for table in ("resident", "inbound", "check_in"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT max(id) FROM {table}))")
-            conn.exec_driver_sql("ANALYZE")
+        after_bulk_insert(conn, ("resident", "inbound", "check_in"))
         session.commit()
     return len(residents)
 

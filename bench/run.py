@@ -214,13 +214,19 @@ def fill(stack: Stack, total: int, seed: int = 7) -> dict:
             conn.execute(sa.insert(Request.__table__), reqs)
             conn.execute(sa.insert(RequestEvent.__table__), events)
             conn.execute(sa.insert(Outbox.__table__), outbox)
-        if conn.dialect.name == "postgresql":
-            for table in ("household", "request"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT max(id) FROM {table}))")
-            conn.exec_driver_sql("ANALYZE")
+        after_bulk_insert(conn, ("household", "request"))
         session.commit()
     return {s.value: c for s, c in counts.items()}
+
+
+def after_bulk_insert(conn, tables: tuple[str, ...]) -> None:
+    """On PostgreSQL, move the id sequences of `tables` past the rows inserted with their ids, and let the
+    planner know the new sizes (ANALYZE); SQLite needs neither."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    conn.exec_driver_sql("ANALYZE")
 
 
 def dashboard_page(session, policy, now) -> dict[str, float]:

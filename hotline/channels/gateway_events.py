@@ -31,7 +31,6 @@ from hotline.worker import carrier_failed
 
 bp = Blueprint("gateway", __name__)
 log = logging.getLogger(__name__)
-SID_PREFIX = gateway.SID_PREFIX
 STATUSES = {gateway.SENT: "sent", gateway.DELIVERED: "delivered", gateway.FAILED: "failed"}
 
 
@@ -49,7 +48,7 @@ def event():
         log.warning("a signed gateway event is no envelope the app sends: refused")
         return {"error": "not an event"}, 400
     if found.kind == gateway.RECEIVED:
-        take_or_spool(SID_PREFIX + found.id, found.sender, found.text, queue_replies=True, carrier=gateway.NAME)
+        take_or_spool(gateway.SID_PREFIX + found.id, found.sender, found.text, queue_replies=True, carrier=gateway.NAME)
     elif found.kind in STATUSES or found.kind == gateway.PING:
         record_sign_of_life(found)
     return "", 204

@@ -24,13 +24,12 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from hotline import clock, texts
-from hotline.domain import outbox, phones
+from hotline.domain import offers, outbox, phones
 from hotline.models import (
     Broadcast,
     Household,
     Inbound,
     Lane,
-    Offer,
     OptOut,
     Outbox,
     OutStatus,
@@ -74,10 +73,15 @@ class Announcement:
         own = (self.texts.get(lang) or "").strip()
         return own or next((v.strip() for v in self.texts.values() if v and v.strip()), "")
 
+    @property
+    def carries_offer(self) -> bool:
+        """Tell whether it offers a group buy (an item and a deadline)."""
+        return bool(self.offer_item.strip()) and self.offer_deadline is not None
+
     def sms_for(self, lang: str) -> str:
         """Return the SMS in `lang`: the text, and how to join when it carries a group buy (a call asks for a key)."""
         text = self.text_for(lang)
-        if text and self.offer_item.strip() and self.offer_deadline is not None:
+        if text and self.carries_offer:
             return text + "\n" + texts.t(lang, "sms.join_hint")
         return text
 
@@ -170,9 +174,8 @@ def send(session: Session, announcement: Announcement, key: str, sent_by: int | 
         send_at=announcement.send_at,
     )
     session.add(broadcast)
-    if announcement.offer_item.strip() and announcement.offer_deadline is not None:
-        session.add(Offer(broadcast=broadcast, item=announcement.offer_item.strip()[:120],
-                          deadline=announcement.offer_deadline, created_at=clock.now()))
+    if announcement.carries_offer:
+        offers.create(session, broadcast, announcement.offer_item, announcement.offer_deadline)
     sms = calls = skipped = 0
     people = recipients(session, announcement.buildings) if people is None else people
     opted = _opted_out(session, people)

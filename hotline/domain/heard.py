@@ -8,9 +8,10 @@ Each sign is read through an index (`inbound` by phone and time, `request` by re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import with_expression
 
 from hotline.models import CheckIn, CheckInStatus, Inbound, Request, Resident
@@ -18,20 +19,20 @@ from hotline.models import CheckIn, CheckInStatus, Inbound, Request, Resident
 ANSWERED = (CheckInStatus.FINE, CheckInStatus.HELP)
 
 
-def _texted(since: datetime | None = None):
-    query = select(Inbound.id if since else func.max(Inbound.received_at)).where(Inbound.phone == Resident.phone)
-    return query.where(Inbound.received_at >= since) if since else query
+def _sign(row, at, *tied) -> Callable[[datetime | None], Select]:
+    """One kind of sign of life: rows of `row`'s table tied to the resident (`tied`), made at `at`. Given a
+    time, it selects those since then (for `exists`); else the latest time (a scalar subquery)."""
+
+    def select_sign(since: datetime | None = None) -> Select:
+        query = select(row if since else func.max(at)).where(*tied)
+        return query.where(at >= since) if since else query
+
+    return select_sign
 
 
-def _asked(since: datetime | None = None):
-    query = select(Request.id if since else func.max(Request.created_at)).where(Request.resident_id == Resident.id)
-    return query.where(Request.created_at >= since) if since else query
-
-
-def _answered(since: datetime | None = None):
-    query = select(CheckIn.id if since else func.max(CheckIn.answered_at)).where(
-        CheckIn.resident_id == Resident.id, CheckIn.status.in_(ANSWERED))
-    return query.where(CheckIn.answered_at >= since) if since else query
+_texted = _sign(Inbound.id, Inbound.received_at, Inbound.phone == Resident.phone)
+_asked = _sign(Request.id, Request.created_at, Request.resident_id == Resident.id)
+_answered = _sign(CheckIn.id, CheckIn.answered_at, CheckIn.resident_id == Resident.id, CheckIn.status.in_(ANSWERED))
 
 
 def silent_since(since: datetime) -> ColumnElement[bool]:

@@ -91,8 +91,7 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
         _opt(session, policy, sms.phone, volunteer, command.word == Word.OPT_OUT)
         if command.word == Word.OPT_OUT and volunteer is None and body.strip(" .!").lower() == "cancel":
             _cancel(session, policy, sms.phone, resident, Command(Word.CANCEL, None), "en")  # their only one
-        asking = _asked(session, sms.phone) == CONFIRM_HOME or offers.asked_change(session, sms.phone) is not None
-        if not (command.word == Word.OPT_IN and asking):
+        if not (command.word == Word.OPT_IN and _waits_for_yes(session, sms.phone)):
             return ()  # Twilio answers these words itself (a YES that answers our question is answered too)
     written = reading.reply_language(body)
     if volunteer:
@@ -677,11 +676,17 @@ def _join(session, policy, phone, resident, command: Command, lang: str) -> Mess
                    request.number)
 
 
+def _waits_for_yes(session: Session, phone: str) -> bool:
+    """Tell whether the hotline asked this phone a yes-or-no question it has not had answered yet."""
+    return _asked(session, phone) == CONFIRM_HOME or offers.asked_change(session, phone) is not None
+
+
 def _join_change_answered(session, policy, phone: str, resident: Resident | None, body: str) -> Reply | None:
     """A "1" or "2" that answers "change your group buy to 3?", when that is the last thing the hotline asked
     this phone; None otherwise."""
-    asked = offers.asked_change(session, phone)
-    if asked is None or resident is None or (yes := reading.yes_or_no(body)) is None:
+    if resident is None or (yes := reading.yes_or_no(body)) is None:  # read first: most SMS are no answer
+        return None
+    if (asked := offers.asked_change(session, phone)) is None:
         return None
     change, when = asked
     need = _conversation(session, phone)

@@ -40,7 +40,7 @@ KINDS = (EventKind.ASSIGNED, EventKind.ACCEPTED, EventKind.DELIVERED, EventKind.
 
 def promise(policy: Policy, urgent: bool) -> timedelta:
     """How long after its making a request is promised to be delivered (late.py's two timers added up)."""
-    return (policy.urgent_accept_timeout if urgent else policy.accept_timeout) + policy.delivery_timeout
+    return policy.accept_timeout_for(urgent) + policy.delivery_timeout
 
 
 @dataclass

@@ -79,7 +79,7 @@ def kind_of(row: Outbox) -> PlacedCall | None:
 
 def url(base_url: str, placed: PlacedCall, subject: int, lang: str) -> str:
     """Where the answers on a placed call go: its kind, its subject and its language."""
-    return f"{base_url.rstrip('/')}/twilio/voice/{placed.kind}?{placed.param}={int(subject)}&lang={_lang(lang)}"
+    return f"{base_url.rstrip('/')}/twilio/voice/{placed.kind}?{placed.param}={int(subject)}&lang={supported(lang)}"
 
 
 def opening(session: Session, row: Outbox, base_url: str | None) -> Reply:
@@ -91,7 +91,7 @@ def opening(session: Session, row: Outbox, base_url: str | None) -> Reply:
     subject = placed.subject(session, row) if placed is not None and base_url else None
     if placed is None or subject is None:
         return spoken(row.body, row.lang)
-    lang = _lang(row.lang)
+    lang = supported(row.lang)
     placing = voice.Placing(ivr_flows.flow(placed.flow), subject, row.body, lang, url(base_url, placed, subject, lang))
     return placed.opening(placing)
 
@@ -106,7 +106,7 @@ def answer(
     base_url: str, main_links: voice.Links,
 ) -> Reply:
     """Apply an answer on a placed call of kind `placed` about `subject`."""
-    lang = _lang(lang)
+    lang = supported(lang)
     links = voice.Links(step=url(base_url, placed, subject, lang))
     step = voice.PlacedStep(call, ivr_flows.flow(placed.flow), subject, lang, links, main_links)
     return placed.answer(session, policy, step)
@@ -119,7 +119,3 @@ def ended(session: Session, policy: Policy, row: Outbox, call_status: str, now: 
     placed = kind_of(row)
     then = placed.ended if placed is not None else voice_calls.retry_unanswered
     return then(session, policy, row, call_status, now)
-
-
-def _lang(lang: str) -> str:
-    return supported(lang)

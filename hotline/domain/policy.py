@@ -47,6 +47,10 @@ class Policy:
         """Urgent requests move on three times faster."""
         return self.accept_timeout / 3
 
+    def accept_timeout_for(self, urgent: bool) -> timedelta:
+        """How long a volunteer has to accept a request, urgent or not."""
+        return self.urgent_accept_timeout if urgent else self.accept_timeout
+
     @classmethod
     def from_config(cls, config) -> Policy:
         """Build the policy from a Flask config mapping."""

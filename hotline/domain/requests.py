@@ -293,7 +293,7 @@ def route(
     transitions.change(request, EventKind.ASSIGNED, actor, via=via, volunteer=volunteer)
     request.volunteer = volunteer
     request.assigned_at, request.accepted_at = now, None
-    timeout = policy.urgent_accept_timeout if request.urgent else policy.accept_timeout
+    timeout = policy.accept_timeout_for(request.urgent)
     held_until = None if request.urgent else policy.quiet_until(now)  # alerts that can wait, wait
     request.escalate_at = (held_until or now) + timeout
     lang = volunteer.first_language

@@ -497,13 +497,17 @@ def _list_requests(session: Session, policy: Policy, state: dict) -> tuple[str, 
     return "done", lines
 
 
+def _callers(state: dict):
+    """Select the requests of whoever is calling (by their number, or as the resident they are)."""
+    return requests.of_asker(state.get("phone") or "", state.get("resident_id"))
+
+
 def _to_cancel(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
     """The caller asked to cancel: their one open request, to confirm with one key (`one`); with none
     or several, their requests said, and how to cancel one of several by SMS."""
     lang = state["lang"]
     state.pop("cancelling", None)
-    mine = session.scalars(requests.of_asker(state.get("phone") or "", state.get("resident_id"))
-                           .where(Request.status.in_(OPEN_STATUSES)).order_by(Request.id).limit(2)).all()
+    mine = session.scalars(_callers(state).where(Request.status.in_(OPEN_STATUSES)).order_by(Request.id).limit(2)).all()
     if len(mine) == 1:
         state["cancelling"] = mine[0].number
         return "one", []
@@ -514,8 +518,7 @@ def _to_cancel(session: Session, policy: Policy, state: dict) -> tuple[str, list
 def _cancel_request(session: Session, policy: Policy, state: dict) -> tuple[str, list[Say]]:
     """Cancel the request the caller confirmed, as their SMS would (its volunteer is told)."""
     lang = state["lang"]
-    request = session.scalar(requests.of_asker(state.get("phone") or "", state.get("resident_id"))
-                             .where(Request.id == state.pop("cancelling", None)))
+    request = session.scalar(_callers(state).where(Request.id == state.pop("cancelling", None)))
     if request is None:
         return "kept", []
     try:
