@@ -53,8 +53,9 @@ FLOOD_WINDOW = timedelta(minutes=10)
 FLOOD_LIMIT = 30  # messages from one number in the window; past it, a stuck phone is not answered
 FILLER = re.compile(
     r"[\W\d_]+|\b(?:bldg|building|blk|block|room|rm|apt|apartment|unit|flat|no|please|pls|thanks|thank you|hi|hello"
-    r"|i live in|i'm in|i am in|my address is|it's|it is|is)\b"
-    r"|号楼|号|栋|幢|楼|室|房|单元|你好|您好|谢谢|请|我住在|我住|住在|我是|我在|是|的|在|[零〇一二两三四五六七八九十]",
+    r"|i live in|i'm in|i am in|my address is|it's|it is|is|hey|anyone there|anybody there|is anyone there)\b"
+    r"|号楼|号|栋|幢|楼|室|房|单元|你好|您好|喂|哈喽|嗨|在吗|在不在|有人在吗|有人吗|谢谢|请|我住在|我住|住在|我是|我在|是|的|在"
+    r"|[零〇一二两三四五六七八九十]",
     re.IGNORECASE,
 )
 # A bare answer to "which room?" / "which building?": `601`, `Rm 601`, `601室`, `05-12`, `三零二`;
@@ -136,7 +137,8 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if (written := reading.language(body)) not in ("zh", "en", None):  # the coordinators read the original
         requests.tell_coordinators(session, N_("coordinator.other_language"), purpose=Purpose.LANGUAGE, phone=sms.phone,
                                    language=written.upper(), details=body[:300])
-    if not in_conversation and reading.asks(body) and _names_nothing_new(body):  # "垃圾放哪里？"
+    if not in_conversation and reading.asks(body) and _names_nothing_new(body) and FILLER.sub("", body).strip():
+        # "垃圾放哪里？" (a greeting alone, "在吗？", is asked what is needed)
         questions.ask(session, N_("coordinator.question"), sms.phone, body[:200], Channel.SMS, lang)
         return (Message(t(lang, "sms.question"), lang),)
     return _need(session, policy, sms.phone, resident, body, lang, conversation, exempt=volunteer is not None)
@@ -168,14 +170,17 @@ def _said_in_other_words(session: Session, phone: str, resident: Resident | None
     word = reading.resident_word(body)
     said = Command(Word(word), None) if word else parse_resident_sentence(body)
     asking_after = word == "status" or reading.asks_after(body) and not reading.asks_for_more(body)
+    mine = requests.of_asker(phone, resident.id if resident else None)
     if asking_after and (said is None or said.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
+        if word != "status" and parse_request(body, frozenset()).urgent and session.scalar(
+                mine.where(Request.status.in_(OPEN_STATUSES)).with_only_columns(Request.id).limit(1)) is None:
+            return None  # "三天没吃东西了 没人管吗" with nothing open: an urgent need, not a question about one
         return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
     if reading.only_thanks(body):
         return Command(Word.THANKS, None)
     if said is not None and said.word == Word.THANKS:  # thanks, and asking for more: the need comes first
         parsed = parse_request(body, frozenset())
         return None if parsed.category and (reading.asks_for_more(body) or parsed.unknown_building) else said
-    mine = requests.of_asker(phone, resident.id if resident else None)
     if said is None:
         mine = mine.where(Request.status.in_(OPEN_STATUSES))  # any news of it? only while it is open
         if _names_nothing_new(body) or reading.hurries(body) and _names_only_what_is_open(session, mine, body):

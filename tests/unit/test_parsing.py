@@ -285,7 +285,7 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("想买个急救箱", {}),
     ("my phone fell in the toilet", {"language": "en"}),
     ("I fell behind on my bills", {"language": "en"}),
-    ("stroke patient at home, need diapers", {"language": "en"}),
+    ("stroke patient at home, need diapers", {"category": FOOD, "language": "en"}),  # groceries, no alarm
     ("bleeding gums, need mouthwash", {"language": "en"}),
     (
         "heart attack? call 120! 7-707",
