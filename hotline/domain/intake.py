@@ -168,6 +168,8 @@ def _said_in_other_words(session: Session, phone: str, resident: Resident | None
     if command is not None:  # a volunteer's word (OK, DONE, NO…) from someone who is none
         return Command(Word.THANKS, None)
     word = reading.resident_word(body)
+    if word == "change":
+        return None  # "换成面条 米不要了": a need, added to the open request it changes
     said = Command(Word(word), None) if word else parse_resident_sentence(body)
     asking_after = word == "status" or reading.asks_after(body) and not reading.asks_for_more(body)
     mine = requests.of_asker(phone, resident.id if resident else None)
@@ -268,6 +270,8 @@ def _not_a_need(session: Session, policy: Policy, phone: str, resident: Resident
         return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
     if purpose == "spam":
         return ()
+    if purpose == "question" and reading.resident_word(body) == "not_received":
+        return None  # "东西放哪了？门口没看到": about what was delivered, if anything was
     if purpose == "help_text":
         known = resident is not None and resident.household is not None
         return (Message(t(lang, N_("sms.help_known") if known else N_("sms.help")), lang),)

@@ -187,11 +187,14 @@ _URGENT = re.compile(
 def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
     """Return the gravest need named: medicine, then food, then help; a hand with carrying, or an
     errand for someone who cannot walk, is help even when food is named, unless what they say is that
-    their food ran out ("米缸见底了 腿脚不好下不了楼": food) (lexicon/categories.tsv)."""
+    their food ran out ("米缸见底了 腿脚不好下不了楼": food); a device broken is help even when it is for
+    a medicine ("制氧机坏了 老人离不开氧气") (lexicon/categories.tsv)."""
     text = _NOT_FOOD.sub(" ", text)
     also = named(text)
     if "welfare" in also:
         return Category.WELFARE
+    if "device" in also and not drug:
+        return Category.HELP
     if drug or _MEDICINE.search(text) or "medicine" in also:
         return Category.MEDICINE
     if "carry" in also or "cannot_walk" in also and "food_out" not in also:

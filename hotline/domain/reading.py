@@ -146,7 +146,7 @@ def resident_rules() -> tuple[Rule, ...]:
 
 def resident_word(text: str) -> str | None:
     """A resident's word said in a sentence about a request already made (not_received, cancel,
-    status), or None."""
+    status, change: a change to what was asked), or None."""
     text = simplify(text)
     return next((rule.kind for rule in resident_rules() if rule.pattern.search(text)), None)
 
