@@ -42,6 +42,24 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+NO_TIME = "Not a valid datetime value."  # WTForms' own answer to a time it cannot read, in its own catalogs
+
+
+class LocalTimeField(DateTimeLocalField):
+    """A time typed in the compound's local time, as a browser's date-and-time box writes it. A year
+    outside 2000-9998 is no time: the first and last days Python's calendar holds have none in UTC
+    east (or west) of the compound, and no hotline acts before 2000."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, validators=[Optional()], format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not 2000 <= self.data.year <= 9998:
+            self.data = None
+            raise ValueError(self.invalid_value_message or self.gettext(NO_TIME))
+
+
 class LoginForm(FlaskForm):
     """Username and password."""
 
@@ -193,8 +211,8 @@ class BroadcastForm(FlaskForm):
     by_sms = BooleanField(_l("By SMS"), default=True)
     by_call = BooleanField(_l("By voice call"))
     offer_item = StringField(_l("Group buy: what is offered (optional)"), validators=[Optional(), Length(max=120)])
-    offer_deadline = DateTimeLocalField(_l("Joins close at"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    send_at = DateTimeLocalField(_l("Send at (empty: now)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    offer_deadline = LocalTimeField(_l("Joins close at"))
+    send_at = LocalTimeField(_l("Send at (empty: now)"))
 
     now: datetime | None = None  # the compound's local time, naive as the fields are: set by the view
 
@@ -275,7 +293,7 @@ class CheckInPlanForm(FlaskForm):
 class RoundForm(FlaskForm):
     """A round of check-in calls to the residents of a filtered list, now or at a chosen time."""
 
-    when = DateTimeLocalField(_l("When (empty: now)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    when = LocalTimeField(_l("When (empty: now)"))
 
 
 class ListBroadcastForm(FlaskForm):

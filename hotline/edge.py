@@ -10,14 +10,19 @@ check by a container's or a balancer's address keeps working. This is Flask's `T
 here because Werkzeug 3.1 cannot match an IPv6 literal such as `[::1]` against its list.
 
 A body over the limit is refused (413) from its Content-Length, before a byte of it is read: an
-unsigned 200 MB POST costs nothing. A NUL is nothing a person types, and PostgreSQL can neither
-store nor compare a text holding one: a query or form carrying it is refused (400) here, once,
-rather than failing in whichever view reads it. Twilio's own fields are read through
-`webhooks.field`, which drops a NUL instead, so an SMS is never lost over one.
+unsigned 200 MB POST costs nothing. A body sent in chunks, without a Content-Length, is read here up to
+one byte past the limit and refused (413) when it goes past: Werkzeug alone would stop reading at the
+limit and parse what it had as if it were the whole, an SMS cut short or a roster missing its end.
+
+A NUL is nothing a person types, and PostgreSQL can neither store nor compare a text holding one: a
+query or form carrying it is refused (400) here, once, rather than failing in whichever view reads it.
+Twilio's own fields are read through `webhooks.field`, which drops a NUL instead, so an SMS is never
+lost over one.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from urllib.parse import urlsplit
@@ -77,8 +82,25 @@ def check_request() -> Response | None:
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         abort(413)
+    if limit is not None and request.content_length is None and "wsgi.input_terminated" in request.environ:
+        _take_streamed_body(limit)
     if _has_nul(request.args) or (not request.path.startswith(TWILIO_FORMS) and _has_nul(request.form)):
         abort(400, _("The address or the form holds a character nobody types (NUL). Remove it and try again."))
+
+
+def _take_streamed_body(limit: int) -> None:
+    """Read a body sent without a Content-Length (chunked) to its end, or refuse it (413) once it
+    passes `limit`; the views then read it from memory."""
+    stream, parts, size = request.environ["wsgi.input"], [], 0
+    while size <= limit:
+        part = stream.read(min(64 * 1024, limit + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > limit:
+        abort(413)
+    request.environ["wsgi.input"] = io.BytesIO(b"".join(parts))
 
 
 def _has_nul(values) -> bool:

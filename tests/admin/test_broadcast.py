@@ -177,3 +177,14 @@ def test_a_time_that_is_no_time_is_refused_in_the_form(app, coordinator):
         assert 'id="send_at-error"' in response.get_data(as_text=True)
     assert bulk(app) == []
     assert coordinator.get("/admin/broadcast/ffffffffffff/stop").status_code == 405
+
+
+@pytest.mark.parametrize("bad", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_a_time_at_the_calendar_s_very_ends_is_refused_not_a_500(app, coordinator, bad):
+    """The first and last minutes Python's calendar holds have no time in UTC east (or west) of it."""
+    for fields in ({"offer_item": "鸡蛋", "offer_deadline": bad}, {"send_at": bad}):
+        response = coordinator.post("/admin/broadcast", form(coordinator, action="send", **fields))
+        assert response.status_code == 400, fields
+        page = response.get_data(as_text=True)
+        assert f'id="{next(iter(fields.keys() - {"offer_item"}))}-error"' in page and "不是有效的日期与时间值" in page
+    assert bulk(app) == []

@@ -160,6 +160,10 @@ def test_a_round_can_be_set_for_later_and_bad_times_are_refused(app, coordinator
     response = coordinator.post("/admin/residents/check-in-round", {"building": "7", "when": "2022-05-12T09:30"},
                                 follow_redirects=True)
     assert "最多只能提前一周安排" in response.get_data(as_text=True)
+    for edge in ("0001-01-01T00:00", "9999-12-31T23:59"):  # no time in UTC east (or west) of the compound
+        response = coordinator.post("/admin/residents/check-in-round", {"building": "7", "when": edge},
+                                    follow_redirects=True)
+        assert "请按框中的格式写时间" in response.get_data(as_text=True), edge
     with app.app_context():
         assert db.session.scalar(select(db.func.count(CheckIn.id))) == 2
 

@@ -1,13 +1,17 @@
 """What the app refuses before a view reads a request: a body over the limit (413, told by its
-Content-Length alone, nothing read) and a NUL in the query or in a form (400, never a 500), on
-SQLite and PostgreSQL."""
+Content-Length alone, nothing read; sent in chunks without one, once it passes the limit) and a NUL
+in the query or in a form (400, never a 500), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import http.client
 import io
+import threading
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from hotline import edge
 from hotline.extensions import db
@@ -40,6 +44,28 @@ def post_of_length(client, path: str, length: int, **kwargs):
     )
 
 
+def post_chunked(app, path: str, body: bytes) -> int:
+    """POST `body` in chunks and without a Content-Length, as a client that streams does, through the
+    server `flask run` starts; return the status."""
+    server = make_server("127.0.0.1", 0, app)
+    served = threading.Thread(target=server.handle_request)
+    served.start()
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        pieces = (body[i:i + 8192] for i in range(0, len(body), 8192))
+        connection.request("POST", path, body=pieces, encode_chunked=True,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        return connection.getresponse().status
+    except (BrokenPipeError, ConnectionResetError):  # the server answered and closed before the last chunk
+        response = connection.response_class(connection.sock, method="POST")
+        response.begin()
+        return response.status
+    finally:
+        connection.close()
+        served.join()
+        server.server_close()
+
+
 def signed(client, path: str, params: dict[str, str]):
     return client.post(path, data=params, headers={"X-Twilio-Signature": sign(BASE + path, params)})
 
@@ -66,6 +92,23 @@ def test_the_admin_pages_take_a_roster_but_not_a_huge_body(client):
     assert edge.MAX_BODY > 5 * 1024 * 1024  # a CSV import of up to 5 MB gets its own answer (admin/views/people.py)
     assert post_of_length(client, "/admin/login", edge.MAX_BODY + 1).status_code == 413
     assert post_of_length(client, "/admin/residents/import", 200 * 1024 * 1024).status_code == 413
+
+
+def test_a_webhook_sent_in_chunks_is_refused_once_it_passes_the_limit_not_cut_to_it(make_app):
+    """Without a Content-Length, the first 64 KB of a larger body must not be taken as the whole SMS."""
+    console = make_app(**CONSOLE)
+    sms = {"MessageSid": "SM" + "4" * 32, "From": TOM, "Body": "I need rice, Bldg 7 Rm 1101"}
+    padding = "x" * edge.MAX_WEBHOOK_BODY
+    assert post_chunked(console, "/twilio/sms", urlencode({**sms, "FromCity": padding}).encode()) == 413
+    with console.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inbound)) == 0
+    assert post_chunked(console, "/twilio/sms", urlencode(sms).encode()) == 200  # a small one in chunks is taken
+    with console.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inbound)) == 1
+
+
+def test_an_admin_form_sent_in_chunks_past_the_limit_is_refused(app):
+    assert post_chunked(app, "/admin/login", b"username=sun&password=" + b"x" * edge.MAX_BODY) == 413
 
 
 def test_a_webhook_of_twilio_s_size_is_taken(app, client):
