@@ -125,6 +125,9 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
     if volunteer and not in_conversation and (note := parse_volunteer_note(body)):
         text = VOLUNTEER_WORDS[note.word](session, policy, volunteer, note, volunteer_lang)
         return (Message(text, volunteer_lang, note.number),)
+    if volunteer and not in_conversation and (job := _own_job_named(session, volunteer, body)) is not None:
+        requests.note_from_volunteer(job, volunteer, body)
+        return (Message(t(volunteer_lang, N_("volunteer.noted"), number=job.number), volunteer_lang, job.number),)
     if not in_conversation and (said := _said_in_other_words(session, sms.phone, resident, body, command)):
         if said.word == Word.FOLLOW_UP:
             return (Message(_follow_up(session, policy, sms.phone, resident, body, lang), lang),)
@@ -167,12 +170,17 @@ def _said_in_other_words(session: Session, phone: str, resident: Resident | None
     open request."""
     if command is not None:  # a volunteer's word (OK, DONE, NO…) from someone who is none
         return Command(Word.THANKS, None)
+    if parse_request(body, frozenset()).emergency:
+        return None  # "呛到了 脸都紫了": never a word about a request ("到了")
     word = reading.resident_word(body)
     if word == "change":
         return None  # "换成面条 米不要了": a need, added to the open request it changes
     said = Command(Word(word), None) if word else parse_resident_sentence(body)
     asking_after = word == "status" or reading.asks_after(body) and not reading.asks_for_more(body)
     mine = requests.of_asker(phone, resident.id if resident else None)
+    if reading.asks_besides(body) and parse_request(body, frozenset()).category and not _names_only_what_is_open(
+            session, mine.where(Request.status.in_(OPEN_STATUSES)), body):
+        return None  # "菜还没到，另外降压药也快没了": a need of another kind, asked for with the news
     if asking_after and (said is None or said.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
         if word != "status" and parse_request(body, frozenset()).urgent and session.scalar(
                 mine.where(Request.status.in_(OPEN_STATUSES)).with_only_columns(Request.id).limit(1)) is None:
@@ -329,7 +337,7 @@ def _need(
         _save(session, policy, phone, conversation, state)
         return (Message(t(lang, "sms.confirm_home", building=home.building, room=home.room), lang),)
     building, room = _address(state, resident)
-    if building is not None and room is not None and (state.get("category") or state.get("details")):
+    if building is not None and room is not None and (state.get("category") or state.get("asks")):
         if (repeat := _repeat(session, policy, phone, resident, state, building, room)) is not None:
             _end(session, conversation)
             return (repeat,)
@@ -492,6 +500,11 @@ def _merge(state: dict, parsed: Parsed, body: str, lang: str) -> dict:
     state["someone_else"] = bool(state.get("someone_else") or reading.about_someone_else(body))
     if FILLER.sub("", body).strip():  # more than an address or a greeting
         state["details"] = [*state.get("details", []), body][-10:]
+        # Words that ask for something, or answer "what do you need?", are a need even when no kind of
+        # need is named ("能来一下吗"); a remark ("天天核酸，烦死了") is asked what is needed.
+        asked_what = state.get("asked") == "ask_need" or state.get("asked") == "ask_address_and_need"
+        if asked_what or parsed.urgent or parsed.emergency or parsed.for_other or reading.asks_for_more(body):
+            state["asks"] = True
     return state
 
 
@@ -742,6 +755,19 @@ def _pick(session: Session, volunteer: Volunteer, command: Command, states: tupl
         return t(lang, "volunteer.none_waiting")
     numbers = " ".join(f"#{r.number}" for r in mine[:10])
     return t(lang, "volunteer.which", word=t(lang, f"word.{command.word.value}"), numbers=numbers)
+
+
+def _own_job_named(session: Session, volunteer: Volunteer, body: str) -> Request | None:
+    """The one open job of the volunteer's that a message of theirs names by number, if it names one and
+    tells of nothing grave ("20号那家老人摔在门口" is an emergency, "敲门没人应" a welfare check)."""
+    numbers = reading.job_numbers(body)
+    if len(numbers) != 1:
+        return None
+    parsed = parse_request(body, frozenset())
+    if parsed.urgent or parsed.emergency or parsed.category == Category.WELFARE:
+        return None
+    return session.scalar(select(Request).where(Request.id == numbers[0], Request.volunteer_id == volunteer.id,
+                                                Request.status.in_(WITH_A_VOLUNTEER)))
 
 
 def _volunteer_change(action, states: tuple[Status, ...], done_msgid: str):

@@ -19,7 +19,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
-INTENTS = ("crisis", "spam", "rumour", "help_text", "question")
+INTENTS = ("crisis", "spam", "own_case", "rumour", "help_text", "question")
 READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -109,7 +109,8 @@ def intent(text: str) -> str | None:
     """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first."""
     text = simplify(text)
     found = {rule.kind for rule in intent_rules() if rule.pattern.search(text)}
-    return next((kind for kind in INTENTS if kind in found), None)
+    kind = next((kind for kind in INTENTS if kind in found), None)
+    return "question" if kind == "own_case" else kind  # one's own result, asked about: no rumour
 
 
 @cache
@@ -127,6 +128,12 @@ def asks_for_more(text: str) -> bool:
     it is a need; thanks alone for what came ("谢谢你们送的菜") is not."""
     text = simplify(text)
     return any(rule.kind == "asking" and rule.pattern.search(text) for rule in category_rules())
+
+
+def asks_besides(text: str) -> bool:
+    """Tell whether a message asks for something besides what it says ("菜还没到，另外降压药也快没了")."""
+    text = simplify(text)
+    return any(rule.kind == "also" and rule.pattern.search(text) for rule in category_rules())
 
 
 def only_thanks(text: str) -> bool:
@@ -192,8 +199,12 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     word = next((rule.kind for rule in volunteer_rules() if rule.pattern.search(text)), None)
     if word is None:
         return None
-    numbers = tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(text)))
-    return word, numbers
+    return word, job_numbers(text)
+
+
+def job_numbers(text: str) -> tuple[int, ...]:
+    """The job numbers a volunteer wrote, in order: every number that is no time, quantity or address."""
+    return tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(simplify(text))))
 
 
 def prepare() -> None:

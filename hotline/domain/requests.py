@@ -462,6 +462,12 @@ def deliver(
     tell_requester(session, request, N_("resident.delivered"), purpose=Purpose.RECEIPT)
 
 
+def note_from_volunteer(request: Request, volunteer: Volunteer, words: str) -> None:
+    """A volunteer's words about one of their jobs that ask for no change ("20 老人说还要一瓶酱油"): on its
+    timeline, where the coordinators read them."""
+    transitions.record(request, EventKind.NOTE, transitions.by_sms(volunteer), note=words)
+
+
 def check_on(session: Session, policy: Policy, request: Request, volunteer: Volunteer, words: str) -> Request:
     """Nobody opened the door of the request's flat, and the volunteer left it there: raise a welfare check
     for the flat (urgent, to another volunteer of the building or a coordinator, the coordinators told at

@@ -277,7 +277,7 @@ class Compound:
             out.building, out.room = request.household.building, request.household.room
             out.kind = "emergency" if request.emergency else "welfare" if out.category == "welfare" else "need"
             out.routed_to_volunteer = request.volunteer is not None and request.volunteer.role.value == "volunteer"
-        elif state.get("category") or state.get("details") or state.get("alerted"):
+        elif state.get("category") or state.get("asks") or state.get("alerted"):
             out.request = True  # a need whose address is being asked for
             out.category, out.urgent = state.get("category"), bool(state.get("urgent"))
             out.building, out.room = state.get("building"), state.get("room")

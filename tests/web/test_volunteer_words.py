@@ -187,3 +187,29 @@ def test_a_long_list_takes_few_messages_and_counts_the_rest(app, phone):
 
 def test_list_of_a_volunteer_with_no_jobs(phone):
     assert phone(ZHANG_MIN).reply("LIST") == texts.t("en", "volunteer.list_empty")  # he reads English too
+
+
+@pytest.mark.parametrize("words", ["{n} 老人说还要一瓶酱油 我明天一起送",
+                                   "{n} she also wants soy sauce, I'll bring it with the rest"])
+def test_words_about_one_job_that_change_nothing_go_on_its_timeline(app, phone, words):
+    n = taken(phone, LIU, "要买米", WANG_FANG)
+    before = len(get_request(app, n).events)
+    answer = phone(WANG_FANG).reply(words.format(n=n))
+    request = get_request(app, n)
+    assert request.status == Status.ACCEPTED and f"#{n}" in answer
+    assert answer == texts.t("zh", "volunteer.noted", number=n)  # Wang Fang reads Chinese
+    [note] = request.events[before:]
+    assert (note.kind, note.actor_kind, note.note) == ("note", "volunteer", words.format(n=n))
+    assert not welfare_checks(app) and len(requests_of(app)) == 1
+
+
+def test_a_number_that_is_not_their_job_is_no_note(app, phone):
+    n = taken(phone, LIU, "要买米", WANG_FANG)
+    answer = phone(ZHANG_MIN).reply(f"{n} 老人说还要一瓶酱油")  # building 12's volunteer, not Wang Fang
+    assert answer != texts.t("zh", "volunteer.noted", number=n)
+    assert all(e.kind != "note" for e in get_request(app, n).events)
+
+
+def requests_of(app) -> list[Request]:
+    with app.app_context():
+        return list(db.session.scalars(select(Request)))
