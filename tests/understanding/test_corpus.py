@@ -38,3 +38,11 @@ def test_agreement_with_the_dispatcher(compound, path, record_property):
     assert agreement >= floor["agreement"], f"{path.stem}: {agreement:.1%} < {floor['agreement']:.1%}:\n" + "\n".join(
         wrong[:20])
     assert non_requests_routed <= floor["non_requests_routed"]
+
+
+def test_every_labelled_message_is_in_the_corpus_once():
+    seen: dict[tuple[str, str], str] = {}
+    for path in corpus_files():
+        for line in load(path):
+            first = seen.setdefault((line.text, line.sender), line.where)
+            assert first == line.where, f"{line.where} repeats {first}: {line.text!r} from {line.sender}"
