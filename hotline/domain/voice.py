@@ -163,7 +163,7 @@ def read_words(policy: Policy, node: dict, state: dict, speech: str) -> engine.I
     Crisis words, then emergency words, mean the flow's interrupts wherever they are said. At a
     menu: asking after a request means `status`; a question, a rumour or thanks that name no need
     mean the menu's interrupts for them, if it has any; a need the reading names means its category
-    (an entry's, or an interrupt's: `welfare`); the menu's own words are left to the engine; else
+    (an entry's, or an interrupt's: `welfare`), and urgent words that name none mean help; the menu's own words are left to the engine; else
     the needs the words come close to are offered.
     The words themselves, the urgency and an address said with them go along as facts.
     """
@@ -187,6 +187,8 @@ def read_words(policy: Policy, node: dict, state: dict, speech: str) -> engine.I
         means = heard.intent or "thanks"  # "什么时候做核酸": no need named, the coordinators answer
         if means in engine.interrupts(node):  # the words are the question, never a request's details
             return engine.Inbound(speech=heard.text, means=means, facts={"question": heard.said[:300]})
+    if category is None and heard.parsed.urgent and not heard.near:
+        category = Category.HELP  # "我孙子发高烧四十度": urgent, and no kind of need named
     if category is not None and (engine.meant(node, category.value) or category.value in engine.interrupts(node)):
         return engine.Inbound(speech=heard.text, means=category.value, facts=facts)
     if engine.choose(node, heard.text, lang) is not None:
