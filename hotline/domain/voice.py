@@ -163,8 +163,8 @@ def read_words(policy: Policy, node: dict, state: dict, speech: str) -> engine.I
     Crisis words, then emergency words, mean the flow's interrupts wherever they are said. At a
     menu: asking after a request means `status`; a question, a rumour or thanks that name no need
     mean the menu's interrupts for them, if it has any; a need the reading names means its category
-    (an entry's, or an interrupt's: `welfare`), and urgent words that name none mean help; the menu's own words are left to the engine; else
-    the needs the words come close to are offered.
+    (an entry's, or an interrupt's: `welfare`), and urgent words that name none mean help; the menu's
+    own words are left to the engine; else the needs the words come close to are offered.
     The words themselves, the urgency and an address said with them go along as facts.
     """
     heard = hearing.hear(speech, policy.buildings)
