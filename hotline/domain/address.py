@@ -58,7 +58,7 @@ _DASH_PLACE = re.compile(
     (?<![0-9a-z/.:-]) \#? \s* (\d{{1,3}})       # building: 12, #12 (not part of a date or phone)
     \s* [-/\#\u2013\u2014] \s*                 # 12-302, 12/302, and 12#302 (# for 号)
     (?: \d{{1,2}} \s* [-/\u2013\u2014] \s* )?   # 12-3-302: the entrance (单元) between
-    ({_ROOM}) (?![0-9a-z/:\u2013\u2014-]|\.\d)  # room: 302, 1201, 302b; a full stop may follow
+    ({_ROOM}) (?![0-9a-z/\u2013\u2014-]|[.:]\d)  # room: 302, 1201, 302b; a full stop or colon may follow
     {_QUANTITY}
     """,
     _FLAGS,
