@@ -236,10 +236,9 @@ def dashboard_page(session, policy, now) -> dict[str, float]:
 
     parts = {
         "per_day": lambda: q.per_day(session, policy.timezone, now, 14),
-        "numbers_day": lambda: numbers.numbers(session, policy, now, numbers.WINDOWS["day"]),
+        "numbers_day": lambda: numbers.numbers(session, policy, now, numbers.WINDOWS["day"], volunteers=False),
         "oldest_waiting": lambda: q.oldest_waiting(session),
-        "counts": lambda: q.counts(session, policy, now),
-        "building_grid": lambda: q.building_grid(session, policy, now),
+        "counts_and_grid": lambda: q.overview(session, policy, now),
         "outbox_stats": lambda: outbox.stats(session, policy.send_rate),
         "live_stamp": lambda: q.live_stamp(session),
         "act_now": lambda: act_now.act_now(session, policy, now),
