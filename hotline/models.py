@@ -486,6 +486,7 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     send_at: Mapped[datetime | None]  # scheduled: its messages wait until then (None: at once)
     stopped_at: Mapped[datetime | None]  # a coordinator stopped it: what had not gone is cancelled
+    stopped_by: Mapped[str | None] = mapped_column(sa.String(80))  # the username of who stopped it, kept as written
 
     sent_by: Mapped[User | None] = relationship()
     offer: Mapped[Offer | None] = relationship(back_populates="broadcast")
