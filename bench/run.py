@@ -454,6 +454,8 @@ def worker_section(ladders: dict, verdicts: list[str]) -> list[str]:
 
 def desk_section(desk: dict, requests: int) -> tuple[list[str], list[str]]:
     """The desk's table and its verdicts, between the markers that let `desk` alone replace it."""
+    from hotline.domain import act_now
+
     if not desk:
         return [], []
     names = list(next(iter(desk.values()))["measures"])
@@ -461,7 +463,8 @@ def desk_section(desk: dict, requests: int) -> tuple[list[str], list[str]]:
              f"`python -m bench.run desk` (bench/run.py, desk_bench), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: a fresh "
              f"database bulk-filled with {requests:,} requests over 60 days (with their timelines and messages), "
              "then, in turn and in-process, a trivial query and `/healthz` as references, the queries of the "
-             "dashboard (with the last day's numbers) and of the act-now list alone, and both pages as a logged-in "
+             "dashboard (with the last day's numbers per building) and of the act-now list alone (its "
+             f"{act_now.SHOWN} most urgent items and the count of all), and both pages as a logged-in "
              "coordinator gets them through the app's test client (view, queries and template, no HTTP server). "
              f"Median and max of {next(iter(desk.values()))['runs']} rounds after one to warm up, in milliseconds; "
              "the 1-minute load average at the end of each database's run is given (the 2 cores are shared).", "",

@@ -17,9 +17,9 @@ The database picks the rows in two queries, each found by an index on a time: th
 the window (by the time they were made, as the dashboard's days count them) with their flat's
 building, newest first, at most READ_AT_MOST of them (a compound's week is a few thousand; past the
 bound the figures say they are partial), and the events of these kinds in the window (those of older
-requests are left aside here). Every time comes back as seconds since the window's start, counted by
-the database, so thousands of rows are read as plain numbers. The grouping and the medians are
-computed here, in Python, over those rows. Pure: no Flask.
+requests are left aside here; the index holds what is read of them). Every time comes back as seconds
+since the window's start, counted by the database, so thousands of rows are read as plain numbers.
+The grouping and the medians are computed here, in Python, over those rows. Pure: no Flask.
 """
 
 from __future__ import annotations
@@ -107,14 +107,13 @@ class _Life:
     building: int
     made: float
     deadline: float
-    status: Status
+    status: str  # a Status value
     holder: int | None
-    sent: dict[int, float] = field(default_factory=dict)  # volunteer -> last time it was sent to them
-    sent_to: set[int] = field(default_factory=set)
+    sent: dict[int, float] | None = None  # volunteer -> last time it was sent to them (made when first sent)
     accepted: tuple[int | None, float, float] | None = None  # who, when, seconds taken
     delivered: tuple[int | None, float, bool] | None = None  # who, seconds after acceptance, on time
-    declines: list[int] = field(default_factory=list)
-    time_outs: list[int] = field(default_factory=list)
+    declines: tuple[int, ...] = ()
+    time_outs: tuple[int, ...] = ()
 
 
 def numbers(session: Session, policy: Policy, now: datetime, window: timedelta,
@@ -123,7 +122,7 @@ def numbers(session: Session, policy: Policy, now: datetime, window: timedelta,
     per volunteer too unless `volunteers` is false (the dashboard charts the buildings alone)."""
     since = now - window
     start = literal(since, UTCDateTime())
-    asked = session.execute(  # plain strings for the enums and numbers for the times: thousands of rows
+    asked = session.connection().execute(  # plain strings for the enums, numbers for the times: thousands of rows
         select(Request.id, Household.building, seconds_between(start, Request.created_at).label("made"),
                Request.urgent, type_coerce(Request.status, String), Request.volunteer_id)
         .join(Household, Request.household_id == Household.id)
@@ -134,14 +133,13 @@ def numbers(session: Session, policy: Policy, now: datetime, window: timedelta,
     out = Numbers(since, now, partial=len(asked) > read_at_most)
     asked = asked[:read_at_most]  # past the bound, the oldest of the window are left out
     promised = {urgent: promise(policy, urgent).total_seconds() for urgent in (False, True)}
-    lives = {r.id: _Life(r.building, r.made, r.made + promised[r.urgent], Status(r.status), r.volunteer_id)
-             for r in asked}
-    steps = session.execute(
+    lives = {r.id: _Life(r.building, r.made, r.made + promised[r.urgent], r.status, r.volunteer_id) for r in asked}
+    steps = session.connection().execute(
         select(RequestEvent.request_id, type_coerce(RequestEvent.kind, String),
                seconds_between(start, RequestEvent.at), RequestEvent.volunteer_id)
         .where(RequestEvent.at.between(since, now), RequestEvent.kind.in_(KINDS))
         .order_by(RequestEvent.at, RequestEvent.id)  # the index's order: each request's events in turn
-    )
+    ).all()
     for request_id, kind, at, volunteer in steps:
         life = lives.get(request_id)
         if life is not None:
@@ -158,24 +156,24 @@ def numbers(session: Session, policy: Policy, now: datetime, window: timedelta,
 
 def _read(life: _Life, kind: str, at: float, volunteer: int | None) -> None:
     if kind == EventKind.ASSIGNED and volunteer is not None:
+        life.sent = life.sent or {}
         life.sent[volunteer] = at
-        life.sent_to.add(volunteer)
     elif kind == EventKind.ACCEPTED and life.accepted is None:
-        start = life.sent.get(volunteer, life.made) if volunteer is not None else life.made
+        start = (life.sent or {}).get(volunteer, life.made) if volunteer is not None else life.made
         life.accepted = (volunteer, at, at - start)
     elif kind == EventKind.DELIVERED and life.delivered is None and life.accepted is not None:
         life.delivered = (volunteer, at - life.accepted[1], at <= life.deadline)
     elif kind == EventKind.DECLINED and volunteer is not None:
-        life.declines.append(volunteer)
+        life.declines += (volunteer,)
     elif kind == EventKind.TIMED_OUT and volunteer is not None:
-        life.time_outs.append(volunteer)
+        life.time_outs += (volunteer,)
 
 
 def _count(out: Numbers, life: _Life, now: float, volunteers: bool) -> None:
     building = out.buildings.setdefault(life.building, Figures())
     acceptor = life.accepted[0] if life.accepted else None
     deliverer = life.delivered[0] if life.delivered else None
-    involved = life.sent_to | {v for v in (acceptor, deliverer) if v is not None} if volunteers else set()
+    involved = set(life.sent or ()) | {v for v in (acceptor, deliverer) if v is not None} if volunteers else set()
     mine = {v: out.volunteers.setdefault(v, Figures()) for v in involved}
 
     def each(volunteer: int | None) -> list[Figures]:
