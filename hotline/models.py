@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+import sqlalchemy.ext.compiler
 import sqlalchemy.orm
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 
@@ -34,6 +35,25 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class seconds_between(sa.sql.functions.FunctionElement):  # noqa: N801 - used as an SQL function, lower case
+    """SQL: the seconds from one time column to another, as a number, on SQLite and PostgreSQL alike."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@sa.ext.compiler.compiles(seconds_between, "sqlite")
+def _seconds_on_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"  # julianday keeps milliseconds
+
+
+@sa.ext.compiler.compiles(seconds_between, "postgresql")
+def _seconds_on_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end}) - ({start})) AS DOUBLE PRECISION)"  # a float, not a numeric
 
 
 class Base(DeclarativeBase):
@@ -78,6 +98,8 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.ACCEPTED)
+OPEN_ROWS = "status IN ('new', 'assigned', 'accepted') AND purged_at IS NULL"  # an index's condition, as SQL
+REOPENED_ROWS = "kind = 'reopened'"  # another
 WITH_A_VOLUNTEER = (Status.ASSIGNED, Status.ACCEPTED)  # a volunteer was sent it, or took it
 
 
@@ -237,6 +259,8 @@ class Request(Base):
     __tablename__ = "request"
     __table_args__ = (
         sa.Index("ix_request_resident_id_created_at", "resident_id", "created_at"),  # when a resident last asked
+        sa.Index("ix_request_open_created_at", "created_at", postgresql_where=sa.text(OPEN_ROWS),
+                 sqlite_where=sa.text(OPEN_ROWS)),  # the open ones by age, without walking the closed ones
         {"sqlite_autoincrement": True},  # numbers are never reused, even after a purge
     )
 
@@ -261,7 +285,7 @@ class Request(Base):
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW, index=True)
     volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"), index=True)
     escalate_at: Mapped[datetime | None] = mapped_column(index=True)  # the next timer, if any
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)  # the dashboard's days
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     assigned_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
@@ -285,10 +309,17 @@ class RequestEvent(Base):
     """One step of a request's timeline; rows are only ever added."""
 
     __tablename__ = "request_event"
+    __table_args__ = (
+        # the requests said never to have arrived, looked up among the few such events
+        sa.Index("ix_request_event_reopened", "request_id", postgresql_where=sa.text(REOPENED_ROWS),
+                 sqlite_where=sa.text(REOPENED_ROWS)),
+        # the desk's numbers read a day or a week of steps from the index alone
+        sa.Index("ix_request_event_at_steps", "at", "kind", "request_id", "volunteer_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("request.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)  # the desk's numbers read a day or a week
+    at: Mapped[datetime] = mapped_column(default=clock.now)
     kind: Mapped[EventKind] = mapped_column(_enum(EventKind, length=24))
     actor_kind: Mapped[ActorKind] = mapped_column(_enum(ActorKind))
     actor_volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("volunteer.id", ondelete="SET NULL"))
@@ -417,7 +448,7 @@ class Outbox(Base):
     delivery_status: Mapped[str | None] = mapped_column(sa.String(16))
     error_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
-    duplicates: Mapped[int] = mapped_column(default=0)  # sends that may have reached Twilio twice
+    duplicates: Mapped[int] = mapped_column(default=0, index=True)  # sends that may have reached Twilio twice
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
 
@@ -458,6 +489,7 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     send_at: Mapped[datetime | None]  # scheduled: its messages wait until then (None: at once)
     stopped_at: Mapped[datetime | None]  # a coordinator stopped it: what had not gone is cancelled
+    stopped_by: Mapped[str | None] = mapped_column(sa.String(80))  # the username of who stopped it, kept as written
 
     sent_by: Mapped[User | None] = relationship()
     offer: Mapped[Offer | None] = relationship(back_populates="broadcast")

@@ -25,9 +25,10 @@ ROW = f"<int(min=1, max={MAX_INT}):row>"
 BY_HAND_SHOWN = 50  # calls for a person to make, listed at once
 
 
-def desk_state() -> dict:
-    """What the act-now list shows: the list, and for each request whom a one-tap reassign gives it to."""
-    listed = desk.act_now(db.session, policy(), clock.now())
+def desk_state(shown: int | None = None) -> dict:
+    """What the act-now list shows: its `shown` most urgent items (desk.SHOWN unless told), and for each
+    request whom a one-tap reassign gives it to."""
+    listed = desk.act_now(db.session, policy(), clock.now(), shown or desk.SHOWN)
     volunteers = steering.everyone(db.session)
     mates = {item.request.id: steering.building_volunteer(volunteers, item.request)
              for group in listed.groups for item in group if item.request is not None}

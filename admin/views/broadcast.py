@@ -90,7 +90,7 @@ def broadcast_stop(broadcast_id: str):
     """Stop a broadcast: what went stays sent, the rest is cancelled and counted."""
     p = _progress(broadcast_id)
     if p.stopped_at is None:
-        cancelled = bc.stop(db.session, broadcast_id)
+        cancelled = bc.stop(db.session, broadcast_id, stopped_by=current_user.username)
         db.session.commit()
         flash(ngettext("Stopped: %(num)s message will not be sent.", "Stopped: %(num)s messages will not be sent.",
                        cancelled), "success")

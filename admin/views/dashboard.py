@@ -19,7 +19,7 @@ from hotline.extensions import db
 from hotline.models import UserRole
 
 CHART_WIDTH, CHART_HEIGHT, CHART_DAYS = 420, 120, 14
-ACT_NOW_ON_DASHBOARD = 8  # flats of the act-now list shown first; the rest on its own page
+ACT_NOW_ON_DASHBOARD = 8  # items of the act-now list shown first; the rest on its own page
 
 
 def bar_chart(columns: list[tuple[str, tuple[tuple[str, int], ...]]], label_every: int = 1) -> dict:
@@ -64,10 +64,11 @@ def _carriers(now) -> dict:
 
 def _state() -> dict:
     pol, now = policy(), clock.now()
+    counts, grid = board.overview(db.session, pol, now)
     return {
         **_carriers(now),
-        "counts": board.counts(db.session, pol, now),
-        "grid": board.building_grid(db.session, pol, now),
+        "counts": counts,
+        "grid": grid,
         "backlog": outbox.stats(db.session, current_app.config["HOTLINE_SEND_RATE"]),  # as the JSON API says it
         "stamp": board.live_stamp(db.session),
     }
@@ -80,11 +81,11 @@ def dashboard():
     pol = policy()
     now = clock.now()
     days = board.per_day(db.session, pol.timezone, now, CHART_DAYS)
-    day = figures.numbers(db.session, pol, now, figures.WINDOWS["day"])
+    day = figures.numbers(db.session, pol, now, figures.WINDOWS["day"], volunteers=False)
     return render_template("admin/dashboard.html", oldest=board.oldest_waiting(db.session), chart=chart(days),
                            days=days, numbers_chart=numbers_chart(day), checkins=checkins.today(db.session, pol),
-                           silent=checkins.not_heard_from(db.session, pol), ACT_NOW_ON_DASHBOARD=ACT_NOW_ON_DASHBOARD,
-                           **desk_state(), **_state())
+                           silent=checkins.not_heard_from(db.session, pol), **desk_state(ACT_NOW_ON_DASHBOARD),
+                           **_state())
 
 
 @bp.get("/live.json")

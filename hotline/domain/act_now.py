@@ -5,7 +5,8 @@ delivered in time, or timed out at the volunteers and waiting on a coordinator: 
 definition), requests nobody has, questions residents asked that no coordinator has answered yet,
 and the doors to knock on after a check-in call that reached nobody. A request is listed once,
 under the first of these it is; within a kind, the one that has waited longest comes first.
-Requests of one flat are kept together, after the most urgent of them. Pure: no Flask.
+Requests of one flat are kept together, after the most urgent of them. A page shows the most urgent
+few (a person acts on a few at a time) and counts the rest. Pure: no Flask.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.domain.dashboard import LIVE
@@ -23,7 +24,7 @@ from hotline.models import Category, CheckIn, CheckInStatus, Question, Request, 
 
 KINDS = ("emergency", "welfare", "urgent", "overdue", "unassigned", "question", "unreached")
 ALARMS = ("emergency", "welfare", "urgent")  # a new one of these sounds on an open desk
-READ_AT_MOST = 200  # rows read for one list; the rest are counted
+SHOWN = 50  # rows of the list read and shown at once (a person cannot act on thousands); the rest are counted
 
 
 @dataclass(frozen=True)
@@ -54,23 +55,30 @@ class Item:
 
 @dataclass(frozen=True)
 class ActNow:
-    """The list (at most READ_AT_MOST requests and as many questions), grouped by flat, and its full count."""
+    """The most urgent items of the list (at most the limit asked for), grouped by flat, and the full counts."""
 
     groups: list[list[Item]]
     total: int
     alarms: int  # emergencies, welfare checks and urgent requests among them
+    questions: int = 0  # unanswered questions among them
 
     @property
     def shown(self) -> int:
         """Count the items on the list."""
         return sum(len(group) for group in self.groups)
 
+    @property
+    def more(self) -> int:
+        """Count the items that need a coordinator and are not on the list."""
+        return self.total - self.shown
+
 
 def _unreached():
     return select(CheckIn.request_id).where(CheckIn.status == CheckInStatus.UNREACHED, CheckIn.request_id.is_not(None))
 
 
-def _wanted(policy: Policy, now: datetime):
+def wanted(policy: Policy, now: datetime) -> ColumnElement[bool]:
+    """SQL condition: a request that is on the list (a live one of a kind of KINDS)."""
     return LIVE & or_(
         Request.emergency.is_(True),
         Request.category == Category.WELFARE,
@@ -80,48 +88,44 @@ def _wanted(policy: Policy, now: datetime):
     )
 
 
-def kind_of(request: Request, overdue: bool, unreached: bool) -> str:
-    """Say under which kind a listed request belongs (the first that fits, in KINDS' order)."""
-    if request.emergency:
-        return "emergency"
-    if request.category == Category.WELFARE:
-        return "welfare"
-    if request.urgent:
-        return "urgent"
-    if overdue and request.status != Status.NEW:
-        return "overdue"
-    if request.status == Status.NEW and request.offer_id is None:
-        return "unassigned"
-    return "unreached" if unreached else "overdue"
+def _rank(late: ColumnElement[bool], knock: ColumnElement[bool]):
+    """SQL: the place in KINDS of the kind a listed request belongs under (the first that fits)."""
+    rank = KINDS.index
+    return case(
+        (Request.emergency.is_(True), rank("emergency")),
+        (Request.category == Category.WELFARE, rank("welfare")),
+        (Request.urgent.is_(True), rank("urgent")),
+        (and_(late, Request.status != Status.NEW), rank("overdue")),
+        (and_(Request.status == Status.NEW, Request.offer_id.is_(None)), rank("unassigned")),
+        (knock, rank("unreached")),
+        else_=rank("overdue"),
+    )
 
 
-def act_now(session: Session, policy: Policy, now: datetime, limit: int = READ_AT_MOST) -> ActNow:
-    """Return what needs a coordinator now, most urgent first (see the module's docstring)."""
-    wanted = _wanted(policy, now)
-    late, knock = overdue_clause(policy, now).label("late"), Request.id.in_(_unreached()).label("knock")
-    rank = {kind: i for i, kind in enumerate(KINDS)}
-    alarm_first = (Request.emergency.desc(), (Request.category == Category.WELFARE).desc(), Request.urgent.desc())
-    rows = session.execute(
-        select(Request, late, knock)
-        .where(wanted)
+def act_now(session: Session, policy: Policy, now: datetime, limit: int = SHOWN) -> ActNow:
+    """Return the `limit` items that most need a coordinator now, and how many there are (see the module's
+    docstring). The database ranks the requests, so the first `limit` read are the most urgent of all."""
+    listed = wanted(policy, now)
+    late, knock = overdue_clause(policy, now), Request.id.in_(_unreached())
+    rank = _rank(late, knock).label("rank")
+    alarm = or_(Request.emergency.is_(True), Request.category == Category.WELFARE, Request.urgent.is_(True))
+    rows = session.execute(  # the counts of all the listed requests ride along with the first few
+        select(Request, rank, knock.label("knock"), func.count().over().label("total"),
+               func.sum(case((alarm, 1), else_=0)).over().label("alarms"))
+        .where(listed)
         .options(selectinload(Request.household), selectinload(Request.volunteer), selectinload(Request.resident))
-        .order_by(*alarm_first, Request.created_at, Request.id)
+        .order_by(rank, Request.created_at, Request.id)
         .limit(limit)
     ).all()
-    items = [Item(kind_of(r, bool(overdue), bool(unreached)), r.created_at, request=r, unreached=bool(unreached))
-             for r, overdue, unreached in rows]
+    items = [Item(KINDS[place], r.created_at, request=r, unreached=bool(unreached))
+             for r, place, unreached, _total, _alarms in rows]
+    requests_total, alarms = (int(rows[0].total), int(rows[0].alarms)) if rows else (0, 0)
     open_questions = Question.answered_at.is_(None)
     items += [Item("question", q.asked_at, question=q) for q in session.scalars(
         select(Question).where(open_questions).order_by(Question.asked_at, Question.id).limit(limit))]
-    items.sort(key=lambda item: (rank[item.kind], item.since))
-    requests_total, alarms = session.execute(
-        select(func.count(Request.id),
-               func.count(Request.id).filter(or_(Request.emergency.is_(True), Request.category == Category.WELFARE,
-                                                  Request.urgent.is_(True))))
-        .where(wanted)
-    ).one()
-    questions_total = session.scalar(select(func.count(Question.id)).where(open_questions))
-    return ActNow(by_household(items), int(requests_total) + int(questions_total), int(alarms))
+    items.sort(key=lambda item: (KINDS.index(item.kind), item.since))
+    questions_total = int(session.scalar(select(func.count(Question.id)).where(open_questions)))
+    return ActNow(by_household(items[:limit]), requests_total + questions_total, alarms, questions_total)
 
 
 def by_household(items: list[Item]) -> list[list[Item]]:

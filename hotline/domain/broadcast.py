@@ -206,15 +206,16 @@ def send(session: Session, announcement: Announcement, key: str, sent_by: int | 
     return broadcast
 
 
-def stop(session: Session, key: str) -> int:
+def stop(session: Session, key: str, stopped_by: str | None = None) -> int:
     """Stop a broadcast that is scheduled or sending: its messages not yet taken by a worker are cancelled (a
-    worker checks again before it sends one it took). Return how many were cancelled now; stopping twice
-    cancels nothing more."""
+    worker checks again before it sends one it took). `stopped_by` is the username of the coordinator who stopped
+    it; the first stop is the one recorded. Return how many were cancelled now; stopping twice cancels nothing
+    more."""
     broadcast = find(session, key)
     if broadcast is None:
         return 0
     if broadcast.stopped_at is None:
-        broadcast.stopped_at = clock.now()
+        broadcast.stopped_at, broadcast.stopped_by = clock.now(), stopped_by
     result = session.execute(
         update(Outbox)
         .where(Outbox.broadcast_id == broadcast.id, Outbox.status == OutStatus.QUEUED)
@@ -250,6 +251,7 @@ class Progress:
     cancelled: int = 0  # stopped before they went
     send_at: datetime | None = None  # when it was scheduled for, if it was
     stopped_at: datetime | None = None
+    stopped_by: str | None = None  # the username of the coordinator who stopped it
 
     @property
     def text(self) -> str:
@@ -316,7 +318,7 @@ def _progress(session: Session, broadcast: Broadcast, rate: float) -> Progress:
     written = {lang: text.strip() for lang, text in broadcast.texts.items() if text and text.strip()}
     return Progress(broadcast.key, broadcast.created_at, int(total), int(sent or 0), int(failed or 0),
                     int(skipped or 0), int(waiting or 0), eta, int(sms or 0), int(calls or 0), written,
-                    int(cancelled or 0), broadcast.send_at, broadcast.stopped_at)
+                    int(cancelled or 0), broadcast.send_at, broadcast.stopped_at, broadcast.stopped_by)
 
 
 def recent(session: Session, rate: float, limit: int = 10) -> list[Progress]:

@@ -3,6 +3,7 @@ last days, and the stamp live pages poll. Pure: no Flask."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -39,15 +40,7 @@ class Counts:
 
 def counts(session: Session, policy: Policy, now: datetime) -> Counts:
     """Count the open requests and those that need a coordinator's eye."""
-    row = session.execute(
-        select(
-            func.count(Request.id),
-            func.coalesce(func.sum(case((overdue_clause(policy, now), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Request.urgent.is_(True), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Request.status == Status.NEW, 1), else_=0)), 0),
-        ).where(LIVE)
-    ).one()
-    return Counts(*(int(v) for v in row))
+    return overview(session, policy, now)[0]
 
 
 @dataclass(frozen=True)
@@ -62,19 +55,26 @@ class BuildingCell:
 
 def building_grid(session: Session, policy: Policy, now: datetime) -> list[BuildingCell]:
     """Return every building of the compound with its open requests (counts only, never a label)."""
+    return overview(session, policy, now)[1]
+
+
+def overview(session: Session, policy: Policy, now: datetime) -> tuple[Counts, list[BuildingCell]]:
+    """Count the open requests per building and in all, in one pass over them: the counts and the grid."""
     rows = session.execute(
         select(
             Household.building,
             func.count(Request.id),
             func.coalesce(func.sum(case((Request.urgent.is_(True), 1), else_=0)), 0),
             func.coalesce(func.sum(case((overdue_clause(policy, now), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Request.status == Status.NEW, 1), else_=0)), 0),
         )
         .join(Household)
         .where(LIVE)
         .group_by(Household.building)
     ).all()
-    found = {b: BuildingCell(b, int(n), int(u), int(o)) for b, n, u, o in rows}
-    return [found.get(b, BuildingCell(b)) for b in sorted(policy.buildings | found.keys())]
+    found = {b: BuildingCell(b, int(n), int(u), int(o)) for b, n, u, o, _new in rows}
+    total = Counts(*(sum(int(row[i]) for row in rows) for i in (1, 3, 2, 4)))
+    return total, [found.get(b, BuildingCell(b)) for b in sorted(policy.buildings | found.keys())]
 
 
 def oldest_waiting(session: Session, limit: int = 5) -> list[Request]:
@@ -102,19 +102,18 @@ class DayCount:
 def per_day(session: Session, tz: ZoneInfo, now: datetime, days: int = 14) -> list[DayCount]:
     """Count requests made and delivered on each of the last `days` local days, oldest first.
 
-    Counted by the database: one grouped query per column, each row put in its local day by
-    comparing it with the local midnights (so a day is right across a change of clock)."""
+    Counted by the database in one statement: for each day and each of the two times, the rows between
+    its local midnights (so a day is right across a change of clock), each a range of the time's index."""
     first = now.astimezone(tz).date() - timedelta(days=days - 1)
     dates = [first + timedelta(days=i) for i in range(days + 1)]
     midnights = [datetime(d.year, d.month, d.day, tzinfo=tz) for d in dates]
 
-    def count(column) -> dict[int, int]:
-        day = case(*((column < m, i) for i, m in enumerate(midnights[1:-1])), else_=days - 1).label("day")
-        query = select(day, func.count()).where(column >= midnights[0], column < midnights[-1]).group_by("day")
-        return dict(session.execute(query).all())
+    def between(column, start: datetime, end: datetime):
+        return select(func.count()).select_from(Request).where(column >= start, column < end).scalar_subquery()
 
-    made, done = count(Request.created_at), count(Request.delivered_at)
-    return [DayCount(d, made.get(i, 0), done.get(i, 0)) for i, d in enumerate(dates[:-1])]
+    counted = session.execute(select(*(between(column, start, end) for start, end in itertools.pairwise(midnights)
+                                       for column in (Request.created_at, Request.delivered_at)))).one()
+    return [DayCount(d, counted[2 * i], counted[2 * i + 1]) for i, d in enumerate(dates[:-1])]
 
 
 def live_stamp(session: Session) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from hotline import clock
-from hotline.domain import heard, roster
+from hotline.domain import act_now, heard, roster
 from hotline.domain.late import overdue_clause  # the one definition of overdue
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
@@ -70,7 +70,7 @@ def _digits(text: str) -> str:
 class RequestFilter:
     """What the request list is narrowed to; empty fields do not narrow."""
 
-    status: str = ""  # a Status value, `open`, or `overdue`
+    status: str = ""  # a Status value, `open`, `overdue`, or `act` (those the act-now list has)
     category: str = ""
     building: int | None = None
     urgent: bool = False
@@ -94,6 +94,8 @@ def request_query(f: RequestFilter, policy: Policy, now: datetime, search_phones
         query = query.where(Request.status.in_(OPEN_STATUSES))
     elif f.status == "overdue":
         query = query.where(Request.status.in_(OPEN_STATUSES), overdue_clause(policy, now))
+    elif f.status == "act":
+        query = query.where(act_now.wanted(policy, now))
     elif f.status in {s.value for s in Status}:
         query = query.where(Request.status == Status(f.status))
     if f.category in {c.value for c in Category}:

@@ -1,6 +1,6 @@
 """The numbers that run the response: per building and per volunteer, over the last day or week.
 
-For the requests made in the window (their `created` event in it; not purged), read from their timelines:
+For the requests made in the window (not purged), read from their timelines:
 - **requests**: per building, the requests its flats made; per volunteer, those the hotline (or a
   coordinator) sent them;
 - **time to accept**: from a request being sent to the volunteer who took it to their `accepted`
@@ -13,11 +13,13 @@ For the requests made in the window (their `created` event in it; not purged), r
   Per volunteer, of the requests they delivered or hold accepted;
 - **declines** and **time-outs**: the volunteer's `declined` and `timed_out` events.
 
-The database picks the rows in two queries, both found by the index on the events' time: the requests
-made in the window with their flat's building, newest first, at most READ_AT_MOST of them (a
-compound's week is a few thousand; past the bound the figures say they are partial), and the events
-of these kinds in the window (those of older requests are left aside here). The grouping and the
-medians are computed here, in Python, over those rows. Pure: no Flask.
+The database picks the rows in two queries, each found by an index on a time: the requests made in
+the window (by the time they were made, as the dashboard's days count them) with their flat's
+building, newest first, at most READ_AT_MOST of them (a compound's week is a few thousand; past the
+bound the figures say they are partial), and the events of these kinds in the window (those of older
+requests are left aside here; the index holds what is read of them). Every time comes back as seconds
+since the window's start, counted by the database, so thousands of rows are read as plain numbers.
+The grouping and the medians are computed here, in Python, over those rows. Pure: no Flask.
 """
 
 from __future__ import annotations
@@ -26,16 +28,30 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from hotline.domain.policy import Policy
-from hotline.models import OPEN_STATUSES, EventKind, Household, Request, RequestEvent, Status, Volunteer
+from hotline.models import (
+    OPEN_STATUSES,
+    EventKind,
+    Household,
+    Request,
+    RequestEvent,
+    Status,
+    UTCDateTime,
+    Volunteer,
+    seconds_between,
+)
 
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7)}
 READ_AT_MOST = 50_000  # requests read for one window
 KINDS = (EventKind.ASSIGNED, EventKind.ACCEPTED, EventKind.DELIVERED, EventKind.DECLINED,
          EventKind.TIMED_OUT)
+# The same as plain strings, and the statuses the counting asks about: looking a member up on its enum
+# costs more than the rest of reading a step, done for thousands of steps.
+ASSIGNED, ACCEPTED, DELIVERED, DECLINED, TIMED_OUT = (kind.value for kind in KINDS)
+OPEN, HELD = frozenset(status.value for status in OPEN_STATUSES), Status.ACCEPTED.value
 
 
 def promise(policy: Policy, urgent: bool) -> timedelta:
@@ -88,55 +104,52 @@ class Numbers:
     partial: bool = False  # more rows than READ_AT_MOST: the oldest requests of the window are left out
 
 
-@dataclass
+@dataclass(slots=True)
 class _Life:
-    """One request's timeline, as far as the numbers need it."""
+    """One request's timeline, as far as the numbers need it (times in seconds since the window's start)."""
 
     building: int
-    made: datetime
-    deadline: datetime
-    status: Status
+    made: float
+    deadline: float
+    status: str  # a Status value
     holder: int | None
-    sent: dict[int, datetime] = field(default_factory=dict)  # volunteer -> last time it was sent to them
-    sent_to: set[int] = field(default_factory=set)
-    accepted: tuple[int | None, datetime, float] | None = None  # who, when, seconds taken
+    sent: dict[int, float] | None = None  # volunteer -> last time it was sent to them (made when first sent)
+    accepted: tuple[int | None, float, float] | None = None  # who, when, seconds taken
     delivered: tuple[int | None, float, bool] | None = None  # who, seconds after acceptance, on time
-    declines: list[int] = field(default_factory=list)
-    time_outs: list[int] = field(default_factory=list)
+    declines: tuple[int, ...] = ()
+    time_outs: tuple[int, ...] = ()
 
 
 def numbers(session: Session, policy: Policy, now: datetime, window: timedelta,
-            read_at_most: int = READ_AT_MOST) -> Numbers:
-    """Compute the numbers of the requests made in the `window` before `now` (see the module's docstring)."""
+            read_at_most: int = READ_AT_MOST, volunteers: bool = True) -> Numbers:
+    """Compute the numbers of the requests made in the `window` before `now` (see the module's docstring);
+    per volunteer too unless `volunteers` is false (the dashboard charts the buildings alone)."""
     since = now - window
-    made = RequestEvent.at.between(since, now)
-    asked = session.execute(  # plain strings for the enums: thousands of rows, compared with StrEnum members
-        select(Request.id, Household.building, RequestEvent.at.label("made"), Request.urgent,
-               type_coerce(Request.status, String), Request.volunteer_id)
-        .join(Request, RequestEvent.request_id == Request.id)
+    start = literal(since, UTCDateTime())
+    asked = session.connection().execute(  # plain strings for the enums, numbers for the times: thousands of rows
+        select(Request.id, Household.building, seconds_between(start, Request.created_at).label("made"),
+               Request.urgent, type_coerce(Request.status, String), Request.volunteer_id)
         .join(Household, Request.household_id == Household.id)
-        .where(made, RequestEvent.kind == EventKind.CREATED, Request.purged_at.is_(None))
-        .order_by(RequestEvent.at.desc(), Request.id.desc())
+        .where(Request.created_at.between(since, now), Request.purged_at.is_(None))
+        .order_by(Request.created_at.desc(), Request.id.desc())
         .limit(read_at_most + 1)
     ).all()
     out = Numbers(since, now, partial=len(asked) > read_at_most)
-    if out.partial:  # the oldest of the window are left out
-        asked = asked[:read_at_most]
-        made = RequestEvent.at.between(asked[-1].made, now)
-    lives = {r.id: _Life(r.building, r.made, r.made + promise(policy, r.urgent), Status(r.status), r.volunteer_id)
-             for r in asked}
-    steps = session.execute(
-        select(RequestEvent.request_id, type_coerce(RequestEvent.kind, String), RequestEvent.at,
-               RequestEvent.volunteer_id)
-        .where(made, RequestEvent.kind.in_(KINDS))
-        .order_by(RequestEvent.request_id, RequestEvent.id)
-    )
+    asked = asked[:read_at_most]  # past the bound, the oldest of the window are left out
+    promised = {urgent: promise(policy, urgent).total_seconds() for urgent in (False, True)}
+    lives = {r.id: _Life(r.building, r.made, r.made + promised[r.urgent], r.status, r.volunteer_id) for r in asked}
+    steps = session.connection().execute(
+        select(RequestEvent.request_id, type_coerce(RequestEvent.kind, String),
+               seconds_between(start, RequestEvent.at), RequestEvent.volunteer_id)
+        .where(RequestEvent.at.between(since, now), RequestEvent.kind.in_(KINDS))
+        .order_by(RequestEvent.at, RequestEvent.id)  # the index's order: each request's events in turn
+    ).all()
     for request_id, kind, at, volunteer in steps:
         life = lives.get(request_id)
         if life is not None:
             _read(life, kind, at, volunteer)
     for life in lives.values():
-        _count(out, life, now)
+        _count(out, life, window.total_seconds(), volunteers)
     if out.volunteers:
         out.names = dict(session.execute(select(Volunteer.id, Volunteer.name)
                                          .where(Volunteer.id.in_(sorted(out.volunteers)))).all())
@@ -145,26 +158,26 @@ def numbers(session: Session, policy: Policy, now: datetime, window: timedelta,
     return out
 
 
-def _read(life: _Life, kind: str, at: datetime, volunteer: int | None) -> None:
-    if kind == EventKind.ASSIGNED and volunteer is not None:
+def _read(life: _Life, kind: str, at: float, volunteer: int | None) -> None:
+    if kind == ASSIGNED and volunteer is not None:
+        life.sent = life.sent or {}
         life.sent[volunteer] = at
-        life.sent_to.add(volunteer)
-    elif kind == EventKind.ACCEPTED and life.accepted is None:
-        start = life.sent.get(volunteer, life.made) if volunteer is not None else life.made
-        life.accepted = (volunteer, at, (at - start).total_seconds())
-    elif kind == EventKind.DELIVERED and life.delivered is None and life.accepted is not None:
-        life.delivered = (volunteer, (at - life.accepted[1]).total_seconds(), at <= life.deadline)
-    elif kind == EventKind.DECLINED and volunteer is not None:
-        life.declines.append(volunteer)
-    elif kind == EventKind.TIMED_OUT and volunteer is not None:
-        life.time_outs.append(volunteer)
+    elif kind == ACCEPTED and life.accepted is None:
+        start = (life.sent or {}).get(volunteer, life.made) if volunteer is not None else life.made
+        life.accepted = (volunteer, at, at - start)
+    elif kind == DELIVERED and life.delivered is None and life.accepted is not None:
+        life.delivered = (volunteer, at - life.accepted[1], at <= life.deadline)
+    elif kind == DECLINED and volunteer is not None:
+        life.declines += (volunteer,)
+    elif kind == TIMED_OUT and volunteer is not None:
+        life.time_outs += (volunteer,)
 
 
-def _count(out: Numbers, life: _Life, now: datetime) -> None:
+def _count(out: Numbers, life: _Life, now: float, volunteers: bool) -> None:
     building = out.buildings.setdefault(life.building, Figures())
     acceptor = life.accepted[0] if life.accepted else None
     deliverer = life.delivered[0] if life.delivered else None
-    involved = life.sent_to | {v for v in (acceptor, deliverer) if v is not None}
+    involved = set(life.sent or ()) | {v for v in (acceptor, deliverer) if v is not None} if volunteers else set()
     mine = {v: out.volunteers.setdefault(v, Figures()) for v in involved}
 
     def each(volunteer: int | None) -> list[Figures]:
@@ -180,8 +193,8 @@ def _count(out: Numbers, life: _Life, now: datetime) -> None:
             figures.deliver_seconds.append(life.delivered[1])
             figures.due += 1
             figures.on_time += life.delivered[2]
-    elif life.status in OPEN_STATUSES and life.deadline <= now:  # late, and still open
-        for figures in each(life.holder if life.status == Status.ACCEPTED else None):
+    elif life.status in OPEN and life.deadline <= now:  # late, and still open
+        for figures in each(life.holder if life.status == HELD else None):
             figures.due += 1
     for volunteer in life.declines:
         for figures in each(volunteer):

@@ -7,8 +7,9 @@ received (a message of it was sent to it), never to another request. A join is a
 the resident's household linked to the offer, with its quantity; it is not offered to volunteers one
 by one (a group buy is delivered together) and shows in the manifest per building. A second `参加`
 by SMS says what is booked and asks "change it to 3? reply 1 for yes, 2 for no" before it changes
-anything (the question waits in a conversation row of its own, `join:<phone>`); on the call, keying
-again changes the quantity. After the deadline, joins are refused politely. Pure.
+anything (the question waits in a conversation row of its own, `join:<phone>`); a second join on a
+call does the same by voice: what is booked, then 1 to change it, 2 to keep it (the call's state
+holds the question). After the deadline, joins are refused politely. Pure.
 """
 
 from __future__ import annotations
@@ -170,6 +171,13 @@ def answer(session: Session, policy: Policy, step: voice.PlacedStep) -> Reply:
     state, turn = engine.step(flow, state, engine.Inbound(digits=call.digits, speech=call.speech), checks=checks)
 
     def join_by_key(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
+        mine = booked(session, offer, resident)
+        if mine is not None and clock.now() < offer.deadline:  # joined before: say what is booked, ask first
+            state["number"], state["booked"] = mine.number, mine.quantity
+            return ("same" if mine.quantity == int(state.get("quantity") or 1) else "booked"), []
+        return change_by_key(session, policy, state)
+
+    def change_by_key(session: Session, policy: Policy, state: dict) -> tuple[str, list]:
         try:
             request = join(session, policy, offer, resident, int(state.get("quantity") or 1), Channel.VOICE)
         except Closed:
@@ -177,7 +185,7 @@ def answer(session: Session, policy: Policy, step: voice.PlacedStep) -> Reply:
         state["number"] = request.number
         return "joined", []
 
-    state, turn, said = voice.run(session, policy, flow, state, turn, {"join": join_by_key})
+    state, turn, said = voice.run(session, policy, flow, state, turn, {"join": join_by_key, "change": change_by_key})
     state, reply = voice.render(state, turn, step.links, said)
     voice.save_call(session, call.call_sid, row, state)
     return reply

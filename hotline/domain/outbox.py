@@ -192,7 +192,7 @@ def stats(session: Session, rate: float) -> dict:
         ahead += int(segments)
         lanes[lane.value] = {"messages": count, "segments": int(segments), "eta_seconds": round(ahead / rate, 1)}
     failed = session.scalar(select(func.count(Outbox.id)).where(Outbox.status == OutStatus.FAILED))
-    duplicates = session.scalar(select(func.coalesce(func.sum(Outbox.duplicates), 0)))
+    duplicates = session.scalar(select(func.coalesce(func.sum(Outbox.duplicates), 0)).where(Outbox.duplicates > 0))
     return {
         "lanes": lanes,
         "backlog": sum(v["messages"] for v in lanes.values()),

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from admin.views import dashboard as dashboard_view
 from hotline.domain import act_now
 from hotline.domain.policy import Policy
 from hotline.extensions import db
@@ -192,3 +193,25 @@ def test_the_count_is_in_the_title_of_the_dashboard_and_the_page(app, coordinato
     for path in ("/admin/", "/admin/act-now"):
         title = re.search(r"<title>(.*?)</title>", text(coordinator.get(path)), re.S).group(1)
         assert title.startswith("(2) "), title
+
+
+def test_the_page_shows_the_most_urgent_few_and_links_the_full_list(app, coordinator, phone, clock, monkeypatch):
+    [plain] = numbers_in(phone(ASKER).reply("12号楼302室 要大米两袋"))
+    clock.advance(minutes=20)  # not accepted in time: overdue, and it has waited longest
+    [urgent] = numbers_in(phone("+8613700002222").reply("7号楼808 降压药今天吃完了 急"))
+    [fall] = numbers_in(phone("+8613700003333").reply("5号楼1201 老人摔倒了起不来"))
+    phone("+8613700004444").reply("明天还要做核酸吗？")
+    monkeypatch.setattr(act_now, "SHOWN", 2)
+    page = text(coordinator.get("/admin/act-now"))
+    rows = re.findall(r'data-key="([rq]\d+)"', page)
+    assert rows == [f"r{fall}", f"r{urgent}"]  # the two most urgent, though the overdue one is older
+    assert re.search(r"<title>\(4\) ", page)  # the title counts them all
+    more = re.search(r'<p class="more">(.*?)</p>', page, re.S).group(1)
+    assert "2" in more and "status=act" in more and "3" in more  # 2 more; all 3 requests (the question aside)
+    listed = text(coordinator.get("/admin/requests?status=act"))
+    assert {int(n) for n in re.findall(r'<tr data-number="(\d+)"', listed)} == {plain, urgent, fall}
+    monkeypatch.setattr(dashboard_view, "ACT_NOW_ON_DASHBOARD", 1)
+    dashboard = text(coordinator.get("/admin/"))
+    assert re.findall(r'data-key="([rq]\d+)"', dashboard) == [f"r{fall}"]
+    more = re.search(r'<p class="more">(.*?)</p>', dashboard, re.S).group(1)
+    assert "3" in more and 'href="/admin/act-now"' in more  # 3 more, on the act-now page

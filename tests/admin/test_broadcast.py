@@ -11,6 +11,7 @@ from sqlalchemy import select
 from hotline.domain import outbox
 from hotline.extensions import db
 from hotline.models import Broadcast, Lane, Outbox, OutStatus, Purpose
+from tests.admin.actions import AdminActions
 from tests.helpers import LIU, TOM, WANG_LANDLINE, load_roster
 
 RESIDENTS = """name,phone,building,room,language,flags
@@ -168,6 +169,30 @@ def test_stopping_cancels_what_has_not_gone_and_the_page_counts_it(app, coordina
     coordinator.post(f"/admin/broadcast/{key}/stop")  # again: nothing more
     assert coordinator.get(f"/admin/broadcast/{key}.json").get_json()["cancelled"] == 2
     assert coordinator.post("/admin/broadcast/ffffffffffff/stop").status_code == 404
+
+
+def test_the_page_says_who_stopped_it_and_when_in_chinese_and_english(app, coordinator, users):
+    data = form(coordinator, action="send")
+    coordinator.post("/admin/broadcast", data)
+    key = data["broadcast_id"]
+    page = coordinator.get(f"/admin/broadcast/{key}?lang=zh").get_data(as_text=True)
+    assert "停止了它" not in page  # nobody stopped it yet
+    coordinator.post(f"/admin/broadcast/{key}/stop")
+    with app.app_context():
+        stopped = db.session.scalars(select(Broadcast).where(Broadcast.key == key)).one()
+        assert stopped.stopped_by == "sun" and stopped.stopped_at is not None
+        first_stop = stopped.stopped_at
+    boss = AdminActions(app.test_client())
+    assert boss.login("boss").status_code == 302
+    boss.post(f"/admin/broadcast/{key}/stop")  # a second stop changes neither who nor when
+    with app.app_context():
+        again = db.session.scalars(select(Broadcast).where(Broadcast.key == key)).one()
+        assert (again.stopped_by, again.stopped_at) == ("sun", first_stop)
+    note = re.compile(r'id="stopped-note">([^<]*)</p>')
+    zh = note.search(coordinator.get(f"/admin/broadcast/{key}?lang=zh").get_data(as_text=True)).group(1)
+    assert "sun 于" in zh and "停止了它" in zh and "取消了 3 条" in zh
+    en = note.search(coordinator.get(f"/admin/broadcast/{key}?lang=en").get_data(as_text=True)).group(1)
+    assert re.fullmatch(r"Stopped at .+ by sun: what had gone stays sent, 3 messages were cancelled\.", en), en
 
 
 def test_a_time_that_is_no_time_is_refused_in_the_form(app, coordinator):

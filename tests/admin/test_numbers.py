@@ -89,6 +89,10 @@ def test_the_last_day_per_building(app, week):
     assert (b7.due, b7.on_time, b7.on_time_share, b7.time_outs) == (1, 0, 0.0, 1)  # open past its promise
     assert day.total.requests == 3 and (day.total.due, day.total.on_time) == (3, 1)
     assert not day.partial
+    with app.app_context():  # the dashboard's buildings alone: the same figures, nobody's own
+        alone = figures.numbers(db.session, Policy.from_config(app.config), hotline_clock.now(),
+                                figures.WINDOWS["day"], volunteers=False)
+    assert alone.buildings == day.buildings and alone.total == day.total and alone.volunteers == {}
 
 
 def test_the_last_day_per_volunteer(app, week):

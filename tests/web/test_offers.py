@@ -185,10 +185,48 @@ def test_joining_by_key_on_the_broadcast_call(app, offer):
     assert answer.find("Hangup") is not None and str(r.id) in "".join(answer.itertext()).replace("、", "")
 
 
-def post(app, url: str, digits: str) -> ET.Element:
+def call_keys(app, *keys: str, call: str = "7") -> ET.Element:
+    """One broadcast call to 王阿姨's landline (its CallSid made of `call`), the `keys` pressed in turn; the last
+    answer."""
+    with app.app_context():
+        row = db.session.scalars(select(Outbox).where(Outbox.to == WANG_LANDLINE)).one()
+        answer = ET.fromstring(call_twiml(row.body, row.lang, row, BASE))
+    for digits in keys:
+        answer = post(app, answer.find("Gather").get("action"), digits, call_sid="CA" + call * 32)
+    return answer
+
+
+def said(answer: ET.Element) -> str:
+    return "".join(answer.itertext()).replace("、", "")
+
+
+def test_a_second_join_on_the_call_says_what_is_booked_and_asks_before_changing_it(app, offer):
+    joined = call_keys(app, "1", "2", call="1")
+    with app.app_context():
+        n = db.session.scalars(select(Request.id)).one()
+    assert joined.find("Hangup") is not None and str(n) in said(joined)
+    asked = call_keys(app, "1", "3", call="2")  # a second call: 3 instead of 2
+    assert asked.find("Gather") is not None  # a question, not a goodbye
+    assert "已经登记了2份" in said(asked) and str(n) in said(asked) and "改为3份吗" in said(asked)
+    options = ["".join(o.itertext()) for o in asked.iter("Say")]
+    assert "改为3份，请按1。" in options and "不改，请按2。" in options
+    assert get_request(app, n).quantity == 2  # nothing changes before the answer
+    kept = post(app, asked.find("Gather").get("action"), "2", call_sid="CA" + "2" * 32)
+    assert kept.find("Hangup") is not None and "仍是2份" in said(kept) and get_request(app, n).quantity == 2
+    again = call_keys(app, "1", "2", call="3")  # the same number again: told it is booked, nothing to change
+    assert again.find("Hangup") is not None and "不用再报" in said(again) and get_request(app, n).quantity == 2
+    changed = call_keys(app, "1", "3", "1", call="4")
+    assert changed.find("Hangup") is not None and "已改为3份" in said(changed)
+    r = get_request(app, n)
+    assert r.quantity == 3 and r.details.endswith("×3") and [e.kind for e in r.events].count("quantity_changed") == 1
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Request.id))) == 1  # one join for the household, still
+
+
+def post(app, url: str, digits: str, call_sid: str = "CA" + "7" * 32) -> ET.Element:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    params = {"CallSid": "CA" + "7" * 32, "From": HOTLINE_NUMBER, "To": WANG_LANDLINE, "AccountSid": ACCOUNT_SID,
+    params = {"CallSid": call_sid, "From": HOTLINE_NUMBER, "To": WANG_LANDLINE, "AccountSid": ACCOUNT_SID,
               "Digits": digits, "CallStatus": "in-progress"}
     response = app.test_client().post(path, data=params, headers={"X-Twilio-Signature": sign(BASE + path, params)})
     assert response.status_code == 200
