@@ -1,0 +1,524 @@
+"""Decide what one message asks of the hotline: the third step of its one way (normalise, read,
+decide, apply).
+
+`decide(said, who, policy)` takes the message's `Reading` and the sender's `Situation` and returns
+one `Decision`: what to create or change, whom to tell, what to answer and in which language. It
+writes nothing; `intake.apply` does what it says. The situation answers each question about the
+sender (are they a volunteer, what did the hotline last ask them, which requests have they open)
+from the database at most once and only when asked (`intake.Sender`), or from memory
+(tests/understanding/fast.py judges the labelled corpus that way, with no database).
+
+The need itself is gathered over as many messages as it takes: `Gathering` says what the
+conversation knows after this message and what happens next (ask what is missing, ask a known
+resident whether they mean their own flat, fold a repeat into the open request, hold a number past
+its daily limit, or file it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from hotline.domain.address import chinese_digits
+from hotline.domain.message import Reading
+from hotline.domain.parsing import Command, Parsed, Visit, Word
+from hotline.domain.policy import Policy
+from hotline.models import Category, Request, Resident, Role, Volunteer
+from hotline.texts import N_
+
+FLOOD_WINDOW = timedelta(minutes=10)
+FLOOD_LIMIT = 30  # messages from one number in the window; past it, a stuck phone is not answered
+CONFIRM_HOME = "confirm_home"  # the question "is it your own household, 12-302?" (`asked`)
+# A bare answer to "which room?" / "which building?": `601`, `Rm 601`, `601室`, `05-12`, `三零二`;
+# and to "which building and room?": `12 302`, `12, 302`.
+BARE_ROOM = re.compile(r"(?:rm|room|apt|unit|flat|房间|房)?\s*#?\s*"
+                       r"([a-z]?\d{1,4}[a-z]?(?:-\d{1,4})?|[零〇一二三四五六七八九]{3,4})\s*(?:室|房|号)?",
+                       re.IGNORECASE)
+BARE_BUILDING = re.compile(r"(?:bldg|building|blk|block)?\s*#?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})"
+                           r"\s*(?:号楼|号|栋|幢)?", re.IGNORECASE)
+BARE_PLACE = re.compile(r"(\d{1,3})\s*[\s,，、.]\s*([a-z]?\d{3,4}[a-z]?)", re.IGNORECASE)
+
+VOLUNTEER_WORDS = (Word.ACCEPT, Word.DONE, Word.DECLINE, Word.UNANSWERED, Word.OFF, Word.ON)
+RESIDENT_WORDS = (Word.STATUS, Word.LATE, Word.CANCEL, Word.NOT_RECEIVED, Word.ENGLISH, Word.CHINESE, Word.HELP,
+                  Word.THANKS)
+VOLUNTEER_SAID = {"accept": Word.ACCEPT, "done": Word.DONE, "decline": Word.DECLINE, "list": Word.LIST,
+                  "off": Word.OFF, "on": Word.ON, "unanswered": Word.UNANSWERED}
+NUMBERED = (Word.ACCEPT, Word.DONE, Word.DECLINE, Word.UNANSWERED)  # the words that act on one job each
+
+
+class Situation(Protocol):
+    """What the hotline knows of the sender, read at most once per message, never written."""
+
+    phone: str
+    volunteer: Volunteer | None
+    resident: Resident | None
+
+    def conversation(self) -> dict | None:
+        """The state of the need being gathered from this phone (None when none, or it expired)."""
+
+    def conversation_changed(self) -> datetime | None:
+        """When the hotline last asked this phone something about its need."""
+
+    def recent_messages(self) -> int:
+        """Messages from this phone in FLOOD_WINDOW, this one not counted."""
+
+    def change_asked(self) -> tuple[str, datetime] | None:
+        """The language this phone was asked in to confirm a change to its group buy, and when (None when
+        no question waits)."""
+
+    def asked(self, open_only: bool) -> bool:
+        """Whether this phone (or the resident) asked for anything yet (still open, with `open_only`)."""
+
+    def open_of(self, category: Category) -> bool:
+        """Whether one of the sender's open requests is for `category`."""
+
+    def delivered(self) -> bool:
+        """Whether one of the sender's requests is delivered."""
+
+    def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
+        """The flat's oldest open request for `category` (the one a new need of the kind repeats)."""
+
+    def requests_today(self) -> int:
+        """Requests this phone opened in the last day."""
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Silence:
+    """Answer nothing: spam, a flood past its one warning, a carrier's STOP or START."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Answer with one catalog message and change nothing."""
+
+    msgid: str
+
+
+@dataclass(frozen=True)
+class Opt:
+    """STOP or START: record it (a volunteer who opts out goes off duty); a bare CANCEL, which the carrier
+    reads as STOP, also cancels the sender's only request."""
+
+    out: bool
+    cancels: bool
+
+
+@dataclass(frozen=True)
+class Late:
+    """A coordinator's LATE: the overdue and emergency requests."""
+
+
+@dataclass(frozen=True)
+class VolunteerWord:
+    """A volunteer's word (OK, DONE, NO, OFF, ON, LIST, nobody answered) for each job number written, or
+    for their only job it fits; `coming` is the time said with OK."""
+
+    word: Word
+    numbers: tuple[int, ...] = ()
+    coming: Visit | None = None
+
+
+@dataclass(frozen=True)
+class ResidentWord:
+    """A resident's word, typed or said in a sentence: status, cancel, not received, thanks, language, help."""
+
+    word: Word
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Asking after open requests: each is nudged, and the answer says where it stands."""
+
+
+@dataclass(frozen=True)
+class Join:
+    """JOIN 2: join the group buy that reached this phone, with a quantity when written."""
+
+    quantity: int | None
+
+
+@dataclass(frozen=True)
+class ChangeAnswered:
+    """The 1 or 2 that answers "change your group buy?"."""
+
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """Words of crisis: the crisis line to the sender; an urgent request for a coordinator where the flat
+    is known (`building`, `room`), else the coordinators told at once."""
+
+    state: dict
+    building: int | None
+    room: str | None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question or a rumour for the coordinators to answer; the sender is told so (`msgid`)."""
+
+    msgid: str
+
+
+@dataclass(frozen=True)
+class Gathering:
+    """One step of gathering a need: the conversation's `state` after this message, and what follows
+    (`next`): `ask` (what is missing: `ask`), `confirm_home`, `repeat` (folded into `into`), `limit`
+    or `file`, at `building`-`room`."""
+
+    state: dict
+    next: str
+    building: int | None = None
+    room: str | None = None
+    ask: str = ""
+    unknown_building: int | None = None  # a building the compound has not got, named in the question
+    into: Request | None = None
+    alert_unplaced: bool = False  # an emergency with no address yet: the coordinators hear now
+    call_first: bool = False  # an emergency still asked for its address: call 120 first
+    exempt: bool = False  # a volunteer's: no daily limit
+
+
+Act = (Silence | Answer | Late | VolunteerWord | ResidentWord | FollowUp | Join | ChangeAnswered | Crisis
+       | Question | Gathering)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the hotline does with one message, and the language it answers in."""
+
+    act: Act
+    lang: str
+    opt: Opt | None = None  # STOP or START, recorded first (a START may also answer a yes-or-no question)
+    other_language: str | None = None  # written in another language: the coordinators read the original
+
+
+def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
+    """What one message asks of the hotline, from what it says and who sent it."""
+    volunteer, command = who.volunteer, said.command
+    opting = command is not None and command.word in (Word.OPT_OUT, Word.OPT_IN)
+    if not (volunteer or opting):
+        recent = 1 + who.recent_messages()  # this one is recorded once it is answered
+        if recent > FLOOD_LIMIT:  # a stuck phone or a script: told once, then ignored
+            act = Answer(N_("sms.slow_down")) if recent == FLOOD_LIMIT + 1 else Silence()
+            return Decision(act, _conversation_lang(who))
+    opt = None
+    if opting:
+        out = command.word == Word.OPT_OUT
+        opt = Opt(out, cancels=out and volunteer is None and said.bare_cancel)
+        if not (not out and _waits_for_yes(who)):  # a YES that answers our question is answered too
+            return Decision(Silence(), "en", opt=opt)  # the carrier answers these words itself
+    decision = _decide(said, who, policy)
+    return replace(decision, opt=opt)
+
+
+def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
+    volunteer, resident, command = who.volunteer, who.resident, said.command
+    written = said.reply_language
+    if volunteer:
+        own = written if written and volunteer.speaks(written) else volunteer.first_language
+        if command and command.word in (Word.LATE, Word.HELP):
+            if command.word == Word.HELP or volunteer.role != Role.COORDINATOR:  # LATE: the coordinators' word
+                return Decision(Answer(_volunteer_words(volunteer)), own)
+            return Decision(Late(), own)
+        if command and (command.word in VOLUNTEER_WORDS or command.word == Word.LIST):
+            numbers = () if command.number is None else (command.number,)
+            return Decision(VolunteerWord(command.word, numbers, command.coming), own)
+    lang = written or (resident.language if resident else None) or _conversation_lang(who)
+    if command and command.word == Word.JOIN:
+        if resident and written == "zh" != resident.language:
+            lang = resident.language  # `参加 2` copied off the Chinese notice
+        return Decision(Join(command.number), lang)
+    if (answer := _change_answered(said, who)) is not None:
+        return answer
+    if command and command.word in RESIDENT_WORDS:
+        if resident and written == "zh" != resident.language and command.word not in (Word.ENGLISH, Word.CHINESE):
+            lang = resident.language  # a Chinese word copied off a notice; an English one was learnt from our help
+        return Decision(ResidentWord(command.word, command.number), lang)
+    in_conversation = who.conversation() is not None
+    if (act := _not_a_need(said, who, policy, lang, in_conversation)) is not None:
+        return Decision(act, lang)
+    if volunteer and not in_conversation and (reply := said.volunteer_reply):
+        if reply[0] == "help":
+            return Decision(Answer(_volunteer_words(volunteer)), own)
+        word, numbers = VOLUNTEER_SAID[reply[0]], reply[1]
+        coming = said.visit if word == Word.ACCEPT else None
+        return Decision(VolunteerWord(word, numbers if word in NUMBERED else (), coming), own)
+    if volunteer and not in_conversation and (note := said.volunteer_note):
+        return Decision(VolunteerWord(note.word, () if note.number is None else (note.number,)), own)
+    if not in_conversation and (word := _said_in_other_words(said, who)):
+        act = FollowUp() if word.word == Word.FOLLOW_UP else ResidentWord(word.word, word.number)
+        return Decision(act, lang)
+    if volunteer and not in_conversation and said.parsed.category is None and not said.parsed.emergency:
+        return Decision(Answer(_volunteer_words(volunteer)), own)
+    other = said.language.upper() if said.language not in ("zh", "en", None) else None
+    if not in_conversation and said.asks and said.names_nothing_new:  # "垃圾放哪里？"
+        return Decision(Question(N_("sms.question")), lang, other_language=other)
+    step = gather(said, who, policy, lang)  # a bare "no" to "is it your own flat?" is no sign of English
+    return Decision(step, step.state.get("lang") or lang, other_language=other)
+
+
+def _volunteer_words(volunteer: Volunteer) -> str:
+    """The words a volunteer can reply with; a coordinator's include LATE."""
+    return N_("volunteer.words_coordinator") if volunteer.role == Role.COORDINATOR else N_("volunteer.words")
+
+
+def _conversation_lang(who: Situation) -> str:
+    state = who.conversation()
+    return (state.get("lang") if state else None) or "zh"
+
+
+def _waits_for_yes(who: Situation) -> bool:
+    """Whether the hotline asked this phone a yes-or-no question it has not had answered yet."""
+    state = who.conversation()
+    return (state or {}).get("asked") == CONFIRM_HOME or who.change_asked() is not None
+
+
+def _change_answered(said: Reading, who: Situation) -> Decision | None:
+    """A "1" or "2" that answers "change your group buy to 3?", when that is the last thing the hotline
+    asked this phone; None otherwise."""
+    if who.resident is None or (yes := said.yes_or_no) is None:  # read first: most SMS are no answer
+        return None
+    if (asked := who.change_asked()) is None:
+        return None
+    lang, when = asked
+    state = who.conversation()
+    if state is not None and state.get("asked") and who.conversation_changed() > when:
+        return None  # the need's question came later: the answer is to it
+    return Decision(ChangeAnswered(yes), lang)  # in the language the question was asked in
+
+
+def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
+    """A sentence that means one of the residents' words ("我的药什么时候到？", "取消买菜", "thanks, it
+    came"), or a volunteer's word from a resident ("好的"): never a new request. Asking after a
+    request ("any update?", "我的菜呢") is answered with the sender's requests, none or some, unless it
+    also asks for something; a message that names nothing new counts only from someone with an
+    open request."""
+    if said.command is not None:  # a volunteer's word (OK, DONE, NO…) from someone who is none
+        return Command(Word.THANKS, None)
+    word = said.resident_word
+    meant = Command(Word(word), None) if word else said.resident_sentence
+    asking_after = said.asking_after
+    if asking_after and (meant is None or meant.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
+        return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
+    if said.only_thanks:
+        return Command(Word.THANKS, None)
+    if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first
+        named = said.named
+        return None if named.category and (said.asks_for_more or named.unknown_building) else meant
+    open_only = meant is None  # any news of it? only while it is open
+    if meant is None and (said.names_nothing_new or said.hurries and _names_only_what_is_open(said, who)):
+        meant = Command(Word.FOLLOW_UP, None)
+    if meant is None:
+        return None
+    if not who.asked(open_only):
+        return Command(Word.STATUS, None) if asking_after else None  # "我的菜怎么还没到" and nothing asked
+    if meant.word == Word.NOT_RECEIVED and meant.number is None and not who.delivered():
+        return Command(Word.FOLLOW_UP, None)  # "菜还没到" with nothing delivered yet: where is it?
+    return meant
+
+
+def _names_only_what_is_open(said: Reading, who: Situation) -> bool:
+    """Whether a message asking for speed ("能不能快点 老人等着吃饭") names no emergency and no need but
+    that of one of the sender's open requests: then it hurries that request."""
+    named = said.named
+    if named.emergency:
+        return False
+    return named.category is None or who.open_of(named.category)
+
+
+def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_conversation: bool) -> Act | None:
+    """Words of crisis, a rumour, a general question or spam: never a request for a volunteer.
+
+    Crisis words are answered with the crisis line and go to the coordinators at once, whatever
+    else the message says. A rumour is answered that the hotline holds no health information; a
+    question goes to the coordinators to answer; spam is kept and not answered. An emergency, or a
+    question that names a need and an address ("12号楼302 能帮我买点菜吗？"), is a need.
+    """
+    purpose = said.intent
+    if purpose is None:
+        return None
+    if purpose == "crisis":
+        state = merge({}, said.parsed, said, lang)
+        building, room = address(state, who.resident)
+        return Crisis(state, building, room)
+    parsed = said.parsed
+    if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
+        return None
+    if purpose == "rumour" and parsed.category and said.asks_for_more:  # "我阳了 需要退烧药": the need
+        return None
+    if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more):
+        return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
+    if purpose == "spam":
+        return Silence()
+    if purpose == "help_text":
+        known = who.resident is not None and who.resident.household is not None
+        return Answer(N_("sms.help_known") if known else N_("sms.help"))
+    return Question(N_("sms.rumour") if purpose == "rumour" else N_("sms.question"))
+
+
+# --- gathering a need -----------------------------------------------------------------------------
+
+def gather(said: Reading, who: Situation, policy: Policy, lang: str) -> Gathering:
+    """Add what this message says of a need to what the conversation knows, and say what follows.
+
+    Volunteers and coordinators text for many households: no daily limit for them.
+    """
+    resident, exempt = who.resident, who.volunteer is not None
+    state = dict(who.conversation() or {})
+    answer = said.yes_or_no if state.get("asked") == CONFIRM_HOME else None
+    if answer is not None:  # "1" / "2" to "is it your own household?": nothing else is said
+        lang = state.get("lang") or lang  # a bare "no" is no sign of English
+        parsed = Reading("", policy.buildings).parsed
+        state = _home_answered(state, resident, answer)
+    else:
+        parsed = _answering(said.parsed, said.text, state.get("asked"), policy)
+        if state.get("asked") == CONFIRM_HOME and _written_place(parsed):
+            state["home_checked"] = True  # answered with the address they mean
+        state = merge(state, parsed, said, lang)
+    alert_unplaced = False
+    if parsed.emergency and not state.get("alerted"):
+        state["alerted"] = True
+        alert_unplaced = not _has_address(state, resident)
+    step = {"state": state, "alert_unplaced": alert_unplaced, "exempt": exempt}
+    if not exempt and (state.get("category") or state.get("details")) and _slip_from_the_roster(state, resident):
+        return Gathering(next="confirm_home", **{**step, "state": {**state, "asked": CONFIRM_HOME}})
+    building, room = address(state, resident)
+    if building is not None and room is not None and (state.get("category") or state.get("details")):
+        where = {"building": building, "room": room}
+        if not state.get("urgent"):  # urgent needs and emergencies always go through
+            category = Category(state.get("category") or Category.HELP)
+            if (into := who.open_request_of(building, room, category)) is not None:
+                return Gathering(next="repeat", into=into, **where, **step)
+        if not (exempt or state.get("urgent")) and who.requests_today() >= policy.daily_requests:  # urgent: always
+            return Gathering(next="limit", **where, **step)
+        return Gathering(next="file", **where, **step)
+    ask = _what_is_missing(state, building, room)
+    state["asked"] = ask.rsplit(".", 1)[-1]
+    unknown = parsed.unknown_building or state.get("unknown_building")
+    return Gathering(next="ask", ask=ask, building=building, room=room, unknown_building=unknown,
+                     call_first=parsed.emergency, **{**step, "state": state})
+
+
+def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
+    """Add what one message says to what the conversation already knows."""
+    state = dict(state)
+    state["lang"] = lang
+    for key in ("building", "room", "drug", "runs_out"):
+        value = getattr(parsed, key)
+        if value is not None:
+            state[key] = value
+    if parsed.unknown_building is not None and parsed.building is None:
+        state["unknown_building"] = parsed.unknown_building
+    elif parsed.building is not None:
+        state.pop("unknown_building", None)
+    if parsed.category and (not state.get("category") or _graver(parsed.category, state["category"])):
+        state["category"] = parsed.category.value
+    state["urgent"] = bool(state.get("urgent") or parsed.urgent or parsed.emergency)
+    state["emergency"] = bool(state.get("emergency") or parsed.emergency)
+    state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
+    state["someone_else"] = bool(state.get("someone_else") or said.about_someone_else)
+    if said.says_more:  # more than an address or a greeting
+        state["details"] = [*state.get("details", []), said.text][-10:]
+    return state
+
+
+def _graver(new: Category, old: str) -> bool:
+    order = [Category.HELP, Category.FOOD, Category.MEDICINE]
+    return order.index(new) > order.index(Category(old))
+
+
+def address(state: dict, resident: Resident | None) -> tuple[int | None, str | None]:
+    """The household: as written, else the known resident's own.
+
+    A resident who writes for someone else without an address ("my father fell") means their
+    own household; a room without a building is in their own building.
+    """
+    building, room = state.get("building"), state.get("room")
+    if building is None and room is None and resident and resident.household:
+        return resident.household.building, resident.household.room
+    if (building is None and room is not None and resident and resident.household and not state.get("on_behalf")
+            and state.get("unknown_building") is None):  # "40号楼101" is no room of their own building
+        return resident.household.building, room
+    return building, room
+
+
+def _has_address(state: dict, resident: Resident | None) -> bool:
+    building, room = address(state, resident)
+    return building is not None and room is not None
+
+
+def _what_is_missing(state: dict, building, room) -> str:
+    if state.get("unknown_building") and building is None:
+        return N_("sms.unknown_building")
+    if building is None and room is None:
+        has_need = state.get("category") or state.get("details")
+        return N_("sms.ask_address") if has_need else N_("sms.ask_address_and_need")
+    if building is None:
+        return N_("sms.ask_building")
+    if room is None:
+        return N_("sms.ask_room")
+    return N_("sms.ask_need")
+
+
+def _slip_from_the_roster(state: dict, resident: Resident | None) -> bool:
+    """Tell whether a known resident wrote a building or room unlike their own on the roster, as voice
+    typing and homophones make (`是二号楼` for `十二号楼`; 二/十二, 四/十), and must be asked once which
+    they mean. Not when they write for someone else ("我妈住5号楼…", "对门老太…"), nor in an emergency
+    (it is filed at once, for the address written)."""
+    if resident is None or resident.household is None or state.get("home_checked"):
+        return False
+    if state.get("on_behalf") or state.get("someone_else") or state.get("emergency"):
+        return False
+    home = resident.household
+    building, room = state.get("building"), state.get("room")
+    if state.get("unknown_building") is not None:
+        return True
+    if building is None and room is None:
+        return False
+    # `12号楼` alone asks too: one key answers it, where "which room?" would want typing
+    return building not in (None, home.building) or room is None or room.upper() != home.room.upper()
+
+
+def _home_answered(state: dict, resident: Resident | None, yes: bool) -> dict:
+    """Take the answer to "is it your own household?": yes files it there; no keeps the address as
+    written (and what is missing of it is asked next)."""
+    state = {**state, "home_checked": True}
+    state.pop("asked", None)
+    if yes and resident is not None and resident.household is not None:
+        state.update(building=resident.household.building, room=resident.household.room)
+        state.pop("unknown_building", None)
+    return state
+
+
+def _written_place(parsed: Parsed) -> bool:
+    return parsed.building is not None or parsed.unknown_building is not None or parsed.room is not None
+
+
+def _answering(parsed: Parsed, body: str, asked: str | None, policy: Policy) -> Parsed:
+    """Read a bare number as the room or building the hotline just asked for."""
+    text = unicodedata.normalize("NFKC", body).strip()
+    if asked not in ("ask_address", "ask_building", "unknown_building", "ask_room"):
+        return parsed
+    if parsed.building is None and parsed.room is None and (m := BARE_PLACE.fullmatch(text)):
+        return _with_building(replace(parsed, room=m.group(2).upper()), int(m.group(1)), policy)
+    building = BARE_BUILDING.fullmatch(text) if parsed.building is None and asked != "ask_room" else None
+    if building:
+        number = int(chinese_digits(building.group(1)) or building.group(1))
+        if asked != "ask_address" or number in policy.buildings:  # `302` answers "which building and room?"
+            return _with_building(parsed, number, policy)  # with a room
+    if parsed.room is None and (m := BARE_ROOM.fullmatch(text)):
+        return replace(parsed, room=chinese_digits(m.group(1)) or m.group(1).upper())
+    return parsed
+
+
+def _with_building(parsed: Parsed, number: int, policy: Policy) -> Parsed:
+    if number in policy.buildings:
+        return replace(parsed, building=number, unknown_building=None)
+    return replace(parsed, unknown_building=number)
