@@ -24,9 +24,10 @@ from typing import Protocol
 
 from hotline.domain.address import chinese_digits
 from hotline.domain.message import Reading
+from hotline.domain.offers import MAX_QUANTITY
 from hotline.domain.parsing import Command, Parsed, Visit, Word
 from hotline.domain.policy import Policy
-from hotline.models import Category, Request, Resident, Role, Volunteer
+from hotline.models import WITH_A_VOLUNTEER, Category, Offer, Request, Resident, Role, Status, Volunteer
 from hotline.texts import N_
 
 FLOOD_WINDOW = timedelta(minutes=10)
@@ -69,20 +70,32 @@ class Situation(Protocol):
         """The language this phone was asked in to confirm a change to its group buy, and when (None when
         no question waits)."""
 
-    def asked(self, open_only: bool) -> bool:
-        """Whether this phone (or the resident) asked for anything yet (still open, with `open_only`)."""
+    def asked_ever(self) -> bool:
+        """Whether this phone (or its resident) ever asked for anything."""
 
-    def open_of(self, category: Category) -> bool:
-        """Whether one of the sender's open requests is for `category`."""
+    def open_requests(self) -> list[Request]:
+        """The requests this phone (or its resident) has open, oldest first."""
 
-    def delivered(self) -> bool:
-        """Whether one of the sender's requests is delivered."""
+    def delivered_requests(self) -> list[Request]:
+        """Two of the requests this phone (or its resident) had delivered, if there are as many."""
+
+    def jobs(self, states: tuple[Status, ...]) -> list[Request]:
+        """The volunteer's jobs in `states`, oldest first."""
 
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         """The flat's oldest open request for `category` (the one a new need of the kind repeats)."""
 
     def requests_today(self) -> int:
         """Requests this phone opened in the last day."""
+
+    def offer(self) -> Offer | None:
+        """The newest group buy a message reached this phone about (open, else closed)."""
+
+    def booked(self, offer: Offer) -> Request | None:
+        """The resident's household's booking of `offer`."""
+
+    def now(self) -> datetime:
+        """The time, by the hotline's clock."""
 
 
 # --- decisions ------------------------------------------------------------------------------------
@@ -94,18 +107,20 @@ class Silence:
 
 @dataclass(frozen=True)
 class Answer:
-    """Answer with one catalog message and change nothing."""
+    """Answer with one catalog message; with `forward`, the message is a question or a rumour that the
+    coordinators are given to answer."""
 
     msgid: str
+    forward: bool = False
 
 
 @dataclass(frozen=True)
 class Opt:
     """STOP or START: record it (a volunteer who opts out goes off duty); a bare CANCEL, which the carrier
-    reads as STOP, also cancels the sender's only request."""
+    reads as STOP, also cancels the sender's only open request (`cancels`)."""
 
     out: bool
-    cancels: bool
+    cancels: Request | None = None
 
 
 @dataclass(frozen=True)
@@ -116,19 +131,30 @@ class Late:
 @dataclass(frozen=True)
 class VolunteerWord:
     """A volunteer's word (OK, DONE, NO, OFF, ON, LIST, nobody answered) for each job number written, or
-    for their only job it fits; `coming` is the time said with OK."""
+    for `only`, their one job it fits; `coming` is the time said with OK."""
 
     word: Word
     numbers: tuple[int, ...] = ()
     coming: Visit | None = None
+    only: Request | None = None
 
 
 @dataclass(frozen=True)
 class ResidentWord:
-    """A resident's word, typed or said in a sentence: status, cancel, not received, thanks, language, help."""
+    """A resident's word, typed or said in a sentence: status, cancel, not received, thanks, language, help;
+    about request `number` as written, or `only`, their one request it fits."""
 
     word: Word
     number: int | None = None
+    only: Request | None = None
+
+
+@dataclass(frozen=True)
+class Which:
+    """A word that fits several of the sender's jobs or requests (`numbers`, a volunteer's): which one?"""
+
+    word: Word
+    numbers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,9 +164,15 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class Join:
-    """JOIN 2: join the group buy that reached this phone, with a quantity when written."""
+    """JOIN 2: join `offer`, the group buy that reached this phone, with `quantity` when written. What
+    follows (`next`): `none` (no group buy reached a known household), `quantity` (more than one may
+    book), `closed`, `booked` (the household's booking, `booked`, as it stands), `change` (ask before
+    the booking changes to `quantity`), or `join`."""
 
-    quantity: int | None
+    next: str
+    quantity: int | None = None
+    offer: Offer | None = None
+    booked: Request | None = None
 
 
 @dataclass(frozen=True)
@@ -161,13 +193,6 @@ class Crisis:
 
 
 @dataclass(frozen=True)
-class Question:
-    """A question or a rumour for the coordinators to answer; the sender is told so (`msgid`)."""
-
-    msgid: str
-
-
-@dataclass(frozen=True)
 class Gathering:
     """One step of gathering a need: the conversation's `state` after this message, and what follows
     (`next`): `ask` (what is missing: `ask`), `confirm_home`, `repeat` (folded into `into`), `limit`
@@ -185,8 +210,8 @@ class Gathering:
     exempt: bool = False  # a volunteer's: no daily limit
 
 
-Act = (Silence | Answer | Late | VolunteerWord | ResidentWord | FollowUp | Join | ChangeAnswered | Crisis
-       | Question | Gathering)
+Act = (Silence | Answer | Late | VolunteerWord | ResidentWord | Which | FollowUp | Join | ChangeAnswered | Crisis
+       | Gathering)
 
 
 @dataclass(frozen=True)
@@ -211,7 +236,8 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     opt = None
     if opting:
         out = command.word == Word.OPT_OUT
-        opt = Opt(out, cancels=out and volunteer is None and said.bare_cancel)
+        cancels = out and volunteer is None and said.bare_cancel and _only(who.open_requests())
+        opt = Opt(out, cancels=cancels or None)
         if not (not out and _waits_for_yes(who)):  # a YES that answers our question is answered too
             return Decision(Silence(), "en", opt=opt)  # the carrier answers these words itself
     decision = _decide(said, who, policy)
@@ -229,18 +255,18 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
             return Decision(Late(), own)
         if command and (command.word in VOLUNTEER_WORDS or command.word == Word.LIST):
             numbers = () if command.number is None else (command.number,)
-            return Decision(VolunteerWord(command.word, numbers, command.coming), own)
+            return Decision(_volunteer_word(who, command.word, numbers, command.coming), own)
     lang = written or (resident.language if resident else None) or _conversation_lang(who)
     if command and command.word == Word.JOIN:
         if resident and written == "zh" != resident.language:
             lang = resident.language  # `参加 2` copied off the Chinese notice
-        return Decision(Join(command.number), lang)
+        return Decision(_join(who, command.number), lang)
     if (answer := _change_answered(said, who)) is not None:
         return answer
     if command and command.word in RESIDENT_WORDS:
         if resident and written == "zh" != resident.language and command.word not in (Word.ENGLISH, Word.CHINESE):
             lang = resident.language  # a Chinese word copied off a notice; an English one was learnt from our help
-        return Decision(ResidentWord(command.word, command.number), lang)
+        return Decision(_resident_word(who, command.word, command.number), lang)
     in_conversation = who.conversation() is not None
     if (act := _not_a_need(said, who, policy, lang, in_conversation)) is not None:
         return Decision(act, lang)
@@ -249,19 +275,70 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
             return Decision(Answer(_volunteer_words(volunteer)), own)
         word, numbers = VOLUNTEER_SAID[reply[0]], reply[1]
         coming = said.visit if word == Word.ACCEPT else None
-        return Decision(VolunteerWord(word, numbers if word in NUMBERED else (), coming), own)
+        return Decision(_volunteer_word(who, word, numbers if word in NUMBERED else (), coming), own)
     if volunteer and not in_conversation and (note := said.volunteer_note):
-        return Decision(VolunteerWord(note.word, () if note.number is None else (note.number,)), own)
+        return Decision(_volunteer_word(who, note.word, () if note.number is None else (note.number,)), own)
     if not in_conversation and (word := _said_in_other_words(said, who)):
-        act = FollowUp() if word.word == Word.FOLLOW_UP else ResidentWord(word.word, word.number)
-        return Decision(act, lang)
+        if word.word == Word.FOLLOW_UP:  # with nothing open, the sender's requests, none or some
+            return Decision(FollowUp() if who.open_requests() else ResidentWord(Word.STATUS), lang)
+        return Decision(_resident_word(who, word.word, word.number), lang)
     if volunteer and not in_conversation and said.parsed.category is None and not said.parsed.emergency:
         return Decision(Answer(_volunteer_words(volunteer)), own)
     other = said.language.upper() if said.language not in ("zh", "en", None) else None
     if not in_conversation and said.asks and said.names_nothing_new:  # "垃圾放哪里？"
-        return Decision(Question(N_("sms.question")), lang, other_language=other)
+        return Decision(Answer(N_("sms.question"), forward=True), lang, other_language=other)
     step = gather(said, who, policy, lang)  # a bare "no" to "is it your own flat?" is no sign of English
     return Decision(step, step.state.get("lang") or lang, other_language=other)
+
+
+# The statuses of the job a volunteer's word without a number is about: their one job in them.
+PICK = {Word.ACCEPT: (Status.ASSIGNED,), Word.DONE: (Status.ACCEPTED,), Word.DECLINE: WITH_A_VOLUNTEER,
+        Word.UNANSWERED: (Status.ACCEPTED,)}
+
+
+def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming: Visit | None = None) -> Act:
+    """A volunteer's word for the jobs numbered, else for their one job it fits (or which one?)."""
+    if word not in PICK or numbers:
+        return VolunteerWord(word, numbers, coming)
+    mine = who.jobs(PICK[word])
+    if len(mine) == 1:
+        return VolunteerWord(word, (), coming, only=mine[0])
+    if not mine:
+        return Answer(N_("volunteer.none_waiting"))
+    return Which(word, tuple(r.number for r in mine[:10]))
+
+
+def _resident_word(who: Situation, word: Word, number: int | None) -> Act:
+    """A resident's word for the request numbered, else for their one request it fits: with none open, there
+    is nothing to cancel; with none delivered, "not received" is answered with where their requests stand."""
+    if word not in (Word.CANCEL, Word.NOT_RECEIVED) or number is not None:
+        return ResidentWord(word, number)
+    mine = who.open_requests() if word == Word.CANCEL else who.delivered_requests()
+    if len(mine) > 1:
+        return Which(word)
+    if mine:
+        return ResidentWord(word, only=mine[0])
+    return Answer(N_("resident.nothing_to_cancel")) if word == Word.CANCEL else ResidentWord(Word.STATUS)
+
+
+def _join(who: Situation, quantity: int | None) -> Join:
+    """JOIN 2 / 参加 2: a household that joined already is told what it booked, and asked before its
+    quantity changes."""
+    offer = who.offer()
+    if offer is None or who.resident is None or who.resident.household is None:
+        return Join("none")
+    if quantity is not None and not 1 <= quantity <= MAX_QUANTITY:
+        return Join("quantity", quantity)
+    if who.now() >= offer.deadline:
+        return Join("closed", quantity, offer)
+    mine = who.booked(offer)
+    if mine is None:
+        return Join("join", quantity, offer)
+    return Join("booked" if quantity in (None, mine.quantity) else "change", quantity, offer, mine)
+
+
+def _only(mine: list[Request]) -> Request | None:
+    return mine[0] if len(mine) == 1 else None
 
 
 def _volunteer_words(volunteer: Volunteer) -> str:
@@ -317,9 +394,9 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         meant = Command(Word.FOLLOW_UP, None)
     if meant is None:
         return None
-    if not who.asked(open_only):
+    if not (who.open_requests() if open_only else who.asked_ever()):
         return Command(Word.STATUS, None) if asking_after else None  # "我的菜怎么还没到" and nothing asked
-    if meant.word == Word.NOT_RECEIVED and meant.number is None and not who.delivered():
+    if meant.word == Word.NOT_RECEIVED and meant.number is None and not who.delivered_requests():
         return Command(Word.FOLLOW_UP, None)  # "菜还没到" with nothing delivered yet: where is it?
     return meant
 
@@ -330,7 +407,7 @@ def _names_only_what_is_open(said: Reading, who: Situation) -> bool:
     named = said.named
     if named.emergency:
         return False
-    return named.category is None or who.open_of(named.category)
+    return named.category is None or any(r.category == named.category for r in who.open_requests())
 
 
 def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_conversation: bool) -> Act | None:
@@ -360,7 +437,7 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     if purpose == "help_text":
         known = who.resident is not None and who.resident.household is not None
         return Answer(N_("sms.help_known") if known else N_("sms.help"))
-    return Question(N_("sms.rumour") if purpose == "rumour" else N_("sms.question"))
+    return Answer(N_("sms.rumour") if purpose == "rumour" else N_("sms.question"), forward=True)
 
 
 # --- gathering a need -----------------------------------------------------------------------------

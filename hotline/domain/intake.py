@@ -30,6 +30,7 @@ from hotline.models import (
     Conversation,
     Inbound,
     Lane,
+    Offer,
     Outbox,
     Purpose,
     Request,
@@ -120,6 +121,17 @@ class Sender:
             Inbound.phone == self.phone, Inbound.received_at >= clock.now() - FLOOD_WINDOW))
 
     @_once
+    def offer(self) -> Offer | None:
+        return offers.reached(self.session, self.phone)
+
+    @_once
+    def booked(self, offer: Offer) -> Request | None:
+        return offers.booked(self.session, offer, self.resident)
+
+    def now(self) -> datetime:
+        return clock.now()
+
+    @_once
     def change(self) -> tuple[offers.Change, datetime] | None:
         return offers.asked_change(self.session, self.phone)
 
@@ -130,21 +142,22 @@ class Sender:
     def _mine(self):
         return requests.of_asker(self.phone, self.resident.id if self.resident else None)
 
-    def _any(self, query) -> bool:
-        return self.session.scalar(query.with_only_columns(Request.id).limit(1)) is not None
+    @_once
+    def asked_ever(self) -> bool:
+        return self.session.scalar(self._mine().with_only_columns(Request.id).limit(1)) is not None
 
     @_once
-    def asked(self, open_only: bool) -> bool:
-        mine = self._mine()
-        return self._any(mine.where(Request.status.in_(OPEN_STATUSES)) if open_only else mine)
+    def open_requests(self) -> list[Request]:
+        return list(self.session.scalars(self._mine().where(Request.status.in_(OPEN_STATUSES)).order_by(Request.id)))
 
     @_once
-    def open_of(self, category: Category) -> bool:
-        return self._any(self._mine().where(Request.status.in_(OPEN_STATUSES), Request.category == category))
+    def delivered_requests(self) -> list[Request]:
+        return list(self.session.scalars(self._mine().where(Request.status == Status.DELIVERED).limit(2)))
 
     @_once
-    def delivered(self) -> bool:
-        return self._any(self._mine().where(Request.status == Status.DELIVERED))
+    def jobs(self, states: tuple[Status, ...]) -> list[Request]:
+        return list(self.session.scalars(select(Request).where(
+            Request.volunteer_id == self.volunteer.id, Request.status.in_(states)).order_by(Request.id)))
 
     @_once
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
@@ -159,42 +172,45 @@ class Sender:
 
 def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decision: Decision) -> Reply:
     """Do what `decision` says with the message `said` from `sender`, and answer in its language."""
-    phone, volunteer, resident, lang = sender.phone, sender.volunteer, sender.resident, decision.lang
+    phone, volunteer, lang = sender.phone, sender.volunteer, decision.lang
     if (opt := decision.opt) is not None:
         _opt(session, policy, phone, volunteer, opt.out)
-        if opt.cancels:
-            _cancel(session, policy, sender, Command(Word.CANCEL, None), "en")  # their only one
+        if opt.cancels is not None:  # their only open request
+            _cancel(session, policy, sender, decide.ResidentWord(Word.CANCEL, only=opt.cancels), "en")
     if decision.other_language:  # the coordinators read the original
         requests.tell_coordinators(session, N_("coordinator.other_language"), purpose=Purpose.LANGUAGE, phone=phone,
                                    language=decision.other_language, details=said.text[:300])
     match decision.act:
         case decide.Silence():
             return ()
-        case decide.Answer(msgid):
+        case decide.Answer(msgid, forward):
+            if forward:
+                questions.ask(session, N_("coordinator.question"), phone, said.text[:200], Channel.SMS, lang)
             return (Message(t(lang, msgid), lang),)
         case decide.Late():
             return tuple(Message(text, lang) for text in late.for_coordinator(session, policy, clock.now(), lang))
         case decide.VolunteerWord(word=Word.LIST):
             return tuple(Message(text, lang) for text in _list(session, volunteer, lang))
-        case decide.VolunteerWord(word, numbers, coming):
-            answers = [VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, n, coming), lang)
+        case decide.VolunteerWord(word, numbers, coming, only):
+            answers = [VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, n, coming), lang, only)
                        for n in numbers or (None,)]
             return (Message("\n".join(answers), lang, numbers[0] if len(numbers) == 1 else None),)
         case decide.ResidentWord(word, number):
-            text = RESIDENT_WORDS[word](session, policy, sender, Command(word, number), lang)
-            return (Message(text, lang, number),)
+            return (Message(RESIDENT_WORDS[word](session, policy, sender, decision.act, lang), lang, number),)
+        case decide.Which(word, numbers):  # a volunteer's jobs are listed; a resident's requests are not
+            text = (t(lang, "volunteer.which", word=t(lang, f"word.{word.value}"),
+                      numbers=" ".join(f"#{n}" for n in numbers))
+                    if numbers else t(lang, "resident.which_number", word=t(lang, f"word.{word.value}")))
+            return (Message(text, lang),)
         case decide.FollowUp():
             return (Message(_follow_up(session, policy, sender, said, lang), lang),)
-        case decide.Join(quantity):
-            return (_join(session, policy, phone, resident, Command(Word.JOIN, quantity), lang),)
+        case decide.Join():
+            return (_join(session, policy, sender, decision.act, lang),)
         case decide.ChangeAnswered(yes):
             return _change_answered(session, policy, sender, yes)
         case decide.Crisis():
             _crisis(session, policy, sender, decision.act, said)
             return (Message(t(lang, "sms.crisis", line=policy.crisis_line), lang),)
-        case decide.Question(msgid):
-            questions.ask(session, N_("coordinator.question"), phone, said.text[:200], Channel.SMS, lang)
-            return (Message(t(lang, msgid), lang),)
         case Gathering():
             return _gathered(session, policy, sender, said, decision.act, lang)
     raise TypeError(decision.act)  # pragma: no cover - every act is matched above
@@ -307,7 +323,7 @@ def _alert_unplaced_emergency(session: Session, phone: str, body: str) -> None:
                                details=body[:200])
 
 
-def _status(session, policy, sender: Sender, command: Command, lang: str) -> str:
+def _status(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
     rows = requests.recent_of_asker(session, sender.phone, sender.resident_id, 8)
     if not rows:
         return t(lang, "resident.status_none")
@@ -322,14 +338,10 @@ def _status(session, policy, sender: Sender, command: Command, lang: str) -> str
 def _follow_up(session: Session, policy: Policy, sender: Sender, said: Reading, lang: str) -> str:
     """Asking after open requests ("还没送到", "any update?"): each goes on its timeline, its volunteer
     is reminded, the coordinators told the second time or when the words are urgent; the answer says
-    where it stands and who has it. With nothing open, the sender's requests, none or some."""
-    mine = session.scalars(requests.of_asker(sender.phone, sender.resident_id)
-                           .where(Request.status.in_(OPEN_STATUSES)).order_by(Request.id).limit(3)).all()
-    if not mine:
-        return _status(session, policy, sender, Command(Word.STATUS, None), lang)
+    where it stands and who has it (`decide` sends it here only while one is open)."""
     parsed = said.named
     lines = []
-    for request in mine:
+    for request in sender.open_requests()[:3]:
         told = requests.nudge(session, request, said.text, parsed.urgent or parsed.emergency,
                               transitions.RESIDENT_BY_SMS)
         volunteer = request.volunteer
@@ -341,26 +353,14 @@ def _follow_up(session: Session, policy: Policy, sender: Sender, said: Reading, 
     return "\n".join(lines)
 
 
-def _find_mine(session, sender: Sender, command: Command, lang: str, states: tuple[Status, ...],
-               none: str | None = None) -> Request | str:
-    """The request a resident's word is about: the one named, or their only one in `states`; with
-    none in `states`, the sentence `none`, else their requests' status (their "still not here" is
-    about one on its way)."""
-    if command.number is None:
-        mine = session.scalars(requests.of_asker(sender.phone, sender.resident_id)
-                               .where(Request.status.in_(states)).limit(2)).all()
-        if len(mine) == 1:
-            return mine[0]
-        if not mine:
-            return t(lang, none) if none else _status(session, None, sender, command, lang)
-        return t(lang, "resident.which_number", word=t(lang, f"word.{command.word.value}"))
-    request = session.scalar(requests.of_asker(sender.phone, sender.resident_id)
-                             .where(Request.id == command.number))
-    return request or t(lang, "resident.not_found", number=command.number)
+def _numbered(session, sender: Sender, number: int, lang: str) -> Request | str:
+    """The sender's request numbered `number`, or the sentence saying it is none of theirs."""
+    request = session.scalar(requests.of_asker(sender.phone, sender.resident_id).where(Request.id == number))
+    return request or t(lang, "resident.not_found", number=number)
 
 
-def _cancel(session, policy, sender: Sender, command: Command, lang: str) -> str:
-    request = _find_mine(session, sender, command, lang, OPEN_STATUSES, none=N_("resident.nothing_to_cancel"))
+def _cancel(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
+    request = act.only or _numbered(session, sender, act.number, lang)
     if isinstance(request, str):
         return request
     try:
@@ -370,8 +370,8 @@ def _cancel(session, policy, sender: Sender, command: Command, lang: str) -> str
     return t(lang, "resident.cancelled", number=request.number)
 
 
-def _not_received(session, policy, sender: Sender, command: Command, lang: str) -> str:
-    request = _find_mine(session, sender, command, lang, (Status.DELIVERED,))
+def _not_received(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
+    request = act.only or _numbered(session, sender, act.number, lang)
     if isinstance(request, str):
         return request
     try:
@@ -381,12 +381,12 @@ def _not_received(session, policy, sender: Sender, command: Command, lang: str) 
     return t(lang, "resident.reopened", number=request.number)
 
 
-def _thanks(session, policy, sender: Sender, command: Command, lang: str) -> str:
+def _thanks(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
     return t(lang, "resident.thanks")
 
 
-def _language(session, policy, sender: Sender, command: Command, lang: str) -> str:
-    new = "en" if command.word == Word.ENGLISH else "zh"
+def _language(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
+    new = "en" if act.word == Word.ENGLISH else "zh"
     if sender.resident:
         sender.resident.language = new
     conversation = sender.current_row()
@@ -395,34 +395,32 @@ def _language(session, policy, sender: Sender, command: Command, lang: str) -> s
     return t(new, "resident.language_set")
 
 
-def _help(session, policy, sender: Sender, command: Command, lang: str) -> str:
+def _help(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
     conversation = sender.current_row()
     _save(session, policy, sender.phone, conversation, {**(conversation.state if conversation else {}), "lang": lang})
     known = sender.resident and sender.resident.household
     return t(lang, N_("sms.help_known") if known else N_("sms.help"))
 
 
-def _join(session, policy, phone, resident, command: Command, lang: str) -> Message:
-    """Join the newest open group buy that reached this phone: `JOIN 2` / `参加 2`. A household that joined
-    already is told what it booked, and asked before its quantity changes. The answer is about the join
-    (its number), never about another request."""
-    offer = offers.reached(session, phone)
-    if offer is None or resident is None or resident.household is None:
+def _join(session: Session, policy: Policy, sender: Sender, join: decide.Join, lang: str) -> Message:
+    """Word the answer to JOIN, and book or ask as `decide` said. The answer is about the join (its
+    number), never about another request."""
+    offer, mine, quantity = join.offer, join.booked, join.quantity
+    if join.next == "none":
         return Message(t(lang, "sms.join_none"), lang)
-    if command.number is not None and not 1 <= command.number <= offers.MAX_QUANTITY:
+    if join.next == "quantity":
         return Message(t(lang, "sms.join_quantity", most=offers.MAX_QUANTITY), lang)
-    if clock.now() >= offer.deadline:
+    if join.next == "closed":
         return Message(t(lang, "sms.join_closed", item=offer.item), lang)
-    mine = offers.booked(session, offer, resident)
-    if mine is not None:
-        if command.number is None or command.number == mine.quantity:
-            return Message(t(lang, "sms.join_booked", number=mine.number, item=offer.item, quantity=mine.quantity),
-                           lang, mine.number)
-        offers.ask_change(session, policy, phone, mine, command.number, lang)
+    if join.next == "booked":
+        return Message(t(lang, "sms.join_booked", number=mine.number, item=offer.item, quantity=mine.quantity),
+                       lang, mine.number)
+    if join.next == "change":
+        offers.ask_change(session, policy, sender.phone, mine, quantity, lang)
         text = t(lang, "sms.join_change_ask", number=mine.number, item=offer.item, quantity=mine.quantity,
-                 new=command.number)
+                 new=quantity)
         return Message(text, lang, mine.number)
-    request = offers.join(session, policy, offer, resident, command.number or 1, Channel.SMS)
+    request = offers.join(session, policy, offer, sender.resident, quantity or 1, Channel.SMS)
     return Message(t(lang, "sms.joined", number=request.number, item=offer.item, quantity=request.quantity), lang,
                    request.number)
 
@@ -455,31 +453,14 @@ RESIDENT_WORDS = {
 # --------------------------------------------------------------------------------------------
 # Volunteers
 # --------------------------------------------------------------------------------------------
-def _pick(session: Session, volunteer: Volunteer, command: Command, states: tuple[Status, ...], lang: str):
-    """The request a volunteer's word is about: the one named, or their only one in `states`."""
-    if command.number is not None:
-        request = session.get(Request, command.number)
+def _volunteer_change(action, done_msgid: str):
+    """A word that changes one job, the one numbered in `command` or `only` (as `decide` picked it):
+    `action(session, policy, request, volunteer, command)` may return more to say (the placeholders of
+    `done_msgid` beyond the number and the household)."""
+    def handle(session, policy, volunteer: Volunteer, command: Command, lang: str, only: Request | None) -> str:
+        request = only or session.get(Request, command.number)
         if request is None or request.purged_at is not None:
             return t(lang, "volunteer.not_found", number=command.number)
-        return request
-    mine = session.scalars(
-        select(Request).where(Request.volunteer_id == volunteer.id, Request.status.in_(states)).order_by(Request.id)
-    ).all()
-    if len(mine) == 1:
-        return mine[0]
-    if not mine:
-        return t(lang, "volunteer.none_waiting")
-    numbers = " ".join(f"#{r.number}" for r in mine[:10])
-    return t(lang, "volunteer.which", word=t(lang, f"word.{command.word.value}"), numbers=numbers)
-
-
-def _volunteer_change(action, states: tuple[Status, ...], done_msgid: str):
-    """A word that changes one job: `action(session, policy, request, volunteer, command)` may return more
-    to say (the placeholders of `done_msgid` beyond the number and the household)."""
-    def handle(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
-        request = _pick(session, volunteer, command, states, lang)
-        if isinstance(request, str):
-            return request
         try:
             said = action(session, policy, request, volunteer, command) or {}
         except requests.NotAllowed as e:
@@ -535,21 +516,21 @@ def _list(session: Session, volunteer: Volunteer, lang: str) -> list[str]:
                                                          count=sum(line.startswith("#") for line in lines[-left:])))
 
 
-def _off(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
+def _off(session, policy, volunteer: Volunteer, command: Command, lang: str, only: None) -> str:
     moved = requests.set_duty(session, policy, volunteer, False)
     return t(lang, "volunteer.off", count=len(moved))
 
 
-def _on(session, policy, volunteer: Volunteer, command: Command, lang: str) -> str:
+def _on(session, policy, volunteer: Volunteer, command: Command, lang: str, only: None) -> str:
     requests.set_duty(session, policy, volunteer, True)
     return t(lang, "volunteer.on")
 
 
 VOLUNTEER_WORDS = {
-    Word.ACCEPT: _volunteer_change(_take, (Status.ASSIGNED,), N_("volunteer.accepted")),
-    Word.DONE: _volunteer_change(_hand_over, (Status.ACCEPTED,), N_("volunteer.delivered")),
-    Word.DECLINE: _volunteer_change(_pass_on, WITH_A_VOLUNTEER, N_("volunteer.declined")),
-    Word.UNANSWERED: _volunteer_change(_left_unanswered, (Status.ACCEPTED,), N_("volunteer.delivered_unanswered")),
+    Word.ACCEPT: _volunteer_change(_take, N_("volunteer.accepted")),
+    Word.DONE: _volunteer_change(_hand_over, N_("volunteer.delivered")),
+    Word.DECLINE: _volunteer_change(_pass_on, N_("volunteer.declined")),
+    Word.UNANSWERED: _volunteer_change(_left_unanswered, N_("volunteer.delivered_unanswered")),
     Word.OFF: _off,
     Word.ON: _on,
 }

@@ -20,7 +20,6 @@ from hotline.domain.parsing import Word
 from hotline.domain.policy import Policy
 from hotline.models import (
     OPEN_STATUSES,
-    WITH_A_VOLUNTEER,
     Category,
     Household,
     Request,
@@ -56,16 +55,20 @@ class Situation:
         return None
 
     def mine(self) -> list[Request]:
-        return [r for r in self.requests if r.requester_phone == self.phone]
+        return sorted((r for r in self.requests if r.requester_phone == self.phone), key=lambda r: r.id)
 
-    def asked(self, open_only: bool) -> bool:
-        return any(r.status in OPEN_STATUSES or not open_only for r in self.mine())
+    def asked_ever(self) -> bool:
+        return bool(self.mine())
 
-    def open_of(self, category: Category) -> bool:
-        return any(r.status in OPEN_STATUSES and r.category == category for r in self.mine())
+    def open_requests(self) -> list[Request]:
+        return [r for r in self.mine() if r.status in OPEN_STATUSES]
 
-    def delivered(self) -> bool:
-        return any(r.status == Status.DELIVERED for r in self.mine())
+    def delivered_requests(self) -> list[Request]:
+        return [r for r in self.mine() if r.status == Status.DELIVERED][:2]
+
+    def jobs(self, states: tuple[Status, ...]) -> list[Request]:
+        return sorted((r for r in self.requests if r.volunteer is self.volunteer and r.status in states),
+                      key=lambda r: r.id)
 
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         return next((r for r in sorted(self.requests, key=lambda r: r.id) if r.status in OPEN_STATUSES
@@ -108,23 +111,23 @@ def outcome(decision: Decision, who: Situation, said: message.Reading) -> Outcom
             out.reply_lang, opt = None, decision.opt
             out.kind = "off" if opt and opt.out and who.volunteer else "spam"
             if opt and opt.cancels:  # a bare CANCEL: the carrier's STOP, and their only request cancelled
-                out.kind, out.numbers = _resident_word(Word.CANCEL, None, who)
-        case decide.Answer(msgid) | decide.Question(msgid):
+                out.kind, out.numbers = "cancel", [opt.cancels.number]
+        case decide.Answer(msgid):
             out.kind = _answered(msgid)
         case decide.Crisis(building=building, room=room):
             out.kind, out.request, out.urgent = "crisis", True, True
             if building is not None and room is not None:
                 out.category, out.building, out.room = Category.HELP.value, building, room
-        case decide.VolunteerWord(word=word, numbers=numbers):
-            out.kind, out.numbers = _volunteer_word(word, numbers, who)
+        case decide.Which():
+            out.kind = "which"
+        case decide.VolunteerWord(word=word, numbers=numbers, only=only):
+            out.kind, out.numbers = _volunteer_word(word, numbers or (only.number,) if only else numbers, who)
             if out.kind == "welfare":  # delivered at a door nobody opened: a welfare check of the flat
                 out.request, out.category, out.urgent, out.building, out.room = True, "welfare", True, 12, "302"
-        case decide.ResidentWord(word=word, number=number):
-            out.kind, out.numbers = _resident_word(word, number, who)
-        case decide.FollowUp():
-            mine = [r for r in who.mine() if r.status in OPEN_STATUSES]
-            out.kind = "follow_up" if mine else "status"
-            out.urgent = bool(mine) and (said.named.urgent or said.named.emergency)
+        case decide.ResidentWord(word=word, number=number, only=only):
+            out.kind, out.numbers = _resident_word(word, number, only, who)
+        case decide.FollowUp():  # its open requests nudged: urgent words make them urgent
+            out.kind, out.urgent = "follow_up", said.named.urgent or said.named.emergency
         case decide.Join() | decide.ChangeAnswered() | decide.Late():
             out.kind = "other"
         case Gathering():
@@ -160,22 +163,14 @@ def _answered(msgid: str) -> str:
     return msgid.split(".")[1] if msgid.startswith("sms.") and msgid.split(".")[1] in KINDS else "other"
 
 
-# The statuses a volunteer's word without a number looks for the volunteer's one job in (intake.VOLUNTEER_WORDS).
-PICK = {Word.ACCEPT: (Status.ASSIGNED,), Word.DONE: (Status.ACCEPTED,), Word.DECLINE: WITH_A_VOLUNTEER,
-        Word.UNANSWERED: (Status.ACCEPTED,)}
 DID = {Word.ACCEPT: "accept", Word.DONE: "done", Word.DECLINE: "decline", Word.UNANSWERED: "welfare"}
 
 
 def _volunteer_word(word: Word, numbers: tuple[int, ...], who: Situation) -> tuple[str, list[int]]:
-    if word == Word.LIST:
-        return "list", []
-    if word in (Word.OFF, Word.ON):
+    """What a volunteer's word did to the jobs numbered: changed them (an OK to a job already theirs changes
+    nothing), or nothing, when no job has the number."""
+    if word in (Word.LIST, Word.OFF, Word.ON):
         return word.value, []
-    if not numbers:
-        mine = [r.id for r in who.requests if r.volunteer is who.volunteer and r.status in PICK[word]]
-        if len(mine) != 1:
-            return "which" if mine else "other", []
-        numbers = tuple(mine)
     known = [r for r in who.requests if r.id in numbers]
     if not known:
         return "other", []
@@ -183,17 +178,13 @@ def _volunteer_word(word: Word, numbers: tuple[int, ...], who: Situation) -> tup
     return DID[word], sorted(changed)
 
 
-def _resident_word(word: Word, number: int | None, who: Situation) -> tuple[str, list[int]]:
+def _resident_word(word: Word, number: int | None, only: Request | None, who: Situation) -> tuple[str, list[int]]:
+    """What a resident's word did: cancelled or reopened the request numbered (if it is theirs) or their one."""
     if word in (Word.STATUS, Word.LATE):
         return "status", []
     if word in (Word.THANKS, Word.HELP):
         return {"thanks": "thanks", "help": "help_text"}[word.value], []
     if word not in (Word.CANCEL, Word.NOT_RECEIVED):
         return "other", []
-    states = OPEN_STATUSES if word == Word.CANCEL else (Status.DELIVERED,)
-    mine = [r.id for r in who.mine() if (r.id == number if number is not None else r.status in states)]
-    if len(mine) == 1:
-        return CHANGED["cancelled" if word == Word.CANCEL else "reopened"], mine
-    if len(mine) > 1:
-        return "which", []
-    return ("cancel", []) if word == Word.CANCEL and number is None else ("status", [])
+    request = only or next((r for r in who.mine() if r.id == number), None)
+    return (CHANGED["cancelled" if word == Word.CANCEL else "reopened"], [request.number]) if request else ("other", [])
