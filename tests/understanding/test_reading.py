@@ -10,9 +10,8 @@ import json
 import pytest
 
 from tests.understanding import fast
-from tests.understanding.harness import CALLERS, CORPUS, corpus_files, judge, load
+from tests.understanding.harness import CALLERS, CORPUS, agreement, corpus_files, judge, load
 
-ARTIFACTS = CORPUS.parents[2] / "test-artifacts" / "understanding"
 FLOORS = json.loads((CORPUS / "floors.json").read_text(encoding="utf-8"))
 
 
@@ -27,12 +26,9 @@ def test_agreement_with_the_dispatcher(path, record_property):
         if disagreements := judge(line, outcome):
             wrong.append(f"{line.where}  {line.text!r}  ({line.sender})\n    " + "; ".join(disagreements))
         non_requests_routed += line.expect.get("request") is False and outcome.routed_to_volunteer
-    agreement = 1 - len(wrong) / len(lines)
-    record_property("agreement", f"{path.stem:<22} {agreement:7.1%}  ({len(lines) - len(wrong)}/{len(lines)}),"
-                                 f" non-requests routed to volunteers: {non_requests_routed}")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"{path.stem}.txt").write_text("\n".join(wrong) + "\n", encoding="utf-8")
+    agreed = agreement(record_property, path.stem, len(lines), wrong,
+                       f"non-requests routed to volunteers: {non_requests_routed}")
     floor = FLOORS[path.stem]
-    assert agreement >= floor["agreement"], f"{path.stem}: {agreement:.1%} < {floor['agreement']:.1%}:\n" + "\n".join(
+    assert agreed >= floor["agreement"], f"{path.stem}: {agreed:.1%} < {floor['agreement']:.1%}:\n" + "\n".join(
         wrong[:20])
     assert non_requests_routed <= floor["non_requests_routed"]
