@@ -245,6 +245,10 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
 
 
 def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
+    """The first that fits, in this order: a volunteer's command word; JOIN; the answer to a group buy's
+    "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's word in
+    their own words or a note of a delivery; a resident's word in a sentence, or asking after a request;
+    a volunteer's message that names no need; a question by its form that names nothing; the need."""
     volunteer, resident, command = who.volunteer, who.resident, said.command
     written = said.reply_language
     if volunteer:
