@@ -8,6 +8,9 @@ sender (are they a volunteer, what did the hotline last ask them, which requests
 from the database at most once and only when asked (`intake.Sender`), or from memory
 (tests/understanding/fast.py judges the labelled corpus that way, with no database).
 
+Words said on a call are decided by `at_menu`: what they mean to the flow at the step where they
+were said (the flow engine, `ivr_flows/engine.py`, takes it from there).
+
 The need itself is gathered over as many messages as it takes: `Gathering` says what the
 conversation knows after this message and what happens next (ask what is missing, ask a known
 resident whether they mean their own flat, fold a repeat into the open request, hold a number past
@@ -22,13 +25,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from hotline.domain import hearing, offers
 from hotline.domain.address import chinese_digits
 from hotline.domain.message import Reading
-from hotline.domain.offers import MAX_QUANTITY
 from hotline.domain.parsing import Command, Parsed, Visit, Word
 from hotline.domain.policy import Policy
 from hotline.models import WITH_A_VOLUNTEER, Category, Offer, Request, Resident, Role, Status, Volunteer
 from hotline.texts import N_
+from ivr_flows import engine
 
 FLOOD_WINDOW = timedelta(minutes=10)
 FLOOD_LIMIT = 30  # messages from one number in the window; past it, a stuck phone is not answered
@@ -48,6 +52,8 @@ RESIDENT_WORDS = (Word.STATUS, Word.LATE, Word.CANCEL, Word.NOT_RECEIVED, Word.E
 VOLUNTEER_SAID = {"accept": Word.ACCEPT, "done": Word.DONE, "decline": Word.DECLINE, "list": Word.LIST,
                   "off": Word.OFF, "on": Word.ON, "unanswered": Word.UNANSWERED}
 NUMBERED = (Word.ACCEPT, Word.DONE, Word.DECLINE, Word.UNANSWERED)  # the words that act on one job each
+MAX_CHOICES = 3  # words said that name nothing clearly: at most this many closest choices are offered
+ROOM = re.compile(r"\d{1,6}")  # a room said on a call: digits
 
 
 class Situation(Protocol):
@@ -96,6 +102,9 @@ class Situation(Protocol):
 
     def now(self) -> datetime:
         """The time, by the hotline's clock."""
+
+    def coordinator(self) -> Volunteer | None:
+        """The coordinator someone in crisis is put through to: the first on duty, else the first."""
 
 
 # --- decisions ------------------------------------------------------------------------------------
@@ -184,12 +193,13 @@ class ChangeAnswered:
 
 @dataclass(frozen=True)
 class Crisis:
-    """Words of crisis: the crisis line to the sender; an urgent request for a coordinator where the flat
-    is known (`building`, `room`), else the coordinators told at once."""
+    """Words of crisis: the crisis line to the sender; an urgent request for `coordinator` where the flat is
+    known (`building`, `room`), else (or with no coordinator) the coordinators told at once."""
 
     state: dict
     building: int | None
     room: str | None
+    coordinator: Volunteer | None = None
 
 
 @dataclass(frozen=True)
@@ -331,7 +341,7 @@ def _join(who: Situation, quantity: int | None) -> Join:
     offer = who.offer()
     if offer is None or who.resident is None or who.resident.household is None:
         return Join("none")
-    if quantity is not None and not 1 <= quantity <= MAX_QUANTITY:
+    if quantity is not None and not 1 <= quantity <= offers.MAX_QUANTITY:
         return Join("quantity", quantity)
     if who.now() >= offer.deadline:
         return Join("closed", quantity, offer)
@@ -428,7 +438,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     if purpose == "crisis":
         state = merge({}, said.parsed, said, lang)
         building, room = address(state, who.resident)
-        return Crisis(state, building, room)
+        placed = building is not None and room is not None
+        return Crisis(state, building, room, who.coordinator() if placed else None)
     parsed = said.parsed
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None
@@ -603,3 +614,71 @@ def _with_building(parsed: Parsed, number: int, policy: Policy) -> Parsed:
     if number in policy.buildings:
         return replace(parsed, building=number, unknown_building=None)
     return replace(parsed, unknown_building=number)
+
+
+# --- words said on a call -------------------------------------------------------------------------
+
+def at_menu(policy: Policy, node: dict, state: dict, speech: str) -> engine.Inbound:
+    """What words said at a call's menu or number entry (`node`, with the call's `state`) mean to its flow:
+    heard right and read as a text is read (`hearing.hear`, which gives the SMS's `Reading`).
+
+    Crisis words, then emergency words, mean the flow's interrupts wherever they are said. At a
+    menu: asking after a request means `status`; a question, a rumour or thanks that name no need
+    mean the menu's interrupts for them, if it has any; a need the reading names means its category
+    (an entry's, or an interrupt's: `welfare`); the menu's own words are left to the engine; else
+    the needs the words come close to are offered.
+    The words themselves, the urgency and an address said with them go along as facts.
+    """
+    heard = hearing.hear(speech, policy.buildings)
+    facts = _facts(heard, state)
+    if _only_menu_words(node, heard.text, state.get("lang", "zh")):
+        del facts["details"]  # "买菜" tells the volunteer nothing the category does not
+    if heard.intent == "crisis":
+        return engine.Inbound(speech=heard.text, means="crisis", facts=facts)
+    if heard.parsed.emergency:
+        return engine.Inbound(speech=heard.text, means="emergency", facts=facts)
+    if node.get("type") != "menu":
+        return engine.Inbound(speech=speech)
+    lang = state.get("lang", "zh")
+    if heard.cancels and "cancel" in engine.interrupts(node):  # "取消": the caller's request, one key to confirm
+        return engine.Inbound(speech=heard.text, means="cancel")
+    if heard.asks_after and engine.meant(node, "status"):
+        return engine.Inbound(speech=heard.text, means="status")
+    category = heard.parsed.category
+    if (heard.intent in ("question", "rumour") and category is None) or heard.thanks:
+        means = heard.intent or "thanks"  # "什么时候做核酸": no need named, the coordinators answer
+        if means in engine.interrupts(node):  # the words are the question, never a request's details
+            return engine.Inbound(speech=heard.text, means=means, facts={"question": heard.said[:300]})
+    if category is not None and (engine.meant(node, category.value) or category.value in engine.interrupts(node)):
+        return engine.Inbound(speech=heard.text, means=category.value, facts=facts)
+    if engine.choose(node, heard.text, lang) is not None:
+        return engine.Inbound(speech=heard.text)
+    choices = tuple(key for need in heard.near if (key := engine.meant(node, need)) is not None)
+    return engine.Inbound(speech=heard.text, choices=choices[:MAX_CHOICES], facts=facts if choices else {})
+
+
+def _only_menu_words(node: dict, text: str, lang: str) -> bool:
+    """Whether the words are nothing but one of the menu's own words ("买菜", "medicine")."""
+    bare = re.sub(r"[\W_]+", "", text.lower())
+    return bare in {re.sub(r"[\W_]+", "", word.lower()) for word in engine.hints(node, lang)}
+
+
+def _facts(heard: hearing.Heard, state: dict) -> dict:
+    """What words said besides their need: the words, the urgency, the drug, and an address."""
+    parsed = heard.parsed
+    facts: dict = {"details": heard.said[:300]}
+    if parsed.urgent or parsed.emergency:
+        facts["urgent"] = True
+    if parsed.drug:
+        facts.update(drug=parsed.drug, runs_out=parsed.runs_out)
+    home = [str(part) for part in state.get("home") or []]
+    building = str(parsed.building) if parsed.building else None
+    room = parsed.room if parsed.room and ROOM.fullmatch(parsed.room) else None
+    elsewhere = bool(building and home and [building, room or home[1]] != home)
+    if building and (not state.get("known") or elsewhere or parsed.for_other):
+        facts["building"] = building
+        if room:
+            facts["room"] = room
+    if parsed.for_other or elsewhere:
+        facts["for_other"] = True
+    return facts

@@ -131,6 +131,10 @@ class Sender:
     def now(self) -> datetime:
         return clock.now()
 
+    def coordinator(self) -> Volunteer | None:
+        return self.session.scalar(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)
+                                   .order_by(Volunteer.on_duty.desc(), Volunteer.id))
+
     @_once
     def change(self) -> tuple[offers.Change, datetime] | None:
         return offers.asked_change(self.session, self.phone)
@@ -219,16 +223,14 @@ def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decis
 def _crisis(session: Session, policy: Policy, sender: Sender, crisis: decide.Crisis, said: Reading) -> None:
     """Someone in crisis: an urgent request for a coordinator (not a volunteer) where the household
     is known, else the coordinators are told at once with the number and the words."""
-    coordinator = session.scalar(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)
-                                 .order_by(Volunteer.on_duty.desc(), Volunteer.id))
-    if crisis.building is None or crisis.room is None or coordinator is None:
+    if crisis.coordinator is None:  # no household known, or no coordinator to put it to
         requests.tell_coordinators(session, N_("coordinator.crisis"), Lane.URGENT, purpose=Purpose.CRISIS,
                                    phone=sender.phone, details=said.text[:200])
         return
     state = {**crisis.state, "category": Category.HELP.value, "urgent": True}
     request = _create(session, policy, sender.phone, sender.resident, state, crisis.building, crisis.room,
                       route_now=False)
-    requests.route(session, policy, request, to=coordinator)
+    requests.route(session, policy, request, to=crisis.coordinator)
 
 
 # --------------------------------------------------------------------------------------------

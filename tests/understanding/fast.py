@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hotline import clock
 from hotline.domain import decide, message
 from hotline.domain.decide import Decision, Gathering
 from hotline.domain.parsing import Word
@@ -28,7 +29,7 @@ from hotline.models import (
     Status,
     Volunteer,
 )
-from tests.understanding.harness import ANSWERED, CHANGED, GU, KINDS, LI_MING, Line, Outcome
+from tests.understanding.harness import ANSWERED, CHANGED, COORDINATOR, GU, KINDS, LI_MING, Line, Outcome
 
 POLICY = Policy(buildings=frozenset(range(1, 37)), crisis_line="12356")  # as tests.conftest.hotline_env has it
 
@@ -78,6 +79,18 @@ class Situation:
     def requests_today(self) -> int:
         return 0
 
+    def offer(self) -> None:
+        return None  # no group buy was offered
+
+    def booked(self, offer) -> None:
+        return None
+
+    def now(self) -> datetime:
+        return clock.now()
+
+    def coordinator(self) -> Volunteer:
+        return Volunteer(name="孙红", phone=COORDINATOR, languages="zh;en", role=Role.COORDINATOR, on_duty=True)
+
 
 def situation(sender: str) -> Situation:
     """The situation `harness.Compound` lays for `sender` (new, resident, asker, delivered, volunteer)."""
@@ -114,9 +127,9 @@ def outcome(decision: Decision, who: Situation, said: message.Reading) -> Outcom
                 out.kind, out.numbers = "cancel", [opt.cancels.number]
         case decide.Answer(msgid):
             out.kind = _answered(msgid)
-        case decide.Crisis(building=building, room=room):
-            out.kind, out.request, out.urgent = "crisis", True, True
-            if building is not None and room is not None:
+        case decide.Crisis(building=building, room=room, coordinator=coordinator):
+            out.kind, out.request, out.urgent = "crisis", True, True  # for a coordinator, or the coordinators told
+            if coordinator is not None:
                 out.category, out.building, out.room = Category.HELP.value, building, room
         case decide.Which():
             out.kind = "which"
