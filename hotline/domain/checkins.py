@@ -18,7 +18,7 @@ from sqlalchemy import exc, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from hotline import clock
-from hotline.domain import heard, outbox, requests, transitions, voice
+from hotline.domain import decide, heard, outbox, requests, transitions, voice
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Reply
 from hotline.models import (
@@ -162,7 +162,7 @@ def answer(session: Session, policy: Policy, step: voice.PlacedStep) -> Reply:
         return voice.goodbye(step.lang)
     row, state = voice.placed_call_state(session, step, "checkin")
     if call.speech and not call.digits:
-        words = voice.read_words(policy, flow.nodes.get(state.get("node", ""), {}), state, call.speech)
+        words = decide.at_menu(policy, flow.nodes.get(state.get("node", ""), {}), state, call.speech)
         if words.means in voice.GRAVE:  # "我摔倒了" on the check-in call: the resident's call's own path for it
             checkin.status, checkin.answered_at = CheckInStatus.HELP, clock.now()
             return voice.enter_main(session, policy, step.main_links, call, checkin.resident, state, [], words)

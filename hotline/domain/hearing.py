@@ -1,8 +1,8 @@
 """Read what a caller said: the recogniser's words heard right, then read as a text is read.
 
-Pure: no database, no web. Words said at a menu go through the same reading as an SMS
-(`parsing.parse_request`, `reading.intent`, `reading.asks_after`), so the emergency words, the
-needs and the urgency are one list for both. Before that, `heard_right` writes a word the
+Pure: no database, no web. Words said at a menu get the same `message.Reading` as an SMS, so the
+emergency words, the needs, the urgency and what asking after a request sounds like are one list
+for both. Before that, `heard_right` writes a word the
 recogniser got wrong as the word it sounds exactly like (`hearing.tsv`: 将压要 is 降压药, 一岛素 is
 胰岛素). When the words name no need the reading knows, `near` gives what they come close to,
 closest first: the choices a caller confirms with one key.
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from hotline.domain import reading
+from hotline.domain import message
 from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT
-from hotline.domain.parsing import Parsed, parse_command, parse_request, parse_resident_sentence
+from hotline.domain.message import Reading
+from hotline.domain.parsing import Parsed
 from hotline.domain.parsing import Word as Said
 
 WORDS = Path(__file__).resolve().parent / "hearing.tsv"
@@ -51,33 +52,47 @@ class Word:
 
 @dataclass(frozen=True)
 class Heard:
-    """What words said at a menu mean, read as a text is read."""
+    """What words said at a menu mean: the words heard right, read as a text is read (`reading`)."""
 
     said: str  # the words as the recogniser wrote them
-    text: str  # the words heard right
-    parsed: Parsed
-    intent: str | None  # crisis, rumour, question, spam (reading.intent)
-    asks_after: bool  # about a request already made, asking for nothing more ("我的药什么时候送来")
-    thanks: bool  # nothing but thanks ("谢谢你们")
-    cancels: bool  # asks to cancel a request already made ("取消", "不用送了", "cancel my order")
+    reading: Reading  # the words heard right, read
     near: tuple[str, ...]  # what they come close to when they name nothing the reading knows, closest first
+
+    @property
+    def text(self) -> str:
+        """The words heard right."""
+        return self.reading.text
+
+    @property
+    def parsed(self) -> Parsed:
+        return self.reading.parsed
+
+    @property
+    def intent(self) -> str | None:
+        """crisis, rumour, question, spam (`Reading.intent`)."""
+        return self.reading.intent
+
+    @property
+    def asks_after(self) -> bool:
+        """About a request already made, asking for nothing more ("我的药什么时候送来")."""
+        return self.reading.asking_after
+
+    @property
+    def thanks(self) -> bool:
+        """Nothing but thanks ("谢谢你们")."""
+        return self.reading.only_thanks
+
+    @property
+    def cancels(self) -> bool:
+        """Asks to cancel a request already made ("取消", "不用送了", "cancel my order")."""
+        return _cancels(self.reading)
 
 
 def hear(speech: str, buildings: frozenset[int]) -> Heard:
-    """Read a caller's words: heard right, then parsed as a text, with the closest needs when unclear."""
-    text = heard_right(speech)
-    parsed = parse_request(text, buildings)
-    return Heard(
-        said=speech,
-        text=text,
-        parsed=parsed,
-        intent=reading.intent(text),
-        asks_after=reading.resident_word(text) == "status"
-        or reading.asks_after(text) and not reading.asks_for_more(text),
-        thanks=reading.only_thanks(text),
-        cancels=_cancels(text),
-        near=() if parsed.category or parsed.emergency else near(text),
-    )
+    """Read a caller's words: heard right, then read as an SMS is read, with the closest needs when unclear."""
+    said = message.read(heard_right(speech), buildings)
+    named = said.parsed.category or said.parsed.emergency
+    return Heard(said=speech, reading=said, near=() if named else near(said.text))
 
 
 # Said at a menu, 取消 or cancel anywhere asks to cancel ("我要取消", "cancel please"), as an SMS's
@@ -85,12 +100,11 @@ def hear(speech: str, buildings: frozenset[int]) -> Heard:
 _CANCEL = re.compile(r"取消|\bcancel\b", re.IGNORECASE)
 
 
-def _cancels(text: str) -> bool:
-    command = parse_command(text)
-    said = parse_resident_sentence(text)
-    return (bool(command and command.word in (Said.CANCEL, Said.OPT_OUT) and _CANCEL.search(text))
-            or reading.resident_word(text) == "cancel" or bool(said and said.word == Said.CANCEL)
-            or bool(_CANCEL.search(text) and reading.intent(text) is None))
+def _cancels(said: Reading) -> bool:
+    command, sentence = said.command, said.resident_sentence
+    return (bool(command and command.word in (Said.CANCEL, Said.OPT_OUT) and _CANCEL.search(said.text))
+            or said.resident_word == "cancel" or bool(sentence and sentence.word == Said.CANCEL)
+            or bool(_CANCEL.search(said.text) and said.intent is None))
 
 
 @cache

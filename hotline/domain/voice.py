@@ -8,7 +8,7 @@ does what the flow asks of the domain (`do` nodes: open the request, list the ca
 find the coordinator on duty, leave a callback, alert for an emergency or a crisis) and answers
 with typed replies. Pure: no Flask, no Twilio; the handler commits.
 
-Words are read as a text is (`read_words`, with `hearing`): emergency or crisis words at any menu
+Words are read as a text is and decided in `decide.at_menu` (with `hearing`): emergency or crisis words at any menu
 or number entry take that path; at a menu, a need said in everyday words picks its category (and
 keeps the words, the urgency and an address said with them), and words that name nothing clearly
 are offered back as the closest choices.
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import ivr_flows
 from hotline import clock
-from hotline.domain import hearing, questions, requests, spoken, transitions
+from hotline.domain import decide, questions, requests, spoken, transitions
 from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
@@ -51,9 +51,7 @@ from ivr_flows import engine
 
 CALL_TTL = timedelta(hours=2)  # far longer than any call; expired rows are cleared as calls come in
 SPOKEN_REQUESTS = 5  # at most this many requests are read out, newest first
-MAX_CHOICES = 3  # words that name nothing clearly: at most this many closest choices are offered
 GRAVE = ("crisis", "emergency")  # what words may mean wherever they are said (the flow's interrupts)
-ROOM = re.compile(r"\d{1,6}")
 DIGIT_SEPARATOR = {"zh": "、", "en": ", "}  # a pause between digits: "4、5、7" is 四、五、七, not 四百五十七
 KEY_NAMES = {"*": N_("voice.key.star")}
 FLOW = "voice"
@@ -143,7 +141,7 @@ def step(session: Session, policy: Policy, links: Links, call: CallStep) -> Repl
         return _answer(session, policy, links, call, flow, state, turn, row)
     inbound = engine.Inbound(digits=call.digits, speech=call.speech)
     if call.speech and not call.digits:
-        inbound = read_words(policy, node, state, call.speech)
+        inbound = decide.at_menu(policy, node, state, call.speech)
         if node["type"] == "digits" and inbound.means is None:  # a number said in words
             inbound = engine.Inbound(digits=speech_digits(call.speech), speech=call.speech)
     before = state.get("category")
@@ -157,79 +155,12 @@ def step(session: Session, policy: Policy, links: Links, call: CallStep) -> Repl
     return _answer(session, policy, links, call, flow, state, turn, row, said)
 
 
-def read_words(policy: Policy, node: dict, state: dict, speech: str) -> engine.Inbound:
-    """Read words said at a menu or a number entry as a text is read (`hearing`).
-
-    Crisis words, then emergency words, mean the flow's interrupts wherever they are said. At a
-    menu: asking after a request means `status`; a question, a rumour or thanks that name no need
-    mean the menu's interrupts for them, if it has any; a need the reading names means its category
-    (an entry's, or an interrupt's: `welfare`), and urgent words that name none mean help; the menu's
-    own words are left to the engine; else the needs the words come close to are offered.
-    The words themselves, the urgency and an address said with them go along as facts.
-    """
-    heard = hearing.hear(speech, policy.buildings)
-    facts = _facts(heard, state)
-    if _only_menu_words(node, heard.text, state.get("lang", "zh")):
-        del facts["details"]  # "买菜" tells the volunteer nothing the category does not
-    if heard.intent == "crisis":
-        return engine.Inbound(speech=heard.text, means="crisis", facts=facts)
-    if heard.parsed.emergency:
-        return engine.Inbound(speech=heard.text, means="emergency", facts=facts)
-    if node.get("type") != "menu":
-        return engine.Inbound(speech=speech)
-    lang = state.get("lang", "zh")
-    if heard.cancels and "cancel" in engine.interrupts(node):  # "取消": the caller's request, one key to confirm
-        return engine.Inbound(speech=heard.text, means="cancel")
-    if heard.asks_after and engine.meant(node, "status"):
-        return engine.Inbound(speech=heard.text, means="status")
-    category = heard.parsed.category
-    if (heard.intent in ("question", "rumour") and category is None) or heard.thanks:
-        means = heard.intent or "thanks"  # "什么时候做核酸": no need named, the coordinators answer
-        if means in engine.interrupts(node):  # the words are the question, never a request's details
-            return engine.Inbound(speech=heard.text, means=means, facts={"question": heard.said[:300]})
-    if category is None and heard.parsed.urgent and not heard.near:
-        category = Category.HELP  # "我孙子发高烧四十度": urgent, and no kind of need named
-    if category is not None and (engine.meant(node, category.value) or category.value in engine.interrupts(node)):
-        return engine.Inbound(speech=heard.text, means=category.value, facts=facts)
-    if engine.choose(node, heard.text, lang) is not None:
-        return engine.Inbound(speech=heard.text)
-    choices = tuple(key for need in heard.near if (key := engine.meant(node, need)) is not None)
-    return engine.Inbound(speech=heard.text, choices=choices[:MAX_CHOICES], facts=facts if choices else {})
-
-
-def _only_menu_words(node: dict, text: str, lang: str) -> bool:
-    """Whether the words are nothing but one of the menu's own words ("买菜", "medicine")."""
-    bare = re.sub(r"[\W_]+", "", text.lower())
-    return bare in {re.sub(r"[\W_]+", "", word.lower()) for word in engine.hints(node, lang)}
-
-
-def _facts(heard: hearing.Heard, state: dict) -> dict:
-    """What words said besides their need: the words, the urgency, the drug, and an address."""
-    parsed = heard.parsed
-    facts: dict = {"details": heard.said[:300]}
-    if parsed.urgent or parsed.emergency:
-        facts["urgent"] = True
-    if parsed.drug:
-        facts.update(drug=parsed.drug, runs_out=parsed.runs_out)
-    home = [str(part) for part in state.get("home") or []]
-    building = str(parsed.building) if parsed.building else None
-    room = parsed.room if parsed.room and ROOM.fullmatch(parsed.room) else None
-    elsewhere = bool(building and home and [building, room or home[1]] != home)
-    if building and (not state.get("known") or elsewhere or parsed.for_other):
-        facts["building"] = building
-        if room:
-            facts["room"] = room
-    if parsed.for_other or elsewhere:
-        facts["for_other"] = True
-    return facts
-
-
 def enter_main(
     session: Session, policy: Policy, links: Links, call: CallStep, resident: Resident, state: dict, said: list[Say],
     words: engine.Inbound | None = None,
 ) -> Reply:
     """Go on, in the same call, to the main menu's categories for a resident the hotline called (or,
-    for grave words said on that call, `words` read by `read_words`, to the path they call for)."""
+    for grave words said on that call, `words` read by `decide.at_menu`, to the path they call for)."""
     main: dict = {"phone": resident.phone, "n": state.get("n", 0), "lang": state.get("lang", "zh")}
     if resident.household is not None:
         main.update(known=True, resident_id=resident.id, home=[resident.household.building, resident.household.room])
@@ -385,7 +316,6 @@ def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
         "input": state.get("input", ""),
         "text": state.get("text", ""),
         "quantity": state.get("quantity", ""),
-        "booked": state.get("booked", ""),  # what a group buy's join already holds
         "key": spoken_key(key, lang) if key else "",
         "line": spoken_digits(str(state["line"]), lang) if state.get("line") else "",
         "address": spoken.address(building, room, lang) if building else "",
@@ -601,7 +531,7 @@ def _household(session: Session, policy: Policy, state: dict) -> tuple[Household
     if own:
         return resident.household, resident
     building, room = state.get("building"), state.get("room")
-    if building and room and _is_building(policy, building) and ROOM.fullmatch(room):
+    if building and room and _is_building(policy, building) and decide.ROOM.fullmatch(room):
         return requests.household(session, int(building), room), None
     if resident is not None and resident.household and not state.get("for_other"):
         return resident.household, resident
@@ -622,7 +552,8 @@ def _asker(state: dict, resident: Resident | None) -> requests.Asker:
 
 
 def _checks(policy: Policy) -> dict[str, engine.Check]:
-    return {"building": lambda value: _is_building(policy, value), "room": lambda value: bool(ROOM.fullmatch(value))}
+    return {"building": lambda value: _is_building(policy, value),
+            "room": lambda value: bool(decide.ROOM.fullmatch(value))}
 
 
 def _is_building(policy: Policy, value: str) -> bool:

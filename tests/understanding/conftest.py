@@ -1,5 +1,6 @@
-"""The corpus runs once per test process, on a compound of its own; agreement per kind is printed
-at the end of `make test` (tests/conftest.py) and written to test-artifacts/understanding/."""
+"""The corpus's sample sent through the webhook (test_corpus.py) runs on one compound per test process; the
+agreement per kind (test_reading.py, test_spoken.py) is printed at the end of `make test` (tests/conftest.py)
+and the disagreements written to test-artifacts/understanding/."""
 
 from __future__ import annotations
 

@@ -164,6 +164,20 @@ def judge(line: Line, outcome: Outcome) -> list[str]:
     return wrong
 
 
+ARTIFACTS = CORPUS.parents[2] / "test-artifacts" / "understanding"
+
+
+def agreement(record_property, name: str, count: int, wrong: list[str], more: str) -> float:
+    """Record a kind's agreement (`count` lines, `wrong` of them judged otherwise) for the summary `make test`
+    prints, with `more` after it, and write its disagreements to test-artifacts/understanding/<name>.txt."""
+    agreed = 1 - len(wrong) / count
+    label = name.replace("voice-", "voice ")
+    record_property("agreement", f"{label:<22} {agreed:7.1%}  ({count - len(wrong)}/{count}), {more}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.txt").write_text("\n".join(wrong) + "\n", encoding="utf-8")
+    return agreed
+
+
 class Compound:
     """The hotline on a SQLite file, with a template of each sender's situation to start from."""
 

@@ -30,9 +30,8 @@ from hotline.models import Conversation, Lane, Outbox, Request, Role, Volunteer
 from tests.calls import Caller
 from tests.conftest import SteppingClock, hotline_env
 from tests.helpers import SUN_HONG, load_roster
-from tests.understanding.harness import CALLERS, CORPUS, SAME, Line, load
+from tests.understanding.harness import CALLERS, CORPUS, SAME, Line, agreement, load
 
-ARTIFACTS = CORPUS.parents[2] / "test-artifacts" / "understanding"
 SPOKEN = [line for path in sorted(CORPUS.glob("*.jsonl")) for line in load(path) if line.sender in CALLERS]
 KINDS = sorted({line.expect.get("kind", "need") for line in SPOKEN})
 
@@ -195,11 +194,7 @@ def test_agreement_with_the_dispatcher_on_the_phone(line, kind, record_property)
         else:
             confirmed += outcome.confirmed
         non_requests_routed += spoken.expect.get("request") is False and outcome.routed_to_volunteer
-    agreement = 1 - len(wrong) / len(lines)
-    record_property("agreement", f"{'voice ' + kind:<22} {agreement:7.1%}  ({len(lines) - len(wrong)}/{len(lines)}),"
-                                 f" on a one-key confirmation: {confirmed}")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"voice-{kind}.txt").write_text("\n".join(wrong) + "\n", encoding="utf-8")
-    assert kind in FLOORS, f"voice {kind}: {agreement:.1%} and no floor yet: add one to FLOORS"
-    assert agreement >= FLOORS[kind], f"voice {kind}: {agreement:.1%} < {FLOORS[kind]:.1%}:\n" + "\n".join(wrong)
+    agreed = agreement(record_property, f"voice-{kind}", len(lines), wrong, f"on a one-key confirmation: {confirmed}")
+    assert kind in FLOORS, f"voice {kind}: {agreed:.1%} and no floor yet: add one to FLOORS"
+    assert agreed >= FLOORS[kind], f"voice {kind}: {agreed:.1%} < {FLOORS[kind]:.1%}:\n" + "\n".join(wrong)
     assert non_requests_routed == 0

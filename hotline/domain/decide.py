@@ -1,0 +1,721 @@
+"""Decide what one message asks of the hotline: the third step of its one way (normalise, read,
+decide, apply).
+
+`decide(said, who, policy)` takes the message's `Reading` and the sender's `Situation` and returns
+one `Decision`: what to create or change, whom to tell, what to answer and in which language. It
+writes nothing; `intake.apply` does what it says. The situation answers each question about the
+sender (are they a volunteer, what did the hotline last ask them, which requests have they open)
+from the database at most once and only when asked (`intake.Sender`), or from memory
+(tests/understanding/fast.py judges the labelled corpus that way, with no database).
+
+Words said on a call are decided by `at_menu`: what they mean to the flow at the step where they
+were said (the flow engine, `ivr_flows/engine.py`, takes it from there).
+
+The need itself is gathered over as many messages as it takes: `Gathering` says what the
+conversation knows after this message and what happens next (ask what is missing, ask a known
+resident whether they mean their own flat, fold a repeat into the open request, hold a number past
+its daily limit, or file it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from hotline.domain import hearing, offers
+from hotline.domain.address import chinese_digits
+from hotline.domain.message import Reading
+from hotline.domain.parsing import Command, Parsed, Visit, Word
+from hotline.domain.policy import Policy
+from hotline.models import WITH_A_VOLUNTEER, Category, Offer, Request, Resident, Role, Status, Volunteer
+from hotline.texts import N_
+from ivr_flows import engine
+
+FLOOD_WINDOW = timedelta(minutes=10)
+FLOOD_LIMIT = 30  # messages from one number in the window; past it, a stuck phone is not answered
+CONFIRM_HOME = "confirm_home"  # the question "is it your own household, 12-302?" (`asked`)
+# A bare answer to "which room?" / "which building?": `601`, `Rm 601`, `601室`, `05-12`, `三零二`;
+# and to "which building and room?": `12 302`, `12, 302`.
+BARE_ROOM = re.compile(r"(?:rm|room|apt|unit|flat|房间|房)?\s*#?\s*"
+                       r"([a-z]?\d{1,4}[a-z]?(?:-\d{1,4})?|[零〇一二三四五六七八九]{3,4})\s*(?:室|房|号)?",
+                       re.IGNORECASE)
+BARE_BUILDING = re.compile(r"(?:bldg|building|blk|block)?\s*#?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})"
+                           r"\s*(?:号楼|号|栋|幢)?", re.IGNORECASE)
+BARE_PLACE = re.compile(r"(\d{1,3})\s*[\s,，、.]\s*([a-z]?\d{3,4}[a-z]?)", re.IGNORECASE)
+
+VOLUNTEER_WORDS = (Word.ACCEPT, Word.DONE, Word.DECLINE, Word.UNANSWERED, Word.OFF, Word.ON)
+RESIDENT_WORDS = (Word.STATUS, Word.LATE, Word.CANCEL, Word.NOT_RECEIVED, Word.ENGLISH, Word.CHINESE, Word.HELP,
+                  Word.THANKS)
+VOLUNTEER_SAID = {"accept": Word.ACCEPT, "done": Word.DONE, "decline": Word.DECLINE, "list": Word.LIST,
+                  "off": Word.OFF, "on": Word.ON, "unanswered": Word.UNANSWERED}
+NUMBERED = (Word.ACCEPT, Word.DONE, Word.DECLINE, Word.UNANSWERED)  # the words that act on one job each
+MAX_CHOICES = 3  # words said that name nothing clearly: at most this many closest choices are offered
+ROOM = re.compile(r"\d{1,6}")  # a room said on a call: digits
+
+
+class Situation(Protocol):
+    """What the hotline knows of the sender, read at most once per message, never written."""
+
+    phone: str
+    volunteer: Volunteer | None
+    resident: Resident | None
+
+    def conversation(self) -> dict | None:
+        """The state of the need being gathered from this phone (None when none, or it expired)."""
+
+    def conversation_changed(self) -> datetime | None:
+        """When the hotline last asked this phone something about its need."""
+
+    def recent_messages(self) -> int:
+        """Messages from this phone in FLOOD_WINDOW, this one not counted."""
+
+    def change_asked(self) -> tuple[str, datetime] | None:
+        """The language this phone was asked in to confirm a change to its group buy, and when (None when
+        no question waits)."""
+
+    def asked_ever(self) -> bool:
+        """Whether this phone (or its resident) ever asked for anything."""
+
+    def open_requests(self) -> list[Request]:
+        """The requests this phone (or its resident) has open, oldest first."""
+
+    def delivered_requests(self) -> list[Request]:
+        """Two of the requests this phone (or its resident) had delivered, if there are as many."""
+
+    def jobs(self, states: tuple[Status, ...]) -> list[Request]:
+        """The volunteer's jobs in `states`, oldest first."""
+
+    def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
+        """The flat's oldest open request for `category` (the one a new need of the kind repeats)."""
+
+    def requests_today(self) -> int:
+        """Requests this phone opened in the last day."""
+
+    def offer(self) -> Offer | None:
+        """The newest group buy a message reached this phone about (open, else closed)."""
+
+    def booked(self, offer: Offer) -> Request | None:
+        """The resident's household's booking of `offer`."""
+
+    def now(self) -> datetime:
+        """The time, by the hotline's clock."""
+
+    def coordinator(self) -> Volunteer | None:
+        """The coordinator someone in crisis is put through to: the first on duty, else the first."""
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Silence:
+    """Answer nothing: spam, a flood past its one warning, a carrier's STOP or START."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Answer with one catalog message; with `forward`, the message is a question or a rumour that the
+    coordinators are given to answer."""
+
+    msgid: str
+    forward: bool = False
+
+
+@dataclass(frozen=True)
+class Opt:
+    """STOP or START: record it (a volunteer who opts out goes off duty); a bare CANCEL, which the carrier
+    reads as STOP, also cancels the sender's only open request (`cancels`)."""
+
+    out: bool
+    cancels: Request | None = None
+
+
+@dataclass(frozen=True)
+class Late:
+    """A coordinator's LATE: the overdue and emergency requests."""
+
+
+@dataclass(frozen=True)
+class VolunteerWord:
+    """A volunteer's word (OK, DONE, NO, OFF, ON, LIST, nobody answered) for each job number written, or
+    for `only`, their one job it fits; `coming` is the time said with OK."""
+
+    word: Word
+    numbers: tuple[int, ...] = ()
+    coming: Visit | None = None
+    only: Request | None = None
+
+
+@dataclass(frozen=True)
+class ResidentWord:
+    """A resident's word, typed or said in a sentence: status, cancel, not received, thanks, language, help;
+    about request `number` as written, or `only`, their one request it fits."""
+
+    word: Word
+    number: int | None = None
+    only: Request | None = None
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A volunteer's words about one of their open jobs that ask for no change: on that job's timeline."""
+
+    job: Request
+
+
+@dataclass(frozen=True)
+class Which:
+    """A word that fits several of the sender's jobs or requests (`numbers`, a volunteer's): which one?"""
+
+    word: Word
+    numbers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Asking after open requests: each is nudged, and the answer says where it stands."""
+
+
+@dataclass(frozen=True)
+class Join:
+    """JOIN 2: join `offer`, the group buy that reached this phone, with `quantity` when written. What
+    follows (`next`): `none` (no group buy reached a known household), `quantity` (more than one may
+    book), `closed`, `booked` (the household's booking, `booked`, as it stands), `change` (ask before
+    the booking changes to `quantity`), or `join`."""
+
+    next: str
+    quantity: int | None = None
+    offer: Offer | None = None
+    booked: Request | None = None
+
+
+@dataclass(frozen=True)
+class ChangeAnswered:
+    """The 1 or 2 that answers "change your group buy?"."""
+
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """Words of crisis: the crisis line to the sender; an urgent request for `coordinator` where the flat is
+    known (`building`, `room`), else (or with no coordinator) the coordinators told at once."""
+
+    state: dict
+    building: int | None
+    room: str | None
+    coordinator: Volunteer | None = None
+
+
+@dataclass(frozen=True)
+class Gathering:
+    """One step of gathering a need: the conversation's `state` after this message, and what follows
+    (`next`): `ask` (what is missing: `ask`), `confirm_home`, `repeat` (folded into `into`), `limit`
+    or `file`, at `building`-`room`."""
+
+    state: dict
+    next: str
+    building: int | None = None
+    room: str | None = None
+    ask: str = ""
+    unknown_building: int | None = None  # a building the compound has not got, named in the question
+    into: Request | None = None
+    alert_unplaced: bool = False  # an emergency with no address yet: the coordinators hear now
+    call_first: bool = False  # an emergency still asked for its address: call 120 first
+    exempt: bool = False  # a volunteer's: no daily limit
+
+
+Act = (Silence | Answer | Late | VolunteerWord | ResidentWord | Noted | Which | FollowUp | Join | ChangeAnswered
+       | Crisis | Gathering)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the hotline does with one message, and the language it answers in."""
+
+    act: Act
+    lang: str
+    opt: Opt | None = None  # STOP or START, recorded first (a START may also answer a yes-or-no question)
+    other_language: str | None = None  # written in another language: the coordinators read the original
+
+
+def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
+    """What one message asks of the hotline, from what it says and who sent it."""
+    volunteer, command = who.volunteer, said.command
+    opting = command is not None and command.word in (Word.OPT_OUT, Word.OPT_IN)
+    if not (volunteer or opting):
+        recent = 1 + who.recent_messages()  # this one is recorded once it is answered
+        if recent > FLOOD_LIMIT:  # a stuck phone or a script: told once, then ignored
+            act = Answer(N_("sms.slow_down")) if recent == FLOOD_LIMIT + 1 else Silence()
+            return Decision(act, _conversation_lang(who))
+    opt = None
+    if opting:
+        out = command.word == Word.OPT_OUT
+        cancels = out and volunteer is None and said.bare_cancel and _only(who.open_requests())
+        opt = Opt(out, cancels=cancels or None)
+        if not (not out and _waits_for_yes(who)):  # a YES that answers our question is answered too
+            return Decision(Silence(), "en", opt=opt)  # the carrier answers these words itself
+    decision = _decide(said, who, policy)
+    return replace(decision, opt=opt)
+
+
+def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
+    """The first that fits, in this order: a volunteer's command word; JOIN; the answer to a group buy's
+    "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's word in
+    their own words or a note of a delivery, or their words about one of their jobs; a resident's word in
+    a sentence, or asking after a request; a volunteer's message that names no need; a question by its
+    form that names nothing; the need."""
+    volunteer, resident, command = who.volunteer, who.resident, said.command
+    written = said.reply_language
+    if volunteer:
+        own = written if written and volunteer.speaks(written) else volunteer.first_language
+        if command and command.word in (Word.LATE, Word.HELP):
+            if command.word == Word.HELP or volunteer.role != Role.COORDINATOR:  # LATE: the coordinators' word
+                return Decision(Answer(_volunteer_words(volunteer)), own)
+            return Decision(Late(), own)
+        if command and (command.word in VOLUNTEER_WORDS or command.word == Word.LIST):
+            numbers = () if command.number is None else (command.number,)
+            return Decision(_volunteer_word(who, command.word, numbers, command.coming), own)
+    lang = written or (resident.language if resident else None) or _conversation_lang(who)
+    if command and command.word == Word.JOIN:
+        if resident and written == "zh" != resident.language:
+            lang = resident.language  # `参加 2` copied off the Chinese notice
+        return Decision(_join(who, command.number), lang)
+    if (answer := _change_answered(said, who)) is not None:
+        return answer
+    if command and command.word in RESIDENT_WORDS:
+        if resident and written == "zh" != resident.language and command.word not in (Word.ENGLISH, Word.CHINESE):
+            lang = resident.language  # a Chinese word copied off a notice; an English one was learnt from our help
+        return Decision(_resident_word(who, command.word, command.number), lang)
+    in_conversation = who.conversation() is not None
+    if (act := _not_a_need(said, who, policy, lang, in_conversation)) is not None:
+        return Decision(act, lang)
+    if volunteer and not in_conversation and (reply := said.volunteer_reply):
+        if reply[0] == "help":
+            return Decision(Answer(_volunteer_words(volunteer)), own)
+        word, numbers = VOLUNTEER_SAID[reply[0]], reply[1]
+        coming = said.visit if word == Word.ACCEPT else None
+        return Decision(_volunteer_word(who, word, numbers if word in NUMBERED else (), coming), own)
+    if volunteer and not in_conversation and (note := said.volunteer_note):
+        return Decision(_volunteer_word(who, note.word, () if note.number is None else (note.number,)), own)
+    if volunteer and not in_conversation and (job := _own_job_named(said, who)) is not None:
+        return Decision(Noted(job), own)
+    if not in_conversation and (word := _said_in_other_words(said, who)):
+        if word.word == Word.FOLLOW_UP:  # with nothing open, the sender's requests, none or some
+            return Decision(FollowUp() if who.open_requests() else ResidentWord(Word.STATUS), lang)
+        return Decision(_resident_word(who, word.word, word.number), lang)
+    if volunteer and not in_conversation and said.parsed.category is None and not said.parsed.emergency:
+        return Decision(Answer(_volunteer_words(volunteer)), own)
+    other = said.language.upper() if said.language not in ("zh", "en", None) else None
+    if not in_conversation and said.asks and said.names_nothing_new and said.says_more:
+        # "垃圾放哪里？" (a greeting alone, "在吗？", is asked what is needed)
+        return Decision(Answer(N_("sms.question"), forward=True), lang, other_language=other)
+    step = gather(said, who, policy, lang)  # a bare "no" to "is it your own flat?" is no sign of English
+    return Decision(step, step.state.get("lang") or lang, other_language=other)
+
+
+# The statuses of the job a volunteer's word without a number is about: their one job in them.
+PICK = {Word.ACCEPT: (Status.ASSIGNED,), Word.DONE: (Status.ACCEPTED,), Word.DECLINE: WITH_A_VOLUNTEER,
+        Word.UNANSWERED: (Status.ACCEPTED,)}
+
+
+def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming: Visit | None = None) -> Act:
+    """A volunteer's word for the jobs numbered, else for their one job it fits (or which one?)."""
+    if word not in PICK or numbers:
+        return VolunteerWord(word, numbers, coming)
+    mine = who.jobs(PICK[word])
+    if len(mine) == 1:
+        return VolunteerWord(word, (), coming, only=mine[0])
+    if not mine:
+        return Answer(N_("volunteer.none_waiting"))
+    return Which(word, tuple(r.number for r in mine[:10]))
+
+
+def _own_job_named(said: Reading, who: Situation) -> Request | None:
+    """The one open job of the volunteer's that their message names by number, if it names one and tells
+    of nothing grave ("20号那家老人摔在门口" is an emergency, "敲门没人应" a welfare check)."""
+    numbers, named = said.job_numbers, said.named
+    if len(numbers) != 1 or named.urgent or named.emergency or named.category == Category.WELFARE:
+        return None
+    return next((job for job in who.jobs(WITH_A_VOLUNTEER) if job.number == numbers[0]), None)
+
+
+def _resident_word(who: Situation, word: Word, number: int | None) -> Act:
+    """A resident's word for the request numbered, else for their one request it fits: with none open, there
+    is nothing to cancel; with none delivered, "not received" is answered with where their requests stand."""
+    if word not in (Word.CANCEL, Word.NOT_RECEIVED) or number is not None:
+        return ResidentWord(word, number)
+    mine = who.open_requests() if word == Word.CANCEL else who.delivered_requests()
+    if len(mine) > 1:
+        return Which(word)
+    if mine:
+        return ResidentWord(word, only=mine[0])
+    return Answer(N_("resident.nothing_to_cancel")) if word == Word.CANCEL else ResidentWord(Word.STATUS)
+
+
+def _join(who: Situation, quantity: int | None) -> Join:
+    """JOIN 2 / 参加 2: a household that joined already is told what it booked, and asked before its
+    quantity changes."""
+    offer = who.offer()
+    if offer is None or who.resident is None or who.resident.household is None:
+        return Join("none")
+    if quantity is not None and not 1 <= quantity <= offers.MAX_QUANTITY:
+        return Join("quantity", quantity)
+    if who.now() >= offer.deadline:
+        return Join("closed", quantity, offer)
+    mine = who.booked(offer)
+    if mine is None:
+        return Join("join", quantity, offer)
+    return Join("booked" if quantity in (None, mine.quantity) else "change", quantity, offer, mine)
+
+
+def _only(mine: list[Request]) -> Request | None:
+    return mine[0] if len(mine) == 1 else None
+
+
+def _volunteer_words(volunteer: Volunteer) -> str:
+    """The words a volunteer can reply with; a coordinator's include LATE."""
+    return N_("volunteer.words_coordinator") if volunteer.role == Role.COORDINATOR else N_("volunteer.words")
+
+
+def _conversation_lang(who: Situation) -> str:
+    state = who.conversation()
+    return (state.get("lang") if state else None) or "zh"
+
+
+def _waits_for_yes(who: Situation) -> bool:
+    """Whether the hotline asked this phone a yes-or-no question it has not had answered yet."""
+    state = who.conversation()
+    return (state or {}).get("asked") == CONFIRM_HOME or who.change_asked() is not None
+
+
+def _change_answered(said: Reading, who: Situation) -> Decision | None:
+    """A "1" or "2" that answers "change your group buy to 3?", when that is the last thing the hotline
+    asked this phone; None otherwise."""
+    if who.resident is None or (yes := said.yes_or_no) is None:  # read first: most SMS are no answer
+        return None
+    if (asked := who.change_asked()) is None:
+        return None
+    lang, when = asked
+    state = who.conversation()
+    if state is not None and state.get("asked") and who.conversation_changed() > when:
+        return None  # the need's question came later: the answer is to it
+    return Decision(ChangeAnswered(yes), lang)  # in the language the question was asked in
+
+
+def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
+    """A sentence that means one of the residents' words ("我的药什么时候到？", "取消买菜", "thanks, it
+    came"), or a volunteer's word from a resident ("好的"): never a new request. Asking after a
+    request ("any update?", "我的菜呢") is answered with the sender's requests, none or some, unless it
+    also asks for something; a message that names nothing new counts only from someone with an
+    open request."""
+    if said.command is not None:  # a volunteer's word (OK, DONE, NO…) from someone who is none
+        return Command(Word.THANKS, None)
+    if said.named.emergency:
+        return None  # "呛到了 脸都紫了": never a word about a request ("到了")
+    word = said.resident_word
+    if word == "change":
+        return None  # "换成面条 米不要了": a need, added to the open request it changes
+    if said.asks_besides and said.named.category and not _names_only_what_is_open(said, who):
+        return None  # "菜还没到，另外降压药也快没了": a need of another kind, asked for with the news
+    meant = Command(Word(word), None) if word else said.resident_sentence
+    asking_after = said.asking_after
+    if asking_after and (meant is None or meant.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
+        if word != "status" and said.named.urgent and not who.open_requests():
+            return None  # "三天没吃东西了 没人管吗" with nothing open: an urgent need, not a question about one
+        return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
+    if said.only_thanks:
+        return Command(Word.THANKS, None)
+    if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first
+        named = said.named
+        return None if named.category and (said.asks_for_more or named.unknown_building) else meant
+    open_only = meant is None  # any news of it? only while it is open
+    if meant is None and (said.names_nothing_new or said.hurries and _names_only_what_is_open(said, who)):
+        meant = Command(Word.FOLLOW_UP, None)
+    if meant is None:
+        return None
+    if not (who.open_requests() if open_only else who.asked_ever()):
+        return Command(Word.STATUS, None) if asking_after else None  # "我的菜怎么还没到" and nothing asked
+    if meant.word == Word.NOT_RECEIVED and meant.number is None and not who.delivered_requests():
+        return Command(Word.FOLLOW_UP, None)  # "菜还没到" with nothing delivered yet: where is it?
+    return meant
+
+
+def _names_only_what_is_open(said: Reading, who: Situation) -> bool:
+    """Whether a message asking for speed ("能不能快点 老人等着吃饭") names no emergency and no need but
+    that of one of the sender's open requests: then it hurries that request."""
+    named = said.named
+    if named.emergency:
+        return False
+    return named.category is None or any(r.category == named.category for r in who.open_requests())
+
+
+def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_conversation: bool) -> Act | None:
+    """Words of crisis, a rumour, a general question or spam: never a request for a volunteer.
+
+    Crisis words are answered with the crisis line and go to the coordinators at once, whatever
+    else the message says. A rumour is answered that the hotline holds no health information; a
+    question goes to the coordinators to answer; spam is kept and not answered. An emergency, or a
+    question that names a need and an address ("12号楼302 能帮我买点菜吗？"), is a need.
+    """
+    purpose = said.intent
+    if purpose is None:
+        return None
+    if purpose == "crisis":
+        state = merge({}, said.parsed, said, lang)
+        building, room = address(state, who.resident)
+        placed = building is not None and room is not None
+        return Crisis(state, building, room, who.coordinator() if placed else None)
+    parsed = said.parsed
+    if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
+        return None
+    if purpose == "rumour" and parsed.category and said.asks_for_more:  # "我阳了 需要退烧药": the need
+        return None
+    if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more):
+        return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
+    if purpose == "spam":
+        return Silence()
+    if purpose == "question" and said.resident_word == "not_received":
+        return None  # "东西放哪了？门口没看到": about what was delivered, if anything was
+    if purpose == "help_text":
+        known = who.resident is not None and who.resident.household is not None
+        return Answer(N_("sms.help_known") if known else N_("sms.help"))
+    return Answer(N_("sms.rumour") if purpose == "rumour" else N_("sms.question"), forward=True)
+
+
+# --- gathering a need -----------------------------------------------------------------------------
+
+def gather(said: Reading, who: Situation, policy: Policy, lang: str) -> Gathering:
+    """Add what this message says of a need to what the conversation knows, and say what follows.
+
+    Volunteers and coordinators text for many households: no daily limit for them.
+    """
+    resident, exempt = who.resident, who.volunteer is not None
+    state = dict(who.conversation() or {})
+    answer = said.yes_or_no if state.get("asked") == CONFIRM_HOME else None
+    if answer is not None:  # "1" / "2" to "is it your own household?": nothing else is said
+        lang = state.get("lang") or lang  # a bare "no" is no sign of English
+        parsed = Reading("", policy.buildings).parsed
+        state = _home_answered(state, resident, answer)
+    else:
+        parsed = _answering(said.parsed, said.text, state.get("asked"), policy)
+        if state.get("asked") == CONFIRM_HOME and _written_place(parsed):
+            state["home_checked"] = True  # answered with the address they mean
+        state = merge(state, parsed, said, lang)
+    alert_unplaced = False
+    if parsed.emergency and not state.get("alerted"):
+        state["alerted"] = True
+        alert_unplaced = not _has_address(state, resident)
+    step = {"state": state, "alert_unplaced": alert_unplaced, "exempt": exempt}
+    if not exempt and (state.get("category") or state.get("details")) and _slip_from_the_roster(state, resident):
+        return Gathering(next="confirm_home", **{**step, "state": {**state, "asked": CONFIRM_HOME}})
+    building, room = address(state, resident)
+    if building is not None and room is not None and (state.get("category") or state.get("asks")):
+        where = {"building": building, "room": room}
+        if not state.get("urgent"):  # urgent needs and emergencies always go through
+            category = Category(state.get("category") or Category.HELP)
+            if (into := who.open_request_of(building, room, category)) is not None:
+                return Gathering(next="repeat", into=into, **where, **step)
+        if not (exempt or state.get("urgent")) and who.requests_today() >= policy.daily_requests:  # urgent: always
+            return Gathering(next="limit", **where, **step)
+        return Gathering(next="file", **where, **step)
+    ask = _what_is_missing(state, building, room)
+    state["asked"] = ask.rsplit(".", 1)[-1]
+    unknown = parsed.unknown_building or state.get("unknown_building")
+    return Gathering(next="ask", ask=ask, building=building, room=room, unknown_building=unknown,
+                     call_first=parsed.emergency, **{**step, "state": state})
+
+
+def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
+    """Add what one message says to what the conversation already knows."""
+    state = dict(state)
+    state["lang"] = lang
+    for key in ("building", "room", "drug", "runs_out"):
+        value = getattr(parsed, key)
+        if value is not None:
+            state[key] = value
+    if parsed.unknown_building is not None and parsed.building is None:
+        state["unknown_building"] = parsed.unknown_building
+    elif parsed.building is not None:
+        state.pop("unknown_building", None)
+    if parsed.category and (not state.get("category") or _graver(parsed.category, state["category"])):
+        state["category"] = parsed.category.value
+    state["urgent"] = bool(state.get("urgent") or parsed.urgent or parsed.emergency)
+    state["emergency"] = bool(state.get("emergency") or parsed.emergency)
+    state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
+    state["someone_else"] = bool(state.get("someone_else") or said.about_someone_else)
+    if said.says_more:  # more than an address or a greeting
+        state["details"] = [*state.get("details", []), said.text][-10:]
+        # Words that ask for something, or answer "what do you need?", are a need even when no kind of
+        # need is named ("能来一下吗"); a remark ("天天核酸，烦死了") is asked what is needed.
+        asked_what = state.get("asked") in ("ask_need", "ask_address_and_need")
+        if asked_what or parsed.urgent or parsed.emergency or parsed.for_other or said.asks_for_more:
+            state["asks"] = True
+    return state
+
+
+def _graver(new: Category, old: str) -> bool:
+    order = [Category.HELP, Category.FOOD, Category.MEDICINE]
+    return order.index(new) > order.index(Category(old))
+
+
+def address(state: dict, resident: Resident | None) -> tuple[int | None, str | None]:
+    """The household: as written, else the known resident's own.
+
+    A resident who writes for someone else without an address ("my father fell") means their
+    own household; a room without a building is in their own building.
+    """
+    building, room = state.get("building"), state.get("room")
+    if building is None and room is None and resident and resident.household:
+        return resident.household.building, resident.household.room
+    if (building is None and room is not None and resident and resident.household and not state.get("on_behalf")
+            and state.get("unknown_building") is None):  # "40号楼101" is no room of their own building
+        return resident.household.building, room
+    return building, room
+
+
+def _has_address(state: dict, resident: Resident | None) -> bool:
+    building, room = address(state, resident)
+    return building is not None and room is not None
+
+
+def _what_is_missing(state: dict, building, room) -> str:
+    if state.get("unknown_building") and building is None:
+        return N_("sms.unknown_building")
+    if building is None and room is None:
+        has_need = state.get("category") or state.get("details")
+        return N_("sms.ask_address") if has_need else N_("sms.ask_address_and_need")
+    if building is None:
+        return N_("sms.ask_building")
+    if room is None:
+        return N_("sms.ask_room")
+    return N_("sms.ask_need")
+
+
+def _slip_from_the_roster(state: dict, resident: Resident | None) -> bool:
+    """Tell whether a known resident wrote a building or room unlike their own on the roster, as voice
+    typing and homophones make (`是二号楼` for `十二号楼`; 二/十二, 四/十), and must be asked once which
+    they mean. Not when they write for someone else ("我妈住5号楼…", "对门老太…"), nor in an emergency
+    (it is filed at once, for the address written)."""
+    if resident is None or resident.household is None or state.get("home_checked"):
+        return False
+    if state.get("on_behalf") or state.get("someone_else") or state.get("emergency"):
+        return False
+    home = resident.household
+    building, room = state.get("building"), state.get("room")
+    if state.get("unknown_building") is not None:
+        return True
+    if building is None and room is None:
+        return False
+    # `12号楼` alone asks too: one key answers it, where "which room?" would want typing
+    return building not in (None, home.building) or room is None or room.upper() != home.room.upper()
+
+
+def _home_answered(state: dict, resident: Resident | None, yes: bool) -> dict:
+    """Take the answer to "is it your own household?": yes files it there; no keeps the address as
+    written (and what is missing of it is asked next)."""
+    state = {**state, "home_checked": True}
+    state.pop("asked", None)
+    if yes and resident is not None and resident.household is not None:
+        state.update(building=resident.household.building, room=resident.household.room)
+        state.pop("unknown_building", None)
+    return state
+
+
+def _written_place(parsed: Parsed) -> bool:
+    return parsed.building is not None or parsed.unknown_building is not None or parsed.room is not None
+
+
+def _answering(parsed: Parsed, body: str, asked: str | None, policy: Policy) -> Parsed:
+    """Read a bare number as the room or building the hotline just asked for."""
+    text = unicodedata.normalize("NFKC", body).strip()
+    if asked not in ("ask_address", "ask_building", "unknown_building", "ask_room"):
+        return parsed
+    if parsed.building is None and parsed.room is None and (m := BARE_PLACE.fullmatch(text)):
+        return _with_building(replace(parsed, room=m.group(2).upper()), int(m.group(1)), policy)
+    building = BARE_BUILDING.fullmatch(text) if parsed.building is None and asked != "ask_room" else None
+    if building:
+        number = int(chinese_digits(building.group(1)) or building.group(1))
+        if asked != "ask_address" or number in policy.buildings:  # `302` answers "which building and room?"
+            return _with_building(parsed, number, policy)  # with a room
+    if parsed.room is None and (m := BARE_ROOM.fullmatch(text)):
+        return replace(parsed, room=chinese_digits(m.group(1)) or m.group(1).upper())
+    return parsed
+
+
+def _with_building(parsed: Parsed, number: int, policy: Policy) -> Parsed:
+    if number in policy.buildings:
+        return replace(parsed, building=number, unknown_building=None)
+    return replace(parsed, unknown_building=number)
+
+
+# --- words said on a call -------------------------------------------------------------------------
+
+def at_menu(policy: Policy, node: dict, state: dict, speech: str) -> engine.Inbound:
+    """What words said at a call's menu or number entry (`node`, with the call's `state`) mean to its flow:
+    heard right and read as a text is read (`hearing.hear`, which gives the SMS's `Reading`).
+
+    Crisis words, then emergency words, mean the flow's interrupts wherever they are said. At a
+    menu: asking after a request means `status`; a question, a rumour or thanks that name no need
+    mean the menu's interrupts for them, if it has any; a need the reading names means its category
+    (an entry's, or an interrupt's: `welfare`), and urgent words that name none mean help; the menu's
+    own words are left to the engine; else the needs the words come close to are offered.
+    The words themselves, the urgency and an address said with them go along as facts.
+    """
+    heard = hearing.hear(speech, policy.buildings)
+    facts = _facts(heard, state)
+    if _only_menu_words(node, heard.text, state.get("lang", "zh")):
+        del facts["details"]  # "买菜" tells the volunteer nothing the category does not
+    if heard.intent == "crisis":
+        return engine.Inbound(speech=heard.text, means="crisis", facts=facts)
+    if heard.parsed.emergency:
+        return engine.Inbound(speech=heard.text, means="emergency", facts=facts)
+    if node.get("type") != "menu":
+        return engine.Inbound(speech=speech)
+    lang = state.get("lang", "zh")
+    if heard.cancels and "cancel" in engine.interrupts(node):  # "取消": the caller's request, one key to confirm
+        return engine.Inbound(speech=heard.text, means="cancel")
+    if heard.asks_after and engine.meant(node, "status"):
+        return engine.Inbound(speech=heard.text, means="status")
+    category = heard.parsed.category
+    if (heard.intent in ("question", "rumour") and category is None) or heard.thanks:
+        means = heard.intent or "thanks"  # "什么时候做核酸": no need named, the coordinators answer
+        if means in engine.interrupts(node):  # the words are the question, never a request's details
+            return engine.Inbound(speech=heard.text, means=means, facts={"question": heard.said[:300]})
+    if category is None and heard.parsed.urgent and not heard.near:
+        category = Category.HELP  # "我孙子发高烧四十度": urgent, and no kind of need named
+    if category is not None and (engine.meant(node, category.value) or category.value in engine.interrupts(node)):
+        return engine.Inbound(speech=heard.text, means=category.value, facts=facts)
+    if engine.choose(node, heard.text, lang) is not None:
+        return engine.Inbound(speech=heard.text)
+    choices = tuple(key for need in heard.near if (key := engine.meant(node, need)) is not None)
+    return engine.Inbound(speech=heard.text, choices=choices[:MAX_CHOICES], facts=facts if choices else {})
+
+
+def _only_menu_words(node: dict, text: str, lang: str) -> bool:
+    """Whether the words are nothing but one of the menu's own words ("买菜", "medicine")."""
+    bare = re.sub(r"[\W_]+", "", text.lower())
+    return bare in {re.sub(r"[\W_]+", "", word.lower()) for word in engine.hints(node, lang)}
+
+
+def _facts(heard: hearing.Heard, state: dict) -> dict:
+    """What words said besides their need: the words, the urgency, the drug, and an address."""
+    parsed = heard.parsed
+    facts: dict = {"details": heard.said[:300]}
+    if parsed.urgent or parsed.emergency:
+        facts["urgent"] = True
+    if parsed.drug:
+        facts.update(drug=parsed.drug, runs_out=parsed.runs_out)
+    home = [str(part) for part in state.get("home") or []]
+    building = str(parsed.building) if parsed.building else None
+    room = parsed.room if parsed.room and ROOM.fullmatch(parsed.room) else None
+    elsewhere = bool(building and home and [building, room or home[1]] != home)
+    if building and (not state.get("known") or elsewhere or parsed.for_other):
+        facts["building"] = building
+        if room:
+            facts["room"] = room
+    if parsed.for_other or elsewhere:
+        facts["for_other"] = True
+    return facts

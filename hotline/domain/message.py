@@ -1,0 +1,178 @@
+"""One message, read once: what it says, as a `Reading`.
+
+The first two steps of every message's one way through the hotline (normalise, read, decide,
+apply): `normalise` makes an SMS body the text every rule reads, `read` gives its one `Reading`.
+Pure: no database, no web. A reading answers each question by the rules of `reading.py`,
+`parsing.py` and `address.py` the first time it is asked and keeps the answer, so that a message
+which is plainly a command word is never run through the need rules.
+
+Words said at a phone menu are read the same way (`hearing.hear` reads the words heard right).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from hotline.domain import reading
+from hotline.domain.parsing import (
+    Command,
+    Parsed,
+    Visit,
+    parse_command,
+    parse_request,
+    parse_resident_sentence,
+    parse_volunteer_note,
+    visit_time,
+)
+
+MAX_BODY = 1600  # Twilio's limit for one message
+FILLER = re.compile(
+    r"[\W\d_]+|\b(?:bldg|building|blk|block|room|rm|apt|apartment|unit|flat|no|please|pls|thanks|thank you|hi|hello"
+    r"|i live in|i'm in|i am in|my address is|it's|it is|is|hey|anyone there|anybody there|is anyone there)\b"
+    r"|号楼|号|栋|幢|楼|室|房|单元|你好|您好|喂|哈喽|嗨|在吗|在不在|有人在吗|有人吗|谢谢|请|我住在|我住|住在|我是|我在|是|的|在"
+    r"|[零〇一二两三四五六七八九十]",
+    re.IGNORECASE,
+)
+EVERYWHERE = frozenset()  # read against no list of buildings: any number written is a building
+
+
+def normalise(body: str) -> str:
+    """An SMS body as the rules read it: no NUL, no blanks around it, at most one message long."""
+    return body.replace("\x00", "").strip()[:MAX_BODY]
+
+
+@dataclass(frozen=True, eq=False)
+class Reading:
+    """What one message says, by the text alone: its language, whether it is a command word or a
+    sentence meaning one, what it is for when it is no need (crisis, rumour, question, spam), and the
+    need, its urgency, the building and room and for whom, as `Parsed` reads them."""
+
+    text: str  # as normalised
+    buildings: frozenset[int]  # the compound's buildings, which tell a building from a stray number
+
+    # -- language ------------------------------------------------------------------------------
+    @cached_property
+    def language(self) -> str | None:
+        """The language written, as an ISO 639-1 code (None when the text has no words)."""
+        return reading.language(self.text)
+
+    @cached_property
+    def reply_language(self) -> str | None:
+        """The catalog to answer in: `zh` for Chinese, `en` for every other language."""
+        written = self.language
+        return None if written is None else "zh" if written == "zh" else "en"
+
+    # -- a word, or a sentence that means one ----------------------------------------------------
+    @cached_property
+    def command(self) -> Command | None:
+        return parse_command(self.text)
+
+    @cached_property
+    def bare_cancel(self) -> bool:
+        """The word CANCEL alone, which carriers read as STOP."""
+        return self.text.strip(" .!").lower() == "cancel"
+
+    @cached_property
+    def resident_word(self) -> str | None:
+        return reading.resident_word(self.text)
+
+    @cached_property
+    def resident_sentence(self) -> Command | None:
+        return parse_resident_sentence(self.text)
+
+    @cached_property
+    def volunteer_reply(self) -> tuple[str, tuple[int, ...]] | None:
+        return reading.volunteer_reply(self.text)
+
+    @cached_property
+    def volunteer_note(self) -> Command | None:
+        return parse_volunteer_note(self.text)
+
+    @cached_property
+    def visit(self) -> Visit | None:
+        return visit_time(self.text)
+
+    @cached_property
+    def yes_or_no(self) -> bool | None:
+        return reading.yes_or_no(self.text)
+
+    # -- what it is for ------------------------------------------------------------------------
+    @cached_property
+    def intent(self) -> str | None:
+        """crisis, spam, rumour, help_text or question, crisis first; None for anything else."""
+        return reading.intent(self.text)
+
+    @cached_property
+    def asks(self) -> bool:
+        return reading.asks(self.text)
+
+    @cached_property
+    def asks_after(self) -> bool:
+        return reading.asks_after(self.text)
+
+    @cached_property
+    def asking_after(self) -> bool:
+        """About a request already made ("还没送到", "我的药什么时候送来"), asking for nothing more."""
+        return self.resident_word == "status" or self.asks_after and not self.asks_for_more
+
+    @cached_property
+    def asks_for_more(self) -> bool:
+        return reading.asks_for_more(self.text)
+
+    @cached_property
+    def asks_besides(self) -> bool:
+        """Asks for something besides what it says ("菜还没到，另外降压药也快没了")."""
+        return reading.asks_besides(self.text)
+
+    @cached_property
+    def job_numbers(self) -> tuple[int, ...]:
+        """The job numbers a volunteer wrote (no time, quantity or address)."""
+        return reading.job_numbers(self.text)
+
+    @cached_property
+    def hurries(self) -> bool:
+        return reading.hurries(self.text)
+
+    @cached_property
+    def only_thanks(self) -> bool:
+        return reading.only_thanks(self.text)
+
+    # -- the need ------------------------------------------------------------------------------
+    @cached_property
+    def parsed(self) -> Parsed:
+        """The need, its urgency, building and room (a building the compound has not got kept apart)."""
+        return parse_request(self.text, self.buildings)
+
+    @cached_property
+    def named(self) -> Parsed:
+        """The same read against no list of buildings: what the words name, wherever."""
+        return parse_request(self.text, EVERYWHERE)
+
+    @cached_property
+    def names_nothing_new(self) -> bool:
+        """No need, no place and nothing urgent ("still nothing", "？？"): from someone with an open
+        request, it is about that request."""
+        p = self.named
+        return not (p.category or p.building or p.unknown_building or p.room or p.urgent or p.emergency
+                    or p.for_other)
+
+    @cached_property
+    def about_someone_else(self) -> bool:
+        return reading.about_someone_else(self.text)
+
+    @cached_property
+    def says_more(self) -> bool:
+        """More than an address or a greeting: words worth keeping as the need's details."""
+        return bool(FILLER.sub("", self.text).strip())
+
+
+def read(text: str, buildings: frozenset[int]) -> Reading:
+    """The reading of a normalised text; the questions every SMS is asked are answered now (outside
+    any transaction), the rest when first asked."""
+    found = Reading(text, buildings)
+    found.command  # noqa: B018 - read now
+    found.parsed  # noqa: B018
+    found.named  # noqa: B018
+    return found
