@@ -316,6 +316,7 @@ def _params(state: dict, lang: str, key: str | None) -> dict[str, object]:
         "input": state.get("input", ""),
         "text": state.get("text", ""),
         "quantity": state.get("quantity", ""),
+        "booked": state.get("booked", ""),  # what a group buy's join already holds
         "key": spoken_key(key, lang) if key else "",
         "line": spoken_digits(str(state["line"]), lang) if state.get("line") else "",
         "address": spoken.address(building, room, lang) if building else "",
