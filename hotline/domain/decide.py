@@ -166,6 +166,14 @@ class Noted:
 
 
 @dataclass(frozen=True)
+class CheckOn:
+    """A volunteer cannot reach the flat of one of their jobs and keeps the job ("127 这家没人 电话也打不通
+    东西先放我家了"): a welfare check for that flat, the job left as it is."""
+
+    job: Request
+
+
+@dataclass(frozen=True)
 class Which:
     """A word that fits several of the sender's jobs or requests (`numbers`, a volunteer's): which one?"""
 
@@ -227,8 +235,8 @@ class Gathering:
     exempt: bool = False  # a volunteer's: no daily limit
 
 
-Act = (Silence | Answer | Late | VolunteerWord | ResidentWord | Noted | Which | FollowUp | Join | ChangeAnswered
-       | Crisis | Gathering)
+Act = (Silence | Answer | Late | VolunteerWord | ResidentWord | Noted | CheckOn | Which | FollowUp | Join
+       | ChangeAnswered | Crisis | Gathering)
 
 
 @dataclass(frozen=True)
@@ -301,7 +309,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     if volunteer and not in_conversation and (note := said.volunteer_note):
         return Decision(_volunteer_word(who, note.word, () if note.number is None else (note.number,)), own)
     if volunteer and not in_conversation and (job := _own_job_named(said, who)) is not None:
-        return Decision(Noted(job), own)
+        return Decision(CheckOn(job) if said.named.category == Category.WELFARE else Noted(job), own)
     if not in_conversation and (word := _said_in_other_words(said, who)):
         if word.word == Word.FOLLOW_UP:  # with nothing open, the sender's requests, none or some
             return Decision(FollowUp() if who.open_requests() else ResidentWord(Word.STATUS), lang)
@@ -335,9 +343,9 @@ def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming
 
 def _own_job_named(said: Reading, who: Situation) -> Request | None:
     """The one open job of the volunteer's that their message names by number, if it names one and tells
-    of nothing grave ("20号那家老人摔在门口" is an emergency, "敲门没人应" a welfare check)."""
+    of no emergency ("20号那家老人摔在门口") nor any other urgent need but that nobody answers there."""
     numbers, named = said.job_numbers, said.named
-    if len(numbers) != 1 or named.urgent or named.emergency or named.category == Category.WELFARE:
+    if len(numbers) != 1 or named.emergency or named.urgent and named.category != Category.WELFARE:
         return None
     return next((job for job in who.jobs(WITH_A_VOLUNTEER) if job.number == numbers[0]), None)
 
@@ -548,10 +556,12 @@ def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
     state["someone_else"] = bool(state.get("someone_else") or said.about_someone_else)
     if said.says_more:  # more than an address or a greeting
         state["details"] = [*state.get("details", []), said.text][-10:]
-        # Words that ask for something, or answer "what do you need?", are a need even when no kind of
-        # need is named ("能来一下吗"); a remark ("天天核酸，烦死了") is asked what is needed.
+        # Words that ask for something, tell of pain or illness, or answer "what do you need?", are a need
+        # even when no kind of need is named ("能来一下吗", "胸口有点闷"); a remark ("天天核酸，烦死了") is
+        # asked what is needed.
         asked_what = state.get("asked") in ("ask_need", "ask_address_and_need")
-        if asked_what or parsed.urgent or parsed.emergency or parsed.for_other or said.asks_for_more:
+        if (asked_what or parsed.urgent or parsed.emergency or parsed.for_other or said.asks_for_more
+                or said.distressed):
             state["asks"] = True
     return state
 

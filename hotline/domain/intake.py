@@ -201,6 +201,10 @@ def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decis
             return (Message("\n".join(answers), lang, numbers[0] if len(numbers) == 1 else None),)
         case decide.ResidentWord(word, number):
             return (Message(RESIDENT_WORDS[word](session, policy, sender, decision.act, lang), lang, number),)
+        case decide.CheckOn(job):
+            check = requests.check_on(session, policy, job, volunteer, said.text)
+            text = t(lang, N_("volunteer.checking_on"), number=job.number, home=job.household.label, check=check.number)
+            return (Message(text, lang, job.number),)
         case decide.Noted(job):
             requests.note_from_volunteer(job, volunteer, said.text)
             return (Message(t(lang, N_("volunteer.noted"), number=job.number), lang, job.number),)

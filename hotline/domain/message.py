@@ -127,6 +127,11 @@ class Reading:
         return reading.asks_besides(self.text)
 
     @cached_property
+    def distressed(self) -> bool:
+        """Tells of pain, illness or harm, whatever it names."""
+        return reading.distressed(self.text)
+
+    @cached_property
     def job_numbers(self) -> tuple[int, ...]:
         """The job numbers a volunteer wrote (no time, quantity or address)."""
         return reading.job_numbers(self.text)

@@ -136,6 +136,13 @@ def asks_besides(text: str) -> bool:
     return any(rule.kind == "also" and rule.pattern.search(text) for rule in category_rules())
 
 
+def distressed(text: str) -> bool:
+    """Tell whether a message tells of pain, illness or harm ("胸口有点闷", "his left arm is numb"): a need,
+    even when no kind of need is named."""
+    text = simplify(text)
+    return any(rule.kind == "distress" and rule.pattern.search(text) for rule in category_rules())
+
+
 def only_thanks(text: str) -> bool:
     """Tell whether a message is nothing but thanks and nods ("收到 🙏🙏", "Merci beaucoup !"), with
     the small words that go with them (`filler`)."""

@@ -135,6 +135,9 @@ def outcome(decision: Decision, who: Situation, said: message.Reading) -> Outcom
             out.kind = "which"
         case decide.Noted():
             out.kind = "other"
+        case decide.CheckOn(job=job):  # a welfare check of the job's flat, raised by its volunteer
+            out.kind, out.request, out.category, out.urgent = "welfare", True, "welfare", True  # the job unchanged
+            out.building, out.room = job.household.building, job.household.room
         case decide.VolunteerWord(word=word, numbers=numbers, only=only):
             out.kind, out.numbers = _volunteer_word(word, numbers or (only.number,) if only else numbers, who)
             if out.kind == "welfare":  # delivered at a door nobody opened: a welfare check of the flat

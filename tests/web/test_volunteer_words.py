@@ -213,3 +213,13 @@ def test_a_number_that_is_not_their_job_is_no_note(app, phone):
 def requests_of(app) -> list[Request]:
     with app.app_context():
         return list(db.session.scalars(select(Request)))
+
+
+def test_a_flat_a_volunteer_cannot_reach_gets_a_welfare_check_and_the_job_stays_theirs(app, phone):
+    n = taken(phone, LIU, "要买米", WANG_FANG)
+    answer = phone(WANG_FANG).reply(f"{n} 这家没人 电话也打不通 东西先放我家了")
+    [check] = welfare_checks(app)
+    assert get_request(app, n).status == Status.ACCEPTED and get_request(app, n).volunteer.phone == WANG_FANG
+    assert answer == texts.t("zh", "volunteer.checking_on", number=n, home="5-1201", check=check.number)
+    assert (check.household.label, check.urgent, check.requester_phone) == ("5-1201", True, WANG_FANG)
+    assert f"#{n}" in check.details
