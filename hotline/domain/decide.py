@@ -508,7 +508,7 @@ def gather(said: Reading, who: Situation, policy: Policy, lang: str) -> Gatherin
         parsed = Reading("", policy.buildings).parsed
         state = _home_answered(state, resident, answer)
     else:
-        parsed = _answering(said.parsed, said.text, state.get("asked"), policy)
+        parsed = _slip_read_right(_answering(said.parsed, said.text, state.get("asked"), policy), said, policy)
         if state.get("asked") == CONFIRM_HOME and _written_place(parsed):
             state["home_checked"] = True  # answered with the address they mean
         state = merge(state, parsed, said, lang)
@@ -534,6 +534,19 @@ def gather(said: Reading, who: Situation, policy: Policy, lang: str) -> Gatherin
     unknown = parsed.unknown_building or state.get("unknown_building")
     return Gathering(next="ask", ask=ask, building=building, room=room, unknown_building=unknown,
                      call_first=parsed.emergency, **{**step, "state": state})
+
+
+def _slip_read_right(parsed: Parsed, said: Reading, policy: Policy) -> Parsed:
+    """A need that names nothing the reading knows, read again with each run of characters that sounds
+    exactly like a word of hearing.tsv written as that word: a homophone the input method picked
+    ("需要胰导素" for 胰岛素) names what was meant. The need's kind, drug and urgency are taken from it."""
+    if parsed.category is not None or parsed.emergency or not hearing.has_chinese(said.text):
+        return parsed
+    right = hearing.heard_right(said.text)
+    if right == said.text or (again := Reading(right, policy.buildings).parsed).category is None:
+        return parsed
+    return replace(parsed, category=again.category, drug=again.drug or parsed.drug, runs_out=again.runs_out,
+                   urgent=parsed.urgent or again.urgent)
 
 
 def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
