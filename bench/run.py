@@ -17,9 +17,10 @@ For each database (a SQLite file, a fresh database on the machine's PostgreSQL):
    a 2xx, p99 < 50 ms, and throughput kept up (>= 95 %); each endpoint climbs until a step is not held;
 4. a fresh database bulk-filled with 100,000 requests (and their timelines and messages), in
    which the admin dashboard's queries and escalation sweeps (`requests.run_timers`) are timed;
-5. the coordinator's desk in such a database: the dashboard and the act-now list as a logged-in
-   coordinator gets them (in-process, through the app's test client: views, queries and templates),
-   and their queries alone, beside a trivial query (`SELECT 1`) and `/healthz` as references.
+5. the coordinator's desk in such a database: the dashboard, the part with the last day's numbers
+   that it fetches right after itself, and the act-now list as a logged-in coordinator gets them
+   (in-process, through the app's test client: views, queries and templates), and their queries
+   alone, beside a trivial query (`SELECT 1`) and `/healthz` as references.
 
 Prints the tables and writes them to docs/performance.md; `desk` run alone replaces only its own
 section there.
@@ -48,6 +49,8 @@ KEEP_UP = 0.95
 DASHBOARD_LIMIT_MS, SWEEP_LIMIT_MS = 200.0, 1000.0
 DESK_RUNS = 15  # timed rounds of the desk, after one to warm up
 DESK_START, DESK_END = "<!-- desk -->", "<!-- /desk -->"  # its section in docs/performance.md
+DASHBOARD, NUMBERS_PART = "GET /admin/ (dashboard)", "GET /admin/numbers/day (its numbers, fetched after)"
+WITH_NUMBERS = "dashboard then its numbers"  # a round's two requests added up: until the chart is on the screen
 SWEEP_DUE = (0, 100, 500)  # 500: the most one sweep takes (run_timers' LIMIT)
 OUT = ROOT / "docs" / "performance.md"
 ENDPOINTS = [  # name, which server, loadgen kind, path
@@ -237,13 +240,13 @@ def after_bulk_insert(conn, tables: tuple[str, ...]) -> None:
 
 
 def dashboard_page(session, policy, now) -> dict[str, float]:
-    """Run the queries admin/views/dashboard.py makes for the page; return the milliseconds each took."""
-    from hotline.domain import act_now, numbers, outbox
+    """Run the queries admin/views/dashboard.py makes for the page (its numbers come after, on their own); return
+    the milliseconds each took."""
+    from hotline.domain import act_now, outbox
     from hotline.domain import dashboard as q
 
     parts = {
         "per_day": lambda: q.per_day(session, policy.timezone, now, 14),
-        "numbers_day": lambda: numbers.numbers(session, policy, now, numbers.WINDOWS["day"], volunteers=False),
         "oldest_waiting": lambda: q.oldest_waiting(session),
         "counts_and_grid": lambda: q.overview(session, policy, now),
         "outbox_stats": lambda: outbox.stats(session, policy.send_rate),
@@ -316,7 +319,7 @@ def desk_bench(database: str, standin: RecordingStandin, total: int, runs: int =
     import sqlalchemy as sa
 
     from hotline import clock
-    from hotline.domain import act_now
+    from hotline.domain import act_now, numbers
     from hotline.domain.policy import Policy
     from hotline.extensions import db
     from tests.admin.actions import AdminActions, add_users
@@ -351,7 +354,10 @@ def desk_bench(database: str, standin: RecordingStandin, total: int, runs: int =
             "GET /healthz": get("/healthz"),
             "dashboard queries": query(lambda session: parts.append(dashboard_page(session, policy, clock.now()))),
             "act-now query": query(lambda session: act_now.act_now(session, policy, clock.now())),
+            "numbers query (last day)": query(lambda session: numbers.numbers(
+                session, policy, clock.now(), numbers.WINDOWS["day"], volunteers=False)),
             "GET /admin/ (dashboard)": get("/admin/"),
+            NUMBERS_PART: get("/admin/numbers/day"),  # what the dashboard fetches right after itself
             "GET /admin/act-now": get("/admin/act-now"),
         }
         took: dict[str, list[float]] = {name: [] for name in measures}
@@ -360,6 +366,7 @@ def desk_bench(database: str, standin: RecordingStandin, total: int, runs: int =
                 t = time.perf_counter()
                 run()
                 took[name].append((time.perf_counter() - t) * 1000)
+        took[WITH_NUMBERS] = [a + b for a, b in zip(took[DASHBOARD], took[NUMBERS_PART], strict=True)]
         out = {name: {"median_ms": statistics.median(times[1:]), "max_ms": max(times[1:])}
                for name, times in took.items()}
         by_part = {k: statistics.median(p[k] for p in parts[1:]) for k in parts[0]}
@@ -470,9 +477,12 @@ def desk_section(desk: dict, requests: int) -> tuple[list[str], list[str]]:
              f"`python -m bench.run desk` (bench/run.py, desk_bench), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: a fresh "
              f"database bulk-filled with {requests:,} requests over 60 days (with their timelines and messages), "
              "then, in turn and in-process, a trivial query and `/healthz` as references, the queries of the "
-             "dashboard (with the last day's numbers per building) and of the act-now list alone (its "
-             f"{act_now.SHOWN} most urgent items and the count of all), and both pages as a logged-in "
-             "coordinator gets them through the app's test client (view, queries and template, no HTTP server). "
+             "dashboard, of the act-now list alone (its "
+             f"{act_now.SHOWN} most urgent items and the count of all) and of the last day's numbers per building, "
+             "and, as a logged-in coordinator gets them through the app's test client (view, queries and template, "
+             "no HTTP server), the dashboard, the part with its numbers that its script fetches right after it "
+             "(chart and table: they are counted from the day's timelines), and the act-now list; *dashboard then "
+             "its numbers* adds up each round's two requests, the time until the chart is on the screen. "
              f"Median and max of {next(iter(desk.values()))['runs']} rounds after one to warm up, in milliseconds; "
              "the 1-minute load average at the end of each database's run is given (the 2 cores are shared).", "",
              "| database | " + " | ".join(names) + " | load avg |",
@@ -482,10 +492,13 @@ def desk_section(desk: dict, requests: int) -> tuple[list[str], list[str]]:
         cells = [f"{fmt(d['measures'][n]['median_ms'])} (max {fmt(d['measures'][n]['max_ms'])})" for n in names]
         lines.append(f"| {database} | " + " | ".join(cells) + f" | {d['load']:.2f} |")
         part_lines.append(f"- {database}: " + ", ".join(f"{k} {v:.1f} ms" for k, v in d.get("parts", {}).items()))
-        for name in ("GET /admin/ (dashboard)", "GET /admin/act-now"):
+        for name in (DASHBOARD, "GET /admin/act-now"):
             median = d["measures"][name]["median_ms"]
             verdicts.append(f"- {database}: `{name}` {fmt(median)} ms median at {requests:,} requests, target < "
                             f"{DASHBOARD_LIMIT_MS:g} ms: **{'MET' if median < DASHBOARD_LIMIT_MS else 'MISSED'}**")
+        verdicts.append(f"- {database}: its numbers follow in {fmt(d['measures'][NUMBERS_PART]['median_ms'])} ms "
+                        f"(`{NUMBERS_PART}`); the dashboard then its numbers: "
+                        f"{fmt(d['measures'][WITH_NUMBERS]['median_ms'])} ms median")
     lines += ["", "The dashboard's queries, median per query:", "", *part_lines]
     return [*lines, "", *verdicts, "", DESK_END], verdicts
 

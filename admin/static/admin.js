@@ -1,6 +1,6 @@
 // The admin pages' few behaviours, without inline script (the CSP forbids it):
-// the phone's folding menu, live pages, the desk's alarm, the SMS segment counter, broadcast progress,
-// "all buildings", confirmations, print, and the focus on a form's first error.
+// the phone's folding menu, live pages, parts fetched after a page, the desk's alarm, the SMS segment counter,
+// broadcast progress, "all buildings", confirmations, print, and the focus on a form's first error.
 (function () {
   "use strict";
 
@@ -86,6 +86,24 @@
         .then(function () { busy = false; });
     }
     window.setInterval(poll, every(main.getAttribute("data-poll")));
+  }
+
+  // A part of a page that takes long to count (`data-fragment`: its URL) comes right after the page: fetched
+  // once and put in place of its placeholder; if it cannot be had, the placeholder goes and the page's link stays.
+  function fragment(holder) {
+    holder.setAttribute("aria-busy", "true");
+    fetch(holder.getAttribute("data-fragment"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {  // the part itself, never the login page a lapsed session is sent to
+        return html && new DOMParser().parseFromString(html, "text/html").getElementById(holder.id);
+      })
+      .catch(function () { return null; })
+      .then(function (part) {
+        if (part) holder.replaceWith(part);
+        else holder.classList.add("hidden");
+        holder.removeAttribute("aria-busy");
+        holder.removeAttribute("data-fragment");
+      });
   }
 
   // The act-now list: its count leads the page's title; a new emergency, welfare check or urgent request
@@ -206,6 +224,7 @@
     document.querySelectorAll(".menu-button[aria-controls]").forEach(menu);
     var main = document.getElementById("main");
     if (main && main.hasAttribute("data-live-url")) live(main);
+    document.querySelectorAll("[data-fragment]").forEach(fragment);
     var invalid = document.querySelector("form [aria-invalid=true]");
     if (invalid) invalid.focus();
     if (document.getElementById("act-now")) desk();

@@ -81,11 +81,22 @@ def dashboard():
     pol = policy()
     now = clock.now()
     days = board.per_day(db.session, pol.timezone, now, CHART_DAYS)
-    day = figures.numbers(db.session, pol, now, figures.WINDOWS["day"], volunteers=False)
     return render_template("admin/dashboard.html", oldest=board.oldest_waiting(db.session), chart=chart(days),
-                           days=days, numbers_chart=numbers_chart(day), checkins=checkins.today(db.session, pol),
+                           days=days, checkins=checkins.today(db.session, pol),
                            silent=checkins.not_heard_from(db.session, pol), **desk_state(ACT_NOW_ON_DASHBOARD),
                            **_state())
+
+
+@bp.get("/numbers/day")
+@requires(UserRole.VIEWER)
+@passive
+def numbers_day():
+    """Answer the dashboard's chart and table of the last day per building, a part of the page that it fetches
+    right after itself: counting the day's timelines takes as long as the rest of the page, which need not wait
+    for it (without JavaScript, the page links to the numbers page)."""
+    pol = policy()
+    day = figures.numbers(db.session, pol, clock.now(), figures.WINDOWS["day"], volunteers=False)
+    return render_template("admin/_numbers_day.html", numbers_chart=numbers_chart(day))
 
 
 @bp.get("/live.json")

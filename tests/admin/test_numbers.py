@@ -160,20 +160,27 @@ def test_the_numbers_page_shows_both_periods_in_chinese(sun, app):
         "time-outs": "0"}
 
 
-def test_the_dashboard_charts_the_last_day_per_building(sun):
+def test_the_dashboard_charts_the_last_day_per_building_right_after_itself(sun):
     page = sun.get("/admin/?lang=zh").get_data(as_text=True)
-    chart = page[page.index('<svg class="chart numbers-chart"'):]
+    assert re.search(r'<h2 id="numbers-title">[^<]*楼栋[^<]*</h2>', page)
+    assert "numbers-chart" not in page and 'href="/admin/numbers"' in page  # without its script, the numbers page
+    [url] = re.findall(r'<div id="numbers-day" data-fragment="([^"]+)">', page)  # what its script fetches
+    part = sun.get(url).get_data(as_text=True)
+    assert part.lstrip().startswith("<div") and "<html" not in part  # a part of the page, put in its place
+    chart = part[part.index('<svg class="chart numbers-chart"'):]
     chart = chart[:chart.index("</svg>")]
     bars = {(b, kind): int(value) for kind, b, value in
             re.findall(r'<rect class="bar ([\w-]+)" data-label="(\d+)" data-value="(\d+)"', chart)}
     assert bars == {("7", "created"): 1, ("7", "on-time"): 0, ("12", "created"): 2, ("12", "on-time"): 1}
     assert 'role="img"' in chart and 'aria-labelledby="numbers-title"' in chart
-    assert re.search(r'<h2 id="numbers-title">[^<]*楼栋[^<]*</h2>', page)
-    assert cells(page, "numbers-day-buildings", "data-building", 12)["requests"] == "2"
+    assert cells(part, "numbers-day-buildings", "data-building", 12)["requests"] == "2"
+    assert "按承诺时间送达" in part and "Requests" not in part  # in the language the page was asked in
 
 
 def test_a_viewer_reads_the_numbers_and_a_stranger_does_not(admin, week, app):
     assert admin.login("wu").status_code == 302
     assert admin.get("/admin/numbers").status_code == 200
-    anonymous = app.test_client().get("/admin/numbers")
-    assert anonymous.status_code == 302 and "/admin/login" in anonymous.headers["Location"]
+    assert admin.get("/admin/numbers/day").status_code == 200
+    for path in ("/admin/numbers", "/admin/numbers/day"):
+        anonymous = app.test_client().get(path)
+        assert anonymous.status_code == 302 and "/admin/login" in anonymous.headers["Location"]

@@ -57,6 +57,7 @@ PAGES = ["/admin/", "/admin/act-now", "/admin/requests?status=", "/admin/request
          "/admin/outbox", "/admin/manifest", "/admin/numbers", "/admin/broadcast", "/admin/broadcast/{scheduled}",
          "/admin/broadcast/{stopped}", "/admin/residents?flag=elderly&silent=3&building=12", "/admin/check-ins",
          "/admin/residents/broadcast?flag=elderly"]
+PARTS = ["/admin/numbers/day"]  # fetched by a page after itself, with no title of their own
 
 
 def broadcasts(coordinator) -> dict[str, str]:
@@ -77,11 +78,11 @@ def test_every_admin_page_in_chinese_has_no_english_left(coordinator, compound):
     a, b = compound
     keys = broadcasts(coordinator)
     found = {}
-    for path in PAGES:
+    for path in PAGES + PARTS:
         response = coordinator.get(path.format(a=a, b=b, **keys))
         assert response.status_code == 200, path
         page = response.get_data(as_text=True)
-        assert "<title>" in page and re.search(r"<title>[^<]*[\u4e00-\u9fff]", page), path
+        assert path in PARTS or re.search(r"<title>[^<]*[\u4e00-\u9fff]", page), path
         if words := english_words(page):
             found[path] = sorted(words)
     assert not found, found

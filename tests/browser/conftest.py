@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from hotline import create_app
@@ -154,8 +155,13 @@ class Session:
         self.page.on("dialog", lambda d: d.accept())
 
     def open(self, path: str):
-        """Go to a path of the live hotline."""
+        """Go to a path of the live hotline, with the parts its script fetches right after it."""
         self.page.goto(self.live.url + path)
+        return self.fetched()
+
+    def fetched(self):
+        """Wait until the page's parts fetched after it (`data-fragment`, admin.js) are in or given up."""
+        expect(self.page.locator("[data-fragment]")).to_have_count(0)
         return self.page
 
     def login(self, username: str = "sun"):
@@ -165,7 +171,7 @@ class Session:
         page.fill('input[name="password"]', PASSWORDS[username])
         page.click('button[type="submit"]')
         page.wait_for_url("**/admin/")
-        return page
+        return self.fetched()
 
     def shot(self, name: str) -> Path:
         """Save a full-page screenshot under test-artifacts/screenshots/."""
