@@ -485,6 +485,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
     if purpose == "spam":
         return Silence()
+    if purpose == "stop_asked":  # "please stop texting me": how to stop; STOP itself is the carrier's word
+        return Answer(N_("sms.how_to_stop"))
     if purpose == "question" and said.resident_word == "not_received":
         return None  # "东西放哪了？门口没看到": about what was delivered, if anything was
     if purpose == "help_text":

@@ -199,3 +199,16 @@ def test_a_bare_cancel_with_two_open_requests_cancels_neither(app, phone):
     first, second = (numbers_in(phone(TOM).reply(text))[0] for text in ("need rice please", "need insulin"))
     phone(TOM).text("CANCEL")
     assert get_request(app, first).status != Status.CANCELLED and get_request(app, second).status != Status.CANCELLED
+
+
+@pytest.mark.parametrize(("text", "lang"), [("Please stop texting me", "en"), ("别再给我发短信了", "zh")])
+def test_asking_to_stop_in_other_words_is_told_how_and_files_nothing(app, phone, text, lang):
+    answer = phone(STRANGER).reply(text)
+    assert answer == texts.t(lang, "sms.how_to_stop") and requests_made(app) == 0
+
+
+@pytest.mark.parametrize("text", ["天天核酸，烦死了", "喂喂喂", "在吗？"])
+def test_a_remark_or_a_greeting_is_asked_what_is_needed_and_reaches_no_volunteer(app, phone, text):
+    answer = phone(LIU).reply(text)
+    assert answer == texts.t("zh", "sms.ask_need") and requests_made(app) == 0
+    assert phone(LIU).reply("买点鸡蛋") and requests_made(app) == 1  # the answer to "what do you need?" is filed
