@@ -542,7 +542,7 @@ def _slip_read_right(parsed: Parsed, said: Reading, policy: Policy) -> Parsed:
     """A need that names nothing the reading knows, read again with each run of characters that sounds
     exactly like a word of hearing.tsv written as that word: a homophone the input method picked
     ("需要胰导素" for 胰岛素) names what was meant. The need's kind, drug and urgency are taken from it."""
-    if parsed.category is not None or parsed.emergency or not hearing.has_chinese(said.text):
+    if parsed.category is not None or parsed.emergency or said.language != "zh":  # only Chinese sounds alike
         return parsed
     right = hearing.heard_right(said.text)
     if right == said.text or (again := Reading(right, policy.buildings).parsed).category is None:

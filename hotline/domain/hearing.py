@@ -173,11 +173,6 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     return before not in _NUMERAL and after not in _NUMERAL
 
 
-def has_chinese(text: str) -> bool:
-    """Whether a text has any Chinese character (nothing else can sound like a word of the list)."""
-    return _CJK.search(text) is not None
-
-
 def heard_right(speech: str) -> str:
     """Write each run of characters that sounds exactly like a word of the list as that word."""
     text = " ".join(speech.split())

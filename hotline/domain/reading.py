@@ -82,17 +82,21 @@ def set_aside_past(normalised: str) -> str:
     return normalised
 
 
+def _says(rules: tuple[Rule, ...], kind: str, text: str) -> bool:
+    """Whether any rule of `kind` among `rules` matches the text, written as the rules read it."""
+    text = simplify(text)
+    return any(rule.kind == kind and rule.pattern.search(text) for rule in rules)
+
+
 def asks_after(text: str) -> bool:
     """Tell whether a message asks after a request already made ("还没送到", "any update?")."""
-    text = simplify(text)
-    return any(rule.kind == "follow_up" and rule.pattern.search(text) for rule in intent_rules())
+    return _says(intent_rules(), "follow_up", text)
 
 
 def hurries(text: str) -> bool:
     """Tell whether a message asks for speed ("能不能快点", "please hurry"): from someone with an open
     request, about that request."""
-    text = simplify(text)
-    return any(rule.kind == "hurry" and rule.pattern.search(text) for rule in intent_rules())
+    return _says(intent_rules(), "hurry", text)
 
 
 # A question, by its form: asking words, a question mark, a sentence particle that asks.
@@ -126,21 +130,18 @@ def named(normalised: str) -> set[str]:
 def asks_for_more(text: str) -> bool:
     """Tell whether a message asks for something ("另外有没有膏药", "could I also get…"): with thanks,
     it is a need; thanks alone for what came ("谢谢你们送的菜") is not."""
-    text = simplify(text)
-    return any(rule.kind == "asking" and rule.pattern.search(text) for rule in category_rules())
+    return _says(category_rules(), "asking", text)
 
 
 def asks_besides(text: str) -> bool:
     """Tell whether a message asks for something besides what it says ("菜还没到，另外降压药也快没了")."""
-    text = simplify(text)
-    return any(rule.kind == "also" and rule.pattern.search(text) for rule in category_rules())
+    return _says(category_rules(), "also", text)
 
 
 def distressed(text: str) -> bool:
     """Tell whether a message tells of pain, illness or harm ("胸口有点闷", "his left arm is numb"): a need,
     even when no kind of need is named."""
-    text = simplify(text)
-    return any(rule.kind == "distress" and rule.pattern.search(text) for rule in category_rules())
+    return _says(category_rules(), "distress", text)
 
 
 def only_thanks(text: str) -> bool:
@@ -173,8 +174,7 @@ def household_rules() -> tuple[Rule, ...]:
 def about_someone_else(text: str) -> bool:
     """Tell whether a message is about another household ("对门老太也要买菜", "he lives in 5-1201"),
     so an address unlike the sender's own on the roster is no slip."""
-    text = simplify(text)
-    return any(rule.kind == "someone_else" and rule.pattern.search(text) for rule in household_rules())
+    return _says(household_rules(), "someone_else", text)
 
 
 def yes_or_no(text: str) -> bool | None:
