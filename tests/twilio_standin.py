@@ -234,10 +234,9 @@ class _Handler(QuietHandler):
 
     def do_GET(self):
         twilio = self.server.standin
-        seen = self._seen({}, {})
-        if not twilio._auth_ok(self.headers.get("Authorization", "")):
-            return self._json(seen, *_error(401, 20003, "Authenticate"))
-        match = _RECORDING.fullmatch(self.path.split("?")[0])
+        seen, match = self._recording()
+        if seen is None:
+            return
         with twilio.lock:
             audio = twilio.recordings.get(match.group(2)) if match else None
         if audio is None or match.group(3) == "json":
@@ -251,10 +250,9 @@ class _Handler(QuietHandler):
 
     def do_DELETE(self):
         twilio = self.server.standin
-        seen = self._seen({}, {})
-        if not twilio._auth_ok(self.headers.get("Authorization", "")):
-            return self._json(seen, *_error(401, 20003, "Authenticate"))
-        match = _RECORDING.fullmatch(self.path.split("?")[0])
+        seen, match = self._recording()
+        if seen is None:
+            return
         with twilio.lock:
             found = bool(match) and match.group(3) == "json" and twilio.recordings.pop(match.group(2), None) is not None
             if found:
@@ -264,6 +262,14 @@ class _Handler(QuietHandler):
         seen.status = 204
         self.send_response(204)
         self.end_headers()
+
+    def _recording(self) -> tuple[Seen | None, re.Match | None]:
+        """A request about a recording, seen: (seen, the path's match), or (None, None) once refused (401)."""
+        seen = self._seen({}, {})
+        if not self.server.standin._auth_ok(self.headers.get("Authorization", "")):
+            self._json(seen, *_error(401, 20003, "Authenticate"))
+            return None, None
+        return seen, _RECORDING.fullmatch(self.path.split("?")[0])
 
     def _seen(self, params: dict[str, str], lists: dict[str, list[str]]) -> Seen:
         seen = Seen(self.command, self.path, params, lists)
