@@ -449,6 +449,7 @@ _THANKS_SAID = re.compile(
     r"""
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
+    | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا
     """,
     _FLAGS,
 )
