@@ -197,9 +197,12 @@ def volunteer_rules() -> tuple[Rule, ...]:
     return load_rules(LEXICON / "volunteer_words.tsv")
 
 
+_ABOUT_JOBS = ("unanswered", "decline", "done", "accept")  # the words that act on the jobs numbered
+
 # A job number: digits that are no time, duration, quantity, floor or building ("3pm", "20 min", "8点").
 _JOB_NUMBER = re.compile(
-    r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )#?\s*(\d{1,9})(?![\d:./-])"
+    r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )(?<!gate )(?<!floor )"
+    r"#?\s*(\d{1,9})(?![\d:./-])"
     r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|am\b|pm\b|min|mins|minutes|h\b|hours?\b|yuan|kg))",
     re.IGNORECASE,
 )
@@ -207,12 +210,17 @@ _JOB_NUMBER = re.compile(
 
 def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     """A volunteer's reply in their own words: the word (accept, done, decline, list, off, on, help)
-    and the job numbers written, in order; None when it says none of them."""
+    and the job numbers written, in order; None when it says none of them. With job numbers written,
+    a word about those jobs comes before going off or on ("20 and 21 delivered, that's me done for today")."""
     text = simplify(text)
-    word = next((rule.kind for rule in volunteer_rules() if rule.pattern.search(text)), None)
-    if word is None:
+    found = [rule.kind for rule in volunteer_rules() if rule.pattern.search(text)]
+    if not found:
         return None
-    return word, job_numbers(text)
+    numbers = job_numbers(text)
+    word = found[0]
+    if numbers and word in ("off", "on", "list"):
+        word = next((kind for kind in found if kind in _ABOUT_JOBS), word)
+    return word, numbers
 
 
 def job_numbers(text: str) -> tuple[int, ...]:

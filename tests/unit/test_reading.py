@@ -94,6 +94,15 @@ def test_a_latin_word_beside_chinese_is_read_as_a_word():
     assert parse_request("我妈的insulin用完了 16号楼503", BUILDINGS).urgent
 
 
+@pytest.mark.parametrize(("text", "reply"), [
+    ("20 and 21 delivered, that's me done for today", ("done", (20, 21))),  # the jobs before going off
+    ("done for today", ("off", ())),
+    ("just left 21 with the guard at gate 2", ("done", (21,))),  # a gate's number is no job
+])
+def test_a_volunteers_words_about_jobs_numbered_come_first(text, reply):
+    assert reading.volunteer_reply(text) == reply
+
+
 def test_a_curly_apostrophe_reads_as_a_straight_one():
     assert reading.simplify("I don\u2019t see a way out") == "i don't see a way out"
     assert reading.intent("I don\u2019t see a way out") == "crisis"
