@@ -363,6 +363,7 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("ｂｌｄｇ　１２　ｒｍ　３０２ ｒｉｃｅ", {"category": FOOD, "building": 12, "room": "302"}),
     ("بناية 12 rice", {"category": FOOD}),
     ("rice\x00\x07 bldg\t12\nrm 302", {"category": FOOD, "building": 12, "room": "302"}),
+    ("我要买菜 住在12栋 房号是302", {"category": FOOD, "building": 12, "room": "302"}),
 ]
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
