@@ -201,8 +201,8 @@ _ABOUT_JOBS = ("unanswered", "decline", "done", "accept")  # the words that act 
 
 # A job number: digits that are no time, duration, quantity, floor or building ("3pm", "20 min", "8点").
 _JOB_NUMBER = re.compile(
-    r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )(?<!gate)(?<!gate )(?<!floor)(?<!floor )"
-    r"#?\s*(\d{1,9})(?![\d:./-])"
+    r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )"
+    r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )#?\s*(\d{1,9})(?![\d:./-])"
     r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|am\b|pm\b|min|mins|minutes|h\b|hours?\b|yuan|kg))",
     re.IGNORECASE,
 )
