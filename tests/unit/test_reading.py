@@ -137,6 +137,8 @@ def test_pinyin_reads_as_the_chinese_it_stands_for():
     ("お米が必要です", "ja", "en"),
     ("у меня закончились лекарства, дом 6 квартира 401", "ru", "en"),
     ("أحتاج أرز وخبز، مبنى 14 شقة 305", "ar", "en"),
+    ("मुझे दवाई चाहिए, बिल्डिंग 7 फ्लैट 1004", "hi", "en"),
+    ("ผมต้องการข้าวและน้ำ ตึก 12 ห้อง 608", "th", "en"),
     ("302", None, None),
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
