@@ -107,7 +107,7 @@ _ROOM_AFTER_PLACE = re.compile(
 _ROOM_SUFFIXED = re.compile(rf"(?<![0-9a-z零〇一二三四五六七八九十])({_ROOM}|{_CN_ROOM})\s*(?:室|房(?!东))", _FLAGS)
 _ROOM_PREFIXED = re.compile(
     r"""
-    (?<![a-z]) (?: room|rm|apartment|apt|flat|房间|房号 ) (?![a-z]) \.? \s*
+    (?<![a-z]) (?: room|rm|apartment|apt|flat|房间|房号 ) (?![a-z]) \.? \s* (?: (?:号)?是 \s* )?
     (?: no\.? \s* )? \#? \s* ([a-z]?\d{1,4}[a-z]?) (?![0-9a-z])
     """,
     _FLAGS,

@@ -683,10 +683,11 @@ def at_menu(policy: Policy, node: dict, state: dict, speech: str) -> engine.Inbo
     heard right and read as a text is read (`hearing.hear`, which gives the SMS's `Reading`).
 
     Crisis words, then emergency words, mean the flow's interrupts wherever they are said. At a
-    menu: asking after a request means `status`; a question, a rumour or thanks that name no need
-    mean the menu's interrupts for them, if it has any; a need the reading names means its category
-    (an entry's, or an interrupt's: `welfare`), and urgent words that name none mean help; the menu's
-    own words are left to the engine; else the needs the words come close to are offered.
+    menu: asking after a request means `status`; a question or a rumour that asks for nothing (it may
+    name a need: "明天发不发菜"), or thanks, mean the menu's interrupts for them, if it has any; a need
+    the reading names means its category (an entry's, or an interrupt's: `welfare`), and urgent words
+    that name none mean help; the menu's own words are left to the engine; else the needs the words come
+    close to are offered.
     The words themselves, the urgency and an address said with them go along as facts.
     """
     heard = hearing.hear(speech, policy.buildings)
@@ -705,8 +706,9 @@ def at_menu(policy: Policy, node: dict, state: dict, speech: str) -> engine.Inbo
     if heard.asks_after and engine.meant(node, "status"):
         return engine.Inbound(speech=heard.text, means="status")
     category = heard.parsed.category
-    if (heard.intent in ("question", "rumour") and category is None) or heard.thanks:
-        means = heard.intent or "thanks"  # "什么时候做核酸": no need named, the coordinators answer
+    asks_nothing = category is None or not heard.reading.asks_for_more  # "明天发不发菜" names food, asks for none
+    if heard.intent in ("question", "rumour") and asks_nothing or heard.thanks:
+        means = heard.intent or "thanks"  # "什么时候做核酸": no need asked for, the coordinators answer
         if means in engine.interrupts(node):  # the words are the question, never a request's details
             return engine.Inbound(speech=heard.text, means=means, facts={"question": heard.said[:300]})
     if category is None and heard.parsed.urgent and not heard.near:

@@ -449,6 +449,7 @@ _THANKS_SAID = re.compile(
     r"""
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
+    | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا
     """,
     _FLAGS,
 )
@@ -456,7 +457,8 @@ _THANKS_SAID = re.compile(
 _ASKING = re.compile(
     r"""
     需要|还要|要|想|缺|买|急|帮|没有了|没了|吃完|用完|断了|救
-    | \b(?: need|needs|want|wants|more|please\s+(?: bring|buy|send|get )|out\s+of|run(?:ning)?\s+out|help|urgent ) \b
+    | \b(?: need|needs|want|wants|more|please\s+(?: bring|buy|send|get )|out\s+of|run(?:ning)?\s+out|urgent ) \b
+    | (?<! the\s)(?<! your\s)(?<! all\s)\bhelp\b  # "thanks for the help" asks for none
     """,
     _FLAGS,
 )

@@ -25,7 +25,13 @@ READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+# Other scripts, each told by its letters alone (a compound's Russian, Arab, Thai, Indian or Greek residents).
+_SCRIPTS = (("ru", re.compile(r"[\u0400-\u04ff]")), ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f]")),
+            ("th", re.compile(r"[\u0e00-\u0e7f]")), ("hi", re.compile(r"[\u0900-\u097f]")),
+            ("he", re.compile(r"[\u0590-\u05ff]")), ("el", re.compile(r"[\u0370-\u03ff]")))
 _LATIN_WORD = re.compile(r"[a-z]+")
+# Where a Latin word meets a Chinese character ("帮我buy一些milk"): read apart, as words.
+_LATIN_BY_CJK = re.compile(r"(?<=[a-z])(?=[\u3400-\u4dbf\u4e00-\u9fff])|(?<=[\u3400-\u4dbf\u4e00-\u9fff])(?=[a-z])")
 
 
 @dataclass(frozen=True)
@@ -191,9 +197,12 @@ def volunteer_rules() -> tuple[Rule, ...]:
     return load_rules(LEXICON / "volunteer_words.tsv")
 
 
+_ABOUT_JOBS = ("unanswered", "decline", "done", "accept")  # the words that act on the jobs numbered
+
 # A job number: digits that are no time, duration, quantity, floor or building ("3pm", "20 min", "8点").
 _JOB_NUMBER = re.compile(
-    r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )#?\s*(\d{1,9})(?![\d:./-])"
+    r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )"
+    r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )#?\s*(\d{1,9})(?![\d:./-])"
     r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|am\b|pm\b|min|mins|minutes|h\b|hours?\b|yuan|kg))",
     re.IGNORECASE,
 )
@@ -201,12 +210,17 @@ _JOB_NUMBER = re.compile(
 
 def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     """A volunteer's reply in their own words: the word (accept, done, decline, list, off, on, help)
-    and the job numbers written, in order; None when it says none of them."""
+    and the job numbers written, in order; None when it says none of them. With job numbers written,
+    a word about those jobs comes before going off or on ("20 and 21 delivered, that's me done for today")."""
     text = simplify(text)
-    word = next((rule.kind for rule in volunteer_rules() if rule.pattern.search(text)), None)
-    if word is None:
+    found = [rule.kind for rule in volunteer_rules() if rule.pattern.search(text)]
+    if not found:
         return None
-    return word, job_numbers(text)
+    numbers = job_numbers(text)
+    word = found[0]
+    if numbers and word in ("off", "on", "list"):
+        word = next((kind for kind in found if kind in _ABOUT_JOBS), word)
+    return word, numbers
 
 
 def job_numbers(text: str) -> tuple[int, ...]:
@@ -248,14 +262,15 @@ def _address_words() -> tuple[tuple[re.Pattern, str, str], ...]:
 
 @lru_cache(maxsize=READ_AHEAD)
 def simplify(text: str) -> str:
-    """NFKC, lower case, simplified characters, pinyin read as Chinese, other languages' building
-    and room words as the address reader's, one space between words (kept per text: every rule
-    reads the same message through it)."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """NFKC, lower case, a curly apostrophe straight (`don’t`), simplified characters with a Latin word
+    beside them set apart (`帮我buy一些milk`), pinyin read as Chinese, other languages' building and room
+    words as the address reader's, one space between words (kept per text: every rule reads the same
+    message through it)."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
     for pattern, read_as, _ in _address_words():
         text = pattern.sub(read_as, text)
     if _CJK.search(text):
-        text = _opencc().convert(text)
+        text = _LATIN_BY_CJK.sub(" ", _opencc().convert(text))  # "20 delivered了": a word ends before 了
     elif is_pinyin(text):
         text = from_pinyin(text)
     return " ".join(text.split())
@@ -347,13 +362,16 @@ def _detector():
 
 def language(text: str) -> str | None:
     """The language a message is written in, as an ISO 639-1 code: `zh` for Chinese characters and
-    pinyin, `ja`, `ko`, or a Latin-script language (`en` where lingua cannot tell); None for none."""
+    pinyin, `ja`, `ko`, Russian, Arabic, Thai, Hindi, Hebrew or Greek by their letters, or a Latin-script
+    language (`en` where lingua cannot tell); None for none."""
     if _KANA.search(text):
         return "ja"
     if _HANGUL.search(text):
         return "ko"
     if _CJK.search(text):
         return "zh"
+    if found := next((code for code, script in _SCRIPTS if len(script.findall(text)) >= 2), None):
+        return found
     words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
     if sum(len(w) for w in words) < 2:
         return None

@@ -22,6 +22,7 @@ from hotline.domain.parsing import (
     Word,
     parse_command,
     parse_request,
+    parse_resident_sentence,
     visit_time,
 )
 from hotline.domain.requests import said_time
@@ -363,6 +364,7 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("ｂｌｄｇ　１２　ｒｍ　３０２ ｒｉｃｅ", {"category": FOOD, "building": 12, "room": "302"}),
     ("بناية 12 rice", {"category": FOOD}),
     ("rice\x00\x07 bldg\t12\nrm 302", {"category": FOOD, "building": 12, "room": "302"}),
+    ("我要买菜 住在12栋 房号是302", {"category": FOOD, "building": 12, "room": "302"}),
 ]
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -667,3 +669,13 @@ def test_a_time_said_from_now_is_a_time_of_day_in_the_compound(said_at, minutes,
 ])
 def test_the_time_is_said_in_the_resident_s_language(visit, zh, en):
     assert (said_time("zh", visit), said_time("en", visit)) == (zh, en)
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("many thanks for the help, god bless", Word.THANKS),  # thanks for the help asks for none
+    ("thanks, can you help me carry the rice?", None),  # help asked for: a need
+    ("Gracias por todo, ya llegó la comida", Word.THANKS),
+])
+def test_thanks_said_in_a_sentence(text: str, word: Word | None) -> None:
+    said = parse_resident_sentence(text)
+    assert (said.word if said else None) == word

@@ -88,6 +88,26 @@ def test_traditional_characters_read_as_simplified():
     assert traditional == simplified and (traditional.building, traditional.room) == (12, "302")
 
 
+def test_a_latin_word_beside_chinese_is_read_as_a_word():
+    assert reading.simplify("帮我buy一些milk 20 delivered了") == "帮我 buy 一些 milk 20 delivered 了"
+    assert reading.volunteer_reply("20 delivered了") == ("done", (20,))
+    assert parse_request("我妈的insulin用完了 16号楼503", BUILDINGS).urgent
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("20 and 21 delivered, that's me done for today", ("done", (20, 21))),  # the jobs before going off
+    ("done for today", ("off", ())),
+    ("just left 21 with the guard at gate 2", ("done", (21,))),  # a gate's number is no job
+])
+def test_a_volunteers_words_about_jobs_numbered_come_first(text, reply):
+    assert reading.volunteer_reply(text) == reply
+
+
+def test_a_curly_apostrophe_reads_as_a_straight_one():
+    assert reading.simplify("I don\u2019t see a way out") == "i don't see a way out"
+    assert reading.intent("I don\u2019t see a way out") == "crisis"
+
+
 @pytest.mark.parametrize(("text", "pinyin"), [
     ("wo xu yao mai cai 12 hao lou 302", True),
     ("maicai", False),  # one word: too little to tell
@@ -115,6 +135,10 @@ def test_pinyin_reads_as_the_chinese_it_stands_for():
     ("Necesito arroz y leche por favor", "es", "en"),
     ("쌀이 필요해요", "ko", "en"),
     ("お米が必要です", "ja", "en"),
+    ("у меня закончились лекарства, дом 6 квартира 401", "ru", "en"),
+    ("أحتاج أرز وخبز، مبنى 14 شقة 305", "ar", "en"),
+    ("मुझे दवाई चाहिए, बिल्डिंग 7 फ्लैट 1004", "hi", "en"),
+    ("ผมต้องการข้าวและน้ำ ตึก 12 ห้อง 608", "th", "en"),
     ("302", None, None),
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):

@@ -607,6 +607,16 @@ def test_a_question_goes_to_the_coordinators_and_the_menu_comes_again(app, calle
     assert voice_requests(app)[0].details == ""  # the question is no request's details
 
 
+def test_a_question_that_names_a_need_and_asks_for_none_is_a_question(app, caller):
+    liu = caller(LIU).dial()
+    mark = len(liu.says)
+    liu.say("明天发不发菜")  # names food, asks for none: no request
+    assert liu.says[mark][0] == "您的问题已经转给工作人员，他们会给您回电。"
+    [told] = outbox_to(app, SUN_HONG)
+    assert "明天发不发菜" in told.body
+    assert voice_requests(app) == []
+
+
 def test_asking_after_a_request_hears_the_callers_requests(app, caller):
     caller(LIU).dial().press("2").record(5)
     [r] = voice_requests(app)
