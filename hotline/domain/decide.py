@@ -215,6 +215,7 @@ class Crisis:
     building: int | None
     room: str | None
     coordinator: Volunteer | None = None
+    reply: str = N_("sms.crisis")  # sms.grave: grave words read no surer (`_grave`)
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,41 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         if not (not out and _waits_for_yes(who)):  # a YES that answers our question is answered too
             return Decision(Silence(), "en", opt=opt)  # the carrier answers these words itself
     decision = _decide(said, who, policy)
+    if volunteer is None and said.grave:
+        decision = _grave(decision, said, who)
     return replace(decision, opt=opt)
+
+
+def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
+    """Words that may mean a life is at stake (`lexicon/grave.tsv`) in a message read no surer: a need it
+    files is urgent (never folded into an open one, never held by the daily limit), and asked where, it
+    will be; one it would only ask "what do you need?" of, or take for thanks, goes before a coordinator
+    at once, as crisis words do (an urgent request for them where the flat is known, else an urgent alert
+    with the words), and the sender is told so, with 120 and the support line. Words of the `crisis` kind
+    do so even in a need. Emergencies, crisis words read for sure, questions and the rest are decided as
+    they were."""
+    act = decision.act
+    if said.grave == "crisis" and isinstance(act, Gathering) and not act.state.get("emergency"):
+        return _before_a_person(decision, act.state, said, who)  # "nobody would notice if I was gone"
+    if isinstance(act, Gathering) and not act.state.get("urgent"):
+        if act.next in ("file", "repeat", "limit"):
+            state = {**act.state, "urgent": True}
+            return replace(decision, act=replace(act, next="file", state=state, into=None))
+        if act.next == "ask" and act.state.get("category"):  # a need, asked where: it will be urgent
+            return replace(decision, act=replace(act, state={**act.state, "urgent": True}))
+        if act.next == "ask":
+            return _before_a_person(decision, act.state, said, who)
+    if isinstance(act, ResidentWord) and act.word == Word.THANKS:
+        return _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who)
+    return decision
+
+
+def _before_a_person(decision: Decision, state: dict, said: Reading, who: Situation) -> Decision:
+    state = {key: value for key, value in state.items() if key != "asked"}
+    building, room = address(state, who.resident)
+    placed = building is not None and room is not None
+    reply = N_("sms.crisis") if said.grave == "crisis" else N_("sms.grave")
+    return replace(decision, act=Crisis(state, building, room, who.coordinator() if placed else None, reply=reply))
 
 
 def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:

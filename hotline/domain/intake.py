@@ -221,7 +221,7 @@ def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decis
             return _change_answered(session, policy, sender, yes)
         case decide.Crisis():
             _crisis(session, policy, sender, decision.act, said)
-            return (Message(t(lang, "sms.crisis", line=policy.crisis_line), lang),)
+            return (Message(t(lang, decision.act.reply, line=policy.crisis_line), lang),)
         case Gathering():
             return _gathered(session, policy, sender, said, decision.act, lang)
     raise TypeError(decision.act)  # pragma: no cover - every act is matched above

@@ -132,6 +132,12 @@ class Reading:
         return reading.distressed(self.text)
 
     @cached_property
+    def grave(self) -> str | None:
+        """Holds words that may mean a life is at stake ("crisis" or "grave"): a coordinator reads it at once
+        where nothing surer is read (`decide`)."""
+        return reading.grave(self.text)
+
+    @cached_property
     def job_numbers(self) -> tuple[int, ...]:
         """The job numbers a volunteer wrote (no time, quantity or address)."""
         return reading.job_numbers(self.text)

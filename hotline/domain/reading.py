@@ -144,6 +144,20 @@ def asks_besides(text: str) -> bool:
     return _says(category_rules(), "also", text)
 
 
+@cache
+def grave_rules() -> tuple[Rule, ...]:
+    return load_rules(LEXICON / "grave.tsv")
+
+
+def grave(text: str) -> str | None:
+    """Whether a message holds words that may mean a life is at stake, whatever else it is read as
+    (`lexicon/grave.tsv`): "crisis" ("everyone would be better off without me"), "grave" ("外公突然晕过去了"),
+    or None."""
+    text = set_aside_past(simplify(text))  # "上礼拜摔了一跤", "怕摔跤", "打不着火"
+    found = {rule.kind for rule in grave_rules() if rule.pattern.search(text)}
+    return next((kind for kind in ("crisis", "grave") if kind in found), None)
+
+
 def distressed(text: str) -> bool:
     """Tell whether a message tells of pain, illness or harm ("胸口有点闷", "his left arm is numb"): a need,
     even when no kind of need is named."""
@@ -273,7 +287,18 @@ def simplify(text: str) -> str:
         text = _LATIN_BY_CJK.sub(" ", _opencc().convert(text))  # "20 delivered了": a word ends before 了
     elif is_pinyin(text):
         text = from_pinyin(text)
+    text = _NOT.sub(_contracted, text)  # "has not picked up" reads as "hasn't picked up": rules say it once
     return " ".join(text.split())
+
+
+# English negations written out, as the rules write them contracted.
+_NOT = re.compile(r"\b(?:(is|are|was|were|has|have|had|does|do|did|could|would|should)\s+not"
+                  r"|(can)\s*not|(will)\s+not)\b")
+
+
+def _contracted(match: re.Match) -> str:
+    verb = match.group(1) or match.group(2) or match.group(3)
+    return {"can": "can't", "will": "won't"}.get(verb, verb + "n't")
 
 
 @cache

@@ -127,8 +127,9 @@ def outcome(decision: Decision, who: Situation, said: message.Reading) -> Outcom
                 out.kind, out.numbers = "cancel", [opt.cancels.number]
         case decide.Answer(msgid):
             out.kind = _answered(msgid)
-        case decide.Crisis(building=building, room=room, coordinator=coordinator):
-            out.kind, out.request, out.urgent = "crisis", True, True  # for a coordinator, or the coordinators told
+        case decide.Crisis(building=building, room=room, coordinator=coordinator, reply=reply):
+            out.kind = "crisis" if reply == "sms.crisis" else "grave"  # grave: words read no surer, before a person
+            out.request = out.urgent = True  # for a coordinator, or the coordinators told
             if coordinator is not None:
                 out.category, out.building, out.room = Category.HELP.value, building, room
         case decide.Which():

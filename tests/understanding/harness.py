@@ -56,7 +56,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "data" / "messages"
 FROM = ("new", "resident", "asker", "delivered", "volunteer")
 CALLERS = ("voice", "voice_asker")  # said at the phone menu: tests/understanding/test_spoken.py
 KINDS = ("need", "emergency", "crisis", "welfare", "question", "rumour", "spam", "follow_up", "thanks", "cancel",
-         "not_received", "status", "accept", "done", "decline", "list", "off", "on", "help_text", "repeat")
+         "not_received", "status", "accept", "done", "decline", "list", "off", "on", "help_text", "repeat", "grave")
 FIELDS = ("kind", "request", "category", "urgent", "building", "room", "reply_lang", "numbers")
 
 STRANGER = "+8613700005555"
@@ -298,8 +298,8 @@ class Compound:
             out.kind = "emergency" if state.get("alerted") else "welfare" if out.category == "welfare" else "need"
         if "sms.emergency_call_first" in out.answered or "sms.created_emergency" in out.answered:
             out.kind = "emergency" if coordinator_alerted else "emergency_unalerted"
-        if any(m.startswith("sms.crisis") for m in out.answered):
-            out.kind = "crisis"
+        if any(m.startswith("sms.crisis") or m == "sms.grave" for m in out.answered):
+            out.kind = "grave" if "sms.grave" in out.answered else "crisis"  # grave: a coordinator reads it now
             if not new:  # no household known: the coordinators have it, urgently
                 out.request = out.urgent = any(a.to == COORDINATOR and a.lane == Lane.URGENT for a in alerts)
         if out.kind == "other":

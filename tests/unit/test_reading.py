@@ -50,7 +50,8 @@ def test_every_address_word_reads_the_message_that_motivated_it(pattern, read_as
 
 
 @pytest.mark.parametrize("rule", reading.category_rules() + reading.resident_rules() + reading.volunteer_rules()
-                         + reading.household_rules() + reading.drug_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
+                         + reading.household_rules() + reading.drug_rules()
+                         + reading.grave_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
 def test_every_word_rule_reads_the_message_that_motivated_it(rule):
     text = reading.simplify(rule.example)
     assert rule.pattern.search(text), f"{rule.kind} rule does not match its own example {rule.example!r}"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from hotline import texts
 from hotline.extensions import db
-from hotline.models import Outbox, Request, Status
+from hotline.models import Lane, Outbox, Request, Status
 from tests.conftest import sqlite_database
 from tests.helpers import LIU, SUN_HONG, TOM, WANG_FANG, get_request, load_roster, numbers_in
 
@@ -91,6 +91,35 @@ def test_the_crisis_line_is_a_setting(make_app, clock):
     from tests.helpers import Phone
 
     assert "400-161-9995" in Phone(app, app.test_client(), STRANGER).reply("活不下去了")
+
+
+def test_grave_words_read_no_surer_go_before_a_coordinator_at_once(app, phone):
+    """Words that may mean a life is at stake, in a message that names no need (lexicon/grave.tsv): an
+    urgent request for a coordinator, not the building's volunteer, and the sender told so."""
+    answer = phone(LIU).reply("老伴头磕在桌角上 地上好多血")
+    assert answer == texts.t("zh", "sms.grave", line="12356")
+    [request] = [get_request(app, n) for n in range(1, 2)]
+    assert request.urgent and request.volunteer.phone == SUN_HONG
+    assert any("地上好多血" in m for m in phone(SUN_HONG).inbox())
+
+
+def test_wide_crisis_words_from_a_stranger_get_the_crisis_line_and_reach_the_coordinators(app, phone):
+    answer = phone(STRANGER).reply("我是大家的负担 以后不用再给我送菜了")
+    assert answer == texts.t("zh", "sms.crisis", line="12356")
+    with app.app_context():
+        alert = db.session.scalar(select(Outbox).where(Outbox.to == SUN_HONG, Outbox.lane == Lane.URGENT))
+    assert STRANGER in alert.body and "负担" in alert.body and requests_made(app) == 0
+
+
+def test_a_need_with_grave_words_is_urgent(app, phone):
+    [n] = numbers_in(phone(LIU).reply("老伴头磕破了 流了好多血 家里没有纱布了 帮忙买点"))
+    assert get_request(app, n).urgent
+
+
+@pytest.mark.parametrize("text", ["笑死了 楼下的猫又来了", "累死了 排了两个小时核酸", "my phone battery died, sorry"])
+def test_words_that_only_sound_grave_alert_nobody(app, phone, text):
+    phone(LIU).reply(text)
+    assert requests_made(app) == 0 and phone(SUN_HONG).inbox() == []
 
 
 @pytest.mark.parametrize(("text", "msgid"), [
