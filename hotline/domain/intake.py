@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, String, func, literal, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hotline import clock
 from hotline.domain import decide, late, message, offers, outbox, questions, requests, spoken, transitions
@@ -78,20 +78,19 @@ def _once(fact):
 
 
 class Sender:
-    """What the database knows of the phone a message came from (`decide.Situation`): each fact is read
-    the first time `decide` asks for it, and kept for the rest of the message. Reads only: an expired
+    """What the database knows of the phone a message came from (`decide.Situation`): what most messages
+    ask is read in one statement as the message is taken (`_facts`), each other fact the first time
+    `decide` asks for it, and kept for the rest of the message. Reads only: an expired
     conversation is deleted only when `apply` asks for the row to change (`current_row`)."""
 
     def __init__(self, session: Session, phone: str):
         self.session, self.phone, self.facts = session, phone, {}
-        self.volunteer = session.scalar(select(Volunteer).filter_by(phone=phone))
-        self.resident = session.scalar(select(Resident).filter_by(phone=phone))
+        self.volunteer, self.resident, self._row, self._recent, self._today = session.execute(_facts(phone)).one()
         self.resident_id = self.resident.id if self.resident else None
 
-    @_once
     def row(self) -> Conversation | None:
         """The conversation row of this phone, expired or not."""
-        return self.session.scalar(select(Conversation).filter_by(key=f"sms:{self.phone}"))
+        return self._row
 
     def live_row(self) -> Conversation | None:
         row = self.row()
@@ -103,7 +102,7 @@ class Sender:
         if row is not None and self.live_row() is None:
             self.session.delete(row)
             self.session.flush()
-            self.facts[("row",)] = None
+            self._row = None
             return None
         return row
 
@@ -115,10 +114,8 @@ class Sender:
         row = self.live_row()
         return None if row is None else row.updated_at
 
-    @_once
     def recent_messages(self) -> int:
-        return self.session.scalar(select(func.count(Inbound.id)).where(
-            Inbound.phone == self.phone, Inbound.received_at >= clock.now() - FLOOD_WINDOW))
+        return self._recent
 
     @_once
     def offer(self) -> Offer | None:
@@ -167,11 +164,25 @@ class Sender:
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         return requests.open_request_of(self.session, building, room, category)
 
-    @_once
     def requests_today(self) -> int:
-        since = clock.now() - timedelta(days=1)
-        return self.session.scalar(select(func.count(Request.id)).where(
-            Request.requester_phone == self.phone, Request.created_at >= since))
+        return self._today
+
+
+def _facts(phone: str) -> Select:
+    """What most messages ask of their sender, in one statement: the volunteer and the resident of the number
+    (the resident's household with them), its conversation row, its messages in FLOOD_WINDOW and its requests
+    of the last day (`Sender.recent_messages`, `Sender.requests_today`)."""
+    me = select(literal(phone, String).label("phone")).subquery("sender")
+    recent = select(func.count(Inbound.id)).where(
+        Inbound.phone == me.c.phone, Inbound.received_at >= clock.now() - FLOOD_WINDOW).scalar_subquery()
+    since = clock.now() - timedelta(days=1)
+    today = select(func.count(Request.id)).where(
+        Request.requester_phone == me.c.phone, Request.created_at >= since).scalar_subquery()
+    return (select(Volunteer, Resident, Conversation, recent, today).select_from(me)
+            .outerjoin(Volunteer, Volunteer.phone == me.c.phone)
+            .outerjoin(Resident, Resident.phone == me.c.phone)
+            .outerjoin(Conversation, Conversation.key == f"sms:{phone}")
+            .options(joinedload(Resident.household)))
 
 
 def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decision: Decision) -> Reply:
@@ -306,7 +317,7 @@ def _create(session: Session, policy: Policy, phone: str, resident: Resident | N
     return requests.open_request(
         session,
         policy,
-        home=requests.household(session, building, room),
+        home=requests.household(session, building, room, policy.buildings),
         category=Category(state.get("category") or Category.HELP),
         channel=Channel.SMS,
         asker=requests.Asker(

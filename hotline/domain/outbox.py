@@ -45,9 +45,11 @@ def queue_sms(
     check_in: CheckIn | None = None,
     broadcast: Broadcast | None = None,
     about_phone: str | None = None,
+    opted_out: bool | None = None,
 ) -> Outbox:
     """Queue an SMS (held until `not_before`, if given); a landline, or someone who prefers voice,
-    gets a call that speaks it. `purpose` and the keys beside it tell what the message is for."""
+    gets a call that speaks it. `purpose` and the keys beside it tell what the message is for.
+    `opted_out` says whether `to` said STOP where the caller read it already (else it is read here)."""
     if prefer_voice or phones.is_landline(to):
         return queue_call(session, to, text, lang, lane=lane, request=request, not_before=not_before, purpose=purpose,
                           check_in=check_in, broadcast=broadcast, about_phone=about_phone)
@@ -56,7 +58,7 @@ def queue_sms(
         next_attempt_at=not_before or clock.now(), purpose=purpose, request=request, check_in=check_in,
         broadcast=broadcast, about_phone=about_phone,
     )
-    if is_opted_out(session, to):
+    if is_opted_out(session, to) if opted_out is None else opted_out:
         row.status, row.last_error = OutStatus.SKIPPED, "opted out"
     session.add(row)
     return row

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from hotline.models import (
     EventKind,
     Household,
     Lane,
+    OptOut,
     Outbox,
     Purpose,
     Request,
@@ -83,18 +85,16 @@ def recent_of_asker(session: Session, phone: str, resident_id: int | None, limit
     return list(reversed(rows))
 
 
-def household(session: Session, building: int, room: str) -> Household:
-    """Find or add the household at `building`-`room`: one insert that yields to a concurrent one
-    (`ON CONFLICT DO NOTHING`, on SQLite and PostgreSQL alike), then the row that won."""
-    mine = select(Household).filter_by(building=building, room=room)
-    found = session.scalar(mine)
-    if found:
-        return found
-    if session.get(Building, building) is None:
+def household(session: Session, building: int, room: str, known: Collection[int] = ()) -> Household:
+    """Find or add the household at `building`-`room`, in one statement on SQLite and PostgreSQL alike: an
+    insert that, where the flat is there already (or a concurrent request adds it meanwhile), returns
+    that row (`ON CONFLICT DO UPDATE`, which changes nothing). A building of `known` (the policy's: `init-db`
+    wrote them) is not looked for; any other is added when the database lacks it."""
+    if building not in known and session.get(Building, building) is None:
         session.add(Building(number=building))
     insert = UPSERT[session.get_bind().dialect.name](Household).values(building=building, room=room)
-    added = session.scalar(insert.on_conflict_do_nothing(index_elements=["building", "room"]).returning(Household))
-    return added or session.scalars(mine).one()  # added by a concurrent request in the meantime
+    upsert = insert.on_conflict_do_update(index_elements=["building", "room"], set_={"room": insert.excluded.room})
+    return session.scalar(upsert.returning(Household))
 
 
 def category_label(lang: str, category: Category) -> str:
@@ -141,13 +141,16 @@ def open_request(
         created_at=now,
         updated_at=now,
     )
+    if route_now:
+        session.flush()  # what this transaction changed before is written: routing reads it
     session.add(request)
     made_by = actor or transitions.resident(channel)
     transitions.record(request, EventKind.CREATED, made_by, via=Via(channel.value), note=request.details)
-    session.flush()  # the number is the id
+    if emergency or not route_now:
+        session.flush()  # the number is the id
     if emergency:
         alert_coordinators(session, request, N_("coordinator.emergency"), lane=Lane.URGENT)
-    if route_now:
+    if route_now:  # a request not written yet is written once, already routed (`route`)
         route(session, policy, request)
     if category is Category.WELFARE and not emergency:  # a door nobody answers may be an emergency
         alert_coordinators(session, request, N_("coordinator.welfare"), lane=Lane.URGENT)
@@ -178,20 +181,26 @@ class Routing:
     def __init__(self, session: Session, buildings: set[int]):
         serves = and_(VolunteerBuilding.volunteer_id == Volunteer.id, VolunteerBuilding.building.in_(buildings))
         rows = session.execute(
-            select(Volunteer, VolunteerBuilding.building)
+            select(Volunteer, VolunteerBuilding.building, OptOut.phone.is_not(None))
             .outerjoin(VolunteerBuilding, serves)
+            .outerjoin(OptOut, OptOut.phone == Volunteer.phone)
             .where(Volunteer.on_duty.is_(True))
             .where(or_(Volunteer.role == Role.COORDINATOR, VolunteerBuilding.building.is_not(None)))
             .order_by(Volunteer.rank, Volunteer.id)
         ).all()
         self.session = session
-        self.coordinators = list({v.id: v for v, _ in rows if v.role == Role.COORDINATOR}.values())
+        self.coordinators = list({v.id: v for v, _, _ in rows if v.role == Role.COORDINATOR}.values())
         self.volunteers: dict[int, list[Volunteer]] = {}
-        for v, building in rows:
+        for v, building, _ in rows:
             if v.role == Role.VOLUNTEER:
                 self.volunteers.setdefault(building, []).append(v)
+        self.opted_out = {v.id for v, _, out in rows if out}  # said STOP: what they are sent is skipped
         self._counted: dict[int, int] | None = None  # open requests per volunteer, as the database had them
         self._moves: Counter[int] = Counter()  # what this routing assigned and took away since
+
+    def knows(self, volunteer: Volunteer) -> bool:
+        """Tell whether the volunteer is one of those read (on duty, for these buildings or a coordinator)."""
+        return volunteer in self.coordinators or any(volunteer in vs for vs in self.volunteers.values())
 
     def load(self, volunteer: Volunteer) -> int:
         """Return how many requests the volunteer has assigned or accepted."""
@@ -275,8 +284,11 @@ def route(
     read why (no volunteer answered in time, none could take it, none is on duty) and whoever asked is
     told that a coordinator has it now. A coordinator's choice on the admin page is recorded as made there.
     """
-    before = request.volunteer
-    volunteer = to or choose_volunteer(session, request, routing)
+    before, new = request.volunteer, request.id is None  # a new request is written once it is routed
+    with session.no_autoflush if new else nullcontext():  # the counts read are of the requests before it
+        if to is None:
+            routing = routing or Routing(session, {request.household.building})
+        volunteer = to or choose_volunteer(session, request, routing)
     if routing is not None:
         routing.moved(volunteer)
     now = clock.now()
@@ -287,6 +299,8 @@ def route(
     if volunteer is None:
         transitions.change(request, EventKind.UNASSIGNED, actor, via=Via.SYSTEM, note=why or "nobody on duty")
         request.volunteer, request.escalate_at = None, None
+        if new:
+            session.flush()  # the number is the id
         alert_coordinators(session, request, UNROUTED[why or "nobody on duty"], lane=Lane.URGENT)
         return None
     via = Via.ADMIN if actor.way == transitions.Way.COORDINATOR_PAGE else Via.SMS  # a choice on the web page
@@ -296,6 +310,8 @@ def route(
     timeout = policy.accept_timeout_for(request.urgent)
     held_until = None if request.urgent else policy.quiet_until(now)  # alerts that can wait, wait
     request.escalate_at = (held_until or now) + timeout
+    if new:
+        session.flush()  # the number is the id
     lang = volunteer.first_language
     alert = volunteer_alert(request, lang, policy.voice_link)
     if why:  # a coordinator routing picked reads why it is theirs
@@ -308,6 +324,7 @@ def route(
         lane=Lane.URGENT if request.urgent else Lane.NORMAL,
         request=request,
         not_before=held_until,
+        opted_out=volunteer.id in routing.opted_out if routing is not None and routing.knows(volunteer) else None,
     )
     return volunteer
 
