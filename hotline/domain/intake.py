@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
-from sqlalchemy import Select, String, func, literal, select
+from sqlalchemy import Select, String, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hotline import clock
@@ -85,7 +85,9 @@ class Sender:
 
     def __init__(self, session: Session, phone: str):
         self.session, self.phone, self.facts = session, phone, {}
-        self.volunteer, self.resident, self._row, self._recent, self._today = session.execute(_facts(phone)).one()
+        facts = {"phone": phone, "key": f"sms:{phone}", "flood_since": clock.now() - FLOOD_WINDOW,
+                 "day_since": clock.now() - timedelta(days=1)}
+        self.volunteer, self.resident, self._row, self._recent, self._today = session.execute(FACTS, facts).one()
         self.resident_id = self.resident.id if self.resident else None
 
     def row(self) -> Conversation | None:
@@ -168,21 +170,23 @@ class Sender:
         return self._today
 
 
-def _facts(phone: str) -> Select:
+def _facts() -> Select:
     """What most messages ask of their sender, in one statement: the volunteer and the resident of the number
-    (the resident's household with them), its conversation row, its messages in FLOOD_WINDOW and its requests
-    of the last day (`Sender.recent_messages`, `Sender.requests_today`)."""
-    me = select(literal(phone, String).label("phone")).subquery("sender")
+    (the resident's household with them), its conversation row, its messages since `flood_since` and its
+    requests since `day_since` (`Sender.recent_messages`, `Sender.requests_today`). Made once per process."""
+    me = select(bindparam("phone", type_=String).label("phone")).subquery("sender")
     recent = select(func.count(Inbound.id)).where(
-        Inbound.phone == me.c.phone, Inbound.received_at >= clock.now() - FLOOD_WINDOW).scalar_subquery()
-    since = clock.now() - timedelta(days=1)
+        Inbound.phone == me.c.phone, Inbound.received_at >= bindparam("flood_since")).scalar_subquery()
     today = select(func.count(Request.id)).where(
-        Request.requester_phone == me.c.phone, Request.created_at >= since).scalar_subquery()
+        Request.requester_phone == me.c.phone, Request.created_at >= bindparam("day_since")).scalar_subquery()
     return (select(Volunteer, Resident, Conversation, recent, today).select_from(me)
             .outerjoin(Volunteer, Volunteer.phone == me.c.phone)
             .outerjoin(Resident, Resident.phone == me.c.phone)
-            .outerjoin(Conversation, Conversation.key == f"sms:{phone}")
+            .outerjoin(Conversation, Conversation.key == bindparam("key"))
             .options(joinedload(Resident.household)))
+
+
+FACTS = _facts()
 
 
 def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decision: Decision) -> Reply:

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Insert, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -92,9 +92,16 @@ def household(session: Session, building: int, room: str, known: Collection[int]
     wrote them) is not looked for; any other is added when the database lacks it."""
     if building not in known and session.get(Building, building) is None:
         session.add(Building(number=building))
-    insert = UPSERT[session.get_bind().dialect.name](Household).values(building=building, room=room)
-    upsert = insert.on_conflict_do_update(index_elements=["building", "room"], set_={"room": insert.excluded.room})
-    return session.scalar(upsert.returning(Household))
+    return session.scalar(HOUSEHOLD[session.get_bind().dialect.name], {"building": building, "room": room})
+
+
+def _household_upsert(insert) -> Insert:
+    adding = insert(Household).values(building=bindparam("building"), room=bindparam("room"))
+    return adding.on_conflict_do_update(index_elements=["building", "room"], set_={"room": adding.excluded.room}) \
+        .returning(Household)
+
+
+HOUSEHOLD = {dialect: _household_upsert(insert) for dialect, insert in UPSERT.items()}  # made once per process
 
 
 def category_label(lang: str, category: Category) -> str:
@@ -179,15 +186,7 @@ class Routing:
     """
 
     def __init__(self, session: Session, buildings: set[int]):
-        serves = and_(VolunteerBuilding.volunteer_id == Volunteer.id, VolunteerBuilding.building.in_(buildings))
-        rows = session.execute(
-            select(Volunteer, VolunteerBuilding.building, OptOut.phone.is_not(None))
-            .outerjoin(VolunteerBuilding, serves)
-            .outerjoin(OptOut, OptOut.phone == Volunteer.phone)
-            .where(Volunteer.on_duty.is_(True))
-            .where(or_(Volunteer.role == Role.COORDINATOR, VolunteerBuilding.building.is_not(None)))
-            .order_by(Volunteer.rank, Volunteer.id)
-        ).all()
+        rows = session.execute(ON_DUTY, {"buildings": list(buildings)}).all()
         self.session = session
         self.coordinators = list({v.id: v for v, _, _ in rows if v.role == Role.COORDINATOR}.values())
         self.volunteers: dict[int, list[Volunteer]] = {}
@@ -218,6 +217,17 @@ class Routing:
         """Count a request given to `to` (if anyone)."""
         if to is not None:
             self._moves[to.id] += 1
+
+
+ON_DUTY = (  # who is on duty for `buildings` (and whether they said STOP): made once per process
+    select(Volunteer, VolunteerBuilding.building, OptOut.phone.is_not(None))
+    .outerjoin(VolunteerBuilding, and_(VolunteerBuilding.volunteer_id == Volunteer.id,
+                                       VolunteerBuilding.building.in_(bindparam("buildings", expanding=True))))
+    .outerjoin(OptOut, OptOut.phone == Volunteer.phone)
+    .where(Volunteer.on_duty.is_(True))
+    .where(or_(Volunteer.role == Role.COORDINATOR, VolunteerBuilding.building.is_not(None)))
+    .order_by(Volunteer.rank, Volunteer.id)
+)
 
 
 def _passed_over(request: Request) -> set[int]:
@@ -590,12 +600,16 @@ def open_request_of(session: Session, building: int, room: str, category: Catego
     """Return the flat's oldest open request for `category` (a group buy's join aside, which waits to be
     delivered with the others): a new one for the same likely repeats it. The flat is joined, not read
     first: making the request reads it once."""
-    return session.scalar(
-        select(Request).join(Household)
-        .where(Household.building == building, Household.room == room, Request.category == category,
-               Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None), Request.purged_at.is_(None))
-        .order_by(Request.id).limit(1)
-    )
+    return session.scalar(OPEN_REQUEST_OF, {"building": building, "room": room, "category": category})
+
+
+OPEN_REQUEST_OF = (  # made once per process
+    select(Request).join(Household)
+    .where(Household.building == bindparam("building"), Household.room == bindparam("room"),
+           Request.category == bindparam("category"), Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None),
+           Request.purged_at.is_(None))
+    .order_by(Request.id).limit(1)
+)
 
 
 def take_as_repeat(session: Session, repeat: Request, into: Request) -> None:
