@@ -51,10 +51,11 @@ class InboundSms:
     body: str
 
 
-def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
-    """Act on one incoming SMS and return the TwiML reply's messages."""
+def handle_sms(session: Session, policy: Policy, sms: InboundSms, sender: Sender | None = None) -> Reply:
+    """Act on one incoming SMS (from `sender`, where the caller read it already) and return the TwiML reply's
+    messages."""
     said = message.read(message.normalise(sms.body), policy.buildings)
-    sender = Sender(session, sms.phone)
+    sender = sender or Sender(session, sms.phone)
     return apply(session, policy, sender, said, decide.decide(said, sender, policy))
 
 
@@ -81,13 +82,15 @@ class Sender:
     """What the database knows of the phone a message came from (`decide.Situation`): what most messages
     ask is read in one statement as the message is taken (`_facts`), each other fact the first time
     `decide` asks for it, and kept for the rest of the message. Reads only: an expired
-    conversation is deleted only when `apply` asks for the row to change (`current_row`)."""
+    conversation is deleted only when `apply` asks for the row to change (`current_row`). With the `sid` of
+    the message, the same statement reads the answer already given to it (`answered`: None when none was)."""
 
-    def __init__(self, session: Session, phone: str):
+    def __init__(self, session: Session, phone: str, sid: str | None = None):
         self.session, self.phone, self.facts = session, phone, {}
-        facts = {"phone": phone, "key": f"sms:{phone}", "flood_since": clock.now() - FLOOD_WINDOW,
+        facts = {"phone": phone, "key": f"sms:{phone}", "sid": sid, "flood_since": clock.now() - FLOOD_WINDOW,
                  "day_since": clock.now() - timedelta(days=1)}
-        self.volunteer, self.resident, self._row, self._recent, self._today = session.execute(FACTS, facts).one()
+        self.volunteer, self.resident, self._row, self._recent, self._today, self.answered = \
+            session.execute(FACTS, facts).one()
         self.resident_id = self.resident.id if self.resident else None
 
     def row(self) -> Conversation | None:
@@ -173,13 +176,15 @@ class Sender:
 def _facts() -> Select:
     """What most messages ask of their sender, in one statement: the volunteer and the resident of the number
     (the resident's household with them), its conversation row, its messages since `flood_since` and its
-    requests since `day_since` (`Sender.recent_messages`, `Sender.requests_today`). Made once per process."""
+    requests since `day_since` (`Sender.recent_messages`, `Sender.requests_today`), and the answer given to
+    the message `sid` if it was taken before. Made once per process."""
     me = select(bindparam("phone", type_=String).label("phone")).subquery("sender")
     recent = select(func.count(Inbound.id)).where(
         Inbound.phone == me.c.phone, Inbound.received_at >= bindparam("flood_since")).scalar_subquery()
     today = select(func.count(Request.id)).where(
         Request.requester_phone == me.c.phone, Request.created_at >= bindparam("day_since")).scalar_subquery()
-    return (select(Volunteer, Resident, Conversation, recent, today).select_from(me)
+    answered = select(Inbound.reply).where(Inbound.sid == bindparam("sid", type_=String)).scalar_subquery()
+    return (select(Volunteer, Resident, Conversation, recent, today, answered).select_from(me)
             .outerjoin(Volunteer, Volunteer.phone == me.c.phone)
             .outerjoin(Resident, Resident.phone == me.c.phone)
             .outerjoin(Conversation, Conversation.key == bindparam("key"))
