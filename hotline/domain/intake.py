@@ -326,7 +326,7 @@ def _create(session: Session, policy: Policy, phone: str, resident: Resident | N
     return requests.open_request(
         session,
         policy,
-        home=requests.household(session, building, room, policy.buildings),
+        home=requests.household(session, building, room),
         category=Category(state.get("category") or Category.HELP),
         channel=Channel.SMS,
         asker=requests.Asker(

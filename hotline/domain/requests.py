@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, Select, and_, bindparam, false, func, or_, select
+from sqlalchemy import Insert, Integer, Select, String, and_, bindparam, false, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -85,20 +85,25 @@ def recent_of_asker(session: Session, phone: str, resident_id: int | None, limit
     return list(reversed(rows))
 
 
-def household(session: Session, building: int, room: str, known: Collection[int] = ()) -> Household:
+def household(session: Session, building: int, room: str) -> Household:
     """Find or add the household at `building`-`room`, in one statement on SQLite and PostgreSQL alike: an
-    insert that, where the flat is there already (or a concurrent request adds it meanwhile), returns
-    that row (`ON CONFLICT DO UPDATE`, which changes nothing). A building of `known` (the policy's: `init-db`
-    wrote them) is not looked for; any other is added when the database lacks it."""
-    if building not in known and session.get(Building, building) is None:
+    insert that, where the flat is there already (or a concurrent request adds it meanwhile), returns that
+    row (`ON CONFLICT DO UPDATE`, which changes nothing). It inserts nothing where the database lacks the
+    building (a building of HOTLINE_BUILDINGS that `init-db` has not added yet): then it is added first."""
+    upsert = HOUSEHOLD[session.get_bind().dialect.name]
+    found = session.scalar(upsert, {"building": building, "room": room})
+    if found is None:
         session.add(Building(number=building))
-    return session.scalar(HOUSEHOLD[session.get_bind().dialect.name], {"building": building, "room": room})
+        found = session.scalar(upsert, {"building": building, "room": room})
+    return found
 
 
 def _household_upsert(insert) -> Insert:
-    adding = insert(Household).values(building=bindparam("building"), room=bindparam("room"))
+    building, room = bindparam("building", type_=Integer), bindparam("room", type_=String)
+    known = select(Building.number).where(Building.number == building).exists()
+    adding = insert(Household).from_select([Household.building, Household.room], select(building, room).where(known))
     return adding.on_conflict_do_update(index_elements=["building", "room"], set_={"room": adding.excluded.room}) \
-        .returning(Household)
+        .returning(Household).execution_options(dml_strategy="orm")
 
 
 HOUSEHOLD = {dialect: _household_upsert(insert) for dialect, insert in UPSERT.items()}  # made once per process
