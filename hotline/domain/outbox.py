@@ -53,8 +53,8 @@ def queue_sms(
     if prefer_voice or phones.is_landline(to):
         return queue_call(session, to, text, lang, lane=lane, request=request, not_before=not_before, purpose=purpose,
                           check_in=check_in, broadcast=broadcast, about_phone=about_phone)
-    row = Outbox(
-        kind="sms", to=to, body=text, lang=lang, lane=lane, segments=texts.segments(text),
+    row = Outbox(  # the same columns set as `record_reply`'s: PostgreSQL inserts the rows of one SMS at once
+        kind="sms", to=to, body=text, lang=lang, lane=lane, status=OutStatus.QUEUED, segments=texts.segments(text),
         next_attempt_at=not_before or clock.now(), purpose=purpose, request=request, check_in=check_in,
         broadcast=broadcast, about_phone=about_phone,
     )
@@ -156,8 +156,8 @@ def record_reply(
     message."""
     now = clock.now()
     request = session.get(Request, number) if number else None
-    row = Outbox(
-        kind="sms", to=to, body=text, lang=lang, request=request, segments=texts.segments(text),
+    row = Outbox(  # the same columns set as `queue_sms`'s
+        kind="sms", to=to, body=text, lang=lang, lane=Lane.NORMAL, request=request, segments=texts.segments(text),
         status=OutStatus.SENT, delivery_status="twiml", sent_at=now, next_attempt_at=now, transport=transport,
     )
     session.add(row)
