@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hotline import clock, texts
 from hotline.database import DATABASE_DOWN, hold_sender
 from hotline.domain import outbox, phones, requests, transitions
-from hotline.domain.intake import InboundSms, handle_sms, read_ahead
+from hotline.domain.intake import InboundSms, Sender, handle_sms, read_ahead
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
 from hotline.models import Inbound, Lane, Request
@@ -55,11 +55,11 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
     transitions.arriving_by(session, transport)
     for attempt in range(1, ATTEMPTS + 1):
         hold_sender(session, phone)
-        answered = _answer_given(session, sid)
-        if answered is not None:
-            return answered
+        sender = Sender(session, phone, sid)  # and the answer given to the SID, in the same statement
+        if sender.answered is not None:
+            return sender.answered
         try:
-            reply = handle_sms(session, policy, InboundSms(sid, phone, body))
+            reply = handle_sms(session, policy, InboundSms(sid, phone, body), sender)
             _deliver(session, phone, reply, queue_replies, transport)
             xml = render(() if queue_replies else reply)
             session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))

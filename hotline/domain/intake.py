@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, String, bindparam, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hotline import clock
 from hotline.domain import decide, late, message, offers, outbox, questions, requests, spoken, transitions
@@ -51,10 +51,11 @@ class InboundSms:
     body: str
 
 
-def handle_sms(session: Session, policy: Policy, sms: InboundSms) -> Reply:
-    """Act on one incoming SMS and return the TwiML reply's messages."""
+def handle_sms(session: Session, policy: Policy, sms: InboundSms, sender: Sender | None = None) -> Reply:
+    """Act on one incoming SMS (from `sender`, where the caller read it already) and return the TwiML reply's
+    messages."""
     said = message.read(message.normalise(sms.body), policy.buildings)
-    sender = Sender(session, sms.phone)
+    sender = sender or Sender(session, sms.phone)
     return apply(session, policy, sender, said, decide.decide(said, sender, policy))
 
 
@@ -78,20 +79,23 @@ def _once(fact):
 
 
 class Sender:
-    """What the database knows of the phone a message came from (`decide.Situation`): each fact is read
-    the first time `decide` asks for it, and kept for the rest of the message. Reads only: an expired
-    conversation is deleted only when `apply` asks for the row to change (`current_row`)."""
+    """What the database knows of the phone a message came from (`decide.Situation`): what most messages
+    ask is read in one statement as the message is taken (`_facts`), each other fact the first time
+    `decide` asks for it, and kept for the rest of the message. Reads only: an expired
+    conversation is deleted only when `apply` asks for the row to change (`current_row`). With the `sid` of
+    the message, the same statement reads the answer already given to it (`answered`: None when none was)."""
 
-    def __init__(self, session: Session, phone: str):
+    def __init__(self, session: Session, phone: str, sid: str | None = None):
         self.session, self.phone, self.facts = session, phone, {}
-        self.volunteer = session.scalar(select(Volunteer).filter_by(phone=phone))
-        self.resident = session.scalar(select(Resident).filter_by(phone=phone))
+        facts = {"phone": phone, "key": f"sms:{phone}", "sid": sid, "flood_since": clock.now() - FLOOD_WINDOW,
+                 "day_since": clock.now() - timedelta(days=1)}
+        self.volunteer, self.resident, self._row, self._recent, self._today, self.answered = \
+            session.execute(FACTS, facts).one()
         self.resident_id = self.resident.id if self.resident else None
 
-    @_once
     def row(self) -> Conversation | None:
         """The conversation row of this phone, expired or not."""
-        return self.session.scalar(select(Conversation).filter_by(key=f"sms:{self.phone}"))
+        return self._row
 
     def live_row(self) -> Conversation | None:
         row = self.row()
@@ -103,7 +107,7 @@ class Sender:
         if row is not None and self.live_row() is None:
             self.session.delete(row)
             self.session.flush()
-            self.facts[("row",)] = None
+            self._row = None
             return None
         return row
 
@@ -115,10 +119,8 @@ class Sender:
         row = self.live_row()
         return None if row is None else row.updated_at
 
-    @_once
     def recent_messages(self) -> int:
-        return self.session.scalar(select(func.count(Inbound.id)).where(
-            Inbound.phone == self.phone, Inbound.received_at >= clock.now() - FLOOD_WINDOW))
+        return self._recent
 
     @_once
     def offer(self) -> Offer | None:
@@ -167,11 +169,29 @@ class Sender:
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         return requests.open_request_of(self.session, building, room, category)
 
-    @_once
     def requests_today(self) -> int:
-        since = clock.now() - timedelta(days=1)
-        return self.session.scalar(select(func.count(Request.id)).where(
-            Request.requester_phone == self.phone, Request.created_at >= since))
+        return self._today
+
+
+def _facts() -> Select:
+    """What most messages ask of their sender, in one statement: the volunteer and the resident of the number
+    (the resident's household with them), its conversation row, its messages since `flood_since` and its
+    requests since `day_since` (`Sender.recent_messages`, `Sender.requests_today`), and the answer given to
+    the message `sid` if it was taken before. Made once per process."""
+    me = select(bindparam("phone", type_=String).label("phone")).subquery("sender")
+    recent = select(func.count(Inbound.id)).where(
+        Inbound.phone == me.c.phone, Inbound.received_at >= bindparam("flood_since")).scalar_subquery()
+    today = select(func.count(Request.id)).where(
+        Request.requester_phone == me.c.phone, Request.created_at >= bindparam("day_since")).scalar_subquery()
+    answered = select(Inbound.reply).where(Inbound.sid == bindparam("sid", type_=String)).scalar_subquery()
+    return (select(Volunteer, Resident, Conversation, recent, today, answered).select_from(me)
+            .outerjoin(Volunteer, Volunteer.phone == me.c.phone)
+            .outerjoin(Resident, Resident.phone == me.c.phone)
+            .outerjoin(Conversation, Conversation.key == bindparam("key"))
+            .options(joinedload(Resident.household)))
+
+
+FACTS = _facts()
 
 
 def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decision: Decision) -> Reply:

@@ -45,18 +45,20 @@ def queue_sms(
     check_in: CheckIn | None = None,
     broadcast: Broadcast | None = None,
     about_phone: str | None = None,
+    opted_out: bool | None = None,
 ) -> Outbox:
     """Queue an SMS (held until `not_before`, if given); a landline, or someone who prefers voice,
-    gets a call that speaks it. `purpose` and the keys beside it tell what the message is for."""
+    gets a call that speaks it. `purpose` and the keys beside it tell what the message is for.
+    `opted_out` says whether `to` said STOP where the caller read it already (else it is read here)."""
     if prefer_voice or phones.is_landline(to):
         return queue_call(session, to, text, lang, lane=lane, request=request, not_before=not_before, purpose=purpose,
                           check_in=check_in, broadcast=broadcast, about_phone=about_phone)
-    row = Outbox(
-        kind="sms", to=to, body=text, lang=lang, lane=lane, segments=texts.segments(text),
+    row = Outbox(  # the same columns set as `record_reply`'s: PostgreSQL inserts the rows of one SMS at once
+        kind="sms", to=to, body=text, lang=lang, lane=lane, status=OutStatus.QUEUED, segments=texts.segments(text),
         next_attempt_at=not_before or clock.now(), purpose=purpose, request=request, check_in=check_in,
         broadcast=broadcast, about_phone=about_phone,
     )
-    if is_opted_out(session, to):
+    if is_opted_out(session, to) if opted_out is None else opted_out:
         row.status, row.last_error = OutStatus.SKIPPED, "opted out"
     session.add(row)
     return row
@@ -154,8 +156,8 @@ def record_reply(
     message."""
     now = clock.now()
     request = session.get(Request, number) if number else None
-    row = Outbox(
-        kind="sms", to=to, body=text, lang=lang, request=request, segments=texts.segments(text),
+    row = Outbox(  # the same columns set as `queue_sms`'s
+        kind="sms", to=to, body=text, lang=lang, lane=Lane.NORMAL, request=request, segments=texts.segments(text),
         status=OutStatus.SENT, delivery_status="twiml", sent_at=now, next_attempt_at=now, transport=transport,
     )
     session.add(row)

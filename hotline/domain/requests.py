@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Insert, Integer, Select, String, and_, bindparam, false, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,6 +31,7 @@ from hotline.models import (
     EventKind,
     Household,
     Lane,
+    OptOut,
     Outbox,
     Purpose,
     Request,
@@ -84,17 +86,27 @@ def recent_of_asker(session: Session, phone: str, resident_id: int | None, limit
 
 
 def household(session: Session, building: int, room: str) -> Household:
-    """Find or add the household at `building`-`room`: one insert that yields to a concurrent one
-    (`ON CONFLICT DO NOTHING`, on SQLite and PostgreSQL alike), then the row that won."""
-    mine = select(Household).filter_by(building=building, room=room)
-    found = session.scalar(mine)
-    if found:
-        return found
-    if session.get(Building, building) is None:
+    """Find or add the household at `building`-`room`, in one statement on SQLite and PostgreSQL alike: an
+    insert that, where the flat is there already (or a concurrent request adds it meanwhile), returns that
+    row (`ON CONFLICT DO UPDATE`, which changes nothing). It inserts nothing where the database lacks the
+    building (a building of HOTLINE_BUILDINGS that `init-db` has not added yet): then it is added first."""
+    upsert = HOUSEHOLD[session.get_bind().dialect.name]
+    found = session.scalar(upsert, {"building": building, "room": room})
+    if found is None:
         session.add(Building(number=building))
-    insert = UPSERT[session.get_bind().dialect.name](Household).values(building=building, room=room)
-    added = session.scalar(insert.on_conflict_do_nothing(index_elements=["building", "room"]).returning(Household))
-    return added or session.scalars(mine).one()  # added by a concurrent request in the meantime
+        found = session.scalar(upsert, {"building": building, "room": room})
+    return found
+
+
+def _household_upsert(insert) -> Insert:
+    building, room = bindparam("building", type_=Integer), bindparam("room", type_=String)
+    known = select(Building.number).where(Building.number == building).exists()
+    adding = insert(Household).from_select([Household.building, Household.room], select(building, room).where(known))
+    return adding.on_conflict_do_update(index_elements=["building", "room"], set_={"room": adding.excluded.room}) \
+        .returning(Household).execution_options(dml_strategy="orm")
+
+
+HOUSEHOLD = {dialect: _household_upsert(insert) for dialect, insert in UPSERT.items()}  # made once per process
 
 
 def category_label(lang: str, category: Category) -> str:
@@ -141,13 +153,16 @@ def open_request(
         created_at=now,
         updated_at=now,
     )
+    if route_now:
+        session.flush()  # what this transaction changed before is written: routing reads it
     session.add(request)
     made_by = actor or transitions.resident(channel)
     transitions.record(request, EventKind.CREATED, made_by, via=Via(channel.value), note=request.details)
-    session.flush()  # the number is the id
+    if emergency or not route_now:
+        session.flush()  # the number is the id
     if emergency:
         alert_coordinators(session, request, N_("coordinator.emergency"), lane=Lane.URGENT)
-    if route_now:
+    if route_now:  # a request not written yet is written once, already routed (`route`)
         route(session, policy, request)
     if category is Category.WELFARE and not emergency:  # a door nobody answers may be an emergency
         alert_coordinators(session, request, N_("coordinator.welfare"), lane=Lane.URGENT)
@@ -176,22 +191,20 @@ class Routing:
     """
 
     def __init__(self, session: Session, buildings: set[int]):
-        serves = and_(VolunteerBuilding.volunteer_id == Volunteer.id, VolunteerBuilding.building.in_(buildings))
-        rows = session.execute(
-            select(Volunteer, VolunteerBuilding.building)
-            .outerjoin(VolunteerBuilding, serves)
-            .where(Volunteer.on_duty.is_(True))
-            .where(or_(Volunteer.role == Role.COORDINATOR, VolunteerBuilding.building.is_not(None)))
-            .order_by(Volunteer.rank, Volunteer.id)
-        ).all()
+        rows = session.execute(ON_DUTY, {"buildings": list(buildings)}).all()
         self.session = session
-        self.coordinators = list({v.id: v for v, _ in rows if v.role == Role.COORDINATOR}.values())
+        self.coordinators = list({v.id: v for v, _, _ in rows if v.role == Role.COORDINATOR}.values())
         self.volunteers: dict[int, list[Volunteer]] = {}
-        for v, building in rows:
+        for v, building, _ in rows:
             if v.role == Role.VOLUNTEER:
                 self.volunteers.setdefault(building, []).append(v)
+        self.opted_out = {v.id for v, _, out in rows if out}  # said STOP: what they are sent is skipped
         self._counted: dict[int, int] | None = None  # open requests per volunteer, as the database had them
         self._moves: Counter[int] = Counter()  # what this routing assigned and took away since
+
+    def knows(self, volunteer: Volunteer) -> bool:
+        """Tell whether the volunteer is one of those read (on duty, for these buildings or a coordinator)."""
+        return volunteer in self.coordinators or any(volunteer in vs for vs in self.volunteers.values())
 
     def load(self, volunteer: Volunteer) -> int:
         """Return how many requests the volunteer has assigned or accepted."""
@@ -209,6 +222,17 @@ class Routing:
         """Count a request given to `to` (if anyone)."""
         if to is not None:
             self._moves[to.id] += 1
+
+
+ON_DUTY = (  # who is on duty for `buildings` (and whether they said STOP): made once per process
+    select(Volunteer, VolunteerBuilding.building, OptOut.phone.is_not(None))
+    .outerjoin(VolunteerBuilding, and_(VolunteerBuilding.volunteer_id == Volunteer.id,
+                                       VolunteerBuilding.building.in_(bindparam("buildings", expanding=True))))
+    .outerjoin(OptOut, OptOut.phone == Volunteer.phone)
+    .where(Volunteer.on_duty.is_(True))
+    .where(or_(Volunteer.role == Role.COORDINATOR, VolunteerBuilding.building.is_not(None)))
+    .order_by(Volunteer.rank, Volunteer.id)
+)
 
 
 def _passed_over(request: Request) -> set[int]:
@@ -275,8 +299,11 @@ def route(
     read why (no volunteer answered in time, none could take it, none is on duty) and whoever asked is
     told that a coordinator has it now. A coordinator's choice on the admin page is recorded as made there.
     """
-    before = request.volunteer
-    volunteer = to or choose_volunteer(session, request, routing)
+    before, new = request.volunteer, request.id is None  # a new request is written once it is routed
+    with session.no_autoflush if new else nullcontext():  # the counts read are of the requests before it
+        if to is None:
+            routing = routing or Routing(session, {request.household.building})
+        volunteer = to or choose_volunteer(session, request, routing)
     if routing is not None:
         routing.moved(volunteer)
     now = clock.now()
@@ -287,6 +314,8 @@ def route(
     if volunteer is None:
         transitions.change(request, EventKind.UNASSIGNED, actor, via=Via.SYSTEM, note=why or "nobody on duty")
         request.volunteer, request.escalate_at = None, None
+        if new:
+            session.flush()  # the number is the id
         alert_coordinators(session, request, UNROUTED[why or "nobody on duty"], lane=Lane.URGENT)
         return None
     via = Via.ADMIN if actor.way == transitions.Way.COORDINATOR_PAGE else Via.SMS  # a choice on the web page
@@ -296,6 +325,8 @@ def route(
     timeout = policy.accept_timeout_for(request.urgent)
     held_until = None if request.urgent else policy.quiet_until(now)  # alerts that can wait, wait
     request.escalate_at = (held_until or now) + timeout
+    if new:
+        session.flush()  # the number is the id
     lang = volunteer.first_language
     alert = volunteer_alert(request, lang, policy.voice_link)
     if why:  # a coordinator routing picked reads why it is theirs
@@ -308,6 +339,7 @@ def route(
         lane=Lane.URGENT if request.urgent else Lane.NORMAL,
         request=request,
         not_before=held_until,
+        opted_out=volunteer.id in routing.opted_out if routing is not None and routing.knows(volunteer) else None,
     )
     return volunteer
 
@@ -573,12 +605,16 @@ def open_request_of(session: Session, building: int, room: str, category: Catego
     """Return the flat's oldest open request for `category` (a group buy's join aside, which waits to be
     delivered with the others): a new one for the same likely repeats it. The flat is joined, not read
     first: making the request reads it once."""
-    return session.scalar(
-        select(Request).join(Household)
-        .where(Household.building == building, Household.room == room, Request.category == category,
-               Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None), Request.purged_at.is_(None))
-        .order_by(Request.id).limit(1)
-    )
+    return session.scalar(OPEN_REQUEST_OF, {"building": building, "room": room, "category": category})
+
+
+OPEN_REQUEST_OF = (  # made once per process
+    select(Request).join(Household)
+    .where(Household.building == bindparam("building"), Household.room == bindparam("room"),
+           Request.category == bindparam("category"), Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None),
+           Request.purged_at.is_(None))
+    .order_by(Request.id).limit(1)
+)
 
 
 def take_as_repeat(session: Session, repeat: Request, into: Request) -> None:

@@ -62,3 +62,22 @@ def test_the_answer_that_completes_a_conversation_and_the_volunteers_ok_send_no_
     with statements(app) as seen:
         phone(LI_WEI).reply("OK")  # the building's volunteer takes their only request
     assert seen and asked_twice(seen) == []
+
+
+def test_a_whole_request_from_a_new_number_is_read_in_few_statements_and_written_once(app, phone, database_url):
+    """The sender's facts (roster rows, conversation, counts, the answer to the SID) in one statement, the
+    household in one, the request inserted already routed: never updated in the same SMS. PostgreSQL inserts
+    its two steps, and its two messages (the volunteer's alert, the answer), each in one statement (SQLite
+    has no way to return the ids of several rows in their order)."""
+    with statements(app) as seen:
+        [created] = phone(STRANGER).text("12号楼302室 需要买菜，大米和鸡蛋")
+    assert "#" in created
+    texts = [statement.lstrip().upper() for statement, _ in seen]
+    assert not [s for s in texts if s.startswith("UPDATE")]
+    selects = [s.split(" FROM ")[0].split(", ")[0] for s in texts if s.startswith("SELECT") and "PG_ADVISORY" not in s]
+    # the sender, the flat's open request, who is on duty for building 12, and (two of them) their loads
+    assert selects == ["SELECT VOLUNTEER.ID", "SELECT REQUEST.ID", "SELECT VOLUNTEER.ID", "SELECT REQUEST.VOLUNTEER_ID"]
+    assert sum(s.startswith("INSERT INTO HOUSEHOLD") for s in texts) == 1
+    if database_url.startswith("postgresql"):
+        assert sum(s.startswith("INSERT INTO REQUEST_EVENT") for s in texts) == 1
+        assert sum(s.startswith("INSERT INTO OUTBOX") for s in texts) == 1
