@@ -267,7 +267,7 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         if not (not out and _waits_for_yes(who)):  # a YES that answers our question is answered too
             return Decision(Silence(), "en", opt=opt)  # the carrier answers these words itself
     decision = _decide(said, who, policy)
-    if volunteer is None and said.grave:
+    if volunteer is None:
         decision = _grave(decision, said, who)
     return replace(decision, opt=opt)
 
@@ -281,7 +281,10 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     do so even in a need. Emergencies, crisis words read for sure, questions and the rest are decided as
     they were."""
     act = decision.act
-    if said.grave == "crisis" and isinstance(act, Gathering) and not act.state.get("emergency"):
+    thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
+    if not (isinstance(act, Gathering) and not act.state.get("emergency") or thanks) or not said.grave:
+        return decision  # read no wider than it must: most messages are neither
+    if said.grave == "crisis" and isinstance(act, Gathering):
         return _before_a_person(decision, act.state, said, who)  # "nobody would notice if I was gone"
     if isinstance(act, Gathering) and not act.state.get("urgent"):
         if act.next in ("file", "repeat", "limit"):
@@ -291,7 +294,7 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
             return replace(decision, act=replace(act, state={**act.state, "urgent": True}))
         if act.next == "ask":
             return _before_a_person(decision, act.state, said, who)
-    if isinstance(act, ResidentWord) and act.word == Word.THANKS:
+    if thanks:
         return _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who)
     return decision
 
