@@ -14,7 +14,6 @@ from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 
 from admin import auth
-from hotline import clock as hotline_clock
 from hotline import create_app
 from hotline.extensions import db
 from hotline.models import Base
@@ -164,13 +163,16 @@ def empty_postgres(url: str) -> None:
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path):
-    """Build apps on the test database with environment overrides; the schema is made once."""
+def make_app(request, database_url, tmp_path):
+    """Build apps on the test database with environment overrides; the schema is made once. A test that asks
+    for the `clock` gets apps made with it, unless it gives one of its own."""
     made = []
 
-    def make(**overrides):
+    def make(clock=None, **overrides):
         overrides.setdefault("HOTLINE_SPOOL_DIR", str(tmp_path / "spool"))
-        app = create_app({"ENV": hotline_env(database_url, **overrides), "TESTING": True})
+        if clock is None and "clock" in request.fixturenames:
+            clock = request.getfixturevalue("clock")
+        app = create_app({"ENV": hotline_env(database_url, **overrides), "TESTING": True}, clock=clock)
         app.jinja_env.bytecode_cache = TEMPLATES
         with app.app_context():
             if database_url.startswith("postgresql"):
@@ -210,26 +212,27 @@ def session(app):
 
 
 class SteppingClock:
-    """Starts at a fixed instant and moves one second per reading; `advance` jumps."""
+    """A clock for an app (`create_app(clock=...)`): starts at a fixed instant and moves `step` (one second)
+    per reading; `advance` jumps; `freeze` stops the stepping, so that only `advance` moves it."""
 
-    def __init__(self, start: datetime = START):
-        self.at = start
+    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=1)):
+        self.at, self.step = start, step
 
     def __call__(self) -> datetime:
-        self.at += timedelta(seconds=1)
+        self.at += self.step
         return self.at
 
     def advance(self, **delta) -> None:
         self.at += timedelta(**delta)
 
+    def freeze(self) -> None:
+        self.step = timedelta(0)
+
 
 @pytest.fixture
 def clock():
-    """Inject the stepping clock into the hotline; restore the real one afterwards."""
-    stepping = SteppingClock()
-    hotline_clock.set_source(stepping)
-    yield stepping
-    hotline_clock.set_source(None)
+    """The stepping clock: the apps this test makes through `make_app` (`app` among them) read it."""
+    return SteppingClock()
 
 
 @pytest.fixture
