@@ -246,6 +246,7 @@ class Worker:
                 if wait_for_slots:
                     pause = (c.slot - clock.now()).total_seconds()
                     if pause > 0:
+                        session.commit()  # no transaction waits for the slot: on SQLite it holds the write lock
                         self.stopping.wait(pause)
                 failure = send(session, self.policy, transport, row, self.owner, self.status_callback)
                 if failure is not None and failure.offline:
