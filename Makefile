@@ -74,9 +74,12 @@ tools/axe/node_modules/axe-core/axe.min.js: tools/axe/package.json tools/axe/pac
 /usr/bin/chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
 
-# Sets up and runs the whole suite, on SQLite and on the local PostgreSQL.
+# Sets up and runs the whole suite, on SQLite and on the local PostgreSQL. Three test processes on two cores: the
+# reliability and browser groups spend much of their time waiting on processes they started (servers, workers,
+# Chromium), and a third process runs other tests meanwhile. TEST_PROCESSES=2 (or more) to choose.
+TEST_PROCESSES ?= 3
 test: lint tools/prism/node_modules/.bin/prism tools/axe/node_modules/axe-core/axe.min.js /usr/bin/chromium
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 # After changing the admin pages' strings: refresh locales/messages.pot and the catalogs (then translate).
 translate-extract: $(VENV)/.runtime

@@ -18,7 +18,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hotline import clock as hotline_clock
 from tests.conftest import SteppingClock, hotline_env
 from tests.understanding import fast
 from tests.understanding.harness import CALLERS, FIELDS, Compound, corpus_files, judge, load
@@ -29,9 +28,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="take every Nth texted line (default: all)")
     args = parser.parse_args()
     lines = [line for path in corpus_files() for line in load(path) if line.sender not in CALLERS][::args.every]
-    hotline_clock.set_source(SteppingClock())
     compound = Compound(Path(tempfile.mkdtemp(prefix="corpus-bench-")),
-                        hotline_env("sqlite://", HOTLINE_CRISIS_LINE="12356"))
+                        hotline_env("sqlite://", HOTLINE_CRISIS_LINE="12356"), SteppingClock())
     for line in lines[:3]:  # the lexicons, the converters and the app's first request, outside the timing
         fast.run(line)
         compound.run(line)

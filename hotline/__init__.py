@@ -14,16 +14,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
+    from hotline.clock import Clock
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: configuration, database, transport, blueprints and commands."""
-    from flask import Flask
 
+def create_app(config: dict | None = None, clock: Clock | None = None) -> Flask:
+    """Build the app: configuration, database, transport, blueprints and commands.
+
+    `clock` is where the app's time comes from (the real UTC clock unless given): `clock.now()` reads it
+    in the app's requests, its worker's steps and its CLI commands."""
     from admin import init_admin
+    from hotline import clock as clocks
+    from hotline.application import Hotline
     from hotline.config import from_environment
     from simulator import init_simulator
 
-    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+    app = Hotline(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+    app.extensions["clock"] = clock or clocks.real
     init_instance(app)
     env = None
     if config and "ENV" in config:  # tests pass a whole environment in

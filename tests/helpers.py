@@ -10,6 +10,7 @@ import re
 import secrets
 import socket
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from sqlalchemy import select
@@ -23,6 +24,20 @@ from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
 
 BASE = "https://hotline.test"
 POSTGRES = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+class ShiftedClock:
+    """A clock for an app that serves in real time (a live server and its worker threads): the machine's time,
+    moved on by what `advance` adds, so that a test can jump ahead without waiting."""
+
+    def __init__(self):
+        self.ahead = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+    def advance(self, **delta) -> None:
+        self.ahead += timedelta(**delta)
 
 
 def free_port() -> int:

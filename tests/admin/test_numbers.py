@@ -23,7 +23,7 @@ MINUTE, HOUR = 60, 3600
 @pytest.fixture
 def frozen(clock):
     """The hotline's clock stands still between the test's own steps, so every event is at a known time."""
-    hotline_clock.set_source(lambda: clock.at)
+    clock.freeze()
     return clock
 
 

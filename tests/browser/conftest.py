@@ -59,9 +59,9 @@ class Live:
 def live(tmp_path_factory):
     """The hotline on a free port, with the test compound (24 more residents in building 12) and users.
 
-    Module-scoped: its server and worker threads read the hotline's one clock, and must be gone before
-    any other test steps that clock. Each browser module is an xdist group of its own, so that its tests share
-    one server and one Chromium, and two modules can run at once on two workers."""
+    Module-scoped: each browser module is an xdist group of its own, so that its tests share one server and one
+    Chromium, and two modules can run at once on two workers. Its server and worker threads read the app's own
+    clock (the real time), whatever clock the tests that run beside it give their apps."""
     folder = tmp_path_factory.mktemp("live")
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -13,6 +13,7 @@ port) that a test may stop and start; the machine's own server is never touched.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -20,6 +21,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+import psycopg
 
 from tests.helpers import POSTGRES, Phone, create_database, drop_database, free_port, sign
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
@@ -196,6 +200,21 @@ class PrivatePostgres:
 # The hotline
 # --------------------------------------------------------------------------------------------
 
+# The schema `flask --app hotline init-db` made for the first installation of this process on each kind of
+# database (and set of buildings): the next ones start from a copy of it instead of running every migration again.
+MIGRATED: dict[tuple[str, str], str] = {}
+
+
+@atexit.register
+def _forget_migrated() -> None:
+    for (dialect, _), kept in MIGRATED.items():
+        with contextlib.suppress(Exception):
+            if dialect == "sqlite":
+                shutil.rmtree(Path(kept).parent)
+            else:
+                drop_database(POSTGRES, kept)
+
+
 
 class Stack:
     """One installation: its database, a gunicorn server and worker processes, in its own folder.
@@ -214,6 +233,7 @@ class Stack:
         else:
             url = database
         self.database_url = url
+        self.own_database = database in ("sqlite", "postgres")  # made here, not a URL given
         self.dialect = url.split(":")[0].split("+")[0]  # sqlite, postgresql
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "TWILIO_", "FLASK_"))}
@@ -247,11 +267,14 @@ class Stack:
     # -- set-up ------------------------------------------------------------------------------
 
     def init(self, volunteers: str | None = None) -> Stack:
-        """Create the schema with `flask --app hotline init-db`, import volunteers, make a token."""
-        r = subprocess.run([PYTHON, "-m", "flask", "--app", "hotline", "init-db"], cwd=self.tmp, env=self.env,
-                           capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise RuntimeError(f"init-db failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+        """Create the schema with `flask --app hotline init-db` (or copy the one it made for an earlier
+        installation of this process on the same kind of database), import volunteers, make a token."""
+        if not self._copy_migrated():
+            r = subprocess.run([PYTHON, "-m", "flask", "--app", "hotline", "init-db"], cwd=self.tmp, env=self.env,
+                               capture_output=True, text=True, timeout=120)
+            if r.returncode != 0:
+                raise RuntimeError(f"init-db failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+            self._keep_migrated()
         from hotline import create_app
         from hotline.api import create_token
         from hotline.domain import roster
@@ -266,6 +289,40 @@ class Stack:
             self.token = create_token(db.session, "reliability")
             db.session.commit()
         return self
+
+    def _migrated_key(self) -> tuple[str, str] | None:
+        """Which kept schema fits this installation: its own database's kind and buildings (None for a URL given)."""
+        return (self.dialect, self.env["HOTLINE_BUILDINGS"]) if self.own_database else None
+
+    def _copy_migrated(self) -> bool:
+        """Start from a copy of the schema init-db made for an earlier installation; False if there is none."""
+        key = self._migrated_key()
+        if key not in MIGRATED:
+            return False
+        if self.dialect == "sqlite":
+            shutil.copyfile(MIGRATED[key], self.tmp / "hotline.db")
+        else:
+            with psycopg.connect(POSTGRES + "/postgres", autocommit=True, connect_timeout=10) as conn:
+                conn.execute(f'DROP DATABASE "{self.pg_name}"')
+                conn.execute(f'CREATE DATABASE "{self.pg_name}" TEMPLATE "{MIGRATED[key]}"')
+        return True
+
+    def _keep_migrated(self) -> None:
+        """Keep what init-db just made, for the next installations of this process (a copy: a SQLite file, a
+        PostgreSQL template database), gone when the process ends."""
+        key = self._migrated_key()
+        if key is None or key in MIGRATED:
+            return
+        if self.dialect == "sqlite":
+            kept = Path(tempfile.mkdtemp(prefix="hotline-rel-migrated-")) / "hotline.db"
+            with contextlib.closing(sqlite3.connect(self.tmp / "hotline.db")) as conn:
+                conn.execute("VACUUM INTO ?", (str(kept),))
+            MIGRATED[key] = str(kept)
+        else:
+            kept = f"hotline_rel_migrated_{secrets.token_hex(4)}"
+            with psycopg.connect(POSTGRES + "/postgres", autocommit=True, connect_timeout=10) as conn:
+                conn.execute(f'CREATE DATABASE "{kept}" TEMPLATE "{self.pg_name}"')
+            MIGRATED[key] = kept
 
     @contextlib.contextmanager
     def db(self) -> Iterator:

@@ -24,14 +24,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from hotline import clock as hotline_clock
 from hotline import create_app
 from hotline.cli import sync_buildings
 from hotline.domain import requests as lifecycle
 from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Base, Request, Status
-from tests.conftest import SteppingClock
+from tests.conftest import START, SteppingClock
 from tests.helpers import (
     BASE,
     CHEN_JIE,
@@ -81,14 +80,13 @@ def lifecycle_app(tmp_path):
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "TWILIO_PHONE_NUMBER": HOTLINE_NUMBER, "PUBLIC_BASE_URL": BASE,
            "TWILIO_API_URL": "http://127.0.0.1:9", "HOTLINE_SPOOL_DIR": str(tmp_path / "spool")}
-    app = create_app({"ENV": env, "TESTING": True})
+    app = create_app({"ENV": env, "TESTING": True}, clock=SteppingClock())
     with app.app_context():
         db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    hotline_clock.set_source(None)
 
 
 def steps(r: Request) -> tuple:
@@ -132,8 +130,8 @@ def test_request_lifecycle_state_machine(lifecycle_app, figures):
     class Lifecycle(RuleBasedStateMachine):
         @initialize()
         def fresh_compound(self):
-            self.clock = SteppingClock()
-            hotline_clock.set_source(self.clock)
+            self.clock = app.extensions["clock"]
+            self.clock.at = START  # each example starts at the same instant
             with app.app_context():
                 for table in reversed(Base.metadata.sorted_tables):
                     db.session.execute(delete(table))
@@ -206,7 +204,6 @@ def test_request_lifecycle_state_machine(lifecycle_app, figures):
             assert not problems, "\n".join(problems)
 
         def teardown(self):
-            hotline_clock.set_source(None)
             seen["examples"] += 1
             for timeline in getattr(self, "timelines", {}).values():
                 seen["requests"] += 1

@@ -7,7 +7,7 @@ HOTLINE_SEND_RATE, measured at the stand-in: over the whole backlog the rate is 
 [-15 %, +5 %] of the setting, and no 5 s window starts more segments than 5.5 s at the setting allow
 (+ one message): a send that starts late on the shared send clock catches up right after.
 
-FAST: 200 webhooks over 10 s, sending at 20 segments/s. FULL: 2,000 over 60 s, at 30/s.
+FAST: 80 webhooks over 4 s, sending at 20 segments/s. FULL: 2,000 over 60 s, at 30/s.
 Offered load is above the send rate on purpose, so that a backlog builds and its pace shows.
 The pace is a wall-clock figure: the FAST form (part of `make test`, on a machine that may be
 busy) records it; only the FULL form (`make test-reliability`) holds it to the bounds.
@@ -27,7 +27,7 @@ JITTER = 0.5  # seconds a send may start late on the send clock, then catch up
 
 
 def test_open_loop_sms_load_is_answered_created_and_sent_at_the_rate(make_stack, standin, database, figures):
-    count, seconds, send_rate = scale(200, 2000), scale(10, 60), scale(20, 30)
+    count, seconds, send_rate = scale(80, 2000), scale(4, 60), scale(20, 30)
     stack = make_stack(database, name="load", HOTLINE_SEND_RATE=str(send_rate)).init(roster_csv())
     stack.start_server()
     stack.start_worker()

@@ -9,7 +9,7 @@ Proven: no message is lost (every row ends `sent` and Twilio took every body at 
 copies beyond the first are no more than the crashes, and no more than the duplicates the rows
 count (`Outbox.duplicates`, also `possible_duplicates` in /api/v1/outbox/stats).
 
-FAST: 5 kills, workers with a 5 s lease (tests/reliability/leased_worker.py: the same command
+FAST: 3 kills, workers with a 3 s lease (tests/reliability/leased_worker.py: the same command
 with hotline.worker.LEASE shortened). FULL: 20 kills of the unmodified `flask --app hotline
 worker`, whose 60 s lease the last worker waits out.
 """
@@ -32,8 +32,8 @@ KILL_RATE = "2"  # segments per second while killing: a claim books about 5 rows
 
 
 def test_sigkill_mid_send_loses_nothing_and_counts_its_copies(make_stack, standin, database, figures):
-    kills = scale(5, 20)
-    lease = scale(5.0, None)  # None: the real 60 s lease
+    kills = scale(3, 20)
+    lease = scale(3.0, None)  # None: the real 60 s lease
     seed = int(os.environ.get("HOTLINE_RELIABILITY_SEED") or time.time())
     rng = random.Random(seed)
     stack = make_stack(database, HOTLINE_SEND_RATE=KILL_RATE).init()

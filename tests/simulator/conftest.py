@@ -15,7 +15,7 @@ from tests.browser.conftest import (  # noqa: F401 - the browser and its people
     person,
     serving,
 )
-from tests.helpers import free_port
+from tests.helpers import ShiftedClock, free_port
 
 # No credentials: the console transport, and unsigned webhooks from loopback only.
 CONSOLE = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_PHONE_NUMBER": "", "PUBLIC_BASE_URL": ""}
@@ -62,7 +62,7 @@ def live(tmp_path_factory):
         "HOTLINE_SEND_RATE": "100",
         "HOTLINE_SPOOL_DIR": str(folder / "spool"),
     }
-    app = create_app({"ENV": env})
+    app = create_app({"ENV": env}, clock=ShiftedClock())  # real time, which a test may move on
     assert not app.config["TWILIO_AUTH_TOKEN"]
     make_tables(app)
     load_demo(app)

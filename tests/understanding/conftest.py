@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from hotline import clock as hotline_clock
 from tests.conftest import SteppingClock, hotline_env
 from tests.understanding.harness import Compound
 
@@ -19,17 +18,12 @@ def corpus_clock() -> SteppingClock:
 
 @pytest.fixture(scope="session")
 def corpus_compound(tmp_path_factory, corpus_clock):
-    hotline_clock.set_source(corpus_clock)
-    try:
-        return Compound(tmp_path_factory.mktemp("corpus"), hotline_env("sqlite://", HOTLINE_CRISIS_LINE="12356"))
-    finally:
-        hotline_clock.set_source(None)
+    return Compound(tmp_path_factory.mktemp("corpus"), hotline_env("sqlite://", HOTLINE_CRISIS_LINE="12356"),
+                    corpus_clock)
 
 
 @pytest.fixture
-def compound(corpus_compound, corpus_clock):
-    """The compound, built once per test process, on its clock for the test: the kinds are no xdist group, so
-    each worker takes some, and tests that set a clock of their own may run between two of them."""
-    hotline_clock.set_source(corpus_clock)
-    yield corpus_compound
-    hotline_clock.set_source(None)
+def compound(corpus_compound):
+    """The compound, built once per test process on the corpus's clock: the kinds are no xdist group, so each
+    worker takes some, and tests with apps on clocks of their own may run between two of them."""
+    return corpus_compound

@@ -34,6 +34,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hotline import clock, create_app, texts
+from hotline.clock import Clock
 from hotline.domain import roster, transitions
 from hotline.domain.policy import Policy
 from hotline.extensions import db
@@ -181,10 +182,10 @@ def agreement(record_property, name: str, count: int, wrong: list[str], more: st
 class Compound:
     """The hotline on a SQLite file, with a template of each sender's situation to start from."""
 
-    def __init__(self, folder: Path, env: dict[str, str]):
+    def __init__(self, folder: Path, env: dict[str, str], clock: Clock):
         self.folder = folder
         self.live = folder / "live.db"
-        self.app = create_app({"ENV": {**env, "DATABASE_URL": f"sqlite:///{self.live}"}, "TESTING": True})
+        self.app = create_app({"ENV": {**env, "DATABASE_URL": f"sqlite:///{self.live}"}, "TESTING": True}, clock=clock)
         self.client = self.app.test_client()
         self.templates: dict[str, Path] = {}
         with self.app.app_context():

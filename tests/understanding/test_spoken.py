@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy import func, select
 
 import ivr_flows
-from hotline import clock as hotline_clock
 from hotline import create_app, texts
 from hotline.domain import voice
 from hotline.extensions import db
@@ -77,10 +76,9 @@ class Outcome:
 @pytest.fixture(scope="module")
 def line(tmp_path_factory):
     """The hotline on a SQLite file of its own, with the test compound's roster (a coordinator on duty)."""
-    hotline_clock.set_source(SteppingClock())
     folder = tmp_path_factory.mktemp("spoken")
     app = create_app({"ENV": hotline_env(f"sqlite:///{folder}/hotline.db", HOTLINE_SPOOL_DIR=str(folder / "spool")),
-                      "TESTING": True})
+                      "TESTING": True}, clock=SteppingClock())
     with app.app_context():
         db.create_all()
         from hotline.cli import sync_buildings
@@ -93,7 +91,6 @@ def line(tmp_path_factory):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        hotline_clock.set_source(None)
 
 
 def said(heard: list[str], lang: str, msgid: str) -> bool:

@@ -34,9 +34,10 @@ def app(make_app, spool_dir, clock):
 
 
 @pytest.fixture
-def down(spool_dir):
-    """The same hotline while its database does not answer."""
-    return create_app({"ENV": hotline_env(DEAD_DATABASE, HOTLINE_SPOOL_DIR=str(spool_dir)), "TESTING": True})
+def down(spool_dir, clock):
+    """The same hotline, on the same clock, while its database does not answer."""
+    return create_app({"ENV": hotline_env(DEAD_DATABASE, HOTLINE_SPOOL_DIR=str(spool_dir)), "TESTING": True},
+                      clock=clock)
 
 
 def test_sms_while_the_database_is_down_is_spooled_answered_and_replayed_once(app, down, spool_dir):

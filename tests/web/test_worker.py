@@ -176,6 +176,32 @@ def test_claims_book_the_send_rate_across_workers(app, clock):
     assert [(b - a).total_seconds() for a, b in zip(slots, slots[1:], strict=False)] == [1.0, 1.0]
 
 
+class Waits(threading.Event):
+    """A worker's stop signal that notes, each time the worker waits on it, whether a transaction is open; it
+    waits no time (the test's clock stands still, the slots are not waited for on the wall)."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_transaction: list[bool] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.in_transaction.append(db.session().in_transaction())
+        return super().wait(0)
+
+
+def test_no_transaction_is_open_while_the_worker_waits_for_a_send_slot(app, twilio, clock):
+    """On SQLite an open transaction holds the write lock that every webhook needs."""
+    for i in range(3):
+        queue(app, text=f"m{i}")
+    clock.freeze()
+    worker = Worker(app)
+    worker.policy = Policy(**{**worker.policy.__dict__, "send_rate": 1.0})  # slots one second apart
+    worker.stopping = Waits()
+    assert worker.send_due() == 3
+    assert worker.stopping.in_transaction == [False, False]  # the second and the third waited for theirs
+    assert [s.params["Body"] for s in twilio.posts("Messages")] == ["m0", "m1", "m2"]
+
+
 def test_a_dead_workers_rows_come_back_counted(app, clock):
     row_id = queue(app)
     with app.app_context():
