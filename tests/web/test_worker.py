@@ -237,24 +237,3 @@ def test_tick_command_sends_and_reports(app, twilio):
     result = app.test_cli_runner().invoke(args=["tick"])
     assert result.exit_code == 0 and "1 messages sent" in result.output
     assert len(twilio.posts("Messages")) == 1
-
-
-def test_the_worker_holds_no_transaction_while_it_waits_for_a_send_slot(app, twilio, monkeypatch):
-    """At the send rate, a claimed message waits for its slot with no transaction open: on SQLite an open one
-    holds the write lock, and every webhook would wait behind it (a second at 1 SMS/s). The hotline's own clock:
-    the slots are a second apart (the waits are not made)."""
-    app.config["HOTLINE_SEND_RATE"] = 1.0
-    for n in range(3):
-        queue(app, text=f"#{n} hello")
-    worker = Worker(app)
-    open_while_waiting = []
-
-    def wait(seconds):
-        open_while_waiting.append(db.session().in_transaction())
-        return False
-
-    monkeypatch.setattr(worker.stopping, "wait", wait)
-    assert worker.send_due() == 3
-    assert len(open_while_waiting) == 2  # the second and third wait for theirs
-    assert not any(open_while_waiting)
-    assert len(twilio.posts("Messages")) == 3
