@@ -109,7 +109,7 @@ def test_exported_residents_import_back_unchanged(app, coordinator):
 
 def people(app, model) -> set[tuple[str, str]]:
     with app.app_context():
-        return set(db.session.execute(select(model.name, model.phone)).tuples())
+        return {tuple(row) for row in db.session.execute(select(model.name, model.phone))}
 
 
 def test_editing_a_volunteer_checks_the_number_and_the_buildings(app, coordinator):
