@@ -290,9 +290,9 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
         if act.next in ("file", "repeat", "limit"):
             state = {**act.state, "urgent": True}
             return replace(decision, act=replace(act, next="file", state=state, into=None))
-        if act.next == "ask" and act.state.get("category"):  # a need, asked where: it will be urgent
+        if act.next in ("ask", "confirm_home") and act.state.get("category"):  # asked where: it will be urgent
             return replace(decision, act=replace(act, state={**act.state, "urgent": True}))
-        if act.next == "ask":
+        if act.next in ("ask", "confirm_home"):
             return _before_a_person(decision, act.state, said, who)
     if thanks:
         return _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who)
