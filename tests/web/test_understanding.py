@@ -103,6 +103,13 @@ def test_grave_words_read_no_surer_go_before_a_coordinator_at_once(app, phone):
     assert any("地上好多血" in m for m in phone(SUN_HONG).inbox())
 
 
+def test_grave_words_with_the_residents_own_building_still_go_before_a_coordinator(app, phone):
+    """Naming one's own building, and no room, would ask "is it your own flat?" first: grave words do not wait
+    for the answer."""
+    assert phone(LIU).reply("5号楼 楼道里全是烟 门把好烫") == texts.t("zh", "sms.grave", line="12356")
+    assert any("楼道里全是烟" in m for m in phone(SUN_HONG).inbox())
+
+
 def test_wide_crisis_words_from_a_stranger_get_the_crisis_line_and_reach_the_coordinators(app, phone):
     answer = phone(STRANGER).reply("我是大家的负担 以后不用再给我送菜了")
     assert answer == texts.t("zh", "sms.crisis", line="12356")
