@@ -281,22 +281,23 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     do so even in a need. Emergencies, crisis words read for sure, questions and the rest are decided as
     they were."""
     act = decision.act
-    thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
-    if not (isinstance(act, Gathering) and not act.state.get("emergency") or thanks) or not said.grave:
-        return decision  # read no wider than it must: most messages are neither
-    if said.grave == "crisis" and isinstance(act, Gathering):
-        return _before_a_person(decision, act.state, said, who)  # "nobody would notice if I was gone"
-    if isinstance(act, Gathering) and not act.state.get("urgent"):
-        if act.next in ("file", "repeat", "limit"):
-            state = {**act.state, "urgent": True}
-            return replace(decision, act=replace(act, next="file", state=state, into=None))
-        if act.next in ("ask", "confirm_home") and act.state.get("category"):  # asked where: it will be urgent
-            return replace(decision, act=replace(act, state={**act.state, "urgent": True}))
-        if act.next in ("ask", "confirm_home"):
-            return _before_a_person(decision, act.state, said, who)
-    if thanks:
-        return _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who)
-    return decision
+    if isinstance(act, ResidentWord) and act.word == Word.THANKS:
+        return _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who) \
+            if said.grave else decision
+    if not isinstance(act, Gathering) or act.state.get("emergency") or not said.grave:
+        return decision  # the grave words are read only where they could change what is done
+    state = act.state
+    if said.grave == "crisis" or not (state.get("urgent") or state.get("category") or act.next in FILES):
+        return _before_a_person(decision, state, said, who)  # "nobody would notice if I was gone"
+    if state.get("urgent"):
+        return decision
+    urgent = {**state, "urgent": True}  # asked where, or filed: urgent, never folded or held
+    if act.next in FILES:
+        return replace(decision, act=replace(act, next="file", state=urgent, into=None))
+    return replace(decision, act=replace(act, state=urgent))
+
+
+FILES = ("file", "repeat", "limit")  # the steps of a gathering that make a request
 
 
 def _before_a_person(decision: Decision, state: dict, said: Reading, who: Situation) -> Decision:

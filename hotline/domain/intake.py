@@ -51,11 +51,10 @@ class InboundSms:
     body: str
 
 
-def handle_sms(session: Session, policy: Policy, sms: InboundSms, sender: Sender | None = None) -> Reply:
-    """Act on one incoming SMS (from `sender`, where the caller read it already) and return the TwiML reply's
+def handle_sms(session: Session, policy: Policy, sms: InboundSms, sender: Sender) -> Reply:
+    """Act on one incoming SMS from `sender` (read as the message was taken) and return the TwiML reply's
     messages."""
     said = message.read(message.normalise(sms.body), policy.buildings)
-    sender = sender or Sender(session, sms.phone)
     return apply(session, policy, sender, said, decide.decide(said, sender, policy))
 
 

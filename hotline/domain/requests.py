@@ -198,13 +198,13 @@ class Routing:
         for v, building, _ in rows:
             if v.role == Role.VOLUNTEER:
                 self.volunteers.setdefault(building, []).append(v)
-        self.opted_out = {v.id for v, _, out in rows if out}  # said STOP: what they are sent is skipped
+        self._stopped = {v.id: out for v, _, out in rows}  # said STOP (what they are sent is skipped), by id read
         self._counted: dict[int, int] | None = None  # open requests per volunteer, as the database had them
         self._moves: Counter[int] = Counter()  # what this routing assigned and took away since
 
-    def knows(self, volunteer: Volunteer) -> bool:
-        """Tell whether the volunteer is one of those read (on duty, for these buildings or a coordinator)."""
-        return volunteer in self.coordinators or any(volunteer in vs for vs in self.volunteers.values())
+    def said_stop(self, volunteer: Volunteer) -> bool | None:
+        """Whether the volunteer said STOP, as read with the rest; None for one not read (not on duty here)."""
+        return self._stopped.get(volunteer.id)
 
     def load(self, volunteer: Volunteer) -> int:
         """Return how many requests the volunteer has assigned or accepted."""
@@ -339,7 +339,7 @@ def route(
         lane=Lane.URGENT if request.urgent else Lane.NORMAL,
         request=request,
         not_before=held_until,
-        opted_out=volunteer.id in routing.opted_out if routing is not None and routing.knows(volunteer) else None,
+        opted_out=routing.said_stop(volunteer) if routing is not None else None,
     )
     return volunteer
 
