@@ -278,12 +278,16 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     will be; one it would only ask "what do you need?" of, or take for thanks, goes before a coordinator
     at once, as crisis words do (an urgent request for them where the flat is known, else an urgent alert
     with the words), and the sender is told so, with 120 and the support line. Words of the `crisis` kind
-    do so even in a need. Emergencies, crisis words read for sure, questions and the rest are decided as
+    do so even in a need, a question, a cancel or any other word about a request already made ("#41的菜不用
+    送了 别浪费在我身上"). Emergencies, crisis words read for sure, questions and the rest are decided as
     they were."""
     act = decision.act
-    if isinstance(act, ResidentWord) and act.word == Word.THANKS:
-        return _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who) \
-            if said.grave else decision
+    thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
+    asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question")
+    if thanks and said.grave or asked and said.grave == "crisis":  # "谢谢你们 以后不用送了 我走了以后…"
+        return _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who)
+    if thanks:
+        return decision
     if not isinstance(act, Gathering) or act.state.get("emergency") or not said.grave:
         return decision  # the grave words are read only where they could change what is done
     state = act.state

@@ -157,14 +157,16 @@ _EMERGENCY = re.compile(
     _FLAGS,
 )
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
-_NOT_URGENT = re.compile(
+_CALM = re.compile(
     r"""
-    不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 急救[箱包]
+    不(?:太|是很|用|着)?急 | 别急 | 不紧急
     | \bnot\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent
-    | \bnot\s+an?\s+emergency
+    | \bnot\s+an?\s+emergency | \bnothing\s+serious | \bnot\s+serious | \brien\s+d'urgent | \bpas\s+urgent
+    | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     """,
     _FLAGS,
 )
+_NOT_URGENT = re.compile(rf"{_CALM.pattern} | 急救[箱包]", _FLAGS)
 _COUNT = r"[0-9一两二三四五六七八九十几]+"
 _URGENT = re.compile(
     rf"""
@@ -312,9 +314,9 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     drug = _drug(text)
     category = _category(text, drug, emergency)
     runs_out = _runs_out(text) if category is Category.MEDICINE else None
-    urgent = (
-        emergency
-        or "urgent" in grave
+    calm = _CALM.search(text) is not None  # "nothing serious", "不急": the sender says it can wait
+    urgent = emergency or not calm and (
+        "urgent" in grave
         or category is Category.WELFARE
         or category is Category.MEDICINE and "out" in grave and runs_out is None
         or _URGENT.search(_NOT_URGENT.sub(" ", text)) is not None

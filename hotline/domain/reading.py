@@ -76,8 +76,10 @@ def need_rules() -> tuple[Rule, ...]:
 
 
 def gravity(normalised: str) -> set[str]:
-    """How grave a need reads (`emergency`, `urgent`), from the already normalised text."""
-    return {rule.kind for rule in need_rules() if rule.kind != "not_emergency" and rule.pattern.search(normalised)}
+    """How grave a need reads (`emergency`, `urgent`), from the already normalised text: by the needs'
+    rules, and by the signs of an emergency (`lexicon/signs.tsv`)."""
+    return {rule.kind for rule in need_rules() + signs("emergency")
+            if rule.kind != "not_emergency" and rule.pattern.search(normalised)}
 
 
 def set_aside_past(normalised: str) -> str:
@@ -130,7 +132,7 @@ def category_rules() -> tuple[Rule, ...]:
 
 def named(normalised: str) -> set[str]:
     """What a message names, by the categories file: medicine, food, help, carry, thanks."""
-    return {rule.kind for rule in category_rules() if rule.pattern.search(normalised)}
+    return {rule.kind for rule in category_rules() + signs("welfare") if rule.pattern.search(normalised)}
 
 
 def asks_for_more(text: str) -> bool:
@@ -154,8 +156,40 @@ def grave(text: str) -> str | None:
     (`lexicon/grave.tsv`): "crisis" ("everyone would be better off without me"), "grave" ("外公突然晕过去了"),
     or None."""
     text = set_aside_past(simplify(text))  # "上礼拜摔了一跤", "怕摔跤", "打不着火"
-    found = {rule.kind for rule in grave_rules() if rule.pattern.search(text)}
+    found = {rule.kind for rule in grave_rules() + signs("crisis") if rule.pattern.search(text)}
     return next((kind for kind in ("crisis", "grave") if kind in found), None)
+
+
+@cache
+def sign_rules() -> tuple[Rule, ...]:
+    """The signs of `lexicon/signs.tsv`, each a `Rule`: its two sets of words, in either order, with at most
+    so many characters between them in one sentence, not right after a "no"/"not"/"没"/"不"."""
+    words, rules = {}, []
+    path = LEXICON / "signs.tsv"
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        what, *fields = line.split("\t")
+        try:
+            if what == "word":
+                name, pattern = fields[:2]
+                words[name] = f"(?:{re.compile(pattern).pattern})"
+                continue
+            kind, first, second, within, example, *counter = fields
+            gap = f"[^.!?。！？；;\\n]{{0,{int(within)}}}?"
+            either = f"{_UNSAID}{words[first]}{gap}{words[second]}|{_UNSAID}{words[second]}{gap}{words[first]}"
+            rules.append(Rule(kind, re.compile(either, re.IGNORECASE), example, counter[0] if counter else ""))
+        except (re.error, KeyError, ValueError) as error:
+            raise ValueError(f"{path.name}:{number}: {error}") from None
+    return tuple(rules)
+
+
+_UNSAID = r"(?<!\bno )(?<!\bnot )(?<!never )(?<!没)(?<!没有)(?<!不)(?<!无)"  # "no chest pain", "没摔倒"
+
+
+@cache
+def signs(kind: str) -> tuple[Rule, ...]:
+    return tuple(rule for rule in sign_rules() if rule.kind == kind)
 
 
 def distressed(text: str) -> bool:
@@ -247,7 +281,7 @@ def prepare() -> None:
     so that no message waits for them: the first in pinyin or English would wait about a second.
     lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
     for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
-                  drug_rules):
+                  drug_rules, grave_rules, sign_rules):
         rules()
     _address_words()
     _opencc()
@@ -288,12 +322,25 @@ def simplify(text: str) -> str:
     elif is_pinyin(text):
         text = from_pinyin(text)
     text = _NOT.sub(_contracted, text)  # "has not picked up" reads as "hasn't picked up": rules say it once
+    text = _BARE.sub(_apostrophe, text)  # "hasnt", "im", "theres", as texted: "hasn't", "i'm", "there's"
     return " ".join(text.split())
 
 
 # English negations written out, as the rules write them contracted.
 _NOT = re.compile(r"\b(?:(is|are|was|were|has|have|had|does|do|did|could|would|should)\s+not"
                   r"|(can)\s*not|(will)\s+not)\b")
+
+
+# Contractions texted without their apostrophe.
+_BARE = re.compile(r"\b(?:(has|have|had|do|does|did|is|are|was|were|could|would|should|ca|wo)nt|(i)m|(i)ve"
+                   r"|(he|she|there|that|what)s)\b")
+
+
+def _apostrophe(match: re.Match) -> str:
+    negated, i_am, i_have, is_ = match.groups()[0], match.group(2), match.group(3), match.group(4)
+    if negated:
+        return f"{negated}n't"
+    return "i'm" if i_am else "i've" if i_have else f"{is_}'s"
 
 
 def _contracted(match: re.Match) -> str:

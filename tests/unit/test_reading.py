@@ -51,12 +51,44 @@ def test_every_address_word_reads_the_message_that_motivated_it(pattern, read_as
 
 @pytest.mark.parametrize("rule", reading.category_rules() + reading.resident_rules() + reading.volunteer_rules()
                          + reading.household_rules() + reading.drug_rules()
-                         + reading.grave_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
+                         + reading.grave_rules() + reading.sign_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
 def test_every_word_rule_reads_the_message_that_motivated_it(rule):
     text = reading.simplify(rule.example)
     assert rule.pattern.search(text), f"{rule.kind} rule does not match its own example {rule.example!r}"
     if rule.counter:
         assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("mum's smile is lopsided and her words are all jumbled", "emergency"),
+    ("no chest pain, just a stuffy nose", None),  # a sign right after "no" is not read
+    ("his chest feels tight. he's fine otherwise", "emergency"),
+    ("my chest. it's fine, the pain is in my knee", None),  # the two words in two sentences
+    ("楼下阿姨平时天天在阳台晾衣服 这三天窗帘都没拉开过", "welfare"),
+    ("这三天我都没出门", None),  # oneself at home: nobody else to look for
+])
+def test_a_sign_is_two_words_said_together_in_one_sentence(text, kind):
+    found = {rule.kind for rule in reading.sign_rules() if rule.pattern.search(reading.simplify(text))}
+    assert found == ({kind} if kind else set())
+
+
+def test_a_signs_file_naming_an_unknown_word_names_its_line(tmp_path, monkeypatch):
+    (tmp_path / "signs.tsv").write_text("word\tface\tface\nsign\temergency\tface\tdroop\t9\tx\n", encoding="utf-8")
+    monkeypatch.setattr(reading, "LEXICON", tmp_path)
+    reading.sign_rules.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="signs.tsv:2"):
+            reading.sign_rules()
+    finally:
+        reading.sign_rules.cache_clear()
+
+
+@pytest.mark.parametrize(("texted", "read"), [
+    ("old guy hasnt taken his veg box in", "old guy hasn't taken his veg box in"),
+    ("i wont be around, im tired, theres smoke, cant", "i won't be around, i'm tired, there's smoke, can't"),
+])
+def test_contractions_texted_without_the_apostrophe_read_as_the_rules_write_them(texted, read):
+    assert reading.simplify(texted) == read
 
 
 def test_a_rules_file_with_a_broken_pattern_names_its_line(tmp_path):
@@ -167,7 +199,8 @@ def test_writing_about_another_household(text, other):
 
 def test_prepare_loads_every_lexicon_a_message_is_read_with():
     loaders = [reading.intent_rules, reading.need_rules, reading.category_rules, reading.resident_rules,
-               reading.household_rules, reading.volunteer_rules, reading._address_words, reading._opencc,
+               reading.household_rules, reading.volunteer_rules, reading.grave_rules, reading.sign_rules,
+               reading._address_words, reading._opencc,
                reading._syllables, reading._pinyin_words]
     for loader in loaders:
         loader.cache_clear()

@@ -96,11 +96,11 @@ def test_the_crisis_line_is_a_setting(make_app, clock):
 def test_grave_words_read_no_surer_go_before_a_coordinator_at_once(app, phone):
     """Words that may mean a life is at stake, in a message that names no need (lexicon/grave.tsv): an
     urgent request for a coordinator, not the building's volunteer, and the sender told so."""
-    answer = phone(LIU).reply("老伴头磕在桌角上 地上好多血")
+    answer = phone(LIU).reply("老伴头磕破了 地上有血")
     assert answer == texts.t("zh", "sms.grave", line="12356")
     [request] = [get_request(app, n) for n in range(1, 2)]
     assert request.urgent and request.volunteer.phone == SUN_HONG
-    assert any("地上好多血" in m for m in phone(SUN_HONG).inbox())
+    assert any("地上有血" in m for m in phone(SUN_HONG).inbox())
 
 
 def test_grave_words_with_the_residents_own_building_still_go_before_a_coordinator(app, phone):
@@ -121,6 +121,25 @@ def test_wide_crisis_words_from_a_stranger_get_the_crisis_line_and_reach_the_coo
 def test_a_need_with_grave_words_is_urgent(app, phone):
     [n] = numbers_in(phone(LIU).reply("老伴头磕破了 流了好多血 家里没有纱布了 帮忙买点"))
     assert get_request(app, n).urgent
+
+
+def test_crisis_words_in_a_cancel_go_before_a_coordinator_and_cancel_nothing(app, phone):
+    """"Don't deliver #41, don't waste it on me": not a cancel to carry out but despair, for a person."""
+    [n] = numbers_in(phone(LIU).reply("需要买米"))
+    answer = phone(LIU).reply(f"#{n}的米不用送了 我也吃不了几天了 别浪费在我身上")
+    assert answer == texts.t("zh", "sms.crisis", line="12356")
+    assert get_request(app, n).status != Status.CANCELLED
+    assert any("别浪费在我身上" in m for m in phone(SUN_HONG).inbox())
+
+
+@pytest.mark.parametrize("text", [
+    "my dad's face went all droopy on one side and he's talking funny",  # signs.tsv: face, droop
+    "老伴有糖尿病 现在一直出冷汗手抖 叫他也迷迷糊糊",  # diabetes, a low
+])
+def test_signs_of_an_emergency_in_any_wording_are_an_emergency(app, phone, text):
+    reply = phone(LIU).reply(text)
+    [n] = numbers_in(reply)
+    assert "120" in reply and get_request(app, n).emergency
 
 
 @pytest.mark.parametrize("text", ["笑死了 楼下的猫又来了", "累死了 排了两个小时核酸", "my phone battery died, sorry"])
