@@ -156,8 +156,13 @@ def grave(text: str) -> str | None:
     (`lexicon/grave.tsv`): "crisis" ("everyone would be better off without me"), "grave" ("外公突然晕过去了"),
     or None."""
     text = set_aside_past(simplify(text))  # "上礼拜摔了一跤", "怕摔跤", "打不着火"
+    if _LAUGHS.search(text):  # "so tired of all of it lol, send snacks": said laughing
+        return None
     found = {rule.kind for rule in grave_rules() + signs("crisis") if rule.pattern.search(text)}
     return next((kind for kind in ("crisis", "grave") if kind in found), None)
+
+
+_LAUGHS = re.compile(r"\b(?:lol|lmao|rofl|(?:ha){2,}h?|(?:he){2,}|jk)\b|哈哈|呵呵|嘻嘻|😂|🤣|😆|😅|😄|😁|😜")
 
 
 @cache

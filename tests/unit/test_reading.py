@@ -66,10 +66,18 @@ def test_every_word_rule_reads_the_message_that_motivated_it(rule):
     ("my chest. it's fine, the pain is in my knee", None),  # the two words in two sentences
     ("楼下阿姨平时天天在阳台晾衣服 这三天窗帘都没拉开过", "welfare"),
     ("这三天我都没出门", None),  # oneself at home: nobody else to look for
+    ("手麻了 打字慢 帮我买点菜", None),  # a numb hand, on no one side
+    ("dog food ran out, the dog has been barking for food", None),
+    ("the dog next door has been barking for two days", "welfare"),
 ])
 def test_a_sign_is_two_words_said_together_in_one_sentence(text, kind):
     found = {rule.kind for rule in reading.sign_rules() if rule.pattern.search(reading.simplify(text))}
     assert found == ({kind} if kind else set())
+
+
+def test_grave_words_said_laughing_are_not_grave():
+    assert reading.grave("I'm so tired of all of it, this lockdown food is awful") == "crisis"
+    assert reading.grave("I'm so tired of all of it, this lockdown food is awful lol, send snacks") is None
 
 
 def test_a_signs_file_naming_an_unknown_word_names_its_line(tmp_path, monkeypatch):
