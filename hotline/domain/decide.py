@@ -269,6 +269,8 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     decision = _decide(said, who, policy)
     if volunteer is None:
         decision = _grave(decision, said, who)
+    elif said.grave == "crisis" and not isinstance(decision.act, Crisis):  # "接不了了 我已经没力气活下去了"
+        decision = _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who)
     return replace(decision, opt=opt)
 
 

@@ -206,11 +206,14 @@ def distressed(text: str) -> bool:
 def only_thanks(text: str) -> bool:
     """Tell whether a message is nothing but thanks and nods ("收到 🙏🙏", "Merci beaucoup !"), with
     the small words that go with them (`filler`)."""
-    rest = simplify(text)
+    text = simplify(text)
+    said = [False] * len(text)  # each character said by some thanks or nod, every rule read on the whole text
     for rule in category_rules():
         if rule.kind in ("thanks", "filler"):
-            rest = rule.pattern.sub(" ", rest)
-    return not re.sub(r"[\W_]+", "", rest) and rest != simplify(text)
+            for match in rule.pattern.finditer(text):
+                said[match.start():match.end()] = [True] * (match.end() - match.start())
+    rest = "".join(" " if covered else char for char, covered in zip(text, said, strict=True))
+    return any(said) and not re.sub(r"[\W_]+", "", rest)
 
 
 @cache

@@ -75,6 +75,16 @@ def test_a_sign_is_two_words_said_together_in_one_sentence(text, kind):
     assert found == ({kind} if kind else set())
 
 
+@pytest.mark.parametrize(("text", "only"), [
+    ("Got everything, you guys are angels 😭❤️", True),  # thanks rules that overlap ("cheers guys", "you guys are…")
+    ("다 받았어요 정말 감사합니다 😊", True),
+    ("谢谢 另外再要一袋米", False),
+    ("need rice thanks", False),
+])
+def test_a_message_of_thanks_alone_whichever_rules_read_it(text, only):
+    assert reading.only_thanks(text) is only
+
+
 def test_grave_words_said_laughing_are_not_grave():
     assert reading.grave("I'm so tired of all of it, this lockdown food is awful") == "crisis"
     assert reading.grave("I'm so tired of all of it, this lockdown food is awful lol, send snacks") is None

@@ -132,6 +132,13 @@ def test_crisis_words_in_a_cancel_go_before_a_coordinator_and_cancel_nothing(app
     assert any("别浪费在我身上" in m for m in phone(SUN_HONG).inbox())
 
 
+def test_crisis_words_from_a_volunteer_reach_the_coordinators(app, phone):
+    """A volunteer is a person too: "can't take it, I have no strength left to live" is no decline."""
+    answer = phone(WANG_FANG).reply("接不了了。我已经没力气活下去了 东西都交给楼长吧")
+    assert answer == texts.t("zh", "sms.crisis", line="12356")
+    assert any(WANG_FANG in m and "没力气活下去" in m for m in phone(SUN_HONG).inbox())
+
+
 @pytest.mark.parametrize("text", [
     "my dad's face went all droopy on one side and he's talking funny",  # signs.tsv: face, droop
     "老伴有糖尿病 现在一直出冷汗手抖 叫他也迷迷糊糊",  # diabetes, a low
