@@ -112,6 +112,17 @@ _ROOM_PREFIXED = re.compile(
     """,
     _FLAGS,
 )
+# A number shaped like a room (floor 1 to 39, door 01 to 16) standing alone, read only once a building is:
+# "smoke under the door of 1504 in building 22", "28号楼三楼楼道里有煤气味 301那个老头敲门不应". Never 110,
+# 119 or 120, the emergency numbers.
+_LONE_ROOM = re.compile(
+    rf"""
+    (?<![0-9a-z.:/\#-]) (?!1(?:10|19|20|22)(?![0-9]))
+    ( [1-3]?[0-9] (?: 0[1-9] | 1[0-6] ) ) (?![0-9a-z:/]|\.\d|\s*[号点楼层栋幢单])
+    {_QUANTITY}
+    """,
+    _FLAGS,
+)
 # "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
 _ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
 
@@ -148,7 +159,7 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
     known = [place for place in places if place.building in buildings]
     place = known[0] if known else (places[0] if places else None)
     room = place.room if place else None
-    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT):
+    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT) + ((_LONE_ROOM,) if known else ()):
         if room is None and (match := pattern.search(_without_other_numbers(text))):
             room = match[1]
     room = _room_digits(room)
