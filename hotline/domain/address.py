@@ -74,7 +74,8 @@ _CN_NUMERAL_PLACE = re.compile(
     r"""
     (?<![这那同每哪整])                         # 这一栋 is "this building", not building 1
     ([零〇一二两三四五六七八九十]{1,4}) \s*
-    (?: 号楼 | 栋 | 幢 | 号(?=\s*[a-z]?\d{3,4}) ) # bare 一号 is a date unless a room follows
+    (?: 号楼 | 栋 | 幢 | 号(?=\s*[a-z]?\d{3,4})  # bare 一号 is a date unless a room follows
+      | 洞(?=\s*[零〇一二三四五六七八九幺]{3,4}) ) # 十二洞三零二: 栋 typed by voice
     """,
     _FLAGS,
 )

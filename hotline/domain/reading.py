@@ -442,14 +442,17 @@ def _detector():
 
 def language(text: str) -> str | None:
     """The language a message is written in, as an ISO 639-1 code: `zh` for Chinese characters and
-    pinyin, `ja`, `ko`, Russian, Arabic, Thai, Hindi, Hebrew or Greek by their letters, or a Latin-script
+    pinyin (unless the characters are a name in a text of twice as many Latin words), `ja`, `ko`, Russian, Arabic, Thai, Hindi, Hebrew or Greek by their letters, or a Latin-script
     language (`en` where lingua cannot tell); None for none."""
     if _KANA.search(text):
         return "ja"
     if _HANGUL.search(text):
         return "ko"
-    if _CJK.search(text):
-        return "zh"
+    if characters := len(_CJK.findall(text)):
+        words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
+        if len(words) < 4 or len(words) < 2 * characters:  # "帮我buy一些milk"; not "Insulin (诺和锐) runs out…"
+            return "zh"
+        text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
     if found := next((code for code, script in _SCRIPTS if len(script.findall(text)) >= 2), None):
         return found
     words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())

@@ -60,6 +60,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("28号楼三楼楼道里一股很冲的煤气味 301那个老头敲门不应",
      {"category": HELP, "urgent": True, "emergency": True, "building": 28, "room": "301"}),
     ("need rice for 302 of bldg 12", {"category": FOOD, "building": 12, "room": "302"}),
+    ("我爸在二十六洞五零一 电话一直没人接",
+     {"category": Category.WELFARE, "urgent": True, "building": 26, "room": "501", "for_other": True}),  # 栋 typed by voice as 洞
     ("12号楼 老人摔倒了 打了120", {"category": HELP, "urgent": True, "emergency": True, "building": 12, "room": None}),
     ("12号楼 要买500ml的矿泉水 2022年的也行", {"category": FOOD, "building": 12, "room": None}),
     ("building 12 apt 302, need noodles", {"category": FOOD, "building": 12, "room": "302"}),

@@ -191,6 +191,9 @@ def test_pinyin_reads_as_the_chinese_it_stands_for():
     ("मुझे दवाई चाहिए, बिल्डिंग 7 फ्लैट 1004", "hi", "en"),
     ("ผมต้องการข้าวและน้ำ ตึก 12 ห้อง 608", "th", "en"),
     ("302", None, None),
+    ("Insulin (NovoRapid 诺和锐) runs out tonight, building 22 room 803, please", "en", "en"),  # a name in Chinese
+    ("帮我buy一些milk", "zh", "zh"),
+    ("I asked yesterday for my mom in 12栋302", "en", "en"),
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
