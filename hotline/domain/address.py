@@ -124,6 +124,15 @@ _LONE_ROOM = re.compile(
     """,
     _FLAGS,
 )
+# A neighbour's door by its number alone: "楼上402的老伯伯", "隔壁502王老师", "my downstairs neighbour in 202".
+_NEIGHBOURS_ROOM = re.compile(
+    r"""
+    (?: 楼上 | 楼下 | 隔壁 | 对门 | 对面 | 邻居 ) (?:的|家)? \s* ([1-3]?[0-9][0-9]{2}) (?![0-9])
+    | (?<![a-z]) (?: neighbou?r | next\ door | upstairs | downstairs | across\ the\ hall )
+      \s* (?: in | at | from | of )? \s* \#? \s* ([1-3]?[0-9][0-9]{2}) (?![0-9])
+    """,
+    _FLAGS,
+)
 # "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
 _ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
 
@@ -159,10 +168,12 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
     places = _places(_without_other_numbers(text))
     known = [place for place in places if place.building in buildings]
     place = known[0] if known else (places[0] if places else None)
+    if place is not None and place.room is None:  # "I live in bldg 21. The old man next door, 21-305…"
+        place = next((p for p in places if p.building == place.building and p.room), place)
     room = place.room if place else None
-    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT) + ((_LONE_ROOM,) if known else ()):
+    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT, _NEIGHBOURS_ROOM) + ((_LONE_ROOM,) if known else ()):
         if room is None and (match := pattern.search(_without_other_numbers(text))):
-            room = match[1]
+            room = next(group for group in match.groups() if group)
     room = _room_digits(room)
     if place is None:
         return None, None, room

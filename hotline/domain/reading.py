@@ -345,7 +345,7 @@ _BARE = re.compile(r"\b(?:(has|have|had|do|does|did|is|are|was|were|could|would|
 
 
 def _apostrophe(match: re.Match) -> str:
-    negated, i_am, i_have, is_ = match.groups()[0], match.group(2), match.group(3), match.group(4)
+    negated, i_am, i_have, is_ = match.groups()
     if negated:
         return f"{negated}n't"
     return "i'm" if i_am else "i've" if i_have else f"{is_}'s"
@@ -442,8 +442,9 @@ def _detector():
 
 def language(text: str) -> str | None:
     """The language a message is written in, as an ISO 639-1 code: `zh` for Chinese characters and
-    pinyin (unless the characters are a name in a text of twice as many Latin words), `ja`, `ko`, Russian, Arabic, Thai, Hindi, Hebrew or Greek by their letters, or a Latin-script
-    language (`en` where lingua cannot tell); None for none."""
+    pinyin (unless the characters are a name in a text of twice as many Latin words), `ja`, `ko`,
+    Russian, Arabic, Thai, Hindi, Hebrew or Greek by their letters, or a Latin-script language (`en`
+    where lingua cannot tell); None for none."""
     if _KANA.search(text):
         return "ja"
     if _HANGUL.search(text):

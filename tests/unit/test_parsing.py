@@ -60,6 +60,11 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("28号楼三楼楼道里一股很冲的煤气味 301那个老头敲门不应",
      {"category": HELP, "urgent": True, "emergency": True, "building": 28, "room": "301"}),
     ("need rice for 302 of bldg 12", {"category": FOOD, "building": 12, "room": "302"}),
+    ("隔壁502王老师门口的菜从昨天放到现在都没拿进去",  # a neighbour's door
+     {"category": Category.WELFARE, "urgent": True, "room": "502", "for_other": True}),
+    ("hey my downstairs neighbour in 202 usually plays piano", {"room": "202", "for_other": True}),
+    ("I live in bldg 21. The old man next door 21-305 has not opened for 3 days",  # the place with a room
+     {"category": Category.WELFARE, "urgent": True, "building": 21, "room": "305"}),
     ("我爸在二十六洞五零一 电话一直没人接",
      {"category": Category.WELFARE, "urgent": True, "building": 26, "room": "501", "for_other": True}),  # 栋 typed by voice as 洞
     ("12号楼 老人摔倒了 打了120", {"category": HELP, "urgent": True, "emergency": True, "building": 12, "room": None}),

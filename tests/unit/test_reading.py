@@ -85,6 +85,17 @@ def test_a_message_of_thanks_alone_whichever_rules_read_it(text, only):
     assert reading.only_thanks(text) is only
 
 
+@pytest.mark.parametrize(("text", "grave"), [
+    ("Please cancel #41, my son got a Hema delivery. I won't need it anymore, thanks!", None),
+    ("#41 cancel it, I won't need the food anymore. thank you for everything, tell Li Ming he was kind. goodbye",
+     "crisis"),
+    ("烟雾报警器一直滴滴滴地叫，没有烟也没着火，应该是电池没电了", None),
+    ("如果我半夜摔倒了手机又够不着，你们怎么知道？", None),  # feared, not happening
+])
+def test_a_farewell_is_grave_and_a_cancel_or_a_worry_is_not(text, grave):
+    assert reading.grave(text) == grave
+
+
 def test_grave_words_said_laughing_are_not_grave():
     assert reading.grave("I'm so tired of all of it, this lockdown food is awful") == "crisis"
     assert reading.grave("I'm so tired of all of it, this lockdown food is awful lol, send snacks") is None
