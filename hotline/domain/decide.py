@@ -316,7 +316,8 @@ def _before_a_person(decision: Decision, state: dict, said: Reading, who: Situat
 
 def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     """The first that fits, in this order: a volunteer's command word; JOIN; the answer to a group buy's
-    "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's word in
+    "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's news of an
+    emergency or of someone nobody can reach at a flat written in full; a volunteer's word in
     their own words or a note of a delivery, or their words about one of their jobs; a resident's word in
     a sentence, or asking after a request; a volunteer's message that names no need; a question by its
     form that names nothing; the need."""
@@ -345,6 +346,9 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     in_conversation = who.conversation() is not None
     if (act := _not_a_need(said, who, policy, lang, in_conversation)) is not None:
         return Decision(act, lang)
+    if volunteer and not in_conversation and _trouble_at_a_door(said, who):  # "20号楼1201 敲了三次门没人应 电话关机"
+        step = gather(said, who, policy, lang)
+        return Decision(step, step.state.get("lang") or lang)
     if volunteer and not in_conversation and (reply := said.volunteer_reply):
         if reply[0] == "help":
             return Decision(Answer(_volunteer_words(volunteer)), own)
@@ -384,6 +388,16 @@ def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming
     if not mine:
         return Answer(N_("volunteer.none_waiting"))
     return Which(word, tuple(r.number for r in mine[:10]))
+
+
+def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
+    """Whether a volunteer tells of an emergency or of someone nobody can reach at a flat they write in full,
+    naming none of their jobs: a request for that flat, not a word about their jobs ("bldg 12 rm 502 old
+    man no answer door 2 days, his milk from tuesday still outside")."""
+    parsed = said.parsed
+    if parsed.building is None or parsed.room is None or not (parsed.emergency or parsed.category == Category.WELFARE):
+        return False
+    return not {job.number for job in who.jobs(WITH_A_VOLUNTEER)}.intersection(said.job_numbers)
 
 
 def _own_job_named(said: Reading, who: Situation) -> Request | None:

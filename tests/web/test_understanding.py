@@ -132,6 +132,13 @@ def test_crisis_words_in_a_cancel_go_before_a_coordinator_and_cancel_nothing(app
     assert any("别浪费在我身上" in m for m in phone(SUN_HONG).inbox())
 
 
+def test_a_volunteer_s_news_of_someone_nobody_can_reach_is_a_welfare_check_for_that_flat(app, phone):
+    """No job of theirs is named: a request for the flat they write, not a word about their jobs."""
+    [n] = numbers_in(phone(WANG_FANG).reply("5号楼1201 送菜敲了三次门没人应 电话关机 登记的是独居老人"))
+    request = get_request(app, n)
+    assert (request.category, request.urgent, request.household.label) == ("welfare", True, "5-1201")
+
+
 def test_crisis_words_from_a_volunteer_reach_the_coordinators(app, phone):
     """A volunteer is a person too: "can't take it, I have no strength left to live" is no decline."""
     answer = phone(WANG_FANG).reply("接不了了。我已经没力气活下去了 东西都交给楼长吧")
