@@ -65,8 +65,9 @@ _DASH_PLACE = re.compile(
 )
 _CN_PLACE = re.compile(
     r"""
-    (?<![0-9月./:-]) (?<!月\s)                  # 5月12号 is a date
-    (\d{1,3}) \s* (?: 号楼 | 号(?![房室线码床机位]) | 栋 | 幢 )
+    (?<![0-9./:-]) (\d{1,3}) \s* (?: 号楼 | 栋 | 幢 )
+    | (?<![0-9月./:-]) (?<!月\s)                # 5月12号 is a date; "七个月 26号楼" is not
+      (\d{1,3}) \s* 号(?![房室线码床机位])
     """,
     _FLAGS,
 )
@@ -148,7 +149,8 @@ def _places(text: str) -> list[_Place]:
     places = [_Place(m.start(), int(m[1]), m[2]) for m in _DASH_PLACE.finditer(text)]
     for pattern in (_CN_PLACE, _EN_PLACE, _B_PLACE, _CN_NUMERAL_PLACE):
         for match in pattern.finditer(text):
-            digits = match[1] if match[1].isdigit() else chinese_digits(match[1])
+            written = next(group for group in match.groups() if group)
+            digits = written if written.isdigit() else chinese_digits(written)
             if digits:
                 number = int(digits)
                 after = _ROOM_AFTER_PLACE.match(text, match.end())

@@ -339,6 +339,10 @@ _NOT = re.compile(r"\b(?:(is|are|was|were|has|have|had|does|do|did|could|would|s
                   r"|(can)\s*not|(will)\s+not)\b")
 
 
+# A name in brackets: "paracetamol (对乙酰氨基酚)" is no Chinese sentence.
+_BRACKETED = re.compile(r"[(（【\[][^)）】\]]{0,30}[)）】\]]")
+
+
 # Contractions texted without their apostrophe.
 _BARE = re.compile(r"\b(?:(has|have|had|do|does|did|is|are|was|were|could|would|should|ca|wo)nt|(i)m|(i)ve"
                    r"|(he|she|there|that|what)s)\b")
@@ -449,9 +453,10 @@ def language(text: str) -> str | None:
         return "ja"
     if _HANGUL.search(text):
         return "ko"
-    if characters := len(_CJK.findall(text)):
+    if _CJK.search(text):
         words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
-        if len(words) < 4 or len(words) < 2 * characters:  # "帮我buy一些milk"; not "Insulin (诺和锐) runs out…"
+        characters = len(_CJK.findall(_BRACKETED.sub(" ", text)))  # "paracetamol (对乙酰氨基酚)": a name
+        if len(words) < 4 or len(words) < 2 * characters:  # "帮我buy一些milk"; not "Insulin 诺和锐 runs out…"
             return "zh"
         text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
     if found := next((code for code, script in _SCRIPTS if len(script.findall(text)) >= 2), None):
