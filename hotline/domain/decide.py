@@ -248,6 +248,7 @@ class Decision:
     lang: str
     opt: Opt | None = None  # STOP or START, recorded first (a START may also answer a yes-or-no question)
     other_language: str | None = None  # written in another language: the coordinators read the original
+    first: Act | None = None  # done before `act`: a cancel said with a new need ("41那单撤了吧，然后帮我配点感冒药")
 
 
 def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
@@ -318,8 +319,8 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     """The first that fits, in this order: a volunteer's command word; JOIN; the answer to a group buy's
     "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's news of an
     emergency or of someone nobody can reach at a flat written in full; a volunteer's word in
-    their own words or a note of a delivery, or their words about one of their jobs; a resident's word in
-    a sentence, or asking after a request; a volunteer's message that names no need; a question by its
+    their own words or a note of a delivery, or their words about one of their jobs; a cancel with a new need
+    besides (both); a resident's word in a sentence, or asking after a request; a volunteer's message that names no need; a question by its
     form that names nothing; the need."""
     volunteer, resident, command = who.volunteer, who.resident, said.command
     written = said.reply_language
@@ -359,6 +360,9 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         return Decision(_volunteer_word(who, note.word, () if note.number is None else (note.number,)), own)
     if volunteer and not in_conversation and (job := _own_job_named(said, who)) is not None:
         return Decision(CheckOn(job) if said.named.category == Category.WELFARE else Noted(job), own)
+    if not in_conversation and (first := _cancelled_besides(said, who)) is not None:
+        step = gather(said, who, policy, lang)  # the request cancelled, and the new need asked for
+        return Decision(step, step.state.get("lang") or lang, first=first)
     if not in_conversation and (word := _said_in_other_words(said, who)):
         if word.word == Word.FOLLOW_UP:  # with nothing open, the sender's requests, none or some
             return Decision(FollowUp() if who.open_requests() else ResidentWord(Word.STATUS), lang)
@@ -508,6 +512,18 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     if meant.word == Word.NOT_RECEIVED and meant.number is None and not who.delivered_requests():
         return Command(Word.FOLLOW_UP, None)  # "菜还没到" with nothing delivered yet: where is it?
     return meant
+
+
+def _cancelled_besides(said: Reading, who: Situation) -> Act | None:
+    """A cancel said with a new need asked for besides ("41那单撤了吧，然后帮我配点感冒药", "cancel #41 and
+    also get me cough syrup"): the cancel, to be done before the need is gathered; None for any other message."""
+    if said.resident_word != "cancel" or not (said.asks_besides and said.named.category):
+        return None
+    if _names_only_what_is_open(said, who):  # "鸡蛋不用了 别的还要": a change to the request, no new need
+        return None
+    sentence = said.resident_sentence
+    number = sentence.number if sentence is not None and sentence.word == Word.CANCEL else None
+    return _resident_word(who, Word.CANCEL, number)
 
 
 def _names_only_what_is_open(said: Reading, who: Situation) -> bool:

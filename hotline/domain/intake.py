@@ -203,7 +203,14 @@ def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decis
     if decision.other_language:  # the coordinators read the original
         requests.tell_coordinators(session, N_("coordinator.other_language"), purpose=Purpose.LANGUAGE, phone=phone,
                                    language=decision.other_language, details=said.text[:300])
-    match decision.act:
+    first = _do(session, policy, sender, said, decision.first, lang) if decision.first is not None else ()
+    return first + _do(session, policy, sender, said, decision.act, lang)
+
+
+def _do(session: Session, policy: Policy, sender: Sender, said: Reading, act: decide.Act, lang: str) -> Reply:
+    """Do one act of a decision and say what was done."""
+    phone, volunteer = sender.phone, sender.volunteer
+    match act:
         case decide.Silence():
             return ()
         case decide.Answer(msgid, forward):
@@ -219,7 +226,7 @@ def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decis
                        for n in numbers or (None,)]
             return (Message("\n".join(answers), lang, numbers[0] if len(numbers) == 1 else None),)
         case decide.ResidentWord(word, number):
-            return (Message(RESIDENT_WORDS[word](session, policy, sender, decision.act, lang), lang, number),)
+            return (Message(RESIDENT_WORDS[word](session, policy, sender, act, lang), lang, number),)
         case decide.CheckOn(job):
             check = requests.check_on(session, policy, job, volunteer, said.text)
             text = t(lang, N_("volunteer.checking_on"), number=job.number, home=job.household.label, check=check.number)
@@ -235,15 +242,15 @@ def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decis
         case decide.FollowUp():
             return (Message(_follow_up(session, policy, sender, said, lang), lang),)
         case decide.Join():
-            return (_join(session, policy, sender, decision.act, lang),)
+            return (_join(session, policy, sender, act, lang),)
         case decide.ChangeAnswered(yes):
             return _change_answered(session, policy, sender, yes)
         case decide.Crisis():
-            _crisis(session, policy, sender, decision.act, said)
-            return (Message(t(lang, decision.act.reply, line=policy.crisis_line), lang),)
+            _crisis(session, policy, sender, act, said)
+            return (Message(t(lang, act.reply, line=policy.crisis_line), lang),)
         case Gathering():
-            return _gathered(session, policy, sender, said, decision.act, lang)
-    raise TypeError(decision.act)  # pragma: no cover - every act is matched above
+            return _gathered(session, policy, sender, said, act, lang)
+    raise TypeError(act)  # pragma: no cover - every act is matched above
 
 
 def _crisis(session: Session, policy: Policy, sender: Sender, crisis: decide.Crisis, said: Reading) -> None:

@@ -11,7 +11,7 @@ whether the coordinators are told) is read off the same situation here, as `appl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from hotline import clock
@@ -151,6 +151,8 @@ def outcome(decision: Decision, who: Situation, said: message.Reading) -> Outcom
             out.kind = "other"
         case Gathering():
             _gathering(decision.act, out)
+    if decision.first is not None:  # a cancel said with a new need: the request it changed
+        out.numbers = outcome(replace(decision, act=decision.first, first=None), who, said).numbers + out.numbers
     return out
 
 

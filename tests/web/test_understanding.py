@@ -260,6 +260,25 @@ def test_a_bare_cancel_cancels_the_one_open_request_and_tells_its_volunteer(app,
         assert f"#{n}" in reply and answer in reply and texts.segments(reply) == 1
 
 
+def test_a_cancel_with_a_new_need_besides_does_both(app, phone):
+    """Nothing lost: the request named is cancelled and the medicine asked for in the same breath is filed."""
+    [n] = numbers_in(phone(LIU).reply("要买米"))
+    replies = phone(LIU).text(f"{n}那单撤了吧，然后帮我配点感冒药 连花清瘟")
+    assert get_request(app, n).status == Status.CANCELLED
+    [cancelled, filed] = replies
+    assert f"#{n}" in cancelled and "已取消" in cancelled
+    [m] = numbers_in(filed)
+    assert get_request(app, m).category == "medicine" and m != n
+
+
+def test_part_of_a_request_no_longer_needed_is_no_cancel(app, phone):
+    """"The eggs aren't needed, the rest still are": the request stays open, with the words for its volunteer."""
+    [n] = numbers_in(phone(LIU).reply("要买米和鸡蛋"))
+    phone(LIU).reply("鸡蛋不用了 别的还要")
+    request = get_request(app, n)
+    assert request.status != Status.CANCELLED and "鸡蛋不用了" in request.details
+
+
 def test_the_help_text_teaches_how_to_cancel_one_request(phone):
     assert "取消 编号" in phone(LIU).reply("帮助") and "CANCEL 457" in phone(TOM).reply("HELP")
 
