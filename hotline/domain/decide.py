@@ -318,10 +318,10 @@ def _before_a_person(decision: Decision, state: dict, said: Reading, who: Situat
 def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     """The first that fits, in this order: a volunteer's command word; JOIN; the answer to a group buy's
     "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's news of an
-    emergency or of someone nobody can reach at a flat written in full; a volunteer's word in
-    their own words or a note of a delivery, or their words about one of their jobs; a cancel with a new need
-    besides (both); a resident's word in a sentence, or asking after a request; a volunteer's message that names no need; a question by its
-    form that names nothing; the need."""
+    emergency or of someone nobody can reach at a flat written in full; a volunteer's word in their own words
+    or a note of a delivery, or their words about one of their jobs; a cancel with a new need besides (both);
+    a resident's word in a sentence, or asking after a request; a volunteer's message that names no need; a
+    question by its form that names nothing; the need."""
     volunteer, resident, command = who.volunteer, who.resident, said.command
     written = said.reply_language
     if volunteer:

@@ -65,8 +65,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("hey my downstairs neighbour in 202 usually plays piano", {"room": "202", "for_other": True}),
     ("I live in bldg 21. The old man next door 21-305 has not opened for 3 days",  # the place with a room
      {"category": Category.WELFARE, "urgent": True, "building": 21, "room": "305"}),
-    ("我爸在二十六洞五零一 电话一直没人接",
-     {"category": Category.WELFARE, "urgent": True, "building": 26, "room": "501", "for_other": True}),  # 栋 typed by voice as 洞
+    ("我爸在二十六洞五零一 电话一直没人接",  # 栋 typed by voice as 洞
+     {"category": Category.WELFARE, "urgent": True, "building": 26, "room": "501", "for_other": True}),
     ("12号楼 老人摔倒了 打了120", {"category": HELP, "urgent": True, "emergency": True, "building": 12, "room": None}),
     ("12号楼 要买500ml的矿泉水 2022年的也行", {"category": FOOD, "building": 12, "room": None}),
     ("building 12 apt 302, need noodles", {"category": FOOD, "building": 12, "room": "302"}),
