@@ -194,49 +194,48 @@ def hold_sender(session, phone: str) -> None:
 
 
 def insert_added(session: Session, *models: type) -> None:
-    """Write the rows of `models` that this transaction added, one INSERT per table for all of them, and let
-    the session forget them: for the last rows of a transaction that nothing reads back as objects (a
-    webhook's answer and the messages it queued, written as it commits).
+    """Write the rows of `models` that this transaction added, in one INSERT per table (and set of columns
+    given), and let the session forget them: for the last rows of a transaction that nothing reads back as
+    objects (a webhook's answer and the messages it queued, written as it commits).
 
-    The unit of work would insert them one by one and read each id back; this sends what each row was
-    given, its columns' defaults for the rest, and the keys of the rows it refers to. A row that refers to
-    one not written yet (it has no key) leaves them all to the unit of work, as before.
+    The unit of work would insert them one by one and read each id back; this sends what a flush would:
+    the values each row was given, the keys of the rows it refers to, NULL for a column with no default,
+    and the columns' defaults for the rest. A row that refers to one not written yet (it has no key)
+    leaves them all to the unit of work.
     """
     added = sorted((row for row in session.new if isinstance(row, models)), key=lambda row: inspect(row).insert_order)
-    by_table: dict[Table, list[dict]] = {}
+    batches: dict[tuple[Table, tuple[str, ...]], list[dict]] = {}
     for row in added:
         values = _column_values(row)
         if values is None:
             return
-        by_table.setdefault(inspect(row).mapper.local_table, []).append(values)
+        batches.setdefault((inspect(row).mapper.local_table, tuple(sorted(values))), []).append(values)
     for row in added:
         session.expunge(row)
-    for table, rows in by_table.items():
+    for (table, _), rows in batches.items():
         session.execute(table.insert(), rows)
 
 
 def _column_values(row) -> dict | None:
-    """The values of every column of `row` but its generated key, as a flush would insert them; None when
-    it refers to a row with no key yet."""
+    """The values a flush would insert for `row` (a column with a default and no value is left out, for
+    the INSERT to fill); None when it refers to a row with no key yet."""
     mapper, given = inspect(row).mapper, row.__dict__
     values = {}
-    for relation in mapper.relationships:
-        target = given.get(relation.key)
-        if relation.direction is not MANYTOONE or relation.key not in given:
-            continue
-        for local, remote in relation.local_remote_pairs:
-            key = None if target is None else inspect(target).mapper.get_property_by_column(remote).key
-            values[local.key] = None if target is None else target.__dict__.get(key)
-            if target is not None and values[local.key] is None:
-                return None
     for column in mapper.local_table.columns:
         key = mapper.get_property_by_column(column).key
         if key in given:
             values[column.key] = given[key]
-        elif column.key in values or column.primary_key and column.autoincrement:
-            continue
-        elif column.default is None:
+        elif column.default is None and column.server_default is None and not column.primary_key:
             values[column.key] = None
-        else:
-            values[column.key] = column.default.arg(None) if column.default.is_callable else column.default.arg
+    for relation in mapper.relationships:
+        if relation.direction is not MANYTOONE or relation.key not in given:
+            continue
+        target = given[relation.key]
+        for local, remote in relation.local_remote_pairs:
+            if target is None:
+                values[local.key] = None
+                continue
+            values[local.key] = target.__dict__.get(inspect(target).mapper.get_property_by_column(remote).key)
+            if values[local.key] is None:
+                return None
     return values

@@ -31,8 +31,8 @@ def test_rows_added_are_written_in_one_statement_per_table_with_their_defaults(s
     request = Request(category=Category.FOOD, household=requests.household(session, 12, "302"), channel=Channel.SMS)
     session.add(request)
     session.flush()
-    session.add(Outbox(kind="sms", to="+8613900001111", body="first", request=request))
-    session.add(Outbox(kind="sms", to="+8613900002222", body="second", lane=Lane.URGENT, status=OutStatus.SENT))
+    session.add(Outbox(kind="sms", to="+8613900001111", body="first", lane=Lane.URGENT, request=request))
+    session.add(Outbox(kind="sms", to="+8613900002222", body="second", lane=Lane.NORMAL, request=None))
     session.add(Inbound(sid="SM1", kind="sms", phone="+8613900003333", body="hello"))
     before = clock.now()
 
@@ -42,11 +42,22 @@ def test_rows_added_are_written_in_one_statement_per_table_with_their_defaults(s
     session.commit()
     first, second = session.scalars(select(Outbox).order_by(Outbox.id))
     assert (first.body, first.request_id, first.lane, first.status, first.lang, first.attempts) == (
-        "first", request.id, Lane.NORMAL, OutStatus.QUEUED, "zh", 0)
-    assert (second.body, second.request_id, second.lane, second.status) == ("second", None, Lane.URGENT, OutStatus.SENT)
-    assert first.created_at > before and first.next_attempt_at > before
+        "first", request.id, Lane.URGENT, OutStatus.QUEUED, "zh", 0)
+    assert (second.body, second.request_id, second.lane, second.status) == ("second", None, Lane.NORMAL,
+                                                                            OutStatus.QUEUED)
+    assert first.created_at > before and second.next_attempt_at > before and first.sent_at is None
     inbound = session.scalar(select(Inbound))
     assert (inbound.sid, inbound.body, inbound.reply) == ("SM1", "hello", "")
+
+
+def test_rows_given_other_columns_are_written_in_a_statement_of_their_own(session):
+    session.add(Outbox(kind="sms", to="+8613900001111", body="queued"))
+    session.add(Outbox(kind="sms", to="+8613900002222", body="answered", status=OutStatus.SENT, transport="twilio"))
+
+    assert inserts_of(session, lambda: insert_added(session, Outbox)) == ["INSERT INTO outbox"] * 2
+    session.commit()
+    assert [(row.body, row.status, row.transport) for row in session.scalars(select(Outbox).order_by(Outbox.id))] \
+        == [("queued", OutStatus.QUEUED, None), ("answered", OutStatus.SENT, "twilio")]
 
 
 def test_a_row_that_refers_to_one_not_written_yet_is_left_to_the_flush(session):
