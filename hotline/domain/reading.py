@@ -304,8 +304,10 @@ def prepare() -> None:
     """Load the rules, the converters and the pinyin vocabulary now (a web process does as it starts),
     so that no message waits for them: the first in pinyin or English would wait about a second.
     lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
+    from hotline.domain.address import not_address_rules  # it reads with this module's rules
+
     for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
-                  drug_rules, grave_rules, sign_rules):
+                  drug_rules, grave_rules, sign_rules, not_address_rules):
         rules()
     _address_words()
     _opencc()
