@@ -1,6 +1,6 @@
 """Where the time of one SMS goes: the webhook in-process, by stage, with its SQL statements.
 
-    .venv/bin/python -m bench.stages [--count 300] [--dbs sqlite,postgres] [--trace]
+    .venv/bin/python -m bench.stages [--count 300] [--dbs sqlite,postgres] [--trace] [--profile FILE]
 
 For each database (a SQLite file, a fresh database on the machine's PostgreSQL), an installation
 made as `make bench` makes it (`flask init-db`, one volunteer per building and a coordinator) takes
@@ -160,8 +160,10 @@ class Hooks:
         self.undo.clear()
 
 
-def measure(database: str, count: int, trace: bool = False) -> dict:
-    """Take `count` SMS through the app in-process on `database`; return the medians per stage."""
+@contextlib.contextmanager
+def installation(database: str):
+    """An installation on `database` as `make bench` makes it, warmed up: yields `send(i)` (the i-th SMS
+    through the app's test client, its TwiML returned), the bare insert's test client and the app's engine."""
     from bench import bare
     from bench.loadgen import sms_form
     from hotline.extensions import db
@@ -175,8 +177,6 @@ def measure(database: str, count: int, trace: bool = False) -> dict:
         bare.engine = bare.make_engine(stack.database_url)
         app, url = stack.app, stack.env["PUBLIC_BASE_URL"] + "/twilio/sms"
         client, bare_client = app.test_client(), bare.app.test_client()
-        watch = Stopwatch()
-        hooks = Hooks(watch)
 
         def send(i: int) -> str:
             form = sms_form(i, f"+86137900{i:05d}")
@@ -189,6 +189,19 @@ def measure(database: str, count: int, trace: bool = False) -> dict:
             bare_client.post("/insert", data={"text": "warm up"})
         with app.app_context():
             engine = db.engine
+        try:
+            yield send, bare_client, engine
+        finally:
+            bare.engine.dispose()
+    finally:
+        stack.stop()
+
+
+def measure(database: str, count: int, trace: bool = False) -> dict:
+    """Take `count` SMS through the app in-process on `database`; return the medians per stage."""
+    with installation(database) as (send, bare_client, engine):
+        watch = Stopwatch()
+        hooks = Hooks(watch)
         hooks.install(engine)
         per_sms, cpus, kinds, repeated, replies = [], [], [], [], Counter()
         try:
@@ -215,25 +228,40 @@ def measure(database: str, count: int, trace: bool = False) -> dict:
             bare_client.post("/insert", data={"text": f"row {i}"})
             inserts.append((CLOCK() - t) * 1000)
             insert_cpus.append((time.process_time() - cpu) * 1000)
-        bare.engine.dispose()
-        totals = [sum(s.values()) for s in per_sms]
-        all_kinds = sorted({k for c in kinds for k in c})
-        return {
-            "count": count,
-            "median_ms": {stage: statistics.median(s[stage] for s in per_sms) for stage in STAGES},
-            "total_ms": statistics.median(totals),
-            "p90_total_ms": sorted(totals)[int(0.9 * (len(totals) - 1))],
-            "statements": statistics.median(sum(c.values()) for c in kinds),
-            "by_kind": {k: statistics.median(c[k] for c in kinds) for k in all_kinds},
-            "repeated": statistics.median(repeated),
-            "replies": dict(replies),
-            "insert_ms": statistics.median(inserts),
-            "cpu_ms": statistics.median(cpus),
-            "insert_cpu_ms": statistics.median(insert_cpus),
-            "loadavg": os.getloadavg()[0],
-        }
-    finally:
-        stack.stop()
+    totals = [sum(s.values()) for s in per_sms]
+    all_kinds = sorted({k for c in kinds for k in c})
+    return {
+        "count": count,
+        "median_ms": {stage: statistics.median(s[stage] for s in per_sms) for stage in STAGES},
+        "total_ms": statistics.median(totals),
+        "p90_total_ms": sorted(totals)[int(0.9 * (len(totals) - 1))],
+        "statements": statistics.median(sum(c.values()) for c in kinds),
+        "by_kind": {k: statistics.median(c[k] for c in kinds) for k in all_kinds},
+        "repeated": statistics.median(repeated),
+        "replies": dict(replies),
+        "insert_ms": statistics.median(inserts),
+        "cpu_ms": statistics.median(cpus),
+        "insert_cpu_ms": statistics.median(insert_cpus),
+        "loadavg": os.getloadavg()[0],
+    }
+
+
+def profile(database: str, count: int, out: str) -> None:
+    """Take `count` SMS through the app on `database` under cProfile (no stage hooks); write the
+    statistics to `out` and print the functions that cost most, by their own time and with callees."""
+    import cProfile
+    import pstats
+
+    with installation(database) as (send, _, _):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(WARM_UP, WARM_UP + count):
+            send(i)
+        profiler.disable()
+    profiler.dump_stats(out)
+    stats = pstats.Stats(out)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(60)
 
 
 def say(line: str = "") -> None:
@@ -267,11 +295,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dbs", default="sqlite,postgres")
     parser.add_argument("--trace", action="store_true", help="print the statements of the first SMS measured")
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (bench/growth.py reads them)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="instead, profile the SMS on each database (cProfile, to FILE.<database>) and print it")
     args = parser.parse_args(argv)
     databases = [d for d in args.dbs.split(",") if d]
     if "postgres" in databases and (reason := postgres_reason()):
         say(f"PostgreSQL left out: {reason}")
         databases.remove("postgres")
+    if args.profile:
+        for database in databases:
+            profile(database, args.count, f"{args.profile}.{database}")
+        return 0
     results = {database: measure(database, args.count, args.trace) for database in databases}
     say("\n".join(table(results)))
     if args.json:

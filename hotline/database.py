@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import Table, event, exc, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import MANYTOONE, Session
 
 # What a database that does not answer raises: refused or dropped connections, a full pool.
 DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
@@ -190,3 +191,51 @@ def hold_sender(session, phone: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:phone)) "
                              "FROM (SELECT set_config('lock_timeout', :timeout, true)) AS bounded"),
                         {"space": SENDER_LOCKS, "phone": phone, "timeout": f"{int(SENDER_LOCK_TIMEOUT_MS)}ms"})
+
+
+def insert_added(session: Session, *models: type) -> None:
+    """Write the rows of `models` that this transaction added, in one INSERT per table (and set of columns
+    given), and let the session forget them: for the last rows of a transaction that nothing reads back as
+    objects (a webhook's answer and the messages it queued, written as it commits).
+
+    The unit of work would insert them one by one and read each id back; this sends what a flush would:
+    the values each row was given, the keys of the rows it refers to, NULL for a column with no default,
+    and the columns' defaults for the rest. A row that refers to one not written yet (it has no key)
+    leaves them all to the unit of work.
+    """
+    added = sorted((row for row in session.new if isinstance(row, models)), key=lambda row: inspect(row).insert_order)
+    batches: dict[tuple[Table, tuple[str, ...]], list[dict]] = {}
+    for row in added:
+        values = _column_values(row)
+        if values is None:
+            return
+        batches.setdefault((inspect(row).mapper.local_table, tuple(sorted(values))), []).append(values)
+    for row in added:
+        session.expunge(row)
+    for (table, _), rows in batches.items():
+        session.execute(table.insert(), rows)
+
+
+def _column_values(row) -> dict | None:
+    """The values a flush would insert for `row` (a column with a default and no value is left out, for
+    the INSERT to fill); None when it refers to a row with no key yet."""
+    mapper, given = inspect(row).mapper, row.__dict__
+    values = {}
+    for column in mapper.local_table.columns:
+        key = mapper.get_property_by_column(column).key
+        if key in given:
+            values[column.key] = given[key]
+        elif column.default is None and column.server_default is None and not column.primary_key:
+            values[column.key] = None
+    for relation in mapper.relationships:
+        if relation.direction is not MANYTOONE or relation.key not in given:
+            continue
+        target = given[relation.key]
+        for local, remote in relation.local_remote_pairs:
+            if target is None:
+                values[local.key] = None
+                continue
+            values[local.key] = target.__dict__.get(inspect(target).mapper.get_property_by_column(remote).key)
+            if values[local.key] is None:
+                return None
+    return values

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from hotline.domain.reading import LEXICON, Rule, load_rules
+from hotline.domain.reading import LEXICON, Rule, blanked, load_rules
 
 _FLAGS = re.ASCII | re.VERBOSE
 
@@ -40,9 +40,7 @@ def not_address_rules() -> tuple[Rule, ...]:
 
 def _without_other_numbers(text: str) -> str:
     """The text with the numbers that are no place blanked out ("41号再加一斤鸡蛋": request 41)."""
-    for rule in not_address_rules():
-        text = rule.pattern.sub(lambda match: " " * len(match[0]), text)
-    return text
+    return blanked(not_address_rules(), text, lambda match: " " * len(match[0]))
 
 # A number followed by one of these is a quantity, a price, an age or a duration.
 _QUANTITY = r"""

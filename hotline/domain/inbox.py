@@ -17,12 +17,12 @@ from sqlalchemy import exc, func, select
 from sqlalchemy.orm import Session
 
 from hotline import clock, texts
-from hotline.database import DATABASE_DOWN, hold_sender
+from hotline.database import DATABASE_DOWN, hold_sender, insert_added
 from hotline.domain import outbox, phones, requests, transitions
 from hotline.domain.intake import InboundSms, Sender, handle_sms, read_ahead
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Message, Reply
-from hotline.models import Inbound, Lane, Request
+from hotline.models import Inbound, Lane, Outbox, Request
 from hotline.texts import N_
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
             _deliver(session, phone, reply, queue_replies, transport)
             xml = render(() if queue_replies else reply)
             session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
-            session.commit()  # the SID is unique: of two copies handled at once, one commits
+            insert_added(session, Outbox, Inbound)  # the SID is unique: of two copies handled at once, one is written
+            session.commit()
             return xml
         except exc.IntegrityError as conflict:
             session.rollback()

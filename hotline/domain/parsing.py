@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from hotline.domain.address import chinese_digits, read_address
-from hotline.domain.reading import READ_AHEAD, drug_rules, gravity, named, set_aside_past, simplify
+from hotline.domain.reading import READ_AHEAD, drug_rules, gravity, matching, named, set_aside_past, simplify
 from hotline.models import Category
 
 _FLAGS = re.ASCII | re.VERBOSE
@@ -252,7 +252,7 @@ _SOON = re.compile(
 
 def _drug(text: str) -> str | None:
     """Return the first drug named in the text, as written."""
-    found = [(m.start(), m[0]) for rule in drug_rules() for m in rule.pattern.finditer(text)]
+    found = [(m.start(), m[0]) for rule in matching(drug_rules(), text) for m in rule.pattern.finditer(text)]
     for match in _CN_DRUG.finditer(text):
         name = match[1]
         for at in range(len(name) - 1, -1, -1):

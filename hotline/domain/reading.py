@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+
+from hotline.domain import literals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
 INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "help_text", "question")
@@ -36,12 +39,31 @@ _LATIN_BY_CJK = re.compile(r"(?<=[a-z])(?=[\u3400-\u4dbf\u4e00-\u9fff])|(?<=[\u3
 
 @dataclass(frozen=True)
 class Rule:
-    """One line of a rules file: what it means, its pattern, and the examples behind it."""
+    """One line of a rules file: what it means, its pattern, and the examples behind it; `needs`, the
+    words one of which a text must hold for the pattern to match (`literals.needed`)."""
 
     kind: str
     pattern: re.Pattern
     example: str
     counter: str = ""
+    needs: frozenset[str] = literals.ANYTHING
+
+
+def matching(rules: Iterable[Rule], text: str) -> Iterator[Rule]:
+    """The rules whose pattern is found in `text`, in their order; a rule is not tried on a text that
+    holds none of the words it needs."""
+    held = literals.held(text)
+    return (rule for rule in rules if not rule.needs.isdisjoint(held) and rule.pattern.search(text))
+
+
+def blanked(rules: Iterable[Rule], text: str, blank: str | Callable[[re.Match], str]) -> str:
+    """The text with what each rule finds in turn replaced by `blank`, each reading the text as the
+    rules before it left it."""
+    held = literals.held(text)
+    for rule in rules:
+        if not rule.needs.isdisjoint(held) and (changed := rule.pattern.sub(blank, text)) != text:
+            text, held = changed, literals.held(changed)
+    return text
 
 
 def load_rules(path: Path, flags: int = re.IGNORECASE) -> tuple[Rule, ...]:
@@ -55,7 +77,7 @@ def load_rules(path: Path, flags: int = re.IGNORECASE) -> tuple[Rule, ...]:
             compiled = re.compile(pattern, flags)
         except re.error as error:
             raise ValueError(f"{path.name}:{number}: {error}") from None
-        rules.append(Rule(kind, compiled, example, counter[0] if counter else ""))
+        rules.append(Rule(kind, compiled, example, counter[0] if counter else "", literals.needed(compiled)))
     return tuple(rules)
 
 
@@ -78,22 +100,18 @@ def need_rules() -> tuple[Rule, ...]:
 def gravity(normalised: str) -> set[str]:
     """How grave a need reads (`emergency`, `urgent`), from the already normalised text: by the needs'
     rules, and by the signs of an emergency (`lexicon/signs.tsv`)."""
-    return {rule.kind for rule in need_rules() + signs("emergency")
-            if rule.kind != "not_emergency" and rule.pattern.search(normalised)}
+    rules = (rule for rule in need_rules() + signs("emergency") if rule.kind != "not_emergency")
+    return {rule.kind for rule in matching(rules, normalised)}
 
 
 def set_aside_past(normalised: str) -> str:
     """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤")."""
-    for rule in need_rules():
-        if rule.kind == "not_emergency":
-            normalised = rule.pattern.sub(" ", normalised)
-    return normalised
+    return blanked((rule for rule in need_rules() if rule.kind == "not_emergency"), normalised, " ")
 
 
 def _says(rules: tuple[Rule, ...], kind: str, text: str) -> bool:
     """Whether any rule of `kind` among `rules` matches the text, written as the rules read it."""
-    text = simplify(text)
-    return any(rule.kind == kind and rule.pattern.search(text) for rule in rules)
+    return any(matching((rule for rule in rules if rule.kind == kind), simplify(text)))
 
 
 def asks_after(text: str) -> bool:
@@ -120,8 +138,8 @@ def asks(text: str) -> bool:
 def intent(text: str) -> str | None:
     """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first."""
     text = simplify(text)
-    found = {rule.kind for rule in intent_rules() if rule.pattern.search(text)}
-    kind = next((kind for kind in INTENTS if kind in found), None)
+    said = {rule.kind for rule in matching(intent_rules(), text)}
+    kind = next((kind for kind in INTENTS if kind in said), None)
     return "question" if kind == "own_case" else kind  # one's own result, asked about: no rumour
 
 
@@ -132,7 +150,7 @@ def category_rules() -> tuple[Rule, ...]:
 
 def named(normalised: str) -> set[str]:
     """What a message names, by the categories file: medicine, food, help, carry, thanks."""
-    return {rule.kind for rule in category_rules() + signs("welfare") if rule.pattern.search(normalised)}
+    return {rule.kind for rule in matching(category_rules() + signs("welfare"), normalised)}
 
 
 def asks_for_more(text: str) -> bool:
@@ -158,8 +176,8 @@ def grave(text: str) -> str | None:
     text = set_aside_past(simplify(text))  # "上礼拜摔了一跤", "怕摔跤", "打不着火"
     if _LAUGHS.search(text):  # "so tired of all of it lol, send snacks": said laughing
         return None
-    found = {rule.kind for rule in grave_rules() + signs("crisis") if rule.pattern.search(text)}
-    return next((kind for kind in ("crisis", "grave") if kind in found), None)
+    said = {rule.kind for rule in matching(grave_rules() + signs("crisis"), text)}
+    return next((kind for kind in ("crisis", "grave") if kind in said), None)
 
 
 _LAUGHS = re.compile(r"\b(?:lol|lmao|rofl|(?:ha){2,}h?|(?:he){2,}|jk)\b|哈哈|呵呵|嘻嘻|😂|🤣|😆|😅|😄|😁|😜")
@@ -183,7 +201,8 @@ def sign_rules() -> tuple[Rule, ...]:
             kind, first, second, within, example, *counter = fields
             gap = f"[^.!?。！？；;\\n]{{0,{int(within)}}}?"
             either = f"{_UNSAID}{words[first]}{gap}{words[second]}|{_UNSAID}{words[second]}{gap}{words[first]}"
-            rules.append(Rule(kind, re.compile(either, re.IGNORECASE), example, counter[0] if counter else ""))
+            compiled = re.compile(either, re.IGNORECASE)
+            rules.append(Rule(kind, compiled, example, counter[0] if counter else "", literals.needed(compiled)))
         except (re.error, KeyError, ValueError) as error:
             raise ValueError(f"{path.name}:{number}: {error}") from None
     return tuple(rules)
@@ -208,10 +227,9 @@ def only_thanks(text: str) -> bool:
     the small words that go with them (`filler`)."""
     text = simplify(text)
     said = [False] * len(text)  # each character said by some thanks or nod, every rule read on the whole text
-    for rule in category_rules():
-        if rule.kind in ("thanks", "filler"):
-            for match in rule.pattern.finditer(text):
-                said[match.start():match.end()] = [True] * (match.end() - match.start())
+    for rule in matching((rule for rule in category_rules() if rule.kind in ("thanks", "filler")), text):
+        for match in rule.pattern.finditer(text):
+            said[match.start():match.end()] = [True] * (match.end() - match.start())
     rest = "".join(" " if covered else char for char, covered in zip(text, said, strict=True))
     return any(said) and not re.sub(r"[\W_]+", "", rest)
 
@@ -224,8 +242,7 @@ def resident_rules() -> tuple[Rule, ...]:
 def resident_word(text: str) -> str | None:
     """A resident's word said in a sentence about a request already made (not_received, cancel,
     status, change: a change to what was asked), or None."""
-    text = simplify(text)
-    return next((rule.kind for rule in resident_rules() if rule.pattern.search(text)), None)
+    return next((rule.kind for rule in matching(resident_rules(), simplify(text))), None)
 
 
 @cache
@@ -242,9 +259,8 @@ def about_someone_else(text: str) -> bool:
 def yes_or_no(text: str) -> bool | None:
     """Read a whole message as the answer to a yes-or-no question ("1", "对的", "2", "不是"); None
     when it is neither."""
-    text = simplify(text)
-    kind = next((rule.kind for rule in household_rules() if rule.kind in ("yes", "no") and rule.pattern.search(text)),
-                None)
+    answers = (rule for rule in household_rules() if rule.kind in ("yes", "no"))
+    kind = next((rule.kind for rule in matching(answers, simplify(text))), None)
     return None if kind is None else kind == "yes"
 
 
@@ -269,13 +285,13 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     and the job numbers written, in order; None when it says none of them. With job numbers written,
     a word about those jobs comes before going off or on ("20 and 21 delivered, that's me done for today")."""
     text = simplify(text)
-    found = [rule.kind for rule in volunteer_rules() if rule.pattern.search(text)]
-    if not found:
+    said = [rule.kind for rule in matching(volunteer_rules(), text)]
+    if not said:
         return None
     numbers = job_numbers(text)
-    word = found[0]
+    word = said[0]
     if numbers and word in ("off", "on", "list"):
-        word = next((kind for kind in found if kind in _ABOUT_JOBS), word)
+        word = next((kind for kind in said if kind in _ABOUT_JOBS), word)
     return word, numbers
 
 
@@ -288,8 +304,10 @@ def prepare() -> None:
     """Load the rules, the converters and the pinyin vocabulary now (a web process does as it starts),
     so that no message waits for them: the first in pinyin or English would wait about a second.
     lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
+    from hotline.domain.address import not_address_rules  # it reads with this module's rules
+
     for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
-                  drug_rules, grave_rules, sign_rules):
+                  drug_rules, grave_rules, sign_rules, not_address_rules):
         rules()
     _address_words()
     _opencc()

@@ -1,0 +1,86 @@
+"""The words a rule cannot match without: a rule is skipped only where it could not have matched."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hotline.domain import address, literals, reading
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+RULES = (reading.intent_rules() + reading.drug_rules() + reading.need_rules() + reading.category_rules()
+         + reading.grave_rules() + reading.sign_rules() + reading.resident_rules() + reading.household_rules()
+         + reading.volunteer_rules() + address.not_address_rules())
+
+
+def corpus() -> list[str]:
+    """Every line of the labelled corpus and the exams, and the rules' own examples and counter-examples."""
+    texts = [rule.example for rule in RULES] + [rule.counter for rule in RULES if rule.counter]
+    for path in sorted(DATA.glob("*/*.jsonl")):
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts
+
+
+def tried(rule: reading.Rule, text: str) -> bool:
+    return not rule.needs.isdisjoint(literals.held(text))
+
+
+def test_every_rule_the_corpus_matches_is_tried_on_it():
+    texts = {form for text in corpus() for form in (text, reading.simplify(text), text.upper())}
+    missed = [(rule.kind, rule.pattern.pattern[:60], text) for rule in RULES for text in texts
+              if rule.pattern.search(text) and not tried(rule, text)]
+    assert not missed
+
+
+def test_most_rules_are_not_tried_on_a_plain_need():
+    text = reading.simplify("12号楼302室 需要买菜，大米两袋、鸡蛋一盒，谢谢")
+    assert sum(tried(rule, text) for rule in RULES) < len(RULES) / 4
+
+
+@pytest.mark.parametrize(("pattern", "words"), [
+    (r"[打叫拨]了?\s*120", {"120"}),
+    (r"(?:买|卖)菜", {"菜"}),
+    (r"急救(?![箱包])|救护车", {"急救", "救护车"}),
+    (r"\bnot (?:being|be) (?:here|around)", {"not be"}),
+    (r"(?:please )?help+", {"hel"}),
+    (r"[打叫拨]", {"打", "叫", "拨"}),
+])
+def test_the_words_a_pattern_needs(pattern, words):
+    assert literals.needed(re.compile(pattern, re.IGNORECASE)) == words
+
+
+@pytest.mark.parametrize("pattern", [r"\d{3}", r"(?:foo)?", r"foo|\d+", r"[^a]b?", r"[a-z]+", r"(\w)\1"])
+def test_a_pattern_that_needs_no_word_is_always_tried(pattern):
+    assert literals.needed(re.compile(pattern)) == literals.ANYTHING
+    assert "" in literals.held("") and "" in literals.held("anything")
+
+
+@pytest.mark.parametrize(("pattern", "flags", "text"), [
+    ("sik", re.IGNORECASE, "ſıK"),  # the long s, the dotless i and the Kelvin sign: the engine reads them as s, i, k
+    ("STOP", re.IGNORECASE, "please stop"),
+    ("stop", re.IGNORECASE | re.ASCII, "STOP"),
+    ("µg", re.IGNORECASE, "ΜG"),
+])
+def test_a_text_holds_a_word_as_the_engine_would_find_it(pattern, flags, text):
+    compiled = re.compile(pattern, flags)
+    assert compiled.search(text)
+    assert not literals.needed(compiled).isdisjoint(literals.held(text))
+
+
+WORDS = sorted({word for rule in RULES for word in rule.needs if word})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(list("  ,.?!0123456789aAsSſıIİKµΜ十号楼室"))),
+                max_size=12),
+       st.sampled_from(["lower", "upper", "title"]))
+def test_no_rule_is_skipped_on_a_text_it_matches(pieces, case):
+    text = getattr("".join(pieces), case)()
+    for rule in RULES:
+        if rule.pattern.search(text):
+            assert tried(rule, text), (rule.kind, rule.pattern.pattern[:60], text)
