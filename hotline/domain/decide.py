@@ -318,7 +318,7 @@ def _before_a_person(decision: Decision, state: dict, said: Reading, who: Situat
 def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     """The first that fits, in this order: a volunteer's command word; JOIN; the answer to a group buy's
     "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's news of an
-    emergency or of someone nobody can reach at a flat written in full; a volunteer's word in their own words
+    emergency or of someone nobody can reach in a building they name; a volunteer's word in their own words
     or a note of a delivery, or their words about one of their jobs; a cancel with a new need besides (both);
     a resident's word in a sentence, or asking after a request; a volunteer's message that names no need; a
     question by its form that names nothing; the need."""
@@ -395,12 +395,12 @@ def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming
 
 
 def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
-    """Whether a volunteer tells of an emergency or of someone nobody can reach at a flat they write in full,
+    """Whether a volunteer tells of an emergency or of someone nobody can reach in a building they name,
     naming none of their jobs: a request for that flat, not a word about their jobs ("bldg 12 rm 502 old
     man no answer door 2 days, his milk from tuesday still outside")."""
     parsed = said.parsed
-    if parsed.building is None or parsed.room is None or not (parsed.emergency or parsed.category == Category.WELFARE):
-        return False
+    if parsed.building is None or not (parsed.emergency or parsed.category == Category.WELFARE):
+        return False  # a building without a room is asked for the room
     return not {job.number for job in who.jobs(WITH_A_VOLUNTEER)}.intersection(said.job_numbers)
 
 

@@ -315,9 +315,8 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     category = _category(text, drug, emergency)
     runs_out = _runs_out(text) if category is Category.MEDICINE else None
     calm = _CALM.search(text) is not None  # "nothing serious", "不急": the sender says it can wait
-    urgent = emergency or not calm and (
+    urgent = emergency or category is Category.WELFARE or not calm and (  # "我的菜不急 楼下阿姨好几天没声音了"
         "urgent" in grave
-        or category is Category.WELFARE
         or category is Category.MEDICINE and "out" in grave and runs_out is None
         or _URGENT.search(_NOT_URGENT.sub(" ", text)) is not None
         or (runs_out is not None and _SOON.search(runs_out) is not None)
