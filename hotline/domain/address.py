@@ -126,8 +126,9 @@ _LONE_ROOM = re.compile(
 # A neighbour's door by its number alone: "楼上402的老伯伯", "隔壁502王老师", "my downstairs neighbour in 202".
 _NEIGHBOURS_ROOM = re.compile(
     r"""
-    (?: 楼上 | 楼下 | 隔壁 | 对门 | 对面 | 邻居 ) (?:的|家)? \s* ([1-3]?[0-9][0-9]{2}) (?![0-9])
-    | (?<![a-z]) (?: neighbou?r | next\ door | upstairs | downstairs | across\ the\ hall )
+    (?: 楼上 | 楼下 | 隔壁 | 对门 | 对面 | 邻居 | 同层 | 同一层 ) (?:的|家)? \s* ([1-3]?[0-9][0-9]{2}) (?![0-9])
+    | (?<![a-z]) (?: neighbou?r | next\ door | upstairs | downstairs | across\ the\ hall
+                   | (?:guy|lady|man|woman|couple|family|granny|grandpa|grandma) (?=\s+(?:in|at|from)\b) )
       \s* (?: in | at | from | of )? \s* \#? \s* ([1-3]?[0-9][0-9]{2}) (?![0-9])
     """,
     _FLAGS,
