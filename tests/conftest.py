@@ -4,7 +4,6 @@ handsets that text the hotline through signed webhooks, and a local Twilio stand
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,13 @@ from hotline.extensions import db
 from hotline.models import Base, Building
 from tests.gateway_standin import GatewayStandin
 from tests.helpers import POSTGRES as POSTGRES
+from tests.helpers import START as START
 from tests.helpers import Phone, create_database, drop_database, postgres_reason
+from tests.helpers import SteppingClock as SteppingClock
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, TwilioStandin
 
 PUBLIC_BASE_URL = "https://hotline.test"
 BUILDINGS = range(1, 37)  # the test compound's HOTLINE_BUILDINGS
-START = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 # Logins in tests check argon2id hashes made with the smallest parameters argon2 allows, not the 64 MiB,
 # 3-pass, 4-lane ones the hotline uses: each of the suite's hundreds of logins would otherwise take 0.1 to
@@ -284,24 +284,6 @@ def session(app):
     """The app's database session, inside an app context."""
     with app.app_context():
         yield db.session
-
-
-class SteppingClock:
-    """A clock for an app (`create_app(clock=...)`): starts at a fixed instant and moves `step` (one second)
-    per reading; `advance` jumps; `freeze` stops the stepping, so that only `advance` moves it."""
-
-    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=1)):
-        self.at, self.step = start, step
-
-    def __call__(self) -> datetime:
-        self.at += self.step
-        return self.at
-
-    def advance(self, **delta) -> None:
-        self.at += timedelta(**delta)
-
-    def freeze(self) -> None:
-        self.step = timedelta(0)
 
 
 @pytest.fixture
