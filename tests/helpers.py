@@ -231,12 +231,12 @@ class RosterCopies:
         dialect = session.get_bind().dialect.name
         return dialect, volunteers, residents, policy.region, policy.buildings, clock.at, clock.step
 
-    @staticmethod
-    def _empty(session, policy: Policy) -> bool:
-        tables = [table for table in Base.metadata.sorted_tables if table is not Building.__table__]
-        rows = session.scalar(select(sum((select(func.count()).select_from(table).scalar_subquery()
-                                          for table in tables), start=literal(0))))
-        if rows or set(session.scalars(select(Building.number))) != set(policy.buildings):
+    TABLES = [table for table in Base.metadata.sorted_tables if table is not Building.__table__]
+    ROWS = select(sum((select(func.count()).select_from(table).scalar_subquery() for table in TABLES),
+                      start=literal(0)))  # in every table but the buildings, made once
+
+    def _empty(self, session, policy: Policy) -> bool:
+        if session.scalar(self.ROWS) or set(session.scalars(select(Building.number))) != set(policy.buildings):
             return False
         if session.get_bind().dialect.name == "postgresql":
             drawn = text("SELECT count(*) FROM pg_sequences WHERE schemaname = current_schema() "
@@ -250,8 +250,7 @@ class RosterCopies:
         if key is None or key in self.copies:
             return
         rows = [(table, [dict(row._mapping) for row in session.execute(
-                    select(table).order_by(*table.primary_key.columns))])
-                for table in Base.metadata.sorted_tables if table is not Building.__table__]
+                    select(table).order_by(*table.primary_key.columns))]) for table in self.TABLES]
         if key[0] == "postgresql":
             sequences = session.execute(text(
                 "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value FROM pg_sequences "
