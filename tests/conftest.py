@@ -42,17 +42,20 @@ settings.load_profile("hotline")
 
 class CompiledTemplates(BytecodeCache):
     """Jinja's compiled pages, kept for the test process: every test builds its own app, whose Jinja would
-    otherwise compile each page it renders again. Jinja keys the code by template and checks its source."""
+    otherwise compile each page it renders again. Jinja keys the code by template; the code is kept with the
+    checksum of the source it was compiled from, and given only for that source. Kept as code objects, not
+    as the bytes Jinja writes to files, which each app would read back (unmarshal) again."""
 
     def __init__(self):
-        self.code: dict[str, bytes] = {}
+        self.code: dict[str, tuple[str, object]] = {}
 
     def load_bytecode(self, bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
+        checksum, code = self.code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
 
     def dump_bytecode(self, bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
 
 
 TEMPLATES = CompiledTemplates()
