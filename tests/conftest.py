@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from hypothesis import HealthCheck, settings
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Dialect
 
 from admin import auth
 from hotline import clock as hotline_clock
@@ -102,7 +103,9 @@ class CompiledStatements:
 
     @staticmethod
     def _key(key: tuple) -> tuple:
-        return (type(key[0]), *key[1:])
+        """SQLAlchemy's key with its dialect object replaced by the dialect's class (a key of another shape,
+        from another SQLAlchemy, is kept as it is)."""
+        return (type(key[0]), *key[1:]) if isinstance(key[0], Dialect) else key
 
     def get(self, key, default=None):
         return self.compiled.get(self._key(key), default)
