@@ -4,14 +4,14 @@ handsets that text the hotline through signed webhooks, and a local Twilio stand
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from hypothesis import HealthCheck, settings
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Dialect
 
 from admin import auth
 from hotline import clock as hotline_clock
@@ -20,12 +20,13 @@ from hotline.extensions import db
 from hotline.models import Base, Building
 from tests.gateway_standin import GatewayStandin
 from tests.helpers import POSTGRES as POSTGRES
+from tests.helpers import START as START
 from tests.helpers import Phone, create_database, drop_database, postgres_reason
+from tests.helpers import SteppingClock as SteppingClock
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, TwilioStandin
 
 PUBLIC_BASE_URL = "https://hotline.test"
 BUILDINGS = range(1, 37)  # the test compound's HOTLINE_BUILDINGS
-START = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 # Logins in tests check argon2id hashes made with the smallest parameters argon2 allows, not the 64 MiB,
 # 3-pass, 4-lane ones the hotline uses: each of the suite's hundreds of logins would otherwise take 0.1 to
@@ -42,17 +43,20 @@ settings.load_profile("hotline")
 
 class CompiledTemplates(BytecodeCache):
     """Jinja's compiled pages, kept for the test process: every test builds its own app, whose Jinja would
-    otherwise compile each page it renders again. Jinja keys the code by template and checks its source."""
+    otherwise compile each page it renders again. Jinja keys the code by template; the code is kept with the
+    checksum of the source it was compiled from, and given only for that source. Kept as code objects, not
+    as the bytes Jinja writes to files, which each app would read back (unmarshal) again."""
 
     def __init__(self):
-        self.code: dict[str, bytes] = {}
+        self.code: dict[str, tuple[str, object]] = {}
 
     def load_bytecode(self, bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
+        checksum, code = self.code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
 
     def dump_bytecode(self, bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
 
 
 TEMPLATES = CompiledTemplates()
@@ -82,6 +86,49 @@ def share_url_builders() -> None:
 
 
 share_url_builders()
+
+
+class CompiledStatements:
+    """SQL statements compiled once per test process, for every engine in it. SQLAlchemy keeps what it compiled
+    per engine (and per mapper, keyed by the engine's dialect object), and every test makes apps of its own, each
+    with its engine: the same few hundred statements were compiled again in every test, a third of the CPU of
+    tests/web and tests/admin. The engines of a test process differ only in the file or database they open (one
+    SQLite library, one PostgreSQL server, the same engine options), so a statement compiled for one dialect
+    object is the statement for another of its class: this cache keys by the class."""
+
+    def __init__(self, capacity: int = 20_000):
+        from sqlalchemy.util import LRUCache
+
+        self.compiled = LRUCache(capacity)
+
+    @staticmethod
+    def _key(key: tuple) -> tuple:
+        """SQLAlchemy's key with its dialect object replaced by the dialect's class (a key of another shape,
+        from another SQLAlchemy, is kept as it is)."""
+        return (type(key[0]), *key[1:]) if isinstance(key[0], Dialect) else key
+
+    def get(self, key, default=None):
+        return self.compiled.get(self._key(key), default)
+
+    def __setitem__(self, key, value) -> None:
+        self.compiled[self._key(key)] = value
+
+    def __len__(self) -> int:
+        return len(self.compiled)
+
+    def clear(self) -> None:
+        self.compiled.clear()
+
+    def share(self, engine) -> None:
+        """Let `engine`, and the mappers' writes through any engine, use these statements."""
+        if hasattr(engine, "_compiled_cache"):
+            engine._compiled_cache = self
+        for mapper in Base.registry.mappers:
+            if hasattr(type(mapper.base_mapper), "_compiled_cache"):
+                vars(mapper.base_mapper)["_compiled_cache"] = self
+
+
+STATEMENTS = CompiledStatements()
 
 
 # What tests record with `record_property(name, line)` and the run prints at its end, under a title. The hook
@@ -176,22 +223,21 @@ def sqlite_database(schema: Path, folder: Path) -> str:
     return f"sqlite:///{folder}/hotline.db"
 
 
-_emptying: dict[str, str] = {}
+# Every table emptied and every sequence drawn from restarted, in one round trip: DELETE, which on tables of a few
+# rows costs a fraction of what TRUNCATE's new files for each table and index do (10 to 15 times less here), and
+# `setval` to each sequence's start, where ALTER SEQUENCE … RESTART cost eight times more (a new file for each
+# sequence). The buildings stay: every test's are the compound's (a roster names none outside it), which
+# `sync_buildings` would add again.
+EMPTYING = "; ".join(
+    [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)
+     if table is not Building.__table__]
+    + ["SELECT setval(CAST(quote_ident(schemaname) || '.' || quote_ident(sequencename) AS regclass), start_value, "
+       "false) FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"])
 
 
-def empty_postgres(url: str) -> None:
-    """Empty every table and restart every sequence, in one round trip: DELETE, which on tables of a few rows
-    costs a fraction of what TRUNCATE's new files for each table and index do (10 to 15 times less here). The
-    statement is made once per database: its schema is made once too. The buildings stay: every test's are the
-    compound's (a roster names none outside it), which `sync_buildings` would add again."""
-    if url not in _emptying:
-        sequences = db.session.scalars(
-            text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"))
-        statements = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)
-                      if table is not Building.__table__]
-        statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
-        _emptying[url] = "; ".join(statements)
-    db.session.connection().exec_driver_sql(_emptying[url])
+def empty_postgres() -> None:
+    """Empty the test's PostgreSQL database as EMPTYING says (its schema is made once per test process)."""
+    db.session.connection().exec_driver_sql(EMPTYING)
     db.session.commit()
 
 
@@ -208,11 +254,12 @@ def make_app(request, database_url, tmp_path):
         app = create_app({"ENV": hotline_env(database_url, **overrides), "TESTING": True}, clock=clock)
         app.jinja_env.bytecode_cache = TEMPLATES
         with app.app_context():
+            STATEMENTS.share(db.engine)
             if database_url.startswith("postgresql"):
                 if database_url not in _created:
                     db.create_all()
                     _created.add(database_url)
-                empty_postgres(database_url)
+                empty_postgres()
             from hotline.cli import sync_buildings
 
             sync_buildings()
@@ -242,24 +289,6 @@ def session(app):
     """The app's database session, inside an app context."""
     with app.app_context():
         yield db.session
-
-
-class SteppingClock:
-    """A clock for an app (`create_app(clock=...)`): starts at a fixed instant and moves `step` (one second)
-    per reading; `advance` jumps; `freeze` stops the stepping, so that only `advance` moves it."""
-
-    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=1)):
-        self.at, self.step = start, step
-
-    def __call__(self) -> datetime:
-        self.at += self.step
-        return self.at
-
-    def advance(self, **delta) -> None:
-        self.at += timedelta(**delta)
-
-    def freeze(self) -> None:
-        self.step = timedelta(0)
 
 
 @pytest.fixture

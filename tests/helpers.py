@@ -13,17 +13,36 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, text
 
 from hotline.domain import roster, transitions
 from hotline.domain.policy import Policy
 from hotline.domain.transitions import Actor
 from hotline.extensions import db
-from hotline.models import Outbox, Request, User, UserRole
+from hotline.models import Base, Building, Outbox, Request, User, UserRole
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER
 
 BASE = "https://hotline.test"
 POSTGRES = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+START = datetime(2022, 4, 12, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+class SteppingClock:
+    """A clock for an app (`create_app(clock=...)`): starts at a fixed instant and moves `step` (one second)
+    per reading; `advance` jumps; `freeze` stops the stepping, so that only `advance` moves it."""
+
+    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=1)):
+        self.at, self.step = start, step
+
+    def __call__(self) -> datetime:
+        self.at += self.step
+        return self.at
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+    def freeze(self) -> None:
+        self.step = timedelta(0)
 
 
 class ShiftedClock:
@@ -178,13 +197,89 @@ LI_WEI, ZHANG_MIN, CHEN_JIE, WANG_FANG, SUN_HONG = (
 
 
 def load_roster(app, volunteers: str = VOLUNTEERS_CSV, residents: str = RESIDENTS_CSV) -> None:
-    """Import the test compound's volunteers and residents."""
+    """Import the test compound's volunteers and residents (into a database that has nothing else, the rows of
+    the same import made before in this test process, copied: see `RosterCopies`)."""
     with app.app_context():
         policy = Policy.from_config(app.config)
+        key = ROSTERS.key(db.session, app.extensions["clock"], policy, volunteers, residents)
+        if ROSTERS.restore(db.session, key, app.extensions["clock"]):
+            return
         for importer, data in ((roster.import_volunteers, volunteers), (roster.import_residents, residents)):
             report = importer(db.session, policy, data.encode())
             assert not report.errors, report.errors
         db.session.commit()
+        ROSTERS.save(db.session, key, app.extensions["clock"])
+
+
+class RosterCopies:
+    """What a roster import wrote into an otherwise empty database, kept per test process and written again
+    as new rows into the next empty database that imports the same files: hundreds of tests import the
+    compound's roster, and the import (a few dozen statements, each flushed) costs three times the CPU of a copy.
+
+    A copy is taken only where the import's outcome is fixed by what the key holds: the database has its
+    buildings (those of the policy) and nothing else, no sequence has been drawn from, and the app reads a
+    stepping clock, whose instant and step are part of the key (the rows' times come from it; after a copy
+    the clock stands where the import left it). Every other import runs as it is."""
+
+    def __init__(self):
+        self.copies: dict[tuple, tuple[list[tuple], list[tuple], datetime]] = {}
+
+    def key(self, session, clock, policy: Policy, volunteers: str, residents: str) -> tuple | None:
+        """The key of this import, or None where the database or the clock leaves its outcome open."""
+        if type(clock) is not SteppingClock or not self._empty(session, policy):
+            return None
+        dialect = session.get_bind().dialect.name
+        return dialect, volunteers, residents, policy.region, policy.buildings, clock.at, clock.step
+
+    TABLES = [table for table in Base.metadata.sorted_tables if table is not Building.__table__]
+    ROWS = select(sum((select(func.count()).select_from(table).scalar_subquery() for table in TABLES),
+                      start=literal(0)))  # in every table but the buildings, made once
+
+    def _empty(self, session, policy: Policy) -> bool:
+        if session.scalar(self.ROWS) or set(session.scalars(select(Building.number))) != set(policy.buildings):
+            return False
+        if session.get_bind().dialect.name == "postgresql":
+            drawn = text("SELECT count(*) FROM pg_sequences WHERE schemaname = current_schema() "
+                         "AND last_value IS NOT NULL")
+        else:
+            drawn = text("SELECT count(*) FROM sqlite_sequence")
+        return not session.scalar(drawn)
+
+    def save(self, session, key: tuple | None, clock) -> None:
+        """Keep what the import wrote under `key`."""
+        if key is None or key in self.copies:
+            return
+        rows = [(table, [dict(row._mapping) for row in session.execute(
+                    select(table).order_by(*table.primary_key.columns))]) for table in self.TABLES]
+        if key[0] == "postgresql":
+            sequences = session.execute(text(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).all()
+        else:
+            sequences = session.execute(text("SELECT name, seq FROM sqlite_sequence")).all()
+        session.rollback()
+        self.copies[key] = ([(table, found) for table, found in rows if found], [tuple(s) for s in sequences],
+                            clock.at)
+
+    def restore(self, session, key: tuple | None, clock) -> bool:
+        """Write the rows kept under `key` as new rows of this database; False when none are kept."""
+        if key not in self.copies:
+            return False
+        rows, sequences, after = self.copies[key]
+        for table, found in rows:
+            session.execute(table.insert(), found)
+        for name, value in sequences:
+            if key[0] == "postgresql":
+                session.execute(text("SELECT setval(CAST(:name AS regclass), :value)"), {"name": name, "value": value})
+            else:
+                session.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :value)"),
+                                {"name": name, "value": value})
+        session.commit()
+        clock.at = after
+        return True
+
+
+ROSTERS = RosterCopies()
 
 
 def get_request(app, number: int) -> Request:

@@ -51,7 +51,7 @@ def printing(request, tmp_path_factory):
     if request.param == "postgres":
         with app.app_context():
             db.create_all()
-            empty_postgres(url)
+            empty_postgres()
     make_tables(app)
     load_roster(app, residents=RESIDENTS_CSV + FORTY)
     add_users(app)
