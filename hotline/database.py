@@ -195,7 +195,7 @@ def hold_sender(session, phone: str) -> None:
 
 def insert_added(session: Session, *models: type) -> None:
     """Write the rows of `models` that this transaction added, in one INSERT per table (and set of columns
-    given), and let the session forget them: for the last rows of a transaction that nothing reads back as
+    given), the tables in the order of `models`, and let the session forget them: for the last rows of a transaction that nothing reads back as
     objects (a webhook's answer and the messages it queued, written as it commits).
 
     The unit of work would insert them one by one and read each id back; this sends what a flush would:
@@ -212,7 +212,8 @@ def insert_added(session: Session, *models: type) -> None:
         batches.setdefault((inspect(row).mapper.local_table, tuple(sorted(values))), []).append(values)
     for row in added:
         session.expunge(row)
-    for (table, _), rows in batches.items():
+    tables = [model.__table__ for model in models]  # in the order given: what came first is stamped first
+    for (table, _), rows in sorted(batches.items(), key=lambda batch: tables.index(batch[0][0])):
         session.execute(table.insert(), rows)
 
 

@@ -63,7 +63,7 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
             _deliver(session, phone, reply, queue_replies, transport)
             xml = render(() if queue_replies else reply)
             session.add(Inbound(sid=sid, kind="sms", phone=phone, body=body[:1600], reply=xml))
-            insert_added(session, Outbox, Inbound)  # the SID is unique: of two copies handled at once, one is written
+            insert_added(session, Inbound, Outbox)  # the SID is unique: of two copies handled at once, one is written
             session.commit()
             return xml
         except exc.IntegrityError as conflict:
