@@ -195,8 +195,9 @@ def hold_sender(session, phone: str) -> None:
 
 def insert_added(session: Session, *models: type) -> None:
     """Write the rows of `models` that this transaction added, in one INSERT per table (and set of columns
-    given), the tables in the order of `models`, and let the session forget them: for the last rows of a transaction that nothing reads back as
-    objects (a webhook's answer and the messages it queued, written as it commits).
+    given), the tables in the order of `models`, and let the session forget them: for the last rows of a
+    transaction that nothing reads back as objects (a webhook's answer and the messages it queued, written
+    as it commits).
 
     The unit of work would insert them one by one and read each id back; this sends what a flush would:
     the values each row was given, the keys of the rows it refers to, NULL for a column with no default,
