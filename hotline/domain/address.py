@@ -166,14 +166,15 @@ def _room_digits(room: str | None) -> str | None:
 
 def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None]:
     """Return (building, unknown_building, room) as written in the normalised text."""
-    places = _places(_without_other_numbers(text))
+    text = _without_other_numbers(text)  # once: every reader below reads the text so blanked
+    places = _places(text)
     known = [place for place in places if place.building in buildings]
     place = known[0] if known else (places[0] if places else None)
     if place is not None and place.room is None:  # "I live in bldg 21. The old man next door, 21-305…"
         place = next((p for p in places if p.building == place.building and p.room), place)
     room = place.room if place else None
     for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT, _NEIGHBOURS_ROOM) + ((_LONE_ROOM,) if known else ()):
-        if room is None and (match := pattern.search(_without_other_numbers(text))):
+        if room is None and (match := pattern.search(text)):
             room = next(group for group in match.groups() if group)
     room = _room_digits(room)
     if place is None:

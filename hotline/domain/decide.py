@@ -271,7 +271,7 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     if volunteer is None:
         decision = _grave(decision, said, who)
     elif said.grave == "crisis" and not isinstance(decision.act, Crisis):  # "接不了了 我已经没力气活下去了"
-        decision = _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who)
+        decision = _before_a_person(decision, said, who)
     return replace(decision, opt=opt)
 
 
@@ -288,14 +288,14 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question")
     if thanks and said.grave or asked and said.grave == "crisis":  # "谢谢你们 以后不用送了 我走了以后…"
-        return _before_a_person(decision, merge({}, said.parsed, said, decision.lang), said, who)
+        return _before_a_person(decision, said, who)
     if thanks:
         return decision
     if not isinstance(act, Gathering) or act.state.get("emergency") or not said.grave:
         return decision  # the grave words are read only where they could change what is done
     state = act.state
     if said.grave == "crisis" or not (state.get("urgent") or state.get("category") or act.next in FILES):
-        return _before_a_person(decision, state, said, who)  # "nobody would notice if I was gone"
+        return _before_a_person(decision, said, who, state)  # "nobody would notice if I was gone"
     if state.get("urgent"):
         return decision
     urgent = {**state, "urgent": True}  # asked where, or filed: urgent, never folded or held
@@ -307,12 +307,22 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
 FILES = ("file", "repeat", "limit")  # the steps of a gathering that make a request
 
 
-def _before_a_person(decision: Decision, state: dict, said: Reading, who: Situation) -> Decision:
+def _before_a_person(decision: Decision, said: Reading, who: Situation, state: dict | None = None) -> Decision:
+    """The decision with its act replaced by the grave words' `Crisis`, with what was gathered (`state`), else
+    what the message says."""
+    if state is None:
+        state = merge({}, said.parsed, said, decision.lang)
     state = {key: value for key, value in state.items() if key != "asked"}
+    reply = N_("sms.crisis") if said.grave == "crisis" else N_("sms.grave")
+    return replace(decision, act=_crisis(state, who, reply))
+
+
+def _crisis(state: dict, who: Situation, reply: str = N_("sms.crisis")) -> Crisis:
+    """Someone for a coordinator: an urgent request for the first on duty where the flat is known, else the
+    coordinators told with the number and the words."""
     building, room = address(state, who.resident)
     placed = building is not None and room is not None
-    reply = N_("sms.crisis") if said.grave == "crisis" else N_("sms.grave")
-    return replace(decision, act=Crisis(state, building, room, who.coordinator() if placed else None, reply=reply))
+    return Crisis(state, building, room, who.coordinator() if placed else None, reply=reply)
 
 
 def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
@@ -548,10 +558,7 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     if purpose is None:
         return None
     if purpose == "crisis":
-        state = merge({}, said.parsed, said, lang)
-        building, room = address(state, who.resident)
-        placed = building is not None and room is not None
-        return Crisis(state, building, room, who.coordinator() if placed else None)
+        return _crisis(merge({}, said.parsed, said, lang), who)
     parsed = said.parsed
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None

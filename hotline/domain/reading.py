@@ -66,18 +66,26 @@ def blanked(rules: Iterable[Rule], text: str, blank: str | Callable[[re.Match], 
     return text
 
 
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The lines of a tab-separated lexicon file, numbered, as their fields; `#` starts a comment."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            yield number, line.split("\t")
+
+
+def _rule(kind: str, pattern: str, example: str, counter: list[str], flags: int) -> Rule:
+    compiled = re.compile(pattern, flags)
+    return Rule(kind, compiled, example, counter[0] if counter else "", literals.needed(compiled))
+
+
 def load_rules(path: Path, flags: int = re.IGNORECASE) -> tuple[Rule, ...]:
     """Read a tab-separated rules file (`kind, pattern, example[, counter-example]`); `#` starts a comment."""
     rules = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        kind, pattern, example, *counter = line.split("\t")
+    for number, (kind, pattern, example, *counter) in _rows(path):
         try:
-            compiled = re.compile(pattern, flags)
+            rules.append(_rule(kind, pattern, example, counter, flags))
         except re.error as error:
             raise ValueError(f"{path.name}:{number}: {error}") from None
-        rules.append(Rule(kind, compiled, example, counter[0] if counter else "", literals.needed(compiled)))
     return tuple(rules)
 
 
@@ -100,8 +108,12 @@ def need_rules() -> tuple[Rule, ...]:
 def gravity(normalised: str) -> set[str]:
     """How grave a need reads (`emergency`, `urgent`), from the already normalised text: by the needs'
     rules, and by the signs of an emergency (`lexicon/signs.tsv`)."""
-    rules = (rule for rule in need_rules() + signs("emergency") if rule.kind != "not_emergency")
-    return {rule.kind for rule in matching(rules, normalised)}
+    return {rule.kind for rule in matching(_gravity_rules(), normalised)}
+
+
+@cache
+def _gravity_rules() -> tuple[Rule, ...]:
+    return tuple(rule for rule in need_rules() + signs("emergency") if rule.kind != "not_emergency")
 
 
 def set_aside_past(normalised: str) -> str:
@@ -150,7 +162,12 @@ def category_rules() -> tuple[Rule, ...]:
 
 def named(normalised: str) -> set[str]:
     """What a message names, by the categories file: medicine, food, help, carry, thanks."""
-    return {rule.kind for rule in matching(category_rules() + signs("welfare"), normalised)}
+    return {rule.kind for rule in matching(_named_rules(), normalised)}
+
+
+@cache
+def _named_rules() -> tuple[Rule, ...]:
+    return category_rules() + signs("welfare")
 
 
 def asks_for_more(text: str) -> bool:
@@ -176,8 +193,13 @@ def grave(text: str) -> str | None:
     text = set_aside_past(simplify(text))  # "上礼拜摔了一跤", "怕摔跤", "打不着火"
     if _LAUGHS.search(text):  # "so tired of all of it lol, send snacks": said laughing
         return None
-    said = {rule.kind for rule in matching(grave_rules() + signs("crisis"), text)}
+    said = {rule.kind for rule in matching(_grave_rules_and_signs(), text)}
     return next((kind for kind in ("crisis", "grave") if kind in said), None)
+
+
+@cache
+def _grave_rules_and_signs() -> tuple[Rule, ...]:
+    return grave_rules() + signs("crisis")
 
 
 _LAUGHS = re.compile(r"\b(?:lol|lmao|rofl|(?:ha){2,}h?|(?:he){2,}|jk)\b|哈哈|呵呵|嘻嘻|😂|🤣|😆|😅|😄|😁|😜")
@@ -189,10 +211,7 @@ def sign_rules() -> tuple[Rule, ...]:
     so many characters between them in one sentence, not right after a "no"/"not"/"没"/"不"."""
     words, rules = {}, []
     path = LEXICON / "signs.tsv"
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        what, *fields = line.split("\t")
+    for number, (what, *fields) in _rows(path):
         try:
             if what == "word":
                 name, pattern = fields[:2]
@@ -201,8 +220,7 @@ def sign_rules() -> tuple[Rule, ...]:
             kind, first, second, within, example, *counter = fields
             gap = f"[^.!?。！？；;\\n]{{0,{int(within)}}}?"
             either = f"{_UNSAID}{words[first]}{gap}{words[second]}|{_UNSAID}{words[second]}{gap}{words[first]}"
-            compiled = re.compile(either, re.IGNORECASE)
-            rules.append(Rule(kind, compiled, example, counter[0] if counter else "", literals.needed(compiled)))
+            rules.append(_rule(kind, either, example, counter, re.IGNORECASE))
         except (re.error, KeyError, ValueError) as error:
             raise ValueError(f"{path.name}:{number}: {error}") from None
     return tuple(rules)
@@ -326,12 +344,8 @@ def _opencc():
 
 @cache
 def _address_words() -> tuple[tuple[re.Pattern, str, str], ...]:
-    rows = []
-    for line in (LEXICON / "address_words.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            pattern, read_as, example = line.split("\t")
-            rows.append((re.compile(pattern, re.IGNORECASE), read_as, example))
-    return tuple(rows)
+    return tuple((re.compile(pattern, re.IGNORECASE), read_as, example)
+                 for _, (pattern, read_as, example) in _rows(LEXICON / "address_words.tsv"))
 
 
 @lru_cache(maxsize=READ_AHEAD)
@@ -471,15 +485,14 @@ def language(text: str) -> str | None:
         return "ja"
     if _HANGUL.search(text):
         return "ko"
+    words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
     if _CJK.search(text):
-        words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
         characters = len(_CJK.findall(_BRACKETED.sub(" ", text)))  # "paracetamol (对乙酰氨基酚)": a name
         if len(words) < 4 or len(words) < 2 * characters:  # "帮我buy一些milk"; not "Insulin 诺和锐 runs out…"
             return "zh"
         text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
     if found := next((code for code, script in _SCRIPTS if len(script.findall(text)) >= 2), None):
         return found
-    words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
     if sum(len(w) for w in words) < 2:
         return None
     if is_pinyin(text):
