@@ -1,5 +1,5 @@
-"""Every admin page works for everyone: axe-core finds no serious or critical violation at phone size and on a
-desktop, in Chinese and in English; each page has one h1; every tap target in the content is at least 44×44 px
+"""Every admin page works for everyone: axe-core finds no serious or critical violation at phone size in Chinese
+and on a desktop in English; each page has one h1; every tap target in the content is at least 44×44 px
 on a phone; the menu folds behind a disclosure button on a phone; form errors are tied to their fields; the
 live pages announce only what changed."""
 
@@ -54,8 +54,10 @@ def pages(live, browser):
             ("not-found", "/admin/requests/999999")]
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("lang", ["zh", "en"])
+# Each language at one size and each size in one language: what axe finds turns on the page's words (the lang
+# attribute, labels and names from the catalogs) or on its layout (the folded menu, the tables a phone reads as
+# cards), and the two pairs meet both; the tap targets below are measured in both languages on a phone.
+@pytest.mark.parametrize(("lang", "size"), [("zh", "phone"), ("en", "desktop")], ids=["zh-phone", "en-desktop"])
 def test_every_admin_page_passes_axe_with_one_h1(person, pages, lang, size):
     me = person(**SIZES[size], bypass_csp=True)  # axe is injected as a script of the page's own
     found: dict[str, list[str]] = {}

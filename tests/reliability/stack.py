@@ -367,9 +367,11 @@ class Stack:
         return proc
 
     def start_server(self, workers: int = 2, timeout: float = 60) -> Stack:
-        """`gunicorn -w 2 -b 127.0.0.1:PORT hotline.wsgi:app`, ready when /healthz answers 200."""
+        """`gunicorn -c python:hotline.serving -w 2 -b 127.0.0.1:PORT hotline.wsgi:app` (the README's settings:
+        the app loaded once, before the workers fork), ready when /healthz answers 200."""
         for _ in range(3):
-            self.server = self._gunicorn("server", "hotline.wsgi:app", self.port, "/healthz", workers, timeout)
+            self.server = self._gunicorn("server", "hotline.wsgi:app", self.port, "/healthz", workers, timeout,
+                                         settings=("-c", "python:hotline.serving"))
             if self.server is not None:
                 return self
             self.port = free_port()  # the port was taken meanwhile
@@ -377,18 +379,19 @@ class Stack:
         raise RuntimeError("the server did not start:\n" + self.log_tail())
 
     def start_app(self, name: str, app: str, ready_path: str = "/", workers: int = 2) -> str:
-        """Another WSGI app under gunicorn (`-w 2`, the stack's environment); returns its base URL."""
+        """Another WSGI app under gunicorn (`-w 2`, the stack's environment, loaded before the workers fork, as
+        the hotline is); returns its base URL."""
         for _ in range(3):
             port = free_port()
-            if self._gunicorn(name, app, port, ready_path, workers) is not None:
+            if self._gunicorn(name, app, port, ready_path, workers, settings=("--preload",)) is not None:
                 return f"http://127.0.0.1:{port}"
         raise RuntimeError(f"{app} did not start:\n" + self.log_tail())
 
     def _gunicorn(self, name: str, app: str, port: int, ready_path: str, workers: int = 2,
-                  timeout: float = 60) -> subprocess.Popen | None:
+                  timeout: float = 60, settings: tuple[str, ...] = ()) -> subprocess.Popen | None:
         """`gunicorn -w WORKERS -b 127.0.0.1:PORT APP`, once `ready_path` answers 200; None when it exited
         first (its port was taken meanwhile)."""
-        proc = self._spawn(name, [GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
+        proc = self._spawn(name, [GUNICORN, *settings, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
                                   "--graceful-timeout", "5", app])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and proc.poll() is None:
