@@ -269,7 +269,7 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
             return Decision(Silence(), "en", opt=opt)  # the carrier answers these words itself
     decision = _decide(said, who, policy)
     if volunteer is None:
-        decision = _grave(decision, said, who)
+        decision = _unread(_grave(decision, said, who), said, who)
     elif said.grave == "crisis" and not isinstance(decision.act, Crisis):  # "接不了了 我已经没力气活下去了"
         decision = _before_a_person(decision, said, who)
     return replace(decision, opt=opt)
@@ -305,6 +305,18 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
 
 
 FILES = ("file", "repeat", "limit")  # the steps of a gathering that make a request
+
+
+def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
+    """A message in a language the hotline does not read whose need it could not make out goes before a
+    coordinator at once, as grave words read no surer do: asked "what do you need?" in English, its sender
+    has nothing to add, and what they wrote may be that a father has not answered since Monday ("Мой отец,
+    корпус 8, квартира 1401, не выходит на связь с понедельника"). The request's alert carries the words, so
+    the coordinators are not also told of the language."""
+    act = decision.act
+    if decision.other_language and isinstance(act, Gathering) and act.next == "ask" and act.ask == N_("sms.ask_need"):
+        return replace(_before_a_person(decision, said, who, act.state), other_language=None)
+    return decision
 
 
 def _before_a_person(decision: Decision, said: Reading, who: Situation, state: dict | None = None) -> Decision:

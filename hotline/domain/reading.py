@@ -392,6 +392,9 @@ def _contracted(match: re.Match) -> str:
     return {"can": "can't", "will": "won't"}.get(verb, verb + "n't")
 
 
+_TONE_MARKS = "\u0300\u0301\u0304\u030c"  # the four tones' marks; ü's dots (U+0308) stay
+
+
 @cache
 def _syllables() -> frozenset[str]:
     """Every toneless pinyin syllable (`ü` written `v`), from pypinyin's dictionary."""
@@ -400,8 +403,10 @@ def _syllables() -> frozenset[str]:
     found = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
-            bare = "".join(c for c in unicodedata.normalize("NFKD", reading) if not unicodedata.combining(c))
-            found.add(bare.replace("ü", "v"))
+            toneless = unicodedata.normalize("NFC", "".join(
+                c for c in unicodedata.normalize("NFD", reading) if c not in _TONE_MARKS))
+            found.add(toneless.replace("ü", "v"))  # nver: 女儿
+            found.add(toneless.replace("ü", "u"))  # nuer, as many type it too
     return frozenset(found)
 
 

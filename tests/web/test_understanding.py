@@ -227,6 +227,26 @@ def test_other_languages_are_answered_in_english(app, phone, text):
     assert answer.isascii() and get_request(app, n).household.label == "12-302"
 
 
+def test_a_message_in_another_language_whose_need_is_not_read_goes_before_a_coordinator(app, phone):
+    """Russian with a flat in it and nothing the hotline reads as a need: an urgent request for a coordinator, who
+    reads the words (the sender is not asked in English what they need); one alert, not a second about the
+    language."""
+    text = "Здравствуйте. Мой отец, корпус 12, квартира 302, с понедельника молчит. Проверьте, пожалуйста."
+    answer = phone(STRANGER).reply(text)
+    assert answer == texts.t("en", "sms.grave", line="12356")
+    [request] = [get_request(app, n) for n in range(1, 2)]
+    assert request.urgent and request.volunteer.phone == SUN_HONG and request.household.label == "12-302"
+    assert [m for m in phone(SUN_HONG).inbox() if "с понедельника молчит" in m] != []
+    with app.app_context():
+        assert db.session.scalar(select(Outbox).where(Outbox.purpose == "language")) is None
+
+
+def test_a_message_in_another_language_whose_need_is_read_is_filed_for_the_building(app, phone):
+    [n] = numbers_in(phone(STRANGER).reply("Нужны подгузники, корпус 12, кв 302"))
+    request = get_request(app, n)
+    assert request.volunteer.phone != SUN_HONG and not request.urgent
+
+
 def test_a_bare_cancel_opts_out_and_cancels_the_only_open_request(app, phone):
     [n] = numbers_in(phone(TOM).reply("need rice please"))
     assert phone(TOM).text("CANCEL") == []  # Twilio answers the opt-out word itself
