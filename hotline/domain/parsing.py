@@ -144,6 +144,7 @@ _EMERGENCY = re.compile(
     r"""
     (?<! phone\s )(?<! bag\s )(?<! box\s )(?<! it\s )(?<! cup\s )(?<! glass\s )   # things fall, not people
     \b(?: fell|fallen|falls?|fall\s+down ) \b (?!\s*(?: asleep|behind|apart|in\s+love|through ))
+    (?! (?<=falls) \s+ (?: möglich|nötig|notwendig|es|das|sie|du|ihr|ja|man|nicht ) \b )  # German "falls": "if"
     | \b(?: can'?t|cannot|can\s+not|unable\s+to ) \s+ (?: get\s+up | stand\s+up | breathe )
     | \b(?: not|trouble|difficulty|difficult|hard\s+to ) \s+ breath(?:e|ing)
     | \bshort(?:ness)?\s+of\s+breath | \bchest\s+pains? | \bheart\s+attack

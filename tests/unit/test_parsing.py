@@ -277,6 +277,10 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"category": HELP, "urgent": True, "emergency": True, "for_other": True, "building": 5, "room": "1201"},
     ),
     ("chest pain, 12-302", {"category": HELP, "urgent": True, "emergency": True, "building": 12, "room": "302"}),
+    ("Haus 14 Wohnung 1201. Bräuchte Brot und Kaffee, falls möglich",  # German "falls" is "if", no fall
+     {"category": FOOD, "building": 14, "room": "1201"}),
+    ("36好楼501 降压药还剩五天的量", {"category": MEDICINE, "building": 36, "room": "501", "drug": "降压药",
+                                    "runs_out": "五天"}),  # 号 typed by sound
     (
         "I can't breathe bldg 3 rm 303",
         {"category": HELP, "urgent": True, "emergency": True, "building": 3, "room": "303"},
