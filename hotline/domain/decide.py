@@ -88,6 +88,13 @@ class Situation(Protocol):
     def jobs(self, states: tuple[Status, ...]) -> list[Request]:
         """The volunteer's jobs in `states`, oldest first."""
 
+    def numbered(self, number: int) -> Request | None:
+        """This phone's (or its resident's) request numbered `number`, if it is theirs."""
+
+    def job(self, number: int) -> Request | None:
+        """The request numbered `number`, for a volunteer's word about it (None when there is none, or it was
+        purged)."""
+
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         """The flat's oldest open request for `category` (the one a new need of the kind repeats)."""
 
@@ -121,6 +128,7 @@ class Answer:
 
     msgid: str
     forward: bool = False
+    number: int | None = None  # the request number the answer names ("#41 is not one of your requests")
 
 
 @dataclass(frozen=True)
@@ -139,13 +147,15 @@ class Late:
 
 @dataclass(frozen=True)
 class VolunteerWord:
-    """A volunteer's word (OK, DONE, NO, OFF, ON, LIST, nobody answered) for each job number written, or
-    for `only`, their one job it fits; `coming` is the time said with OK."""
+    """A volunteer's word (OK, DONE, NO, OFF, ON, LIST, nobody answered) for each job number written (`jobs`:
+    the request each number is, None where there is none), or for `only`, their one job it fits; `coming` is
+    the time said with OK."""
 
     word: Word
     numbers: tuple[int, ...] = ()
     coming: Visit | None = None
     only: Request | None = None
+    jobs: tuple[Request | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -407,7 +417,7 @@ PICK = {Word.ACCEPT: (Status.ASSIGNED,), Word.DONE: (Status.ACCEPTED,), Word.DEC
 def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming: Visit | None = None) -> Act:
     """A volunteer's word for the jobs numbered, else for their one job it fits (or which one?)."""
     if word not in PICK or numbers:
-        return VolunteerWord(word, numbers, coming)
+        return VolunteerWord(word, numbers, coming, jobs=tuple(who.job(n) for n in numbers) if word in PICK else ())
     mine = who.jobs(PICK[word])
     if len(mine) == 1:
         return VolunteerWord(word, (), coming, only=mine[0])
@@ -438,8 +448,11 @@ def _own_job_named(said: Reading, who: Situation) -> Request | None:
 def _resident_word(who: Situation, word: Word, number: int | None) -> Act:
     """A resident's word for the request numbered, else for their one request it fits: with none open, there
     is nothing to cancel; with none delivered, "not received" is answered with where their requests stand."""
-    if word not in (Word.CANCEL, Word.NOT_RECEIVED) or number is not None:
+    if word not in (Word.CANCEL, Word.NOT_RECEIVED):
         return ResidentWord(word, number)
+    if number is not None:
+        request = who.numbered(number)
+        return ResidentWord(word, number, request) if request else Answer(N_("resident.not_found"), number=number)
     mine = who.open_requests() if word == Word.CANCEL else who.delivered_requests()
     if len(mine) > 1:
         return Which(word)

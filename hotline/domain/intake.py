@@ -165,6 +165,15 @@ class Sender:
             Request.volunteer_id == self.volunteer.id, Request.status.in_(states)).order_by(Request.id)))
 
     @_once
+    def numbered(self, number: int) -> Request | None:
+        return self.session.scalar(self._mine().where(Request.id == number))
+
+    @_once
+    def job(self, number: int) -> Request | None:
+        request = self.session.get(Request, number)
+        return None if request is None or request.purged_at is not None else request
+
+    @_once
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         return requests.open_request_of(self.session, building, room, category)
 
@@ -213,17 +222,18 @@ def _do(session: Session, policy: Policy, sender: Sender, said: Reading, act: de
     match act:
         case decide.Silence():
             return ()
-        case decide.Answer(msgid, forward):
+        case decide.Answer(msgid, forward, number):
             if forward:
                 questions.ask(session, N_("coordinator.question"), phone, said.text[:200], Channel.SMS, lang)
-            return (Message(t(lang, msgid), lang),)
+            return (Message(t(lang, msgid) if number is None else t(lang, msgid, number=number), lang),)
         case decide.Late():
             return tuple(Message(text, lang) for text in late.for_coordinator(session, policy, clock.now(), lang))
         case decide.VolunteerWord(word=Word.LIST):
             return tuple(Message(text, lang) for text in _list(session, volunteer, lang))
-        case decide.VolunteerWord(word, numbers, coming, only):
-            answers = [VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, n, coming), lang, only)
-                       for n in numbers or (None,)]
+        case decide.VolunteerWord(word, numbers, coming, only, jobs):
+            named = tuple(zip(numbers, jobs or (None,) * len(numbers), strict=True)) or ((None, only),)
+            answers = [VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, n, coming), lang, job)
+                       for n, job in named]
             return (Message("\n".join(answers), lang, numbers[0] if len(numbers) == 1 else None),)
         case decide.ResidentWord(word, number):
             return (Message(RESIDENT_WORDS[word](session, policy, sender, act, lang), lang, number),)
@@ -388,16 +398,8 @@ def _follow_up(session: Session, policy: Policy, sender: Sender, said: Reading, 
     return "\n".join(lines)
 
 
-def _numbered(session, sender: Sender, number: int, lang: str) -> Request | str:
-    """The sender's request numbered `number`, or the sentence saying it is none of theirs."""
-    request = session.scalar(requests.of_asker(sender.phone, sender.resident_id).where(Request.id == number))
-    return request or t(lang, "resident.not_found", number=number)
-
-
 def _cancel(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
-    request = act.only or _numbered(session, sender, act.number, lang)
-    if isinstance(request, str):
-        return request
+    request = act.only  # the one `decide` found, numbered or not
     try:
         requests.cancel(session, request, transitions.RESIDENT_BY_SMS)
     except requests.NotAllowed as e:
@@ -406,9 +408,7 @@ def _cancel(session, policy, sender: Sender, act: decide.ResidentWord, lang: str
 
 
 def _not_received(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
-    request = act.only or _numbered(session, sender, act.number, lang)
-    if isinstance(request, str):
-        return request
+    request = act.only
     try:
         requests.reopen(session, policy, request, transitions.RESIDENT_BY_SMS)
     except requests.NotAllowed as e:
@@ -489,12 +489,12 @@ RESIDENT_WORDS = {
 # Volunteers
 # --------------------------------------------------------------------------------------------
 def _volunteer_change(action, done_msgid: str):
-    """A word that changes one job, the one numbered in `command` or `only` (as `decide` picked it):
-    `action(session, policy, request, volunteer, command)` may return more to say (the placeholders of
-    `done_msgid` beyond the number and the household)."""
-    def handle(session, policy, volunteer: Volunteer, command: Command, lang: str, only: Request | None) -> str:
-        request = only or session.get(Request, command.number)
-        if request is None or request.purged_at is not None:
+    """A word that changes one job, `request` as `decide` found it (the one numbered in `command`, None when no
+    request has that number, or the volunteer's one job the word fits): `action(session, policy, request,
+    volunteer, command)` may return more to say (the placeholders of `done_msgid` beyond the number and the
+    household)."""
+    def handle(session, policy, volunteer: Volunteer, command: Command, lang: str, request: Request | None) -> str:
+        if request is None:
             return t(lang, "volunteer.not_found", number=command.number)
         try:
             said = action(session, policy, request, volunteer, command) or {}

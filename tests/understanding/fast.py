@@ -71,6 +71,12 @@ class Situation:
         return sorted((r for r in self.requests if r.volunteer is self.volunteer and r.status in states),
                       key=lambda r: r.id)
 
+    def numbered(self, number: int) -> Request | None:
+        return next((r for r in self.mine() if r.id == number), None)
+
+    def job(self, number: int) -> Request | None:
+        return next((r for r in self.requests if r.id == number), None)
+
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         return next((r for r in sorted(self.requests, key=lambda r: r.id) if r.status in OPEN_STATUSES
                      and r.category == category and (r.household.building, r.household.room) == (building, room)),
@@ -139,12 +145,12 @@ def outcome(decision: Decision, who: Situation, said: message.Reading) -> Outcom
         case decide.CheckOn(job=job):  # a welfare check of the job's flat, raised by its volunteer
             out.kind, out.request, out.category, out.urgent = "welfare", True, "welfare", True  # the job unchanged
             out.building, out.room = job.household.building, job.household.room
-        case decide.VolunteerWord(word=word, numbers=numbers, only=only):
-            out.kind, out.numbers = _volunteer_word(word, numbers or (only.number,) if only else numbers, who)
+        case decide.VolunteerWord(word=word, only=only, jobs=jobs):
+            out.kind, out.numbers = _volunteer_word(word, (only,) if only else jobs)
             if out.kind == "welfare":  # delivered at a door nobody opened: a welfare check of the flat
                 out.request, out.category, out.urgent, out.building, out.room = True, "welfare", True, 12, "302"
-        case decide.ResidentWord(word=word, number=number, only=only):
-            out.kind, out.numbers = _resident_word(word, number, only, who)
+        case decide.ResidentWord(word=word, only=only):
+            out.kind, out.numbers = _resident_word(word, only)
         case decide.FollowUp():  # its open requests nudged: urgent words make them urgent
             out.kind, out.urgent = "follow_up", said.named.urgent or said.named.emergency
         case decide.Join() | decide.ChangeAnswered() | decide.Late():
@@ -187,19 +193,19 @@ def _answered(msgid: str) -> str:
 DID = {Word.ACCEPT: "accept", Word.DONE: "done", Word.DECLINE: "decline", Word.UNANSWERED: "welfare"}
 
 
-def _volunteer_word(word: Word, numbers: tuple[int, ...], who: Situation) -> tuple[str, list[int]]:
-    """What a volunteer's word did to the jobs numbered: changed them (an OK to a job already theirs changes
-    nothing), or nothing, when no job has the number."""
+def _volunteer_word(word: Word, jobs: tuple[Request | None, ...]) -> tuple[str, list[int]]:
+    """What a volunteer's word did to the jobs `decide` found: changed them (an OK to a job already theirs
+    changes nothing), or nothing, when no job has the number."""
     if word in (Word.LIST, Word.OFF, Word.ON):
         return word.value, []
-    known = [r for r in who.requests if r.id in numbers]
+    known = [r for r in jobs if r is not None]
     if not known:
         return "other", []
     changed = [r.id for r in known if not (word == Word.ACCEPT and r.status == Status.ACCEPTED)]  # already yours
     return DID[word], sorted(changed)
 
 
-def _resident_word(word: Word, number: int | None, only: Request | None, who: Situation) -> tuple[str, list[int]]:
+def _resident_word(word: Word, only: Request | None) -> tuple[str, list[int]]:
     """What a resident's word did: cancelled or reopened the request numbered (if it is theirs) or their one."""
     if word in (Word.STATUS, Word.LATE):
         return "status", []
@@ -207,5 +213,5 @@ def _resident_word(word: Word, number: int | None, only: Request | None, who: Si
         return {"thanks": "thanks", "help": "help_text"}[word.value], []
     if word not in (Word.CANCEL, Word.NOT_RECEIVED):
         return "other", []
-    request = only or next((r for r in who.mine() if r.id == number), None)
+    request = only  # as `decide` found it: their one request, or the one numbered if it is theirs
     return (CHANGED["cancelled" if word == Word.CANCEL else "reopened"], [request.number]) if request else ("other", [])

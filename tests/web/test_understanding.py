@@ -247,6 +247,24 @@ def test_a_message_in_another_language_whose_need_is_read_is_filed_for_the_build
     assert request.volunteer.phone != SUN_HONG and not request.urgent
 
 
+def test_a_number_that_is_none_of_the_senders_cancels_nothing_and_says_so(app, phone):
+    """`decide` looks the number up among the sender's own requests: another's number, or one nobody has, is
+    answered "not found", and nothing changes."""
+    [theirs] = numbers_in(phone(TOM).reply("need rice please"))
+    assert phone(LIU).reply(f"取消 {theirs}") == texts.t("zh", "resident.not_found", number=theirs)
+    assert phone(LIU).reply("取消 999") == texts.t("zh", "resident.not_found", number=999)
+    assert get_request(app, theirs).status != Status.CANCELLED
+    [mine] = numbers_in(phone(LIU).reply("要买米"))
+    assert phone(LIU).reply(f"取消 {mine}") == texts.t("zh", "resident.cancelled", number=mine)
+
+
+def test_a_volunteers_word_for_a_number_nobody_has_changes_nothing_and_says_so(app, phone):
+    [n] = numbers_in(phone(LIU).reply("要买米"))
+    assert phone(WANG_FANG).reply("OK 999") == texts.t("zh", "volunteer.not_found", number=999)
+    assert get_request(app, n).status == Status.ASSIGNED
+    assert f"#{n}" in phone(WANG_FANG).reply(f"OK {n}") and get_request(app, n).status == Status.ACCEPTED
+
+
 def test_a_bare_cancel_opts_out_and_cancels_the_only_open_request(app, phone):
     [n] = numbers_in(phone(TOM).reply("need rice please"))
     assert phone(TOM).text("CANCEL") == []  # Twilio answers the opt-out word itself
