@@ -1,10 +1,11 @@
 """gunicorn's settings for the hotline: `gunicorn -c python:hotline.serving --workers 4 hotline.wsgi:app`.
 
 The app and everything it reads once (the catalogs, the lexicons of `reading.prepare`, the IVR flows) load
-in gunicorn's master process, before it forks its workers: a worker starts warm in milliseconds and its
-first SMS costs what the next one does, and one that is restarted (a crash, `--max-requests`) takes no
-import time from the others. The master opens no database connection; should it ever, a worker lets go of
-the master's pooled connections without closing them (the master's, not its own) before it takes a request.
+in gunicorn's master process, before it forks its workers: a worker, and one restarted after a crash or
+`--max-requests`, starts in milliseconds without importing anything or taking CPU from the others (its first
+requests still open its database connections and compile their statements). The master opens no database
+connection; should it ever, a worker lets go of the master's pooled connections without closing them (the
+master's, not its own) before it takes a request.
 """
 
 preload_app = True

@@ -397,7 +397,7 @@ _TONE_MARKS = "\u0300\u0301\u0304\u030c"  # the four tones' marks; ü's dots (U+
 
 @cache
 def _syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable (`ü` written `v`), from pypinyin's dictionary."""
+    """Every toneless pinyin syllable (`ü` written `v` or `u`), from pypinyin's dictionary."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     found = set()
