@@ -72,8 +72,9 @@ _CN_PLACE = re.compile(
 _CN_NUMERAL_PLACE = re.compile(
     r"""
     (?<![这那同每哪整])                         # 这一栋 is "this building", not building 1
-    ([零〇一二两三四五六七八九十]{1,4}) \s*
-    (?: 号楼 | 栋 | 幢 | 号(?=\s*[a-z]?\d{3,4})  # bare 一号 is a date unless a room follows
+    ([零〇一二两三四五六七八九十廿卅]{1,4}) \s*
+    (?: 号楼 | 栋 | 幢 | 号(?=\s*(?:[a-z]?\d{3,4}|[零〇一二三四五六七八九幺洞]{3,4}(?![零〇一二三四五六七八九十])))
+                                                # bare 一号 is a date unless a room follows: 十二号三零二
       | 洞(?=\s*[零〇一二三四五六七八九幺]{3,4}) ) # 十二洞三零二: 栋 typed by voice
     """,
     _FLAGS,
@@ -196,6 +197,7 @@ def chinese_digits(numeral: str) -> str | None:
     Said digit by digit (`一二零一`, `幺洞二`) it keeps every digit; with units (`十二`, `三十六`,
     `一百零五`, `一千二百零一`) it is read as a number. `十十` or `二十三四` are no number.
     """
+    numeral = numeral.replace("廿", "二十").replace("卅", "三十")  # 廿六号楼: 26, as older people write it
     if not numeral or any(ch not in CHINESE_DIGIT and ch not in CHINESE_UNIT for ch in numeral):
         return None
     if not any(ch in CHINESE_UNIT for ch in numeral):

@@ -279,6 +279,9 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("chest pain, 12-302", {"category": HELP, "urgent": True, "emergency": True, "building": 12, "room": "302"}),
     ("Haus 14 Wohnung 1201. Bräuchte Brot und Kaffee, falls möglich",  # German "falls" is "if", no fall
      {"category": FOOD, "building": 14, "room": "1201"}),
+    ("十二号三零五，宝宝奶粉今天就喝完了", {"category": FOOD, "urgent": True, "building": 12, "room": "305"}),
+    ("阿拉姆妈住勒廿六号楼八零一 要米", {"category": FOOD, "building": 26, "room": "801"}),  # 廿: twenty
+    ("五月一号 要米", {"category": FOOD}),  # a date: no building
     ("36好楼501 降压药还剩五天的量", {"category": MEDICINE, "building": 36, "room": "501", "drug": "降压药",
                                     "runs_out": "五天"}),  # 号 typed by sound
     (
