@@ -231,7 +231,7 @@ def _do(session: Session, policy: Policy, sender: Sender, said: Reading, act: de
         case decide.VolunteerWord(word=Word.LIST):
             return tuple(Message(text, lang) for text in _list(session, volunteer, lang))
         case decide.VolunteerWord(word, numbers, coming, only, jobs):
-            named = tuple(zip(numbers, jobs or (None,) * len(numbers), strict=True)) or ((None, only),)
+            named = zip(numbers, jobs or (None,) * len(numbers), strict=True) if numbers else ((None, only),)
             answers = [VOLUNTEER_WORDS[word](session, policy, volunteer, Command(word, n, coming), lang, job)
                        for n, job in named]
             return (Message("\n".join(answers), lang, numbers[0] if len(numbers) == 1 else None),)
