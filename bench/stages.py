@@ -16,7 +16,9 @@ into stages, each instant counted once, in the innermost stage that runs:
 - reply rendering: sentences from the catalogs (texts.t) and the TwiML;
 - other: the rest (Flask, werkzeug, the use case's own code).
 
-The statements of each SMS are counted by kind (SQLAlchemy's cursor events). For comparison, the
+The statements of each SMS are counted by kind (SQLAlchemy's cursor events), and the garbage
+collector's full collections with their time, once what the warm-up loaded is frozen out of its
+reach as gunicorn's master freezes it before it forks (hotline/serving.py). For comparison, the
 bare one-row insert (bench/bare.py) is timed the same way in the same process.
 
 The hooks wrap functions of the hotline in this process only, for the time of the measure.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import gc
 import importlib
 import json
 import os
@@ -72,6 +75,21 @@ class Stopwatch:
             self.leave()
         self.leave()
         return {stage: self.times[stage] * 1000 for stage in STAGES}
+
+
+class FullCollections:
+    """The garbage collector's collections of its oldest generation, and their time (a gc callback)."""
+
+    def __init__(self):
+        self.count, self.seconds, self._began = 0, 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._began = CLOCK()
+        else:
+            self.count, self.seconds = self.count + 1, self.seconds + CLOCK() - self._began
 
 
 def statement_kind(statement: str) -> str:
@@ -204,6 +222,9 @@ def measure(database: str, count: int, trace: bool = False) -> dict:
         hooks = Hooks(watch)
         hooks.install(engine)
         per_sms, cpus, kinds, repeated, replies = [], [], [], [], Counter()
+        gc.freeze()  # as gunicorn's master does before it forks the workers
+        collections = FullCollections()
+        gc.callbacks.append(collections)
         try:
             for i in range(WARM_UP, WARM_UP + count):
                 hooks.statements.clear()
@@ -222,6 +243,8 @@ def measure(database: str, count: int, trace: bool = False) -> dict:
                         say(f"    {kind:<6} {text[:300]}")
         finally:
             hooks.remove()
+            gc.callbacks.remove(collections)
+            gc.unfreeze()
         inserts, insert_cpus = [], []
         for i in range(count):
             t, cpu = CLOCK(), time.process_time()
@@ -238,6 +261,8 @@ def measure(database: str, count: int, trace: bool = False) -> dict:
         "statements": statistics.median(sum(c.values()) for c in kinds),
         "by_kind": {k: statistics.median(c[k] for c in kinds) for k in all_kinds},
         "repeated": statistics.median(repeated),
+        "full_collections": collections.count,
+        "full_collections_ms": collections.seconds * 1000,
         "replies": dict(replies),
         "insert_ms": statistics.median(inserts),
         "cpu_ms": statistics.median(cpus),
@@ -279,11 +304,13 @@ def table(results: dict[str, dict]) -> list[str]:
                      f"{r['insert_ms']:.2f} | {r['total_ms'] / r['insert_ms']:.1f}x | "
                      f"{r['cpu_ms']:.2f} / {r['insert_cpu_ms']:.2f} | {r['loadavg']:.2f} |")
     lines += ["", "| database | SQL statements per SMS | " + " | ".join(
-        ("SELECT", "INSERT", "UPDATE", "DELETE", "lock")) + " | repeated (same statement, same values) |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        ("SELECT", "INSERT", "UPDATE", "DELETE", "lock")) + " | repeated (same statement, same values) "
+              "| full garbage collections (all the SMS: count, ms) |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for database, r in results.items():
         kinds = [f"{r['by_kind'].get(k, 0):g}" for k in ("SELECT", "INSERT", "UPDATE", "DELETE", "lock")]
-        lines.append(f"| {database} | {r['statements']:g} | {' | '.join(kinds)} | {r['repeated']:g} |")
+        collected = f"{r.get('full_collections', 0)}, {r.get('full_collections_ms', 0.0):.1f}"
+        lines.append(f"| {database} | {r['statements']:g} | {' | '.join(kinds)} | {r['repeated']:g} | {collected} |")
     return lines
 
 

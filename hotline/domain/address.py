@@ -27,13 +27,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from hotline.domain.reading import LEXICON, Rule, blanked, load_rules
+from hotline.domain.reading import LEXICON, Rules, blanked, load_rules
 
 _FLAGS = re.ASCII | re.VERBOSE
 
 
 @cache
-def not_address_rules() -> tuple[Rule, ...]:
+def not_address_rules() -> Rules:
     """Numbers that are no building or room, by the words around them (`lexicon/not_addresses.tsv`)."""
     return load_rules(LEXICON / "not_addresses.tsv", re.IGNORECASE | re.ASCII)
 

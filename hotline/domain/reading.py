@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from hotline.domain import literals
@@ -49,18 +49,44 @@ class Rule:
     needs: frozenset[str] = literals.ANYTHING
 
 
-def matching(rules: Iterable[Rule], text: str) -> Iterator[Rule]:
+class Rules(tuple):
+    """Rules in their order, each filed under the words it needs: the few that a text's words allow are
+    found by looking its words up (`tried`), not by asking each of the file's hundreds of rules."""
+
+    @cached_property
+    def _by_word(self) -> dict[str, tuple[int, ...]]:
+        """For each word some rule needs, the places of the rules that need it."""
+        places: dict[str, list[int]] = {}
+        for place, rule in enumerate(self):
+            for word in rule.needs:
+                places.setdefault(word, []).append(place)
+        return {word: tuple(found) for word, found in places.items()}
+
+    def tried(self, held: frozenset[str]) -> list[Rule]:
+        """The rules that need one of the words `held` (`literals.held`, the empty string included), in
+        their order: the only ones that can match the text."""
+        by_word = self._by_word
+        return [self[place] for place in sorted({place for word in held for place in by_word.get(word, ())})]
+
+    def of(self, *kinds: str) -> Rules:
+        """The rules of these kinds, in their order (kept, as the rules are, for the process)."""
+        kept = self.__dict__.setdefault("_kinds", {})
+        if kinds not in kept:
+            kept[kinds] = Rules(rule for rule in self if rule.kind in kinds)
+        return kept[kinds]
+
+
+def matching(rules: Rules, text: str) -> Iterator[Rule]:
     """The rules whose pattern is found in `text`, in their order; a rule is not tried on a text that
     holds none of the words it needs."""
-    held = literals.held(text)
-    return (rule for rule in rules if not rule.needs.isdisjoint(held) and rule.pattern.search(text))
+    return (rule for rule in rules.tried(literals.held(text)) if rule.pattern.search(text))
 
 
-def blanked(rules: Iterable[Rule], text: str, blank: str | Callable[[re.Match], str]) -> str:
+def blanked(rules: Rules, text: str, blank: str | Callable[[re.Match], str]) -> str:
     """The text with what each rule finds in turn replaced by `blank`, each reading the text as the
     rules before it left it."""
     held = literals.held(text)
-    for rule in rules:
+    for rule in rules.tried(held):
         if not rule.needs.isdisjoint(held) and (changed := rule.pattern.sub(blank, text)) != text:
             text, held = changed, literals.held(changed)
     return text
@@ -78,7 +104,7 @@ def _rule(kind: str, pattern: str, example: str, counter: list[str], flags: int)
     return Rule(kind, compiled, example, counter[0] if counter else "", literals.needed(compiled))
 
 
-def load_rules(path: Path, flags: int = re.IGNORECASE) -> tuple[Rule, ...]:
+def load_rules(path: Path, flags: int = re.IGNORECASE) -> Rules:
     """Read a tab-separated rules file (`kind, pattern, example[, counter-example]`); `#` starts a comment."""
     rules = []
     for number, (kind, pattern, example, *counter) in _rows(path):
@@ -86,22 +112,22 @@ def load_rules(path: Path, flags: int = re.IGNORECASE) -> tuple[Rule, ...]:
             rules.append(_rule(kind, pattern, example, counter, flags))
         except re.error as error:
             raise ValueError(f"{path.name}:{number}: {error}") from None
-    return tuple(rules)
+    return Rules(rules)
 
 
 @cache
-def intent_rules() -> tuple[Rule, ...]:
+def intent_rules() -> Rules:
     return load_rules(LEXICON / "intents.tsv")
 
 
 @cache
-def drug_rules() -> tuple[Rule, ...]:
+def drug_rules() -> Rules:
     """Drugs by name; ASCII word boundaries, so that `要insulin` names insulin."""
     return load_rules(LEXICON / "drugs.tsv", re.IGNORECASE | re.ASCII)
 
 
 @cache
-def need_rules() -> tuple[Rule, ...]:
+def need_rules() -> Rules:
     return load_rules(LEXICON / "needs.tsv")
 
 
@@ -112,18 +138,18 @@ def gravity(normalised: str) -> set[str]:
 
 
 @cache
-def _gravity_rules() -> tuple[Rule, ...]:
-    return tuple(rule for rule in need_rules() + signs("emergency") if rule.kind != "not_emergency")
+def _gravity_rules() -> Rules:
+    return Rules(rule for rule in need_rules() + signs("emergency") if rule.kind != "not_emergency")
 
 
 def set_aside_past(normalised: str) -> str:
     """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤")."""
-    return blanked((rule for rule in need_rules() if rule.kind == "not_emergency"), normalised, " ")
+    return blanked(need_rules().of("not_emergency"), normalised, " ")
 
 
-def _says(rules: tuple[Rule, ...], kind: str, text: str) -> bool:
+def _says(rules: Rules, kind: str, text: str) -> bool:
     """Whether any rule of `kind` among `rules` matches the text, written as the rules read it."""
-    return any(matching((rule for rule in rules if rule.kind == kind), simplify(text)))
+    return any(matching(rules.of(kind), simplify(text)))
 
 
 def asks_after(text: str) -> bool:
@@ -156,7 +182,7 @@ def intent(text: str) -> str | None:
 
 
 @cache
-def category_rules() -> tuple[Rule, ...]:
+def category_rules() -> Rules:
     return load_rules(LEXICON / "categories.tsv")
 
 
@@ -166,8 +192,8 @@ def named(normalised: str) -> set[str]:
 
 
 @cache
-def _named_rules() -> tuple[Rule, ...]:
-    return category_rules() + signs("welfare")
+def _named_rules() -> Rules:
+    return Rules(category_rules() + signs("welfare"))
 
 
 def asks_for_more(text: str) -> bool:
@@ -182,7 +208,7 @@ def asks_besides(text: str) -> bool:
 
 
 @cache
-def grave_rules() -> tuple[Rule, ...]:
+def grave_rules() -> Rules:
     return load_rules(LEXICON / "grave.tsv")
 
 
@@ -198,15 +224,15 @@ def grave(text: str) -> str | None:
 
 
 @cache
-def _grave_rules_and_signs() -> tuple[Rule, ...]:
-    return grave_rules() + signs("crisis")
+def _grave_rules_and_signs() -> Rules:
+    return Rules(grave_rules() + signs("crisis"))
 
 
 _LAUGHS = re.compile(r"\b(?:lol|lmao|rofl|(?:ha){2,}h?|(?:he){2,}|jk)\b|哈哈|呵呵|嘻嘻|😂|🤣|😆|😅|😄|😁|😜")
 
 
 @cache
-def sign_rules() -> tuple[Rule, ...]:
+def sign_rules() -> Rules:
     """The signs of `lexicon/signs.tsv`, each a `Rule`: its two sets of words, in either order, with at most
     so many characters between them in one sentence, not right after a "no"/"not"/"没"/"不"."""
     words, rules = {}, []
@@ -223,15 +249,15 @@ def sign_rules() -> tuple[Rule, ...]:
             rules.append(_rule(kind, either, example, counter, re.IGNORECASE))
         except (re.error, KeyError, ValueError) as error:
             raise ValueError(f"{path.name}:{number}: {error}") from None
-    return tuple(rules)
+    return Rules(rules)
 
 
 _UNSAID = r"(?<!\bno )(?<!\bnot )(?<!never )(?<!没)(?<!没有)(?<!不)(?<!无)"  # "no chest pain", "没摔倒"
 
 
 @cache
-def signs(kind: str) -> tuple[Rule, ...]:
-    return tuple(rule for rule in sign_rules() if rule.kind == kind)
+def signs(kind: str) -> Rules:
+    return sign_rules().of(kind)
 
 
 def distressed(text: str) -> bool:
@@ -245,7 +271,7 @@ def only_thanks(text: str) -> bool:
     the small words that go with them (`filler`)."""
     text = simplify(text)
     said = [False] * len(text)  # each character said by some thanks or nod, every rule read on the whole text
-    for rule in matching((rule for rule in category_rules() if rule.kind in ("thanks", "filler")), text):
+    for rule in matching(category_rules().of("thanks", "filler"), text):
         for match in rule.pattern.finditer(text):
             said[match.start():match.end()] = [True] * (match.end() - match.start())
     rest = "".join(" " if covered else char for char, covered in zip(text, said, strict=True))
@@ -253,7 +279,7 @@ def only_thanks(text: str) -> bool:
 
 
 @cache
-def resident_rules() -> tuple[Rule, ...]:
+def resident_rules() -> Rules:
     return load_rules(LEXICON / "resident_words.tsv")
 
 
@@ -264,7 +290,7 @@ def resident_word(text: str) -> str | None:
 
 
 @cache
-def household_rules() -> tuple[Rule, ...]:
+def household_rules() -> Rules:
     return load_rules(LEXICON / "households.tsv")
 
 
@@ -277,13 +303,12 @@ def about_someone_else(text: str) -> bool:
 def yes_or_no(text: str) -> bool | None:
     """Read a whole message as the answer to a yes-or-no question ("1", "对的", "2", "不是"); None
     when it is neither."""
-    answers = (rule for rule in household_rules() if rule.kind in ("yes", "no"))
-    kind = next((rule.kind for rule in matching(answers, simplify(text))), None)
+    kind = next((rule.kind for rule in matching(household_rules().of("yes", "no"), simplify(text))), None)
     return None if kind is None else kind == "yes"
 
 
 @cache
-def volunteer_rules() -> tuple[Rule, ...]:
+def volunteer_rules() -> Rules:
     return load_rules(LEXICON / "volunteer_words.tsv")
 
 

@@ -37,6 +37,26 @@ def test_every_rule_the_corpus_matches_is_tried_on_it():
     assert not missed
 
 
+FILES = (reading.intent_rules(), reading.drug_rules(), reading.need_rules(), reading.category_rules(),
+         reading.grave_rules(), reading.sign_rules(), reading.resident_rules(), reading.household_rules(),
+         reading.volunteer_rules(), address.not_address_rules())
+
+
+def test_the_rules_filed_under_a_texts_words_are_those_it_may_match_in_order():
+    """With the test above: `matching` finds every rule that matches, as trying them all would."""
+    for text in {reading.simplify(text) for text in corpus()}:
+        held = literals.held(text)
+        for rules in FILES:
+            assert rules.tried(held) == [rule for rule in rules if not rule.needs.isdisjoint(held)], text
+
+
+def test_rules_of_some_kinds_keep_their_order():
+    rules = reading.category_rules()
+    assert rules.of("thanks", "filler") == tuple(rule for rule in rules if rule.kind in ("thanks", "filler"))
+    assert rules.of("thanks", "filler") is rules.of("thanks", "filler")
+    assert rules.of("no such kind") == ()
+
+
 def test_most_rules_are_not_tried_on_a_plain_need():
     text = reading.simplify("12号楼302室 需要买菜，大米两袋、鸡蛋一盒，谢谢")
     assert sum(tried(rule, text) for rule in RULES) < len(RULES) / 4
