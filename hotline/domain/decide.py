@@ -387,7 +387,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
             return Decision(Answer(_volunteer_words(volunteer)), own)
         word, numbers = VOLUNTEER_SAID[reply[0]], reply[1]
         coming = said.visit if word == Word.ACCEPT else None
-        return Decision(_volunteer_word(who, word, numbers if word in NUMBERED else (), coming), own)
+        return Decision(_volunteer_word(who, word, numbers if word in NUMBERED else (), coming, said.every_job), own)
     if volunteer and not in_conversation and (note := said.volunteer_note):
         return Decision(_volunteer_word(who, note.word, () if note.number is None else (note.number,)), own)
     if volunteer and not in_conversation and (job := _own_job_named(said, who)) is not None:
@@ -414,8 +414,10 @@ PICK = {Word.ACCEPT: (Status.ASSIGNED,), Word.DONE: (Status.ACCEPTED,), Word.DEC
         Word.UNANSWERED: (Status.ACCEPTED,)}
 
 
-def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming: Visit | None = None) -> Act:
-    """A volunteer's word for the jobs numbered, else for their one job it fits (or which one?)."""
+def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming: Visit | None = None,
+                    every: bool = False) -> Act:
+    """A volunteer's word for the jobs numbered, else for their one job it fits, or for every one it fits when
+    they say so ("both done"); else which one?"""
     if word not in PICK or numbers:
         return VolunteerWord(word, numbers, coming, jobs=tuple(who.job(n) for n in numbers) if word in PICK else ())
     mine = who.jobs(PICK[word])
@@ -423,6 +425,8 @@ def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming
         return VolunteerWord(word, (), coming, only=mine[0])
     if not mine:
         return Answer(N_("volunteer.none_waiting"))
+    if every:
+        return VolunteerWord(word, tuple(r.number for r in mine), coming, jobs=tuple(mine))
     return Which(word, tuple(r.number for r in mine[:10]))
 
 

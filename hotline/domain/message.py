@@ -138,6 +138,11 @@ class Reading:
         return reading.grave(self.text)
 
     @cached_property
+    def every_job(self) -> bool:
+        """Says the volunteer's word is about every job it fits ("both done", "两单都接了")."""
+        return reading.every_job(self.text)
+
+    @cached_property
     def job_numbers(self) -> tuple[int, ...]:
         """The job numbers a volunteer wrote (no time, quantity or address)."""
         return reading.job_numbers(self.text)

@@ -328,7 +328,7 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     and the job numbers written, in order; None when it says none of them. With job numbers written,
     a word about those jobs comes before going off or on ("20 and 21 delivered, that's me done for today")."""
     text = simplify(text)
-    said = [rule.kind for rule in matching(volunteer_rules(), text)]
+    said = [rule.kind for rule in matching(volunteer_rules(), text) if rule.kind != "every"]
     if not said:
         return None
     numbers = job_numbers(text)
@@ -336,6 +336,11 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     if numbers and word in ("off", "on", "list"):
         word = next((kind for kind in said if kind in _ABOUT_JOBS), word)
     return word, numbers
+
+
+def every_job(text: str) -> bool:
+    """Tell whether a volunteer's word is about every job it fits ("both delivered", "两单都接了")."""
+    return _says(volunteer_rules(), "every", text)
 
 
 def job_numbers(text: str) -> tuple[int, ...]:
