@@ -20,7 +20,17 @@ from enum import StrEnum
 from functools import lru_cache
 
 from hotline.domain.address import chinese_digits, read_address
-from hotline.domain.reading import READ_AHEAD, drug_rules, gravity, matching, named, set_aside_past, simplify
+from hotline.domain.reading import (
+    READ_AHEAD,
+    blanked,
+    category_rules,
+    drug_rules,
+    gravity,
+    matching,
+    named,
+    set_aside_past,
+    simplify,
+)
 from hotline.models import Category
 
 _FLAGS = re.ASCII | re.VERBOSE
@@ -191,7 +201,8 @@ def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
     """Return the gravest need named: medicine, then food, then help; a hand with carrying, or an
     errand for someone who cannot walk, is help even when food is named, unless what they say is that
     their food ran out ("米缸见底了 腿脚不好下不了楼": food); a device broken is help even when it is for
-    a medicine ("制氧机坏了 老人离不开氧气") (lexicon/categories.tsv)."""
+    a medicine ("制氧机坏了 老人离不开氧气"); household supplies (toilet paper, nappies, pet food) are help
+unless food is named besides them (lexicon/categories.tsv)."""
     text = _NOT_FOOD.sub(" ", text)
     also = named(text)
     if "welfare" in also:
@@ -202,6 +213,11 @@ def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
         return Category.MEDICINE
     if "carry" in also or "cannot_walk" in also and "food_out" not in also:
         return Category.HELP
+    if "supplies" in also:  # toilet paper, nappies, pet food: help, unless food is named besides them
+        text = blanked(category_rules().of("supplies"), text, " ")
+        also = named(text)
+        if not (_FOOD.search(text) or "food" in also):
+            return Category.HELP
     if _FOOD.search(text) or "food" in also:
         return Category.FOOD
     if emergency or _HELP.search(text) or "help" in also:

@@ -308,7 +308,7 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("想买个急救箱", {}),
     ("my phone fell in the toilet", {"language": "en"}),
     ("I fell behind on my bills", {"language": "en"}),
-    ("stroke patient at home, need diapers", {"category": FOOD, "language": "en"}),  # groceries, no alarm
+    ("stroke patient at home, need diapers", {"category": HELP, "language": "en"}),  # household supplies, no alarm
     ("bleeding gums, need mouthwash", {"language": "en"}),
     (
         "heart attack? call 120! 7-707",
