@@ -30,7 +30,17 @@ from hotline.domain.address import chinese_digits
 from hotline.domain.message import Reading
 from hotline.domain.parsing import Command, Parsed, Visit, Word
 from hotline.domain.policy import Policy
-from hotline.models import WITH_A_VOLUNTEER, Category, Offer, Request, Resident, Role, Status, Volunteer
+from hotline.models import (
+    OPEN_STATUSES,
+    WITH_A_VOLUNTEER,
+    Category,
+    Offer,
+    Request,
+    Resident,
+    Role,
+    Status,
+    Volunteer,
+)
 from hotline.texts import N_
 from ivr_flows import engine
 
@@ -193,7 +203,10 @@ class Which:
 
 @dataclass(frozen=True)
 class FollowUp:
-    """Asking after open requests: each is nudged, and the answer says where it stands."""
+    """Asking after open requests (`only`, the one the message names by number): each is nudged, and the
+    answer says where it stands."""
+
+    only: Request | None = None
 
 
 @dataclass(frozen=True)
@@ -396,6 +409,10 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         step = gather(said, who, policy, lang)  # the request cancelled, and the new need asked for
         return Decision(step, step.state.get("lang") or lang, first=first)
     if not in_conversation and (word := _said_in_other_words(said, who)):
+        if word.word in (Word.FOLLOW_UP, Word.STATUS) and word.number is None and (mine := _named(said, who)):
+            if word.word == Word.FOLLOW_UP and mine.status in OPEN_STATUSES:  # "#41 还没到": that one nudged
+                return Decision(FollowUp(mine), lang)
+            return Decision(ResidentWord(Word.STATUS, mine.number, mine), lang)  # "#41 到哪了": where it stands
         if word.word == Word.FOLLOW_UP:  # with nothing open, the sender's requests, none or some
             return Decision(FollowUp() if who.open_requests() else ResidentWord(Word.STATUS), lang)
         return Decision(_resident_word(who, word.word, word.number), lang)
@@ -449,19 +466,33 @@ def _own_job_named(said: Reading, who: Situation) -> Request | None:
     return next((job for job in who.jobs(WITH_A_VOLUNTEER) if job.number == numbers[0]), None)
 
 
+def _named(said: Reading, who: Situation) -> Request | None:
+    """The sender's request that a message about requests names by its number ("#41 到哪了", "41号单子"),
+    when it names one number and the request of that number is theirs."""
+    numbers = said.job_numbers
+    return who.numbered(numbers[0]) if len(numbers) == 1 else None
+
+
 def _resident_word(who: Situation, word: Word, number: int | None) -> Act:
     """A resident's word for the request numbered, else for their one request it fits: with none open, there
-    is nothing to cancel; with none delivered, "not received" is answered with where their requests stand."""
+    is nothing to cancel; "not received" of a request not marked delivered asks after it (with none delivered
+    and none open, it is answered with where their requests stand)."""
     if word not in (Word.CANCEL, Word.NOT_RECEIVED):
         return ResidentWord(word, number)
     if number is not None:
         request = who.numbered(number)
-        return ResidentWord(word, number, request) if request else Answer(N_("resident.not_found"), number=number)
+        if request is None:
+            return Answer(N_("resident.not_found"), number=number)
+        if word == Word.NOT_RECEIVED and request.status in OPEN_STATUSES:  # "#41 还没送来": not marked delivered
+            return FollowUp(request)
+        return ResidentWord(word, number, request)
     mine = who.open_requests() if word == Word.CANCEL else who.delivered_requests()
     if len(mine) > 1:
         return Which(word)
     if mine:
         return ResidentWord(word, only=mine[0])
+    if word == Word.NOT_RECEIVED and who.open_requests():  # nothing marked delivered: asking after what is open
+        return FollowUp()
     return Answer(N_("resident.nothing_to_cancel")) if word == Word.CANCEL else ResidentWord(Word.STATUS)
 
 

@@ -249,8 +249,8 @@ def _do(session: Session, policy: Policy, sender: Sender, said: Reading, act: de
                       numbers=" ".join(f"#{n}" for n in numbers))
                     if numbers else t(lang, "resident.which_number", word=t(lang, f"word.{word.value}")))
             return (Message(text, lang),)
-        case decide.FollowUp():
-            return (Message(_follow_up(session, policy, sender, said, lang), lang),)
+        case decide.FollowUp(only):
+            return (Message(_follow_up(session, policy, sender, said, lang, only), lang),)
         case decide.Join():
             return (_join(session, policy, sender, act, lang),)
         case decide.ChangeAnswered(yes):
@@ -369,7 +369,8 @@ def _alert_unplaced_emergency(session: Session, phone: str, body: str) -> None:
 
 
 def _status(session, policy, sender: Sender, act: decide.ResidentWord, lang: str) -> str:
-    rows = requests.recent_of_asker(session, sender.phone, sender.resident_id, 8)
+    """Where the sender's recent requests stand, or the one their message named (`act.only`)."""
+    rows = [act.only] if act.only else requests.recent_of_asker(session, sender.phone, sender.resident_id, 8)
     if not rows:
         return t(lang, "resident.status_none")
     lines = [
@@ -380,13 +381,14 @@ def _status(session, policy, sender: Sender, act: decide.ResidentWord, lang: str
     return t(lang, "resident.status_head") + "\n" + "\n".join(lines)
 
 
-def _follow_up(session: Session, policy: Policy, sender: Sender, said: Reading, lang: str) -> str:
-    """Asking after open requests ("还没送到", "any update?"): each goes on its timeline, its volunteer
-    is reminded, the coordinators told the second time or when the words are urgent; the answer says
-    where it stands and who has it (`decide` sends it here only while one is open)."""
+def _follow_up(session: Session, policy: Policy, sender: Sender, said: Reading, lang: str,
+               only: Request | None = None) -> str:
+    """Asking after open requests ("还没送到", "any update?"), or the one the message named (`only`): each goes
+    on its timeline, its volunteer is reminded, the coordinators told the second time or when the words are
+    urgent; the answer says where it stands and who has it (`decide` sends it here only while one is open)."""
     parsed = said.named
     lines = []
-    for request in sender.open_requests()[:3]:
+    for request in [only] if only else sender.open_requests()[:3]:
         told = requests.nudge(session, request, said.text, parsed.urgent or parsed.emergency,
                               transitions.RESIDENT_BY_SMS)
         volunteer = request.volunteer

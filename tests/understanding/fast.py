@@ -149,10 +149,13 @@ def outcome(decision: Decision, who: Situation, said: message.Reading) -> Outcom
             out.kind, out.numbers = _volunteer_word(word, (only,) if only else jobs)
             if out.kind == "welfare":  # delivered at a door nobody opened: a welfare check of the flat
                 out.request, out.category, out.urgent, out.building, out.room = True, "welfare", True, 12, "302"
+        case decide.ResidentWord(word=Word.STATUS, only=only):  # the requests the answer tells of
+            out.kind, out.numbers = "status", [only.number] if only else [r.number for r in who.mine()]
         case decide.ResidentWord(word=word, only=only):
             out.kind, out.numbers = _resident_word(word, only)
-        case decide.FollowUp():  # its open requests nudged: urgent words make them urgent
+        case decide.FollowUp(only=only):  # its open requests nudged: urgent words make them urgent
             out.kind, out.urgent = "follow_up", said.named.urgent or said.named.emergency
+            out.numbers = [only.number] if only else [r.number for r in who.open_requests()[:3]]
         case decide.Join() | decide.ChangeAnswered() | decide.Late():
             out.kind = "other"
         case Gathering():

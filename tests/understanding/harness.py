@@ -18,7 +18,8 @@ Situations (`from`):
 A message that repeats an open request of its flat and kind is made and folded into that request at
 once (`repeat`, with the number it was folded into): no new request for a volunteer. A message that
 files a request and changes others (a volunteer's "nobody answered, left it at the door" marks the job
-delivered and raises a welfare check) names the requests it changed in `numbers`.
+delivered and raises a welfare check) names the requests it changed in `numbers`; an answer about requests
+(status, a follow-up) names those it tells of.
 """
 
 from __future__ import annotations
@@ -305,6 +306,8 @@ class Compound:
                 out.request = out.urgent = any(a.to == COORDINATOR and a.lane == Lane.URGENT for a in alerts)
         if out.kind == "other":
             out.kind, out.numbers = _changed(before, events, on_duty, out.answered)
+        if out.kind in ("status", "follow_up"):  # the requests the answer tells of
+            out.numbers = sorted({int(number) for reply in replies for number in re.findall(r"#(\d+)", reply)})
         if not new and (nudged := [e.request for e in events if e.kind == "nudged"]):
             out.urgent = any(r.urgent for r in nudged)  # asked after, urgently: the request became urgent
         return out

@@ -67,3 +67,20 @@ def test_an_english_resident_hears_the_volunteer_s_name_in_letters(app, phone):
 def test_asking_after_with_nothing_open_files_nothing(app, phone):
     answer = phone(LIU).reply("我的菜呢")
     assert requests_made(app) == 0 and answer
+
+
+def test_asking_after_one_request_by_its_number_nudges_that_one_and_answers_about_it(app, phone):
+    [food] = numbers_in(phone(LIU).reply("要买米"))
+    [medicine] = numbers_in(phone(LIU).reply("降压药吃完了 帮忙配药"))
+    answer = phone(LIU).reply(f"#{medicine} 还没送来 是不是忘了")
+    assert numbers_in(answer) == [medicine] and "已提醒志愿者" in answer
+    assert nudges(app, medicine) and not nudges(app, food)
+
+
+def test_where_a_request_stands_is_told_of_the_one_its_number_names(app, phone):
+    [food] = numbers_in(phone(LIU).reply("要买米"))
+    [medicine] = numbers_in(phone(LIU).reply("降压药吃完了 帮忙配药"))
+    assert numbers_in(phone(LIU).reply(f"请问{food}号单子现在什么情况")) == [food]
+    assert len(nudges(app, food)) == 1 and not nudges(app, medicine)
+    assert numbers_in(phone(LIU).reply("我的单子都怎么样了")) == [food, medicine]
+    assert numbers_in(phone(LIU).reply("#999 到哪了")) == [food, medicine]  # none of hers: where hers stand
