@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from hotline.domain import hearing, offers
-from hotline.domain.address import chinese_digits
 from hotline.domain.message import Reading
+from hotline.domain.numerals import chinese_digits
 from hotline.domain.parsing import Command, Parsed, Visit, Word
 from hotline.domain.policy import Policy
 from hotline.models import (
@@ -556,6 +556,10 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         return Command(Word.THANKS, None)
     if said.named.emergency:
         return None  # "呛到了 脸都紫了": never a word about a request ("到了")
+    if said.named.category == Category.WELFARE and not who.open_requests():
+        return None  # "门口外卖放了两天没拿": someone to check on, not a parcel of one's own
+    if said.named.category and said.named.urgent and not who.open_requests() and not who.delivered_requests():
+        return None  # "奶粉只够今天晚上了 团购还没到": no request of theirs to ask after; the need is urgent
     word = said.resident_word
     if word == "change":
         return None  # "换成面条 米不要了": a need, added to the open request it changes
@@ -623,6 +627,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None
     if purpose == "rumour" and parsed.category and said.asks_for_more:  # "我阳了 需要退烧药": the need
+        return None
+    if purpose == "rumour" and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静": check on them
         return None
     if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more):
         return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"

@@ -17,8 +17,8 @@ from functools import cache
 from pathlib import Path
 
 from hotline.domain import message
-from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT
 from hotline.domain.message import Reading
+from hotline.domain.numerals import CHINESE_DIGIT, CHINESE_UNIT
 from hotline.domain.parsing import Parsed
 from hotline.domain.parsing import Word as Said
 

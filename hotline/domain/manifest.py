@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.domain.address import CHINESE_DIGIT, chinese_digits
+from hotline.domain.numerals import CHINESE_DIGIT, chinese_digits
 from hotline.domain.parsing import whole_number
 from hotline.models import OPEN_STATUSES, Category, Household, Request, Status
 

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from hotline.domain.address import chinese_digits, read_address
+from hotline.domain.address import read_address
+from hotline.domain.numerals import chinese_digits
 from hotline.domain.reading import (
     READ_AHEAD,
     blanked,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
-from hotline.domain import literals
+from hotline.domain import literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
 INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "help_text", "question")
@@ -163,8 +163,9 @@ def hurries(text: str) -> bool:
     return _says(intent_rules(), "hurry", text)
 
 
-# A question, by its form: asking words, a question mark, a sentence particle that asks.
+# A question, by its form: asking words, a question mark, a sentence particle that asks, one thing or another.
 _ASKS = re.compile(r"[?？]|吗|伐\b|伐$|么$|呢$|几点|什么时候|啥时候|啥辰光|哪里|哪儿|在哪|哪能|怎么|谁|是不是|有没有"
+                   r"|是[^，。,.!！]{1,15}还是"  # "放在小区门口还是送到楼下": one or the other?
                    r"|能不能|要不要|可不可以|^\W*(?:what|when|where|how|who|which|why|is|are|do|does|can|could|will|should)\b")
 
 
@@ -344,8 +345,9 @@ def every_job(text: str) -> bool:
 
 
 def job_numbers(text: str) -> tuple[int, ...]:
-    """The job numbers a volunteer wrote, in order: every number that is no time, quantity or address."""
-    return tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(simplify(text))))
+    """The job numbers a volunteer wrote, in order: every number that is no time, quantity or address, in
+    digits or in Chinese numerals ("收到 一百二十八 我来")."""
+    return tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(numerals.in_digits(simplify(text)))))
 
 
 def prepare() -> None:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 import ivr_flows
 from hotline import clock
 from hotline.domain import decide, questions, requests, spoken, transitions
-from hotline.domain.address import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits
+from hotline.domain.numerals import CHINESE_DIGIT, CHINESE_UNIT, chinese_digits
 from hotline.domain.parsing import whole_number
 from hotline.domain.policy import Policy
 from hotline.domain.replies import Dial, Gather, Hangup, Record, Redirect, Reply, Say, Verb

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotline.domain import reading
-from hotline.domain.address import chinese_digits
 from hotline.domain.manifest import read_number
+from hotline.domain.numerals import chinese_digits
 from hotline.domain.parsing import (
     Category,
     Command,

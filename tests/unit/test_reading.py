@@ -165,6 +165,19 @@ def test_a_volunteers_words_about_jobs_numbered_come_first(text, reply):
     assert reading.volunteer_reply(text) == reply
 
 
+@pytest.mark.parametrize(("text", "numbers"), [
+    ("收到 一百二十八 我来", (128,)),
+    ("二十一号已送达 放门口了", (21,)),
+    ("一二七 ok", (127,)),  # said digit by digit
+    ("两单都送到了", ()),  # 两 alone is a count
+    ("十点前送到", ()),  # a time
+    ("十二号楼三零二 送到了", ()),  # an address
+    ("买了二十个鸡蛋 已送", ()),  # a quantity
+])
+def test_job_numbers_in_chinese_numerals(text, numbers):
+    assert reading.job_numbers(text) == numbers
+
+
 def test_a_curly_apostrophe_reads_as_a_straight_one():
     assert reading.simplify("I don\u2019t see a way out") == "i don't see a way out"
     assert reading.intent("I don\u2019t see a way out") == "crisis"
