@@ -558,14 +558,15 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         return None  # "呛到了 脸都紫了": never a word about a request ("到了")
     if said.named.category == Category.WELFARE and not who.open_requests():
         return None  # "门口外卖放了两天没拿": someone to check on, not a parcel of one's own
-    if said.named.category and said.named.urgent and not who.open_requests() and not who.delivered_requests():
-        return None  # "奶粉只够今天晚上了 团购还没到": no request of theirs to ask after; the need is urgent
     word = said.resident_word
     if word == "change":
         return None  # "换成面条 米不要了": a need, added to the open request it changes
     if said.asks_besides and said.named.category and not _names_only_what_is_open(said, who):
         return None  # "菜还没到，另外降压药也快没了": a need of another kind, asked for with the news
     meant = Command(Word(word), None) if word else said.resident_sentence
+    if meant is not None and meant.word == Word.NOT_RECEIVED and said.named.category and said.named.urgent \
+            and not who.open_requests() and not who.delivered_requests():
+        return None  # "奶粉只够今天晚上了 团购还没到": no request of theirs to ask after; the need is urgent
     asking_after = said.asking_after
     if asking_after and (meant is None or meant.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
         if word != "status" and said.named.urgent and not who.open_requests():
