@@ -631,7 +631,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         return None
     if purpose == "rumour" and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静": check on them
         return None
-    if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more):
+    if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more) \
+            and not said.offers:
         return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
     if purpose == "spam":
         return Silence()

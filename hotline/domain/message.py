@@ -105,6 +105,11 @@ class Reading:
         return reading.intent(self.text)
 
     @cached_property
+    def offers(self) -> bool:
+        """Offers food or things to give away: no need, though it names one."""
+        return reading.offers(self.text)
+
+    @cached_property
     def asks(self) -> bool:
         return reading.asks(self.text)
 

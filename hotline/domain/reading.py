@@ -22,7 +22,7 @@ from pathlib import Path
 from hotline.domain import literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
-INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "help_text", "question")
+INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "help_text", "offer", "question")
 READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -179,7 +179,13 @@ def intent(text: str) -> str | None:
     text = simplify(text)
     said = {rule.kind for rule in matching(intent_rules(), text)}
     kind = next((kind for kind in INTENTS if kind in said), None)
-    return "question" if kind == "own_case" else kind  # one's own result, asked about: no rumour
+    return "question" if kind in ("own_case", "offer") else kind  # one's own result, asked about: no rumour
+
+
+def offers(text: str) -> bool:
+    """Tell whether a message offers food or things to give away ("多的土豆我放楼下了，谁要自己拿"): a question
+    for the coordinators, though it names food."""
+    return _says(intent_rules(), "offer", text)
 
 
 @cache

@@ -18,6 +18,8 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
         assert reading.asks_after(rule.example)
     elif rule.kind == "hurry":
         assert reading.hurries(rule.example) and reading.intent(rule.example) is None
+    elif rule.kind == "offer":  # something to give away is a question, and known as an offer
+        assert reading.offers(rule.example) and reading.intent(rule.example) in ("question", "crisis")
     else:  # one's own result asked about (own_case) is a question
         assert reading.intent(rule.example) in ({"own_case": "question"}.get(rule.kind, rule.kind), "crisis")
     if rule.counter:

@@ -557,8 +557,8 @@ def test_a_known_caller_asking_for_another_household_in_words(app, caller):
 
 
 @pytest.mark.parametrize(("words", "offered"), [
-    ("马桶有毛病", ["3"]), ("尿不丝快用完了", ["1"]), ("胰岛树没有了", ["2"]),  # a southern 树 for 素
-    ("尿不丝没了马桶也有毛病", ["3", "1"]),
+    ("马桶有毛病", ["3"]), ("尿不丝快用完了", ["3"]), ("胰岛树没有了", ["2"]),  # a southern 树 for 素; nappies are help
+    ("机当没了马桶也有毛病", ["3", "1"]),  # a southern 当 for 蛋
 ])
 def test_unclear_words_offer_the_closest_choices_to_confirm_with_one_key(app, caller, words, offered):
     liu = caller(LIU).dial()
