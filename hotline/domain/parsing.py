@@ -203,7 +203,7 @@ def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
     errand for someone who cannot walk, is help even when food is named, unless what they say is that
     their food ran out ("米缸见底了 腿脚不好下不了楼": food); a device broken is help even when it is for
     a medicine ("制氧机坏了 老人离不开氧气"); household supplies (toilet paper, nappies, pet food) are help
-unless food is named besides them (lexicon/categories.tsv)."""
+    unless food is named besides them (lexicon/categories.tsv)."""
     text = _NOT_FOOD.sub(" ", text)
     also = named(text)
     if "welfare" in also:
