@@ -558,6 +558,8 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         return None  # "呛到了 脸都紫了": never a word about a request ("到了")
     if said.named.category == Category.WELFARE and not who.open_requests():
         return None  # "门口外卖放了两天没拿": someone to check on, not a parcel of one's own
+    if said.stops_for_good and not said.asks_for_more and not said.named.urgent and not who.open_requests():
+        return Command(Word.THANKS, None)  # "女儿回来了，以后不用给我送菜了，谢谢": nothing more is needed
     word = said.resident_word
     if word == "change":
         return None  # "换成面条 米不要了": a need, added to the open request it changes

@@ -105,6 +105,11 @@ class Reading:
         return reading.intent(self.text)
 
     @cached_property
+    def stops_for_good(self) -> bool:
+        """Says deliveries or care are no longer needed ("以后不用给我送菜了")."""
+        return reading.stops_for_good(self.text)
+
+    @cached_property
     def offers(self) -> bool:
         """Offers food or things to give away: no need, though it names one."""
         return reading.offers(self.text)

@@ -227,7 +227,27 @@ def grave(text: str) -> str | None:
     if _LAUGHS.search(text):  # "so tired of all of it lol, send snacks": said laughing
         return None
     said = {rule.kind for rule in matching(_grave_rules_and_signs(), text)}
+    if "crisis" not in said and _farewell(text):
+        return "crisis"
     return next((kind for kind in ("crisis", "grave") if kind in said), None)
+
+
+@cache
+def crisis_cues() -> Rules:
+    return load_rules(LEXICON / "crisis_cues.tsv")
+
+
+def stops_for_good(text: str) -> bool:
+    """Tell whether a message says deliveries or care are no longer needed ("以后不用给我送菜了", "no more deliveries
+    for me"): with a reason, a goodbye; with more cues of a farewell, crisis words (`grave`)."""
+    return _says(crisis_cues(), "for_good", text)
+
+
+def _farewell(text: str) -> bool:
+    """Two cues of a farewell of different kinds anywhere in the message, and no reason that explains them
+    (`lexicon/crisis_cues.tsv`)."""
+    cues = {rule.kind for rule in matching(crisis_cues(), text)}
+    return "reason" not in cues and len(cues) >= 2
 
 
 @cache

@@ -262,3 +262,22 @@ def test_a_number_the_words_make_no_place_is_read_as_none(rule):
     assert parsed.building is None and parsed.unknown_building is None, rule.example
     if rule.counter:
         assert parse_request(rule.counter, BUILDINGS).building is not None, rule.counter
+
+
+@pytest.mark.parametrize("rule", reading.crisis_cues(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
+def test_every_cue_of_a_farewell_reads_the_message_that_motivated_it(rule):
+    assert rule.pattern.search(reading.simplify(rule.example)), rule.example
+    if rule.counter:
+        assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("谢谢大家这两个月的照顾。以后不用给我送菜了。", "crisis"),  # a farewell, and deliveries stopped for good
+    ("猫托给隔壁了。活着真累。", "crisis"),  # things handed on, no hope
+    ("Thanks for everything. No more deliveries for me.", "crisis"),
+    ("谢谢大家这两个月的照顾。", None),  # one cue alone is ordinary
+    ("谢谢大家这两个月的照顾。我女儿回来了，以后不用给我送菜了。", None),  # a reason explains them
+    ("Thanks for everything! Moving out tomorrow, no more deliveries for me.", None),
+])
+def test_two_cues_of_a_farewell_are_crisis_words_unless_a_reason_explains_them(text, kind):
+    assert reading.grave(text) == kind
