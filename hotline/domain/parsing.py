@@ -138,8 +138,8 @@ _FOOD = re.compile(
 _MEDICINE = re.compile(
     r"""
     \b(?: medicines?|meds|medications?|insulin|pills?|tablets?|prescriptions?|inhalers?
-        | drugs?|pharmacy|blood\s+pressure )\b
-    | 药|胰岛素|处方
+        | drugs?|pharmacy|blood\s+pressure|epi-?pens?|ointment|burn\s+cream )\b
+    | 药|胰岛素|处方|烫伤膏|烧伤膏|软膏
     """,
     _FLAGS,
 )
@@ -198,12 +198,18 @@ _URGENT = re.compile(
 )
 
 
+# Food asked for, not only named: "she fell and can't walk. Needs food", "摔了一跤 家里没吃的了 帮忙买点菜".
+_FOOD_ASKED = re.compile(r"\b(?:needs?|bring|buy|get (?:her|him|us|me) some)\b"
+                         r"|需要|帮[^。！？]{0,6}(?:买|带|送)|没(?:有)?(?:吃的|饭吃|菜|米)|断粮", re.IGNORECASE)
+
+
 def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
     """Return the gravest need named: medicine, then food, then help; a hand with carrying, or an
     errand for someone who cannot walk, is help even when food is named, unless what they say is that
     their food ran out ("米缸见底了 腿脚不好下不了楼": food); a device broken is help even when it is for
     a medicine ("制氧机坏了 老人离不开氧气"); household supplies (toilet paper, nappies, pet food) are help
-    unless food is named besides them (lexicon/categories.tsv)."""
+    unless food is named besides them (lexicon/categories.tsv); food named in an emergency is what was
+    happening ("吃了一口饭就倒下去了"), and the emergency is help."""
     text = _NOT_FOOD.sub(" ", text)
     also = named(text)
     if "welfare" in also:
@@ -219,8 +225,8 @@ def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
         also = named(text)
         if not (_FOOD.search(text) or "food" in also):
             return Category.HELP
-    if _FOOD.search(text) or "food" in also:
-        return Category.FOOD
+    if (_FOOD.search(text) or "food" in also) and (not emergency or _FOOD_ASKED.search(text)):
+        return Category.FOOD  # "吃饭时呛了 喘不上气": in an emergency, a meal is no need unless it is asked for
     if emergency or _HELP.search(text) or "help" in also:
         return Category.HELP
     return None

@@ -203,6 +203,16 @@ def test_pinyin_reads_as_the_chinese_it_stands_for():
     assert reading.language("wo xu yao mai cai 12 hao lou 302") == "zh"
 
 
+@pytest.mark.parametrize(("pinyin", "chinese"), [
+    ("kuai di zhan ke yi qu bao guo le ma", "快递站可以去包裹了吗"),  # a closing ma asks; le is 了
+    ("you xu yao de ma? 13 hao lou", "有需要的吗? 13 号楼"),
+    ("wo ma ma bing le", "wo ma ma bing 了"),  # ma ma is mother, not a question
+    ("shi wo ma ma", "shi wo ma ma"),
+])
+def test_pinyin_questions_and_particles(pinyin, chinese):
+    assert reading.from_pinyin(pinyin) == chinese
+
+
 @pytest.mark.parametrize(("text", "language", "reply"), [
     ("需要买菜", "zh", "zh"),
     ("wo xu yao mai cai", "zh", "zh"),
