@@ -166,21 +166,45 @@ def _room_digits(room: str | None) -> str | None:
     return room.upper() if room else None
 
 
-def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None]:
-    """Return (building, unknown_building, room) as written in the normalised text."""
+# The writer's own flat, said to be theirs before its number: "我住5号楼201，我妈在23号楼601", "I rent 9-502. My
+# landlady … 9-402". The help goes to the other flat written, or to the neighbour's door named
+# ("我是12号302的，对门304").
+_OWN = re.compile(
+    r"(?:我|本人|阿拉|我们)(?:家)?(?:是|住|住在|在|家在|家住)\s*$"
+    r"|\b(?:i live (?:in|at)|i'?m (?:in|at|from)|i am (?:in|at|from)|i rent|we live (?:in|at)|we'?re (?:in|at))\s*$"
+    r"|\btôi ở\s*$",
+    re.IGNORECASE,
+)
+
+
+def _own(text: str, place: _Place) -> bool:
+    return _OWN.search(text, max(0, place.start - 14), place.start) is not None
+
+
+def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None, bool]:
+    """Return (building, unknown_building, room, elsewhere) as written in the normalised text: `elsewhere`, the
+    flat read is not the one the writer says is theirs, also written."""
     text = _without_other_numbers(text)  # once: every reader below reads the text so blanked
     places = _places(text)
+    others = [place for place in places if not _own(text, place)]
+    mine = others != places
+    if others and mine:  # the writer's own flat and another: the other
+        places = others
     known = [place for place in places if place.building in buildings]
     place = known[0] if known else (places[0] if places else None)
     if place is not None and place.room is None:  # "I live in bldg 21. The old man next door, 21-305…"
         place = next((p for p in places if p.building == place.building and p.room), place)
     room = place.room if place else None
+    door = _NEIGHBOURS_ROOM.search(text) if mine and not others else None
+    if door is not None:  # "我住33号楼1101，楼下1001住的是…"
+        room = next(group for group in door.groups() if group)
     for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT, _NEIGHBOURS_ROOM) + ((_LONE_ROOM,) if known else ()):
         if room is None and (match := pattern.search(text)):
             room = next(group for group in match.groups() if group)
     room = _room_digits(room)
+    elsewhere = mine and (bool(others) or door is not None)
     if place is None:
-        return None, None, room
+        return None, None, room, elsewhere
     if known:
-        return place.building, None, room
-    return None, place.building, room
+        return place.building, None, room, elsewhere
+    return None, place.building, room, elsewhere

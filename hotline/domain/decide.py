@@ -613,6 +613,10 @@ def _names_only_what_is_open(said: Reading, who: Situation) -> bool:
     return named.category is None or any(r.category == named.category for r in who.open_requests())
 
 
+# What a message that is no need is answered, by what it is for: a rumour about someone's health, news passed on.
+ANSWERS = {"rumour": N_("sms.rumour"), "hearsay": N_("sms.hearsay")}
+
+
 def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_conversation: bool) -> Act | None:
     """Words of crisis, a rumour, a general question or spam: never a request for a volunteer.
 
@@ -629,7 +633,7 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     parsed = said.parsed
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None
-    if purpose == "rumour" and parsed.category and said.asks_for_more:  # "我阳了 需要退烧药": the need
+    if purpose in ("rumour", "hearsay") and parsed.category and said.asks_for_more:  # "我阳了 需要退烧药": the need
         return None
     if purpose == "rumour" and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静": check on them
         return None
@@ -645,7 +649,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     if purpose == "help_text":
         known = who.resident is not None and who.resident.household is not None
         return Answer(N_("sms.help_known") if known else N_("sms.help"))
-    return Answer(N_("sms.rumour") if purpose == "rumour" else N_("sms.question"), forward=True)
+    return Answer(ANSWERS.get(purpose, N_("sms.question")), forward=True)
+
 
 
 # --- gathering a need -----------------------------------------------------------------------------
@@ -860,8 +865,9 @@ def at_menu(policy: Policy, node: dict, state: dict, speech: str) -> engine.Inbo
         return engine.Inbound(speech=heard.text, means="status")
     category = heard.parsed.category
     asks_nothing = category is None or not heard.reading.asks_for_more  # "明天发不发菜" names food, asks for none
-    if heard.intent in ("question", "rumour") and asks_nothing or heard.thanks:
+    if heard.intent in ("question", "rumour", "hearsay") and asks_nothing or heard.thanks:
         means = heard.intent or "thanks"  # "什么时候做核酸": no need asked for, the coordinators answer
+        means = "question" if means == "hearsay" else means  # news passed on: asked of them too
         if means in engine.interrupts(node):  # the words are the question, never a request's details
             return engine.Inbound(speech=heard.text, means=means, facts={"question": heard.said[:300]})
     if category is None and heard.parsed.urgent and not heard.near:

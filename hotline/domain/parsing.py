@@ -331,7 +331,7 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     """Read a resident's free text: the need, how urgent, the building and room, and for whom (kept per
     text and buildings: one SMS is read several times on its way)."""
     text = _normalise(text)
-    building, unknown_building, room = read_address(text, buildings)
+    building, unknown_building, room, elsewhere = read_address(text, buildings)
     now = set_aside_past(text)
     grave = gravity(now)
     emergency = _EMERGENCY.search(now) is not None or "emergency" in grave
@@ -354,7 +354,7 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
         room=room,
         drug=drug if category is Category.MEDICINE else None,
         runs_out=runs_out,
-        for_other=_FOR_OTHER.search(text) is not None,
+        for_other=elsewhere or _FOR_OTHER.search(text) is not None,
     )
 
 

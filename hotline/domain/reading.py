@@ -22,7 +22,7 @@ from pathlib import Path
 from hotline.domain import literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
-INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "help_text", "offer", "question")
+INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "hearsay", "help_text", "offer", "question")
 READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")

@@ -83,7 +83,7 @@ ANSWERED = {
     "sms.help": "help_text", "sms.help_known": "help_text", "volunteer.list_empty": "list",
     "volunteer.list_line": "list", "resident.not_delivered": "status", "resident.status_line": "status",
     "resident.nudged": "follow_up", "resident.nudged_coordinator": "follow_up",
-    "resident.nothing_to_cancel": "cancel",
+    "resident.nothing_to_cancel": "cancel", "sms.hearsay": "rumour",
     "volunteer.on": "on", "volunteer.off": "off", "volunteer.words": "help_text", "volunteer.already_yours": "accept",
 }
 # Kinds a dispatcher would count as the same answer: "any update?" is answered with the status.

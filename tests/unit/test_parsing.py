@@ -52,6 +52,15 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("12/302 milk please", {"category": FOOD, "building": 12, "room": "302"}),
     ("12 - 302 bread", {"category": FOOD, "building": 12, "room": "302"}),
     ("Bldg 12 Rm 302 vegetables", {"category": FOOD, "building": 12, "room": "302"}),
+    # The writer's own flat and the one the help goes to: the other one
+    ("我住5号楼201，我妈在23号楼601，她高血压药明天就吃完了，我过不去",
+     {"category": MEDICINE, "building": 23, "room": "601", "for_other": True, "drug": "高血压药", "runs_out": "明天",
+      "urgent": True}),
+    ("I rent 9-502. My landlady lives downstairs in 9-402: she needs adult diapers",
+     {"category": HELP, "building": 9, "room": "402", "for_other": True}),
+    ("我住33号楼1101，楼下1001住的是我小学老师，想请人帮她买点菜",
+     {"category": FOOD, "building": 33, "room": "1001", "for_other": True}),
+    ("我住12号楼302 需要买菜", {"category": FOOD, "building": 12, "room": "302"}),
     ("bldg12 rm302 groceries", {"category": FOOD, "building": 12, "room": "302"}),
     ("Building 12, Room 302. Need food", {"category": FOOD, "building": 12, "room": "302"}),
     # A room-shaped number standing alone, once a building is read; never an emergency number or a quantity
@@ -63,8 +72,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("隔壁502王老师门口的菜从昨天放到现在都没拿进去",  # a neighbour's door
      {"category": Category.WELFARE, "urgent": True, "room": "502", "for_other": True}),
     ("hey my downstairs neighbour in 202 usually plays piano", {"room": "202", "for_other": True}),
-    ("I live in bldg 21. The old man next door 21-305 has not opened for 3 days",  # the place with a room
-     {"category": Category.WELFARE, "urgent": True, "building": 21, "room": "305"}),
+    ("I live in bldg 21. The old man next door 21-305 has not opened for 3 days",  # the place with a room, not mine
+     {"category": Category.WELFARE, "urgent": True, "building": 21, "room": "305", "for_other": True}),
     ("我爸在二十六洞五零一 电话一直没人接",  # 栋 typed by voice as 洞
      {"category": Category.WELFARE, "urgent": True, "building": 26, "room": "501", "for_other": True}),
     ("12号楼 老人摔倒了 打了120", {"category": HELP, "urgent": True, "emergency": True, "building": 12, "room": None}),

@@ -165,6 +165,7 @@ def test_words_that_only_sound_grave_alert_nobody(app, phone, text):
 @pytest.mark.parametrize(("text", "msgid"), [
     ("听说7号楼有阳性 是真的吗", "sms.rumour"),
     ("Is building 7 positive?", "sms.rumour"),
+    ("朋友圈说自来水被污染了，千万不要喝，用矿泉水！", "sms.hearsay"),  # news passed on: no word of health records
     ("明天全员核酸几点开始？", "sms.question"),
     ("垃圾放哪里 楼下的桶满了？", "sms.question"),
     ("Where can I get tested?", "sms.question"),
