@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from hotline.domain import hearing, offers
+from hotline.domain import hearing, offers, reading
 from hotline.domain.message import Reading
 from hotline.domain.numerals import chinese_digits
 from hotline.domain.parsing import Command, Parsed, Visit, Word
@@ -378,6 +378,8 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         if command and (command.word in VOLUNTEER_WORDS or command.word == Word.LIST):
             numbers = () if command.number is None else (command.number,)
             return Decision(_volunteer_word(who, command.word, numbers, command.coming), own)
+    if resident and resident.language and reading.everyones(said.text):  # "ok" from Mrs Gu: answered in Chinese
+        written = None
     lang = written or (resident.language if resident else None) or _conversation_lang(who)
     if command and command.word == Word.JOIN:
         if resident and written == "zh" != resident.language:

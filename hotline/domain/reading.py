@@ -577,3 +577,12 @@ def reply_language(text: str) -> str | None:
     """The catalog to answer in: Chinese for Chinese, English for every other language."""
     written = language(text)
     return None if written is None else "zh" if written == "zh" else "en"
+
+
+_EVERYONES = re.compile(r"^[\W_]*(?:ok(?:ay|ok)?|kk|k)(?:[\W_]+ok(?:ay)?)*[\W_]*$", re.IGNORECASE)
+
+
+def everyones(text: str) -> bool:
+    """Tell whether a message is only a word every language texts ("ok", "OK 👍", "okay!"): it tells nothing of the
+    sender's language, whom the hotline answers in the one it knows them by."""
+    return _EVERYONES.match(text) is not None

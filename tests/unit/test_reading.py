@@ -291,3 +291,11 @@ def test_every_cue_of_a_farewell_reads_the_message_that_motivated_it(rule):
 ])
 def test_two_cues_of_a_farewell_are_crisis_words_unless_a_reason_explains_them(text, kind):
     assert reading.grave(text) == kind
+
+
+@pytest.mark.parametrize(("text", "everyones"), [
+    ("ok", True), ("OK 👍", True), ("okay!", True), ("ok ok", True), ("kk", True),
+    ("thx", False), ("ok 12号楼302 需要米", False), ("好的", False), ("ok thanks, got everything", False),
+])
+def test_a_word_every_language_texts_tells_no_language(text, everyones):
+    assert reading.everyones(text) is everyones
