@@ -177,6 +177,16 @@ _OWN = re.compile(
 )
 
 
+# A neighbour's door, then who lives there: the help goes to them ("对门304王阿婆一个人住", "楼下1001住的是我小学老师").
+_NEIGHBOUR_NAMED = re.compile(
+    "(?:" + _NEIGHBOURS_ROOM.pattern + ")" + r"""
+    (?= [^。！？.!?]{0,6} (?: 阿婆|阿姨|老伯|伯伯|老太|老头|老人|爷爷|奶奶|外婆|外公|老师|住的是|一个人|独居
+                          | \s(?:lady|man|woman|granny|grandpa|grandma|couple|family|neighbou?r) ) )
+    """,
+    _FLAGS,
+)
+
+
 def _own(text: str, place: _Place) -> bool:
     return _OWN.search(text, max(0, place.start - 14), place.start) is not None
 
@@ -186,23 +196,25 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
     flat read is not the one the writer says is theirs, also written."""
     text = _without_other_numbers(text)  # once: every reader below reads the text so blanked
     places = _places(text)
-    others = [place for place in places if not _own(text, place)]
-    mine = others != places
-    if others and mine:  # the writer's own flat and another: the other
+    own = [place for place in places if _own(text, place)]
+    # Another flat written in full besides the writer's own (not "5号电池", "3号下的单", nor their own again): that one
+    others = [place for place in places if place.room and not any(
+        (place.building, _room_digits(place.room)) == (mine.building, _room_digits(mine.room)) for mine in own)]
+    if own and others:
         places = others
     known = [place for place in places if place.building in buildings]
     place = known[0] if known else (places[0] if places else None)
     if place is not None and place.room is None:  # "I live in bldg 21. The old man next door, 21-305…"
         place = next((p for p in places if p.building == place.building and p.room), place)
     room = place.room if place else None
-    door = _NEIGHBOURS_ROOM.search(text) if mine and not others else None
-    if door is not None:  # "我住33号楼1101，楼下1001住的是…"
+    door = _NEIGHBOUR_NAMED.search(text) if own and not others else None
+    if door is not None:  # "我住33号楼1101，楼下1001住的是…", not "楼上402漏水漏到我家了"
         room = next(group for group in door.groups() if group)
     for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT, _NEIGHBOURS_ROOM) + ((_LONE_ROOM,) if known else ()):
         if room is None and (match := pattern.search(text)):
             room = next(group for group in match.groups() if group)
     room = _room_digits(room)
-    elsewhere = mine and (bool(others) or door is not None)
+    elsewhere = bool(own) and (bool(others) or door is not None)
     if place is None:
         return None, None, room, elsewhere
     if known:

@@ -637,8 +637,10 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         return None
     if purpose in ("rumour", "hearsay") and parsed.category and said.asks_for_more:  # "我阳了 需要退烧药": the need
         return None
-    if purpose == "rumour" and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静": check on them
-        return None
+    if purpose in ("rumour", "hearsay") and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静"
+        return None  # someone to check on
+    if purpose == "hearsay" and parsed.category and parsed.building and parsed.room:  # "听说5号楼302的老人没吃的了"
+        return None  # a need at a flat, passed on
     if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more) \
             and not said.offers:
         return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
@@ -652,7 +654,6 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         known = who.resident is not None and who.resident.household is not None
         return Answer(N_("sms.help_known") if known else N_("sms.help"))
     return Answer(ANSWERS.get(purpose, N_("sms.question")), forward=True)
-
 
 
 # --- gathering a need -----------------------------------------------------------------------------

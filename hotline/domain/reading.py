@@ -517,8 +517,10 @@ def from_pinyin(text: str) -> str:
     return _BETWEEN_WORDS.sub("", text)  # `开门 吗` reads as Chinese is written: 开门吗
 
 
-# A question's closing `ma` (`ke yi qu bao guo le ma`): 吗, where a clause ends; `ma ma` is 妈妈.
-_QUESTION_MA = re.compile(r"(?<!\bma )(?<!\bma)\bma\b(?!\s*ma\b)(?=\s*(?:[?？!！,.，。;；]|$))", re.IGNORECASE)
+# A question's closing `ma` (`ke yi qu bao guo le ma`): 吗, where a clause ends; `ma ma`, `wo ma`, `gei ta ma` are
+# a mother.
+_QUESTION_MA = re.compile(r"(?<!\bma )(?<!\bwo )(?<!\bni )(?<!\bta )\bma\b(?!\s*ma\b)(?=\s*(?:[?？!！,.，。;；]|$))",
+                          re.IGNORECASE)
 _LE = re.compile(r"\ble\b", re.IGNORECASE)  # 了: the one common word of this syllable
 _BETWEEN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
