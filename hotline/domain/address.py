@@ -196,10 +196,9 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
     flat read is not the one the writer says is theirs, also written."""
     text = _without_other_numbers(text)  # once: every reader below reads the text so blanked
     places = _places(text)
-    own = [place for place in places if _own(text, place)]
+    own = {(place.building, _room_digits(place.room)) for place in places if _own(text, place)}
     # Another flat written in full besides the writer's own (not "5号电池", "3号下的单", nor their own again): that one
-    others = [place for place in places if place.room and not any(
-        (place.building, _room_digits(place.room)) == (mine.building, _room_digits(mine.room)) for mine in own)]
+    others = [place for place in places if place.room and (place.building, _room_digits(place.room)) not in own]
     if own and others:
         places = others
     known = [place for place in places if place.building in buildings]
@@ -214,7 +213,7 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
         if room is None and (match := pattern.search(text)):
             room = next(group for group in match.groups() if group)
     room = _room_digits(room)
-    elsewhere = bool(own) and (bool(others) or door is not None)
+    elsewhere = bool(own and others) or door is not None
     if place is None:
         return None, None, room, elsewhere
     if known:

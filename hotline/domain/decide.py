@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from hotline.domain import hearing, offers, reading
+from hotline.domain import hearing, offers
 from hotline.domain.message import Reading
 from hotline.domain.numerals import chinese_digits
 from hotline.domain.parsing import Command, Parsed, Visit, Word
@@ -378,7 +378,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         if command and (command.word in VOLUNTEER_WORDS or command.word == Word.LIST):
             numbers = () if command.number is None else (command.number,)
             return Decision(_volunteer_word(who, command.word, numbers, command.coming), own)
-    if resident and resident.language and reading.everyones(said.text):  # "ok" from Mrs Gu: answered in Chinese
+    if resident and resident.language and said.everyones:  # "ok" from Mrs Gu: answered in Chinese
         written = None
     lang = written or (resident.language if resident else None) or _conversation_lang(who)
     if command and command.word == Word.JOIN:
@@ -868,9 +868,8 @@ def at_menu(policy: Policy, node: dict, state: dict, speech: str) -> engine.Inbo
         return engine.Inbound(speech=heard.text, means="status")
     category = heard.parsed.category
     asks_nothing = category is None or not heard.reading.asks_for_more  # "明天发不发菜" names food, asks for none
-    if heard.intent in ("question", "rumour", "hearsay") and asks_nothing or heard.thanks:
+    if heard.intent in ("question", "rumour") and asks_nothing or heard.thanks:
         means = heard.intent or "thanks"  # "什么时候做核酸": no need asked for, the coordinators answer
-        means = "question" if means == "hearsay" else means  # news passed on: asked of them too
         if means in engine.interrupts(node):  # the words are the question, never a request's details
             return engine.Inbound(speech=heard.text, means=means, facts={"question": heard.said[:300]})
     if category is None and heard.parsed.urgent and not heard.near:

@@ -69,8 +69,10 @@ class Heard:
 
     @property
     def intent(self) -> str | None:
-        """crisis, rumour, question, spam (`Reading.intent`)."""
-        return self.reading.intent
+        """crisis, rumour, question, spam (`Reading.intent`); news passed on is asked of the coordinators at the
+        menu, a question."""
+        intent = self.reading.intent
+        return "question" if intent == "hearsay" else intent
 
     @property
     def asks_after(self) -> bool:

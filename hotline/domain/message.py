@@ -105,6 +105,11 @@ class Reading:
         return reading.intent(self.text)
 
     @cached_property
+    def everyones(self) -> bool:
+        """Only a word every language texts ("ok 👍"): no sign of the sender's language."""
+        return reading.everyones(self.text)
+
+    @cached_property
     def stops_for_good(self) -> bool:
         """Says deliveries or care are no longer needed ("以后不用给我送菜了")."""
         return reading.stops_for_good(self.text)

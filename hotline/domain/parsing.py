@@ -198,11 +198,6 @@ _URGENT = re.compile(
 )
 
 
-# Food asked for, not only named: "she fell and can't walk. Needs food", "摔了一跤 家里没吃的了 帮忙买点菜".
-_FOOD_ASKED = re.compile(r"\b(?:needs?|bring|buy|get (?:her|him|us|me) some)\b"
-                         r"|需要|帮[^。！？]{0,6}(?:买|带|送)|没(?:有)?(?:吃的|饭吃|菜|米)|断粮", re.IGNORECASE)
-
-
 def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
     """Return the gravest need named: medicine, then food, then help; a hand with carrying, or an
     errand for someone who cannot walk, is help even when food is named, unless what they say is that
@@ -225,7 +220,8 @@ def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
         also = named(text)
         if not (_FOOD.search(text) or "food" in also):
             return Category.HELP
-    if (_FOOD.search(text) or "food" in also) and (not emergency or _FOOD_ASKED.search(text)):
+    asked = "asking" in also or "food_out" in also  # "she fell and can't walk. Needs food", "家里没吃的了"
+    if (_FOOD.search(text) or "food" in also) and (not emergency or asked):
         return Category.FOOD  # "吃饭时呛了 喘不上气": in an emergency, a meal is no need unless it is asked for
     if emergency or _HELP.search(text) or "help" in also:
         return Category.HELP
