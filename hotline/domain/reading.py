@@ -243,11 +243,14 @@ def stops_for_good(text: str) -> bool:
     return _says(crisis_cues(), "for_good", text)
 
 
+_ORDINARY = frozenset({"thanks", "place"})  # cues that two of make no farewell: thanks for the care, a window open
+
+
 def _farewell(text: str) -> bool:
-    """Two cues of a farewell of different kinds anywhere in the message, and no reason that explains them
-    (`lexicon/crisis_cues.tsv`)."""
+    """Two cues of a farewell of different kinds anywhere in the message, not only the ordinary ones, and no
+    reason that explains them (`lexicon/crisis_cues.tsv`)."""
     cues = {rule.kind for rule in matching(crisis_cues(), text)}
-    return "reason" not in cues and len(cues) >= 2
+    return "reason" not in cues and len(cues) >= 2 and not cues <= _ORDINARY
 
 
 @cache

@@ -288,6 +288,8 @@ def test_every_cue_of_a_farewell_reads_the_message_that_motivated_it(rule):
     ("谢谢大家这两个月的照顾。", None),  # one cue alone is ordinary
     ("谢谢大家这两个月的照顾。我女儿回来了，以后不用给我送菜了。", None),  # a reason explains them
     ("Thanks for everything! Moving out tomorrow, no more deliveries for me.", None),
+    ("谢谢照顾 窗户开着通风呢 放心吧", None),  # thanks and a window open: two ordinary cues
+    ("谢谢大家这两个月的照顾。窗户开着，风挺大的，活着真累。", "crisis"),  # …with no hope besides
 ])
 def test_two_cues_of_a_farewell_are_crisis_words_unless_a_reason_explains_them(text, kind):
     assert reading.grave(text) == kind
