@@ -145,6 +145,7 @@ _MEDICINE = re.compile(
 )
 _HELP = re.compile(
     r"""
+    (?<! for\sthe\s)(?<! for\syour\s)(?<! all\sthe\s)(?<! weeks\sof\s)(?<! days\sof\s)   # thanks for the help
     \b(?: help|carry|carrying|repair|fix|broken|rubbish|garbage|trash|parcels?|packages? )\b
     | 帮忙|帮助|搬|修|垃圾|陪|快递|坏了
     """,
@@ -198,20 +199,22 @@ _URGENT = re.compile(
 )
 
 
-def _category(text: str, drug: str | None, emergency: bool) -> Category | None:
+def _category(text: str, drug: str | None, emergency: bool, out: bool = False) -> Category | None:
     """Return the gravest need named: medicine, then food, then help; a hand with carrying, or an
     errand for someone who cannot walk, is help even when food is named, unless what they say is that
     their food ran out ("米缸见底了 腿脚不好下不了楼": food); a device broken is help even when it is for
     a medicine ("制氧机坏了 老人离不开氧气"); household supplies (toilet paper, nappies, pet food) are help
     unless food is named besides them (lexicon/categories.tsv); food named in an emergency is what was
-    happening ("吃了一口饭就倒下去了"), and the emergency is help."""
+    happening ("吃了一口饭就倒下去了"), and the emergency is help; so is a medicine named in an emergency
+    ("吞了一瓶安眠药 叫不醒了") unless it is asked for or has run out (`out`)."""
     text = _NOT_FOOD.sub(" ", text)
     also = named(text)
-    if "welfare" in also:
+    if "welfare" in also and not emergency:  # "ne répond plus" in an emergency: help at once, not a check
         return Category.WELFARE
     if "device" in also and not drug:
         return Category.HELP
-    if drug or _MEDICINE.search(text) or "medicine" in also:
+    if (drug or _MEDICINE.search(text) or "medicine" in also) and (
+            not emergency or out or "asking" in also or "food_out" in also):
         return Category.MEDICINE
     if "carry" in also or "cannot_walk" in also and "food_out" not in also:
         return Category.HELP
@@ -332,7 +335,7 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     grave = gravity(now)
     emergency = _EMERGENCY.search(now) is not None or "emergency" in grave
     drug = _drug(text)
-    category = _category(text, drug, emergency)
+    category = _category(text, drug, emergency, "out" in grave)
     runs_out = _runs_out(text) if category is Category.MEDICINE else None
     calm = _CALM.search(text) is not None  # "nothing serious", "不急": the sender says it can wait
     urgent = emergency or category is Category.WELFARE or not calm and (  # "我的菜不急 楼下阿姨好几天没声音了"

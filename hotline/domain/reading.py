@@ -499,15 +499,16 @@ def is_pinyin_word(word: str) -> bool:
 
 @cache
 def _pinyin_words() -> tuple[tuple[re.Pattern, str], ...]:
-    """The hotline's Chinese vocabulary, each word as its pinyin (spaced or run together), longest first."""
-    from pypinyin import lazy_pinyin
+    """The hotline's Chinese vocabulary, each word as its pinyin (spaced or run together, a character read
+    any of its ways: 用不着 is `yong bu zhao`, as people write it, or `yong bu zhe`), longest first."""
+    from pypinyin import Style, pinyin
 
     words = []
     for line in (LEXICON / "pinyin_words.txt").read_text(encoding="utf-8").splitlines():
         word = line.split("#")[0].strip()
         if word:
-            syllables = lazy_pinyin(word, v_to_u=False)
-            pattern = r"\b" + r"\s*".join(re.escape(s) for s in syllables) + r"\b"
+            syllables = pinyin(word, style=Style.NORMAL, heteronym=True, v_to_u=False)
+            pattern = r"\b" + r"\s*".join("(?:" + "|".join(map(re.escape, ways)) + ")" for ways in syllables) + r"\b"
             words.append((len(syllables), re.compile(pattern), word))
     return tuple((pattern, word) for _, pattern, word in sorted(words, key=lambda w: -w[0]))
 

@@ -66,8 +66,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     # A room-shaped number standing alone, once a building is read; never an emergency number or a quantity
     ("smoke coming out under the door of 1504 in building 22",
      {"category": HELP, "urgent": True, "emergency": True, "building": 22, "room": "1504"}),
-    ("28号楼三楼楼道里一股很冲的煤气味 301那个老头敲门不应",  # gas, and a door nobody opens
-     {"category": Category.WELFARE, "urgent": True, "emergency": True, "building": 28, "room": "301"}),
+    ("28号楼三楼楼道里一股很冲的煤气味 301那个老头敲门不应",  # gas, and a door nobody opens: help at once
+     {"category": HELP, "urgent": True, "emergency": True, "building": 28, "room": "301"}),
     ("need rice for 302 of bldg 12", {"category": FOOD, "building": 12, "room": "302"}),
     ("隔壁502王老师门口的菜从昨天放到现在都没拿进去",  # a neighbour's door
      {"category": Category.WELFARE, "urgent": True, "room": "502", "for_other": True}),
