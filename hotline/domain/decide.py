@@ -573,9 +573,8 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         return None  # "奶粉只够今天晚上了 团购还没到": no request of theirs to ask after; the need is urgent
     asking_after = said.asking_after
     if asking_after and (meant is None or meant.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
-        named = said.named
-        if word != "status" and not who.open_requests() and (named.urgent or named.category and named.room):
-            return None  # "三天没吃东西了 没人管吗", "团购到现在没成团，我家没菜了 12号楼302": nothing open, a need
+        if word != "status" and said.named.urgent and not who.open_requests():
+            return None  # "三天没吃东西了 没人管吗" with nothing open: an urgent need, not a question about one
         return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
     if said.only_thanks:
         return Command(Word.THANKS, None)
@@ -645,7 +644,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more) \
             and not said.offers:
         return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
-    if purpose == "spam" and parsed.category and (parsed.building and parsed.room or said.asks_besides):
+    if purpose == "spam" and parsed.category and (parsed.building and parsed.room or said.asks_besides) \
+            and said.quotes_a_scam:
         return None  # "加微信领免费口罩？我不信。麻烦帮我买降压药 12号楼302": a scam quoted before a need
     if purpose == "spam":
         return Silence()

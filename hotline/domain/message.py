@@ -115,6 +115,11 @@ class Reading:
         return reading.stops_for_good(self.text)
 
     @cached_property
+    def quotes_a_scam(self) -> bool:
+        """Read as spam, but only tells of a scam it was sent: no advert's link or contact, or called a scam."""
+        return reading.quotes_a_scam(self.text)
+
+    @cached_property
     def offers(self) -> bool:
         """Offers food or things to give away: no need, though it names one."""
         return reading.offers(self.text)

@@ -182,6 +182,12 @@ def intent(text: str) -> str | None:
     return "question" if kind in ("own_case", "offer") else kind  # one's own result, asked about: no rumour
 
 
+def quotes_a_scam(text: str) -> bool:
+    """Tell whether a message read as spam only tells of a scam it was sent ("加微信领免费口罩？我不信。"): it
+    carries no link, code or contact of its own (`advert`), or its writer says it is a scam (`doubted`)."""
+    return _says(intent_rules(), "doubted", text) or not _says(intent_rules(), "advert", text)
+
+
 def offers(text: str) -> bool:
     """Tell whether a message offers food or things to give away ("多的土豆我放楼下了，谁要自己拿"): a question
     for the coordinators, though it names food."""
@@ -243,14 +249,14 @@ def stops_for_good(text: str) -> bool:
     return _says(crisis_cues(), "for_good", text)
 
 
-_ORDINARY = frozenset({"thanks", "place"})  # cues that two of make no farewell: thanks for the care, a window open
+_ORDINARY = frozenset({"thanks", "place", "at_hand"})  # two of these make no farewell: thanks, a window open
 
 
 def _farewell(text: str) -> bool:
-    """Two cues of a farewell of different kinds anywhere in the message, not only the ordinary ones, and no
-    reason that explains them (`lexicon/crisis_cues.tsv`)."""
+    """Two cues of a farewell of different kinds anywhere in the message, not only ordinary ones (three may
+    all be), and no reason that explains them (`lexicon/crisis_cues.tsv`)."""
     cues = {rule.kind for rule in matching(crisis_cues(), text)}
-    return "reason" not in cues and len(cues) >= 2 and not cues <= _ORDINARY
+    return "reason" not in cues and (len(cues) >= 3 or len(cues) == 2 and not cues <= _ORDINARY)
 
 
 @cache

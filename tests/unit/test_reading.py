@@ -20,6 +20,8 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
         assert reading.hurries(rule.example) and reading.intent(rule.example) is None
     elif rule.kind == "offer":  # something to give away is a question, and known as an offer
         assert reading.offers(rule.example) and reading.intent(rule.example) in ("question", "crisis")
+    elif rule.kind in ("advert", "doubted"):  # an advert's link or contact; a scam called one by its reader
+        assert reading.quotes_a_scam(rule.example) is (rule.kind == "doubted")
     else:  # one's own result asked about (own_case) is a question
         assert reading.intent(rule.example) in ({"own_case": "question"}.get(rule.kind, rule.kind), "crisis")
     if rule.counter:
