@@ -43,9 +43,11 @@ def _without_other_numbers(text: str) -> str:
     """The text with the numbers that are no place blanked out ("41号再加一斤鸡蛋": request 41)."""
     return blanked(not_address_rules(), text, lambda match: " " * len(match[0]))
 
-# A number followed by one of these is a quantity, a price, an age or a duration.
+# A number followed by one of these is a quantity, a price, an age or a duration (个 before who lives there is
+# Shanghainese 的: "11号楼201个张老伯").
 _QUANTITY = r"""
-    (?! \s* (?: 元|块|斤|公斤|克|个|只|袋|包|盒|瓶|箱|桶|天|岁|年|小时|分钟|片|粒|支|毫升|人
+    (?! \s* (?: 元|块|斤|公斤|克|只|袋|包|盒|瓶|箱|桶|天|岁|年|小时|分钟|片|粒|支|毫升|人
+              | 个(?![老阿小]|[^\d\s]{1,2}(?:老伯|阿姨|阿婆|老太|伯伯|爷叔|家))
               | yuan\b|rmb\b|kg\b|g\b|ml\b|days?\b|bags?\b|eggs?\b|pcs\b|pieces?\b|boxe?s?\b
               | bottles?\b|packs?\b|hours?\b|hrs?\b|min(?:ute)?s?\b|years?\b|yrs?\b|people\b ) )
 """
@@ -181,6 +183,7 @@ _OWN = re.compile(
 _NEIGHBOUR_NAMED = re.compile(
     "(?:" + _NEIGHBOURS_ROOM.pattern + ")" + r"""
     (?= [^。！？.!?]{0,6} (?: 阿婆|阿姨|老伯|伯伯|老太|老头|老人|爷爷|奶奶|外婆|外公|老师|住的是|一个人|独居
+                          | 夫妻|小两口|两口子|一家|孕妇|租客|小姑娘|小伙子
                           | \s(?:lady|man|woman|granny|grandpa|grandma|couple|family|neighbou?r) ) )
     """,
     _FLAGS,

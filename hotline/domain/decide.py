@@ -639,10 +639,11 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         return None
     if purpose in ("rumour", "hearsay") and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静"
         return None  # someone to check on
-    if purpose == "hearsay" and parsed.category and parsed.building and parsed.room:  # "听说5号楼302的老人没吃的了"
-        return None  # a need at a flat, passed on
+    if purpose in ("rumour", "hearsay") and parsed.category and parsed.building and parsed.room \
+            and not said.asks_if_true:
+        return None  # a need at a flat, passed on: "听说5号楼302的老人没吃的了", "对门1204一家都阳了，没有退烧药"
     if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more) \
-            and not said.offers:
+            and not said.offers and not (said.asks_what_is_done and not parsed.room):
         return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
     if purpose == "spam" and parsed.category and (parsed.building and parsed.room or said.asks_besides) \
             and said.quotes_a_scam:

@@ -115,6 +115,15 @@ class Reading:
         return reading.stops_for_good(self.text)
 
     @cached_property
+    def asks_what_is_done(self) -> bool:
+        """Asks what the hotline does ("or is that only for emergencies?"): a question, though it names a need."""
+        return reading.asks_what_is_done(self.text)
+
+    @cached_property
+    def asks_if_true(self) -> bool:
+        return reading.asks_if_true(self.text)
+
+    @cached_property
     def quotes_a_scam(self) -> bool:
         """Read as spam, but only tells of a scam it was sent: no advert's link or contact, or called a scam."""
         return reading.quotes_a_scam(self.text)

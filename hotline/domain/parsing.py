@@ -473,16 +473,19 @@ _THANKS_SAID = re.compile(
     r"""
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
-    | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا
+    | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا | ありがとう | 감사 | 고맙 | cảm\s+ơn
     """,
     _FLAGS,
 )
 # Asking for something (more): then the message is a need, whatever else it says.
 _ASKING = re.compile(
     r"""
-    需要|还要|要|想|缺|买|急|帮|没有了|没了|吃完|用完|断了|救
+    需要|还要|要|想|缺|买|急|没有了|没了|吃完|用完|断了|救
+    | 帮(?!(?:我|忙)(?:买|配|带|送|拿)的)  # "帮我配的药" tells what was done
     | \b(?: need|needs|want|wants|more|please\s+(?: bring|buy|send|get )|out\s+of|run(?:ning)?\s+out|urgent ) \b
     | (?<! the\s)(?<! your\s)(?<! all\s)\bhelp\b  # "thanks for the help" asks for none
+    | 주세요 | 주실 | 주시 | 부탁 | 필요 | 있나요 | ください | お願い | できますか | いただけ(?:ます|ません)か | 欲しい
+    | \bcho\s+(?: tôi|hỏi|em|mình ) \b | \bgiúp\b | \bcần\b | \bmua\b
     """,
     _FLAGS,
 )

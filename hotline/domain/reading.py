@@ -22,7 +22,7 @@ from pathlib import Path
 from hotline.domain import literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
-INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "hearsay", "help_text", "offer", "question")
+INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "hearsay", "help_text", "offer", "service", "question")
 READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -179,7 +179,18 @@ def intent(text: str) -> str | None:
     text = simplify(text)
     said = {rule.kind for rule in matching(intent_rules(), text)}
     kind = next((kind for kind in INTENTS if kind in said), None)
-    return "question" if kind in ("own_case", "offer") else kind  # one's own result, asked about: no rumour
+    return "question" if kind in ("own_case", "offer", "service") else kind  # one's own result asked: no rumour
+
+
+def asks_what_is_done(text: str) -> bool:
+    """Tell whether a message asks what the hotline does ("你们能送宠物粮吗？还是只有菜跟药"): a question, though it
+    names a need."""
+    return _says(intent_rules(), "service", text)
+
+
+def asks_if_true(text: str) -> bool:
+    """Tell whether a message asks if news is true ("是真的吗", "is it true?")."""
+    return _says(intent_rules(), "true_asked", text)
 
 
 def quotes_a_scam(text: str) -> bool:
@@ -354,7 +365,7 @@ _ABOUT_JOBS = ("unanswered", "decline", "done", "accept")  # the words that act 
 _JOB_NUMBER = re.compile(
     r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )"
     r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )#?\s*(\d{1,9})(?![\d:./-])"
-    r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|am\b|pm\b|min|mins|minutes|h\b|hours?\b|yuan|kg))",
+    r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|am\b|pm\b|mins?\b|minutes\b|h\b|hours?\b|yuan|kg))",
     re.IGNORECASE,
 )
 

@@ -22,6 +22,10 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
         assert reading.offers(rule.example) and reading.intent(rule.example) in ("question", "crisis")
     elif rule.kind in ("advert", "doubted"):  # an advert's link or contact; a scam called one by its reader
         assert reading.quotes_a_scam(rule.example) is (rule.kind == "doubted")
+    elif rule.kind == "true_asked":  # news asked about: never a need passed on
+        assert reading.asks_if_true(rule.example)
+    elif rule.kind == "service":  # what the hotline does, asked: a question
+        assert reading.asks_what_is_done(rule.example) and reading.intent(rule.example) in ("question", "crisis")
     else:  # one's own result asked about (own_case) is a question
         assert reading.intent(rule.example) in ({"own_case": "question"}.get(rule.kind, rule.kind), "crisis")
     if rule.counter:
