@@ -635,7 +635,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     parsed = said.parsed
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None
-    if purpose in ("rumour", "hearsay") and parsed.category and said.asks_for_more:  # "我阳了 需要退烧药": the need
+    if purpose in ("rumour", "hearsay") and parsed.category and said.asks_for_more and not said.asks_if_true:
+        # "我阳了 需要退烧药": the need; "they'll spray disinfectant… close all windows. True??" asks about news
         return None
     if purpose in ("rumour", "hearsay") and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静"
         return None  # someone to check on

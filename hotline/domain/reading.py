@@ -241,7 +241,7 @@ def grave(text: str) -> str | None:
     (`lexicon/grave.tsv`): "crisis" ("everyone would be better off without me"), "grave" ("外公突然晕过去了"),
     or None."""
     text = set_aside_past(simplify(text))  # "上礼拜摔了一跤", "怕摔跤", "打不着火"
-    if _LAUGHS.search(text):  # "so tired of all of it lol, send snacks": said laughing
+    if _LAUGHS.search(text) and not _EARNEST.search(text):  # "so tired of all of it lol, send snacks": laughing
         return None
     said = {rule.kind for rule in matching(_grave_rules_and_signs(), text)}
     if "crisis" not in said and _farewell(text):
@@ -275,6 +275,8 @@ def _grave_rules_and_signs() -> Rules:
     return Rules(grave_rules() + signs("crisis"))
 
 
+# Words no laugh takes back: "真的，不开玩笑" after 😂, or a body to be collected ("通知居委会来收人就行😅").
+_EARNEST = re.compile(r"不开玩笑|没开玩笑|不是开玩笑|\bnot (?:a )?jok(?:e|ing)\b|\bno joke\b|来收人|收尸|骨灰")
 _LAUGHS = re.compile(r"\b(?:lol|lmao|rofl|(?:ha){2,}h?|(?:he){2,}|jk)\b|哈哈|呵呵|嘻嘻|😂|🤣|😆|😅|😄|😁|😜")
 
 
@@ -494,11 +496,13 @@ _ENGLISH_TOO = frozenset("a an e o i me he she we ok no to in on ban bang pan ma
 
 def is_pinyin(text: str) -> bool:
     """Tell pinyin without tones (`wo xu yao mi`, `maicai`) from English: every Latin word is made
-    of pinyin syllables, and at least two words are not English words too."""
+    of pinyin syllables (one typo is forgiven in five words or more: `... xiexei`), and at least two
+    words are not English words too."""
     words = _LATIN_WORD.findall(text.lower())
     if len(words) < 2 or _CJK.search(text):
         return False
-    return all(is_pinyin_word(w) for w in words) and sum(w not in _ENGLISH_TOO for w in words) >= 2
+    typos = sum(not is_pinyin_word(w) for w in words)
+    return typos <= (len(words) >= 5) and sum(w not in _ENGLISH_TOO for w in words) >= 2
 
 
 def is_pinyin_word(word: str) -> bool:
@@ -525,7 +529,8 @@ def _pinyin_words() -> tuple[tuple[re.Pattern, str], ...]:
         word = line.split("#")[0].strip()
         if word:
             syllables = pinyin(word, style=Style.NORMAL, heteronym=True, v_to_u=False)
-            pattern = r"\b" + r"\s*".join("(?:" + "|".join(map(re.escape, ways)) + ")" for ways in syllables) + r"\b"
+            pattern = r"(?<![a-z])" + r"\s*".join("(?:" + "|".join(map(re.escape, ways)) + ")" for ways in syllables) \
+                + r"(?![a-z])"  # a number may touch it: "20hao lou 402"
             words.append((len(syllables), re.compile(pattern), word))
     return tuple((pattern, word) for _, pattern, word in sorted(words, key=lambda w: -w[0]))
 
