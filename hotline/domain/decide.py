@@ -635,16 +635,16 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     parsed = said.parsed
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None
-    if purpose in ("rumour", "hearsay") and parsed.category and said.asks_for_more and not said.asks_if_true:
-        # "我阳了 需要退烧药": the need; "they'll spray disinfectant… close all windows. True??" asks about news
-        return None
+    if purpose in ("rumour", "hearsay") and parsed.category and (said.asks_for_more or said.runs_out and parsed.urgent):
+        return None  # "我阳了 需要退烧药", "…everyone should stock up, but we have no insulin left": the need
+    if purpose == "hearsay" and said.asks_after and who.open_requests():
+        return None  # "伊拉讲今朝上半天送到，到现在还没到": asking after a request, what was said aside
     if purpose in ("rumour", "hearsay") and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静"
         return None  # someone to check on
     if purpose in ("rumour", "hearsay") and parsed.category and parsed.building and parsed.room \
             and not said.asks_if_true:
         return None  # a need at a flat, passed on: "听说5号楼302的老人没吃的了", "对门1204一家都阳了，没有退烧药"
-    if purpose == "question" and parsed.category and (parsed.building or parsed.room or said.asks_for_more) \
-            and not said.offers and not (said.asks_what_is_done and not parsed.room):
+    if purpose == "question" and parsed.category and not said.offers and _asks_for_it(said):
         return None  # "12号楼302 能帮我买点菜吗？", "麻烦把政府发的菜送上来"
     if purpose == "spam" and parsed.category and (parsed.building and parsed.room or said.asks_besides) \
             and said.quotes_a_scam:
@@ -659,6 +659,15 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         known = who.resident is not None and who.resident.household is not None
         return Answer(N_("sms.help_known") if known else N_("sms.help"))
     return Answer(ANSWERS.get(purpose, N_("sms.question")), forward=True)
+
+
+def _asks_for_it(said: Reading) -> bool:
+    """Whether a question that names a need asks for it: with a place, asking words or something run out; one
+    about what the hotline does ("你们能送宠物粮吗？还是只有菜跟药") only with a flat, or urgent, or run out."""
+    parsed = said.parsed
+    if said.asks_what_is_done:
+        return bool(parsed.room or parsed.urgent or said.runs_out)
+    return bool(parsed.building or parsed.room or said.asks_for_more or said.runs_out)
 
 
 # --- gathering a need -----------------------------------------------------------------------------

@@ -120,6 +120,11 @@ class Reading:
         return reading.asks_what_is_done(self.text)
 
     @cached_property
+    def runs_out(self) -> bool:
+        """Says something has run out ("家里米吃完了", "we ran out yesterday")."""
+        return reading.runs_out(self.text)
+
+    @cached_property
     def asks_if_true(self) -> bool:
         return reading.asks_if_true(self.text)
 

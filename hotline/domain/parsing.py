@@ -485,6 +485,7 @@ _ASKING = re.compile(
     | \b(?: need|needs|want|wants|more|please\s+(?: bring|buy|send|get )|out\s+of|run(?:ning)?\s+out|urgent ) \b
     | (?<! the\s)(?<! your\s)(?<! all\s)\bhelp\b  # "thanks for the help" asks for none
     | 주세요 | 주실 | 주시 | 부탁 | 필요 | 있나요 | ください | お願い | できますか | いただけ(?:ます|ません)か | 欲しい
+    | 只剩 | 就剩 | 快没 | 麻烦(?: 再|帮|你们帮|给 ) | 떨어졌 | 떨어져 | ありません | もうない | ないです | \bhết\b
     | \bcho\s+(?: tôi|hỏi|em|mình ) \b | \bgiúp\b | \bcần\b | \bmua\b
     """,
     _FLAGS,

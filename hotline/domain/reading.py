@@ -188,6 +188,11 @@ def asks_what_is_done(text: str) -> bool:
     return _says(intent_rules(), "service", text)
 
 
+def runs_out(text: str) -> bool:
+    """Tell whether a message says something has run out ("家里米吃完了", "we ran out yesterday")."""
+    return _says(need_rules(), "out", text) or _says(category_rules(), "food_out", text)
+
+
 def asks_if_true(text: str) -> bool:
     """Tell whether a message asks if news is true ("是真的吗", "is it true?")."""
     return _says(intent_rules(), "true_asked", text)
@@ -276,7 +281,8 @@ def _grave_rules_and_signs() -> Rules:
 
 
 # Words no laugh takes back: "真的，不开玩笑" after 😂, or a body to be collected ("通知居委会来收人就行😅").
-_EARNEST = re.compile(r"不开玩笑|没开玩笑|不是开玩笑|\bnot (?:a )?jok(?:e|ing)\b|\bno joke\b|来收人|收尸|骨灰")
+_EARNEST = re.compile(r"不开玩笑|没开玩笑|不是开玩笑|\bnot (?:a )?jok(?:e|ing)\b|\bno joke\b"
+                      r"|来收人|给我收尸|骨灰(?:撒|洒)")
 _LAUGHS = re.compile(r"\b(?:lol|lmao|rofl|(?:ha){2,}h?|(?:he){2,}|jk)\b|哈哈|呵呵|嘻嘻|😂|🤣|😆|😅|😄|😁|😜")
 
 
@@ -495,14 +501,22 @@ _ENGLISH_TOO = frozenset("a an e o i me he she we ok no to in on ban bang pan ma
 
 
 def is_pinyin(text: str) -> bool:
-    """Tell pinyin without tones (`wo xu yao mi`, `maicai`) from English: every Latin word is made
-    of pinyin syllables (one typo is forgiven in five words or more: `... xiexei`), and at least two
-    words are not English words too."""
+    """Tell pinyin without tones (`wo xu yao mi`, `maicai`) from English: every Latin word is made of pinyin
+    syllables, and at least two words are not English words too; or one word is not (a typo, `... xiexei`) and
+    three are words only pinyin is full of (`_PINYIN_MARKS`: "Nina here, one more rice please" stays English)."""
     words = _LATIN_WORD.findall(text.lower())
     if len(words) < 2 or _CJK.search(text):
         return False
     typos = sum(not is_pinyin_word(w) for w in words)
-    return typos <= (len(words) >= 5) and sum(w not in _ENGLISH_TOO for w in words) >= 2
+    if typos == 0:
+        return sum(w not in _ENGLISH_TOO for w in words) >= 2
+    return typos == 1 and len(words) >= 5 and sum(w in _PINYIN_MARKS for w in words) >= 3
+
+
+# Words only Chinese written in pinyin is full of (I, you, 的, 了, 吗, not, 号楼, want, buy, please…): three of them
+# forgive one word that is no pinyin ("qing wen neng bang wo mai … xiexei"); "here", "one", "more" are pinyin too.
+_PINYIN_MARKS = frozenset("wo ni ta de le ma shi bu hao lou yao mai qing wen neng bang jia mei you zai hen men nimen "
+                          "women xiexie haolou meiyou xiang cai".split())
 
 
 def is_pinyin_word(word: str) -> bool:
