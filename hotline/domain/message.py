@@ -126,6 +126,7 @@ class Reading:
 
     @cached_property
     def asks_if_true(self) -> bool:
+        """Asks whether news is true ("是真的吗", "is it true?"): never a need passed on."""
         return reading.asks_if_true(self.text)
 
     @cached_property

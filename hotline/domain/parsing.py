@@ -199,7 +199,7 @@ _URGENT = re.compile(
 )
 
 
-def _category(text: str, drug: str | None, emergency: bool, out: bool = False) -> Category | None:
+def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Category | None:
     """Return the gravest need named: medicine, then food, then help; a hand with carrying, or an
     errand for someone who cannot walk, is help even when food is named, unless what they say is that
     their food ran out ("米缸见底了 腿脚不好下不了楼": food); a device broken is help even when it is for
