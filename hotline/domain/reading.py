@@ -147,6 +147,12 @@ def set_aside_past(normalised: str) -> str:
     return blanked(need_rules().of("not_emergency"), normalised, " ")
 
 
+@lru_cache(maxsize=READ_AHEAD)
+def _intents_said(text: str) -> frozenset[str]:
+    """The kinds of the intent rules a message matches, read once for every question asked of them."""
+    return frozenset(rule.kind for rule in matching(intent_rules(), simplify(text)))
+
+
 def _says(rules: Rules, kind: str, text: str) -> bool:
     """Whether any rule of `kind` among `rules` matches the text, written as the rules read it."""
     return any(matching(rules.of(kind), simplify(text)))
@@ -154,13 +160,13 @@ def _says(rules: Rules, kind: str, text: str) -> bool:
 
 def asks_after(text: str) -> bool:
     """Tell whether a message asks after a request already made ("还没送到", "any update?")."""
-    return _says(intent_rules(), "follow_up", text)
+    return "follow_up" in _intents_said(text)
 
 
 def hurries(text: str) -> bool:
     """Tell whether a message asks for speed ("能不能快点", "please hurry"): from someone with an open
     request, about that request."""
-    return _says(intent_rules(), "hurry", text)
+    return "hurry" in _intents_said(text)
 
 
 # A question, by its form: asking words, a question mark, a sentence particle that asks, one thing or another.
@@ -176,8 +182,7 @@ def asks(text: str) -> bool:
 
 def intent(text: str) -> str | None:
     """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first."""
-    text = simplify(text)
-    said = {rule.kind for rule in matching(intent_rules(), text)}
+    said = _intents_said(text)
     kind = next((kind for kind in INTENTS if kind in said), None)
     return "question" if kind in ("own_case", "offer", "service") else kind  # one's own result asked: no rumour
 
@@ -185,7 +190,7 @@ def intent(text: str) -> str | None:
 def asks_what_is_done(text: str) -> bool:
     """Tell whether a message asks what the hotline does ("你们能送宠物粮吗？还是只有菜跟药"): a question, though it
     names a need."""
-    return _says(intent_rules(), "service", text)
+    return "service" in _intents_said(text)
 
 
 def runs_out(text: str) -> bool:
@@ -195,19 +200,20 @@ def runs_out(text: str) -> bool:
 
 def asks_if_true(text: str) -> bool:
     """Tell whether a message asks if news is true ("是真的吗", "is it true?")."""
-    return _says(intent_rules(), "true_asked", text)
+    return "true_asked" in _intents_said(text)
 
 
 def quotes_a_scam(text: str) -> bool:
     """Tell whether a message read as spam only tells of a scam it was sent ("加微信领免费口罩？我不信。"): it
     carries no link, code or contact of its own (`advert`), or its writer says it is a scam (`doubted`)."""
-    return _says(intent_rules(), "doubted", text) or not _says(intent_rules(), "advert", text)
+    said = _intents_said(text)
+    return "doubted" in said or "advert" not in said
 
 
 def offers(text: str) -> bool:
     """Tell whether a message offers food or things to give away ("多的土豆我放楼下了，谁要自己拿"): a question
     for the coordinators, though it names food."""
-    return _says(intent_rules(), "offer", text)
+    return "offer" in _intents_said(text)
 
 
 @cache
@@ -246,10 +252,10 @@ def grave(text: str) -> str | None:
     (`lexicon/grave.tsv`): "crisis" ("everyone would be better off without me"), "grave" ("外公突然晕过去了"),
     or None."""
     text = set_aside_past(simplify(text))  # "上礼拜摔了一跤", "怕摔跤", "打不着火"
-    if _LAUGHS.search(text) and not _EARNEST.search(text):  # "so tired of all of it lol, send snacks": laughing
-        return None
     said = {rule.kind for rule in matching(_grave_rules_and_signs(), text)}
-    if "crisis" not in said and _farewell(text):
+    if _LAUGHS.search(text) and not said & {"remains", "earnest"}:  # "so tired of all of it lol, send snacks"
+        return None
+    if "remains" in said or "crisis" not in said and _farewell(text):
         return "crisis"
     return next((kind for kind in ("crisis", "grave") if kind in said), None)
 
@@ -280,9 +286,6 @@ def _grave_rules_and_signs() -> Rules:
     return Rules(grave_rules() + signs("crisis"))
 
 
-# Words no laugh takes back: "真的，不开玩笑" after 😂, or a body to be collected ("通知居委会来收人就行😅").
-_EARNEST = re.compile(r"不开玩笑|没开玩笑|不是开玩笑|\bnot (?:a )?jok(?:e|ing)\b|\bno joke\b"
-                      r"|来收人|给我收尸|骨灰(?:撒|洒)")
 _LAUGHS = re.compile(r"\b(?:lol|lmao|rofl|(?:ha){2,}h?|(?:he){2,}|jk)\b|哈哈|呵呵|嘻嘻|😂|🤣|😆|😅|😄|😁|😜")
 
 
