@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import Table, event, exc, inspect, text
+from sqlalchemy import event, exc, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import MANYTOONE, Session
+from sqlalchemy.orm import MANYTOONE, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 # What a database that does not answer raises: refused or dropped connections, a full pool.
 DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
@@ -205,39 +206,99 @@ def insert_added(session: Session, *models: type) -> None:
     leaves them all to the unit of work.
     """
     added = sorted((row for row in session.new if isinstance(row, models)), key=lambda row: inspect(row).insert_order)
-    batches: dict[tuple[Table, tuple[str, ...]], list[dict]] = {}
+    batches: dict[tuple[_Plan, tuple[str, ...]], list[dict]] = {}
     for row in added:
         values = _column_values(row)
         if values is None:
             return
-        batches.setdefault((inspect(row).mapper.local_table, tuple(sorted(values))), []).append(values)
+        batches.setdefault((_Plan.of(inspect(row).mapper), tuple(sorted(values))), []).append(values)
     for row in added:
         session.expunge(row)
     tables = [model.__table__ for model in models]  # in the order given: what came first is stamped first
-    for (table, _), rows in sorted(batches.items(), key=lambda batch: tables.index(batch[0][0])):
-        session.execute(table.insert(), rows)
+    for (plan, _), rows in sorted(batches.items(), key=lambda batch: tables.index(batch[0][0].table)):
+        session.connection().execute(plan.insert, rows)
+
+
+class _Plan:
+    """What writing a row of one mapped class needs, read off its mapper once per process: each column's
+    attribute, the columns a flush leaves to the database (a default, the key), and the keys the row
+    takes from the rows it refers to."""
+
+    def __init__(self, mapper):
+        table = mapper.local_table
+        self.table = table
+        self.attributes = [(column, mapper.get_property_by_column(column).key) for column in table.columns]
+        self.defaulted = {column.key for column in table.columns
+                          if column.default is not None or column.server_default is not None or column.primary_key}
+        self.keys = {column: key for column, key in self.attributes}
+        self.insert = table.insert()  # the statements, made once: their cache keys are not made again
+        self.insert_returning = table.insert().returning(*table.c, sort_by_parameter_order=True)
+        self.references = [(relation.key, [(local.key, remote) for local, remote in relation.local_remote_pairs])
+                           for relation in mapper.relationships if relation.direction is MANYTOONE]
+
+    def key_of(self, column) -> str:
+        return self.keys[column]
+
+    @staticmethod
+    @functools.cache
+    def of(mapper) -> _Plan:
+        return _Plan(mapper)
 
 
 def _column_values(row) -> dict | None:
     """The values a flush would insert for `row` (a column with a default and no value is left out, for
     the INSERT to fill); None when it refers to a row with no key yet."""
-    mapper, given = inspect(row).mapper, row.__dict__
+    plan, given = _Plan.of(inspect(row).mapper), row.__dict__
     values = {}
-    for column in mapper.local_table.columns:
-        key = mapper.get_property_by_column(column).key
+    for column, key in plan.attributes:
         if key in given:
             values[column.key] = given[key]
-        elif column.default is None and column.server_default is None and not column.primary_key:
+        elif column.key not in plan.defaulted:
             values[column.key] = None
-    for relation in mapper.relationships:
-        if relation.direction is not MANYTOONE or relation.key not in given:
+    for relation, pairs in plan.references:
+        if relation not in given:
             continue
-        target = given[relation.key]
-        for local, remote in relation.local_remote_pairs:
+        target = given[relation]
+        for local, remote in pairs:
             if target is None:
-                values[local.key] = None
+                values[local] = None
                 continue
-            values[local.key] = target.__dict__.get(inspect(target).mapper.get_property_by_column(remote).key)
-            if values[local.key] is None:
+            values[local] = target.__dict__.get(_Plan.of(inspect(target).mapper).key_of(remote))
+            if values[local] is None:
                 return None
     return values
+
+
+def write_new(session: Session, row, children: str) -> None:
+    """Write `row`, added in this transaction, and the new rows of its collection `children` (a request
+    and its timeline) in one INSERT per table, and keep them in the session as a flush would have left
+    them: persistent, every column as the database has it, nothing left to write.
+
+    The unit of work would plan the flush, insert the children one by one and read each id back; this
+    sends one statement for the row (returning every column, its defaults included) and one for its
+    children (returning their ids, in order). Where a row refers to one not written yet, or other rows
+    wait to be written that this one may depend on, it leaves all to the unit of work (a flush)."""
+    state = inspect(row)
+    kids = list(getattr(row, children))
+    others = [pending for pending in session.new if pending is not row and pending not in kids]
+    values = _column_values(row) if not others else None
+    if values is None or any(inspect(kid).key is not None for kid in kids):
+        session.flush()
+        return
+    with session.no_autoflush:  # the statements below write them; a flush would write them first
+        plan = _Plan.of(state.mapper)
+        written = session.connection().execute(plan.insert_returning, values).one()
+        for added in (row, *kids):  # they come back persistent below
+            if added in session:
+                session.expunge(added)
+        for (_, key), value in zip(plan.attributes, written, strict=True):
+            set_committed_value(row, key, value)
+        make_transient_to_detached(row)
+        if kids:
+            kid_plan = _Plan.of(inspect(kids[0]).mapper)
+            found = session.connection().execute(kid_plan.insert_returning, [_column_values(kid) for kid in kids]).all()
+            for kid, written in zip(kids, found, strict=True):
+                for (_, key), value in zip(kid_plan.attributes, written, strict=True):
+                    set_committed_value(kid, key, value)
+                make_transient_to_detached(kid)
+    session.add(row)

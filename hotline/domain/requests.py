@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
+from hotline.database import write_new
 from hotline.domain import outbox, spoken, transitions
 from hotline.domain.parsing import Visit
 from hotline.domain.policy import Policy
@@ -159,7 +160,7 @@ def open_request(
     made_by = actor or transitions.resident(channel)
     transitions.record(request, EventKind.CREATED, made_by, via=Via(channel.value), note=request.details)
     if emergency or not route_now:
-        session.flush()  # the number is the id
+        write_new(session, request, "events")  # the number is the id
     if emergency:
         alert_coordinators(session, request, N_("coordinator.emergency"), lane=Lane.URGENT)
     if route_now:  # a request not written yet is written once, already routed (`route`)
@@ -315,7 +316,7 @@ def route(
         transitions.change(request, EventKind.UNASSIGNED, actor, via=Via.SYSTEM, note=why or "nobody on duty")
         request.volunteer, request.escalate_at = None, None
         if new:
-            session.flush()  # the number is the id
+            write_new(session, request, "events")  # the number is the id
         alert_coordinators(session, request, UNROUTED[why or "nobody on duty"], lane=Lane.URGENT)
         return None
     via = Via.ADMIN if actor.way == transitions.Way.COORDINATOR_PAGE else Via.SMS  # a choice on the web page
@@ -326,7 +327,7 @@ def route(
     held_until = None if request.urgent else policy.quiet_until(now)  # alerts that can wait, wait
     request.escalate_at = (held_until or now) + timeout
     if new:
-        session.flush()  # the number is the id
+        write_new(session, request, "events")  # the number is the id
     lang = volunteer.first_language
     alert = volunteer_alert(request, lang, policy.voice_link)
     if why:  # a coordinator routing picked reads why it is theirs
