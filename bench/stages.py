@@ -11,8 +11,8 @@ into stages, each instant counted once, in the innermost stage that runs:
 - signature: checking X-Twilio-Signature;
 - reading: the sender's number and the words (hotline.domain.reading, .parsing, phones);
 - database reads: SELECT statements, and the ORM's work around them (Session.execute/get);
-- database writes: everything else sent to the database (BEGIN, locks, INSERT, UPDATE, COMMIT)
-  and the ORM's flush;
+- database writes: everything else sent to the database (BEGIN, locks, INSERT, UPDATE, COMMIT),
+  the ORM's flush, and the writes that stand in for it (hotline.database's write_new and insert_added);
 - reply rendering: sentences from the catalogs (texts.t) and the TwiML;
 - other: the rest (Flask, werkzeug, the use case's own code).
 
@@ -155,6 +155,10 @@ class Hooks:
             self.wrap(Session, name, "database reads")
         for name in ("flush", "commit"):
             self.wrap(Session, name, "database writes")
+        from hotline import database
+        for name in ("write_new", "insert_added"):  # an earlier revision (bench/growth.py) may not have them
+            if hasattr(database, name):
+                self.wrap(database, name, "database writes")
 
         def before(conn, cursor, statement, parameters, context, executemany):
             kind = statement_kind(statement)
