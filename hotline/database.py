@@ -15,8 +15,7 @@ from contextvars import ContextVar
 
 from sqlalchemy import event, exc, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import MANYTOONE, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import MANYTOONE, Session, scoped_session
 
 # What a database that does not answer raises: refused or dropped connections, a full pool.
 DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
@@ -62,6 +61,7 @@ def tune(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={WRITE_LOCK_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -87,8 +87,26 @@ def tune(engine: Engine) -> None:
 
 
 HELD = "hotline_write_lock"
+# The write-ahead log is copied into the database file by the worker (`checkpoint`, every CHECKPOINT_EVERY
+# seconds), not by whichever webhook's commit finds it past SQLite's 1,000 pages: that copy (with its fsync)
+# took 15-20 ms of the SMS that drew it. Past this many pages (about 40 MB), with no worker running, a
+# commit still copies it.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+CHECKPOINT_EVERY = 1.0  # seconds
 WRITE_LOCK_TIMEOUT_MS = 10_000  # within Twilio's 15 seconds: a writer stuck longer is an outage, and the SMS is spooled
 _reading: ContextVar[bool] = ContextVar("reading", default=False)
+
+
+def checkpoint(engine: Engine) -> None:
+    """On SQLite, copy the write-ahead log into the database file now, as far as the readers of the moment
+    allow (`PASSIVE`: it waits for nobody, and writers go on meanwhile); on PostgreSQL, nothing."""
+    if engine.dialect.name != "sqlite":
+        return
+    connection = engine.raw_connection()  # outside any transaction: the connection is in autocommit
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        connection.close()
 
 
 @contextmanager
@@ -271,34 +289,36 @@ def _column_values(row) -> dict | None:
 
 def write_new(session: Session, row, children: str) -> None:
     """Write `row`, added in this transaction, and the new rows of its collection `children` (a request
-    and its timeline) in one INSERT per table, and keep them in the session as a flush would have left
-    them: persistent, every column as the database has it, nothing left to write.
+    and its timeline) in one INSERT per table, and leave them in the session as a flush would: persistent,
+    every column as the database has it, nothing left to write, and forgotten again if the transaction
+    rolls back.
 
     The unit of work would plan the flush, insert the children one by one and read each id back; this
-    sends one statement for the row (returning every column, its defaults included) and one for its
-    children (returning their ids, in order). Where a row refers to one not written yet, or other rows
-    wait to be written that this one may depend on, it leaves all to the unit of work (a flush)."""
+    sends one statement for the row and one for its children, each returning every column (the defaults
+    and keys the database gave), then registers them as the unit of work does at the end of a flush
+    (`Session._register_persistent`). Where a row refers to one not written yet, or other rows wait to be
+    written that this one may depend on, it leaves all to the unit of work (a flush)."""
     state = inspect(row)
-    kids = list(getattr(row, children))
-    others = [pending for pending in session.new if pending is not row and pending not in kids]
-    values = _column_values(row) if not others else None
-    if values is None or any(inspect(kid).key is not None for kid in kids):
+    kids = [inspect(kid) for kid in getattr(row, children)]
+    values = _column_values(row)
+    if values is None or not state.pending or not all(kid.pending for kid in kids) \
+            or len(session.new) != 1 + len(kids):
         session.flush()
         return
-    with session.no_autoflush:  # the statements below write them; a flush would write them first
-        plan = _Plan.of(state.mapper)
-        written = session.connection().execute(plan.insert_returning, values).one()
-        for added in (row, *kids):  # they come back persistent below
-            if added in session:
-                session.expunge(added)
-        for (_, key), value in zip(plan.attributes, written, strict=True):
-            set_committed_value(row, key, value)
-        make_transient_to_detached(row)
-        if kids:
-            kid_plan = _Plan.of(inspect(kids[0]).mapper)
-            found = session.connection().execute(kid_plan.insert_returning, [_column_values(kid) for kid in kids]).all()
-            for kid, written in zip(kids, found, strict=True):
-                for (_, key), value in zip(kid_plan.attributes, written, strict=True):
-                    set_committed_value(kid, key, value)
-                make_transient_to_detached(kid)
-    session.add(row)
+    connection = session.connection()  # no autoflush: these statements are the flush
+    plan = _Plan.of(state.mapper)
+    _written(plan, state, connection.execute(plan.insert_returning, values).one())
+    if kids:
+        kid_plan = _Plan.of(kids[0].mapper)
+        found = connection.execute(kid_plan.insert_returning, [_column_values(kid.obj()) for kid in kids]).all()
+        for kid, columns in zip(kids, found, strict=True):
+            _written(kid_plan, kid, columns)
+    actual = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's is scoped
+    actual._register_persistent({state, *kids})
+
+
+def _written(plan: _Plan, state, columns) -> None:
+    """Put the columns the database returned for a row into its state, as a flush does (`_postfetch`)."""
+    given = state.dict
+    for (_, key), value in zip(plan.attributes, columns, strict=True):
+        given[key] = value

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, object_session
 
 from hotline import clock
 from hotline.channels import gateway, twilio
-from hotline.database import DATABASE_DOWN, rollback_quietly
+from hotline.database import CHECKPOINT_EVERY, DATABASE_DOWN, checkpoint, rollback_quietly
 from hotline.domain import broadcast, carriers, checkins, outbox, phones, placed_calls, requests
 from hotline.domain.policy import Policy
 from hotline.extensions import db
@@ -374,7 +374,13 @@ class Worker:
             sent += batch
             if batch == 0:
                 break
+        self.checkpoint()
         return {"timers": moved, "sent": sent}
+
+    def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into the database file, here rather than in a webhook's commit."""
+        with self.app.app_context():
+            checkpoint(db.engine)
 
     def run(self, idle: float = 0.25, timer_every: float = 5.0) -> None:
         """Loop until SIGTERM or SIGINT; a database hiccup is logged and retried."""
@@ -382,13 +388,16 @@ class Worker:
             signal.signal(sig, lambda *_: self.stopping.set())
         log.info("worker %s started", self.owner)
         checking = self.start_checking(timer_every)
-        last_timers = 0.0
+        last_timers = last_checkpoint = 0.0
         while not self.stopping.is_set():
             try:
                 self.replay_spool()
                 if time.monotonic() - last_timers >= timer_every:
                     self.run_timers(check_carriers=False)
                     last_timers = time.monotonic()
+                if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY:
+                    self.checkpoint()
+                    last_checkpoint = time.monotonic()
                 if self.send_due() == 0:
                     self.stopping.wait(idle)
             except Exception:

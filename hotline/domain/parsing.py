@@ -328,9 +328,27 @@ def whole_number(text: str, max_digits: int = 9) -> int | None:
 @lru_cache(maxsize=READ_AHEAD)
 def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     """Read a resident's free text: the need, how urgent, the building and room, and for whom (kept per
-    text and buildings: one SMS is read several times on its way)."""
+    text and buildings: one SMS is read several times on its way, against the compound's buildings and
+    against any)."""
     text = _normalise(text)
     building, unknown_building, room, elsewhere = read_address(text, buildings)
+    need = _need(text)
+    return Parsed(
+        category=need.category,
+        urgent=need.urgent,
+        emergency=need.emergency,
+        building=building,
+        unknown_building=unknown_building,
+        room=room,
+        drug=need.drug,
+        runs_out=need.runs_out,
+        for_other=elsewhere or need.for_other,
+    )
+
+
+@lru_cache(maxsize=READ_AHEAD)
+def _need(text: str) -> Parsed:
+    """What the normalised text says of the need, whatever buildings it is read against (no address)."""
     now = set_aside_past(text)
     grave = gravity(now)
     emergency = _EMERGENCY.search(now) is not None or "emergency" in grave
@@ -344,17 +362,9 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
         or _URGENT.search(_NOT_URGENT.sub(" ", text)) is not None
         or (runs_out is not None and _SOON.search(runs_out) is not None)
     )
-    return Parsed(
-        category=category,
-        urgent=urgent,
-        emergency=emergency,
-        building=building,
-        unknown_building=unknown_building,
-        room=room,
-        drug=drug if category is Category.MEDICINE else None,
-        runs_out=runs_out,
-        for_other=elsewhere or _FOR_OTHER.search(text) is not None,
-    )
+    return Parsed(category=category, urgent=urgent, emergency=emergency, building=None, unknown_building=None,
+                  room=None, drug=drug if category is Category.MEDICINE else None, runs_out=runs_out,
+                  for_other=_FOR_OTHER.search(text) is not None)
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -71,3 +71,18 @@ def test_with_other_rows_waiting_it_leaves_all_to_the_flush(session):
     session.commit()
     assert session.scalar(select(Request.volunteer_id).where(Request.id == request.id)) == volunteer.id
     assert session.scalar(select(RequestEvent.request_id)) == request.id
+
+
+def test_a_rollback_forgets_them_as_it_forgets_what_a_flush_wrote(session):
+    request = new_request(session)
+    write_new(session, request, "events")
+    number, event = request.id, request.events[0]
+
+    session.rollback()
+
+    assert request not in session and event not in session
+    assert session.get(Request, number) is None
+    again = new_request(session)  # the same number may be given again: nothing stale answers for it
+    write_new(session, again, "events")
+    session.commit()
+    assert session.get(Request, again.id) is again
