@@ -248,14 +248,11 @@ class _Plan:
         self.attributes = [(column, mapper.get_property_by_column(column).key) for column in table.columns]
         self.defaulted = {column.key for column in table.columns
                           if column.default is not None or column.server_default is not None or column.primary_key}
-        self.keys = {column: key for column, key in self.attributes}
+        self.key_of = dict(self.attributes)  # a column's attribute
         self.insert = table.insert()  # the statements, made once: their cache keys are not made again
         self.insert_returning = table.insert().returning(*table.c, sort_by_parameter_order=True)
         self.references = [(relation.key, [(local.key, remote) for local, remote in relation.local_remote_pairs])
                            for relation in mapper.relationships if relation.direction is MANYTOONE]
-
-    def key_of(self, column) -> str:
-        return self.keys[column]
 
     @staticmethod
     @functools.cache
@@ -281,7 +278,7 @@ def _column_values(row) -> dict | None:
             if target is None:
                 values[local] = None
                 continue
-            values[local] = target.__dict__.get(_Plan.of(inspect(target).mapper).key_of(remote))
+            values[local] = target.__dict__.get(_Plan.of(inspect(target).mapper).key_of[remote])
             if values[local] is None:
                 return None
     return values

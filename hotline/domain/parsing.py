@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -333,22 +333,14 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     text = _normalise(text)
     building, unknown_building, room, elsewhere = read_address(text, buildings)
     need = _need(text)
-    return Parsed(
-        category=need.category,
-        urgent=need.urgent,
-        emergency=need.emergency,
-        building=building,
-        unknown_building=unknown_building,
-        room=room,
-        drug=need.drug,
-        runs_out=need.runs_out,
-        for_other=elsewhere or need.for_other,
-    )
+    return replace(need, building=building, unknown_building=unknown_building, room=room,
+                   for_other=elsewhere or need.for_other)
 
 
 @lru_cache(maxsize=READ_AHEAD)
 def _need(text: str) -> Parsed:
-    """What the normalised text says of the need, whatever buildings it is read against (no address)."""
+    """What the normalised text says of the need, whatever buildings it is read against: a `Parsed` with no
+    place yet (`parse_request` adds the one read against its buildings)."""
     now = set_aside_past(text)
     grave = gravity(now)
     emergency = _EMERGENCY.search(now) is not None or "emergency" in grave
