@@ -142,7 +142,7 @@ class Session:
     def __init__(self, browser, live: Live, width: int = 1280, height: int = 900, **options):
         self.live = live
         self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **options)
-        self.context.set_default_timeout(10_000)
+        self.context.set_default_timeout(30_000)  # a bound on waiting, not a measure: a loaded machine logs in slowly
         self.page = self.context.new_page()
         self.errors: list[str] = []
         # CSP violations and script errors show as console errors; a 4xx page we open on purpose does not count,
