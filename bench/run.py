@@ -29,14 +29,18 @@ section there.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import platform
 import random
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from bench import stages as bench_stages
 from tests.helpers import postgres_reason
@@ -53,6 +57,7 @@ DASHBOARD, NUMBERS_PART = "GET /admin/ (dashboard)", "GET /admin/numbers/day (it
 WITH_NUMBERS = "dashboard then its numbers"  # a round's two requests added up: until the chart is on the screen
 SWEEP_DUE = (0, 100, 500)  # 500: the most one sweep takes (run_timers' LIMIT)
 OUT = ROOT / "docs" / "performance.md"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # the unit of /proc/PID/stat's CPU times
 ENDPOINTS = [  # name, which server, loadgen kind, path
     ("bare GET /", "bare", "get", "/"),
     ("bare POST /insert (1 row)", "bare", "post", "/insert"),
@@ -71,8 +76,46 @@ def say(line: str = "") -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def run_step(base_url: str, kind: str, path: str, rate: float, seconds: float) -> dict:
+def cpu_times(pids: list[int]) -> dict[int, float]:
+    """The CPU seconds (user and system) each of `pids` has used so far; processes gone are left out."""
+    times = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        times[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime: stat's 14th and 15th
+    return times
+
+
+def serving(master: int, database: str | None) -> list[int]:
+    """The processes that serve a request: gunicorn's master `master` and its workers, and, on PostgreSQL,
+    the server's backends connected to `database` (their process titles name it)."""
+    pids = [master]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == master or (
+                database and title.startswith("postgres: ") and f" {database} " in title):
+            pids.append(int(entry.name))
+    return pids
+
+
+def run_step(base_url: str, kind: str, path: str, rate: float, seconds: float,
+             processes: Callable[[], list[int]] | None = None) -> dict:
+    """One step of the ladder; with `processes` (those serving the endpoint), the CPU they used per request
+    answered (`cpu_ms`): work the machine did, which waiting for an idle core to wake up does not inflate."""
+    before = cpu_times(processes()) if processes else {}
     result = run_loadgen(base_url, kind, rate, seconds, "--path", path, "--series", str(next(series)))
+    if processes:
+        after = cpu_times(processes())
+        used = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+        result["cpu_ms"] = round(used * 1000 / result["ok"], 3) if result["ok"] else None
     result["held"] = (result["errors"] == 0 and result["p99_ms"] is not None and result["p99_ms"] < P99_LIMIT_MS
                       and result["throughput"] >= KEEP_UP * rate)
     return result
@@ -86,13 +129,14 @@ def probe(base_url: str, kind: str, path: str) -> str | None:
     return f"answers {result['statuses'] or result['error_kinds']}"
 
 
-def ladder(base_url: str, kind: str, path: str, seconds: float) -> list[dict]:
+def ladder(base_url: str, kind: str, path: str, seconds: float,
+           processes: Callable[[], list[int]] | None = None) -> list[dict]:
     """Climb the rates; a step not held is run once more (the machine is shared) before the climb ends."""
     steps = []
     for rate in RATES:
         for attempt in (1, 2):
             load = os.getloadavg()[0]
-            result = run_step(base_url, kind, path, rate, seconds)
+            result = run_step(base_url, kind, path, rate, seconds, processes)
             result["attempt"], result["loadavg"] = attempt, round(load, 2)
             steps.append(result)
             say(f"    {rate:>5}/s: {result['throughput']:>7.1f}/s done, p50 {result['p50_ms']} ms, "
@@ -119,6 +163,9 @@ def http_bench(database: str, standin: RecordingStandin, seconds: float, workers
         stack.start_server(workers=workers)
         stack.start_worker()
         bare_url = stack.start_app("bare", "bench.bare:app", workers=workers)
+        masters = {"hotline": stack.server.pid, "bare": [proc for name, proc in stack.procs if name == "bare"][-1].pid}
+        url = make_url(stack.database_url)
+        database_name = url.database if url.get_backend_name() == "postgresql" else None
         results = {}
         for name, server, kind, path in endpoints:
             base = bare_url if server == "bare" else stack.url
@@ -128,7 +175,8 @@ def http_bench(database: str, standin: RecordingStandin, seconds: float, workers
                 say(f"    MISSING: {path} {missing}")
                 results[name] = {"missing": missing, "steps": []}
                 continue
-            results[name] = {"missing": None, "steps": ladder(base, kind, path, seconds)}
+            processes = functools.partial(serving, masters[server], database_name)
+            results[name] = {"missing": None, "steps": ladder(base, kind, path, seconds, processes)}
         return results
     finally:
         stack.stop()
@@ -413,6 +461,22 @@ def first_service(entry: dict) -> float | None:
     return min(first) if first else None
 
 
+def cpu_side_by_side(sms: dict, insert: dict) -> tuple[float, float, float, float] | None:
+    """The CPU per request (ms) of the SMS and the insert at the highest rate both held, that rate, and the
+    median over the rates both held of the SMS's CPU against the insert's at the same rate (a core runs slower
+    when it idles between requests: at a low rate each request takes more of its time); None when no rate
+    was held by both."""
+    def by_rate(entry: dict) -> dict[float, float]:
+        return {s["offered_rate"]: s["cpu_ms"] for s in entry["steps"] if s["held"] and s.get("cpu_ms")}
+
+    theirs, ours = by_rate(insert), by_rate(sms)
+    common = sorted(set(theirs) & set(ours))
+    if not common:
+        return None
+    top = common[-1]
+    return ours[top], theirs[top], top, statistics.median(ours[rate] / theirs[rate] for rate in common)
+
+
 def worker_section(ladders: dict, verdicts: list[str]) -> list[str]:
     """`/twilio/sms` and the one-row insert under 1, 2, … gunicorn workers, side by side; adds the verdicts."""
     if not ladders:
@@ -421,7 +485,13 @@ def worker_section(ladders: dict, verdicts: list[str]) -> list[str]:
     lines = ["", "## Workers: `/twilio/sms` against the one-row insert", "",
              "Each row is one run of both ladders with the hotline and bench/bare.py each under `gunicorn -w N` "
              "(and the hotline's worker process). *Work* is the median service time at the first rate (25 req/s: "
-             "no queue; the better of its attempts), the SMS's against the insert's. On SQLite, a transaction "
+             "no queue; the better of its attempts), the SMS's against the insert's; it includes the load "
+             "generator's side of each request and an idle core's wake-up, the same for both. *CPU* is what the "
+             "processes serving the endpoint used per request answered (gunicorn's master and workers, from "
+             "/proc; on PostgreSQL also the server's backends connected to the bench's database; not the "
+             "hotline's worker process nor the load generator), shown at the highest rate both held; its ratio is "
+             "the median, over the rates both held, of the SMS's against the insert's at the same rate (an idle "
+             "core slows down, so a request at a low rate takes more CPU time). On SQLite, a transaction "
              "that may write waits for its turn "
              "on a lock file beside the database (hotline.database.WriteLock, handed on within a millisecond) "
              "instead of in SQLite's busy handler, which sleeps in growing steps of up to 100 ms: more workers "
@@ -429,8 +499,8 @@ def worker_section(ladders: dict, verdicts: list[str]) -> list[str]:
              "reading the words) and never take away. On PostgreSQL an SMS holds only its own sender.", "",
              "| database | workers | insert held (req/s) | SMS held (req/s) | SMS p99 there (ms) "
              "| SMS first step not held | SMS / insert rate | SMS against 1 worker | work: SMS / insert (ms) "
-             "| work ratio |",
-             "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+             "| work ratio | CPU: SMS / insert (ms) | CPU ratio |",
+             "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for database, runs in ladders.items():
         alone = None
         for workers, results in sorted(runs.items()):
@@ -444,14 +514,20 @@ def worker_section(ladders: dict, verdicts: list[str]) -> list[str]:
                        f"{failed['throughput']:.0f}/s" if failed else "none")
             work = [first_service(entry) for entry in (sms, insert)]
             work_ratio = work[0] / work[1] if all(work) else None
+            cpu = cpu_side_by_side(sms, insert)
+            cpu_shown = f"{cpu[0]:.2f} / {cpu[1]:.2f} at {cpu[2]:g}/s" if cpu else "-"
+            cpu_ratio = cpu[3] if cpu else None
             lines.append(f"| {database} | {workers} | {insert_rate:g} | {sms_rate:g} | "
                          f"{fmt(sms_top and sms_top['p99_ms'])} | {failing} | "
                          f"{sms_rate / insert_rate if insert_rate else 0:.2f} | "
                          f"{f'{sms_rate / alone:.2f}' if alone else '-'} | {fmt(work[0])} / {fmt(work[1])} | "
-                         f"{fmt(work_ratio, 2)} |")
+                         f"{fmt(work_ratio, 2)} | {cpu_shown} | {fmt(cpu_ratio, 2)} |")
             if workers == 1 and work_ratio is not None:
                 verdicts.append(f"- {database}, 1 worker: the work of an SMS is {work_ratio:.2f}x the one-row "
                                 f"insert's, target <= 2: **{'MET' if work_ratio <= 2 else 'MISSED'}**")
+            if workers == 1 and cpu_ratio is not None:
+                verdicts.append(f"- {database}, 1 worker: the CPU of an SMS is {cpu_ratio:.2f}x the one-row "
+                                f"insert's, target <= 2: **{'MET' if cpu_ratio <= 2 else 'MISSED'}**")
             if database == "sqlite" and workers > 1 and alone is not None:
                 verdict = "NOT MEASURED (one worker held no step)" if not alone else \
                     "MET" if sms_rate >= alone else "MISSED"
@@ -600,8 +676,8 @@ def report(http: dict, scale: dict, args, started: float, ladders: dict | None =
     lines += ["", *desk_lines] if desk_lines else []
     lines += ["", "## Targets", "", *verdicts, *desk_verdicts, "", "## Every step", "",
               "| database | workers | endpoint | offered (req/s) | throughput (req/s) | p50 (ms) | p90 (ms) | "
-              "p99 (ms) | max (ms) | errors | held | load avg before |",
-              "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
+              "p99 (ms) | max (ms) | errors | held | CPU per request (ms) | load avg before |",
+              "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"]
     for database, runs in (ladders or {}).items():
         for workers, results in runs.items():
             for name, entry in results.items():
@@ -610,7 +686,8 @@ def report(http: dict, scale: dict, args, started: float, ladders: dict | None =
                     lines.append(f"| {database} | {workers} | {name} | {st['offered_rate']:g} | "
                                  f"{st['throughput']:.1f} | {fmt(st['p50_ms'])} | {fmt(st['p90_ms'])} | "
                                  f"{fmt(st['p99_ms'])} | {fmt(st['max_ms'])} | {errors} | "
-                                 f"{'yes' if st['held'] else 'no'} | {st.get('loadavg', '-')} |")
+                                 f"{'yes' if st['held'] else 'no'} | {fmt(st.get('cpu_ms'), 2)} | "
+                                 f"{st.get('loadavg', '-')} |")
     return "\n".join(lines) + "\n"
 
 
