@@ -137,6 +137,20 @@ _NEIGHBOURS_ROOM = re.compile(
     """,
     _FLAGS,
 )
+# A door written by its number alone, then who lives behind it: "602嘅伯伯", "502的老陈", "1002那家小两口",
+# "402王老师家", "301门口的报纸堆了三天". Like a neighbour's door, it is in the writer's own building.
+_DOOR_OF = re.compile(
+    r"""
+    (?<![0-9a-z.:/\#-]) ( [1-3]?[0-9] (?: 0[1-9] | 1[0-6] ) ) (?![0-9]) \s* (?: 的|嘅|个|家 )? \s*
+    (?= 阿婆|阿姨|老伯|伯伯|老太|老头|老人|老先生|爷爷|奶奶|外婆|外公|婆婆|阿爷|爷叔|孃孃|嬢嬢|阿叔|阿伯
+      | 小夫妻|夫妻|小两口|两口子|一家|人家|那家|那户|这家|孕妇|租客|小姑娘|小伙子|外国人|老外|宝宝|小孩|小朋友
+      | 住户|邻居|门口|家门口
+      | 老[\u4e00-\u9fff] (?: [\s,，、的家]|$ ) | (?<=[的嘅个]) 老[\u4e00-\u9fff]  # 老陈, 502的老陈报一下
+      | ling\s?ju\b                                                  # 邻居 in pinyin
+      | [\u4e00-\u9fff] (?: 老师|阿姨|老伯|师傅|先生|太太|阿婆|伯伯|奶奶|爷爷|婆婆|医生) )  # 王老师, 张阿姨
+    """,
+    _FLAGS,
+)
 # "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
 _ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
 
@@ -194,9 +208,10 @@ def _own(text: str, place: _Place) -> bool:
     return _OWN.search(text, max(0, place.start - 14), place.start) is not None
 
 
-def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None, bool]:
-    """Return (building, unknown_building, room, elsewhere) as written in the normalised text: `elsewhere`, the
-    flat read is not the one the writer says is theirs, also written."""
+def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int | None, str | None, bool, bool]:
+    """Return (building, unknown_building, room, elsewhere, nearby) as written in the normalised text:
+    `elsewhere`, the flat read is not the one the writer says is theirs, also written; `nearby`, no building is
+    written and the room is a door of the writer's own building ("楼下501的阿婆", "602嘅伯伯", "lady in 1201")."""
     text = _without_other_numbers(text)  # once: every reader below reads the text so blanked
     places = _places(text)
     own = {(place.building, _room_digits(place.room)) for place in places if _own(text, place)}
@@ -212,13 +227,16 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
     door = _NEIGHBOUR_NAMED.search(text) if own and not others else None
     if door is not None:  # "我住33号楼1101，楼下1001住的是…", not "楼上402漏水漏到我家了"
         room = next(group for group in door.groups() if group)
-    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT, _NEIGHBOURS_ROOM) + ((_LONE_ROOM,) if known else ()):
+    nearby = False
+    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT, _NEIGHBOURS_ROOM, _DOOR_OF) + (
+            (_LONE_ROOM,) if known else ()):
         if room is None and (match := pattern.search(text)):
             room = next(group for group in match.groups() if group)
+            nearby = place is None and pattern in (_NEIGHBOURS_ROOM, _DOOR_OF)
     room = _room_digits(room)
     elsewhere = bool(own and others) or door is not None
     if place is None:
-        return None, None, room, elsewhere
+        return None, None, room, elsewhere, nearby
     if known:
-        return place.building, None, room, elsewhere
-    return None, place.building, room, elsewhere
+        return place.building, None, room, elsewhere, False
+    return None, place.building, room, elsewhere, False

@@ -665,6 +665,8 @@ def _asks_for_it(said: Reading) -> bool:
     """Whether a question that names a need asks for it: with a place, asking words or something run out; one
     about what the hotline does ("你们能送宠物粮吗？还是只有菜跟药") only with a flat, or urgent, or run out."""
     parsed = said.parsed
+    if said.asks_advice:  # "要不要囤点水", "中暑了要备点啥药": only with a flat written or asking to be brought it
+        return bool(parsed.building or parsed.room or said.asks_for_more and not said.asks)
     if said.asks_what_is_done:
         return bool(parsed.room or parsed.urgent or said.runs_out)
     return bool(parsed.building or parsed.room or said.asks_for_more or said.runs_out)
@@ -743,6 +745,8 @@ def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
     state["urgent"] = bool(state.get("urgent") or parsed.urgent or parsed.emergency)
     state["emergency"] = bool(state.get("emergency") or parsed.emergency)
     state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
+    if parsed.room is not None:  # the room last written says whether it is a neighbour's door
+        state["nearby"] = parsed.nearby
     state["someone_else"] = bool(state.get("someone_else") or said.about_someone_else)
     if said.says_more:  # more than an address or a greeting
         state["details"] = [*state.get("details", []), said.text][-10:]
@@ -765,12 +769,14 @@ def address(state: dict, resident: Resident | None) -> tuple[int | None, str | N
     """The household: as written, else the known resident's own.
 
     A resident who writes for someone else without an address ("my father fell") means their
-    own household; a room without a building is in their own building.
+    own household; a room without a building is in their own building, unless it is someone else's who
+    may live anywhere ("我妈住502"): not a neighbour's door ("楼下501的阿婆", "602嘅伯伯").
     """
     building, room = state.get("building"), state.get("room")
     if building is None and room is None and resident and resident.household:
         return resident.household.building, resident.household.room
-    if (building is None and room is not None and resident and resident.household and not state.get("on_behalf")
+    if (building is None and room is not None and resident and resident.household
+            and (not state.get("on_behalf") or state.get("nearby"))
             and state.get("unknown_building") is None):  # "40号楼101" is no room of their own building
         return resident.household.building, room
     return building, room
@@ -801,7 +807,7 @@ def _slip_from_the_roster(state: dict, resident: Resident | None) -> bool:
     (it is filed at once, for the address written)."""
     if resident is None or resident.household is None or state.get("home_checked"):
         return False
-    if state.get("on_behalf") or state.get("someone_else") or state.get("emergency"):
+    if state.get("on_behalf") or state.get("someone_else") or state.get("emergency") or state.get("nearby"):
         return False
     home = resident.household
     building, room = state.get("building"), state.get("room")

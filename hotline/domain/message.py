@@ -115,6 +115,11 @@ class Reading:
         return reading.stops_for_good(self.text)
 
     @cached_property
+    def asks_advice(self) -> bool:
+        """Asks what to keep, buy or do ("要不要囤点水"): a question, though it names a need."""
+        return reading.asks_advice(self.text)
+
+    @cached_property
     def asks_what_is_done(self) -> bool:
         """Asks what the hotline does ("or is that only for emergencies?"): a question, though it names a need."""
         return reading.asks_what_is_done(self.text)

@@ -50,6 +50,7 @@ class Parsed:
     drug: str | None
     runs_out: str | None
     for_other: bool
+    nearby: bool = False  # no building written, and the room is a door of the writer's own building
 
 
 class Word(StrEnum):
@@ -155,6 +156,7 @@ _HELP = re.compile(
 _EMERGENCY = re.compile(
     r"""
     (?<! phone\s )(?<! bag\s )(?<! box\s )(?<! it\s )(?<! cup\s )(?<! glass\s )   # things fall, not people
+    (?<! last\s )                                  # German "zur Last fallen": to be a burden
     \b(?: fell|fallen|falls?|fall\s+down ) \b (?!\s*(?: asleep|behind|apart|in\s+love|through ))
     (?! (?<=falls) \s+ (?: möglich|nötig|notwendig|es|das|sie|du|ihr|ja|man|nicht ) \b )  # German "falls": "if"
     | \b(?: can'?t|cannot|can\s+not|unable\s+to ) \s+ (?: get\s+up | stand\s+up | breathe )
@@ -172,7 +174,8 @@ _EMERGENCY = re.compile(
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _CALM = re.compile(
     r"""
-    不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔)
+    不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急 | 覅(?:着)?急
+    | \bbu\s+(?:zhao\s+)?ji\b
     | \bnot\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent
     | \bnot\s+an?\s+emergency | \bnothing\s+serious | \bnot\s+serious | \brien\s+d'urgent | \bpas\s+urgent
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
@@ -331,10 +334,10 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     text and buildings: one SMS is read several times on its way, against the compound's buildings and
     against any)."""
     text = _normalise(text)
-    building, unknown_building, room, elsewhere = read_address(text, buildings)
+    building, unknown_building, room, elsewhere, nearby = read_address(text, buildings)
     need = _need(text)
     return replace(need, building=building, unknown_building=unknown_building, room=room,
-                   for_other=elsewhere or need.for_other)
+                   for_other=elsewhere or need.for_other, nearby=nearby)
 
 
 @lru_cache(maxsize=READ_AHEAD)

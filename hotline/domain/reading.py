@@ -22,7 +22,8 @@ from pathlib import Path
 from hotline.domain import literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
-INTENTS = ("crisis", "spam", "stop_asked", "own_case", "rumour", "hearsay", "help_text", "offer", "service", "question")
+INTENTS = ("crisis", "spam", "stop_asked", "own_case", "advice", "rumour", "hearsay", "help_text", "offer", "service",
+           "question")
 READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -184,7 +185,12 @@ def intent(text: str) -> str | None:
     """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first."""
     said = _intents_said(text)
     kind = next((kind for kind in INTENTS if kind in said), None)
-    return "question" if kind in ("own_case", "offer", "service") else kind  # one's own result asked: no rumour
+    return "question" if kind in ("own_case", "advice", "offer", "service") else kind  # one's own case: no rumour
+
+
+def asks_advice(text: str) -> bool:
+    """Tell whether a message asks what to keep, buy or do ("中暑了要备点啥药"): a question, though it names a need."""
+    return "advice" in _intents_said(text)
 
 
 def asks_what_is_done(text: str) -> bool:

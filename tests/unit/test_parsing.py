@@ -43,6 +43,7 @@ NOTHING = {
     "drug": None,
     "runs_out": None,
     "for_other": False,
+    "nearby": False,
 }
 
 PHRASINGS: list[tuple[str, dict[str, object]]] = [
@@ -70,8 +71,17 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
      {"category": HELP, "urgent": True, "emergency": True, "building": 28, "room": "301"}),
     ("need rice for 302 of bldg 12", {"category": FOOD, "building": 12, "room": "302"}),
     ("隔壁502王老师门口的菜从昨天放到现在都没拿进去",  # a neighbour's door
-     {"category": Category.WELFARE, "urgent": True, "room": "502", "for_other": True}),
-    ("hey my downstairs neighbour in 202 usually plays piano", {"room": "202", "for_other": True}),
+     {"category": Category.WELFARE, "urgent": True, "room": "502", "for_other": True, "nearby": True}),
+    ("hey my downstairs neighbour in 202 usually plays piano", {"room": "202", "for_other": True, "nearby": True}),
+    # A door by its number alone, then who lives there: in the writer's own building
+    ("602嘅伯伯要胰岛素 佢嗰支今晚就用完", {"category": MEDICINE, "urgent": True, "room": "602", "nearby": True,
+                                   "drug": "胰岛素", "runs_out": "今晚"}),
+    ("帮502的老陈报一下 米吃完了", {"category": FOOD, "room": "502", "nearby": True}),
+    ("1102王老师家想要点挂面 不急", {"category": FOOD, "room": "1102", "nearby": True}),
+    ("the lady in 1201 asked me to get her some milk", {"category": FOOD, "room": "1201", "nearby": True}),
+    ("5号楼 502的老陈要买米", {"category": FOOD, "building": 5, "room": "502"}),  # a building written: that one
+    ("我妈住502 降压药吃完了",  # no door of the writer's building: asked where
+     {"category": MEDICINE, "urgent": True, "for_other": True, "drug": "降压药"}),
     ("I live in bldg 21. The old man next door 21-305 has not opened for 3 days",  # the place with a room, not mine
      {"category": Category.WELFARE, "urgent": True, "building": 21, "room": "305", "for_other": True}),
     ("我爸在二十六洞五零一 电话一直没人接",  # 栋 typed by voice as 洞

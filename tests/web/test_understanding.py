@@ -106,7 +106,14 @@ def test_grave_words_read_no_surer_go_before_a_coordinator_at_once(app, phone):
 def test_grave_words_with_the_residents_own_building_still_go_before_a_coordinator(app, phone):
     """Naming one's own building, and no room, would ask "is it your own flat?" first: grave words do not wait
     for the answer."""
-    assert phone(LIU).reply("5号楼 楼道里全是烟 门把好烫") == texts.t("zh", "sms.grave", line="12356")
+    assert phone(LIU).reply("5号楼 楼道里有烟 门把好烫") == texts.t("zh", "sms.grave", line="12356")
+    assert any("门把好烫" in m for m in phone(SUN_HONG).inbox())
+
+
+def test_a_stairwell_full_of_smoke_is_an_emergency_before_any_question(app, phone):
+    """Smoke filling the stairwell is read as an emergency at once: call 120, the coordinators told, then the room."""
+    replies = phone(LIU).text("5号楼 楼道里全是烟 门把好烫")
+    assert replies[0] == texts.t("zh", "sms.emergency_call_first")
     assert any("楼道里全是烟" in m for m in phone(SUN_HONG).inbox())
 
 
