@@ -130,7 +130,9 @@ _FOOD = re.compile(
     r"""
     \b(?: rice|eggs?|milk|bread|vegetables?|veggies|veg|groceries|grocery|food|meat|pork|chicken
         | fish|noodles?|fruits?|formula|hungry|eat|eaten|flour|oil|snacks?|tofu
-        | water (?!\s*(?:heater|pipe|leak|tank)) )\b
+        | water (?!\s*(?:heater|pipe|leak|tank
+                         |(?:is\s+)?(?:coming|pouring|leaking|running|dripping|everywhere|all\s+over|on\s+the\s+floor)))
+        )\b
     | something\s+to\s+eat
     | 菜|米|面|饭|蛋|奶|吃的|食物|速食|粮|肉|水果|饿|饮用水|矿泉水|桶装水|纯净水|食品|盐
     """,
@@ -175,7 +177,8 @@ _EMERGENCY = re.compile(
 _CALM = re.compile(
     r"""
     不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急 | 覅(?:着)?急
-    | \bbu\s+(?:zhao\s+)?ji\b
+    | \bbu\s+(?:zhao\s+)?ji\b | 急ぎではない | 急ぎません | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b
+    | \bkeine?\s+eile\b | \bpas\s+press[ée](?![a-z]) | \bwhen(?:ever)?\s+(?:you\s+)?(?:can|possible)\b
     | \bnot\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent
     | \bnot\s+an?\s+emergency | \bnothing\s+serious | \bnot\s+serious | \brien\s+d'urgent | \bpas\s+urgent
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
@@ -247,7 +250,7 @@ _NOT_IN_DRUG = set(
 _GENERIC_DRUGS = {"处方药", "常用药", "日常药"}
 
 _EN_WHEN = r"""
-    today | tonight | tomorrow (?: \s+ (?:morning|night|evening) )? | the\s+day\s+after\s+tomorrow
+    today | tonight | (?: tomorrow|tmrw|tmr|2moro ) (?: \s+ (?:morning|night|evening) )? | the\s+day\s+after\s+tomorrow
     | (?: in\s+ )? (?: \d+|a|one|two|three|four|five|six|seven ) \s+ days?
     | this\s+week(?:end)? | next\s+week
     | (?: monday|tuesday|wednesday|thursday|friday|saturday|sunday )
@@ -269,7 +272,7 @@ _RUNS_OUT = re.compile(
 )
 _SOON = re.compile(
     r"""
-    today|tonight|(?<!after\s)tomorrow|今天|今晚|明天|明早|明晚|半天
+    today|tonight|(?<!after\s)tomorrow|\btmrw\b|\btmr\b|\b2moro\b|今天|今晚|明天|明早|明晚|半天
     | \b(?: in\s+ )? (?: 1|a|one ) \s+ day\b | (?<![0-9]) 1 \s* 天 | (?<![一二三四五六七八九十]) 一天
     """,
     _FLAGS,
@@ -479,6 +482,7 @@ _THANKS_SAID = re.compile(
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
     | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا | ありがとう | 감사 | 고맙 | cảm\s+ơn
+    | धन्यवाद | शुक्रिया
     """,
     _FLAGS,
 )
@@ -487,7 +491,8 @@ _ASKING = re.compile(
     r"""
     需要|还要|要|想|缺|买|急|没有了|没了|吃完|用完|断了|救
     | 帮(?!(?:我|忙)(?:买|配|带|送|拿)的)  # "帮我配的药" tells what was done
-    | \b(?: need|needs|want|wants|more|please\s+(?: bring|buy|send|get )|out\s+of|run(?:ning)?\s+out|urgent ) \b
+    | \b(?: need|needs|(?: want|wants )(?!\s+to\s+(?:say|thank|let))|more|please\s+(?: bring|buy|send|get )|out\s+of
+        |run(?:ning)?\s+out|urgent ) \b
     | (?<! the\s)(?<! your\s)(?<! all\s)\bhelp\b  # "thanks for the help" asks for none
     | 주세요 | 주실 | 주시 | 부탁 | 필요 | 있나요 | ください | お願い | できますか | いただけ(?:ます|ません)か | 欲しい
     | 只剩 | 就剩 | 快没 | 麻烦(?: 再|帮|你们帮|给 ) | 떨어졌 | 떨어져 | ありません | もうない | ないです | \bhết\b

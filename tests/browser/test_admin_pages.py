@@ -158,7 +158,8 @@ def test_the_manifest_prints_and_the_desktop_dashboard_reads_well(person, live):
     page = sun.open("/admin/manifest?lang=en")
     expect(page.locator(".items").first).to_contain_text("×")
     page.emulate_media(media="print")
-    assert page.locator("header.top").is_hidden() and page.locator("form.filters").is_hidden()
+    expect(page.locator("header.top")).to_be_hidden()  # waits for the print styles to apply
+    expect(page.locator("form.filters")).to_be_hidden()
     page.emulate_media(media="screen")
     sun.shot("manifest-en")
 

@@ -79,7 +79,8 @@ def test_a_building_of_forty_flats_prints_on_one_a4_page(sun, printing):
     page.locator('tr[data-number] button[type="submit"]').first.click()  # tick the first flat paid
     expect(page.locator('tr[data-number] td.paid[data-paid="1"]')).to_have_count(1)
     page.emulate_media(media="print")
-    assert page.locator("header.top").is_hidden() and page.locator("td.paid form").first.is_hidden()
+    expect(page.locator("header.top")).to_be_hidden()  # waits for the print styles to apply
+    expect(page.locator("td.paid form").first).to_be_hidden()
     expect(page.locator("section.building .print-only")).to_be_visible()
     pdf = page.pdf(format="A4")  # printed as the print stylesheet lays it out
     assert pages_in(pdf) == 1
