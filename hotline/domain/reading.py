@@ -420,7 +420,8 @@ def prepare() -> None:
     from hotline.domain.address import not_address_rules  # it reads with this module's rules
 
     for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
-                  drug_rules, grave_rules, sign_rules, not_address_rules):
+                  drug_rules, grave_rules, sign_rules, crisis_cues, not_address_rules, _gravity_rules, _named_rules,
+                  _grave_rules_and_signs):
         rules()
     _address_words()
     _opencc()

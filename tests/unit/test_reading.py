@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from hotline.domain import address, reading
@@ -309,3 +311,16 @@ def test_two_cues_of_a_farewell_are_crisis_words_unless_a_reason_explains_them(t
 ])
 def test_a_word_every_language_texts_tells_no_language(text, everyones):
     assert reading.everyones(text) is everyones
+
+
+def test_a_web_process_loads_every_rules_file_before_its_first_message():
+    """`prepare` (run as a web process starts) leaves no set of rules to be read and compiled while the first SMS
+    waits: every cached function of the reading that gives rules and takes no argument has been called."""
+    loaders = [value for value in vars(reading).values()
+               if callable(value) and hasattr(value, "cache_clear") and inspect.signature(value).parameters == {}
+               and inspect.signature(value).return_annotation in ("Rules", reading.Rules)]
+    assert len(loaders) >= 13  # intents, needs, categories, crisis cues, signs… and the sets made of them
+    for loader in loaders:
+        loader.cache_clear()  # as in a process that has read nothing yet
+    reading.prepare()
+    assert [f.__name__ for f in loaders if f.cache_info().currsize == 0] == []
