@@ -139,17 +139,31 @@ _NEIGHBOURS_ROOM = re.compile(
 )
 # A door written by its number alone, then who lives behind it: "602嘅伯伯", "502的老陈", "1002那家小两口",
 # "402王老师家", "301门口的报纸堆了三天". Like a neighbour's door, it is in the writer's own building.
+# The commonest surnames, for 老陈 and 王老师.
+_SURNAME = ("[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅"
+            "沈曾彭吕苏卢蒋蔡贾丁魏薛叶余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白"
+            "崔康毛邱秦江史顾侯邵孟龙万段钱汤尹黎易常武乔贺赖龚文]")
 _DOOR_OF = re.compile(
-    r"""
-    (?<![0-9a-z.:/\#-]) ( [1-3]?[0-9] (?: 0[1-9] | 1[0-6] ) ) (?![0-9]) \s* (?: 的|嘅|个|家 )? \s*
-    (?= 阿婆|阿姨|老伯|伯伯|老太|老头|老人|老先生|爷爷|奶奶|外婆|外公|婆婆|阿爷|爷叔|孃孃|嬢嬢|阿叔|阿伯
-      | 小夫妻|夫妻|小两口|两口子|一家|人家|那家|那户|这家|孕妇|租客|小姑娘|小伙子|外国人|老外|宝宝|小孩|小朋友
-      | 住户|邻居|门口|家门口
-      | 老[\u4e00-\u9fff] (?: [\s,，、的家]|$ ) | (?<=[的嘅个]) 老[\u4e00-\u9fff]  # 老陈, 502的老陈报一下
-      | ling\s?ju\b                                                  # 邻居 in pinyin
-      | [\u4e00-\u9fff] (?: 老师|阿姨|老伯|师傅|先生|太太|阿婆|伯伯|奶奶|爷爷|婆婆|医生) )  # 王老师, 张阿姨
+    rf"""
+    (?<![0-9a-z.:/\#-]) (?<!住)(?<!住在)(?<!有) (?! 1(?:10|12|19|20)(?![0-9]) )   # not where a relative lives, a count,
+    ( [1-3]?[0-9] (?: 0[1-9] | 1[0-6] ) ) (?![0-9]) \s* (?: 的|嘅|个|家 )? \s*      # nor 110 or 120
+    (?= (?: 阿婆|阿姨|老伯|伯伯|老太|老头|老人|老先生|爷爷|奶奶|外婆|外公|婆婆|阿爷|爷叔|孃孃|嬢嬢|阿叔|阿伯
+          | 小夫妻|夫妻|小两口|两口子|一家|人家|那家|那户|这家|孕妇|租客|小姑娘|小伙子|外国人|老外|宝宝|小孩|小朋友
+          | 住户|邻居|门口|家门口
+          | 老{_SURNAME}                                               # 老陈, 502的老陈报一下
+          | ling\s?ju\b                                               # 邻居 in pinyin
+          | {_SURNAME} (?: 老师|阿姨|老伯|师傅|先生|太太|阿婆|伯伯|奶奶|爷爷|婆婆) )  # 王老师, 张阿姨
+        (?! [^。！？\s]{{0,4}} (?: 帮我|帮忙|给我|替我|说(?:她|他|伊)?会|天天|吵架 ) ) )  # who helped: no need
     """,
     _FLAGS,
+)
+# A relative who lives somewhere, then a door: "我婆婆住602", "my mum lives in Minhang, her neighbour in 1201": no door
+# of the writer's own building.
+_RELATIVE_LIVES = re.compile(
+    r"(?:我|my|our)\s*(?:的\s*)?(?:妈妈|妈|母亲|爸爸|爸|父亲|婆婆|外婆|奶奶|外公|爷爷|女儿|儿子|姐姐|妹妹|哥哥|弟弟|舅舅|阿姨"
+    r"|mum|mom|mother|dad|father|daughter|son|sister|brother|grandma|grandmother|grandpa|grandfather|aunt|uncle)"
+    r"[^。！？.!?]{0,16}(?:住|lives?|rents?|stays?)",
+    re.IGNORECASE,
 )
 # "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
 _ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
@@ -232,7 +246,7 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
             (_LONE_ROOM,) if known else ()):
         if room is None and (match := pattern.search(text)):
             room = next(group for group in match.groups() if group)
-            nearby = place is None and pattern in (_NEIGHBOURS_ROOM, _DOOR_OF)
+            nearby = place is None and pattern in (_NEIGHBOURS_ROOM, _DOOR_OF) and not _RELATIVE_LIVES.search(text)
     room = _room_digits(room)
     elsewhere = bool(own and others) or door is not None
     if place is None:

@@ -665,8 +665,9 @@ def _asks_for_it(said: Reading) -> bool:
     """Whether a question that names a need asks for it: with a place, asking words or something run out; one
     about what the hotline does ("你们能送宠物粮吗？还是只有菜跟药") only with a flat, or urgent, or run out."""
     parsed = said.parsed
-    if said.asks_advice:  # "要不要囤点水", "中暑了要备点啥药": only with a flat written or asking to be brought it
-        return bool(parsed.building or parsed.room or said.asks_for_more and not said.asks)
+    if said.asks_advice:  # "要不要囤点水", "中暑了要备点啥药": a need with a flat, urgent, a medicine out, or asked for
+        return bool(parsed.building or parsed.room or parsed.urgent or said.asks_to_bring
+                    or said.runs_out and parsed.category is Category.MEDICINE)
     if said.asks_what_is_done:
         return bool(parsed.room or parsed.urgent or said.runs_out)
     return bool(parsed.building or parsed.room or said.asks_for_more or said.runs_out)

@@ -115,6 +115,11 @@ class Reading:
         return reading.stops_for_good(self.text)
 
     @cached_property
+    def asks_to_bring(self) -> bool:
+        """Asks in so many words to be brought, bought or fixed something ("麻烦帮我买两袋")."""
+        return reading.asks_to_bring(self.text)
+
+    @cached_property
     def asks_advice(self) -> bool:
         """Asks what to keep, buy or do ("要不要囤点水"): a question, though it names a need."""
         return reading.asks_advice(self.text)

@@ -131,7 +131,7 @@ _FOOD = re.compile(
     \b(?: rice|eggs?|milk|bread|vegetables?|veggies|veg|groceries|grocery|food|meat|pork|chicken
         | fish|noodles?|fruits?|formula|hungry|eat|eaten|flour|oil|snacks?|tofu
         | water (?!\s*(?:heater|pipe|leak|tank
-                         |(?:is\s+)?(?:coming|pouring|leaking|running|dripping|everywhere|all\s+over|on\s+the\s+floor)))
+                         |(?:is\s+)?(?:coming|pouring|leaking|running(?!\s+out)|dripping|everywhere|all\s+over|on\s+the\s+floor)))
         )\b
     | something\s+to\s+eat
     | 菜|米|面|饭|蛋|奶|吃的|食物|速食|粮|肉|水果|饿|饮用水|矿泉水|桶装水|纯净水|食品|盐
@@ -173,6 +173,8 @@ _EMERGENCY = re.compile(
     """,
     _FLAGS,
 )
+# Medicines and care a life hangs on: no "不急" makes their running out wait.
+_VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b", re.IGNORECASE)
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _CALM = re.compile(
     r"""
@@ -353,7 +355,8 @@ def _need(text: str) -> Parsed:
     drug = _drug(text)
     category = _category(text, drug, emergency, "out" in grave)
     runs_out = _runs_out(text) if category is Category.MEDICINE else None
-    calm = _CALM.search(text) is not None  # "nothing serious", "不急": the sender says it can wait
+    # "nothing serious", "不急", "when possible": the sender says it can wait, but not of insulin, oxygen, dialysis
+    calm = _CALM.search(text) is not None and _VITAL.search(text) is None
     urgent = emergency or category is Category.WELFARE or not calm and (  # "我的菜不急 楼下阿姨好几天没声音了"
         "urgent" in grave
         or category is Category.MEDICINE and "out" in grave and runs_out is None

@@ -188,6 +188,11 @@ def intent(text: str) -> str | None:
     return "question" if kind in ("own_case", "advice", "offer", "service") else kind  # one's own case: no rumour
 
 
+def asks_to_bring(text: str) -> bool:
+    """Tell whether a message asks in so many words to be brought, bought or fixed something ("麻烦帮我买两袋")."""
+    return _says(category_rules(), "bring", text)
+
+
 def asks_advice(text: str) -> bool:
     """Tell whether a message asks what to keep, buy or do ("中暑了要备点啥药"): a question, though it names a need."""
     return "advice" in _intents_said(text)
