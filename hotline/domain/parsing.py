@@ -162,7 +162,7 @@ _EMERGENCY = re.compile(
     \b(?: fell|fallen|falls?|fall\s+down ) \b (?!\s*(?: asleep|behind|apart|in\s+love|through ))
     (?! (?<=falls) \s+ (?: möglich|nötig|notwendig|es|das|sie|du|ihr|ja|man|nicht ) \b )  # German "falls": "if"
     | \b(?: can'?t|cannot|can\s+not|unable\s+to ) \s+ (?: get\s+up | stand\s+up | breathe )
-    | \b(?: not|trouble|difficulty|difficult|hard\s+to ) \s+ breath(?:e|ing)
+    | (?: \bnot|n't|\btrouble|\bdifficulty|\bdifficult|\bhard\s+to ) \s+ breath(?:e|ing)  # "is not" reads "isn't"
     | \bshort(?:ness)?\s+of\s+breath | \bchest\s+pains? | \bheart\s+attack
     | \bunconscious | \bunresponsive | \bfainted | \bpassed\s+out | \bcollapsed | \bstroke\b (?!\s+patient)
     | \bbleeding (?!\s+gums)
@@ -181,8 +181,9 @@ _CALM = re.compile(
     不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急 | 覅(?:着)?急
     | \bbu\s+(?:zhao\s+)?ji\b | 急ぎではない | 急ぎません | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b
     | \bkeine?\s+eile\b | \bpas\s+press[ée](?![a-z]) | \bwhen(?:ever)?\s+(?:you\s+)?(?:can|possible)\b
-    | \bnot\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent
-    | \bnot\s+an?\s+emergency | \bnothing\s+serious | \bnot\s+serious | \brien\s+d'urgent | \bpas\s+urgent
+    | (?:\bnot|n't)\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bnothing\s+urgent | \bno\s+(?:rush|hurry)
+    | \bnon-?urgent | (?:\bnot|n't)\s+an?\s+emergency | \bnothing\s+serious | (?:\bnot|n't)\s+serious
+    | \brien\s+d'urgent | \bpas\s+urgent
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     """,
     _FLAGS,
