@@ -165,6 +165,8 @@ _RELATIVE_LIVES = re.compile(
     r"[^。！？.!?]{0,16}(?:住|lives?|rents?|stays?)",
     re.IGNORECASE,
 )
+# A door after where someone lives, with no building: "我妈住1201" is a room, and the building is asked.
+_LIVES_AT = re.compile(r"(?<=住)(?:在)?\s*([1-3]?[0-9](?:0[1-9]|1[0-6]))(?![0-9])" + _QUANTITY, _FLAGS)
 # "unit" last: in "bldg 3 unit 2 room 302" the unit is the entrance.
 _ROOM_UNIT = re.compile(r"(?<![a-z])unit\s*\#?\s*([a-z]?\d{1,4}[a-z]?)(?![0-9a-z])", _FLAGS)
 
@@ -242,7 +244,7 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
     if door is not None:  # "我住33号楼1101，楼下1001住的是…", not "楼上402漏水漏到我家了"
         room = next(group for group in door.groups() if group)
     nearby = False
-    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT, _NEIGHBOURS_ROOM, _DOOR_OF) + (
+    for pattern in (_ROOM_SUFFIXED, _ROOM_PREFIXED, _ROOM_UNIT, _NEIGHBOURS_ROOM, _DOOR_OF, _LIVES_AT) + (
             (_LONE_ROOM,) if known else ()):
         if room is None and (match := pattern.search(text)):
             room = next(group for group in match.groups() if group)

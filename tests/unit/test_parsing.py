@@ -80,8 +80,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("1102王老师家想要点挂面 不急", {"category": FOOD, "room": "1102", "nearby": True}),
     ("the lady in 1201 asked me to get her some milk", {"category": FOOD, "room": "1201", "nearby": True}),
     ("5号楼 502的老陈要买米", {"category": FOOD, "building": 5, "room": "502"}),  # a building written: that one
-    ("我妈住502 降压药吃完了",  # no door of the writer's building: asked where
-     {"category": MEDICINE, "urgent": True, "for_other": True, "drug": "降压药"}),
+    ("我妈住502 降压药吃完了",  # a relative's door, not of the writer's building: the building is asked
+     {"category": MEDICINE, "urgent": True, "room": "502", "for_other": True, "drug": "降压药"}),
     ("I live in bldg 21. The old man next door 21-305 has not opened for 3 days",  # the place with a room, not mine
      {"category": Category.WELFARE, "urgent": True, "building": 21, "room": "305", "for_other": True}),
     ("我爸在二十六洞五零一 电话一直没人接",  # 栋 typed by voice as 洞
