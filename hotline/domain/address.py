@@ -137,12 +137,12 @@ _NEIGHBOURS_ROOM = re.compile(
     """,
     _FLAGS,
 )
-# A door written by its number alone, then who lives behind it: "602嘅伯伯", "502的老陈", "1002那家小两口",
-# "402王老师家", "301门口的报纸堆了三天". Like a neighbour's door, it is in the writer's own building.
 # The commonest surnames, for 老陈 and 王老师.
 _SURNAME = ("[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅"
             "沈曾彭吕苏卢蒋蔡贾丁魏薛叶余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白"
             "崔康毛邱秦江史顾侯邵孟龙万段钱汤尹黎易常武乔贺赖龚文]")
+# A door written by its number alone, then who lives behind it: "602嘅伯伯", "502的老陈", "1002那家小两口",
+# "402王老师家", "301门口的报纸堆了三天". Like a neighbour's door, it is in the writer's own building.
 _DOOR_OF = re.compile(
     rf"""
     (?<![0-9a-z.:/\#-]) (?<!住)(?<!住在)(?<!有) (?! 1(?:10|12|19|20)(?![0-9]) )   # not where a relative lives, a count,

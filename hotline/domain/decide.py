@@ -663,7 +663,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
 
 def _asks_for_it(said: Reading) -> bool:
     """Whether a question that names a need asks for it: with a place, asking words or something run out; one
-    about what the hotline does ("你们能送宠物粮吗？还是只有菜跟药") only with a flat, or urgent, or run out."""
+    about what the hotline does ("你们能送宠物粮吗？还是只有菜跟药") only with a flat, or urgent, or run out; one about
+    what to keep or do ("要不要囤点米") only with a flat, urgent, a medicine run out, or asking to be brought it."""
     parsed = said.parsed
     if said.asks_advice:  # "要不要囤点水", "中暑了要备点啥药": a need with a flat, urgent, a medicine out, or asked for
         return bool(parsed.building or parsed.room or parsed.urgent or said.asks_to_bring
