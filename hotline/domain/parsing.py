@@ -181,8 +181,8 @@ _CALM = re.compile(
     不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急 | 覅(?:着)?急
     | \bbu\s+(?:zhao\s+)?ji\b | 急ぎではない | 急ぎません | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b
     | \bkeine?\s+eile\b | \bpas\s+press[ée](?![a-z]) | \bwhen(?:ever)?\s+(?:you\s+)?(?:can|possible)\b
-    | (?:\bnot|n't)\s+(?:very\s+|too\s+|so\s+)?urgent(?:ly)? | \bnothing\s+urgent | \bno\s+(?:rush|hurry)
-    | \bnon-?urgent | (?:\bnot|n't)\s+an?\s+emergency | \bnothing\s+serious | (?:\bnot|n't)\s+serious
+    | (?:\bnot|n't)\s+(?: (?:very\s+|too\s+|so\s+)?urgent(?:ly)? | an?\s+emergency | serious )  # "isn't" too
+    | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
     | \brien\s+d'urgent | \bpas\s+urgent
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     """,
