@@ -202,6 +202,14 @@ class Routing:
         self._stopped = {v.id: out for v, _, out in rows}  # said STOP (what they are sent is skipped), by id read
         self._counted: dict[int, int] | None = None  # open requests per volunteer, as the database had them
         self._moves: Counter[int] = Counter()  # what this routing assigned and took away since
+        self._alerted: list[tuple[Volunteer, bool]] | None = None
+
+    def alerted(self) -> list[tuple[Volunteer, bool]]:
+        """The coordinators an alert about a request goes to (`coordinators_to_alert`), read the first time: a
+        sweep that hands hundreds of requests to them asks once."""
+        if self._alerted is None:
+            self._alerted = coordinators_to_alert(self.session)
+        return self._alerted
 
     def said_stop(self, volunteer: Volunteer) -> bool | None:
         """Whether the volunteer said STOP, as read with the rest; None for one not read (not on duty here)."""
@@ -317,7 +325,7 @@ def route(
         request.volunteer, request.escalate_at = None, None
         if new:
             write_new(session, request, "events")  # the number is the id
-        alert_coordinators(session, request, UNROUTED[why or "nobody on duty"], lane=Lane.URGENT)
+        alert_coordinators(session, request, UNROUTED[why or "nobody on duty"], lane=Lane.URGENT, routing=routing)
         return None
     via = Via.ADMIN if actor.way == transitions.Way.COORDINATOR_PAGE else Via.SMS  # a choice on the web page
     transitions.change(request, EventKind.ASSIGNED, actor, via=via, volunteer=volunteer)
@@ -402,11 +410,12 @@ def tell_coordinators(session: Session, msgid: str, lane: Lane = Lane.NORMAL, pu
     ]
 
 
-def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lane = Lane.URGENT, **params) -> int:
-    """Send every coordinator (on duty, else all of them) an SMS about the request."""
-    coordinators = list(session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR)))
-    on_duty = [c for c in coordinators if c.on_duty] or coordinators
-    for c in on_duty:
+def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lane = Lane.URGENT,
+                       routing: Routing | None = None, **params) -> int:
+    """Send every coordinator (on duty, else all of them) an SMS about the request (who they are read once per
+    `routing`, where one is given)."""
+    coordinators = routing.alerted() if routing is not None else coordinators_to_alert(session)
+    for c, said_stop in coordinators:
         lang = c.first_language
         text = t(
             lang,
@@ -419,8 +428,22 @@ def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lan
             details=(request.details[:200] or "-"),
             **params,
         )
-        outbox.queue_sms(session, c.phone, text, lang, lane=lane, request=request)
-    return len(on_duty)
+        outbox.queue_sms(session, c.phone, text, lang, lane=lane, request=request, opted_out=said_stop)
+    return len(coordinators)
+
+
+def coordinators_to_alert(session: Session) -> list[tuple[Volunteer, bool]]:
+    """The coordinators on duty, else all of them, each with whether they said STOP: one statement."""
+    rows = session.execute(COORDINATORS).all()
+    return [(c, bool(said_stop)) for c, said_stop in rows if c.on_duty] or [(c, bool(s)) for c, s in rows]
+
+
+COORDINATORS = (  # every coordinator, and whether they said STOP: made once per process
+    select(Volunteer, OptOut.phone.is_not(None))
+    .outerjoin(OptOut, OptOut.phone == Volunteer.phone)
+    .where(Volunteer.role == Role.COORDINATOR)
+    .order_by(Volunteer.id)
+)
 
 
 def tell_requester(session: Session, request: Request, msgid: str, purpose: Purpose | None = None,
@@ -681,25 +704,26 @@ def run_timers(session: Session, policy: Policy, now: datetime | None = None) ->
                 release(session, policy, request, EventKind.TIMED_OUT, TIMER, volunteer=request.volunteer,
                         routing=routing)
             elif request.status == Status.ACCEPTED:
-                _remind_or_escalate(session, policy, request, now)
+                _remind_or_escalate(session, policy, request, now, routing)
             else:
                 request.escalate_at = None
     session.flush()
     return len(due)
 
 
-def _remind_or_escalate(session: Session, policy: Policy, request: Request, now: datetime) -> None:
+def _remind_or_escalate(session: Session, policy: Policy, request: Request, now: datetime,
+                        routing: Routing) -> None:
     reminded = any(e.kind == EventKind.REMINDED for e in request.events if e.at >= (request.accepted_at or now))
     if not reminded and request.volunteer:
         transitions.record(request, EventKind.REMINDED, TIMER, via=Via.SMS, volunteer=request.volunteer)
         lang = request.volunteer.first_language
         outbox.queue_sms(session, request.volunteer.phone,
                          t(lang, "volunteer.reminder", number=request.number, home=request.household.label), lang,
-                         request=request)
+                         request=request, opted_out=routing.said_stop(request.volunteer))
         request.escalate_at = now + policy.delivery_timeout / 2
     else:
         transitions.record(request, EventKind.ESCALATED, TIMER, via=Via.SMS, volunteer=request.volunteer)
-        alert_coordinators(session, request, N_("coordinator.overdue"))
+        alert_coordinators(session, request, N_("coordinator.overdue"), routing=routing)
         tell_requester(session, request, N_("resident.overdue_with_coordinator"))
         request.escalate_at = None
 

@@ -218,3 +218,41 @@ def test_accepted_and_not_delivered_in_time_the_resident_hears_a_coordinator_fol
     clock.advance(hours=3, seconds=1)
     run_timers(app)
     assert phone(LIU).last() == texts.t("zh", "resident.overdue_with_coordinator", number=n)
+
+
+GAO = "+8613900000002"  # a second coordinator
+
+
+def test_a_sweep_asks_who_the_coordinators_are_once_and_skips_one_who_said_stop(app, phone, clock):
+    from sqlalchemy import event, select
+
+    from hotline.domain import roster
+    from hotline.models import Outbox, OutStatus
+
+    with app.app_context():
+        report = roster.import_volunteers(db.session, Policy.from_config(app.config),
+                                          f"name,phone,buildings,languages,role\nGao,{GAO},,zh,coordinator\n".encode())
+        assert report.added == 1, report.errors
+        db.session.commit()
+        engine, asking = db.engine, str(requests.COORDINATORS.compile(db.engine))
+    assert phone(SUN_HONG).text("STOP") == []  # Twilio answers STOP itself
+    numbers = [numbers_in(phone(LIU).reply(words))[0] for words in ("要米", "要买药", "帮我把垃圾拿下楼")]
+    assert len(set(numbers)) == 3
+    asked = []
+
+    def listen(conn, cursor, statement, *rest):
+        asked.append(statement == asking)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        for _ in range(3):  # each timer moves all three on: the building's volunteers, then the coordinators
+            clock.advance(seconds=901)
+            assert run_timers(app) == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert sum(asked) == 1  # the last sweep tells them of all three: it asks once, not once a request
+    with app.app_context():
+        alerts = db.session.execute(select(Outbox.to, Outbox.status).where(
+            Outbox.request_id.in_(numbers), Outbox.to.in_((SUN_HONG, GAO)))).all()
+    assert {status for to, status in alerts if to == SUN_HONG} == {OutStatus.SKIPPED}
+    assert {to for to, status in alerts if status != OutStatus.SKIPPED} == {GAO}
