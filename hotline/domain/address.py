@@ -141,22 +141,53 @@ _NEIGHBOURS_ROOM = re.compile(
 _SURNAME = ("[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅"
             "沈曾彭吕苏卢蒋蔡贾丁魏薛叶余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白"
             "崔康毛邱秦江史顾侯邵孟龙万段钱汤尹黎易常武乔贺赖龚文]")
+# Who lives behind a door, after its number or its place: 阿婆, 那户, 老陈, 王老师 (the commonest surnames).
+_WHO_LIVES = rf"""
+    (?: 阿婆|阿姨|老伯|伯伯|老太太|老太|老头|老人|老先生|爷爷|奶奶|外婆|外公|婆婆|阿爷|爷叔|孃孃|嬢嬢|阿叔|阿伯
+      | 小夫妻|老夫妻|老夫妇|夫妻|小两口|老两口|两口子|一家|人家|那家|那户|这家|孕妇|租客
+      | 小姑娘|小伙子|后生仔|外国人|老外|小?宝宝|小孩|小朋友|住户|邻居
+      | 老{_SURNAME}                                               # 老陈, 502的老陈报一下
+      | ling\s?ju\b                                               # 邻居 in pinyin
+      | {_SURNAME} (?: 老师|阿姨|老伯|师傅|先生|太太|阿婆|伯伯|奶奶|爷爷|婆婆) )  # 王老师, 张阿姨
+"""
+# …unless what follows says they helped the writer, or are a nuisance: no need of theirs ("楼上邻居送了我几只").
+_HELPED = r"(?! [^。！？\s]{0,4} (?: 帮我|帮忙|给我|替我|送了我|送我|说(?:她|他|伊)?会|天天|吵架 ) )"
 # A door written by its number alone, then who lives behind it: "602嘅伯伯", "502的老陈", "1002那家小两口",
 # "402王老师家", "301门口的报纸堆了三天". Like a neighbour's door, it is in the writer's own building.
 _DOOR_OF = re.compile(
     rf"""
     (?<![0-9a-z.:/\#-]) (?<!住)(?<!住在)(?<!有) (?! 1(?:10|12|19|20)(?![0-9]) )   # not where a relative lives, a count,
-    ( [1-3]?[0-9] (?: 0[1-9] | 1[0-6] ) ) (?![0-9]) \s* (?: 的|嘅|个|家 )? \s*      # nor 110 or 120
-    (?= (?: 阿婆|阿姨|老伯|伯伯|老太|老头|老人|老先生|爷爷|奶奶|外婆|外公|婆婆|阿爷|爷叔|孃孃|嬢嬢|阿叔|阿伯
-          | 小夫妻|夫妻|小两口|两口子|一家|人家|那家|那户|这家|孕妇|租客|小姑娘|小伙子|外国人|老外|宝宝|小孩|小朋友
-          | 住户|邻居|门口|家门口
-          | 老{_SURNAME}                                               # 老陈, 502的老陈报一下
-          | ling\s?ju\b                                               # 邻居 in pinyin
-          | {_SURNAME} (?: 老师|阿姨|老伯|师傅|先生|太太|阿婆|伯伯|奶奶|爷爷|婆婆) )  # 王老师, 张阿姨
-        (?! [^。！？\s]{{0,4}} (?: 帮我|帮忙|给我|替我|说(?:她|他|伊)?会|天天|吵架 ) ) )  # who helped: no need
+    ( [1-3]?[0-9] (?: 0[1-9] | 1[0-6] ) ) (?![0-9]) \s* (?: 的|嘅|嗰个|嗰位|那个|那位|个|家 )? \s*  # nor 110, 120
+    (?= (?: {_WHO_LIVES} | 门口|家门口 ) {_HELPED} )
     """,
     _FLAGS,
 )
+# A neighbour's flat told by where it is from the writer's own, with who lives there: "楼下那户老两口" is one floor
+# down, "楼上的楼上那家" two up, "the old lady directly below me" one down. Read where no room is written: the flat
+# is worked out from the writer's own on the roster (decide.address). Not "楼上漏水" (a leak is the writer's own).
+_MINE = r"(?:me|mine|us|ours|my)"
+_WHO_EN = r"(?:flat|apartment|lady|man|woman|guy|couple|family|granny|grandpa|grandma)"
+_FLOORS_AWAY = tuple(
+    (floors, re.compile(rf"(?:{where}) \s* (?:的|个|嘅|那|那个|那间|de\b)? \s* (?:{_WHO_LIVES}) {_HELPED} | {english}",
+                        _FLAGS))
+    for floors, where, english in (
+        (2, r"楼上的楼上 | 楼上楼上", r"\b two \s floors \s (?:up|above) \b"),
+        (-2, r"楼下的楼下 | 楼下楼下", r"\b two \s floors \s (?:down|below) \b"),
+        (1, r"(?<!下的)楼上 | 正上面 | 正上方 | 上面那户 | 上一层",
+         rf"\b (?: upstairs \s neighbou?r | (?:right|directly|just|immediately|{_WHO_EN}) \s above \s {_MINE} ) \b"),
+        (-1, r"(?<!上的)楼下 | 正下面 | 正下方 | 下面那户 | 下一层",
+         rf"\b (?: downstairs \s neighbou?r | (?:right|directly|just|immediately|{_WHO_EN}) \s"
+         rf" (?:below|beneath|under) \s {_MINE} ) \b"),
+    )
+)
+
+
+def floors_away(text: str) -> int | None:
+    """How many floors above (+) or below (-) the writer's own a neighbour lives who is told of by where they are
+    ("楼下那户老两口": -1); None when no such neighbour is."""
+    return next((floors for floors, pattern in _FLOORS_AWAY if pattern.search(text)), None)
+
+
 # A relative who lives somewhere, then a door: "我婆婆住602", "my mum lives in Minhang, her neighbour in 1201": no door
 # of the writer's own building.
 _RELATIVE_LIVES = re.compile(

@@ -587,6 +587,8 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         meant = Command(Word.FOLLOW_UP, None)
     if meant is None:
         return None
+    if meant.word == Word.STATUS and said.job_numbers:  # "请问38号单子处理了没有": a relative may have asked for them
+        return meant
     if not (who.open_requests() if open_only else who.asked_ever()):
         return Command(Word.STATUS, None) if asking_after else None  # "我的菜怎么还没到" and nothing asked
     if meant.word == Word.NOT_RECEIVED and meant.number is None and not who.delivered_requests():
@@ -664,8 +666,13 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
 def _asks_for_it(said: Reading) -> bool:
     """Whether a question that names a need asks for it: with a place, asking words or something run out; one
     about what the hotline does ("你们能送宠物粮吗？还是只有菜跟药") only with a flat, or urgent, or run out; one about
-    what to keep or do ("要不要囤点米") only with a flat, urgent, a medicine run out, or asking to be brought it."""
+    what to keep or do ("要不要囤点米") only with a flat, urgent, a medicine run out, or asking to be brought it; one
+    that says it only asks, or asks what if ("降压药要是断两日会哪能"), only asking to be brought it, with a flat, or
+    in an emergency."""
     parsed = said.parsed
+    if said.just_asking or said.asks_what_if:  # "…就是问问", "降压药要是断两日会哪能": a need only when asked for
+        return bool(said.asks_to_bring or parsed.emergency or parsed.building and parsed.room
+                    or parsed.urgent and not said.just_asking)  # "what if my oxygen runs out, 1 hour left"
     if said.asks_advice:  # "要不要囤点水", "中暑了要备点啥药": a need with a flat, urgent, a medicine out, or asked for
         return bool(parsed.building or parsed.room or parsed.urgent or said.asks_to_bring
                     or said.runs_out and parsed.category is Category.MEDICINE)
@@ -749,6 +756,9 @@ def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
     state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
     if parsed.room is not None:  # the room last written says whether it is a neighbour's door
         state["nearby"] = parsed.nearby
+        state.pop("floors_away", None)
+    elif parsed.floors_away is not None and state.get("building") is None:
+        state["floors_away"] = parsed.floors_away  # "楼下那户老两口": the flat below the writer's own
     state["someone_else"] = bool(state.get("someone_else") or said.about_someone_else)
     if said.says_more:  # more than an address or a greeting
         state["details"] = [*state.get("details", []), said.text][-10:]
@@ -775,6 +785,8 @@ def address(state: dict, resident: Resident | None) -> tuple[int | None, str | N
     may live anywhere ("我妈住502"): not a neighbour's door ("楼下501的阿婆", "602嘅伯伯").
     """
     building, room = state.get("building"), state.get("room")
+    if building is None and room is None and resident and resident.household and state.get("floors_away"):
+        return resident.household.building, _floors_from(resident.household.room, state["floors_away"])
     if building is None and room is None and resident and resident.household:
         return resident.household.building, resident.household.room
     if (building is None and room is not None and resident and resident.household
@@ -782,6 +794,15 @@ def address(state: dict, resident: Resident | None) -> tuple[int | None, str | N
             and state.get("unknown_building") is None):  # "40号楼101" is no room of their own building
         return resident.household.building, room
     return building, room
+
+
+def _floors_from(room: str, floors: int) -> str | None:
+    """The door `floors` above (+) or below (-) `room` ("302", -1: "202"); None where the room is no floor and
+    door ("B", "302A" reads as floor 3) or the floor would be none (below the first): then the room is asked."""
+    written = re.fullmatch(r"(\d{1,2})(\d{2})([A-Z]?)", room.upper())
+    if written is None or int(written[1]) + floors < 1:
+        return None
+    return f"{int(written[1]) + floors}{written[2]}{written[3]}"
 
 
 def _has_address(state: dict, resident: Resident | None) -> bool:
@@ -809,7 +830,8 @@ def _slip_from_the_roster(state: dict, resident: Resident | None) -> bool:
     (it is filed at once, for the address written)."""
     if resident is None or resident.household is None or state.get("home_checked"):
         return False
-    if state.get("on_behalf") or state.get("someone_else") or state.get("emergency") or state.get("nearby"):
+    if state.get("on_behalf") or state.get("someone_else") or state.get("emergency") or state.get("nearby") \
+            or state.get("floors_away"):
         return False
     home = resident.household
     building, room = state.get("building"), state.get("room")

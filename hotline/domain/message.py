@@ -125,6 +125,16 @@ class Reading:
         return reading.asks_advice(self.text)
 
     @cached_property
+    def asks_what_if(self) -> bool:
+        """Asks what would happen if… ("降压药要是断两日会哪能"): a question, though it names a need run out."""
+        return reading.asks_what_if(self.text)
+
+    @cached_property
+    def just_asking(self) -> bool:
+        """Says it only asks ("就是问问", "just wondering")."""
+        return reading.just_asking(self.text)
+
+    @cached_property
     def asks_what_is_done(self) -> bool:
         """Asks what the hotline does ("or is that only for emergencies?"): a question, though it names a need."""
         return reading.asks_what_is_done(self.text)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from hotline.domain.address import read_address
+from hotline.domain.address import floors_away, read_address
 from hotline.domain.numerals import chinese_digits
 from hotline.domain.reading import (
     READ_AHEAD,
@@ -51,6 +51,7 @@ class Parsed:
     runs_out: str | None
     for_other: bool
     nearby: bool = False  # no building written, and the room is a door of the writer's own building
+    floors_away: int | None = None  # no address written, and a neighbour this many floors above (+) or below (-)
 
 
 class Word(StrEnum):
@@ -185,6 +186,8 @@ _CALM = re.compile(
     | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
     | \brien\s+d'urgent | \bpas\s+urgent
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
+    | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
+    | \b(?:can|will|should)\s+last\s+(?:a\s+day\s+or\s+two|(?:a\s+couple\s+of|two|2|a\s+few)\s+(?:more\s+)?days)\b
     """,
     _FLAGS,
 )
@@ -342,8 +345,9 @@ def parse_request(text: str, buildings: frozenset[int]) -> Parsed:
     text = _normalise(text)
     building, unknown_building, room, elsewhere, nearby = read_address(text, buildings)
     need = _need(text)
+    floors = floors_away(text) if building is None and unknown_building is None and room is None else None
     return replace(need, building=building, unknown_building=unknown_building, room=room,
-                   for_other=elsewhere or need.for_other, nearby=nearby)
+                   for_other=elsewhere or need.for_other or floors is not None, nearby=nearby, floors_away=floors)
 
 
 @lru_cache(maxsize=READ_AHEAD)

@@ -22,8 +22,9 @@ from pathlib import Path
 from hotline.domain import literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
-INTENTS = ("crisis", "spam", "stop_asked", "own_case", "advice", "rumour", "hearsay", "help_text", "offer", "service",
-           "question")
+INTENTS = ("crisis", "spam", "stop_asked", "own_case", "advice", "rumour", "hearsay", "what_if", "help_text", "offer",
+           "service", "question", "just_asking")
+ASKING = ("own_case", "advice", "what_if", "offer", "service", "just_asking")  # kinds of question
 READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -185,7 +186,9 @@ def intent(text: str) -> str | None:
     """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first."""
     said = _intents_said(text)
     kind = next((kind for kind in INTENTS if kind in said), None)
-    return "question" if kind in ("own_case", "advice", "offer", "service") else kind  # one's own case: no rumour
+    if kind == "just_asking" and ("follow_up" in said or resident_word(text) is not None):
+        return None  # "就是问一下大概几点能到", "想问一下45号单子有人接了吗": asks after a request
+    return "question" if kind in ASKING else kind  # one's own case: no rumour
 
 
 def asks_to_bring(text: str) -> bool:
@@ -196,6 +199,17 @@ def asks_to_bring(text: str) -> bool:
 def asks_advice(text: str) -> bool:
     """Tell whether a message asks what to keep, buy or do ("中暑了要备点啥药"): a question, though it names a need."""
     return "advice" in _intents_said(text)
+
+
+def asks_what_if(text: str) -> bool:
+    """Tell whether a message asks what would happen, or what to do, if something happened ("降压药要是断两日会哪能"),
+    or whether something is still safe or fine ("仲饮唔饮得"): a question, though it names a need run out."""
+    return "what_if" in _intents_said(text)
+
+
+def just_asking(text: str) -> bool:
+    """Tell whether a message says it only asks ("就是问问", "not asking for more, just wondering")."""
+    return "just_asking" in _intents_said(text)
 
 
 def asks_what_is_done(text: str) -> bool:
@@ -386,7 +400,7 @@ _ABOUT_JOBS = ("unanswered", "decline", "done", "accept")  # the words that act 
 # A job number: digits that are no time, duration, quantity, floor or building ("3pm", "20 min", "8点").
 _JOB_NUMBER = re.compile(
     r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )"
-    r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )#?\s*(\d{1,9})(?![\d:./-])"
+    r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )#?\s*(\d{1,9})(?![\d:/-]|\.\d)"
     r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|am\b|pm\b|mins?\b|minutes\b|h\b|hours?\b|yuan|kg))",
     re.IGNORECASE,
 )
@@ -402,9 +416,54 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
         return None
     numbers = job_numbers(text)
     word = said[0]
+    if numbers and word != "help" and (parts := _jobs_by_part(text)) is not None:
+        return parts  # "20号送到了 21号还没去": only 20 is delivered
     if numbers and word in ("off", "on", "list"):
         word = next((kind for kind in said if kind in _ABOUT_JOBS), word)
     return word, numbers
+
+
+# The parts of a volunteer's message that may each say what became of their own jobs: cut at punctuation, at
+# "but", and at a space between Chinese and a number ("20号送到了 21号还没去", "took 127, can't do 128 today").
+_PART = re.compile(r"[,，.。;；!！、\n]+|(?<=[?？])|(?<=[\u3400-\u9fff])\s+(?=#?\d)|\s*\b(?:but|though)\b\s*"
+                   r"|但是|可是|不过|唔过")
+_ONLY_NUMBERS = re.compile(  # "128", "和21号", "20 too"
+    r"(?:#?\s*\d+\s*(?:号|號)?|\b(?:and|too|also|as well)\b|&|\+|和|跟|同|及|也是|也|都是|都|\s)+")
+
+
+def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
+    """With several jobs named, the word of the first part that acts on some, and the jobs it acts on; None
+    when one job is named, or no part names both a job and a word about it (then the whole message's word is
+    for all of them).
+
+    A part with jobs and no word takes the word of the next part that says one ("20号 21号 都送到了"), or of
+    the part before when it is only numbers ("OK 127, 128"); one that asks ("is 127 the one in unit 2?") acts on
+    none. Jobs whose part says nothing the hotline acts on ("21号还没去", "127 I'll check later") are left as
+    they are; so are the jobs of a second part with another word ("took 127, can't do 128": 127 is accepted)."""
+    acted: list[tuple[str, list[int]]] = []
+    waiting: list[int] = []  # jobs named without a word yet
+    before = None  # the word of the part before
+    for part in _PART.split(numerals.in_digits(text)):
+        if not part.strip():
+            continue
+        numbers = [int(m[1]) for m in _JOB_NUMBER.finditer(part)]
+        word = next((rule.kind for rule in matching(volunteer_rules(), part) if rule.kind in _ABOUT_JOBS), None)
+        if part.rstrip().endswith(("?", "？")):
+            waiting, before = [], None
+            continue
+        if word is None and numbers and before and _ONLY_NUMBERS.fullmatch(part):
+            acted[-1][1].extend(numbers)
+        elif word is None:
+            waiting += numbers
+        else:
+            acted.append((word, waiting + numbers))
+            waiting = []
+        before = word if word is not None or not _ONLY_NUMBERS.fullmatch(part) else before
+    acted = [(word, numbers) for word, numbers in acted if numbers]
+    if not acted or len(set().union(*(numbers for _, numbers in acted)) | set(waiting)) < 2:
+        return None  # one job named: the whole message's word is for it
+    first = acted[0][0]
+    return first, tuple(dict.fromkeys(n for word, numbers in acted if word == first for n in numbers))
 
 
 def every_job(text: str) -> bool:

@@ -30,6 +30,10 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
         assert reading.asks_what_is_done(rule.example) and reading.intent(rule.example) in ("question", "crisis")
     elif rule.kind == "advice":  # what to keep or do, asked: a question, though it names a need
         assert reading.asks_advice(rule.example) and reading.intent(rule.example) == "question"
+    elif rule.kind == "what_if":  # what would happen if, or whether it is still safe, asked: a question
+        assert reading.asks_what_if(rule.example) and reading.intent(rule.example) == "question"
+    elif rule.kind == "just_asking":  # a message that says it only asks
+        assert reading.just_asking(rule.example)
     else:  # one's own result asked about (own_case) is a question
         assert reading.intent(rule.example) in ({"own_case": "question"}.get(rule.kind, rule.kind), "crisis")
     if rule.counter:
