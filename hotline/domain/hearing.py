@@ -137,11 +137,17 @@ def sounds(text: str) -> Sounds:
 
     found: list[frozenset[str]] = [frozenset()] * len(text)
     for run in _CJK_RUN.finditer(text):
-        in_words = lazy_pinyin(run[0], style=Style.NORMAL, errors="ignore")
+        in_words = lazy_pinyin(run[0], style=Style.NORMAL, errors=_unread)
         for offset, (ch, read) in enumerate(zip(run[0], in_words, strict=True)):
-            most_often = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")[0][:1]
-            found[run.start() + offset] = frozenset([read, *most_often])
+            most_often = pinyin(ch, style=Style.NORMAL, heteronym=True, errors=_unread)[0][:1]
+            found[run.start() + offset] = frozenset([read, *most_often]) - {""}
     return tuple(found)
+
+
+def _unread(characters: str) -> list[str]:
+    """No reading, one for each character pypinyin has none for (Cantonese 㗎, 嘅's rarer kin): so each character
+    keeps its place among the readings."""
+    return [""] * len(characters)
 
 
 def fold(syllable: str) -> str:

@@ -487,7 +487,7 @@ _WHEN_SAID = re.compile(
 )
 _THANKS_SAID = re.compile(
     r"""
-    谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了
+    谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了|唔该|收到(?:喇|啦|咗|嘞)|攞到(?:喇|啦|咗)  # Cantonese too
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
     | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا | ありがとう | 감사 | 고맙 | cảm\s+ơn
     | धन्यवाद | शुक्रिया

@@ -452,13 +452,14 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
             waiting, before = [], None
             continue
         if word is None and numbers and before and _ONLY_NUMBERS.fullmatch(part):
-            acted[-1][1].extend(numbers)
-        elif word is None:
+            acted[-1][1].extend(numbers)  # "OK 127, 128": the word before is for these too
+            continue
+        if word is None:
             waiting += numbers
         else:
             acted.append((word, waiting + numbers))
             waiting = []
-        before = word if word is not None or not _ONLY_NUMBERS.fullmatch(part) else before
+        before = word
     acted = [(word, numbers) for word, numbers in acted if numbers]
     if not acted or len(set().union(*(numbers for _, numbers in acted)) | set(waiting)) < 2:
         return None  # one job named: the whole message's word is for it

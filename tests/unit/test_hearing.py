@@ -24,6 +24,8 @@ def test_every_word_is_heard_in_the_words_that_motivated_it(word):
     ("五号楼一二零一", "五号楼一二零一"),  # a room said digit by digit is not 120
     ("帮我打一二零", "帮我打120"),
     ("I need food", "I need food"),
+    ("收到喇 下次唔使咁赶㗎", "收到喇 下次唔使咁赶㗎"),  # 㗎 has no pinyin: the readings after it keep their place
+    ("㗎将压要吃完了", "㗎降压药吃完了"),
 ])
 def test_only_what_sounds_exactly_like_a_word_is_written_as_it(said, heard):
     assert hearing.heard_right(said) == heard
