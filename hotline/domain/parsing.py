@@ -174,8 +174,10 @@ _EMERGENCY = re.compile(
     """,
     _FLAGS,
 )
-# Medicines and care a life hangs on: no "不急" makes their running out wait.
-_VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b", re.IGNORECASE)
+# Medicines and care a life hangs on, and nothing at all left to eat: no "不急" makes their running out wait.
+_VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b"
+                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|一点吃的都没有|什么吃的都没有",
+                    re.IGNORECASE)
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _CALM = re.compile(
     r"""
@@ -184,7 +186,7 @@ _CALM = re.compile(
     | \bkeine?\s+eile\b | \bpas\s+press[ée](?![a-z]) | \bwhen(?:ever)?\s+(?:you\s+)?(?:can|possible)\b
     | (?:\bnot|n't)\s+(?: (?:very\s+|too\s+|so\s+)?urgent(?:ly)? | an?\s+emergency | serious )  # "isn't" too
     | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
-    | \brien\s+d'urgent | \bpas\s+urgent
+    | \brien\s+d'urgent | \bpas\s+urgent | \bnon\s+[èe]\s+urgente | \bn[ãa]o\s+[ée]\s+urgente
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
     | \b(?:can|will|should)\s+last\s+(?:a\s+day\s+or\s+two|(?:a\s+couple\s+of|two|2|a\s+few)\s+(?:more\s+)?days)\b
@@ -488,6 +490,7 @@ _WHEN_SAID = re.compile(
 _THANKS_SAID = re.compile(
     r"""
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了|唔该|收到(?:喇|啦|咗|嘞)|攞到(?:喇|啦|咗)  # Cantonese too
+    | ขอบคุณ | 잘\s?받았
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
     | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا | ありがとう | 감사 | 고맙 | cảm\s+ơn
     | धन्यवाद | शुक्रिया
@@ -498,7 +501,9 @@ _THANKS_SAID = re.compile(
 _ASKING = re.compile(
     r"""
     需要|还要|要|想|缺|买|急|没有了|没了|吃完|用完|断了|救
-    | 帮(?!(?:我|忙)(?:买|配|带|送|拿)的)  # "帮我配的药" tells what was done
+    | 帮(?!(?:我|忙)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修)  # "帮我配的药", "帮忙叫的车": done
+          (?:上[一二三四五六七八九十\d]+楼|[^。！？，,\s]{1,4}(?=(?:的|嘅|𠮶)(?:位|个)?(?:义工|志愿者|小伙子|师傅|人)))?
+          (?:的|嘅|𠮶|咗))
     | \b(?: need|needs|(?: want|wants )(?!\s+to\s+(?:say|thank|let))|more|please\s+(?: bring|buy|send|get )|out\s+of
         |run(?:ning)?\s+out|urgent ) \b
     | (?<! the\s)(?<! your\s)(?<! all\s)\bhelp\b  # "thanks for the help" asks for none
