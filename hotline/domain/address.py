@@ -141,17 +141,20 @@ _NEIGHBOURS_ROOM = re.compile(
 _SURNAME = ("[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅"
             "沈曾彭吕苏卢蒋蔡贾丁魏薛叶余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白"
             "崔康毛邱秦江史顾侯邵孟龙万段钱汤尹黎易常武乔贺赖龚文]")
-# Who lives behind a door, after its number or its place: 阿婆, 那户, 老陈, 王老师 (the commonest surnames).
-_WHO_LIVES = rf"""
+# Who lives behind a door, after its number or its place: 阿婆, 老陈, 王老师 (the commonest surnames)…
+_PEOPLE = rf"""
     (?: 阿婆|阿姨|老伯|伯伯|老太太|老太|老头|老人|老先生|爷爷|奶奶|外婆|外公|婆婆|阿爷|爷叔|孃孃|嬢嬢|阿叔|阿伯
-      | 小夫妻|老夫妻|老夫妇|夫妻|小两口|老两口|两口子|一家|人家|那家|那户|这家|孕妇|租客
-      | 小姑娘|小伙子|后生仔|外国人|老外|小?宝宝|小孩|小朋友|住户|邻居
+      | 小夫妻|老夫妻|老夫妇|夫妻|小两口|老两口|两口子|孕妇|租客
+      | 小姑娘|小伙子|后生仔|外国人|老外|小?宝宝|小孩|小朋友|邻居
       | 老{_SURNAME}                                               # 老陈, 502的老陈报一下
       | ling\s?ju\b                                               # 邻居 in pinyin
       | {_SURNAME} (?: 老师|阿姨|老伯|师傅|先生|太太|阿婆|伯伯|奶奶|爷爷|婆婆) )  # 王老师, 张阿姨
 """
+# …or the household: "1002那家小两口", "502那户" (after a place, 那户 leads to people: "楼下那家药店" is a shop).
+_WHO_LIVES = rf"(?: {_PEOPLE} | 一家|人家|那家|那户|这家|住户 )"
 # …unless what follows says they helped the writer, or are a nuisance: no need of theirs ("楼上邻居送了我几只").
-_HELPED = r"(?! [^。！？\s]{0,4} (?: 帮我|帮忙|给我|替我|送了我|送我|说(?:她|他|伊)?会|天天|吵架 ) )"
+_HELPED = r"""(?! [^。！？\s]{0,4} (?: 帮我|帮忙|给我|给的|送的|替我|送了我|送我|说(?:她|他|伊)?会
+                                    |说(?:可以|能|这里|这个)|天天|吵架|都很好|已经有人|有人管 ) )"""
 # A door written by its number alone, then who lives behind it: "602嘅伯伯", "502的老陈", "1002那家小两口",
 # "402王老师家", "301门口的报纸堆了三天". Like a neighbour's door, it is in the writer's own building.
 _DOOR_OF = re.compile(
@@ -165,11 +168,15 @@ _DOOR_OF = re.compile(
 # A neighbour's flat told by where it is from the writer's own, with who lives there: "楼下那户老两口" is one floor
 # down, "楼上的楼上那家" two up, "the old lady directly below me" one down. Read where no room is written: the flat
 # is worked out from the writer's own on the roster (decide.address). Not "楼上漏水" (a leak is the writer's own).
+# 住着一对老夫妻, 那个独居阿姨: who lives there, between the place and the person
+_WHO_THERE = r"(?:住着|住的是|住的|有)? \s* (?:一对|一个|一位|个|位)? \s* (?:独居|孤老|一个人住的?)? \s*"
 _MINE = r"(?:me|mine|us|ours|my)"
 _WHO_EN = r"(?:flat|apartment|lady|man|woman|guy|couple|family|granny|grandpa|grandma)"
+_NOT_THEIR_NEED = r"(?! \s+ (?:gave|brought|lent|helped|sent|says|said|told) \b)"  # "…gave me some rice"
+_SOMEONE_ELSES = r"(?<![妈爸婆公姐妹哥弟舅姨叔]家)(?<!楼上)(?<!楼下)"  # not 我妈家楼下, nor 楼上楼下的邻居
 _FLOORS_AWAY = tuple(
-    (floors, re.compile(rf"(?:{where}) \s* (?:的|个|嘅|那|那个|那间|de\b)? \s* (?:{_WHO_LIVES}) {_HELPED} | {english}",
-                        _FLAGS))
+    (floors, re.compile(rf"{_SOMEONE_ELSES} (?:{where}) (?!楼上|楼下) \s* (?:的|个|嘅|那户|那家|那个|那间|那|头|de\b)?"
+                        rf" \s* {_WHO_THERE} {_PEOPLE} {_HELPED} | (?:{english}) {_NOT_THEIR_NEED}", _FLAGS))
     for floors, where, english in (
         (2, r"楼上的楼上 | 楼上楼上", r"\b two \s floors \s (?:up|above) \b"),
         (-2, r"楼下的楼下 | 楼下楼下", r"\b two \s floors \s (?:down|below) \b"),

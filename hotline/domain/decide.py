@@ -667,10 +667,10 @@ def _asks_for_it(said: Reading) -> bool:
     """Whether a question that names a need asks for it: with a place, asking words or something run out; one
     about what the hotline does ("你们能送宠物粮吗？还是只有菜跟药") only with a flat, or urgent, or run out; one about
     what to keep or do ("要不要囤点米") only with a flat, urgent, a medicine run out, or asking to be brought it; one
-    that says it only asks, or asks what if ("降压药要是断两日会哪能"), only asking to be brought it, with a flat, or
-    in an emergency."""
+    that asks what if ("降压药要是断两日会哪能") only asking to be brought it, with a flat, urgent or in an emergency;
+    one that says it only asks ("先问一下") as any other question, or urgent."""
     parsed = said.parsed
-    if said.just_asking or said.asks_what_if:  # "…就是问问", "降压药要是断两日会哪能": a need only when asked for
+    if said.asks_what_if:  # "降压药要是断两日会哪能", "仲饮唔饮得": a need only when asked for, with a flat, or urgent
         return bool(said.asks_to_bring or parsed.emergency or parsed.building and parsed.room
                     or parsed.urgent and not said.just_asking)  # "what if my oxygen runs out, 1 hour left"
     if said.asks_advice:  # "要不要囤点水", "中暑了要备点啥药": a need with a flat, urgent, a medicine out, or asked for
@@ -678,7 +678,8 @@ def _asks_for_it(said: Reading) -> bool:
                     or said.runs_out and parsed.category is Category.MEDICINE)
     if said.asks_what_is_done:
         return bool(parsed.room or parsed.urgent or said.runs_out)
-    return bool(parsed.building or parsed.room or said.asks_for_more or said.runs_out)
+    return bool(parsed.building or parsed.room or said.asks_for_more or said.runs_out
+                or parsed.urgent and said.just_asking)  # "先问一下，胰岛素只剩一支了": the need is the question
 
 
 # --- gathering a need -----------------------------------------------------------------------------
@@ -755,8 +756,8 @@ def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
     state["emergency"] = bool(state.get("emergency") or parsed.emergency)
     state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
     if parsed.room is not None:  # the room last written says whether it is a neighbour's door
-        state["nearby"] = parsed.nearby
-        state.pop("floors_away", None)
+        # the room asked for a neighbour told of by place ("楼下那户", the writer's own room no floor and door)
+        state["nearby"] = parsed.nearby or bool(state.pop("floors_away", None)) and parsed.building is None
     elif parsed.floors_away is not None and state.get("building") is None:
         state["floors_away"] = parsed.floors_away  # "楼下那户老两口": the flat below the writer's own
     state["someone_else"] = bool(state.get("someone_else") or said.about_someone_else)
@@ -785,7 +786,8 @@ def address(state: dict, resident: Resident | None) -> tuple[int | None, str | N
     may live anywhere ("我妈住502"): not a neighbour's door ("楼下501的阿婆", "602嘅伯伯").
     """
     building, room = state.get("building"), state.get("room")
-    if building is None and room is None and resident and resident.household and state.get("floors_away"):
+    if (building is None and room is None and resident and resident.household and state.get("floors_away")
+            and state.get("unknown_building") is None):
         return resident.household.building, _floors_from(resident.household.room, state["floors_away"])
     if building is None and room is None and resident and resident.household:
         return resident.household.building, resident.household.room
@@ -797,8 +799,9 @@ def address(state: dict, resident: Resident | None) -> tuple[int | None, str | N
 
 
 def _floors_from(room: str, floors: int) -> str | None:
-    """The door `floors` above (+) or below (-) `room` ("302", -1: "202"); None where the room is no floor and
-    door ("B", "302A" reads as floor 3) or the floor would be none (below the first): then the room is asked."""
+    """The door `floors` above (+) or below (-) `room` ("302", -1: "202"; "302A": "202A"); None where the room is
+    no floor and door ("B2", "1-302") or the floor would be none (below the first): then the room is asked. The
+    roster is not read: a floor above the top one is asked about by the volunteer at the door."""
     written = re.fullmatch(r"(\d{1,2})(\d{2})([A-Z]?)", room.upper())
     if written is None or int(written[1]) + floors < 1:
         return None

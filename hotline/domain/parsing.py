@@ -176,7 +176,8 @@ _EMERGENCY = re.compile(
 )
 # Medicines and care a life hangs on, and nothing at all left to eat: no "不急" makes their running out wait.
 _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b"
-                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|一点吃的都没有|什么吃的都没有",
+                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|一点吃的都没有|什么吃的都没有"
+                    r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)",
                     re.IGNORECASE)
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _CALM = re.compile(
@@ -489,7 +490,7 @@ _WHEN_SAID = re.compile(
 )
 _THANKS_SAID = re.compile(
     r"""
-    谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了|唔该|收到(?:喇|啦|咗|嘞)|攞到(?:喇|啦|咗)  # Cantonese too
+    谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了|唔该晒|收到(?:喇|啦|咗|嘞)|攞到(?:喇|啦|咗)  # Cantonese too
     | ขอบคุณ | 잘\s?받았
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
     | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا | ありがとう | 감사 | 고맙 | cảm\s+ơn
@@ -500,7 +501,7 @@ _THANKS_SAID = re.compile(
 # Asking for something (more): then the message is a need, whatever else it says.
 _ASKING = re.compile(
     r"""
-    需要|还要|要|想|缺|买|急|没有了|没了|吃完|用完|断了|救
+    需要|还要|要|想|缺|买|急|没有了|没了|吃完|用完|断了|救|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
     | 帮(?!(?:我|忙)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修)  # "帮我配的药", "帮忙叫的车": done
           (?:上[一二三四五六七八九十\d]+楼|[^。！？，,\s]{1,4}(?=(?:的|嘅|𠮶)(?:位|个)?(?:义工|志愿者|小伙子|师傅|人)))?
           (?:的|嘅|𠮶|咗))

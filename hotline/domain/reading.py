@@ -22,9 +22,9 @@ from pathlib import Path
 from hotline.domain import literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
-INTENTS = ("crisis", "spam", "stop_asked", "own_case", "advice", "rumour", "hearsay", "what_if", "help_text", "offer",
-           "service", "question", "just_asking")
-ASKING = ("own_case", "advice", "what_if", "offer", "service", "just_asking")  # kinds of question
+INTENTS = ("crisis", "spam", "stop_asked", "own_case", "advice", "what_if", "rumour", "hearsay", "still_fine",
+           "help_text", "offer", "service", "question", "just_asking")
+ASKING = ("own_case", "advice", "what_if", "still_fine", "offer", "service", "just_asking")  # kinds of question
 READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -204,7 +204,7 @@ def asks_advice(text: str) -> bool:
 def asks_what_if(text: str) -> bool:
     """Tell whether a message asks what would happen, or what to do, if something happened ("降压药要是断两日会哪能"),
     or whether something is still safe or fine ("仲饮唔饮得"): a question, though it names a need run out."""
-    return "what_if" in _intents_said(text)
+    return not {"what_if", "still_fine"}.isdisjoint(_intents_said(text))
 
 
 def just_asking(text: str) -> bool:
@@ -424,11 +424,13 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
 
 
 # The parts of a volunteer's message that may each say what became of their own jobs: cut at punctuation, at
-# "but", and at a space between Chinese and a number ("20号送到了 21号还没去", "took 127, can't do 128 today").
-_PART = re.compile(r"[,，.。;；!！、\n]+|(?<=[?？])|(?<=[\u3400-\u9fff])\s+(?=#?\d)|\s*\b(?:but|though)\b\s*"
-                   r"|但是|可是|不过|唔过")
-_ONLY_NUMBERS = re.compile(  # "128", "和21号", "20 too"
-    r"(?:#?\s*\d+\s*(?:号|號)?|\b(?:and|too|also|as well)\b|&|\+|和|跟|同|及|也是|也|都是|都|\s)+")
+# "but", and at a space between Chinese and a number ("20号送到了 21号还没去", "took 127, can't do 128 today"),
+# not after 和 ("20 和 21 都送好了").
+_PART = re.compile(r"[,，.。;；!！、\n]+|(?<=[?？])|(?<=[\u3400-\u9fff])(?<![和跟同及])\s+(?=#?\d)"
+                   r"|\s*\b(?:but|though)\b\s*|但是|可是|不过|唔过")
+_ONLY_NUMBERS = re.compile(  # "128", "和21号", "127那单", and the same again: "20 too", "128也行", "same for 21"
+    r"(?:#?\s*\d+\s*(?:号|號)?|\b(?:and|too|also|as well|same(?: for| with)?|(?:is )?fine|ok)\b|&|\+|和|跟|同|及"
+    r"|也是|也行|也可以|也|都是|都|一样|同样|照样|(?:那|这)?(?:单子|单|家|户)|\s)+", re.IGNORECASE)
 
 
 def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
@@ -436,17 +438,19 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
     when one job is named, or no part names both a job and a word about it (then the whole message's word is
     for all of them).
 
-    A part with jobs and no word takes the word of the next part that says one ("20号 21号 都送到了"), or of
-    the part before when it is only numbers ("OK 127, 128"); one that asks ("is 127 the one in unit 2?") acts on
+    A part that is only jobs takes the word of the next part that says one ("20号 21号 都送到了"), or of the part
+    before ("OK 127, 128"); one that asks ("is 127 the one in unit 2?") acts on
     none. Jobs whose part says nothing the hotline acts on ("21号还没去", "127 I'll check later") are left as
     they are; so are the jobs of a second part with another word ("took 127, can't do 128": 127 is accepted)."""
     acted: list[tuple[str, list[int]]] = []
     waiting: list[int] = []  # jobs named without a word yet
     before = None  # the word of the part before
+    named: set[int] = set()
     for part in _PART.split(numerals.in_digits(text)):
         if not part.strip():
             continue
         numbers = [int(m[1]) for m in _JOB_NUMBER.finditer(part)]
+        named.update(numbers)
         word = next((rule.kind for rule in matching(volunteer_rules(), part) if rule.kind in _ABOUT_JOBS), None)
         if part.rstrip().endswith(("?", "？")):
             waiting, before = [], None
@@ -454,14 +458,14 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
         if word is None and numbers and before and _ONLY_NUMBERS.fullmatch(part):
             acted[-1][1].extend(numbers)  # "OK 127, 128": the word before is for these too
             continue
-        if word is None:
-            waiting += numbers
+        if word is None:  # "20号 21号 都送到了": the word to come; "21号还没去": none
+            waiting = waiting + numbers if _ONLY_NUMBERS.fullmatch(part) else []
         else:
             acted.append((word, waiting + numbers))
             waiting = []
         before = word
     acted = [(word, numbers) for word, numbers in acted if numbers]
-    if not acted or len(set().union(*(numbers for _, numbers in acted)) | set(waiting)) < 2:
+    if not acted or len(named) < 2:
         return None  # one job named: the whole message's word is for it
     first = acted[0][0]
     return first, tuple(dict.fromkeys(n for word, numbers in acted if word == first for n in numbers))

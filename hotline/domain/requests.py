@@ -205,10 +205,11 @@ class Routing:
         self._alerted: list[tuple[Volunteer, bool]] | None = None
 
     def alerted(self) -> list[tuple[Volunteer, bool]]:
-        """The coordinators an alert about a request goes to (`coordinators_to_alert`), read the first time: a
-        sweep that hands hundreds of requests to them asks once."""
+        """The coordinators an alert about a request goes to: those on duty, as read with the rest, else all of them
+        (`coordinators_to_alert`), read the first time: a sweep that hands hundreds of requests to them asks once."""
         if self._alerted is None:
-            self._alerted = coordinators_to_alert(self.session)
+            on_duty = [(c, bool(self._stopped.get(c.id))) for c in self.coordinators]
+            self._alerted = on_duty or coordinators_to_alert(self.session)
         return self._alerted
 
     def said_stop(self, volunteer: Volunteer) -> bool | None:

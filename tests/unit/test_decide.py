@@ -3,6 +3,8 @@ the number names if it is the sender's (a volunteer's: any request), else the an
 
 from __future__ import annotations
 
+import pytest
+
 from hotline.domain import decide, message
 from hotline.domain.parsing import Word
 from tests.understanding import fast
@@ -23,3 +25,39 @@ def test_a_volunteers_numbered_word_carries_each_job_found():
     act = decided("volunteer", "OK 127 999").act
     assert isinstance(act, decide.VolunteerWord) and act.numbers == (127, 999)
     assert [job.number if job else None for job in act.jobs] == [127, None]
+
+
+@pytest.mark.parametrize(("text", "floors"), [
+    ("楼下那户老两口家里米没了", -1),
+    ("楼上的楼上住着一对老夫妻 没米了", 2),
+    ("我楼下的楼下那个独居阿姨要感冒药", -2),
+    ("阿拉楼下头阿婆屋里小菜吃光了", -1),
+    ("the old lady directly below me needs cooking oil", -1),
+    ("my upstairs neighbour is 80 and has no rice", 1),
+    ("楼下那家药店关门了 帮我买点感冒药", None),  # a shop, not a neighbour
+    ("楼上楼下的邻居都很好 就是我家米没了", None),
+    ("楼下邻居给的菜吃完了 还要点米", None),  # the neighbour who gave: the writer's own need
+    ("楼上邻居说可以在这里订菜，我要一盒鸡蛋", None),
+    ("楼下那户已经有人管了，我自己想要一袋米", None),
+    ("我妈家楼下的阿婆摔了", None),  # below a relative's flat, not the writer's
+    ("my upstairs neighbour gave me some rice but I still need medicine", None),
+    ("楼上漏水漏到我家了", None),  # a leak into the writer's own flat
+])
+def test_a_neighbour_told_by_place_is_that_many_floors_from_the_writer(text, floors):
+    from hotline.domain import address, reading
+
+    assert address.floors_away(reading.simplify(text)) == floors
+
+
+@pytest.mark.parametrize(("room", "floors", "door"), [
+    ("302", -1, "202"), ("302", 2, "502"), ("1201", -1, "1101"), ("302A", -1, "202A"), ("302a", 1, "402A"),
+    ("101", -1, None),  # no floor below the first
+    ("B2", -1, None), ("1-302", -1, None),  # no floor and door: the room is asked
+])
+def test_the_door_floors_away_is_worked_out_from_the_writers_own(room, floors, door):
+    assert decide._floors_from(room, floors) == door
+
+
+def test_a_neighbour_told_by_place_is_filed_at_their_door_of_the_writers_building():
+    state = decided("resident", "楼下那户老两口家里米没了 今天一顿饭都没吃上").act.state
+    assert (state["floors_away"], decide.address(state, fast.situation("resident").resident)) == (-1, (12, "202"))

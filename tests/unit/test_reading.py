@@ -30,7 +30,7 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
         assert reading.asks_what_is_done(rule.example) and reading.intent(rule.example) in ("question", "crisis")
     elif rule.kind == "advice":  # what to keep or do, asked: a question, though it names a need
         assert reading.asks_advice(rule.example) and reading.intent(rule.example) == "question"
-    elif rule.kind == "what_if":  # what would happen if, or whether it is still safe, asked: a question
+    elif rule.kind in ("what_if", "still_fine"):  # what would happen if, or whether it is still safe: a question
         assert reading.asks_what_if(rule.example) and reading.intent(rule.example) == "question"
     elif rule.kind == "just_asking":  # a message that says it only asks
         assert reading.just_asking(rule.example)
@@ -178,6 +178,25 @@ def test_a_latin_word_beside_chinese_is_read_as_a_word():
     ("just left 21 with the guard at gate 2", ("done", (21,))),  # a gate's number is no job
 ])
 def test_a_volunteers_words_about_jobs_numbered_come_first(text, reply):
+    assert reading.volunteer_reply(text) == reply
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("20号送到了 21号还没去", ("done", (20,))),  # 21's part says nothing the hotline acts on
+    ("21号还没去，20号送到了", ("done", (20,))),  # …whichever comes first
+    ("127 I'll check later, 128 done", ("done", (128,))),
+    ("took 127, can't do 128 today", ("accept", (127,))),  # a second word is for its own job: 128 is left as it is
+    ("I'll take 127. 128 is too far for me tonight", ("accept", (127,))),  # a job number before a full stop
+    ("127可以 128不行", ("accept", (127,))),
+    ("is 127 the one in unit 2? 128 I'll take", ("accept", (128,))),  # a part that asks acts on none
+    ("20号 21号 都送到了", ("done", (20, 21))),  # jobs alone take the word that follows
+    ("今天累死了 20 和 21 都送好了", ("done", (20, 21))),
+    ("OK 127, 128", ("accept", (127, 128))),  # …or the word before
+    ("127我接了，128也行", ("accept", (127, 128))),  # and the same again
+    ("20 done. Same for 21", ("done", (20, 21))),
+    ("20送好了 21一样", ("done", (20, 21))),
+])
+def test_a_volunteers_message_is_read_part_by_part_when_jobs_have_different_fates(text, reply):
     assert reading.volunteer_reply(text) == reply
 
 
