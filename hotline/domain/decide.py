@@ -756,8 +756,8 @@ def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
     state["emergency"] = bool(state.get("emergency") or parsed.emergency)
     state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
     if parsed.room is not None:  # the room last written says whether it is a neighbour's door
-        # the room asked for a neighbour told of by place ("楼下那户", the writer's own room no floor and door)
-        state["nearby"] = parsed.nearby or bool(state.pop("floors_away", None)) and parsed.building is None
+        told_by_place = state.pop("floors_away", None) is not None  # and the room was asked ("楼下那户", room B2)
+        state["nearby"] = parsed.nearby or told_by_place and parsed.building is None
     elif parsed.floors_away is not None and state.get("building") is None:
         state["floors_away"] = parsed.floors_away  # "楼下那户老两口": the flat below the writer's own
     state["someone_else"] = bool(state.get("someone_else") or said.about_someone_else)

@@ -439,9 +439,9 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
     for all of them).
 
     A part that is only jobs takes the word of the next part that says one ("20号 21号 都送到了"), or of the part
-    before ("OK 127, 128"); one that asks ("is 127 the one in unit 2?") acts on
-    none. Jobs whose part says nothing the hotline acts on ("21号还没去", "127 I'll check later") are left as
-    they are; so are the jobs of a second part with another word ("took 127, can't do 128": 127 is accepted)."""
+    before ("OK 127, 128", "128也行"); one that asks ("is 127 the one in unit 2?") acts on none. Jobs whose part
+    says nothing the hotline acts on ("21号还没去", "127 I'll check later") are left as they are; so are the jobs
+    of a second part with another word ("took 127, can't do 128": 127 is accepted)."""
     acted: list[tuple[str, list[int]]] = []
     waiting: list[int] = []  # jobs named without a word yet
     before = None  # the word of the part before

@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline import texts
+from hotline.domain import roster
+from hotline.domain.policy import Policy
 from hotline.extensions import db
 from hotline.models import Inbound, OptOut, Outbox, OutStatus, Request, Status, Volunteer
 from tests.helpers import (
@@ -512,3 +514,18 @@ def test_volunteers_texting_for_many_households_are_exempt(app, phone):
 def test_a_stuck_phone_is_told_once_then_ignored(app, phone):
     answers = [phone(STRANGER).text("?") for _ in range(33)]
     assert all(answers[:30]) and answers[30] and "120" in answers[30][0] and answers[31:] == [[], []]
+
+
+def test_a_neighbour_told_by_place_is_filed_at_their_door_and_asked_for_where_the_room_has_no_floor(app, phone):
+    [n] = numbers_in(phone(TOM).reply("the old lady directly below me has no rice left, can someone bring some?"))
+    r = get_request(app, n)
+    assert (r.household.building, r.household.room, r.on_behalf) == (7, "1001", True)  # below Tom's 7-1101
+    with app.app_context():  # a flat with no floor and door in its name: B2 of building 9
+        report = roster.import_residents(db.session, Policy.from_config(app.config),
+                                         "name,phone,building,room,language,flags\n老李,+8613700002222,9,B2,zh,\n".encode())
+        assert not report.errors, report.errors
+        db.session.commit()
+    asked = phone("+8613700002222").reply("楼下那户老两口家里米没了")
+    assert not numbers_in(asked)  # which room? the floor below B2 cannot be worked out
+    [m] = numbers_in(phone("+8613700002222").reply("B1"))
+    assert (get_request(app, m).household.building, get_request(app, m).household.room) == (9, "B1")
