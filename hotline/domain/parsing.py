@@ -501,10 +501,10 @@ _THANKS_SAID = re.compile(
 # Asking for something (more): then the message is a need, whatever else it says.
 _ASKING = re.compile(
     r"""
-    需要|还要|要|想|缺|买|急|没有了|没了|吃完|用完|断了|救|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
-    | 帮(?!(?:我|忙)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修)  # "帮我配的药", "帮忙叫的车": done
+    需要|还要|要|想|缺|买|急|没有了|没了|吃完|用完|断了|救(?!护车)|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
+    | 帮(?!(?:我|忙)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修|打)  # "帮我配的药", "帮忙叫的车": done
           (?:上[一二三四五六七八九十\d]+楼|[^。！？，,\s]{1,4}(?=(?:的|嘅|𠮶)(?:位|个)?(?:义工|志愿者|小伙子|师傅|人)))?
-          (?:的|嘅|𠮶|咗))
+          (?:的|嘅|𠮶|咗|了))
     | \b(?: need|needs|(?: want|wants )(?!\s+to\s+(?:say|thank|let))|more|please\s+(?: bring|buy|send|get )|out\s+of
         |run(?:ning)?\s+out|urgent ) \b
     | (?<! the\s)(?<! your\s)(?<! all\s)\bhelp\b  # "thanks for the help" asks for none
@@ -532,7 +532,7 @@ def parse_resident_sentence(text: str) -> Command | None:
     """Read a resident's sentence as STATUS, CANCEL, NOT_RECEIVED or THANKS when it is one of those
     said in other words, with the request number when written (`#3`, `3号`); None for anything else."""
     text = _normalise(text)
-    if _EMERGENCY.search(text):
+    if _EMERGENCY.search(set_aside_past(text)):  # not "多亏你们那天帮忙打了120": what is over
         return None
     if _NOT_RECEIVED_SAID.search(text):
         return Command(Word.NOT_RECEIVED, _note_number(text))
