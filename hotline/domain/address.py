@@ -189,6 +189,16 @@ _FLOORS_AWAY = tuple(
 )
 
 
+def floors_from(room: str, floors: int) -> str | None:
+    """The door `floors` above (+) or below (-) `room` ("302", -1: "202"; "302A": "202A"); None where the room is
+    no floor and door ("B2", "1-302") or the floor would be none (below the first): then the room is asked. The
+    roster is not read: a floor above the top one is asked about by the volunteer at the door."""
+    written = re.fullmatch(r"(\d{1,2})(\d{2})([A-Z]?)", room.upper())
+    if written is None or int(written[1]) + floors < 1:
+        return None
+    return f"{int(written[1]) + floors}{written[2]}{written[3]}"
+
+
 def floors_away(text: str) -> int | None:
     """How many floors above (+) or below (-) the writer's own a neighbour lives who is told of by where they are
     ("楼下那户老两口": -1); None when no such neighbour is."""
@@ -288,7 +298,11 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
             room = next(group for group in match.groups() if group)
             nearby = place is None and pattern in (_NEIGHBOURS_ROOM, _DOOR_OF) and not _RELATIVE_LIVES.search(text)
     room = _room_digits(room)
-    elsewhere = bool(own and others) or door is not None
+    # the writer's own flat, then a neighbour told by place: "我住15号楼602 楼下那家老太太…" is 15-502
+    moved = bool(own and not others and door is None and room and (floors := floors_away(text)) is not None)
+    if moved:
+        room = floors_from(room, floors)  # None: no floor and door to count from, the room is asked
+    elsewhere = bool(own and others) or door is not None or moved
     if place is None:
         return None, None, room, elsewhere, nearby
     if known:

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from hotline.domain import hearing, offers
+from hotline.domain.address import floors_from
 from hotline.domain.message import Reading
 from hotline.domain.numerals import chinese_digits
 from hotline.domain.parsing import Command, Parsed, Visit, Word
@@ -788,7 +789,7 @@ def address(state: dict, resident: Resident | None) -> tuple[int | None, str | N
     building, room = state.get("building"), state.get("room")
     if (building is None and room is None and resident and resident.household and state.get("floors_away")
             and state.get("unknown_building") is None):
-        return resident.household.building, _floors_from(resident.household.room, state["floors_away"])
+        return resident.household.building, floors_from(resident.household.room, state["floors_away"])
     if building is None and room is None and resident and resident.household:
         return resident.household.building, resident.household.room
     if (building is None and room is not None and resident and resident.household
@@ -796,16 +797,6 @@ def address(state: dict, resident: Resident | None) -> tuple[int | None, str | N
             and state.get("unknown_building") is None):  # "40号楼101" is no room of their own building
         return resident.household.building, room
     return building, room
-
-
-def _floors_from(room: str, floors: int) -> str | None:
-    """The door `floors` above (+) or below (-) `room` ("302", -1: "202"; "302A": "202A"); None where the room is
-    no floor and door ("B2", "1-302") or the floor would be none (below the first): then the room is asked. The
-    roster is not read: a floor above the top one is asked about by the volunteer at the door."""
-    written = re.fullmatch(r"(\d{1,2})(\d{2})([A-Z]?)", room.upper())
-    if written is None or int(written[1]) + floors < 1:
-        return None
-    return f"{int(written[1]) + floors}{written[2]}{written[3]}"
 
 
 def _has_address(state: dict, resident: Resident | None) -> bool:

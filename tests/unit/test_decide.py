@@ -55,9 +55,23 @@ def test_a_neighbour_told_by_place_is_that_many_floors_from_the_writer(text, flo
     ("B2", -1, None), ("1-302", -1, None),  # no floor and door: the room is asked
 ])
 def test_the_door_floors_away_is_worked_out_from_the_writers_own(room, floors, door):
-    assert decide._floors_from(room, floors) == door
+    from hotline.domain import address
+
+    assert address.floors_from(room, floors) == door
 
 
 def test_a_neighbour_told_by_place_is_filed_at_their_door_of_the_writers_building():
     state = decided("resident", "楼下那户老两口家里米没了 今天一顿饭都没吃上").act.state
     assert (state["floors_away"], decide.address(state, fast.situation("resident").resident)) == (-1, (12, "202"))
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("我住15号楼602 楼下那家老太太没有降压药了", (15, "502", True)),  # the writer's own flat, then the one below it
+    ("I live in 7-1101, the old lady directly below me has no rice", (7, "1001", True)),
+    ("我住12号楼302 楼上漏水漏到我家了 帮忙找人修", (12, "302", False)),  # no neighbour told of: the writer's own
+])
+def test_a_neighbour_told_by_place_counts_from_the_flat_the_writer_says_is_theirs(text, place):
+    from hotline.domain.parsing import parse_request
+
+    parsed = parse_request(text, fast.POLICY.buildings)
+    assert (parsed.building, parsed.room, parsed.for_other) == place
