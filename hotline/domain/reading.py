@@ -144,6 +144,7 @@ def _gravity_rules() -> Rules:
     return Rules(rule for rule in need_rules() + signs("emergency") if rule.kind != "not_emergency")
 
 
+@lru_cache(maxsize=READ_AHEAD)  # read for the need and again for a resident's sentence
 def set_aside_past(normalised: str) -> str:
     """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤")."""
     return blanked(need_rules().of("not_emergency"), normalised, " ")
@@ -416,7 +417,7 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
         return None
     numbers = job_numbers(text)
     word = said[0]
-    if numbers and word != "help" and (parts := _jobs_by_part(text)) is not None:
+    if len(numbers) > 1 and word != "help" and (parts := _jobs_by_part(text)) is not None:
         return parts  # "20号送到了 21号还没去": only 20 is delivered
     if numbers and word in ("off", "on", "list"):
         word = next((kind for kind in said if kind in _ABOUT_JOBS), word)

@@ -435,8 +435,8 @@ def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lan
 
 def coordinators_to_alert(session: Session) -> list[tuple[Volunteer, bool]]:
     """The coordinators on duty, else all of them, each with whether they said STOP: one statement."""
-    rows = session.execute(COORDINATORS).all()
-    return [(c, bool(said_stop)) for c, said_stop in rows if c.on_duty] or [(c, bool(s)) for c, s in rows]
+    everyone = [(c, bool(said_stop)) for c, said_stop in session.execute(COORDINATORS)]
+    return [(c, said_stop) for c, said_stop in everyone if c.on_duty] or everyone
 
 
 COORDINATORS = (  # every coordinator, and whether they said STOP: made once per process
