@@ -8,7 +8,7 @@ with `transitions.change`. Services flush; the webhook, command or worker that c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -191,7 +191,7 @@ class Routing:
     moves made since).
     """
 
-    def __init__(self, session: Session, buildings: set[int]):
+    def __init__(self, session: Session, buildings: set[int], requesters: Iterable[str | None] = ()):
         rows = session.execute(ON_DUTY, {"buildings": list(buildings)}).all()
         self.session = session
         self.coordinators = list({v.id: v for v, _, _ in rows if v.role == Role.COORDINATOR}.values())
@@ -203,6 +203,8 @@ class Routing:
         self._counted: dict[int, int] | None = None  # open requests per volunteer, as the database had them
         self._moves: Counter[int] = Counter()  # what this routing assigned and took away since
         self._alerted: list[tuple[Volunteer, bool]] | None = None
+        self._requesters = {p for p in requesters if p}  # who asked, in a batch: their STOP is read at once
+        self._requesters_stopped: set[str] | None = None
 
     def alerted(self) -> list[tuple[Volunteer, bool]]:
         """The coordinators an alert about a request goes to: those on duty, as read with the rest, else all of them
@@ -215,6 +217,15 @@ class Routing:
     def said_stop(self, volunteer: Volunteer) -> bool | None:
         """Whether the volunteer said STOP, as read with the rest; None for one not read (not on duty here)."""
         return self._stopped.get(volunteer.id)
+
+    def requester_said_stop(self, phone: str) -> bool | None:
+        """Whether someone who asked for a request of the batch said STOP, read for all of them the first time
+        (a sweep tells hundreds of residents that a coordinator has their request); None for a number not given."""
+        if phone not in self._requesters:
+            return None
+        if self._requesters_stopped is None:
+            self._requesters_stopped = outbox.opted_out_among(self.session, self._requesters)
+        return phone in self._requesters_stopped
 
     def load(self, volunteer: Volunteer) -> int:
         """Return how many requests the volunteer has assigned or accepted."""
@@ -320,7 +331,7 @@ def route(
     to_coordinators = volunteer is None or volunteer.role == Role.COORDINATOR
     why = _why_not_a_volunteer(request) if to_coordinators and to is None else ""
     if why and before is not None and before.role == Role.VOLUNTEER:
-        tell_requester(session, request, N_("resident.with_coordinator"))
+        tell_requester(session, request, N_("resident.with_coordinator"), routing=routing)
     if volunteer is None:
         transitions.change(request, EventKind.UNASSIGNED, actor, via=Via.SYSTEM, note=why or "nobody on duty")
         request.volunteer, request.escalate_at = None, None
@@ -448,15 +459,17 @@ COORDINATORS = (  # every coordinator, and whether they said STOP: made once per
 
 
 def tell_requester(session: Session, request: Request, msgid: str, purpose: Purpose | None = None,
-                   **params) -> None:
-    """Tell whoever asked (by SMS, or by a call for landlines and those who prefer voice)."""
+                   routing: Routing | None = None, **params) -> None:
+    """Tell whoever asked (by SMS, or by a call for landlines and those who prefer voice; their STOP as `routing`
+    read it, where one is given)."""
     if not request.requester_phone:
         return
     lang = request.language
     text = t(lang, msgid, number=request.number, home=request.household.label, **params)
     prefers_voice = bool(request.resident and request.resident.prefers_voice and not request.on_behalf)
+    said_stop = routing.requester_said_stop(request.requester_phone) if routing is not None else None
     outbox.queue_sms(session, request.requester_phone, text, lang, request=request, prefer_voice=prefers_voice,
-                     purpose=purpose)
+                     purpose=purpose, opted_out=said_stop)
 
 
 def accept(
@@ -572,7 +585,7 @@ def hand_on(
             .order_by(Request.id)
         )
     )
-    routing = Routing(session, {r.household.building for r in moved})
+    routing = Routing(session, {r.household.building for r in moved}, {r.requester_phone for r in moved})
     by = actor or transitions.by_sms(volunteer)
     with session.no_autoflush:  # routing counts the moves itself
         for request in moved:
@@ -698,7 +711,8 @@ def run_timers(session: Session, policy: Policy, now: datetime | None = None) ->
     )
     if not due:
         return 0
-    routing = Routing(session, {r.household.building for r in due if r.status == Status.ASSIGNED})
+    routing = Routing(session, {r.household.building for r in due if r.status == Status.ASSIGNED},
+                      {r.requester_phone for r in due})
     with session.no_autoflush:  # routing counts the moves itself; one flush at the end writes them all
         for request in due:
             if request.status == Status.ASSIGNED:
@@ -725,7 +739,7 @@ def _remind_or_escalate(session: Session, policy: Policy, request: Request, now:
     else:
         transitions.record(request, EventKind.ESCALATED, TIMER, via=Via.SMS, volunteer=request.volunteer)
         alert_coordinators(session, request, N_("coordinator.overdue"), routing=routing)
-        tell_requester(session, request, N_("resident.overdue_with_coordinator"))
+        tell_requester(session, request, N_("resident.overdue_with_coordinator"), routing=routing)
         request.escalate_at = None
 
 

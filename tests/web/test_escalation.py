@@ -256,3 +256,34 @@ def test_a_sweep_reads_the_coordinators_with_its_routing_and_skips_one_who_said_
             Outbox.request_id.in_(numbers), Outbox.to.in_((SUN_HONG, GAO)))).all()
     assert {status for to, status in alerts if to == SUN_HONG} == {OutStatus.SKIPPED}
     assert {to for to, status in alerts if status != OutStatus.SKIPPED} == {GAO}
+
+
+def test_a_sweep_reads_once_which_residents_said_stop_and_skips_them(app, phone, clock):
+    from sqlalchemy import event, select
+
+    from hotline.models import Outbox, OutStatus
+
+    residents = ["+8613700002001", "+8613700002002", "+8613700002003"]
+    numbers = [numbers_in(phone(p).reply(f"12号楼30{i}室 需要买菜"))[0] for i, p in enumerate(residents, 1)]
+    assert phone(residents[0]).text("STOP") == []
+    with app.app_context():
+        engine = db.engine
+    asked = []
+
+    def listen(conn, cursor, statement, *rest):
+        asked.append("FROM opt_out" in statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        for _ in range(2):  # the building's two volunteers do not answer in time: the coordinator has them
+            clock.advance(seconds=901)
+            assert run_timers(app) == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert {get_request(app, n).volunteer.phone for n in numbers} == {SUN_HONG}
+    assert sum(asked) == 1  # the three residents' STOP, in one statement: not once a request
+    with app.app_context():
+        told = {to: status for to, status, number, body in db.session.execute(
+            select(Outbox.to, Outbox.status, Outbox.request_id, Outbox.body).where(Outbox.request_id.in_(numbers)))
+            if body == texts.t("zh", "resident.with_coordinator", number=number)}
+    assert told == {residents[0]: OutStatus.SKIPPED, residents[1]: OutStatus.QUEUED, residents[2]: OutStatus.QUEUED}
