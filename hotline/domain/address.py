@@ -199,10 +199,16 @@ def floors_from(room: str, floors: int) -> str | None:
     return f"{int(written[1]) + floors}{written[2]}{written[3]}"
 
 
-def floors_away(text: str) -> int | None:
+def floors_away(text: str, door: str | None = None) -> int | None:
     """How many floors above (+) or below (-) the writer's own a neighbour lives who is told of by where they are
-    ("楼下那户老两口": -1); None when no such neighbour is."""
-    return next((floors for floors, pattern in _FLOORS_AWAY if pattern.search(text)), None)
+    ("楼下那户老两口": -1); None when no such neighbour is. With `door`, only a neighbour told of from that door,
+    written just before ("15号楼602楼下那家老太太": -1 from 602)."""
+    for floors, pattern in _FLOORS_AWAY:
+        for match in pattern.finditer(text):
+            if door is None or (match[0].lstrip()[:1] in "楼正上下"  # "701 right below me" is 701 itself
+                                and re.search(rf"(?<![0-9]){door}\s*(?:室|号|房)?\s*$", text[:match.start()])):
+                return floors
+    return None
 
 
 # A relative who lives somewhere, then a door: "我婆婆住602", "my mum lives in Minhang, her neighbour in 1201": no door
@@ -298,8 +304,10 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
             room = next(group for group in match.groups() if group)
             nearby = place is None and pattern in (_NEIGHBOURS_ROOM, _DOOR_OF) and not _RELATIVE_LIVES.search(text)
     room = _room_digits(room)
-    # the writer's own flat, then a neighbour told by place: "我住15号楼602 楼下那家老太太…" is 15-502
-    moved = bool(own and not others and door is None and room and (floors := floors_away(text)) is not None)
+    # the writer's own flat, then a neighbour told by place: "我住15号楼602 楼下那家老太太…" is 15-502,
+    # …or from a flat written just before: "15号楼602楼下那家老太太…" is 15-502 too
+    moved = bool(door is None and room and not (own and others)
+                 and (floors := floors_away(text, None if own else room)) is not None)
     if moved:
         room = floors_from(room, floors)  # None: no floor and door to count from, the room is asked
     elsewhere = bool(own and others) or door is not None or moved

@@ -183,7 +183,8 @@ _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析
 _CALM = re.compile(
     r"""
     不(?:太|是很|用|着)?急 | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急 | 覅(?:着)?急
-    | \bbu\s+(?:zhao\s+)?ji\b | 急ぎではない | 急ぎません | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b
+    | \bbu\s+(?:zhao\s+)?ji\b | 急ぎ(?:では|じゃ)(?:ない|ありません) | 急ぎません | 急がなくて
+    | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b
     | \bkeine?\s+eile\b | \bpas\s+press[ée](?![a-z]) | \bwhen(?:ever)?\s+(?:you\s+)?(?:can|possible)\b
     | (?:\bnot|n't)\s+(?: (?:very\s+|too\s+|so\s+)?urgent(?:ly)? | an?\s+emergency | serious )  # "isn't" too
     | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
@@ -501,7 +502,8 @@ _THANKS_SAID = re.compile(
 # Asking for something (more): then the message is a need, whatever else it says.
 _ASKING = re.compile(
     r"""
-    需要|还要|要|想|缺|买|急|没有了|没了|吃完|用完|断了|救(?!护车)|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
+    需要|还要|要|想(?!死(?:你|他|她|我们|咱|大家)|念|你)|缺|买  # not "想死你们了": missed
+    | 急|没有了|没了|吃完|用完|断了|救(?!护车)|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
     | 帮(?!(?:我|忙)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修|打)  # "帮我配的药", "帮忙叫的车": done
           (?:上[一二三四五六七八九十\d]+楼|[^。！？，,\s]{1,4}(?=(?:的|嘅|𠮶)(?:位|个)?(?:义工|志愿者|小伙子|师傅|人)))?
           (?:的|嘅|𠮶|咗|了))

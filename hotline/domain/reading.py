@@ -521,6 +521,7 @@ def simplify(text: str) -> str:
     words as the address reader's, one space between words (kept per text: every rule reads the same
     message through it)."""
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = toneless(text)
     for pattern, read_as, _ in _address_words():
         text = pattern.sub(read_as, text)
     if _CJK.search(text):
@@ -569,8 +570,7 @@ def _syllables() -> frozenset[str]:
     found = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
-            toneless = unicodedata.normalize("NFC", "".join(
-                c for c in unicodedata.normalize("NFD", reading) if c not in _TONE_MARKS))
+            toneless = _without_tones(reading)
             found.add(toneless.replace("ü", "v"))  # nver: 女儿
             found.add(toneless.replace("ü", "u"))  # nuer, as many type it too
     return frozenset(found)
@@ -578,6 +578,23 @@ def _syllables() -> frozenset[str]:
 
 # English words that are also pinyin syllables; a message of these alone is English.
 _ENGLISH_TOO = frozenset("a an e o i me he she we ok no to in on ban bang pan man long tan hang fan sun".split())
+
+
+def toneless(text: str) -> str:
+    """Pinyin written with its tone marks (`nǐ hǎo, wǒ jiā chī de dōu méi yǒu le`) as pinyin without them, which the
+    rules read; any other text as it is (`Où en est ma demande`, `Tôi cần thuốc`: no first or third tone, or no
+    pinyin once bare)."""
+    if not _FIRST_OR_THIRD.search(text):
+        return text
+    bare = _without_tones(text).replace("ü", "v")
+    return bare if is_pinyin(bare) else text
+
+
+_FIRST_OR_THIRD = re.compile("[āēīōūǖǎěǐǒǔǚĀĒĪŌŪǕǍĚǏǑǓǙ]")  # pinyin's own marks: French or Vietnamese has none
+
+
+def _without_tones(text: str) -> str:
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if c not in _TONE_MARKS))
 
 
 def is_pinyin(text: str) -> bool:
@@ -633,7 +650,7 @@ def from_pinyin(text: str) -> str:
     """Write the vocabulary's words found in pinyin as Chinese (`mai cai` -> 买菜); the rest stays."""
     for pattern, word in _pinyin_words():
         text = pattern.sub(word, text)
-    text = _LE.sub("了", _QUESTION_MA.sub("吗", text))
+    text = _LE.sub("了", _QUESTION_MA.sub("吗", _HAO_BETWEEN.sub("号", text)))
     return _BETWEEN_WORDS.sub("", text)  # `开门 吗` reads as Chinese is written: 开门吗
 
 
@@ -642,6 +659,7 @@ def from_pinyin(text: str) -> str:
 _QUESTION_MA = re.compile(r"(?<!\bma )(?<!\bwo )(?<!\bni )(?<!\bta )\bma\b(?!\s*ma\b)(?=\s*(?:[?？!！,.，。;；]|$))",
                           re.IGNORECASE)
 _LE = re.compile(r"\ble\b", re.IGNORECASE)  # 了: the one common word of this syllable
+_HAO_BETWEEN = re.compile(r"(?<=\d)\s*hao\b(?=\s*\d)", re.IGNORECASE)  # 号 between numbers: "12 hao 305" is 12号305
 _BETWEEN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
@@ -673,6 +691,7 @@ def language(text: str) -> str | None:
     pinyin (unless the characters are a name in a text of twice as many Latin words), `ja`, `ko`,
     Russian, Arabic, Thai, Hindi, Hebrew or Greek by their letters, or a Latin-script language (`en`
     where lingua cannot tell); None for none."""
+    text = toneless(text)
     if _KANA.search(text):
         return "ja"
     if _HANGUL.search(text):
