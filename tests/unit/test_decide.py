@@ -69,6 +69,11 @@ def test_a_neighbour_told_by_place_is_filed_at_their_door_of_the_writers_buildin
     ("我住15号楼602 楼下那家老太太没有降压药了", (15, "502", True)),  # the writer's own flat, then the one below it
     ("I live in 7-1101, the old lady directly below me has no rice", (7, "1001", True)),
     ("我住12号楼302 楼上漏水漏到我家了 帮忙找人修", (12, "302", False)),  # no neighbour told of: the writer's own
+    ("15号楼602楼下那家老太太没有降压药了", (15, "502", True)),  # from the door written just before
+    ("15号楼602 楼上的楼上那家老两口没米了", (15, "802", True)),
+    ("15号楼602需要米 楼下那家老太太也没有降压药了", (15, "602", False)),  # not from 602: no own flat, no door before
+    ("5号楼602楼下的药店关门了 帮我买药", (5, "602", False)),  # a shop below
+    ("Building 28, someone is screaming in 701 right below me", (28, "701", False)),  # 701 is the flat below
 ])
 def test_a_neighbour_told_by_place_counts_from_the_flat_the_writer_says_is_theirs(text, place):
     from hotline.domain.parsing import parse_request

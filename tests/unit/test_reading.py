@@ -236,6 +236,23 @@ def test_pinyin_reads_as_the_chinese_it_stands_for():
     assert reading.language("wo xu yao mai cai 12 hao lou 302") == "zh"
 
 
+@pytest.mark.parametrize(("text", "read"), [
+    ("wǒ māma de yào chī wán le", "wo mama de yao chi wan le"),
+    ("nǚ'ér bù zài jiā", "nv'er bu zai jia"),
+    ("Où en est ma demande ?", "Où en est ma demande ?"),  # no first or third tone: French as written
+    ("Tôi cần thuốc hạ sốt cho con", "Tôi cần thuốc hạ sốt cho con"),
+    ("café ā la carte", "café ā la carte"),  # a mark, but the bare words are no pinyin
+])
+def test_pinyin_with_tone_marks_reads_as_pinyin_without(text, read):
+    assert reading.toneless(text) == read
+
+
+def test_pinyin_with_tone_marks_is_read_as_chinese():
+    parsed = parse_request("wǒ bà de xuè yā yào chī wán le, 9 hào lóu 402", BUILDINGS)
+    assert (parsed.category, parsed.building, parsed.room) == ("medicine", 9, "402")
+    assert reading.language("wǒ bà de xuè yā yào chī wán le") == "zh"
+
+
 @pytest.mark.parametrize(("pinyin", "chinese"), [
     ("kuai di zhan ke yi qu bao guo le ma", "快递站可以去包裹了吗"),  # a closing ma asks; le is 了
     ("you xu yao de ma? 13 hao lou", "有需要的吗? 13 号楼"),
