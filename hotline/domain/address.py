@@ -174,8 +174,9 @@ _MINE = r"(?:me|mine|us|ours|my)"
 _WHO_EN = r"(?:flat|apartment|lady|man|woman|guy|couple|family|granny|grandpa|grandma)"
 _NOT_THEIR_NEED = r"(?! \s+ (?:gave|brought|lent|helped|sent|says|said|told) \b)"  # "…gave me some rice"
 _SOMEONE_ELSES = r"(?<![妈爸婆公姐妹哥弟舅姨叔]家)(?<!楼上)(?<!楼下)"  # not 我妈家楼下, nor 楼上楼下的邻居
+_THAT_HOME = r"的|个|嘅|那户|那家|那个|那间|那|头|𠮶家|𠮶户|𠮶个|de\b"  # 楼下那家(的), 楼下𠮶家个 (Cantonese)
 _FLOORS_AWAY = tuple(
-    (floors, re.compile(rf"{_SOMEONE_ELSES} (?:{where}) (?!楼上|楼下) \s* (?:的|个|嘅|那户|那家|那个|那间|那|头|de\b)?"
+    (floors, re.compile(rf"{_SOMEONE_ELSES} (?:{where}) (?!楼上|楼下) \s* (?:{_THAT_HOME})? \s* (?:个|嘅|的)?"
                         rf" \s* {_WHO_THERE} {_PEOPLE} {_HELPED} | (?:{english}) {_NOT_THEIR_NEED}", _FLAGS))
     for floors, where, english in (
         (2, r"楼上的楼上 | 楼上楼上", r"\b two \s floors \s (?:up|above) \b"),
@@ -202,13 +203,25 @@ def floors_from(room: str, floors: int) -> str | None:
 def floors_away(text: str, door: str | None = None) -> int | None:
     """How many floors above (+) or below (-) the writer's own a neighbour lives who is told of by where they are
     ("楼下那户老两口": -1); None when no such neighbour is. With `door`, only a neighbour told of from that door,
-    written just before ("15号楼602楼下那家老太太": -1 from 602)."""
+    written just before ("15号楼602楼下那家老太太": -1 from 602) or, in English, just after ("the flat above 1101")."""
     for floors, pattern in _FLOORS_AWAY:
         for match in pattern.finditer(text):
             if door is None or (match[0].lstrip()[:1] in "楼正上下"  # "701 right below me" is 701 itself
                                 and re.search(rf"(?<![0-9]){door}\s*(?:室|号|房)?\s*$", text[:match.start()])):
                 return floors
+    if door is not None:
+        for floors, pattern in _FROM_A_DOOR:
+            if (match := pattern.search(text)) and re.match(rf"(?:#|no\.?\s*)?{door}(?![0-9])", text[match.end():]):
+                return floors
     return None
+
+
+# A neighbour's flat told from a door written after it, in English: "the flat above 1101", "the room under 702".
+_FROM_A_DOOR = tuple(
+    (floors, re.compile(rf"\b (?:flat|room|apartment|apt|unit|one|place|door) \s (?:right\s|directly\s|just\s)?"
+                        rf"(?:{where}) \s+ (?=[#\d]|no\b)", _FLAGS))
+    for floors, where in ((1, r"above|over"), (-1, r"under|below|beneath|underneath"))
+)
 
 
 # A relative who lives somewhere, then a door: "我婆婆住602", "my mum lives in Minhang, her neighbour in 1201": no door

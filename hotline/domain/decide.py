@@ -311,7 +311,7 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     act = decision.act
     thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question")
-    if thanks and said.grave or asked and said.grave == "crisis":  # "谢谢你们 以后不用送了 我走了以后…"
+    if thanks and (said.grave or said.without_hope) or asked and said.grave == "crisis":  # "Salamat po. Hindi ko na…"
         return _before_a_person(decision, said, who)
     if thanks:
         return decision
@@ -638,6 +638,11 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     parsed = said.parsed
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None
+    reply = said.volunteer_reply if who.volunteer and not in_conversation else None
+    asks = said.text.rstrip().endswith(("?", "？", "吗", "伐"))  # "我送到门口放下就走可以吗": a question still
+    if reply and (reply[0] == "off" or reply[0] == "decline" and reply[1]) \
+            and purpose in ("question", "rumour", "hearsay") and not asks:
+        return None  # "128 bu jie a, wo men lou li you yang xing", "我阳了 这几天送不了": the volunteer's word first
     if purpose in ("rumour", "hearsay") and parsed.category and (said.asks_for_more or said.runs_out and parsed.urgent):
         return None  # "我阳了 需要退烧药", "…everyone should stock up, but we have no insulin left": the need
     if purpose == "hearsay" and said.asks_after and who.open_requests():

@@ -110,6 +110,11 @@ class Reading:
         return reading.everyones(self.text)
 
     @cached_property
+    def without_hope(self) -> bool:
+        """Says there is no hope left, or that the means are at hand ("Hindi ko na kaya", pills saved)."""
+        return reading.without_hope(self.text)
+
+    @cached_property
     def stops_for_good(self) -> bool:
         """Says deliveries or care are no longer needed ("以后不用给我送菜了")."""
         return reading.stops_for_good(self.text)

@@ -297,6 +297,12 @@ def stops_for_good(text: str) -> bool:
     return _says(crisis_cues(), "for_good", text)
 
 
+def without_hope(text: str) -> bool:
+    """Tell whether a message says there is no hope left, or that the means are at hand ("Hindi ko na kaya", "not a
+    burden much longer", pills saved): with thanks, it goes before a person, not closed as thanks."""
+    return _says(crisis_cues(), "no_hope", text) or _says(crisis_cues(), "means", text)
+
+
 _ORDINARY = frozenset({"thanks", "place", "at_hand"})  # two of these make no farewell: thanks, a window open
 
 
@@ -400,9 +406,9 @@ _ABOUT_JOBS = ("unanswered", "decline", "done", "accept")  # the words that act 
 
 # A job number: digits that are no time, duration, quantity, floor or building ("3pm", "20 min", "8点").
 _JOB_NUMBER = re.compile(
-    r"(?<![\d:./栋幢楼号-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )"
+    r"(?<![\d:./栋幢楼号度-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )"
     r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )#?\s*(\d{1,9})(?![\d:/-]|\.\d)"
-    r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|am\b|pm\b|mins?\b|minutes\b|h\b|hours?\b|yuan|kg))",
+    r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|度|℃|°|am\b|pm\b|mins?\b|minutes\b|h\b|hours?\b|yuan|kg))",
     re.IGNORECASE,
 )
 
@@ -581,16 +587,15 @@ _ENGLISH_TOO = frozenset("a an e o i me he she we ok no to in on ban bang pan ma
 
 
 def toneless(text: str) -> str:
-    """Pinyin written with its tone marks (`nǐ hǎo, wǒ jiā chī de dōu méi yǒu le`) as pinyin without them, which the
-    rules read; any other text as it is (`Où en est ma demande`, `Tôi cần thuốc`: no first or third tone, or no
-    pinyin once bare)."""
-    if not _FIRST_OR_THIRD.search(text):
+    """Pinyin written with its tone marks (`nǐ hǎo, wǒ jiā chī de dōu méi yǒu le`, `jiù mìng`) as pinyin without them,
+    which the rules read; any other text as it is (`Où en est ma demande`, `Tôi cần thuốc`: no pinyin once bare)."""
+    if not _TONED.search(text):
         return text
     bare = _without_tones(text).replace("ü", "v")
     return bare if is_pinyin(bare) else text
 
 
-_FIRST_OR_THIRD = re.compile("[āēīōūǖǎěǐǒǔǚĀĒĪŌŪǕǍĚǏǑǓǙ]")  # pinyin's own marks: French or Vietnamese has none
+_TONED = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙǕǗǙǛ]")  # a vowel with a tone mark
 
 
 def _without_tones(text: str) -> str:
@@ -639,7 +644,10 @@ def _pinyin_words() -> tuple[tuple[re.Pattern, str], ...]:
     for line in (LEXICON / "pinyin_words.txt").read_text(encoding="utf-8").splitlines():
         word = line.split("#")[0].strip()
         if word:
-            syllables = pinyin(word, style=Style.NORMAL, heteronym=True, v_to_u=False)
+            syllables = [  # the word's own readings, and every reading of each character ("接不了": jie bu le too)
+                list(dict.fromkeys(ways + pinyin(char, style=Style.NORMAL, heteronym=True, v_to_u=False)[0]))
+                for char, ways in zip(word, pinyin(word, style=Style.NORMAL, heteronym=True, v_to_u=False), strict=True)
+            ]
             pattern = r"(?<![a-z])" + r"\s*".join("(?:" + "|".join(map(re.escape, ways)) + ")" for ways in syllables) \
                 + r"(?![a-z])"  # a number may touch it: "20hao lou 402"
             words.append((len(syllables), re.compile(pattern), word))

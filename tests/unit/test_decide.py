@@ -27,6 +27,21 @@ def test_a_volunteers_numbered_word_carries_each_job_found():
     assert [job.number if job else None for job in act.jobs] == [127, None]
 
 
+@pytest.mark.parametrize(("text", "word", "numbers"), [
+    ("128 bu jie a, wo men lou li you yang xing, chu bu qu", Word.DECLINE, (128,)),  # news of a case beside it
+    ("127 128都不接了 人手不够 派给别人吧", Word.DECLINE, (127, 128)),  # a complaint that reads as a question
+    ("我阳了 这几天送不了", Word.OFF, ()),
+])
+def test_a_volunteers_word_about_their_jobs_comes_before_the_news_or_question_beside_it(text, word, numbers):
+    act = decided("volunteer", text).act
+    assert isinstance(act, decide.VolunteerWord) and (act.word, act.numbers) == (word, numbers)
+
+
+def test_a_volunteers_rumour_with_no_word_about_jobs_is_still_a_rumour():
+    act = decided("volunteer", "听说明天要封楼 是真的吗").act
+    assert isinstance(act, decide.Answer) and act.msgid == decide.ANSWERS["rumour"]
+
+
 @pytest.mark.parametrize(("text", "floors"), [
     ("楼下那户老两口家里米没了", -1),
     ("楼上的楼上住着一对老夫妻 没米了", 2),

@@ -176,6 +176,12 @@ def test_a_latin_word_beside_chinese_is_read_as_a_word():
     ("20 and 21 delivered, that's me done for today", ("done", (20, 21))),  # the jobs before going off
     ("done for today", ("off", ())),
     ("just left 21 with the guard at gate 2", ("done", (21,))),  # a gate's number is no job
+    ("烧到39度 这几天送不了", ("off", ())),  # a temperature is no job
+    ("我发烧到38度5 这几天送不了了", ("off", ())),
+    ("128阿拉勿接了 腰痛", ("decline", (128,))),  # Shanghainese 勿接, Cantonese 唔接, 不接: declined, not 接了
+    ("128唔接喇", ("decline", (128,))),
+    ("20 21都不接了 家里有事", ("decline", (20, 21))),
+    ("今朝阿拉勿接了", ("off", ())),  # no job named: off duty
 ])
 def test_a_volunteers_words_about_jobs_numbered_come_first(text, reply):
     assert reading.volunteer_reply(text) == reply
