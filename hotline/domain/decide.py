@@ -313,11 +313,13 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question")
     if thanks and (said.grave or said.without_hope) or asked and said.grave == "crisis":  # "Salamat po. Hindi ko na…"
         return _before_a_person(decision, said, who)
-    if thanks:
-        return decision
-    if not isinstance(act, Gathering) or act.state.get("emergency") or not said.grave:
+    if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):
         return decision  # the grave words are read only where they could change what is done
     state = act.state
+    if said.without_hope and not said.grave and not (state.get("category") or act.next in FILES):
+        return _before_a_person(decision, said, who, state)  # "Hindi ko na po kaya.": no need named, no hope left
+    if not said.grave:
+        return decision
     if said.grave == "crisis" or not (state.get("urgent") or state.get("category") or act.next in FILES):
         return _before_a_person(decision, said, who, state)  # "nobody would notice if I was gone"
     if state.get("urgent"):
@@ -618,6 +620,8 @@ def _names_only_what_is_open(said: Reading, who: Situation) -> bool:
     return named.category is None or any(r.category == named.category for r in who.open_requests())
 
 
+_FIRST_PERSON = re.compile(r"我|阿拉|\bi\b|\bi'm\b|\bme\b", re.IGNORECASE)
+
 # What a message that is no need is answered, by what it is for: a rumour about someone's health, news passed on.
 ANSWERS = {"rumour": N_("sms.rumour"), "hearsay": N_("sms.hearsay")}
 
@@ -640,7 +644,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         return None
     reply = said.volunteer_reply if who.volunteer and not in_conversation else None
     asks = said.text.rstrip().endswith(("?", "？", "吗", "伐"))  # "我送到门口放下就走可以吗": a question still
-    if reply and (reply[0] == "off" or reply[0] == "decline" and reply[1]) \
+    own = reply and reply[0] == "off" and _FIRST_PERSON.search(said.text)  # not "听说20号那个阿婆这两天都出不来"
+    if reply and (own or reply[0] == "decline" and reply[1]) \
             and purpose in ("question", "rumour", "hearsay") and not asks:
         return None  # "128 bu jie a, wo men lou li you yang xing", "我阳了 这几天送不了": the volunteer's word first
     if purpose in ("rumour", "hearsay") and parsed.category and (said.asks_for_more or said.runs_out and parsed.urgent):

@@ -182,7 +182,7 @@ _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _CALM = re.compile(
     r"""
-    不(?:太|是很|用|着)?急 | 不是(?:很)?急的? | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急
+    不(?:太|是很|用|着)?急 | (?<!是)不是(?:很)?急的? | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急
     | 覅(?:着)?急
     | \bbu\s+(?:zhao\s+)?ji\b | 急ぎ(?:では|じゃ)(?:ない|ありません) | 急ぎません | 急がなくて
     | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b
@@ -495,8 +495,8 @@ _WHEN_SAID = re.compile(
 _THANKS_SAID = re.compile(
     r"""
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了|唔该晒|收到(?:喇|啦|咗|嘞)|攞到(?:喇|啦|咗)  # Cantonese too
-    | ขอบคุณ | 잘\s?받았 | 고마웠 | 감사했 | \bsalamat\b | \bspasibo\b | \bdhanyavaa?d\b
-    | \bshukriya\b | \bterima\s+kasih\b | \bmakasih\b
+    | ขอบคุณ | 잘\s?받았 | \bsudah\s+(?: sampai|diterima ) \b | \bsab\s+mil\s+gaya\b
+    | \bvsyo\s+(?: poluchil\w*|prishlo ) \b
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
     | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا | ありがとう | 감사 | 고맙 | cảm\s+ơn
     | धन्यवाद | शुक्रिया
@@ -506,7 +506,7 @@ _THANKS_SAID = re.compile(
 # Asking for something (more): then the message is a need, whatever else it says.
 _ASKING = re.compile(
     r"""
-    需要|还要|要(?!回老家|回国|回家|回去|走了|搬)|缺|买
+    需要|还要|要(?!回老家|回国|回家|回去|走了)|缺|买
     | 想(?!死(?:你|你们|侬|他|她|他们|我们|咱们|大家)(?:了|啦|咯|嘞|喽|啊)|念|你们?了)  # not "想死你们了": missed
     | 急|没有了|没了|吃完|用完|断了|救(?!护车)|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
     | 帮(?!(?:我|忙|阿拉)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修|打)  # "帮我配的药", "帮忙叫的车": done

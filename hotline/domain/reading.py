@@ -589,13 +589,14 @@ _ENGLISH_TOO = frozenset("a an e o i me he she we ok no to in on ban bang pan ma
 def toneless(text: str) -> str:
     """Pinyin written with its tone marks (`nǐ hǎo, wǒ jiā chī de dōu méi yǒu le`, `jiù mìng`) as pinyin without them,
     which the rules read; any other text as it is (`Où en est ma demande`, `Tôi cần thuốc`: no pinyin once bare)."""
-    if not _TONED.search(text):
+    if not _FIRST_OR_THIRD.search(text) and len(_TONED.findall(text)) < 2:  # not "Xin chào", "Ciao, sì"
         return text
     bare = _without_tones(text).replace("ü", "v")
     return bare if is_pinyin(bare) else text
 
 
 _TONED = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙǕǗǙǛ]")  # a vowel with a tone mark
+_FIRST_OR_THIRD = re.compile("[āēīōūǖǎěǐǒǔǚĀĒĪŌŪǕǍĚǏǑǓǙ]")  # pinyin's own marks: French or Vietnamese has none
 
 
 def _without_tones(text: str) -> str:
@@ -644,14 +645,16 @@ def _pinyin_words() -> tuple[tuple[re.Pattern, str], ...]:
     for line in (LEXICON / "pinyin_words.txt").read_text(encoding="utf-8").splitlines():
         word = line.split("#")[0].strip()
         if word:
-            syllables = [  # the word's own readings, and every reading of each character ("接不了": jie bu le too)
-                list(dict.fromkeys(ways + pinyin(char, style=Style.NORMAL, heteronym=True, v_to_u=False)[0]))
-                for char, ways in zip(word, pinyin(word, style=Style.NORMAL, heteronym=True, v_to_u=False), strict=True)
-            ]
+            syllables = [ways + _ALSO_SAID.get(char, []) for char, ways in  # "接不了": jie bu liao, jie bu le
+                         zip(word, pinyin(word, style=Style.NORMAL, heteronym=True, v_to_u=False), strict=True)]
             pattern = r"(?<![a-z])" + r"\s*".join("(?:" + "|".join(map(re.escape, ways)) + ")" for ways in syllables) \
                 + r"(?![a-z])"  # a number may touch it: "20hao lou 402"
             words.append((len(syllables), re.compile(pattern), word))
     return tuple((pattern, word) for _, pattern, word in sorted(words, key=lambda w: -w[0]))
+
+
+# Characters whose everyday reading the dictionary leaves out of the words that hold them.
+_ALSO_SAID = {"了": ["le"]}
 
 
 def from_pinyin(text: str) -> str:
