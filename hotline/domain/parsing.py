@@ -23,6 +23,7 @@ from hotline.domain.address import floors_away, read_address
 from hotline.domain.numerals import chinese_digits
 from hotline.domain.reading import (
     READ_AHEAD,
+    asked_in_clause,
     blanked,
     category_rules,
     drug_rules,
@@ -657,6 +658,9 @@ def parse_volunteer_note(text: str) -> Command | None:
     """Read a volunteer's "the rice is at the door of 12-302" or "#2 药已送到" as DONE (with the request
     number when written as one: `#2`, `2号`); None when it says no delivery ("还没送到")."""
     text = _normalise(text)
-    if not _DELIVERED_SAID.search(text) or _NOT_RECEIVED_SAID.search(text) or _EMERGENCY.search(text):
+    delivered = _DELIVERED_SAID.search(text)
+    if not delivered or _NOT_RECEIVED_SAID.search(text) or _EMERGENCY.search(text):
         return None
+    if asked_in_clause(text, delivered):
+        return None  # "请问127要送到几楼？": asked, not said
     return Command(Word.DONE, _note_number(text))

@@ -427,7 +427,25 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
         return parts  # "20号送到了 21号还没去": only 20 is delivered
     if numbers and word in ("off", "on", "list"):
         word = next((kind for kind in said if kind in _ABOUT_JOBS), word)
+    if word == "done" and asked_in_clause(text, next(r for r in matching(volunteer_rules(), text) if r.kind == "done")
+                                          .pattern.search(text)):
+        return None  # "请问127要送到几楼？", "127送到了吗？": a question about the job, nothing delivered yet
     return word, numbers
+
+
+def asked_in_clause(text: str, said: re.Match | None) -> bool:
+    """Tell whether the clause holding `said` (a word of delivery) asks a question ("要送到几楼？", "送到了吗"), rather
+    than saying it is done ("127 dropped off, is that ok?": the drop-off is said, the question is another clause)."""
+    if said is None:
+        return False
+    start = max(text.rfind(mark, 0, said.start()) for mark in ",，.。;；!！\n") + 1
+    clause = _CLAUSE_END.match(text, start)
+    return bool(clause and _QUESTION.search(clause[0]))
+
+
+_CLAUSE_END = re.compile(r"[^,，.。;；!！\n?？]*[?？]?")
+_QUESTION = re.compile(r"(?:几|哪|什么|啥|要不要|是不是|\b(?:where|which|what|when|should|how)\b)[^?？]*[?？]$"
+                       r"|(?:吗|伐|么)\s*[?？]?$")
 
 
 # The parts of a volunteer's message that may each say what became of their own jobs: cut at punctuation, at

@@ -182,6 +182,10 @@ def test_a_latin_word_beside_chinese_is_read_as_a_word():
     ("128唔接喇", ("decline", (128,))),
     ("20 21都不接了 家里有事", ("decline", (20, 21))),
     ("今朝阿拉勿接了", ("off", ())),  # no job named: off duty
+    ("请问127要送到几楼？", None),  # asked, not said: nothing is delivered
+    ("127送到了吗？", None),
+    ("127 dropped off, is that ok?", ("done", (127,))),  # the drop-off is said; the question is another clause
+    ("127已送到，请问下次几点？", ("done", (127,))),
 ])
 def test_a_volunteers_words_about_jobs_numbered_come_first(text, reply):
     assert reading.volunteer_reply(text) == reply
