@@ -316,7 +316,7 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):
         return decision  # the grave words are read only where they could change what is done
     state = act.state
-    if said.without_hope and not said.grave and not (state.get("category") or act.next in FILES):
+    if not (state.get("category") or act.next in FILES) and not said.grave and said.without_hope:
         return _before_a_person(decision, said, who, state)  # "Hindi ko na po kaya.": no need named, no hope left
     if not said.grave:
         return decision
@@ -620,7 +620,17 @@ def _names_only_what_is_open(said: Reading, who: Situation) -> bool:
     return named.category is None or any(r.category == named.category for r in who.open_requests())
 
 
-_FIRST_PERSON = re.compile(r"我|阿拉|\bi\b|\bi'm\b|\bme\b", re.IGNORECASE)
+def _says_of_own_jobs(said: Reading) -> bool:
+    """Whether a volunteer's message beside news or a question declines jobs it names, or says they go off duty
+    themselves, and does not end asking ("我送到门口放下就走可以吗")."""
+    reply = said.volunteer_reply
+    if reply is None or said.text.rstrip().endswith(("?", "？", "吗", "伐")):
+        return False
+    word, numbers = reply
+    return word == "decline" and bool(numbers) or word == "off" and _FIRST_PERSON.search(said.text) is not None
+
+
+_FIRST_PERSON = re.compile(r"我|阿拉|\bi\b|\bi'm\b|\bme\b", re.IGNORECASE)  # not "听说20号那个阿婆这两天都出不来"
 
 # What a message that is no need is answered, by what it is for: a rumour about someone's health, news passed on.
 ANSWERS = {"rumour": N_("sms.rumour"), "hearsay": N_("sms.hearsay")}
@@ -642,11 +652,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     parsed = said.parsed
     if parsed.emergency or in_conversation and purpose in ("question", "help_text"):
         return None
-    reply = said.volunteer_reply if who.volunteer and not in_conversation else None
-    asks = said.text.rstrip().endswith(("?", "？", "吗", "伐"))  # "我送到门口放下就走可以吗": a question still
-    own = reply and reply[0] == "off" and _FIRST_PERSON.search(said.text)  # not "听说20号那个阿婆这两天都出不来"
-    if reply and (own or reply[0] == "decline" and reply[1]) \
-            and purpose in ("question", "rumour", "hearsay") and not asks:
+    if purpose in ("question", "rumour", "hearsay") and who.volunteer and not in_conversation \
+            and _says_of_own_jobs(said):
         return None  # "128 bu jie a, wo men lou li you yang xing", "我阳了 这几天送不了": the volunteer's word first
     if purpose in ("rumour", "hearsay") and parsed.category and (said.asks_for_more or said.runs_out and parsed.urgent):
         return None  # "我阳了 需要退烧药", "…everyone should stock up, but we have no insulin left": the need

@@ -291,16 +291,22 @@ def crisis_cues() -> Rules:
     return load_rules(LEXICON / "crisis_cues.tsv")
 
 
+@lru_cache(maxsize=READ_AHEAD)
+def _cues(normalised: str) -> frozenset[str]:
+    """The kinds of the cues of a farewell a normalised text holds, read once for every question asked of them."""
+    return frozenset(rule.kind for rule in matching(crisis_cues(), normalised))
+
+
 def stops_for_good(text: str) -> bool:
     """Tell whether a message says deliveries or care are no longer needed ("以后不用给我送菜了", "no more deliveries
     for me"): with a reason, a goodbye; with more cues of a farewell, crisis words (`grave`)."""
-    return _says(crisis_cues(), "for_good", text)
+    return "for_good" in _cues(simplify(text))
 
 
 def without_hope(text: str) -> bool:
     """Tell whether a message says there is no hope left, or that the means are at hand ("Hindi ko na kaya", "not a
     burden much longer", pills saved): with thanks, it goes before a person, not closed as thanks."""
-    return _says(crisis_cues(), "no_hope", text) or _says(crisis_cues(), "means", text)
+    return not _cues(simplify(text)).isdisjoint({"no_hope", "means"})
 
 
 _ORDINARY = frozenset({"thanks", "place", "at_hand"})  # two of these make no farewell: thanks, a window open
@@ -309,7 +315,7 @@ _ORDINARY = frozenset({"thanks", "place", "at_hand"})  # two of these make no fa
 def _farewell(text: str) -> bool:
     """Two cues of a farewell of different kinds anywhere in the message, not only ordinary ones (three may
     all be), and no reason that explains them (`lexicon/crisis_cues.tsv`)."""
-    cues = {rule.kind for rule in matching(crisis_cues(), text)}
+    cues = _cues(text)
     return "reason" not in cues and (len(cues) >= 3 or len(cues) == 2 and not cues <= _ORDINARY)
 
 
@@ -418,17 +424,17 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     and the job numbers written, in order; None when it says none of them. With job numbers written,
     a word about those jobs comes before going off or on ("20 and 21 delivered, that's me done for today")."""
     text = simplify(text)
-    said = [rule.kind for rule in matching(volunteer_rules(), text) if rule.kind != "every"]
-    if not said:
+    rules = [rule for rule in matching(volunteer_rules(), text) if rule.kind != "every"]
+    if not rules:
         return None
+    said = [rule.kind for rule in rules]
     numbers = job_numbers(text)
     word = said[0]
     if len(numbers) > 1 and word != "help" and (parts := _jobs_by_part(text)) is not None:
         return parts  # "20号送到了 21号还没去": only 20 is delivered
     if numbers and word in ("off", "on", "list"):
         word = next((kind for kind in said if kind in _ABOUT_JOBS), word)
-    if word == "done" and asked_in_clause(text, next(r for r in matching(volunteer_rules(), text) if r.kind == "done")
-                                          .pattern.search(text)):
+    if word == "done" and asked_in_clause(text, next(r for r in rules if r.kind == "done").pattern.search(text)):
         return None  # "请问127要送到几楼？", "127送到了吗？": a question about the job, nothing delivered yet
     return word, numbers
 
