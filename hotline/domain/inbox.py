@@ -50,12 +50,13 @@ def take_sms(session: Session, policy: Policy, sid: str, phone: str, body: str, 
     Raises one of DATABASE_DOWN when the database does not answer (a sender held past the lock
     timeout included), and whatever keeping it for a person raised when even that fails.
     """
+    named = None
     with contextlib.suppress(Exception):  # read once more in the transaction, where a failure is kept for a person
-        read_ahead(policy, body)
+        named = read_ahead(policy, body)
     transitions.arriving_by(session, transport)
     for attempt in range(1, ATTEMPTS + 1):
         hold_sender(session, phone)
-        sender = Sender(session, phone, sid)  # and the answer given to the SID, in the same statement
+        sender = Sender(session, phone, sid, named)  # the answer given to the SID and the flat named with it
         if sender.answered is not None:
             return sender.answered
         try:

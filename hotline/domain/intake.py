@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
-from sqlalchemy import Select, String, bindparam, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Boolean, Integer, Select, String, and_, bindparam, case, func, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from hotline import clock
 from hotline.domain import decide, late, message, offers, outbox, questions, requests, spoken, transitions
@@ -28,6 +28,7 @@ from hotline.models import (
     Category,
     Channel,
     Conversation,
+    Household,
     Inbound,
     Lane,
     Offer,
@@ -58,11 +59,28 @@ def handle_sms(session: Session, policy: Policy, sms: InboundSms, sender: Sender
     return apply(session, policy, sender, said, decide.decide(said, sender, policy))
 
 
-def read_ahead(policy: Policy, body: str) -> None:
+def read_ahead(policy: Policy, body: str) -> Named | None:
     """Read the words of an SMS before its transaction begins: the readings are kept per text, so
     `handle_sms` only looks them up while it holds the database (and a process's first message loads
-    the lexicons outside it)."""
-    message.read(message.normalise(body), policy.buildings)
+    the lexicons outside it). Returns the flat and the kind of need it names, for `Sender` to read with
+    the sender's facts."""
+    parsed = message.read(message.normalise(body), policy.buildings).parsed
+    if not (parsed.category or parsed.building or parsed.room):
+        return None
+    return Named(parsed.building, parsed.room, parsed.category or Category.HELP)
+
+
+@dataclass(frozen=True)
+class Named:
+    """The flat and the kind of need a message names, as read before its transaction: `Sender` reads that
+    flat (the sender's own where the message names none) and its oldest open request of that kind in the
+    statement that reads the sender, for the two questions a new need asks (`household_at`,
+    `open_request_of`). Where the need turns out to be for another flat or kind (the conversation had
+    named them), those questions are asked of the database as before."""
+
+    building: int | None
+    room: str | None
+    category: Category
 
 
 def _once(fact):
@@ -82,15 +100,24 @@ class Sender:
     ask is read in one statement as the message is taken (`_facts`), each other fact the first time
     `decide` asks for it, and kept for the rest of the message. Reads only: an expired
     conversation is deleted only when `apply` asks for the row to change (`current_row`). With the `sid` of
-    the message, the same statement reads the answer already given to it (`answered`: None when none was)."""
+    the message, the same statement reads the answer already given to it (`answered`: None when none was);
+    with what the message `named`, the flat and that flat's open request of the kind named (`Named`)."""
 
-    def __init__(self, session: Session, phone: str, sid: str | None = None):
+    def __init__(self, session: Session, phone: str, sid: str | None = None, named: Named | None = None):
         self.session, self.phone, self.facts = session, phone, {}
+        both = named is not None and named.building is not None and named.room is not None
         facts = {"phone": phone, "key": f"sms:{phone}", "sid": sid, "flood_since": clock.now() - FLOOD_WINDOW,
-                 "day_since": clock.now() - timedelta(days=1)}
-        self.volunteer, self.resident, self._row, self._recent, self._today, self.answered = \
+                 "day_since": clock.now() - timedelta(days=1), "building": named.building if both else None,
+                 "room": named.room if both else None, "category": named.category if named else None,
+                 "named": named is not None and (both or named.building is None and named.room is None)}
+        self.volunteer, self.resident, self._row, self._recent, self._today, self.answered, flat, same = \
             session.execute(FACTS, facts).one()
         self.resident_id = self.resident.id if self.resident else None
+        self._flat = flat
+        if flat is not None:  # read with the sender: asking again would only read it again
+            self.facts[("open_request_of", flat.building, flat.room, named.category)] = same
+        elif both:  # a flat the hotline does not know has no request open
+            self.facts[("open_request_of", named.building, named.room, named.category)] = None
 
     def row(self) -> Conversation | None:
         """The conversation row of this phone, expired or not."""
@@ -177,6 +204,14 @@ class Sender:
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         return requests.open_request_of(self.session, building, room, category)
 
+    def household_at(self, building: int, room: str) -> Household:
+        """The household at `building`-`room`: the flat read with the sender where it is that one, else
+        found or added (`requests.household`)."""
+        for known in (self._flat, self.resident.household if self.resident else None):
+            if known is not None and (known.building, known.room) == (building, room):
+                return known
+        return requests.household(self.session, building, room)
+
     def requests_today(self) -> int:
         return self._today
 
@@ -192,10 +227,20 @@ def _facts() -> Select:
     today = select(func.count(Request.id)).where(
         Request.requester_phone == me.c.phone, Request.created_at >= bindparam("day_since")).scalar_subquery()
     answered = select(Inbound.reply).where(Inbound.sid == bindparam("sid", type_=String)).scalar_subquery()
-    return (select(Volunteer, Resident, Conversation, recent, today, answered).select_from(me)
+    flat, same = aliased(Household, name="flat"), aliased(Request, name="same")
+    written = select(Household.id).where(Household.building == bindparam("building", type_=Integer),
+                                         Household.room == bindparam("room", type_=String)).scalar_subquery()
+    oldest_open = select(func.min(Request.id)).where(
+        Request.household_id == flat.id, Request.category == bindparam("category", type_=Request.category.type),
+        Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None), Request.purged_at.is_(None)
+    ).scalar_subquery()  # as requests.OPEN_REQUEST_OF finds it
+    return (select(Volunteer, Resident, Conversation, recent, today, answered, flat, same).select_from(me)
             .outerjoin(Volunteer, Volunteer.phone == me.c.phone)
             .outerjoin(Resident, Resident.phone == me.c.phone)
             .outerjoin(Conversation, Conversation.key == bindparam("key"))
+            .outerjoin(flat, and_(bindparam("named", type_=Boolean), flat.id == case(
+                (bindparam("building", type_=Integer).is_(None), Resident.household_id), else_=written)))
+            .outerjoin(same, same.id == oldest_open)
             .options(joinedload(Resident.household)))
 
 
@@ -271,8 +316,7 @@ def _crisis(session: Session, policy: Policy, sender: Sender, crisis: decide.Cri
                                    phone=sender.phone, details=said.text[:200])
         return
     state = {**crisis.state, "category": Category.HELP.value, "urgent": True}
-    request = _create(session, policy, sender.phone, sender.resident, state, crisis.building, crisis.room,
-                      route_now=False)
+    request = _create(session, policy, sender, state, crisis.building, crisis.room, route_now=False)
     requests.route(session, policy, request, to=crisis.coordinator)
 
 
@@ -295,11 +339,11 @@ def _gathered(session: Session, policy: Policy, sender: Sender, said: Reading, s
         return (Message(t(lang, "sms.emergency_call_first"), lang), asked) if step.call_first else (asked,)
     _end(session, conversation)
     if step.next == "repeat":
-        return (_repeat(session, policy, phone, resident, state, step.building, step.room, step.into),)
+        return (_repeat(session, policy, sender, state, step.building, step.room, step.into),)
     if step.next == "limit":
         _tell_coordinators_of_limit(session, phone, said.text)
         return (Message(t(lang, "sms.limit_requests"), lang),)
-    request = _create(session, policy, phone, resident, state, step.building, step.room)
+    request = _create(session, policy, sender, state, step.building, step.room)
     key = N_("sms.created_emergency") if request.emergency else N_("sms.created")
     if not request.emergency and (request.volunteer is None or request.volunteer.role == Role.COORDINATOR):
         key = N_("sms.created_coordinator")  # no volunteer of the building is on duty
@@ -308,12 +352,12 @@ def _gathered(session: Session, policy: Policy, sender: Sender, said: Reading, s
     return (Message(text, lang, request.number),)
 
 
-def _repeat(session: Session, policy: Policy, phone: str, resident: Resident | None, state: dict, building: int,
-            room: str, into: Request) -> Message:
+def _repeat(session: Session, policy: Policy, sender: Sender, state: dict, building: int, room: str,
+            into: Request) -> Message:
     """A need that is not urgent, for a flat and kind with a request open already ("还要买点鸡蛋" while
     #41 for food is on its way): made, and folded into the open one at once, so it reaches no second
     volunteer; the answer names the open request and where it stands."""
-    repeat = _create(session, policy, phone, resident, state, building, room, route_now=False)
+    repeat = _create(session, policy, sender, state, building, room, route_now=False)
     requests.take_as_repeat(session, repeat, into)
     lang = state.get("lang", "zh")
     text = t(lang, N_("resident.repeat"), number=into.number, category=requests.category_label(lang, into.category),
@@ -335,18 +379,18 @@ def _tell_coordinators_of_limit(session: Session, phone: str, body: str) -> None
                                phone=phone, details=body[:200])
 
 
-def _create(session: Session, policy: Policy, phone: str, resident: Resident | None, state: dict,
-            building: int, room: str, route_now: bool = True) -> Request:
+def _create(session: Session, policy: Policy, sender: Sender, state: dict, building: int, room: str,
+            route_now: bool = True) -> Request:
     on_behalf = bool(state.get("on_behalf"))
-    own = resident if resident and not on_behalf else None
+    own = sender.resident if sender.resident and not on_behalf else None
     return requests.open_request(
         session,
         policy,
-        home=requests.household(session, building, room),
+        home=sender.household_at(building, room),
         category=Category(state.get("category") or Category.HELP),
         channel=Channel.SMS,
         asker=requests.Asker(
-            phone=phone,
+            phone=sender.phone,
             language=state.get("lang", "zh"),
             name=own.name if own else None,
             resident=own,

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, Integer, Select, String, and_, bindparam, false, func, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, false, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -99,12 +99,14 @@ def household(session: Session, building: int, room: str) -> Household:
     return found
 
 
-def _household_upsert(insert) -> Insert:
+def _household_upsert(insert) -> Select:
+    """The upsert, its row read as a Household (`from_statement`: the ORM's bulk-DML path would make the
+    statement's cache key again at every call)."""
     building, room = bindparam("building", type_=Integer), bindparam("room", type_=String)
     known = select(Building.number).where(Building.number == building).exists()
     adding = insert(Household).from_select([Household.building, Household.room], select(building, room).where(known))
-    return adding.on_conflict_do_update(index_elements=["building", "room"], set_={"room": adding.excluded.room}) \
-        .returning(Household).execution_options(dml_strategy="orm")
+    upsert = adding.on_conflict_do_update(index_elements=["building", "room"], set_={"room": adding.excluded.room})
+    return select(Household).from_statement(upsert.returning(Household))
 
 
 HOUSEHOLD = {dialect: _household_upsert(insert) for dialect, insert in UPSERT.items()}  # made once per process

@@ -3,6 +3,7 @@ rows, their conversation, a household are each read once), whoever writes and wh
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from contextlib import contextmanager
 
@@ -65,21 +66,53 @@ def test_the_answer_that_completes_a_conversation_and_the_volunteers_ok_send_no_
 
 
 def test_a_whole_request_from_a_new_number_is_read_in_few_statements_and_written_once(app, phone, database_url):
-    """The sender's facts (roster rows, conversation, counts, the answer to the SID) in one statement, the
-    household in one, the request inserted already routed: never updated in the same SMS. Its two messages (the
-    volunteer's alert, the answer) are inserted in one statement, and the SMS received in one; PostgreSQL
-    inserts the request's two steps in one too (SQLite has no way to return the ids of several rows in their
-    order)."""
+    """The sender's facts (roster rows, conversation, counts, the answer to the SID, the flat the message names
+    and that flat's open request of the kind named) in one statement, the household added in one, the request
+    inserted already routed: never updated in the same SMS. Its two messages (the volunteer's alert, the
+    answer) are inserted in one statement, and the SMS received in one; PostgreSQL inserts the request's two
+    steps in one too (SQLite has no way to return the ids of several rows in their order)."""
     with statements(app) as seen:
-        [created] = phone(STRANGER).text("12号楼302室 需要买菜，大米和鸡蛋")
+        [created] = phone(STRANGER).text("12号楼1702室 需要买菜，大米和鸡蛋")  # a flat no one has named before
     assert "#" in created
     texts = [statement.lstrip().upper() for statement, _ in seen]
     assert not [s for s in texts if s.startswith("UPDATE")]
     selects = [s.split(" FROM ")[0].split(", ")[0] for s in texts if s.startswith("SELECT") and "PG_ADVISORY" not in s]
-    # the sender, the flat's open request, who is on duty for building 12, and (two of them) their loads
-    assert selects == ["SELECT VOLUNTEER.ID", "SELECT REQUEST.ID", "SELECT VOLUNTEER.ID", "SELECT REQUEST.VOLUNTEER_ID"]
+    # the sender (and the flat named), who is on duty for building 12, and (two of them) their loads
+    assert selects == ["SELECT VOLUNTEER.ID", "SELECT VOLUNTEER.ID", "SELECT REQUEST.VOLUNTEER_ID"]
     assert sum(s.startswith("INSERT INTO HOUSEHOLD") for s in texts) == 1
     assert sum(s.startswith("INSERT INTO OUTBOX") for s in texts) == 1
     assert sum(s.startswith("INSERT INTO INBOUND") for s in texts) == 1
     if database_url.startswith("postgresql"):
         assert sum(s.startswith("INSERT INTO REQUEST_EVENT") for s in texts) == 1
+
+
+def flat_asked_apart(texts: list[str]) -> list[str]:
+    """The statements that add a household or read a flat's open request of a kind on their own."""
+    return [s for s in texts if s.startswith("INSERT INTO HOUSEHOLD")
+            or s.startswith("SELECT REQUEST.ID") and "FROM REQUEST JOIN HOUSEHOLD" in s]
+
+
+def created_number(answer: str) -> str:
+    return re.search(r"#(\d+)", answer).group(1)
+
+
+def test_a_flat_known_already_is_read_with_the_sender_not_added_again(app, phone):
+    """A second need for a flat the hotline knows: the flat and its open request of that kind come with the
+    sender's facts; nothing adds the household again or asks for the open request apart. A need of the kind
+    already open is still folded into it, and a resident on the roster who names no flat needs theirs read
+    no more than once."""
+    [first] = phone(STRANGER).text("12号楼1702室 需要买菜，大米和鸡蛋")
+    with statements(app) as seen:
+        [other_kind] = phone("+8613700004444").text("12号楼1702室 需要买药，降压药")
+    texts = [statement.lstrip().upper() for statement, _ in seen]
+    assert "#" in other_kind and created_number(other_kind) != created_number(first)
+    assert not flat_asked_apart(texts)
+    with statements(app) as seen:
+        [same_kind] = phone("+8613700005555").text("12号楼1702室 需要买菜 还要牛奶")
+    texts = [statement.lstrip().upper() for statement, _ in seen]
+    assert f"#{created_number(first)}" in same_kind  # folded into the open request for food
+    assert not flat_asked_apart(texts)
+    with statements(app) as seen:
+        [tom] = phone(TOM).text("I need food please, rice and eggs")
+    assert "#" in tom
+    assert not [s for s, _ in seen if s.lstrip().upper().startswith("INSERT INTO HOUSEHOLD")]
