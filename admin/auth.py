@@ -27,10 +27,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import TooManyRequests
@@ -86,9 +86,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the admin pages are forms; webhooks are not
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                      key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
-    app.extensions["login_throttle"] = LoginThrottle(limiter, app.config["RATELIMIT_KEY_PREFIX"])
+    # the counts only (the `limits` library, which Flask-Limiter is built on): no request of any other page
+    # is weighed against a limit, so none pays for a check
+    strategy = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+    app.extensions["login_throttle"] = LoginThrottle(strategy, app.config["RATELIMIT_KEY_PREFIX"])
 
 
 def _throttle() -> LoginThrottle:
@@ -330,7 +331,7 @@ def login():
     if current_user.is_authenticated and not _expired():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    address = get_remote_address()
+    address = request.remote_addr or "127.0.0.1"  # the client's, where HOTLINE_TRUSTED_PROXIES says who told it
     attempt = None
     if request.method == "POST":
         attempt = _throttle().attempt(address, request.form.get("username") or "", request.cookies.get(DEVICE_COOKIE))

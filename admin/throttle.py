@@ -13,8 +13,8 @@ device cookies ("Slow Down Online Guessing Attacks with Device Cookies").
   treated as any other browser until its own count clears.
 
 Whoever must wait is told how long (the counts' windows are fixed: the wait is until the window
-that is full ends). The counts live where Flask-Limiter keeps them (`RATELIMIT_STORAGE_URI`, Redis
-for several web processes).
+that is full ends). The counts live in the `limits` library's storage (`RATELIMIT_STORAGE_URI`, Redis
+for several web processes), in fixed windows.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import time
 from dataclasses import dataclass
 
 from flask import Response, current_app
-from flask_limiter import Limiter
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, parse_many
+from limits.strategies import RateLimiter
 
 DEVICE_COOKIE = "hotline_device"
 DEVICE_PATH = "/admin/login"  # the only page that reads it
@@ -74,13 +74,8 @@ class Attempt:
 class LoginThrottle:
     """The failed-login counts of the admin login, and the known-device cookies."""
 
-    def __init__(self, limiter: Limiter, prefix: str):
-        self.limiter, self.prefix = limiter, prefix
-
-    @property
-    def strategy(self):
-        """The rate-limiting strategy (fixed windows) over Flask-Limiter's storage."""
-        return self.limiter.limiter
+    def __init__(self, strategy: RateLimiter, prefix: str):
+        self.strategy, self.prefix = strategy, prefix  # the rate-limiting strategy over the counts' storage
 
     def attempt(self, address: str, name: str, cookie: str | None) -> Attempt:
         """Weigh an attempt to log in as `name` from `address`, with the browser's device cookie if any."""

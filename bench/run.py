@@ -47,7 +47,7 @@ from tests.helpers import postgres_reason
 from tests.reliability.stack import ROOT, Stack, roster_csv, run_loadgen
 from tests.reliability.standin import RecordingStandin
 
-RATES = [25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 700, 800, 1000, 1200, 1500, 2000]
+RATES = [25, 50, 75, 100, 125, 150, 175, 200, 250, 300, 350, 400, 500, 600, 700, 800, 1000, 1200, 1500, 2000]
 P99_LIMIT_MS = 50.0
 KEEP_UP = 0.95
 DASHBOARD_LIMIT_MS, SWEEP_LIMIT_MS = 200.0, 1000.0
