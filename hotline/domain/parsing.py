@@ -229,8 +229,8 @@ def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Catego
     ("吞了一瓶安眠药 叫不醒了") unless it is asked for or has run out (`out`)."""
     text = _NOT_FOOD.sub(" ", text)
     also = named(text)
-    if "welfare" in also and not emergency:  # "ne répond plus" in an emergency: help at once, not a check
-        return Category.WELFARE
+    if "welfare" in also and not emergency and "all_clear" not in also:  # "ne répond plus" in an emergency: help
+        return Category.WELFARE  # at once, not a check; "打通了…人没事": reached, no check
     if "device" in also and not drug:
         return Category.HELP
     if (drug or _MEDICINE.search(text) or "medicine" in also) and (

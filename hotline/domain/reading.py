@@ -348,7 +348,8 @@ def sign_rules() -> Rules:
     return Rules(rules)
 
 
-_UNSAID = r"(?<!\bno )(?<!\bnot )(?<!never )(?<!没)(?<!没有)(?<!不)(?<!无)"  # "no chest pain", "没摔倒"
+_UNSAID = (r"(?<!\bno )(?<!\bnot )(?<!never )(?<!没)(?<!没有)(?<!不)(?<!无)"  # "no chest pain", "没摔倒"
+           r"(?<!\bno le )(?<!\bno me )(?<!\bnão )(?<!\bkeine )(?<!\bkein )(?<!\bне )")  # "no le duele el pecho"
 
 
 @cache
