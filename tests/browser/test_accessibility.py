@@ -144,7 +144,7 @@ def test_form_errors_are_tied_to_their_fields(person):
         assert described, field.get_attribute("name")
         errors = [page.locator(f"#{i}").inner_text() for i in described.split()]
         assert any(text.strip() for text in errors), field.get_attribute("name")
-    assert page.evaluate("document.activeElement.getAttribute('aria-invalid')") == "true"  # focus on the first
+    expect(invalid.first).to_be_focused()  # the page's script puts focus on the first, once the page has loaded
 
 
 def test_a_live_page_announces_the_new_request_and_nothing_else(person, live):
