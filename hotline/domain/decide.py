@@ -335,12 +335,14 @@ FILES = ("file", "repeat", "limit")  # the steps of a gathering that make a requ
 
 def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
     """A message in a language the hotline does not read whose need it could not make out goes before a
-    coordinator at once, as grave words read no surer do: asked "what do you need?" in English, its sender
-    has nothing to add, and what they wrote may be that a father has not answered since Monday ("Мой отец,
-    корпус 8, квартира 1401, не выходит на связь с понедельника"). The request's alert carries the words, so
-    the coordinators are not also told of the language."""
+    coordinator at once, as grave words read no surer do: asked in English what they need or where they live,
+    its sender has nothing to add they could read, and what they wrote may be that a father has not answered
+    since Monday ("Мой отец, корпус 8, квартира 1401, не выходит на связь с понедельника") or that smoke fills a
+    stairwell ("Czuć dym i coś się pali w piwnicy budynku 10"). The request's alert carries the words, so the
+    coordinators are not also told of the language."""
     act = decision.act
-    if decision.other_language and isinstance(act, Gathering) and act.next == "ask" and act.ask == N_("sms.ask_need"):
+    if decision.other_language and isinstance(act, Gathering) and act.next == "ask" \
+            and not act.state.get("category"):
         return replace(_before_a_person(decision, said, who, act.state), other_language=None)
     return decision
 

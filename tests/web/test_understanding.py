@@ -249,6 +249,19 @@ def test_a_message_in_another_language_whose_need_is_not_read_goes_before_a_coor
         assert db.session.scalar(select(Outbox).where(Outbox.purpose == "language")) is None
 
 
+def test_a_message_in_another_language_whose_need_and_flat_are_not_read_goes_before_a_coordinator(app, phone):
+    """Polish, with no flat the hotline reads and nothing it reads as a need: asked in English where they live,
+    its sender could add nothing they could read, and the words may be of a fire. The coordinators get them at
+    once, urgently; the sender is told a person has it and given the emergency number."""
+    text = "Czuć dym i coś się pali w piwnicy budynku 10!! dym idzie na klatkę"
+    answer = phone(STRANGER).reply(text)
+    assert answer == texts.t("en", "sms.grave", line="12356")
+    assert [m for m in phone(SUN_HONG).inbox() if "coś się pali" in m] != []
+    with app.app_context():
+        urgent = db.session.scalars(select(Outbox).where(Outbox.to == SUN_HONG)).all()
+        assert urgent and all(m.lane == Lane.URGENT for m in urgent if "coś się pali" in m.body)
+
+
 def test_a_message_in_another_language_whose_need_is_read_is_filed_for_the_building(app, phone):
     [n] = numbers_in(phone(STRANGER).reply("Нужны подгузники, корпус 12, кв 302"))
     request = get_request(app, n)
