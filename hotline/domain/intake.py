@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
-from sqlalchemy import Boolean, Integer, Select, String, and_, bindparam, case, func, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from hotline import clock
@@ -73,7 +73,7 @@ def read_ahead(policy: Policy, body: str) -> Named | None:
 @dataclass(frozen=True)
 class Named:
     """The flat and the kind of need a message names, as read before its transaction: `Sender` reads that
-    flat (the sender's own where the message names none) and its oldest open request of that kind in the
+    flat and its oldest open request of that kind (of the sender's own flat where none is written) in the
     statement that reads the sender, for the two questions a new need asks (`household_at`,
     `open_request_of`). Where the need turns out to be for another flat or kind (the conversation had
     named them), those questions are asked of the database as before."""
@@ -105,18 +105,19 @@ class Sender:
 
     def __init__(self, session: Session, phone: str, sid: str | None = None, named: Named | None = None):
         self.session, self.phone, self.facts = session, phone, {}
-        both = named is not None and named.building is not None and named.room is not None
         facts = {"phone": phone, "key": f"sms:{phone}", "sid": sid, "flood_since": clock.now() - FLOOD_WINDOW,
-                 "day_since": clock.now() - timedelta(days=1), "building": named.building if both else None,
-                 "room": named.room if both else None, "category": named.category if named else None,
-                 "named": named is not None and (both or named.building is None and named.room is None)}
-        self.volunteer, self.resident, self._row, self._recent, self._today, self.answered, flat, same = \
+                 "day_since": clock.now() - timedelta(days=1), "building": named and named.building,
+                 "room": named and named.room, "category": named and named.category}
+        self.volunteer, self.resident, self._row, self._recent, self._today, self.answered, self._flat, same = \
             session.execute(FACTS, facts).one()
         self.resident_id = self.resident.id if self.resident else None
-        self._flat = flat
-        if flat is not None:  # read with the sender: asking again would only read it again
-            self.facts[("open_request_of", flat.building, flat.room, named.category)] = same
-        elif both:  # a flat the hotline does not know has no request open
+        if named is None:
+            return
+        door = named.building is not None and named.room is not None
+        home = self._flat or (None if door else self.resident and self.resident.household)
+        if home is not None:  # read with the sender: asking again would only read it again
+            self.facts[("open_request_of", home.building, home.room, named.category)] = same
+        elif door:  # a flat the hotline does not know has no request open
             self.facts[("open_request_of", named.building, named.room, named.category)] = None
 
     def row(self) -> Conversation | None:
@@ -228,18 +229,17 @@ def _facts() -> Select:
         Request.requester_phone == me.c.phone, Request.created_at >= bindparam("day_since")).scalar_subquery()
     answered = select(Inbound.reply).where(Inbound.sid == bindparam("sid", type_=String)).scalar_subquery()
     flat, same = aliased(Household, name="flat"), aliased(Request, name="same")
-    written = select(Household.id).where(Household.building == bindparam("building", type_=Integer),
-                                         Household.room == bindparam("room", type_=String)).scalar_subquery()
-    oldest_open = select(func.min(Request.id)).where(
-        Request.household_id == flat.id, Request.category == bindparam("category", type_=Request.category.type),
+    oldest_open = select(func.min(Request.id)).where(  # of the flat written, else of the resident's own
+        Request.household_id == func.coalesce(flat.id, Resident.household_id),
+        Request.category == bindparam("category", type_=Request.category.type),
         Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None), Request.purged_at.is_(None)
     ).scalar_subquery()  # as requests.OPEN_REQUEST_OF finds it
     return (select(Volunteer, Resident, Conversation, recent, today, answered, flat, same).select_from(me)
             .outerjoin(Volunteer, Volunteer.phone == me.c.phone)
             .outerjoin(Resident, Resident.phone == me.c.phone)
             .outerjoin(Conversation, Conversation.key == bindparam("key"))
-            .outerjoin(flat, and_(bindparam("named", type_=Boolean), flat.id == case(
-                (bindparam("building", type_=Integer).is_(None), Resident.household_id), else_=written)))
+            .outerjoin(flat, and_(flat.building == bindparam("building", type_=Integer),
+                                  flat.room == bindparam("room", type_=String)))
             .outerjoin(same, same.id == oldest_open)
             .options(joinedload(Resident.household)))
 
