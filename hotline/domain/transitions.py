@@ -203,5 +203,7 @@ def _append(
         kind=event, actor_kind=actor.kind, actor_volunteer_id=actor.volunteer_id, actor_user_id=actor.user_id,
         channel=channel, volunteer=volunteer, note=note[:2000], at=clock.now(), transport=carrier,
     )
-    request.events.append(row)
+    row.request = request  # the timeline is not loaded to add a step to it: the step joins it when it is read
+    if session is not None:
+        session.add(row)
     return row

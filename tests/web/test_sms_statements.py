@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from hotline.extensions import db
-from tests.helpers import LI_WEI, TOM, load_roster
+from tests.helpers import LI_WEI, TOM, get_request, load_roster
 
 STRANGER = "+8613700003333"
 
@@ -116,3 +116,22 @@ def test_a_flat_known_already_is_read_with_the_sender_not_added_again(app, phone
         [tom] = phone(TOM).text("I need food please, rice and eggs")
     assert "#" in tom
     assert not [s for s, _ in seen if s.lstrip().upper().startswith("INSERT INTO HOUSEHOLD")]
+
+
+def test_a_step_added_to_a_request_made_before_does_not_read_its_timeline(app, phone):
+    """A volunteer's OK, and a need folded into the request open for its flat and kind, each add steps to a
+    request an earlier SMS made: the steps are inserted; its timeline is not read to add them."""
+    [made] = phone(STRANGER).text("12号楼1702室 需要买菜，大米和鸡蛋")
+    number = created_number(made)
+    holder = get_request(app, int(number)).volunteer.phone
+    with statements(app) as seen:
+        [accepted] = phone(holder).text(f"OK {number}")
+    assert f"#{number}" in accepted and timeline_read(seen) == []
+    with statements(app) as seen:
+        [folded] = phone("+8613700005555").text("12号楼1702室 还要牛奶")
+    assert f"#{number}" in folded and timeline_read(seen) == []
+    assert [e.kind for e in get_request(app, int(number)).events] == ["created", "assigned", "accepted", "merged_in"]
+
+
+def timeline_read(seen: list[tuple[str, str]]) -> list[str]:
+    return [s for s, _ in seen if s.lstrip().upper().startswith("SELECT") and "FROM REQUEST_EVENT" in s.upper()]
