@@ -688,7 +688,9 @@ def _asks_for_it(said: Reading) -> bool:
     about what the hotline does ("你们能送宠物粮吗？还是只有菜跟药") only with a flat, or urgent, or run out; one about
     what to keep or do ("要不要囤点米") only with a flat, urgent, a medicine run out, or asking to be brought it; one
     that asks what if ("降压药要是断两日会哪能") only asking to be brought it, with a flat, urgent or in an emergency;
-    one that says it only asks ("先问一下") as any other question, or urgent."""
+    one that says it asks first ("先问一下") as any other question, or urgent; one that says it asks for nothing
+    ("can I take ibuprofen with…? just asking") is not asking for more with its "can I", unless it asks to be
+    brought something ("就是问问能不能帮我带一盒布洛芬")."""
     parsed = said.parsed
     if said.asks_what_if:  # "降压药要是断两日会哪能", "仲饮唔饮得": a need only when asked for, with a flat, or urgent
         return bool(said.asks_to_bring or parsed.emergency or parsed.building and parsed.room
@@ -698,7 +700,8 @@ def _asks_for_it(said: Reading) -> bool:
                     or said.runs_out and parsed.category is Category.MEDICINE)
     if said.asks_what_is_done:
         return bool(parsed.room or parsed.urgent or said.runs_out)
-    return bool(parsed.building or parsed.room or said.asks_for_more or said.runs_out
+    asked = said.asks_for_more and (not said.asks_nothing or said.asks_to_bring)  # "can I…? just asking": no
+    return bool(parsed.building or parsed.room or asked or said.runs_out
                 or parsed.urgent and said.just_asking)  # "先问一下，胰岛素只剩一支了": the need is the question
 
 

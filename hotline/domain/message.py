@@ -136,8 +136,13 @@ class Reading:
 
     @cached_property
     def just_asking(self) -> bool:
-        """Says it only asks ("就是问问", "just wondering")."""
+        """Says it asks first or only asks ("先问一下", "就是问问", "just wondering")."""
         return reading.just_asking(self.text)
+
+    @cached_property
+    def asks_nothing(self) -> bool:
+        """Says it asks for nothing ("just asking", "问问而已")."""
+        return reading.asks_nothing(self.text)
 
     @cached_property
     def asks_what_is_done(self) -> bool:

@@ -23,8 +23,8 @@ from hotline.domain import literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
 INTENTS = ("crisis", "spam", "stop_asked", "own_case", "advice", "what_if", "rumour", "hearsay", "still_fine",
-           "help_text", "offer", "service", "question", "just_asking")
-ASKING = ("own_case", "advice", "what_if", "still_fine", "offer", "service", "just_asking")  # kinds of question
+           "help_text", "offer", "service", "question", "just_asking", "asks_nothing")
+ASKING = ("own_case", "advice", "what_if", "still_fine", "offer", "service", "just_asking", "asks_nothing")  # questions
 READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by a dozen rules, most of them twice
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -187,7 +187,7 @@ def intent(text: str) -> str | None:
     """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first."""
     said = _intents_said(text)
     kind = next((kind for kind in INTENTS if kind in said), None)
-    if kind == "just_asking" and ("follow_up" in said or resident_word(text) is not None):
+    if kind in ("just_asking", "asks_nothing") and ("follow_up" in said or resident_word(text) is not None):
         return None  # "就是问一下大概几点能到", "想问一下45号单子有人接了吗": asks after a request
     return "question" if kind in ASKING else kind  # one's own case: no rumour
 
@@ -209,8 +209,14 @@ def asks_what_if(text: str) -> bool:
 
 
 def just_asking(text: str) -> bool:
-    """Tell whether a message says it only asks ("就是问问", "not asking for more, just wondering")."""
-    return "just_asking" in _intents_said(text)
+    """Tell whether a message says it asks first ("先问一下") or only asks ("就是问问", "just wondering")."""
+    return not {"just_asking", "asks_nothing"}.isdisjoint(_intents_said(text))
+
+
+def asks_nothing(text: str) -> bool:
+    """Tell whether a message says in so many words that it asks for nothing ("just asking", "问问而已"): its
+    "can I…?" is a question, not a need."""
+    return "asks_nothing" in _intents_said(text)
 
 
 def asks_what_is_done(text: str) -> bool:

@@ -32,8 +32,10 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
         assert reading.asks_advice(rule.example) and reading.intent(rule.example) == "question"
     elif rule.kind in ("what_if", "still_fine"):  # what would happen if, or whether it is still safe: a question
         assert reading.asks_what_if(rule.example) and reading.intent(rule.example) == "question"
-    elif rule.kind == "just_asking":  # a message that says it only asks
+    elif rule.kind == "just_asking":  # a message that says it asks first
         assert reading.just_asking(rule.example)
+    elif rule.kind == "asks_nothing":  # a message that says it asks for nothing
+        assert reading.asks_nothing(rule.example) and reading.just_asking(rule.example)
     else:  # one's own result asked about (own_case) is a question
         assert reading.intent(rule.example) in ({"own_case": "question"}.get(rule.kind, rule.kind), "crisis")
     if rule.counter:
