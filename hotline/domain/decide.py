@@ -734,10 +734,11 @@ def gather(said: Reading, who: Situation, policy: Policy, lang: str) -> Gatherin
     building, room = address(state, resident)
     if building is not None and room is not None and (state.get("category") or state.get("asks")):
         where = {"building": building, "room": room}
-        if not state.get("urgent"):  # urgent needs and emergencies always go through
+        if not state.get("emergency") and not said.grave:  # emergencies and grave words always go through
             category = Category(state.get("category") or Category.HELP)
-            if (into := who.open_request_of(building, room, category)) is not None:
-                return Gathering(next="repeat", into=into, **where, **step)
+            into = who.open_request_of(building, room, category)
+            if into is not None and (not state.get("urgent") or into.urgent and not into.emergency):
+                return Gathering(next="repeat", into=into, **where, **step)  # an urgent need joins an urgent one
         if not (exempt or state.get("urgent")) and who.requests_today() >= policy.daily_requests:  # urgent: always
             return Gathering(next="limit", **where, **step)
         return Gathering(next="file", **where, **step)

@@ -659,11 +659,13 @@ OPEN_REQUEST_OF = (  # made once per process
 
 def take_as_repeat(session: Session, repeat: Request, into: Request) -> None:
     """A request just made repeats the open one of its flat and kind: the hotline folds it in at once, so
-    no second volunteer is sent; the open one's volunteer reads the words added, and the coordinators
-    are told it likely repeats (a coordinator who finds it does not restores it on the admin page)."""
+    no second volunteer is sent; the open one's volunteer reads the words added (none when the same words were
+    sent again), and the coordinators are told it likely repeats (a coordinator who finds it does not restores it
+    on the admin page)."""
+    said_before = repeat.details.strip() in into.details
     fold(session, repeat, into, HOTLINE)
     words = repeat.details.strip()[:DETAILS_IN_ALERT] or "-"
-    holder = into.volunteer if into.status in WITH_A_VOLUNTEER else None
+    holder = into.volunteer if into.status in WITH_A_VOLUNTEER and not said_before else None
     if holder is not None and holder.role == Role.VOLUNTEER:
         lang = holder.first_language
         outbox.queue_sms(session, holder.phone, t(lang, N_("volunteer.added"), number=into.number,

@@ -55,14 +55,18 @@ def test_the_list_puts_emergencies_first_then_urgent_overdue_nobody_and_question
     assert keys[-1] == "q1"  # questions after the requests
 
 
-def test_two_requests_from_one_flat_are_one_household_and_the_repeat_merges(app, coordinator, phone):
-    [first] = numbers_in(phone(ASKER).reply("12号楼302室 要大米两袋 急"))
+def test_two_requests_from_one_flat_are_one_household_and_the_repeat_merges(app, coordinator, phone, clock):
+    """A need that waited too long, then an urgent one of the kind for the same flat (urgent words make a request
+    of their own while the open one is not urgent): listed together, and the second merged into the first."""
+    [first] = numbers_in(phone(ASKER).reply("12号楼302室 要大米两袋"))
+    clock.advance(minutes=16)  # past its 15 minutes to be accepted: overdue
     [again] = numbers_in(phone("+8613700005555").reply("12号楼302室 需要买大米和面条 急"))
     page = text(coordinator.get("/admin/act-now"))
     assert "12-302" in page and re.search(r"One flat|一户", page)
     with app.app_context():
-        found = act_now.act_now(db.session, Policy.from_config(app.config), get_request(app, first).created_at)
-        assert [[i.request.id for i in g] for g in found.groups if len(g) > 1] == [[first, again]]
+        found = act_now.act_now(db.session, Policy.from_config(app.config), clock())
+        groups = [[i.request.id for i in g] for g in found.groups if len(g) > 1]
+        assert groups == [[again, first]]  # the urgent one leads its flat
     page = text(coordinator.get(f"/admin/requests/{again}"))
     assert f'name="into" value="{first}"' in page
     back = f"/admin/requests/{first}"

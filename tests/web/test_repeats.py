@@ -1,7 +1,9 @@
 """A repeat is no second job: a new message for a flat and kind with a request open is made, folded
 into the open request at once (its words added, both timelines saying so), flagged to the coordinators
 as a likely repeat, and never sent to a second volunteer; the resident hears the open request's number
-and where it stands. Another kind, another flat, and urgent words always go through."""
+and where it stands. Another kind, another flat, and urgent words always go through, unless what is open for the
+flat and kind is urgent too: an urgent need sent again, or another of the kind, joins it. Emergencies and grave
+words always go through."""
 
 from __future__ import annotations
 
@@ -96,6 +98,34 @@ def test_another_kind_another_flat_and_urgent_words_always_go_through(app, phone
     [_, made] = numbers(app)
     again = get_request(app, made)
     assert again.status != Status.CANCELLED and again.volunteer is not None
+    assert [e.kind for e in get_request(app, n).events if e.kind == "merged_in"] == []
+
+
+def test_an_urgent_need_sent_again_joins_the_urgent_request_open_and_tells_its_volunteer_nothing_twice(app, phone):
+    [n] = numbers_in(phone(LIU).reply("降压药今天吃完了 急"))
+    assert get_request(app, n).urgent
+    holder = get_request(app, n).volunteer.phone
+    before = len(sent_to(app, holder))
+    answer = phone(LIU).reply("降压药今天吃完了 急")  # sent again: no answer seen yet, or no patience left
+    [_, again] = numbers(app)
+    assert set(numbers_in(answer)) == {n} and get_request(app, again).status == Status.CANCELLED
+    assert sent_to(app, holder)[before:] == []  # the same words: nothing new for the volunteer
+    assert get_request(app, n).details == "降压药今天吃完了 急" and get_request(app, n).status == Status.ASSIGNED
+    phone(LIU).reply("胰岛素也只剩今晚一针了")  # another urgent need of the kind: the same trip
+    assert len(numbers(app)) == 3 and get_request(app, numbers(app)[2]).status == Status.CANCELLED
+    [added] = sent_to(app, holder)[before:]
+    assert f"#{n}" in added and "胰岛素" in added and "胰岛素" in get_request(app, n).details
+
+
+@pytest.mark.parametrize("then", [
+    "我爸摔倒了 起不来 快来人",  # an emergency
+    "降压药吃完了 我也不想活了",  # crisis words
+])
+def test_an_emergency_or_grave_words_go_through_though_an_urgent_request_is_open(app, phone, then):
+    [n] = numbers_in(phone(LIU).reply("降压药今天吃完了 急"))
+    phone(LIU).text(then)
+    made = numbers(app)[-1]
+    assert made != n and get_request(app, made).status != Status.CANCELLED
     assert [e.kind for e in get_request(app, n).events if e.kind == "merged_in"] == []
 
 
