@@ -11,7 +11,7 @@ Kinds:
   get    GET --path
   post   POST --path with a small form (the bare insert endpoint)
   sms    POST /twilio/sms: Twilio's SMS webhook form, signed with --auth-token, a distinct
-         MessageSid and sender each (--phones-out lists the senders, one per line)
+         MessageSid, sender and flat each (--phones-out lists the senders, one per line)
   voice  POST /twilio/voice: the first step of an incoming call, signed, a distinct CallSid each
 """
 
@@ -41,9 +41,20 @@ def signature(token: str, url: str, params: dict[str, str]) -> str:
     return base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
 
 
-def sms_form(i: int, phone: str) -> dict[str, str]:
+FLATS_PER_SERIES = 10_000  # more than one step of a ladder sends: a series names flats no other of the next 34 names
+
+
+def flat(k: int) -> tuple[int, str]:
+    """The k-th of 352,836 flats (36 buildings, floors 1-99, rooms 01-99 on each), the next one over again after."""
+    building, rest = k % 36 + 1, k // 36
+    return building, f"{rest % 99 + 1}{rest // 99 % 99 + 1:02d}"
+
+
+def sms_form(i: int, phone: str, series: int = 0) -> dict[str, str]:
+    """The i-th SMS of a series: a whole request for a flat that no earlier SMS of the series, nor of the 34 before
+    it, named, so each files a request of its own (a second need for a flat with one open would be folded into it)."""
     sid = "SM" + secrets.token_hex(16)
-    building, room = i % 36 + 1, f"{(i // 36) % 25 + 1}{(i % 4) + 1:02d}"
+    building, room = flat(series * FLATS_PER_SERIES + i)
     return {"ToCountry": "US", "ToState": "CA", "SmsMessageSid": sid, "NumMedia": "0", "ToCity": "SAN FRANCISCO",
             "FromZip": "", "SmsSid": sid, "FromState": "", "SmsStatus": "received", "FromCity": "",
             "Body": f"{building}号楼{room}室 {NEEDS[i % len(NEEDS)]}", "FromCountry": "CN", "To": HOTLINE_NUMBER,
@@ -69,7 +80,7 @@ def build(args, i: int) -> tuple[bytes, str]:
     if args.kind == "post":
         form = {"text": f"row {i} " + NEEDS[i % len(NEEDS)]}
     else:
-        form = sms_form(i, phone) if args.kind == "sms" else voice_form(i, phone)
+        form = sms_form(i, phone, args.series) if args.kind == "sms" else voice_form(i, phone)
         headers["X-Twilio-Signature"] = signature(args.auth_token, args.base_url.rstrip("/") + args.path, form)
     body = urllib.parse.urlencode(form).encode()
     head = (f"POST {args.path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
