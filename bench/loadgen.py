@@ -45,7 +45,7 @@ FLATS_PER_SERIES = 10_000  # more than one step of a ladder sends: a series name
 
 
 def flat(k: int) -> tuple[int, str]:
-    """The k-th of 352,836 flats (36 buildings, floors 1-99, rooms 01-99 on each), the next one over again after."""
+    """The k-th of 352,836 flats (36 buildings, floors 1-99, rooms 01-99 on each); past the last, the first again."""
     building, rest = k % 36 + 1, k // 36
     return building, f"{rest % 99 + 1}{rest // 99 % 99 + 1:02d}"
 
@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.path = args.path or {"sms": "/twilio/sms", "voice": "/twilio/voice"}.get(args.kind, "/")
     count = max(1, int(round(args.rate * args.duration)))
-    if args.kind == "sms" and count > 99_999:
-        parser.error("at most 99,999 SMS per series")
+    if args.kind == "sms" and count > FLATS_PER_SERIES:
+        parser.error(f"at most {FLATS_PER_SERIES:,} SMS per series (each names a flat of its own)")
     built = [build(args, i) for i in range(count)]
     if args.phones_out:
         with open(args.phones_out, "w", encoding="utf-8") as f:

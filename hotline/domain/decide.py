@@ -322,9 +322,9 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
         return decision
     if said.grave == "crisis" or not (state.get("urgent") or state.get("category") or act.next in FILES):
         return _before_a_person(decision, said, who, state)  # "nobody would notice if I was gone"
-    if state.get("urgent"):
-        return decision
-    urgent = {**state, "urgent": True}  # asked where, or filed: urgent, never folded or held
+    if state.get("urgent"):  # kept with what is gathered: the flat given next is no repeat either
+        return replace(decision, act=replace(act, state={**state, "grave": True}))
+    urgent = {**state, "urgent": True, "grave": True}  # asked where, or filed: urgent, never folded or held
     if act.next in FILES:
         return replace(decision, act=replace(act, next="file", state=urgent, into=None))
     return replace(decision, act=replace(act, state=urgent))
@@ -734,7 +734,7 @@ def gather(said: Reading, who: Situation, policy: Policy, lang: str) -> Gatherin
     building, room = address(state, resident)
     if building is not None and room is not None and (state.get("category") or state.get("asks")):
         where = {"building": building, "room": room}
-        if not state.get("emergency") and not said.grave:  # emergencies and grave words always go through
+        if not (state.get("emergency") or state.get("grave") or said.grave):  # these always go through
             category = Category(state.get("category") or Category.HELP)
             into = who.open_request_of(building, room, category)
             if into is not None and (not state.get("urgent") or into.urgent and not into.emergency):

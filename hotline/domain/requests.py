@@ -630,15 +630,18 @@ def reopen(session: Session, policy: Policy, request: Request, actor: Actor) -> 
     alert_coordinators(session, request, N_("coordinator.reopened"))
 
 
-def fold(session: Session, repeat: Request, into: Request, actor: Actor) -> None:
+def fold(session: Session, repeat: Request, into: Request, actor: Actor) -> bool:
     """Fold a request into the open one of its flat that it repeats: its words join the other's details,
-    both timelines say so, and it is cancelled (its volunteer, if any, told)."""
+    both timelines say so, and it is cancelled (its volunteer, if any, told). Return whether it added words
+    (none when they were there already, or it had none)."""
     words = repeat.details.strip()
-    if words and words not in into.details:
+    added = bool(words) and words not in into.details
+    if added:
         into.details = f"{into.details}\n{words}".strip()[:4000]
     transitions.record(into, EventKind.MERGED_IN, actor, note=f"#{repeat.number} {words}".strip())
     transitions.record(repeat, EventKind.MERGED, actor, note=f"#{into.number}")
     cancel(session, repeat, actor, f"#{into.number}")
+    return added
 
 
 def open_request_of(session: Session, building: int, room: str, category: Category) -> Request | None:
@@ -662,10 +665,9 @@ def take_as_repeat(session: Session, repeat: Request, into: Request) -> None:
     no second volunteer is sent; the open one's volunteer reads the words added (none when the same words were
     sent again), and the coordinators are told it likely repeats (a coordinator who finds it does not restores it
     on the admin page)."""
-    said_before = repeat.details.strip() in into.details
-    fold(session, repeat, into, HOTLINE)
+    added = fold(session, repeat, into, HOTLINE)
     words = repeat.details.strip()[:DETAILS_IN_ALERT] or "-"
-    holder = into.volunteer if into.status in WITH_A_VOLUNTEER and not said_before else None
+    holder = into.volunteer if into.status in WITH_A_VOLUNTEER and added else None
     if holder is not None and holder.role == Role.VOLUNTEER:
         lang = holder.first_language
         outbox.queue_sms(session, holder.phone, t(lang, N_("volunteer.added"), number=into.number,

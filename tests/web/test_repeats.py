@@ -119,6 +119,7 @@ def test_an_urgent_need_sent_again_joins_the_urgent_request_open_and_tells_its_v
 
 @pytest.mark.parametrize("then", [
     "我爸摔倒了 起不来 快来人",  # an emergency
+    "降压药吃完了 我爸胸口痛 喘不上气 出冷汗",  # an emergency of the same kind as the request open
     "降压药吃完了 我也不想活了",  # crisis words
 ])
 def test_an_emergency_or_grave_words_go_through_though_an_urgent_request_is_open(app, phone, then):
@@ -126,6 +127,17 @@ def test_an_emergency_or_grave_words_go_through_though_an_urgent_request_is_open
     phone(LIU).text(then)
     made = numbers(app)[-1]
     assert made != n and get_request(app, made).status != Status.CANCELLED
+    assert [e.kind for e in get_request(app, n).events if e.kind == "merged_in"] == []
+
+
+def test_grave_words_asked_where_still_go_through_when_the_flat_is_given(app, phone):
+    """Grave words in a need that names no flat: asked where, and the flat given in the next message is one with an
+    urgent request of that kind open; the need is a request of its own all the same."""
+    [n] = numbers_in(phone(LIU).reply("降压药今天吃完了 急"))
+    asked = phone(STRANGER).reply("降压药吃完了 老伴头磕破了 地上有血")
+    assert not numbers_in(asked)  # where?
+    [made] = numbers_in(phone(STRANGER).reply("5号楼1201"))
+    assert made != n and get_request(app, made).status != Status.CANCELLED and get_request(app, made).urgent
     assert [e.kind for e in get_request(app, n).events if e.kind == "merged_in"] == []
 
 
