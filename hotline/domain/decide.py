@@ -322,9 +322,9 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
         return decision
     if said.grave == "crisis" or not (state.get("urgent") or state.get("category") or act.next in FILES):
         return _before_a_person(decision, said, who, state)  # "nobody would notice if I was gone"
-    if state.get("urgent"):  # kept with what is gathered: the flat given next is no repeat either
-        return replace(decision, act=replace(act, state={**state, "grave": True}))
-    urgent = {**state, "urgent": True, "grave": True}  # asked where, or filed: urgent, never folded or held
+    if state.get("urgent"):
+        return decision
+    urgent = {**state, "urgent": True}  # asked where, or filed: urgent, never folded or held
     if act.next in FILES:
         return replace(decision, act=replace(act, next="file", state=urgent, into=None))
     return replace(decision, act=replace(act, state=urgent))
@@ -734,7 +734,7 @@ def gather(said: Reading, who: Situation, policy: Policy, lang: str) -> Gatherin
     building, room = address(state, resident)
     if building is not None and room is not None and (state.get("category") or state.get("asks")):
         where = {"building": building, "room": room}
-        if not (state.get("emergency") or state.get("grave") or said.grave):  # these always go through
+        if not (state.get("emergency") or state.get("grave")):  # these always go through
             category = Category(state.get("category") or Category.HELP)
             into = who.open_request_of(building, room, category)
             if into is not None and (not state.get("urgent") or into.urgent and not into.emergency):
@@ -778,6 +778,7 @@ def merge(state: dict, parsed: Parsed, said: Reading, lang: str) -> dict:
         state["category"] = parsed.category.value
     state["urgent"] = bool(state.get("urgent") or parsed.urgent or parsed.emergency)
     state["emergency"] = bool(state.get("emergency") or parsed.emergency)
+    state["grave"] = bool(state.get("grave") or said.grave)  # kept: the flat given next is no repeat either
     state["on_behalf"] = bool(state.get("on_behalf") or parsed.for_other)
     if parsed.room is not None:  # the room last written says whether it is a neighbour's door
         told_by_place = state.pop("floors_away", None) is not None  # and the room was asked ("楼下那户", room B2)
