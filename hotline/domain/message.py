@@ -145,6 +145,11 @@ class Reading:
         return reading.asks_nothing(self.text)
 
     @cached_property
+    def needs_nothing(self) -> bool:
+        """Says nothing more is needed ("别的暂时不需要了", "don't need anything else")."""
+        return reading.needs_nothing(self.text)
+
+    @cached_property
     def asks_what_is_done(self) -> bool:
         """Asks what the hotline does ("or is that only for emergencies?"): a question, though it names a need."""
         return reading.asks_what_is_done(self.text)

@@ -32,6 +32,7 @@ from hotline.domain.reading import (
     named,
     set_aside_past,
     simplify,
+    without_needs_nothing,
 )
 from hotline.models import Category
 
@@ -496,7 +497,7 @@ _WHEN_SAID = re.compile(
 _THANKS_SAID = re.compile(
     r"""
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了|唔该晒|收到(?:喇|啦|咗|嘞)|攞到(?:喇|啦|咗)  # Cantonese too
-    | ขอบคุณ | 잘\s?받았 | \bsudah\s+(?: sampai|diterima ) \b | \bsab\s+mil\s+gaya\b
+    | ขอบคุณ | 잘\s?받았 | お世[話话]に(?:なり|なって) | \bsudah\s+(?: sampai|diterima ) \b | \bsab\s+mil\s+gaya\b
     | \bvsyo\s+(?: poluchil\w*|prishlo ) \b
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
     | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا | ありがとう | 감사 | 고맙 | cảm\s+ơn
@@ -543,6 +544,7 @@ def parse_resident_sentence(text: str) -> Command | None:
     text = _normalise(text)
     if _EMERGENCY.search(set_aside_past(text)):  # not "多亏你们那天帮忙打了120": what is over
         return None
+    text = without_needs_nothing(text)  # "别的暂时不需要了", "don't need anything else": no cancel, no asking
     if _NOT_RECEIVED_SAID.search(text):
         return Command(Word.NOT_RECEIVED, _note_number(text))
     if _CANCEL_SAID.search(text):

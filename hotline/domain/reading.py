@@ -219,6 +219,17 @@ def asks_nothing(text: str) -> bool:
     return "asks_nothing" in _intents_said(text)
 
 
+def needs_nothing(text: str) -> bool:
+    """Tell whether a message says nothing more is needed ("别的暂时不需要了", "don't need anything else for
+    now"): with thanks, it is thanks, though it names what came."""
+    return "needs_nothing" in _intents_said(text)
+
+
+def without_needs_nothing(normalised: str) -> str:
+    """The text without its words that nothing more is needed: they neither cancel nor ask ("需要")."""
+    return blanked(intent_rules().of("needs_nothing"), normalised, " ")
+
+
 def asks_what_is_done(text: str) -> bool:
     """Tell whether a message asks what the hotline does ("你们能送宠物粮吗？还是只有菜跟药"): a question, though it
     names a need."""
@@ -562,12 +573,17 @@ def simplify(text: str) -> str:
     for pattern, read_as, _ in _address_words():
         text = pattern.sub(read_as, text)
     if _CJK.search(text):
+        text = _PINYIN_BUILDING.sub("号楼", text)  # "wo zhu 7 hao lou 五零三，…": the rest in characters
         text = _LATIN_BY_CJK.sub(" ", _opencc().convert(text))  # "20 delivered了": a word ends before 了
     elif is_pinyin(text):
         text = from_pinyin(text)
     text = _NOT.sub(_contracted, text)  # "has not picked up" reads as "hasn't picked up": rules say it once
     text = _BARE.sub(_apostrophe, text)  # "hasnt", "im", "theres", as texted: "hasn't", "i'm", "there's"
     return " ".join(text.split())
+
+
+# "号楼" in pinyin between two numbers, in a message mostly in characters (one all in pinyin is read as pinyin).
+_PINYIN_BUILDING = re.compile(r"(?<=\d)\s*hao\s*lou(?![a-z])(?=\s*(?:\d|[零一二三四五六七八九幺]))")
 
 
 # English negations written out, as the rules write them contracted.

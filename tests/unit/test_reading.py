@@ -7,7 +7,7 @@ import inspect
 import pytest
 
 from hotline.domain import address, reading
-from hotline.domain.parsing import parse_request
+from hotline.domain.parsing import Command, Word, parse_request, parse_resident_sentence
 
 BUILDINGS = frozenset(range(1, 37))
 
@@ -36,6 +36,9 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
         assert reading.just_asking(rule.example)
     elif rule.kind == "asks_nothing":  # a message that says it asks for nothing
         assert reading.asks_nothing(rule.example) and reading.just_asking(rule.example)
+    elif rule.kind == "needs_nothing":  # nothing more is needed: no question, no cancel, and no asking
+        assert reading.needs_nothing(rule.example) and reading.intent(rule.example) is None
+        assert parse_resident_sentence(rule.example) in (None, Command(Word.THANKS, None))
     else:  # one's own result asked about (own_case) is a question
         assert reading.intent(rule.example) in ({"own_case": "question"}.get(rule.kind, rule.kind), "crisis")
     if rule.counter:
