@@ -228,7 +228,7 @@ def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Catego
     unless food is named besides them (lexicon/categories.tsv); food named in an emergency is what was
     happening ("吃了一口饭就倒下去了"), and the emergency is help; so is a medicine named in an emergency
     ("吞了一瓶安眠药 叫不醒了") unless it is asked for or has run out (`out`)."""
-    text = _NOT_FOOD.sub(" ", text)
+    text = blanked(category_rules().of("unreached_helper"), _NOT_FOOD.sub(" ", text), " ")  # "李明电话打不通": no check
     also = named(text)
     if "welfare" in also and not emergency and "all_clear" not in also:  # "ne répond plus" in an emergency: help
         return Category.WELFARE  # at once, not a check; "打通了…人没事": reached, no check
