@@ -578,7 +578,8 @@ def simplify(text: str) -> str:
     elif is_pinyin(text):
         text = from_pinyin(text)
     text = _NOT.sub(_contracted, text)  # "has not picked up" reads as "hasn't picked up": rules say it once
-    text = _BARE.sub(_apostrophe, text)  # "hasnt", "im", "theres", as texted: "hasn't", "i'm", "there's"
+    german = _GERMAN.search(text) is not None  # "es riecht im Flur nach Gas": German "im" is no "i'm"
+    text = _BARE.sub(lambda bare: bare.group(0) if german and bare.group(2) else _apostrophe(bare), text)
     return " ".join(text.split())
 
 
@@ -598,6 +599,10 @@ _BRACKETED = re.compile(r"[(（【\[][^)）】\]]{0,30}[)）】\]]")
 # Contractions texted without their apostrophe.
 _BARE = re.compile(r"\b(?:(has|have|had|do|does|did|is|are|was|were|could|would|should|ca|wo)nt|(i)m|(i)ve"
                    r"|(he|she|there|that|what)s)\b")
+
+
+# Words only German is full of: a message with one of them keeps its "im".
+_GERMAN = re.compile(r"\b(?:der|das|und|ist|nicht|ich|wir|ein|eine|mit|auf|nach|bitte|kein\w*|sind|wohnung)\b")
 
 
 def _apostrophe(match: re.Match) -> str:

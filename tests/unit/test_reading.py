@@ -379,3 +379,9 @@ def test_a_web_process_loads_every_rules_file_before_its_first_message():
         loader.cache_clear()  # as in a process that has read nothing yet
     reading.prepare()
     assert [f.__name__ for f in loaders if f.cache_info().currsize == 0] == []
+
+
+def test_a_contraction_texted_bare_is_restored_in_english_only():
+    assert reading.simplify("im out of rice, hasnt come") == "i'm out of rice, hasn't come"
+    assert reading.simplify("Es riecht im ganzen Flur nach Gas") == "es riecht im ganzen flur nach gas"
+    assert reading.simplify("im so tired i want to die") == "i'm so tired i want to die"
