@@ -318,6 +318,9 @@ def table(results: dict[str, dict]) -> list[str]:
     return lines
 
 
+DATABASES = ("sqlite", "postgres")  # what --dbs names
+
+
 def main(argv: list[str] | None = None) -> int:
     from tests.helpers import postgres_reason
 
@@ -330,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="instead, profile the SMS on each database (cProfile, to FILE.<database>) and print it")
     args = parser.parse_args(argv)
     databases = [d for d in args.dbs.split(",") if d]
+    if unknown := [d for d in databases if d not in DATABASES]:
+        parser.error(f"--dbs: no database {', '.join(unknown)} (choose from {', '.join(DATABASES)})")
     if "postgres" in databases and (reason := postgres_reason()):
         say(f"PostgreSQL left out: {reason}")
         databases.remove("postgres")
