@@ -578,8 +578,7 @@ def simplify(text: str) -> str:
     elif is_pinyin(text):
         text = from_pinyin(text)
     text = _NOT.sub(_contracted, text)  # "has not picked up" reads as "hasn't picked up": rules say it once
-    german = _GERMAN.search(text) is not None  # "es riecht im Flur nach Gas": German "im" is no "i'm"
-    text = _BARE.sub(lambda bare: bare.group(0) if german and bare.group(2) else _apostrophe(bare), text)
+    text = _restored(text)  # "hasnt", "im", "theres", as texted: "hasn't", "i'm", "there's"
     return " ".join(text.split())
 
 
@@ -601,8 +600,20 @@ _BARE = re.compile(r"\b(?:(has|have|had|do|does|did|is|are|was|were|could|would|
                    r"|(he|she|there|that|what)s)\b")
 
 
-# Words only German is full of: a message with one of them keeps its "im".
-_GERMAN = re.compile(r"\b(?:der|das|und|ist|nicht|ich|wir|ein|eine|mit|auf|nach|bitte|kein\w*|sind|wohnung)\b")
+def _restored(text: str) -> str:
+    """The text with its contractions texted bare written out; "im" only in English ("es riecht im Flur nach Gas"
+    is German, by `language`, asked once and only of a text that has one)."""
+    english = None
+
+    def written(bare: re.Match) -> str:
+        nonlocal english
+        if bare.group(2):  # "im"
+            english = language(text) == "en" if english is None else english
+            if not english:
+                return bare.group(0)
+        return _apostrophe(bare)
+
+    return _BARE.sub(written, text)
 
 
 def _apostrophe(match: re.Match) -> str:
