@@ -570,8 +570,10 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     word = said.resident_word
     if word == "change":
         return None  # "换成面条 米不要了": a need, added to the open request it changes
-    if said.asks_besides and said.named.category and not _names_only_what_is_open(said, who):
-        return None  # "菜还没到，另外降压药也快没了": a need of another kind, asked for with the news
+    if said.asks_besides and said.named.category and not _names_only_what_is_open(said, who) \
+            and not (said.needs_nothing and not said.asks_to_bring and not said.named.urgent):
+        return None  # "菜还没到，另外降压药也快没了": a need of another kind, asked for with the news (not "另外说一声
+        # 降压药我女儿已经帮我买好了", news that nothing more is needed)
     meant = Command(Word(word), None) if word else said.resident_sentence
     if meant is not None and meant.word == Word.NOT_RECEIVED and said.named.category and said.named.urgent \
             and not who.open_requests() and not who.delivered_requests():

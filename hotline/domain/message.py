@@ -121,8 +121,9 @@ class Reading:
 
     @cached_property
     def asks_to_bring(self) -> bool:
-        """Asks in so many words to be brought, bought or fixed something ("麻烦帮我买两袋")."""
-        return reading.asks_to_bring(self.text)
+        """Asks in so many words to be brought, bought or fixed something ("麻烦帮我买两袋"), in words other than
+        those that say nothing more is needed ("降压药我女儿已经帮我买好了")."""
+        return reading.asks_to_bring(reading.without_needs_nothing(self.text) if self.needs_nothing else self.text)
 
     @cached_property
     def asks_advice(self) -> bool:
