@@ -699,10 +699,10 @@ def _asks_for_it(said: Reading) -> bool:
         return bool(said.asks_to_bring or parsed.emergency or parsed.building and parsed.room
                     or parsed.urgent and not said.just_asking)  # "what if my oxygen runs out, 1 hour left"
     if said.asks_advice:  # "要不要囤点水", "中暑了要备点啥药": a need with a flat, urgent, a medicine out, or asked for
-        return bool(parsed.building or parsed.room or parsed.urgent or said.asks_to_bring
-                    or said.runs_out and parsed.category is Category.MEDICINE)
+        return bool(parsed.building or parsed.room or parsed.urgent or said.asks_to_bring or said.wants
+                    or said.runs_out and parsed.category is Category.MEDICINE)  # "哪里还能买到布洛芬？我需要两盒"
     if said.asks_what_is_done:
-        return bool(parsed.room or parsed.urgent or said.runs_out)
+        return bool(parsed.room or parsed.urgent or said.runs_out or said.wants)  # "京东还能送进来吗 家里米快吃完了"
     asked = said.asks_for_more and (not said.asks_nothing or said.asks_to_bring)  # "can I…? just asking": no
     return bool(parsed.building or parsed.room or asked or said.runs_out
                 or parsed.urgent and said.just_asking)  # "先问一下，胰岛素只剩一支了": the need is the question

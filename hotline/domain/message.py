@@ -146,6 +146,11 @@ class Reading:
         return reading.asks_nothing(self.text)
 
     @cached_property
+    def wants(self) -> bool:
+        """Says the sender needs or wants something, or runs short ("我需要两盒", "家里米快吃完了")."""
+        return reading.wants(self.text)
+
+    @cached_property
     def needs_nothing(self) -> bool:
         """Says nothing more is needed ("别的暂时不需要了", "don't need anything else")."""
         return reading.needs_nothing(self.text)

@@ -225,6 +225,12 @@ def needs_nothing(text: str) -> bool:
     return "needs_nothing" in _intents_said(text)
 
 
+def wants(text: str) -> bool:
+    """Tell whether a message says the sender needs or wants something, or is running out ("我需要两盒", "we need
+    bread", "家里米快吃完了"): with a question of where it is sold or whether one may fetch it, a need."""
+    return "wants" in _intents_said(text)
+
+
 def without_needs_nothing(normalised: str) -> str:
     """The text without its words that nothing more is needed: they neither cancel nor ask ("需要")."""
     return blanked(intent_rules().of("needs_nothing"), normalised, " ")

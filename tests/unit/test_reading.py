@@ -39,6 +39,8 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
     elif rule.kind == "needs_nothing":  # nothing more is needed: no question, no cancel, and no asking
         assert reading.needs_nothing(rule.example) and reading.intent(rule.example) is None
         assert parse_resident_sentence(rule.example) in (None, Command(Word.THANKS, None))
+    elif rule.kind == "wants":  # a need said or a shortage: with a question of where to get it, a need
+        assert reading.wants(rule.example)
     else:  # one's own result asked about (own_case) is a question
         assert reading.intent(rule.example) in ({"own_case": "question"}.get(rule.kind, rule.kind), "crisis")
     if rule.counter:
