@@ -563,8 +563,9 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         return Command(Word.THANKS, None)
     if said.named.emergency:
         return None  # "呛到了 脸都紫了": never a word about a request ("到了")
-    if said.named.category == Category.WELFARE and not who.open_requests():
-        return None  # "门口外卖放了两天没拿": someone to check on, not a parcel of one's own
+    if said.named.category == Category.WELFARE and (not who.open_requests() or said.about_someone_else):
+        return None  # "门口外卖放了两天没拿": someone to check on, not a parcel of one's own; with one open, someone
+        # else's door ("楼下独居的沈阿婆 好几天没看到人了 门口垃圾袋也没扔")
     if said.stops_for_good and not said.asks_for_more and not said.named.urgent and not who.open_requests():
         return Command(Word.THANKS, None)  # "女儿回来了，以后不用给我送菜了，谢谢": nothing more is needed
     word = said.resident_word

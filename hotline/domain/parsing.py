@@ -508,7 +508,7 @@ _THANKS_SAID = re.compile(
 # Asking for something (more): then the message is a need, whatever else it says.
 _ASKING = re.compile(
     r"""
-    需要|还要|要(?!回老家|回国|回家|回去|走了)|缺|买
+    需要|还要|要(?!回老家|回国|回家|回去|走了|不是)|缺|买
     | 想(?!死(?:你|你们|侬|他|她|他们|我们|咱们|大家)(?:了|啦|咯|嘞|喽|啊)|念|你们?了)  # not "想死你们了": missed
     | 急|没有了|没了|吃完|用完|断了|救(?!护车)|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
     | 帮(?!(?:我|忙|阿拉)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修|打)  # "帮我配的药", "帮忙叫的车": done
@@ -551,8 +551,8 @@ def parse_resident_sentence(text: str) -> Command | None:
         return Command(Word.CANCEL, _note_number(text))
     if _WHEN_SAID.search(text):
         return Command(Word.STATUS, None)
-    if _ASKING.search(text.replace("不需要", "").replace("不要", "")):
-        return None
+    if _ASKING.search(set_aside_past(text).replace("不需要", "").replace("不要", "")):
+        return None  # not "谢谢上礼拜帮我爸叫救护车": what is over asks for nothing
     if _THANKS_SAID.search(text):
         return Command(Word.THANKS, None)
     return None
