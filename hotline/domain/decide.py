@@ -402,6 +402,8 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     if volunteer and not in_conversation and _trouble_at_a_door(said, who):  # "20号楼1201 敲了三次门没人应 电话关机"
         step = gather(said, who, policy, lang)
         return Decision(step, step.state.get("lang") or lang)
+    if volunteer and not in_conversation and _emergency_found_at_a_door(said):
+        return _emergency_at_a_door(said, who, policy, lang)
     if volunteer and not in_conversation and (reply := said.volunteer_reply):
         if reply[0] == "help":
             return Decision(Answer(_volunteer_words(volunteer)), own)
@@ -462,6 +464,49 @@ def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
     if parsed.building is None or not (parsed.emergency or parsed.category == Category.WELFARE):
         return False  # a building without a room is asked for the room
     return not {job.number for job in who.jobs(WITH_A_VOLUNTEER)}.intersection(said.job_numbers)
+
+
+# Someone a volunteer finds at a door, not the volunteer themself ("我发烧了 喘不上气 今天送不了" is going off duty).
+_SOMEONE_AT_THE_DOOR = re.compile(
+    r"老人|老太|阿婆|阿姨|大爷|大妈|老伯|爷爷|奶奶|外婆|外公|老先生|老奶奶|老公公|老婆婆|老头|阿爷|爷叔|住户|业主"
+    r"|里面的人|她|(?<!其)他|伊|\bold (?:man|lady|woman|gentleman|couple)\b|\belderly\b"
+    r"|\b(?:he|she|man|woman|resident|tenant|grandma|grandpa|granny)\b",
+    re.IGNORECASE)
+# What tells that it is over, never grave or the volunteer's own: the past, "better now", "almost", a joke, taken to
+# hospital, 120 called already, going off duty ill.
+_OVER = re.compile(
+    r"昨天|前天|上次|上礼拜|上周|去年|上个月|以前|之前|好多了|没事|差点|不要紧|接走|拉走|已经(?:叫|打)了?(?:120|救护车)"
+    r"|已经(?:送(?:去|到)?医院|送医|好了)|今天不送|送不了|不送了|我(?:自己)?(?:发烧|病了|阳了|不舒服)"
+    r"|\b(?:yesterday|last (?:week|month|year|night|time)|better now|(?:is|she's|he's|seems) (?:fine|ok|okay)"
+    r"|almost|nearly|lol|haha|i'?m off)\b",
+    re.IGNORECASE)
+
+
+def _emergency_found_at_a_door(said: Reading) -> bool:
+    """Whether a volunteer's message tells of an emergency happening to someone at a door, with nothing else or a
+    delivery: not a decline or going off duty for an illness of their own, not one over or only almost."""
+    reply = said.volunteer_reply
+    word = VOLUNTEER_SAID[reply[0]] if reply is not None and reply[0] != "help" else None
+    return bool(said.parsed.emergency and word in (None, Word.DONE) and _SOMEONE_AT_THE_DOOR.search(said.text)
+                and not _OVER.search(said.text))
+
+
+def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: str) -> Decision:
+    """A volunteer tells of an emergency where they are ("#20 送到了 老太太晕倒在地上 叫不醒", "20号那家老人摔在门口
+    起不来"): filed for the coordinators at once, at the flat of the one job in hand the message names (unless it
+    names another building), else asked for the flat with the coordinators told now; a delivery said with it is
+    recorded first."""
+    step = gather(said, who, policy, lang)
+    jobs = [job for job in who.jobs(WITH_A_VOLUNTEER) if job.number in said.job_numbers]
+    if step.next == "ask" and len(jobs) == 1 and said.parsed.building in (None, jobs[0].household.building):
+        home = jobs[0].household
+        step = replace(step, state={**step.state, "building": home.building, "room": home.room}, next="file",
+                       building=home.building, room=home.room, ask="", alert_unplaced=False, call_first=False)
+    reply = said.volunteer_reply
+    first = None
+    if reply is not None and reply[0] != "help" and VOLUNTEER_SAID[reply[0]] == Word.DONE:
+        first = _volunteer_word(who, Word.DONE, reply[1], every=said.every_job)
+    return Decision(step, step.state.get("lang") or lang, first=first)
 
 
 def _own_job_named(said: Reading, who: Situation) -> Request | None:

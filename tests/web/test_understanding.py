@@ -146,6 +146,25 @@ def test_a_volunteer_s_news_of_someone_nobody_can_reach_is_a_welfare_check_for_t
     assert (request.category, request.urgent, request.household.label) == ("welfare", True, "5-1201")
 
 
+def test_an_emergency_a_volunteer_finds_at_a_door_reaches_the_coordinators_at_that_flat(app, phone):
+    """"#n 送到了 老太太晕倒在地上 叫不醒": the delivery is recorded, and an emergency is filed at once at the job's
+    flat for the coordinators, not only a DONE."""
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    done, filed = phone(WANG_FANG).text(f"#{n} 送到了 老太太晕倒在地上 叫不醒")  # two answers: the word, the emergency
+    job, emergency = get_request(app, n), get_request(app, numbers_in(filed)[0])
+    assert numbers_in(done) == [n] and job.status == Status.DELIVERED and "120" in filed
+    assert emergency.emergency and emergency.household.label == job.household.label
+    assert any("叫不醒" in m for m in phone(SUN_HONG).inbox())
+
+
+def test_a_volunteer_s_delivery_with_a_past_fall_is_only_the_delivery(app, phone):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    phone(WANG_FANG).reply(f"#{n} 送到了 她说上礼拜摔了一跤 现在好了")
+    assert get_request(app, n).status == Status.DELIVERED and requests_made(app) == 1
+
+
 def test_crisis_words_from_a_volunteer_reach_the_coordinators(app, phone):
     """A volunteer is a person too: "can't take it, I have no strength left to live" is no decline."""
     answer = phone(WANG_FANG).reply("接不了了。我已经没力气活下去了 东西都交给楼长吧")
