@@ -368,7 +368,8 @@ def _crisis(state: dict, who: Situation, reply: str = N_("sms.crisis")) -> Crisi
 def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     """The first that fits, in this order: a volunteer's command word; JOIN; the answer to a group buy's
     "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's news of an
-    emergency or of someone nobody can reach in a building they name; a volunteer's word in their own words
+    emergency or of someone nobody can reach in a building they name, or of an emergency at a door (with the
+    delivery it reports); a volunteer's word in their own words
     or a note of a delivery, or their words about one of their jobs; a cancel with a new need besides (both);
     a resident's word in a sentence, or asking after a request; a volunteer's message that names no need; a
     question by its form that names nothing; the need."""
@@ -482,13 +483,17 @@ _OVER = re.compile(
     re.IGNORECASE)
 
 
+def _volunteer_said(said: Reading) -> Word | None:
+    """The volunteer's word a message says in their own words ("送到了": DONE), if any."""
+    reply = said.volunteer_reply
+    return VOLUNTEER_SAID[reply[0]] if reply is not None and reply[0] != "help" else None
+
+
 def _emergency_found_at_a_door(said: Reading) -> bool:
     """Whether a volunteer's message tells of an emergency happening to someone at a door, with nothing else or a
     delivery: not a decline or going off duty for an illness of their own, not one over or only almost."""
-    reply = said.volunteer_reply
-    word = VOLUNTEER_SAID[reply[0]] if reply is not None and reply[0] != "help" else None
-    return bool(said.parsed.emergency and word in (None, Word.DONE) and _SOMEONE_AT_THE_DOOR.search(said.text)
-                and not _OVER.search(said.text))
+    return bool(said.parsed.emergency and _volunteer_said(said) in (None, Word.DONE)
+                and _SOMEONE_AT_THE_DOOR.search(said.text) and not _OVER.search(said.text))
 
 
 def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: str) -> Decision:
@@ -502,10 +507,9 @@ def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: st
         home = jobs[0].household
         step = replace(step, state={**step.state, "building": home.building, "room": home.room}, next="file",
                        building=home.building, room=home.room, ask="", alert_unplaced=False, call_first=False)
-    reply = said.volunteer_reply
     first = None
-    if reply is not None and reply[0] != "help" and VOLUNTEER_SAID[reply[0]] == Word.DONE:
-        first = _volunteer_word(who, Word.DONE, reply[1], every=said.every_job)
+    if _volunteer_said(said) == Word.DONE:
+        first = _volunteer_word(who, Word.DONE, said.volunteer_reply[1], every=said.every_job)
     return Decision(step, step.state.get("lang") or lang, first=first)
 
 
