@@ -402,7 +402,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         return Decision(act, lang)
     if volunteer and not in_conversation and _trouble_at_a_door(said, who):  # "20号楼1201 敲了三次门没人应 电话关机"
         step = gather(said, who, policy, lang)
-        return Decision(step, step.state.get("lang") or lang)
+        return Decision(step, step.state.get("lang") or lang, first=_delivered_besides(said, who))
     if volunteer and not in_conversation and _emergency_found_at_a_door(said):
         return _emergency_at_a_door(said, who, policy, lang)
     if volunteer and not in_conversation and (reply := said.volunteer_reply):
@@ -459,12 +459,15 @@ def _volunteer_word(who: Situation, word: Word, numbers: tuple[int, ...], coming
 
 def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
     """Whether a volunteer tells of an emergency or of someone nobody can reach in a building they name,
-    naming none of their jobs: a request for that flat, not a word about their jobs ("bldg 12 rm 502 old
-    man no answer door 2 days, his milk from tuesday still outside")."""
+    naming none of their jobs, or a flat none of the jobs they name is for: a request for that flat, not a word
+    about their jobs ("bldg 12 rm 502 old man no answer door 2 days, his milk from tuesday still outside"); a
+    delivery they report with it is recorded first."""
     parsed = said.parsed
     if parsed.building is None or not (parsed.emergency or parsed.category == Category.WELFARE):
         return False  # a building without a room is asked for the room
-    return not {job.number for job in who.jobs(WITH_A_VOLUNTEER)}.intersection(said.job_numbers)
+    named = [job for job in who.jobs(WITH_A_VOLUNTEER) if job.number in said.job_numbers]
+    return not named or parsed.room is not None and all(  # "#20送好了 顺便讲下 12-502门口放了两天的菜还在 敲门没反应"
+        (job.household.building, job.household.room) != (parsed.building, parsed.room) for job in named)
 
 
 # Someone a volunteer finds at a door, not the volunteer themself ("我发烧了 喘不上气 今天送不了" is going off duty).
@@ -507,10 +510,14 @@ def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: st
         home = jobs[0].household
         step = replace(step, state={**step.state, "building": home.building, "room": home.room}, next="file",
                        building=home.building, room=home.room, ask="", alert_unplaced=False, call_first=False)
-    first = None
-    if _volunteer_said(said) == Word.DONE:
-        first = _volunteer_word(who, Word.DONE, said.volunteer_reply[1], every=said.every_job)
-    return Decision(step, step.state.get("lang") or lang, first=first)
+    return Decision(step, step.state.get("lang") or lang, first=_delivered_besides(said, who))
+
+
+def _delivered_besides(said: Reading, who: Situation) -> Act | None:
+    """A delivery a volunteer reports with news of a door ("#20 送到了 …"): recorded before the news is acted on."""
+    if _volunteer_said(said) != Word.DONE:
+        return None
+    return _volunteer_word(who, Word.DONE, said.volunteer_reply[1], every=said.every_job)
 
 
 def _own_job_named(said: Reading, who: Situation) -> Request | None:

@@ -513,7 +513,7 @@ _ASKING = re.compile(
     | 急|没有了|没了|吃完|用完|断了|救(?!护车)|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
     | 帮(?!(?:我|忙|阿拉)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修|打)  # "帮我配的药", "帮忙叫的车": done
           (?:上[一二三四五六七八九十\d]+楼|[^。！？，,\s]{1,4}(?=(?:的|嘅|𠮶)(?:位|个)?(?:义工|志愿者|小伙子|师傅|人)))?
-          (?:的|嘅|𠮶|咗|了))
+          (?:的|嘅|𠮶|咗|了|额))
     | \b(?: need|needs|(?: want|wants )(?!\s+to\s+(?:say|thank|let))|more|please\s+(?: bring|buy|send|get )|out\s+of
         |run(?:ning)?\s+out|urgent ) \b
     | (?<! the\s)(?<! your\s)(?<! all\s)\bhelp\b  # "thanks for the help" asks for none

@@ -158,6 +158,18 @@ def test_an_emergency_a_volunteer_finds_at_a_door_reaches_the_coordinators_at_th
     assert any("叫不醒" in m for m in phone(SUN_HONG).inbox())
 
 
+def test_a_volunteer_s_delivery_with_news_of_another_door_is_both(app, phone):
+    """"#n 送好了 顺便讲下 5-1202门口放了两天的菜还在 敲门没反应": the delivery, and a welfare check of the other
+    flat."""
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    news = "顺便讲下 5号楼1202门口放了两天的菜还在 敲门没反应 里面是个独居老伯"
+    done, filed = phone(WANG_FANG).text(f"#{n}送好了。{news}")
+    check = get_request(app, numbers_in(filed)[0])
+    assert numbers_in(done) == [n] and get_request(app, n).status == Status.DELIVERED
+    assert (check.category, check.urgent, check.household.label) == ("welfare", True, "5-1202")
+
+
 def test_a_volunteer_s_delivery_with_a_past_fall_is_only_the_delivery(app, phone):
     [n] = numbers_in(phone(LIU).reply("要米"))
     phone(WANG_FANG).reply("接")
