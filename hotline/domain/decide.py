@@ -506,7 +506,9 @@ def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: st
     recorded first."""
     step = gather(said, who, policy, lang)
     jobs = [job for job in who.jobs(WITH_A_VOLUNTEER) if job.number in said.job_numbers]
-    if step.next == "ask" and len(jobs) == 1 and said.parsed.building in (None, jobs[0].household.building):
+    named = said.parsed.building  # "20号送到了": job #20, though a building could be written so
+    if len(jobs) == 1 and (step.next == "ask" and named in (None, jobs[0].household.building)
+                           or said.parsed.room is None and named == jobs[0].number):
         home = jobs[0].household
         step = replace(step, state={**step.state, "building": home.building, "room": home.room}, next="file",
                        building=home.building, room=home.room, ask="", alert_unplaced=False, call_first=False)
