@@ -39,6 +39,7 @@ import time
 from collections import Counter
 from types import ModuleType
 
+DATABASES = ("sqlite", "postgres")  # what --dbs names
 READING_MODULES = (
     "hotline.domain.reading", "hotline.domain.parsing", "hotline.domain.address", "hotline.domain.phones",
 )
@@ -318,15 +319,12 @@ def table(results: dict[str, dict]) -> list[str]:
     return lines
 
 
-DATABASES = ("sqlite", "postgres")  # what --dbs names
-
-
 def main(argv: list[str] | None = None) -> int:
     from tests.helpers import postgres_reason
 
     parser = argparse.ArgumentParser(description="where the time of one SMS goes")
     parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--dbs", default="sqlite,postgres")
+    parser.add_argument("--dbs", default=",".join(DATABASES))
     parser.add_argument("--trace", action="store_true", help="print the statements of the first SMS measured")
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (bench/growth.py reads them)")
     parser.add_argument("--profile", metavar="FILE",

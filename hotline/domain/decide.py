@@ -408,9 +408,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     if volunteer and not in_conversation and (reply := said.volunteer_reply):
         if reply[0] == "help":
             return Decision(Answer(_volunteer_words(volunteer)), own)
-        word, numbers = VOLUNTEER_SAID[reply[0]], reply[1]
-        coming = said.visit if word == Word.ACCEPT else None
-        return Decision(_volunteer_word(who, word, numbers if word in NUMBERED else (), coming, said.every_job), own)
+        return Decision(_word_said(said, who, VOLUNTEER_SAID[reply[0]]), own)
     if volunteer and not in_conversation and (note := said.volunteer_note):
         return Decision(_volunteer_word(who, note.word, () if note.number is None else (note.number,)), own)
     if volunteer and not in_conversation and (job := _own_job_named(said, who)) is not None:
@@ -465,7 +463,7 @@ def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
     parsed = said.parsed
     if parsed.building is None or not (parsed.emergency or parsed.category == Category.WELFARE):
         return False  # a building without a room is asked for the room
-    named = [job for job in who.jobs(WITH_A_VOLUNTEER) if job.number in said.job_numbers]
+    named = _jobs_named(said, who)
     return not named or parsed.room is not None and all(  # "#20送好了 顺便讲下 12-502门口放了两天的菜还在 敲门没反应"
         (job.household.building, job.household.room) != (parsed.building, parsed.room) for job in named)
 
@@ -505,7 +503,7 @@ def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: st
     names another building), else asked for the flat with the coordinators told now; a delivery said with it is
     recorded first."""
     step = gather(said, who, policy, lang)
-    jobs = [job for job in who.jobs(WITH_A_VOLUNTEER) if job.number in said.job_numbers]
+    jobs = _jobs_named(said, who)
     named = said.parsed.building  # "20号送到了": job #20, though a building could be written so
     if len(jobs) == 1 and (step.next == "ask" and named in (None, jobs[0].household.building)
                            or said.parsed.room is None and named == jobs[0].number):
@@ -517,9 +515,18 @@ def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: st
 
 def _delivered_besides(said: Reading, who: Situation) -> Act | None:
     """A delivery a volunteer reports with news of a door ("#20 送到了 …"): recorded before the news is acted on."""
-    if _volunteer_said(said) != Word.DONE:
-        return None
-    return _volunteer_word(who, Word.DONE, said.volunteer_reply[1], every=said.every_job)
+    return _word_said(said, who, Word.DONE) if _volunteer_said(said) == Word.DONE else None
+
+
+def _word_said(said: Reading, who: Situation, word: Word) -> Act:
+    """The act of a volunteer's word said in their own words (`said.volunteer_reply`), for the jobs it numbers."""
+    numbers = said.volunteer_reply[1] if word in NUMBERED else ()
+    return _volunteer_word(who, word, numbers, said.visit if word == Word.ACCEPT else None, said.every_job)
+
+
+def _jobs_named(said: Reading, who: Situation) -> list[Request]:
+    """The volunteer's jobs in hand that their message names by number."""
+    return [job for job in who.jobs(WITH_A_VOLUNTEER) if job.number in said.job_numbers]
 
 
 def _own_job_named(said: Reading, who: Situation) -> Request | None:
@@ -528,7 +535,7 @@ def _own_job_named(said: Reading, who: Situation) -> Request | None:
     numbers, named = said.job_numbers, said.named
     if len(numbers) != 1 or named.emergency or named.urgent and named.category != Category.WELFARE:
         return None
-    return next((job for job in who.jobs(WITH_A_VOLUNTEER) if job.number == numbers[0]), None)
+    return next(iter(_jobs_named(said, who)), None)
 
 
 def _named(said: Reading, who: Situation) -> Request | None:
