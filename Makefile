@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app hotline
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint catalogs translate-extract clean
+.PHONY: run test lint catalogs translate-extract clean model
 
 # `make run PHONE=standin`: the SMS go through a stand-in for the Android phone gateway (tests/gateway_standin.py,
 # which checks every request against the app's OpenAPI description and reports sms:sent and sms:delivered back,
@@ -59,6 +59,12 @@ lint: $(VENV)/.dev catalogs
 	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) init-db >/dev/null
 	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) db check
 	rm -f $(CURDIR)/.venv/lint-check.db*
+
+# Trains the second reader (hotline/domain/kinds.py) on the labelled messages of tests/data and writes its model,
+# hotline/domain/lexicon/kinds.tsv.gz, which is kept in the repository: after adding or relabelling lines
+# (tests/understanding/test_kinds.py fails until then). About a minute on two cores.
+model: $(VENV)/.dev
+	$(BIN)/python -m tools.train_kinds
 
 # Prism, from the npm registry: checks our REST requests against Twilio's OpenAPI document.
 tools/prism/node_modules/.bin/prism: tools/prism/package.json tools/prism/package-lock.json

@@ -9,7 +9,7 @@ through the WSGI app's test client: no HTTP server, no other process. Each SMS's
 into stages, each instant counted once, in the innermost stage that runs:
 
 - signature: checking X-Twilio-Signature;
-- reading: the sender's number and the words (hotline.domain.reading, .parsing, phones);
+- reading: the sender's number and the words (hotline.domain.reading, .parsing, .kinds, phones);
 - database reads: SELECT statements, and the ORM's work around them (Session.execute/get);
 - database writes: everything else sent to the database (BEGIN, locks, INSERT, UPDATE, COMMIT),
   the ORM's flush, and the writes that stand in for it (hotline.database's write_new and insert_added);
@@ -42,6 +42,7 @@ from types import ModuleType
 DATABASES = ("sqlite", "postgres")  # what --dbs names
 READING_MODULES = (
     "hotline.domain.reading", "hotline.domain.parsing", "hotline.domain.address", "hotline.domain.phones",
+    "hotline.domain.kinds",
 )
 STAGES = ("signature", "reading", "database reads", "database writes", "reply rendering", "other")
 WARM_UP = 30  # SMS taken before measuring: caches filled, connections open

@@ -306,22 +306,26 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     at once, as crisis words do (an urgent request for them where the flat is known, else an urgent alert
     with the words), and the sender is told so, with 120 and the support line. Words of the `crisis` kind
     do so even in a need, a question, a cancel or any other word about a request already made ("#41的菜不用
-    送了 别浪费在我身上"). Emergencies, crisis words read for sure, questions and the rest are decided as
-    they were."""
+    送了 别浪费在我身上"). A first message with no grave words that the labelled messages read as likely grave
+    (`_likely_grave`) goes before a coordinator in thanks or in a need, with the need (a welfare check asked for
+    stays one): the rules have no words for it, and a person reads it. Emergencies, crisis
+    words read for sure, questions and the rest are decided as they were."""
     act = decision.act
     thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question")
-    if thanks and (said.grave or said.without_hope) or asked and said.grave == "crisis":  # "Salamat po. Hindi ko na…"
-        return _before_a_person(decision, said, who)
+    if thanks and (said.grave or said.without_hope or _likely_grave(said, who)) or asked and said.grave == "crisis":
+        return _before_a_person(decision, said, who)  # "Salamat po. Hindi ko na…"
     if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):
         return decision  # the grave words are read only where they could change what is done
     state = act.state
     if not (state.get("category") or act.next in FILES) and not said.grave and said.without_hope:
         return _before_a_person(decision, said, who, state)  # "Hindi ko na po kaya.": no need named, no hope left
-    if not said.grave:
+    if not (said.grave or _likely_grave(said, who)):
         return decision
     if said.grave == "crisis" or not (state.get("urgent") or state.get("category") or act.next in FILES):
         return _before_a_person(decision, said, who, state)  # "nobody would notice if I was gone"
+    if not said.grave and state.get("category") != Category.WELFARE.value:
+        return _before_a_person(decision, said, who, state)  # likely grave, in words no rule has
     if state.get("urgent"):
         return decision
     urgent = {**state, "urgent": True}  # asked where, or filed: urgent, never folded or held
@@ -331,6 +335,13 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
 
 
 FILES = ("file", "repeat", "limit")  # the steps of a gathering that make a request
+
+
+def _likely_grave(said: Reading, who: Situation) -> bool:
+    """Whether the second reader finds a message likely grave: one that says more than an address or a greeting,
+    not an answer in a conversation ("building 23", asked which building, reads like the start of many
+    emergencies and says nothing of its own)."""
+    return said.says_more and who.conversation() is None and said.likely_grave
 
 
 def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
@@ -431,7 +442,26 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         # "垃圾放哪里？" (a greeting alone, "在吗？", is asked what is needed)
         return Decision(Answer(N_("sms.question"), forward=True), lang, other_language=other)
     step = gather(said, who, policy, lang)  # a bare "no" to "is it your own flat?" is no sign of English
+    if not (volunteer or in_conversation) and (word := _likelier(said, step)) is not None:
+        return Decision(word, lang, other_language=other)
     return Decision(step, step.state.get("lang") or lang, other_language=other)
+
+
+def _likelier(said: Reading, step: Gathering) -> Act | None:
+    """A first message the rules would gather as a need that reads, by the labelled messages
+    (`Reading.likeliest`), more likely a question than anything else, or thanks where the rules found no need
+    named, with no emergency or grave words in it: the question goes to the coordinators (the sender told that
+    a need is texted with the flat), the thanks is answered as thanks. The rules know the words of a need
+    better than those of the questions and thanks around one ("菜场几点开门？", "谢谢你们 辛苦了"); a need they
+    read is never taken for thanks, which no person reads. A greeting or an address alone ("在吗？") is asked
+    what is needed."""
+    if step.state.get("emergency") or said.grave or not said.says_more:
+        return None
+    if said.likeliest == "question":
+        return Answer(N_("sms.question"), forward=True)
+    if said.likeliest == "thanks" and not step.state.get("category"):
+        return ResidentWord(Word.THANKS)
+    return None
 
 
 # The statuses of the job a volunteer's word without a number is about: their one job in them.

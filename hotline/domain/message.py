@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from hotline.domain import reading
+from hotline.domain import kinds, reading
 from hotline.domain.parsing import (
     Command,
     Parsed,
@@ -212,6 +212,16 @@ class Reading:
         """Holds words that may mean a life is at stake ("crisis" or "grave"): a coordinator reads it at once
         where nothing surer is read (`decide`)."""
         return reading.grave(self.text)
+
+    @cached_property
+    def likely_grave(self) -> bool:
+        """More likely an emergency, crisis or a welfare check than not, by the labelled messages (`kinds`)."""
+        return kinds.likely_grave(reading.simplify(self.text))
+
+    @cached_property
+    def likeliest(self) -> str | None:
+        """The kind of message this is more likely than not, by the labelled messages (`kinds.LEARNED`), if any."""
+        return kinds.likeliest(reading.simplify(self.text))
 
     @cached_property
     def every_job(self) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
-from hotline.domain import literals, numerals
+from hotline.domain import kinds, literals, numerals
 
 LEXICON = Path(__file__).resolve().parent / "lexicon"
 INTENTS = ("crisis", "spam", "stop_asked", "own_case", "advice", "what_if", "rumour", "hearsay", "still_fine",
@@ -538,8 +538,9 @@ def job_numbers(text: str) -> tuple[int, ...]:
 
 
 def prepare() -> None:
-    """Load the rules, the converters and the pinyin vocabulary now (a web process does as it starts),
-    so that no message waits for them: the first in pinyin or English would wait about a second.
+    """Load the rules, the converters, the pinyin vocabulary and the second reader's model (`kinds`) now (a web
+    process does as it starts), so that no message waits for them: the first in pinyin or English would wait
+    about a second, the first read by the model half a second.
     lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
     from hotline.domain.address import not_address_rules  # it reads with this module's rules
 
@@ -549,6 +550,7 @@ def prepare() -> None:
         rules()
     _address_words()
     _opencc()
+    kinds.model()
     _syllables()
     _pinyin_words()
 

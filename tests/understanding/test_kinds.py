@@ -1,0 +1,83 @@
+"""The second reader (hotline/domain/kinds.py): its model is the one the labelled lines give now, it reads
+as scikit-learn's model it was written from, and what it reads reaches the right person through the webhook."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hotline import texts
+from hotline.domain import kinds
+from hotline.domain.message import normalise
+from hotline.domain.reading import simplify
+from tests.helpers import LIU, SUN_HONG, load_roster
+from tools import train_kinds
+
+
+def test_the_model_kept_was_trained_on_the_labelled_lines_as_they_are():
+    lines = train_kinds.labelled()
+    assert kinds.model().trained_on == train_kinds.digest(lines), (
+        "tests/data changed since hotline/domain/lexicon/kinds.tsv.gz was trained: run `make model`")
+
+
+def test_it_learns_from_the_corpus_and_the_exams_read_for_rules_never_from_a_held_out_exam():
+    names = [path.name for path in train_kinds.training_files()]
+    assert "needs.jsonl" in names and "dev_53.jsonl" in names
+    assert not [name for name in names if name.startswith(("mixed_", "grave_"))]
+
+
+def test_its_likelihoods_are_scikit_learns(tmp_path):
+    """Trained on part of the lines and written with every group kept, the file reads each other line's
+    likelihoods as the fitted model gives them, to the rounding of the weights kept as integers."""
+    lines = train_kinds.labelled()
+    taught, other = lines[::8], lines[1::40]
+    fitted, vectors = train_kinds.fit(taught)
+    out = tmp_path / "kinds.tsv.gz"
+    train_kinds.write(taught, fitted, vectors, out, slight=0)
+    model = kinds.load(out)
+    kept = (abs(fitted.coef_ * kinds.SCALE).round().max(axis=0) >= 1).sum()  # a weight that rounds to 0 is left out
+    assert model.kinds == tuple(fitted.classes_) and len(model.weights) == kept > 0.99 * len(vectors.vocabulary_)
+    known = [{g: v for g, v in kinds.features(text).items() if g in vectors.vocabulary_} for text, _ in other]
+    expected = fitted.predict_proba(vectors.transform(known))
+    worst = max(abs(model.likelihoods(text)[kind] - expected[i][j])
+                for i, (text, _) in enumerate(other) for j, kind in enumerate(fitted.classes_))
+    assert worst < 0.01
+
+
+def test_a_long_message_weighs_no_more_than_a_short_one():
+    for text in ("a", "要米", "救命 我老伴摔倒了 爬不起来" * 5):
+        assert sum(v * v for v in kinds.features(text).values()) == pytest.approx(1.0)
+
+
+@given(st.text(alphabet="ab\\\tn\n 字", max_size=8))
+def test_a_group_of_any_characters_is_kept_and_read_back(group):
+    assert kinds.unescape(kinds.escape(group)) == group
+    assert "\t" not in kinds.escape(group) and "\n" not in kinds.escape(group)
+
+
+@pytest.mark.parametrize(("text", "kind"), [("谢谢志愿者 辛苦了", "thanks"), ("今天几点做核酸", "question"),
+                                            ("想买点菜 12号楼302", "need"), ("#127 收到", "volunteer_word")])
+def test_plain_messages_read_as_their_kind(text, kind):
+    assert kinds.likeliest(simplify(normalise(text))) == kind
+
+
+@pytest.fixture
+def roster(app, clock):
+    load_roster(app)
+
+
+def test_a_farewell_no_rule_reads_goes_before_a_coordinator(app, phone, roster):
+    """dev_52: flowers given away and "there will be no later" (in traditional characters), read by no rule
+    as grave: the second reader finds it likely grave, and a coordinator has it at once."""
+    text = "我種的那幾盆蘭花，誰要就拿去吧，放在門口了。以後不用澆水了，反正不會有以後了"
+    assert kinds.likely_grave(simplify(normalise(text)))
+    assert phone(LIU).reply(text) == texts.t("zh", "sms.grave", line="12356")
+    assert any("蘭花" in message for message in phone(SUN_HONG).inbox())
+
+
+def test_a_question_the_rules_took_for_a_need_goes_to_the_coordinators(app, phone, roster):
+    """dev_5: whether volunteers bring parcels up from the gate is asked, not a parcel asked for."""
+    answer = phone(LIU).reply("do volunteers bring packages up from the gate or do we go down to collect?")
+    assert answer == texts.t("en", "sms.question")
+    assert any("packages up from the gate" in message for message in phone(SUN_HONG).inbox())

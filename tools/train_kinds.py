@@ -1,0 +1,92 @@
+"""Train the second reader (hotline/domain/kinds.py) on the labelled messages and write its model.
+
+    .venv/bin/python -m tools.train_kinds [--out hotline/domain/lexicon/kinds.tsv.gz]   (make model)
+
+It learns from tests/data/messages and the exams read for rules (tests/data/exams/dev_*), never from the
+held-out exams, which measure it: a logistic regression (scikit-learn, C=10) over `kinds.features` of each
+text as `reading.simplify` gives it, labelled with its dispatcher's kind (`kinds.LEARNED`). Character groups
+found in fewer than two lines, or whose weights are all slight, are
+left out, and the weights are kept as integers of 1/SCALE. The same lines
+give the same file: `tests/understanding/test_kinds.py` checks that the model kept was trained on the lines
+as they are now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+from hotline.domain import kinds
+from hotline.domain.message import normalise
+from hotline.domain.reading import simplify
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+STRENGTH = 10.0  # scikit-learn's C: how far the weights may go to fit the lines
+RARE = 2  # a character group found in fewer lines than this is left out
+SLIGHT = 0.2  # …and one whose weights are all smaller than this (it moves no likelihood much): half the groups
+
+
+def training_files() -> list[Path]:
+    return sorted(DATA.glob("messages/*.jsonl")) + sorted(DATA.glob("exams/dev_*.jsonl"))
+
+
+def labelled(files: list[Path] | None = None) -> list[tuple[str, str]]:
+    """(text as simplified, learned label) of every line the reader learns from, in file order."""
+    lines = []
+    for path in files if files is not None else training_files():
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            if raw.strip():
+                item = json.loads(raw)
+                label = kinds.LEARNED.get(item["expect"].get("kind", "need"))
+                if label:
+                    lines.append((simplify(normalise(item["text"])), label))
+    return lines
+
+
+def digest(lines: list[tuple[str, str]]) -> str:
+    return hashlib.sha256(json.dumps(lines, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def fit(lines: list[tuple[str, str]]):
+    """The logistic regression fitted on `lines`, and the character groups it reads, in its columns' order."""
+    from sklearn.feature_extraction import DictVectorizer  # a tool's dependency (requirements-dev.txt)
+    from sklearn.linear_model import LogisticRegression
+
+    found = [kinds.features(text) for text, _ in lines]
+    seen = Counter(group for groups in found for group in groups)
+    vectors = DictVectorizer(sort=True)
+    x = vectors.fit_transform([{g: v for g, v in groups.items() if seen[g] >= RARE} for groups in found])
+    fitted = LogisticRegression(C=STRENGTH, max_iter=10000).fit(x, [label for _, label in lines])
+    return fitted, vectors
+
+
+def write(lines: list[tuple[str, str]], fitted, vectors, out: Path, slight: float = SLIGHT) -> None:
+    """Write the fitted model to `out` in the form `kinds.load` reads, its slight groups left out."""
+    scaled = (fitted.coef_.T * kinds.SCALE).round().astype(int)
+    with gzip.GzipFile(out, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as file:
+        file.write(f"# the kinds of {len(lines)} labelled lines (tools/train_kinds.py)\n")
+        file.write(f"# trained_on {digest(lines)}\n")
+        file.write("\t".join(["kinds", *fitted.classes_]) + "\n")
+        file.write("\t".join(["intercepts", *(str(round(v * kinds.SCALE)) for v in fitted.intercept_)]) + "\n")
+        for group, row in zip(vectors.get_feature_names_out(), scaled, strict=True):
+            if abs(row).max() >= max(slight * kinds.SCALE, 1):
+                file.write("\t".join([kinds.escape(group), *map(str, row)]) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=kinds.MODEL)
+    args = parser.parse_args(argv)
+    lines = labelled()
+    write(lines, *fit(lines), args.out)
+    print(f"{args.out}: trained on {len(lines)} lines ({digest(lines)}), {args.out.stat().st_size} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
