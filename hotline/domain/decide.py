@@ -449,17 +449,17 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
 
 def _likelier(said: Reading, step: Gathering) -> Act | None:
     """A first message the rules would gather as a need that reads, by the labelled messages
-    (`Reading.likeliest`), more likely a question than anything else, or thanks where the rules found no need
-    named, with no emergency or grave words in it: the question goes to the coordinators (the sender told that
-    a need is texted with the flat), the thanks is answered as thanks. The rules know the words of a need
-    better than those of the questions and thanks around one ("菜场几点开门？", "谢谢你们 辛苦了"); a need they
-    read is never taken for thanks, which no person reads. A greeting or an address alone ("在吗？") is asked
-    what is needed."""
+    (`Reading.likeliest`), more likely a question, a rumour or thanks than anything else, with no emergency or grave
+    words in it: the question or the rumour goes to the coordinators (the sender told that a need is texted with
+    the flat, or that the hotline holds no health information), the thanks is answered as thanks. The rules know
+    the words of a need better than those of the questions, rumours and thanks around one ("菜场几点开门？", "谢谢你们
+    辛苦了"); a need they read is taken for thanks, which no person reads, only when the thanks is sure
+    (`Reading.surely`: "米收到了 谢谢"). A greeting or an address alone ("在吗？") is asked what is needed."""
     if step.state.get("emergency") or said.grave or not said.says_more:
         return None
-    if said.likeliest == "question":
-        return Answer(N_("sms.question"), forward=True)
-    if said.likeliest == "thanks" and not step.state.get("category"):
+    if said.likeliest in ("question", "rumour"):
+        return Answer(ANSWERS.get(said.likeliest, N_("sms.question")), forward=True)
+    if said.likeliest == "thanks" and (not step.state.get("category") or said.surely == "thanks"):
         return ResidentWord(Word.THANKS)
     return None
 

@@ -224,6 +224,11 @@ class Reading:
         return kinds.likeliest(reading.simplify(self.text))
 
     @cached_property
+    def surely(self) -> str | None:
+        """The kind of message this is eight times in ten or more, by the labelled messages, if any."""
+        return kinds.likeliest(reading.simplify(self.text), kinds.SURE)
+
+    @cached_property
     def every_job(self) -> bool:
         """Says the volunteer's word is about every job it fits ("both done", "两单都接了")."""
         return reading.every_job(self.text)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from hotline import texts
 from hotline.domain import kinds
 from hotline.domain.message import normalise
 from hotline.domain.reading import simplify
+from hotline.extensions import db
+from hotline.models import Request
 from tests.helpers import LIU, SUN_HONG, load_roster
 from tools import train_kinds
 
@@ -76,8 +79,23 @@ def test_a_farewell_no_rule_reads_goes_before_a_coordinator(app, phone, roster):
     assert any("蘭花" in message for message in phone(SUN_HONG).inbox())
 
 
-def test_a_question_the_rules_took_for_a_need_goes_to_the_coordinators(app, phone, roster):
-    """dev_5: whether volunteers bring parcels up from the gate is asked, not a parcel asked for."""
-    answer = phone(LIU).reply("do volunteers bring packages up from the gate or do we go down to collect?")
-    assert answer == texts.t("en", "sms.question")
-    assert any("packages up from the gate" in message for message in phone(SUN_HONG).inbox())
+@pytest.mark.parametrize(("text", "lang", "answer"), [
+    # dev_5: whether volunteers bring parcels up from the gate is asked, not a parcel asked for
+    ("do volunteers bring packages up from the gate or do we go down to collect?", "en", "sms.question"),
+    # dev_32: an old man of building 23 said to have died for want of his medicine, asked whether it is true
+    ("听说23号楼有个老伯伯走掉了，是真的吗，是不是因为断了药", "zh", "sms.rumour"),
+])
+def test_a_question_or_rumour_the_rules_took_for_a_need_goes_to_the_coordinators(app, phone, roster, text, lang,
+                                                                                  answer):
+    assert phone(LIU).reply(text) == texts.t(lang, answer)
+    assert any(text[:20] in message for message in phone(SUN_HONG).inbox())
+
+
+def test_sure_thanks_the_rules_took_for_a_need_is_answered_as_thanks_and_files_nothing(app, phone, roster):
+    """dev_28: thanks in Cantonese for vegetables taken to a mother: the rules read the vegetables as a need, the
+    second reader reads thanks eight times in ten or more."""
+    text = "多謝你哋幫我阿媽送菜，真係好感激🙏"
+    assert kinds.likeliest(simplify(normalise(text)), kinds.SURE) == "thanks"
+    assert phone(LIU).reply(text) == texts.t("zh", "resident.thanks")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Request.id))) == 0
