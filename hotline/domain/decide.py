@@ -338,10 +338,10 @@ FILES = ("file", "repeat", "limit")  # the steps of a gathering that make a requ
 
 
 def _likely_grave(said: Reading, who: Situation) -> bool:
-    """Whether the second reader finds a message likely grave: one that says more than an address or a greeting,
-    not an answer in a conversation ("building 23", asked which building, reads like the start of many
-    emergencies and says nothing of its own)."""
-    return said.says_more and who.conversation() is None and said.likely_grave
+    """Whether the second reader finds a message likely grave: a first message that says enough for it
+    (`Reading.for_a_second_reading`), not an answer in a conversation ("building 23", asked which building, reads
+    like the start of many emergencies and says nothing of its own)."""
+    return said.for_a_second_reading and who.conversation() is None and said.likely_grave
 
 
 def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
@@ -454,12 +454,17 @@ def _likelier(said: Reading, step: Gathering) -> Act | None:
     the flat, or that the hotline holds no health information), the thanks is answered as thanks. The rules know
     the words of a need better than those of the questions, rumours and thanks around one ("菜场几点开门？", "谢谢你们
     辛苦了"); a need they read is taken for thanks, which no person reads, only when the thanks is sure
-    (`Reading.surely`: "米收到了 谢谢"). A greeting or an address alone ("在吗？") is asked what is needed."""
-    if step.state.get("emergency") or said.grave or not said.says_more:
+    (`Reading.surely`: "米收到了 谢谢"), and an urgent need or a welfare check only when the question, rumour
+    or thanks is sure. Words without hope are left to the rules, and a greeting or an address alone ("在吗？") is
+    asked what is needed."""
+    state = step.state
+    if state.get("emergency") or said.grave or said.without_hope or not said.for_a_second_reading:
         return None
-    if said.likeliest in ("question", "rumour"):
-        return Answer(ANSWERS.get(said.likeliest, N_("sms.question")), forward=True)
-    if said.likeliest == "thanks" and (not step.state.get("category") or said.surely == "thanks"):
+    pressing = state.get("urgent") or state.get("category") == Category.WELFARE.value
+    kind = said.surely if pressing else said.likeliest
+    if kind in ("question", "rumour"):
+        return Answer(ANSWERS.get(kind, N_("sms.question")), forward=True)
+    if kind == "thanks" and (not state.get("category") or said.surely == "thanks"):
         return ResidentWord(Word.THANKS)
     return None
 

@@ -214,19 +214,31 @@ class Reading:
         return reading.grave(self.text)
 
     @cached_property
+    def simplified(self) -> str:
+        return reading.simplify(self.text)
+
+    @cached_property
+    def for_a_second_reading(self) -> bool:
+        """Says enough for the second reader (`kinds`): at least kinds.SHORTEST letters or characters besides an
+        address, a greeting, thanks, digits and punctuation, in the simplified text ("edificio 23" is "building 23";
+        "好吧...", "ok..." read like a farewell by their dots alone). The rules read every shorter grave message
+        of the labelled ones."""
+        return len(FILLER.sub("", self.simplified)) >= kinds.SHORTEST
+
+    @cached_property
     def likely_grave(self) -> bool:
-        """More likely an emergency, crisis or a welfare check than not, by the labelled messages (`kinds`)."""
-        return kinds.likely_grave(reading.simplify(self.text))
+        """An emergency, crisis or a welfare check more than seven times in ten, by the labelled messages (`kinds`)."""
+        return kinds.likely_grave(self.simplified)
 
     @cached_property
     def likeliest(self) -> str | None:
         """The kind of message this is more likely than not, by the labelled messages (`kinds.LEARNED`), if any."""
-        return kinds.likeliest(reading.simplify(self.text))
+        return kinds.likeliest(self.simplified)
 
     @cached_property
     def surely(self) -> str | None:
-        """The kind of message this is eight times in ten or more, by the labelled messages, if any."""
-        return kinds.likeliest(reading.simplify(self.text), kinds.SURE)
+        """The kind of message this is more than eight times in ten, by the labelled messages, if any."""
+        return kinds.likeliest(self.simplified, kinds.SURE)
 
     @cached_property
     def every_job(self) -> bool:

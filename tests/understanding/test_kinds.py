@@ -3,6 +3,8 @@ as scikit-learn's model it was written from, and what it reads reaches the right
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 
 from hotline import texts
 from hotline.domain import kinds
-from hotline.domain.message import normalise
+from hotline.domain.message import EVERYWHERE, normalise, read
 from hotline.domain.reading import simplify
 from hotline.extensions import db
 from hotline.models import Request
@@ -99,3 +101,33 @@ def test_sure_thanks_the_rules_took_for_a_need_is_answered_as_thanks_and_files_n
     assert phone(LIU).reply(text) == texts.t("zh", "resident.thanks")
     with app.app_context():
         assert db.session.scalar(select(func.count(Request.id))) == 0
+
+
+@pytest.mark.parametrize("text", ["ok...", "好吧...", "知道了...", "收到...", "edificio 23", "Gebäude 23", "谢"])
+def test_an_acknowledgement_or_an_address_alone_is_not_read_by_it(app, phone, roster, text):
+    """Dots weigh most in a message that says almost nothing ("好吧..." read as crisis), and "edificio 23" is
+    "building 23", which reads like the start of many emergencies: the rules read these alone."""
+    assert not read(text, EVERYWHERE).for_a_second_reading
+    assert phone(LIU).reply(text) != texts.t("zh" if not text.isascii() else "en", "sms.grave", line="12356")
+    assert not any(text in message for message in phone(SUN_HONG).inbox())
+
+
+def test_a_line_that_gives_no_kind_teaches_nothing(tmp_path):
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text('{"text": "在吗", "from": "new", "expect": {"request": false}}\n'
+                     '{"text": "要米", "from": "new", "expect": {"kind": "need"}}\n'
+                     '{"text": "老伴摔了", "from": "new", "expect": {"kind": "grave"}}\n', encoding="utf-8")
+    assert train_kinds.labelled([lines]) == [("要米", "need")]
+
+
+def test_a_model_file_with_a_row_short_of_weights_is_refused(tmp_path):
+    path = tmp_path / "kinds.tsv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as file:
+        file.write("# trained_on x\nkinds\tneed\tthanks\nintercepts\t1\t2\n#41\t5\t-5\n谢\t7\n")
+    with pytest.raises(ValueError, match="1 weights for 2 kinds"):
+        kinds.load(path)
+
+
+def test_the_likelihoods_kept_for_a_text_cannot_be_changed_by_whoever_asks():
+    with pytest.raises(TypeError):
+        kinds.likelihoods("要米")["need"] = 0.0  # type: ignore[index]
