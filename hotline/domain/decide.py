@@ -308,8 +308,8 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     do so even in a need, a question, a cancel or any other word about a request already made ("#41的菜不用
     送了 别浪费在我身上"). A first message with no grave words that the labelled messages read as likely grave
     (`_likely_grave`) goes before a coordinator in thanks or in a need, with the need (a welfare check asked for
-    stays one): the rules have no words for it, and a person reads it. Emergencies, crisis
-    words read for sure, questions and the rest are decided as they were."""
+    stays one): the rules have no words for it, and a person reads it. Emergencies, crisis words read for sure,
+    questions and the rest are decided as they were."""
     act = decision.act
     thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question")
