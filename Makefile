@@ -47,7 +47,7 @@ run: $(RUN_NEEDS) catalogs
 	@echo
 	@echo "  The hotline runs on http://$(HOST):$(PORT)  (SQLite in instance/, $(CARRIERS))"
 	@echo
-	@trap 'kill 0' INT TERM; \
+	@trap 'trap - INT TERM; kill 0' INT TERM; \
 	  $(STANDIN) \
 	  $(FLASK) worker & \
 	  $(FLASK) run --host $(HOST) --port $(PORT) --no-reload & \
