@@ -25,29 +25,25 @@ from pathlib import Path
 from hotline.domain import kinds
 from hotline.domain.message import normalise
 from hotline.domain.reading import simplify
+from tests.understanding.harness import CORPUS, corpus_files, load
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+EXAMS = CORPUS.parent / "exams"
 STRENGTH = 10.0  # scikit-learn's C: how far the weights may go to fit the lines
 RARE = 2  # a character group found in fewer lines than this is left out
-FORMAT = 2  # the features and the file as kinds.py reads them: raise it when either changes
 SLIGHT = 0.2  # …and one whose weights are all smaller than this (it moves no likelihood much): half the groups
+FORMAT = 2  # the features and the file as kinds.py reads them: raise it when either changes
 
 
 def training_files() -> list[Path]:
-    return sorted(DATA.glob("messages/*.jsonl")) + sorted(DATA.glob("exams/dev_*.jsonl"))
+    return corpus_files() + sorted(EXAMS.glob("dev_*.jsonl"))
 
 
 def labelled(files: list[Path] | None = None) -> list[tuple[str, str]]:
-    """(text as simplified, learned label) of every line the reader learns from, in file order."""
-    lines = []
-    for path in files if files is not None else training_files():
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            if raw.strip():
-                item = json.loads(raw)
-                label = kinds.LEARNED.get(item["expect"].get("kind"))  # a line that gives no kind says no kind
-                if label:
-                    lines.append((simplify(normalise(item["text"])), label))
-    return lines
+    """(text as simplified, learned label) of every line the reader learns from, in file order; a line that gives
+    no kind says no kind."""
+    return [(simplify(normalise(line.text)), kinds.LEARNED[kind])
+            for path in (files if files is not None else training_files()) for line in load(path)
+            if (kind := line.expect.get("kind")) in kinds.LEARNED]
 
 
 def digest(lines: list[tuple[str, str]]) -> str:

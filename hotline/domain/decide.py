@@ -337,11 +337,16 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
 FILES = ("file", "repeat", "limit")  # the steps of a gathering that make a request
 
 
+def _second_reading(said: Reading, who: Situation) -> bool:
+    """Whether the second reader (`kinds`) is asked about a message: a resident's first message that says enough
+    for it (`Reading.for_a_second_reading`), never a volunteer's nor an answer in a conversation ("building 23",
+    asked which building, reads like the start of many emergencies and says nothing of its own)."""
+    return who.volunteer is None and who.conversation() is None and said.for_a_second_reading
+
+
 def _likely_grave(said: Reading, who: Situation) -> bool:
-    """Whether the second reader finds a message likely grave: a first message that says enough for it
-    (`Reading.for_a_second_reading`), not an answer in a conversation ("building 23", asked which building, reads
-    like the start of many emergencies and says nothing of its own)."""
-    return said.for_a_second_reading and who.conversation() is None and said.likely_grave
+    """Whether the second reader finds a message it is asked about likely grave."""
+    return _second_reading(said, who) and said.likely_grave
 
 
 def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
@@ -442,7 +447,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         # "垃圾放哪里？" (a greeting alone, "在吗？", is asked what is needed)
         return Decision(Answer(N_("sms.question"), forward=True), lang, other_language=other)
     step = gather(said, who, policy, lang)  # a bare "no" to "is it your own flat?" is no sign of English
-    if not (volunteer or in_conversation) and (word := _likelier(said, step)) is not None:
+    if _second_reading(said, who) and (word := _likelier(said, step)) is not None:
         return Decision(word, lang, other_language=other)
     return Decision(step, step.state.get("lang") or lang, other_language=other)
 
@@ -458,7 +463,7 @@ def _likelier(said: Reading, step: Gathering) -> Act | None:
     or thanks is sure. Words without hope are left to the rules, and a greeting or an address alone ("在吗？") is
     asked what is needed."""
     state = step.state
-    if state.get("emergency") or said.grave or said.without_hope or not said.for_a_second_reading:
+    if state.get("emergency") or said.grave or said.without_hope:
         return None
     pressing = state.get("urgent") or state.get("category") == Category.WELFARE.value
     kind = said.surely if pressing else said.likeliest

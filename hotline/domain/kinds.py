@@ -64,16 +64,21 @@ def groups(simplified: str) -> Counter[str]:
     return counts
 
 
+def _weight(times: int) -> float:
+    """What a group found `times` times counts for, before the text is scaled to length one."""
+    return 1 + math.log(times)
+
+
 def _length(counts: Counter[str]) -> float:
-    return math.sqrt(sum((1 + math.log(times)) ** 2 for times in counts.values())) or 1.0
+    return math.sqrt(sum(_weight(times) ** 2 for times in counts.values())) or 1.0
 
 
 def features(simplified: str) -> dict[str, float]:
-    """A text as the reader sees it: each group of characters counted as 1 + log(times), the whole scaled to
+    """A text as the reader sees it: each group of characters counted as `_weight(times)`, the whole scaled to
     length one, so that a long message weighs no more than a short one."""
     counts = groups(simplified)
     length = _length(counts)
-    return {group: (1 + math.log(times)) / length for group, times in counts.items()}
+    return {group: _weight(times) / length for group, times in counts.items()}
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ class Model:
         for group, times in counts.items():
             row = self.weights.get(group)
             if row is not None:
-                rows.append(row if times == 1 else [w * (1 + math.log(times)) for w in row])
+                rows.append(row if times == 1 else [w * _weight(times) for w in row])
         scale = SCALE * _length(counts)
         columns = zip(*rows, strict=True) if rows else ((),) * len(self.kinds)
         scores = [b + sum(column) / scale for b, column in zip(self.intercepts, columns, strict=True)]
