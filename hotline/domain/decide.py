@@ -369,8 +369,17 @@ def _before_a_person(decision: Decision, said: Reading, who: Situation, state: d
     if state is None:
         state = merge({}, said.parsed, said, decision.lang)
     state = {key: value for key, value in state.items() if key != "asked"}
-    reply = N_("sms.crisis") if said.grave == "crisis" else N_("sms.grave")
-    return replace(decision, act=_crisis(state, who, reply))
+    return replace(decision, act=_crisis(state, who, _grave_reply(said, who)))
+
+
+def _grave_reply(said: Reading, who: Situation) -> str:
+    """What someone put before a person is told: the crisis line's words to crisis words, and to a message no
+    grave word was read in that the second reader finds likelier crisis than an emergency or a welfare check
+    ("Je ne veux plus être un poids pour personne", "lao ban zou le yi hou wo ye bu xiang zai ting xia qu le");
+    else that a coordinator has it, with 120 and the support line."""
+    if said.grave == "crisis" or not said.grave and _second_reading(said, who) and said.gravest == "crisis":
+        return N_("sms.crisis")
+    return N_("sms.grave")
 
 
 def _crisis(state: dict, who: Situation, reply: str = N_("sms.crisis")) -> Crisis:

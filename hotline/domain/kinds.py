@@ -162,6 +162,15 @@ def likely_grave(simplified: str) -> bool:
     return sum(found.get(kind, 0.0) for kind in GRAVE) > LIKELY_GRAVE
 
 
+def gravest(simplified: str) -> str | None:
+    """The grave kind (GRAVE) the model reads likelier than the other two together, if one is: what to say to
+    a message it finds likely grave (the crisis line's words to someone who may end their life)."""
+    found = likelihoods(simplified)
+    grave = {kind: found.get(kind, 0.0) for kind in GRAVE}
+    kind = max(grave, key=grave.get)
+    return kind if grave[kind] > sum(grave.values()) - grave[kind] else None
+
+
 def likeliest(simplified: str, least: float = 0.5) -> str | None:
     """The kind more likely than all the others taken together (or than `least`), if one is."""
     found = likelihoods(simplified)

@@ -231,6 +231,11 @@ class Reading:
         return kinds.likely_grave(self.simplified)
 
     @cached_property
+    def gravest(self) -> str | None:
+        """Of an emergency, crisis and a welfare check, the one likelier than the other two, if any (`kinds`)."""
+        return kinds.gravest(self.simplified)
+
+    @cached_property
     def likeliest(self) -> str | None:
         """The kind of message this is more likely than not, by the labelled messages (`kinds.LEARNED`), if any."""
         return kinds.likeliest(self.simplified)

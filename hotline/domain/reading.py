@@ -135,13 +135,13 @@ def need_rules() -> Rules:
 
 def gravity(normalised: str) -> set[str]:
     """How grave a need reads (`emergency`, `urgent`), from the already normalised text: by the needs'
-    rules, and by the signs of an emergency (`lexicon/signs.tsv`)."""
+    rules, and by the signs of an emergency or of urgency (`lexicon/signs.tsv`)."""
     return {rule.kind for rule in matching(_gravity_rules(), normalised)}
 
 
 @cache
 def _gravity_rules() -> Rules:
-    return Rules(rule for rule in need_rules() + signs("emergency") if rule.kind != "not_emergency")
+    return Rules(rule for rule in need_rules() + signs("emergency") + signs("urgent") if rule.kind != "not_emergency")
 
 
 @lru_cache(maxsize=READ_AHEAD)  # read for the need and again for a resident's sentence

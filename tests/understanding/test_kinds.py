@@ -36,7 +36,7 @@ def test_its_likelihoods_are_scikit_learns(tmp_path):
     """Trained on part of the lines and written with every group kept, the file reads each other line's
     likelihoods as the fitted model gives them, to the rounding of the weights kept as integers."""
     lines = train_kinds.labelled()
-    taught, other = lines[::8], lines[1::40]
+    taught, other = lines[::16], lines[1::40]
     fitted, vectors = train_kinds.fit(taught)
     out = tmp_path / "kinds.tsv.gz"
     train_kinds.write(taught, fitted, vectors, out, slight=0)
@@ -72,13 +72,31 @@ def roster(app, clock):
     load_roster(app)
 
 
-def test_a_farewell_no_rule_reads_goes_before_a_coordinator(app, phone, roster):
-    """dev_52: flowers given away and "there will be no later" (in traditional characters), read by no rule
-    as grave: the second reader finds it likely grave, and a coordinator has it at once."""
-    text = "我種的那幾盆蘭花，誰要就拿去吧，放在門口了。以後不用澆水了，反正不會有以後了"
+@pytest.mark.parametrize(("text", "lang"), [
+    # dev_52: flowers given away and "there will be no later" (in traditional characters)
+    ("我種的那幾盆蘭花，誰要就拿去吧，放在門口了。以後不用澆水了，反正不會有以後了", "zh"),
+    # dev_54: "I no longer want to be a burden to anyone. Tell my daughter I love her."
+    ("Je ne veux plus être un poids pour personne. Dites à ma fille que je l'aime.", "en"),
+])
+def test_a_farewell_no_rule_reads_goes_before_a_coordinator_with_the_crisis_lines_words(app, phone, roster, text,
+                                                                                         lang):
+    """Read by no rule as grave: the second reader finds it likely grave, likelier crisis than an emergency or a
+    welfare check, so a coordinator has it at once and its writer is given the crisis line's words."""
     assert kinds.likely_grave(simplify(normalise(text)))
-    assert phone(LIU).reply(text) == texts.t("zh", "sms.grave", line="12356")
-    assert any("蘭花" in message for message in phone(SUN_HONG).inbox())
+    assert kinds.gravest(simplify(normalise(text))) == "crisis"
+    assert phone(LIU).reply(text) == texts.t(lang, "sms.crisis", line="12356")
+    assert any(text[:12] in message for message in phone(SUN_HONG).inbox())
+
+
+def test_a_likely_grave_message_not_likelier_crisis_gets_120_and_the_support_line(app, phone, roster):
+    """dev_18: a neighbour fainted in the heat, does not come round and breathes with a rattle, in Russian: read by
+    no rule as grave, likely grave to the second reader and likeliest an emergency: a coordinator has it, and the
+    sender hears of 120 and the support line."""
+    text = "Корпус 9, квартира 1205. Соседка потеряла сознание от жары, не приходит в себя, дышит с хрипом."
+    assert read(text, EVERYWHERE).grave is None
+    assert kinds.gravest(simplify(normalise(text))) == "emergency"
+    assert phone(LIU).reply(text) == texts.t("en", "sms.grave", line="12356")
+    assert any("Соседка" in message for message in phone(SUN_HONG).inbox())
 
 
 @pytest.mark.parametrize(("text", "lang", "answer"), [
