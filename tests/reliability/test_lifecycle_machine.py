@@ -210,6 +210,6 @@ def test_request_lifecycle_state_machine(lifecycle_app, figures):
                 seen.update(e[1] for e in timeline)
 
     run_state_machine_as_test(Lifecycle, settings=settings(
-        max_examples=scale(30, 300), stateful_step_count=scale(30, 50), deadline=None, database=None,
+        max_examples=scale(20, 300), stateful_step_count=scale(30, 50), deadline=None, database=None,
         suppress_health_check=list(HealthCheck)))
     figures(**dict(seen.most_common()))
