@@ -156,17 +156,21 @@ def likelihoods(simplified: str) -> Mapping[str, float]:
     return MappingProxyType(model().likelihoods(simplified))
 
 
+def _grave(simplified: str) -> dict[str, float]:
+    """The likelihoods of the grave kinds (GRAVE) alone."""
+    found = likelihoods(simplified)
+    return {kind: found.get(kind, 0.0) for kind in GRAVE}
+
+
 def likely_grave(simplified: str) -> bool:
     """An emergency, crisis or a welfare check, more than seven times in ten (LIKELY_GRAVE)."""
-    found = likelihoods(simplified)
-    return sum(found.get(kind, 0.0) for kind in GRAVE) > LIKELY_GRAVE
+    return sum(_grave(simplified).values()) > LIKELY_GRAVE
 
 
 def gravest(simplified: str) -> str | None:
     """The grave kind (GRAVE) the model reads likelier than the other two together, if one is: what to say to
     a message it finds likely grave (the crisis line's words to someone who may end their life)."""
-    found = likelihoods(simplified)
-    grave = {kind: found.get(kind, 0.0) for kind in GRAVE}
+    grave = _grave(simplified)
     kind = max(grave, key=grave.get)
     return kind if grave[kind] > sum(grave.values()) - grave[kind] else None
 

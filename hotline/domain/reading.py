@@ -377,7 +377,12 @@ _UNSAID = (r"(?<!\bno )(?<!\bnot )(?<!never )(?<!没)(?<!没有)(?<!不)(?<!无)
 
 @cache
 def signs(kind: str) -> Rules:
-    return sign_rules().of(kind)
+    """The signs of one kind, each pattern once: a sign written on several lines, for each line's example, is
+    searched once in a message."""
+    first: dict[str, Rule] = {}
+    for rule in sign_rules().of(kind):
+        first.setdefault(rule.pattern.pattern, rule)
+    return Rules(first.values())
 
 
 def distressed(text: str) -> bool:
