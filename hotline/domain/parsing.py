@@ -196,17 +196,24 @@ _CALM = re.compile(
     | \brien\s+d'urgent | \bpas\s+urgent | \bnon\s+[èe]\s+urgente | \bn[ãa]o\s+[ée]\s+urgente
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
+    | 精神(?:还|挺|很|蛮|都)?(?:好|不错)                                     # "小孩有点咳 不发烧 精神挺好"
     | \b(?:can|will|should)\s+last\s+(?:a\s+day\s+or\s+two|(?:a\s+couple\s+of|two|2|a\s+few)\s+(?:more\s+)?days)\b
     """,
     _FLAGS,
 )
 _NOT_URGENT = re.compile(rf"{_CALM.pattern} | 急救[箱包]", _FLAGS)
 _COUNT = r"[0-9一两二三四五六七八九十几]+"
+# The writer's own alarm: urgent where a staple (lexicon/needs.tsv) or a medicine is named ("URGENT!!! coffee and
+# oat milk" is not), unless a time left is written that is not soon ("地高辛还有五天的量 我急得睡不着").
+_ALARM = re.compile(
+    r"急|马上|尽快|立刻|立即|赶快|赶紧 | \b(?: urgent(?:ly)?|asap|emergency|immediately|right\s+away|right\s+now )\b"
+    r"| (?<!nicht\s)(?<!no\ses\s)(?<!pas\s) \b(?: dringend|urgente|d'urgence|срочно )\b",
+    _FLAGS,
+)
 _URGENT = re.compile(
     rf"""
-    急|马上|尽快|立刻|立即|赶快|赶紧|断粮|断药|没饭吃|没东西吃|今天就没|今天(?:就)?(?:吃|用)完
+    断粮|断药|没饭吃|没东西吃|今天就没|今天(?:就)?(?:吃|用)完
     | {_COUNT}\s*天\s*没(?:有)?吃 | 饿了\s*{_COUNT}\s*天
-    | \b(?: urgent(?:ly)?|asap|emergency|immediately|right\s+away|right\s+now )\b
     | (?<!run\s)(?<!runs\s)(?<!running\s)     # "runs out of insulin on Saturday" is not out yet
       \bout\s+of\s+(?: food|rice|milk|formula|water|insulin|medicines?|meds|medications?|pills|tablets
                      | everything )\b
@@ -273,6 +280,7 @@ _EN_WHEN = r"""
 _CN_WHEN = r"""
     今天|今晚|明天|明早|明晚|大后天|后天|本周|这周|下周|周[一二三四五六日天末]|星期[一二三四五六日天]
     | (?: \d+ | [一两二三四五六七八九十半几]+ ) \s* 天 后?
+    | (?: \d+ | [一两二三四五六七八九十半几]+ ) \s* 个? \s* (?: 礼拜|星期|周 )
 """
 _RUNS_OUT = re.compile(
     rf"""
@@ -371,15 +379,25 @@ def _need(text: str) -> Parsed:
     runs_out = _runs_out(text) if category is Category.MEDICINE else None
     # "nothing serious", "不急", "when possible": the sender says it can wait, but not of insulin, oxygen, dialysis
     calm = _CALM.search(text) is not None and _VITAL.search(text) is None
+    unhurried = _NOT_URGENT.sub(" ", text)
     urgent = emergency or category is Category.WELFARE or not calm and (  # "我的菜不急 楼下阿姨好几天没声音了"
         "urgent" in grave
         or category is Category.MEDICINE and "out" in grave and runs_out is None
-        or _URGENT.search(_NOT_URGENT.sub(" ", text)) is not None
+        or _URGENT.search(unhurried) is not None
+        or _ALARM.search(unhurried) is not None and not _alarm_overruled(grave, category, runs_out)
         or (runs_out is not None and _SOON.search(runs_out) is not None)
     )
     return Parsed(category=category, urgent=urgent, emergency=emergency, building=None, unknown_building=None,
                   room=None, drug=drug if category is Category.MEDICINE else None, runs_out=runs_out,
                   for_other=_FOR_OTHER.search(text) is not None)
+
+
+def _alarm_overruled(grave: set[str], category: Category | None, runs_out: str | None) -> bool:
+    """Whether the writer's alarm words are outweighed by what they write: a time left that is not soon, or
+    neither a staple nor a medicine named (coffee, beer, cat litter, a phone charger)."""
+    if runs_out is not None and _SOON.search(runs_out) is None:
+        return True
+    return "staple" not in grave and category is not Category.MEDICINE
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -141,12 +141,16 @@ def gravity(normalised: str) -> set[str]:
 
 @cache
 def _gravity_rules() -> Rules:
-    return Rules(rule for rule in need_rules() + signs("emergency") + signs("urgent") if rule.kind != "not_emergency")
+    return Rules(rule for rule in need_rules() + signs("emergency") + signs("urgent")
+                 if rule.kind not in ("not_emergency", "all_well"))
 
 
 @lru_cache(maxsize=READ_AHEAD)  # read for the need and again for a resident's sentence
 def set_aside_past(normalised: str) -> str:
-    """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤")."""
+    """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤"); nothing of a message
+    of thanks for help in a past emergency whose one is well now (`all_well`)."""
+    if any(matching(need_rules().of("all_well"), normalised)):
+        return " "
     return blanked(need_rules().of("not_emergency"), normalised, " ")
 
 

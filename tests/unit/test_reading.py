@@ -47,7 +47,7 @@ def test_every_rule_reads_the_message_that_motivated_it(rule):
         assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
 
 
-@pytest.mark.parametrize("rule", [r for r in reading.need_rules() if r.kind != "not_emergency"],
+@pytest.mark.parametrize("rule", [r for r in reading.need_rules() if r.kind in ("emergency", "urgent", "out")],
                          ids=lambda r: f"{r.kind}:{r.example[:16]}")
 def test_every_gravity_rule_reads_the_message_that_motivated_it(rule):
     assert rule.pattern.search(reading.simplify(rule.example)), rule.example
@@ -56,6 +56,30 @@ def test_every_gravity_rule_reads_the_message_that_motivated_it(rule):
     assert parsed.urgent and (parsed.emergency or rule.kind != "emergency")
     if rule.counter:
         assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
+
+
+@pytest.mark.parametrize("rule", reading.need_rules().of("staple"), ids=lambda r: r.example[:16])
+def test_the_writers_alarm_makes_a_need_urgent_only_where_a_staple_is_named(rule):
+    """Both examples carry the writer's alarm words: with a staple the need is urgent, with trifles alone not."""
+    assert rule.kind in reading.gravity(reading.simplify(rule.example))
+    assert parse_request(rule.example, BUILDINGS).urgent, rule.example
+    assert not parse_request(rule.counter, BUILDINGS).urgent, rule.counter
+    assert not parse_request("URGENT!!! need cat litter ASAP, bldg 14 rm 505", BUILDINGS).urgent
+    assert parse_request("URGENT!!! need paracetamol ASAP, bldg 14 rm 505", BUILDINGS).urgent
+
+
+@pytest.mark.parametrize("rule", reading.need_rules().of("all_well"), ids=lambda r: r.example[:16])
+def test_thanks_for_help_in_a_past_emergency_whose_one_is_well_now_is_no_emergency(rule):
+    assert rule.pattern.search(reading.simplify(rule.example))
+    assert not parse_request(rule.example, BUILDINGS).emergency, rule.example
+    assert parse_request(rule.counter, BUILDINGS).emergency, rule.counter
+    assert not reading.gravity(reading.set_aside_past(reading.simplify(rule.example)))
+
+
+def test_a_time_left_that_is_not_soon_outweighs_the_writers_alarm():
+    assert not parse_request("地高辛还有五天的量 我急得觉都睡不着", BUILDINGS).urgent
+    assert parse_request("地高辛明天就吃完了 我急得觉都睡不着", BUILDINGS).urgent
+    assert parse_request("急！胰岛素还剩一天的量", BUILDINGS).urgent
 
 
 @pytest.mark.parametrize("rule", [r for r in reading.need_rules() if r.kind == "not_emergency"],
