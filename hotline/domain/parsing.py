@@ -197,6 +197,7 @@ _CALM = re.compile(
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
     | 精神(?:还|挺|很|蛮|都)?(?:好|不错)                                     # "小孩有点咳 不发烧 精神挺好"
+    | (?:已经|都)(?:包扎|处理|止血)(?:过|好)?了 | 血(?:已经)?止住了                # "腿摔伤了 已经包扎过了没事"
     | \b(?:can|will|should)\s+last\s+(?:a\s+day\s+or\s+two|(?:a\s+couple\s+of|two|2|a\s+few)\s+(?:more\s+)?days)\b
     """,
     _FLAGS,
@@ -526,7 +527,7 @@ _THANKS_SAID = re.compile(
 # Asking for something (more): then the message is a need, whatever else it says.
 _ASKING = re.compile(
     r"""
-    需要|还要|要(?!回老家|回国|回家|回去|走了|不是)|缺|买
+    需要|还要|要(?!回老家|回国|回家|回去|走了|不是|当心|注意|小心|保重)|缺|买
     | 想(?!死(?:你|你们|侬|他|她|他们|我们|咱们|大家)(?:了|啦|咯|嘞|喽|啊)|念|你们?了)  # not "想死你们了": missed
     | 急|没有了|没了|吃完|用完|断了|救(?!护车)|冇(?:晒)?(?:米|药|饭|嘢食|菜|奶粉|水)
     | 帮(?!(?:我|忙|阿拉)(?:把[^。！？，,\s]{1,6})?(?:买|配|带|送|拿|叫|扛|搬|修|打)  # "帮我配的药", "帮忙叫的车": done
@@ -539,6 +540,8 @@ _ASKING = re.compile(
     | 只剩 | 就剩 | 快没 | 麻烦(?: 再|帮|你们帮|给 ) | 떨어졌 | 떨어져 | ありません | もうない | ないです | \bhết\b
     | \bcho\s+(?: tôi|hỏi|em|mình ) \b | \bgiúp\b | \bcần\b | \bmua\b
     | \bwala\s+na\b | \bubos\b | \bkailangan\b | \bpaki | \bpwede\s+po\b
+    | \b(?: necesit(?:o|amos) | (?:j'ai|on\s+a|nous\s+avons)\s+besoin\s+d(?:e|')(?!\s*rien)
+          | brauchen?(?!\s+nichts) | ho\s+bisogno | preciso | precisamos ) \b | нужн  # "On n'a besoin de rien": none
     """,
     _FLAGS,
 )
