@@ -540,7 +540,7 @@ _ASKING = re.compile(
     | 只剩 | 就剩 | 快没 | 麻烦(?: 再|帮|你们帮|给 ) | 떨어졌 | 떨어져 | ありません | もうない | ないです | \bhết\b
     | \bcho\s+(?: tôi|hỏi|em|mình ) \b | \bgiúp\b | \bcần\b | \bmua\b
     | \bwala\s+na\b | \bubos\b | \bkailangan\b | \bpaki | \bpwede\s+po\b
-    | \b(?: necesit(?:o|amos) | (?:j'ai|on\s+a|nous\s+avons)\s+besoin\s+d(?:e|')(?!\s*rien)
+    | \b(?: necesit(?:o|amos)(?!\s+nada) | (?:j'ai|on\s+a|nous\s+avons)\s+besoin\s+d(?:e|')(?!\s*rien)
           | brauchen?(?!\s+nichts) | ho\s+bisogno | preciso | precisamos ) \b | нужн  # "On n'a besoin de rien": none
     """,
     _FLAGS,

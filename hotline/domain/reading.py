@@ -147,11 +147,9 @@ def _gravity_rules() -> Rules:
 
 @lru_cache(maxsize=READ_AHEAD)  # read for the need and again for a resident's sentence
 def set_aside_past(normalised: str) -> str:
-    """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤"); nothing of a message
-    of thanks for help in a past emergency whose one is well now (`all_well`)."""
-    if any(matching(need_rules().of("all_well"), normalised)):
-        return " "
-    return blanked(need_rules().of("not_emergency"), normalised, " ")
+    """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤"), and, in thanks for help in a
+    past emergency, all up to the news that its one is well now (`all_well`)."""
+    return blanked(need_rules().of("not_emergency"), blanked(need_rules().of("all_well"), normalised, " "), " ")
 
 
 @lru_cache(maxsize=READ_AHEAD)

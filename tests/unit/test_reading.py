@@ -74,6 +74,7 @@ def test_thanks_for_help_in_a_past_emergency_whose_one_is_well_now_is_no_emergen
     assert not parse_request(rule.example, BUILDINGS).emergency, rule.example
     assert parse_request(rule.counter, BUILDINGS).emergency, rule.counter
     assert not reading.gravity(reading.set_aside_past(reading.simplify(rule.example)))
+    assert parse_request("谢谢上次帮我妈叫救护车 她现在好多了 可是今天我爸又胸口痛 一身冷汗", BUILDINGS).emergency
 
 
 def test_a_time_left_that_is_not_soon_outweighs_the_writers_alarm():

@@ -1,0 +1,53 @@
+"""Messages that share the surface of a rule's words and must not be read by it, and messages a rule must still
+read where other words stand beside it: found by probing the rules of dev_55 and dev_56 with wordings of their
+own (read without a database, as tests/understanding/fast.py reads the exams)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.understanding import fast
+from tests.understanding.harness import Line
+
+# (who sends it, the message, the kind a dispatcher gives it, whether urgent: None where it is no need)
+NEAR_MISSES = [
+    # a new emergency after thanks for a past one is an emergency
+    ("resident", "Thank you for last week, Dad is fine now. Mum fell this morning and can't get up", "emergency", True),
+    ("resident", "谢谢上次帮我妈叫救护车 她现在好多了 可是今天我爸又胸口痛 一身冷汗 喘不上气", "emergency", True),
+    ("resident", "上趟阿拉姆妈跌跤 多亏侬叫人来 现在好交关了 谢谢", "thanks", None),
+    # a plea to whoever reads, or hearsay passed on with a need of one's own, is not set aside
+    ("new", "If anyone is reading this, my wife fell in the bathroom and can't get up, building 4 room 301",
+     "emergency", True),
+    ("new", "如果有人看到 请快来 我爸倒在地上叫不醒 7号楼501", "emergency", True),
+    ("new", "Somebody said this number helps: my mum collapsed and won't wake up, 9-1502", "emergency", True),
+    ("new", "what should volunteers do if someone has chest pain on the stairs? can ambulances come in?",
+     "question", None),
+    # a volunteer's words about jobs give way to an emergency they report
+    ("volunteer", "楼下倒着一个老人 不是我们楼的 叫不醒 快来人", "emergency", True),
+    ("volunteer", "阿拉先去困一歇 阿婆讲伊胸口痛 两个钟头以后再来看伊", "emergency", True),
+    # the writer's alarm: urgent with a staple or a medicine, not with a trifle or a look-alike
+    ("new", "急！宝宝尿布一片都没有了 5号楼601", "need", True),
+    ("new", "急！家里一粒饭都没有了 老人中午还没吃 7号楼402", "need", True),
+    ("new", "URGENT!!! ran out of rice and eggs, 12-302", "need", True),
+    ("new", "急！帮我奶奶买个手机充电器 12号楼302", "need", False),
+    ("new", "急 洗发水用完了 12号楼302", "need", False),
+    ("new", "urgent!! need cat food asap, bldg 12 room 302", "need", False),
+    ("new", "急 小米充电器坏了 12号楼302", "need", False),
+    # running low is not out; spoiled food is no spoiled insulin
+    ("new", "停电一天 冰箱里的菜全坏了 宝宝奶粉还有两罐 想买点菜 12号楼302", "need", False),
+    ("new", "蔬菜都没有了 米和肉还有 想团点菜 12号楼302", "need", False),
+    # ordinary words that look like emergency, crisis or spam words
+    ("new", "阳了 喉咙肿了 声音都哑了 需要布洛芬 12号楼302", "need", None),
+    ("resident", "白毛巾跟红衣服一起洗 毛巾全红了 哈哈 有没有漂白剂", "need", False),
+    ("resident", "人老了 我这个人没用了 手机都不会弄 帮我买点菜好伐", "need", False),
+    ("new", "请问居委能不能代办离沪通行证", "question", None),
+    ("new", "Gracias por todo, ya no necesitamos nada", "thanks", None),
+]
+
+
+@pytest.mark.parametrize(("sender", "text", "kind", "urgent"), NEAR_MISSES, ids=lambda v: str(v)[:24])
+def test_a_near_miss_is_read_as_a_dispatcher_would(sender, text, kind, urgent):
+    out = fast.run(Line("near_misses", 0, text, sender, {}))
+    assert out.kind == kind, (text, out)
+    if urgent is not None:
+        assert out.urgent is urgent, (text, out)
