@@ -39,8 +39,12 @@ EVERYWHERE = frozenset()  # read against no list of buildings: any number writte
 
 
 def normalise(body: str) -> str:
-    """An SMS body as the rules read it: no NUL, no blanks around it, at most one message long."""
-    return body.replace("\x00", "").strip()[:MAX_BODY]
+    """An SMS body as the rules read it: no NUL, no blanks around it, at most one message long, its digits
+    written as 0-9 ("المبنى ٢٢ شقة ١٥٠٢", a temperature of ٣٨٫٦)."""
+    return body.replace("\x00", "").strip()[:MAX_BODY].translate(_DIGITS)
+
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")  # Arabic and Persian digits, the decimal mark
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,6 +122,10 @@ class Reading:
     def stops_for_good(self) -> bool:
         """Says deliveries or care are no longer needed ("以后不用给我送菜了")."""
         return reading.stops_for_good(self.text)
+
+    @cached_property
+    def says_it_came(self) -> bool:
+        return reading.says_it_came(self.text)
 
     @cached_property
     def asks_to_bring(self) -> bool:

@@ -194,6 +194,12 @@ def intent(text: str) -> str | None:
     return "question" if kind in ASKING else kind  # one's own case: no rumour
 
 
+def says_it_came(text: str) -> bool:
+    """Tell whether a message says that what was brought has come ("bien reçus ce matin", "dawai mil gayi", "water's
+    back now"): with thanks and a flat, the flat signs the thanks; it asks for nothing."""
+    return _says(category_rules(), "received", text)
+
+
 def asks_to_bring(text: str) -> bool:
     """Tell whether a message asks in so many words to be brought, bought or fixed something ("麻烦帮我买两袋")."""
     return _says(category_rules(), "bring", text)

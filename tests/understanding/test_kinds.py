@@ -89,14 +89,14 @@ def test_a_farewell_no_rule_reads_goes_before_a_coordinator_with_the_crisis_line
 
 
 def test_a_likely_grave_message_not_likelier_crisis_gets_120_and_the_support_line(app, phone, roster):
-    """dev_18: a neighbour fainted in the heat, does not come round and breathes with a rattle, in Russian: read by
-    no rule as grave, likely grave to the second reader and likeliest an emergency: a coordinator has it, and the
-    sender hears of 120 and the support line."""
-    text = "Корпус 9, квартира 1205. Соседка потеряла сознание от жары, не приходит в себя, дышит с хрипом."
+    """After dev_18: a neighbour in the heat does not come round and breathes with a rattle, in Russian: read by no
+    rule as grave (its "lost consciousness" is an emergency word since dev_57), likely grave to the second reader and
+    likeliest an emergency: a coordinator has it, and the sender hears of 120 and the support line."""
+    text = "Корпус 9, квартира 1205. Соседке плохо от жары, не приходит в себя, дышит с хрипом."
     assert read(text, EVERYWHERE).grave is None
     assert kinds.gravest(simplify(normalise(text))) == "emergency"
     assert phone(LIU).reply(text) == texts.t("en", "sms.grave", line="12356")
-    assert any("Соседка" in message for message in phone(SUN_HONG).inbox())
+    assert any("Соседке" in message for message in phone(SUN_HONG).inbox())
 
 
 @pytest.mark.parametrize(("text", "lang", "answer"), [

@@ -42,7 +42,22 @@ NEAR_MISSES = [
     ("resident", "人老了 我这个人没用了 手机都不会弄 帮我买点菜好伐", "need", False),
     ("new", "请问居委能不能代办离沪通行证", "question", None),
     ("new", "Gracias por todo, ya no necesitamos nada", "thanks", None),
+    # a flat that signs thanks for what came asks for nothing; one beside a need is where it goes
+    ("new", "Merci beaucoup pour les médicaments de ma mère, bien reçus ce matin ! Bâtiment 23, app. 1402",
+     "thanks", None),
+    ("new", "Merci ! Bâtiment 23, app. 1402 : nous avons besoin de pain et de lait", "need", False),
+    ("volunteer", "done 21. fyi no rush on the next one", "done", None),
 ]
+
+
+@pytest.mark.parametrize(("text", "building", "room"), [
+    ("السلام عليكم، نسكن في المبنى ٢٢ شقة ١٥٠٢. ابني عنده حرارة ٣٨٫٦", 22, "1502"),  # Arabic digits
+    ("12号 3楼02 顾 降压药今朝早上吃脱最后一粒了", 12, "302"),  # a floor and a door after the building
+    ("wo nai nai zhu 20 hao lou 5 ceng 02, liang tian da dian hua mei ren jie", 20, "502"),
+], ids=lambda v: str(v)[:16])
+def test_a_flat_written_another_way_is_read(text, building, room):
+    out = fast.run(Line("near_misses", 0, text, "new", {}))
+    assert (out.building, out.room) == (building, room), (text, out)
 
 
 @pytest.mark.parametrize(("sender", "text", "kind", "urgent"), NEAR_MISSES, ids=lambda v: str(v)[:24])
