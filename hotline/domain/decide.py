@@ -701,10 +701,9 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     if said.only_thanks:
         return Command(Word.THANKS, None)
     if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first
-        named = said.named
+        named = said.named  # "got the bag, don't need anything else"; a flat after "bien reçus" signs the thanks
         asked = said.asks_for_more and (not said.needs_nothing or said.asks_to_bring or named.urgent) \
-            or named.unknown_building and not said.says_it_came or named.category == Category.WELFARE  # "got the bag,
-        # don't need anything else"; a flat after "bien reçus ce matin" signs the thanks
+            or named.unknown_building and not said.says_it_came or named.category == Category.WELFARE
         return None if named.category and asked else meant  # "我的送到了 但是301爷爷的袋子还挂在门上": a welfare check
     open_only = meant is None  # any news of it? only while it is open
     if meant is None and (said.names_nothing_new or said.hurries and _names_only_what_is_open(said, who)):
