@@ -30,6 +30,7 @@ from hotline.domain.reading import (
     gravity,
     matching,
     named,
+    need_rules,
     set_aside_past,
     simplify,
     without_needs_nothing,
@@ -280,8 +281,7 @@ _EN_WHEN = r"""
 """
 _CN_WHEN = r"""
     今天|今晚|明天|明早|明晚|大后天|后天|本周|这周|下周|周[一二三四五六日天末]|星期[一二三四五六日天]
-    | (?: \d+ | [一两二三四五六七八九十半几]+ ) \s* (?: 天|日 ) 后?
-    | (?: \d+ | [一两二三四五六七八九十半几]+ ) \s* 个? \s* (?: 礼拜|星期|周 )
+    | (?: \d+ | [一两二三四五六七八九十半几]+ ) \s* (?: (?: 天|日 ) 后? | 个? \s* (?: 礼拜|星期|周 ) )
 """
 _RUNS_OUT = re.compile(
     rf"""
@@ -385,7 +385,7 @@ def _need(text: str) -> Parsed:
         "urgent" in grave
         or category is Category.MEDICINE and "out" in grave and runs_out is None
         or _URGENT.search(unhurried) is not None
-        or _ALARM.search(unhurried) is not None and not _alarm_overruled(grave, category, runs_out)
+        or _ALARM.search(unhurried) is not None and not _alarm_overruled(now, category, runs_out)
         or (runs_out is not None and _SOON.search(runs_out) is not None)
     )
     return Parsed(category=category, urgent=urgent, emergency=emergency, building=None, unknown_building=None,
@@ -393,12 +393,13 @@ def _need(text: str) -> Parsed:
                   for_other=_FOR_OTHER.search(text) is not None)
 
 
-def _alarm_overruled(grave: set[str], category: Category | None, runs_out: str | None) -> bool:
-    """Whether the writer's alarm words are outweighed by what they write: a time left that is not soon, or
-    neither a staple nor a medicine named (coffee, beer, cat litter, a phone charger)."""
+def _alarm_overruled(now: str, category: Category | None, runs_out: str | None) -> bool:
+    """Whether the writer's alarm words are outweighed by what they write (`now`: the text with the past set aside):
+    a time left that is not soon, or neither a medicine nor a staple named (coffee, beer, cat litter, a phone
+    charger); the staples are looked for only in a message that holds alarm words."""
     if runs_out is not None and _SOON.search(runs_out) is None:
         return True
-    return "staple" not in grave and category is not Category.MEDICINE
+    return category is not Category.MEDICINE and not any(matching(need_rules().of("staple"), now))
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -133,6 +133,9 @@ def need_rules() -> Rules:
     return load_rules(LEXICON / "needs.tsv")
 
 
+GRAVITY = ("emergency", "urgent", "out")  # the kinds of lexicon/needs.tsv that say how grave a need is
+
+
 def gravity(normalised: str) -> set[str]:
     """How grave a need reads (`emergency`, `urgent`), from the already normalised text: by the needs'
     rules, and by the signs of an emergency or of urgency (`lexicon/signs.tsv`)."""
@@ -141,8 +144,7 @@ def gravity(normalised: str) -> set[str]:
 
 @cache
 def _gravity_rules() -> Rules:
-    return Rules(rule for rule in need_rules() + signs("emergency") + signs("urgent")
-                 if rule.kind not in ("not_emergency", "all_well"))
+    return Rules(need_rules().of(*GRAVITY) + signs("emergency") + signs("urgent"))
 
 
 @lru_cache(maxsize=READ_AHEAD)  # read for the need and again for a resident's sentence
