@@ -7,8 +7,9 @@ Patterns use `re.ASCII` so that `\\d` is 0-9.
 Address choices (the lead relies on these):
 - A building is read only from an explicit building form: `12号楼`, `12栋`, `12幢`, `12号`
   (not after `月`, so `5月12号` is a date), `Bldg 12`, `Building 12`, `Blk 12`, `12-302`,
-  `12/302`, `12#302`, `#12-302`, `B12 302` (B + number counts only when a room number follows),
-  and Chinese numerals `十二号楼`, `三十六栋`. `12楼` is NOT a building: in Shanghai it is as
+  `12/302`, `12#302`, `#12-302`, `B12 302`, `B17 R908` (B + number counts only when a room number follows),
+  Chinese numerals `十二号楼`, `三十六栋`, and English words after a building or room word (`building
+  twenty six`, `room six oh three`). `12楼` is NOT a building: in Shanghai it is as
   often floor 12, and asking costs less than a volunteer at the wrong door. A bare number is
   never a building.
 - A room is 3-4 digits with an optional letter, either marked (`302室`, `302房`, `Rm 302`,
@@ -27,7 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from hotline.domain.numerals import chinese_digits
+from hotline.domain.numerals import chinese_digits, english_in_digits
 from hotline.domain.reading import LEXICON, Rules, blanked, load_rules
 
 _FLAGS = re.ASCII | re.VERBOSE
@@ -92,7 +93,7 @@ _EN_PLACE = re.compile(
 _B_PLACE = re.compile(
     r"""
     (?<![a-z0-9]) b (\d{1,2}) (?![0-9])       # B12 is building 12 only when a room follows;
-    (?= \s* [-/,]? \s* (?: (?:rm|room|apt|unit|flat) \.? \s* )? \#? \s* \d{3,4} (?![0-9]) )
+    (?= \s* [-/,]? \s* (?: (?:rm|room|apt|unit|flat|r(?=\d)) \.? \s* )? \#? \s* \d{3,4} (?![0-9]) )
     """,  # B302 alone stays a room
     _FLAGS,
 )
@@ -101,7 +102,7 @@ _ROOM_AFTER_PLACE = re.compile(
     \s* (?: [,、./-] | 的 )? \s*
     (?: (?: \d{{1,2}} | [一二三四五六七八九十]{{1,2}} ) \s* (?: 单元|楼|层 ) \s* [,、]? \s* )?
                                                 # 12号楼2单元302, 12栋3楼302: entrance or floor, then room
-    (?: (?: room|rm|apartment|apt|flat|unit|房间 ) \.? \s* )?
+    (?: (?: room|rm|apartment|apt|flat|unit|房间|r(?=\d) ) \.? \s* )?     # B17 R908
     (?: no\.? \s* )? \#? \s*
     ({_ROOM}|{_CN_ROOM}) (?![0-9a-z:/零〇一二三四五六七八九十百千]|\.\d)
     {_QUANTITY}
@@ -295,7 +296,7 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
     """Return (building, unknown_building, room, elsewhere, nearby) as written in the normalised text:
     `elsewhere`, the flat read is not the one the writer says is theirs, also written; `nearby`, no building is
     written and the room is a door of the writer's own building ("楼下501的阿婆", "602嘅伯伯", "lady in 1201")."""
-    text = _without_other_numbers(text)  # once: every reader below reads the text so blanked
+    text = _without_other_numbers(english_in_digits(text))  # once: every reader below reads it so
     places = _places(text)
     own = {(place.building, _room_digits(place.room)) for place in places if _own(text, place)}
     # Another flat written in full besides the writer's own (not "5号电池", "3号下的单", nor their own again): that one

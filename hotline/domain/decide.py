@@ -394,8 +394,9 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     """The first that fits, in this order: a volunteer's command word; JOIN; the answer to a group buy's
     "change it?"; a resident's command word; crisis, spam, a rumour or a question; a volunteer's news of an
     emergency or of someone nobody can reach in a building they name, or of an emergency at a door (with the
-    delivery it reports); a volunteer's word in their own words
-    or a note of a delivery, or their words about one of their jobs; a cancel with a new need besides (both);
+    delivery or the job taken it reports); a volunteer's word in their own words (with a need passed on for
+    another flat: both), or a note of a delivery, or their words about one of their jobs; a cancel with a new
+    need besides (both);
     a resident's word in a sentence, or asking after a request; a volunteer's message that names no need; a
     question by its form that names nothing; the need."""
     volunteer, resident, command = who.volunteer, who.resident, said.command
@@ -427,13 +428,19 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         return Decision(act, lang)
     if volunteer and not in_conversation and _trouble_at_a_door(said, who):  # "20号楼1201 敲了三次门没人应 电话关机"
         step = gather(said, who, policy, lang)
-        return Decision(step, step.state.get("lang") or lang, first=_delivered_besides(said, who))
+        return Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
     if volunteer and not in_conversation and _emergency_found_at_a_door(said):
         return _emergency_at_a_door(said, who, policy, lang)
     if volunteer and not in_conversation and (reply := said.volunteer_reply):
         if reply[0] == "help":
             return Decision(Answer(_volunteer_words(volunteer)), own)
-        return Decision(_word_said(said, who, VOLUNTEER_SAID[reply[0]]), own)
+        word = _word_said(said, who, VOLUNTEER_SAID[reply[0]])
+        if (flat := _flat_passed_on(said, who)) is not None:  # "done 21. fyi the lady in 12-205 ran out of cat food"
+            step = gather(said, who, policy, lang)
+            if step.room == flat[1] and step.building != flat[0]:
+                step = replace(step, state={**step.state, "building": flat[0]}, building=flat[0])
+            return Decision(step, step.state.get("lang") or lang, first=word)
+        return Decision(word, own)
     if volunteer and not in_conversation and (note := said.volunteer_note):
         return Decision(_volunteer_word(who, note.word, () if note.number is None else (note.number,)), own)
     if volunteer and not in_conversation and (job := _own_job_named(said, who)) is not None:
@@ -508,7 +515,7 @@ def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
     """Whether a volunteer tells of an emergency or of someone nobody can reach in a building they name,
     naming none of their jobs, or a flat none of the jobs they name is for: a request for that flat, not a word
     about their jobs ("bldg 12 rm 502 old man no answer door 2 days, his milk from tuesday still outside"); a
-    delivery they report with it is recorded first."""
+    delivery or a job taken they report with it is recorded first."""
     parsed = said.parsed
     if parsed.building is None or not (parsed.emergency or parsed.category == Category.WELFARE):
         return False  # a building without a room is asked for the room
@@ -540,17 +547,18 @@ def _volunteer_said(said: Reading) -> Word | None:
 
 
 def _emergency_found_at_a_door(said: Reading) -> bool:
-    """Whether a volunteer's message tells of an emergency happening to someone at a door, with nothing else or a
-    delivery: not a decline or going off duty for an illness of their own, not one over or only almost."""
-    return bool(said.parsed.emergency and _volunteer_said(said) in (None, Word.DONE)
+    """Whether a volunteer's message tells of an emergency happening to someone at a door, with nothing else, a
+    delivery or a job taken: not a decline or going off duty for an illness of their own, not one over or only
+    almost."""
+    return bool(said.parsed.emergency and _volunteer_said(said) in (None, Word.DONE, Word.ACCEPT)
                 and _SOMEONE_AT_THE_DOOR.search(said.text) and not _OVER.search(said.text))
 
 
 def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: str) -> Decision:
     """A volunteer tells of an emergency where they are ("#20 送到了 老太太晕倒在地上 叫不醒", "20号那家老人摔在门口
     起不来"): filed for the coordinators at once, at the flat of the one job in hand the message names (unless it
-    names another building), else asked for the flat with the coordinators told now; a delivery said with it is
-    recorded first."""
+    names another building), else asked for the flat with the coordinators told now; a delivery or a job taken said
+    with it is recorded first."""
     step = gather(said, who, policy, lang)
     jobs = _jobs_named(said, who)
     named = said.parsed.building  # "20号送到了": job #20, though a building could be written so
@@ -559,12 +567,35 @@ def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: st
         home = jobs[0].household
         step = replace(step, state={**step.state, "building": home.building, "room": home.room}, next="file",
                        building=home.building, room=home.room, ask="", alert_unplaced=False, call_first=False)
-    return Decision(step, step.state.get("lang") or lang, first=_delivered_besides(said, who))
+    return Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
 
 
-def _delivered_besides(said: Reading, who: Situation) -> Act | None:
-    """A delivery a volunteer reports with news of a door ("#20 送到了 …"): recorded before the news is acted on."""
-    return _word_said(said, who, Word.DONE) if _volunteer_said(said) == Word.DONE else None
+def _flat_passed_on(said: Reading, who: Situation) -> tuple[int, str] | None:
+    """The flat of a need a volunteer passes on with a word about their jobs (accepted, delivered), where the message
+    writes a flat that no job in their hands is for ("done 20 王伯伯讲伊降压药明朝吃完就没了 12号楼602 帮伊开个单"): the
+    word is acted on, and the need filed for that flat, as one found at a door is (`_trouble_at_a_door`). The need is
+    told as one (`passes_on`, `asks_besides`): "5栋1201的米放在门口了" tells of rice delivered. The flat of a job in
+    hand, numbered or not, is that job's ("20 delivered to 12-302, but she needs more rice"); a room written after
+    the one job's number is in its building ("20号送到了，隔壁303的阿姨也想要点青菜")."""
+    parsed = said.parsed
+    if said.volunteer_reply[0] not in ("accept", "done") or parsed.room is None \
+            or parsed.category in (None, Category.WELFARE) or not (said.passes_on or said.asks_besides):
+        return None
+    jobs, building = _jobs_named(said, who), parsed.building
+    if len(jobs) == 1 and (building is None or building == jobs[0].number
+                           and len(re.findall(rf"(?<!\d){building}(?!\d)", said.text)) == 1):
+        building = jobs[0].household.building
+    if any((job.household.building, job.household.room) == (building, parsed.room)
+           for job in who.jobs(WITH_A_VOLUNTEER)):  # "12-302 还要一袋米": the one job's flat, though unnumbered
+        return None
+    return building, parsed.room
+
+
+def _job_word_besides(said: Reading, who: Situation) -> Act | None:
+    """A delivery or a job taken that a volunteer reports with news of a door ("#20 送到了 …", "128接了 到12号楼门口看到
+    一个阿姨倒在楼梯上"): acted on before the news is."""
+    word = _volunteer_said(said)
+    return _word_said(said, who, word) if word in (Word.DONE, Word.ACCEPT) else None
 
 
 def _word_said(said: Reading, who: Situation, word: Word) -> Act:

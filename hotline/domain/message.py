@@ -259,6 +259,11 @@ class Reading:
         return reading.every_job(self.text)
 
     @cached_property
+    def passes_on(self) -> bool:
+        """Says a volunteer passes on someone else's need with their word ("done 20, also 15-301 needs eggs")."""
+        return reading.passes_on(self.text)
+
+    @cached_property
     def job_numbers(self) -> tuple[int, ...]:
         """The job numbers a volunteer wrote (no time, quantity or address)."""
         return reading.job_numbers(self.text)

@@ -1,4 +1,5 @@
-"""Numbers written in Chinese numerals (`十二`, `一百二十八`, `一二零一`, `廿六`), read as digits.
+"""Numbers written in Chinese numerals (`十二`, `一百二十八`, `一二零一`, `廿六`), and in English words after a
+building or room word (`building twenty six, room six oh three`), read as digits.
 
 Pure: no database, no web. Shared by the address reading, the job numbers a volunteer writes and the
 voice menu's spoken numbers.
@@ -51,3 +52,57 @@ def in_digits(text: str) -> str:
         return chinese_digits(run) or run
 
     return _NUMERAL.sub(digits, text)
+
+
+_EN_DIGIT = dict(zip("zero oh o one two three four five six seven eight nine".split(),
+                     (0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_EN_TEEN = dict(zip("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(),
+                    range(10, 20), strict=True))
+_EN_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10), strict=True))
+_EN_WORD = "|".join(sorted((*_EN_DIGIT, *_EN_TEEN, *_EN_TENS, "hundred"), key=len, reverse=True))
+# A place word, then the number in words: "bldg twenty-six", "room six oh three", "apt twelve oh one".
+_EN_PLACE_NUMBER = re.compile(
+    rf"(?<![a-z])((?:building|bldg|bld|blk|block|tower|room|rm|apartment|apt|flat|unit)\.?\s+(?:no\.?\s*|number\s+)?)"
+    rf"((?:{_EN_WORD})(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*)(?![a-z])")
+
+
+def english_digits(words: str) -> str | None:
+    """Read a number said in English words as digits, digit by digit or in tens as people say a flat
+    (`six oh three`: 603, `twenty six`: 26, `twelve oh one`: 1201, `six hundred and three`: 603); None when
+    the words make no number (`hundred` alone)."""
+    said = [word for word in re.split(r"[\s-]+", words) if word and word != "and"]
+    digits, i = "", 0
+    while i < len(said):
+        if said[i] in _EN_DIGIT and said[i + 1:i + 2] == ["hundred"]:
+            below, used = _below_a_hundred(said[i + 2:])
+            digits, i = digits + str(_EN_DIGIT[said[i]] * 100 + below), i + 2 + used
+        elif said[i] in _EN_TEEN or said[i] in _EN_TENS:
+            number, used = _below_a_hundred(said[i:])
+            digits, i = digits + str(number), i + used
+        elif said[i] in _EN_DIGIT:
+            digits, i = digits + str(_EN_DIGIT[said[i]]), i + 1
+        else:
+            return None
+    return digits or None
+
+
+def _below_a_hundred(said: list[str]) -> tuple[int, int]:
+    """The number under a hundred that the words start with ("twenty six", "twelve", "three"), and how many words
+    it takes: (0, 0) when they start with none."""
+    first = said[0] if said else ""
+    if first in _EN_TEEN:
+        return _EN_TEEN[first], 1
+    if first in _EN_TENS:
+        unit = _EN_DIGIT.get(said[1], 0) if len(said) > 1 else 0
+        return _EN_TENS[first] + unit, 2 if unit else 1
+    return (_EN_DIGIT[first], 1) if _EN_DIGIT.get(first) else (0, 0)
+
+
+def english_in_digits(text: str) -> str:
+    """The text with each number said in English words after a building or room word in digits ("building twenty
+    six room six oh three": "building 26 room 603"); other number words stay words ("two days of food left")."""
+    def digits(match: re.Match) -> str:
+        number = english_digits(match[2])
+        return match[0] if number is None else f"{match[1]}{number}"
+
+    return _EN_PLACE_NUMBER.sub(digits, text)

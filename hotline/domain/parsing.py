@@ -177,10 +177,13 @@ _EMERGENCY = re.compile(
     """,
     _FLAGS,
 )
-# Medicines and care a life hangs on, and nothing at all left to eat: no "不急" makes their running out wait.
+# Medicines and care a life hangs on, nothing at all left to eat, a baby's milk gone: no "不急" makes their running
+# out wait ("whenever is fine but baby has no formula left after this bottle").
 _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b"
                     r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|一点吃的都没有|什么吃的都没有"
-                    r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)",
+                    r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)"
+                    r"|\bno (?:more )?formula (?:left|at all)|\bout of formula\b"
+                    r"|奶粉(?:已经)?(?:没了|断了|吃完了|喝完了)",
                     re.IGNORECASE)
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _CALM = re.compile(
@@ -190,13 +193,14 @@ _CALM = re.compile(
     | \bbu\s+(?:zhao\s+)?ji\b | 急ぎ(?:では|じゃ)(?:ない|ありません) | 急ぎません | 急がなくて
     | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b
     | \bkeine?\s+eile\b | \bnada\s+grave\b | \bno\s+es\s+grave\b | \brien\s+de\s+grave\b
-    | \bbelum\s+mendesak\b | ยังพอทนได้ | ไม่รีบ
+    | \bbelum\s+mendesak\b | ยังพอทนได้ | ไม่รีบ | 아직\s*(?:좀|조금|꽤)?\s*있어요
     | \bpas\s+press[ée](?![a-z]) | \bwhen(?:ever)?\s+(?:you\s+)?(?:can|possible)\b
     | (?:\bnot|n't)\s+(?: (?:very\s+|too\s+|so\s+)?urgent(?:ly)? | an?\s+emergency | serious )  # "isn't" too
     | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
     | \brien\s+d'urgent | \bpas\s+urgent | \bnon\s+[èe]\s+urgente | \bn[ãa]o\s+[ée]\s+urgente
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
+    | 还有(?:个)?(?:两三|三四|三五|两|二|三|四|五|几|[2-9])天(?:的|左右)    # "尿不湿快没了 还有两三天的"
     | 精神(?:还|挺|很|蛮|都)?(?:好|不错)                                     # "小孩有点咳 不发烧 精神挺好"
     | (?:已经|都)(?:包扎|处理|止血)(?:过|好)?了 | 血(?:已经)?止住了                # "腿摔伤了 已经包扎过了没事"
     | \b(?:can|will|should)\s+last\s+(?:a\s+day\s+or\s+two|(?:a\s+couple\s+of|two|2|a\s+few)\s+(?:more\s+)?days)\b
@@ -289,7 +293,8 @@ _RUNS_OUT = re.compile(
     ({_EN_WHEN}) \b
     | \benough\s+ (?: [a-z]+\s+ )? (?: for|till|until|to\s+last ) \s+ ({_EN_WHEN}) \b
     | \b(?: only\s+|just\s+ )? ( (?: \d+|a|one|two|three|four|five ) \s+ days? ) \s+ (?: left|remaining )
-    | ({_CN_WHEN}) \s* (?: 就|要|会|都|也 )? \s* (?: 吃完|用完|没了|没有了|断药|断了|用光|吃光|停药|没药|打完 )
+    | ({_CN_WHEN}) \s* (?: 早上|上午|中午|下午|晚上|夜里|早晨|一早|凌晨 )? \s* (?: 就|要|会|都|也 )? \s*
+      (?: 吃完|用完|没了|没有了|断药|断了|用光|吃光|停药|没药|打完 )                  # "明天早上就吃完了"
     | (?: 还剩下?|只剩下?|剩下?|还有|只有|还能吃|还可以吃|只够吃?|够吃|能吃|还够 ) \s* ({_CN_WHEN})
     """,
     _FLAGS,
@@ -378,15 +383,17 @@ def _need(text: str) -> Parsed:
     drug = _drug(text)
     category = _category(text, drug, emergency, "out" in grave)
     runs_out = _runs_out(text) if category is Category.MEDICINE else None
-    # "nothing serious", "不急", "when possible": the sender says it can wait, but not of insulin, oxygen, dialysis
-    calm = _CALM.search(text) is not None and _VITAL.search(text) is None
+    # "nothing serious", "不急", "when possible": the sender says it can wait, but not of insulin, oxygen, dialysis,
+    # nor of a medicine they write runs out soon ("不急 有空再说 就是降压药今天吃掉最后一粒了 明天就没了")
+    soon = runs_out is not None and _SOON.search(runs_out) is not None
+    calm = _CALM.search(text) is not None and _VITAL.search(text) is None and not soon
     unhurried = _NOT_URGENT.sub(" ", text)
     urgent = emergency or category is Category.WELFARE or not calm and (  # "我的菜不急 楼下阿姨好几天没声音了"
         "urgent" in grave
         or category is Category.MEDICINE and "out" in grave and runs_out is None
         or _URGENT.search(unhurried) is not None
         or _ALARM.search(unhurried) is not None and not _alarm_overruled(now, category, runs_out)
-        or (runs_out is not None and _SOON.search(runs_out) is not None)
+        or soon
     )
     return Parsed(category=category, urgent=urgent, emergency=emergency, building=None, unknown_building=None,
                   room=None, drug=drug if category is Category.MEDICINE else None, runs_out=runs_out,

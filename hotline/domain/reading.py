@@ -452,10 +452,15 @@ _ABOUT_JOBS = ("unanswered", "decline", "done", "accept")  # the words that act 
 # A job number: digits that are no time, duration, quantity, floor or building ("3pm", "20 min", "8点").
 _JOB_NUMBER = re.compile(
     r"(?<![\d:./栋幢楼号度-])(?<!bldg )(?<!building )(?<!room )(?<!rm )(?<!apt )(?<!flat )"
-    r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )#?\s*(\d{1,9})(?![\d:/-]|\.\d)"
+    r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )"
+    r"(?<!叫)(?<!打)(?<!拨)(?<!call )(?<!dial )(?<!called )"  # "快叫120": a phone number
+    r"#?\s*(\d{1,9})(?![\d:/-]|\.\d)"
     r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|度|℃|°|am\b|pm\b|mins?\b|minutes\b|h\b|hours?\b|yuan|kg))",
     re.IGNORECASE,
 )
+
+
+_NOT_A_WORD = frozenset({"every", "passed_on"})  # kinds of volunteer_words.tsv that say more of a word, not one
 
 
 def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
@@ -463,7 +468,7 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     and the job numbers written, in order; None when it says none of them. With job numbers written,
     a word about those jobs comes before going off or on ("20 and 21 delivered, that's me done for today")."""
     text = simplify(text)
-    rules = [rule for rule in matching(volunteer_rules(), text) if rule.kind != "every"]
+    rules = [rule for rule in matching(volunteer_rules(), text) if rule.kind not in _NOT_A_WORD]
     if not rules:
         return None
     said = [rule.kind for rule in rules]
@@ -544,6 +549,11 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
 def every_job(text: str) -> bool:
     """Tell whether a volunteer's word is about every job it fits ("both delivered", "两单都接了")."""
     return _says(volunteer_rules(), "every", text)
+
+
+def passes_on(text: str) -> bool:
+    """Tell whether a volunteer passes on someone else's need with their word ("done 20, also 15-301 needs eggs")."""
+    return _says(volunteer_rules(), "passed_on", text)
 
 
 def job_numbers(text: str) -> tuple[int, ...]:

@@ -1,6 +1,6 @@
 """Messages that share the surface of a rule's words and must not be read by it, and messages a rule must still
 read where other words stand beside it: found by probing the rules of dev_55 and dev_56 with wordings of their
-own (read without a database, as tests/understanding/fast.py reads the exams)."""
+own, and the rules of dev_58 (read without a database, as tests/understanding/fast.py reads the exams)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,26 @@ NEAR_MISSES = [
      "thanks", None),
     ("new", "Merci ! Bâtiment 23, app. 1402 : nous avons besoin de pain et de lait", "need", False),
     ("volunteer", "done 21. fyi no rush on the next one", "done", None),
+    # a condition put on the hotline ("if you can come") is no hypothetical: the emergency beside it is one
+    ("new", "如果有人能来 我爸摔倒了 能来吗", "emergency", True),
+    ("new", "要是可以 我妈晕过去了 你们能来吗", "emergency", True),
+    ("new", "如果你们能来 我老公喘不上气 可以吗", "emergency", True),
+    ("new", "如果方便的话 能派人来吗 我妈摔倒了 起不来", "emergency", True),
+    ("new", "Nếu được thì giúp tôi với, mẹ tôi ngã không dậy được?", "emergency", True),
+    ("new", "agar ho sake toh jaldi aao, papa gir gaye hain?", "emergency", True),
+    ("new", "what if he stops breathing? he is gasping right now", "emergency", True),
+    # …while a feared event asked about is a question, whatever the language
+    ("resident", "万一夜里有人心脏病发作 救护车开得进来伐", "question", None),
+    ("resident", "要是我一个人在家摔了爬不起来 手机又够不着 那怎么办呀", "question", None),
+    ("new", "Agar raat ko kisi ko chest pain ho jaye toh kya karein?", "question", None),
+    # news asked about, and thanks for a past emergency told well in other words
+    ("resident", "群里讲5号楼有个老伯伯昏过去两天才被发现 真的假的", "rumour", None),
+    ("resident", "谢谢你们那天帮忙叫救护车 老头子已经出院了 人没事", "thanks", None),
+    ("new", "thanks again for getting the ambulance so fast, dad is stable now and recovering", "thanks", None),
+    # a volunteer's word with a need passed on for another flat is both; with the job's own flat, the word alone
+    ("volunteer", "20号送到了 另外14号楼1003老太太说降压药只剩今天的了", "need", True),
+    ("volunteer", "5栋1201的米放在门口了", "which", None),  # rice delivered, no need told: which job?
+    ("volunteer", "128接了 到12号楼门口看到一个阿姨倒在楼梯上 叫不醒 快叫120", "emergency", True),
 ]
 
 

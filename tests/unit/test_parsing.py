@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from hotline.domain import reading
 from hotline.domain.manifest import read_number
-from hotline.domain.numerals import chinese_digits
+from hotline.domain.numerals import chinese_digits, english_digits
 from hotline.domain.parsing import (
     Category,
     Command,
@@ -169,6 +169,9 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"category": MEDICINE, "drug": "insulin", "runs_out": "tomorrow", "urgent": True},
     ),
     ("降压药 明天就吃完了", {"category": MEDICINE, "drug": "降压药", "runs_out": "明天", "urgent": True}),
+    ("不急的 有空帮我配一下 二甲双胍明天早上就吃完了",  # calm words, but the medicine is gone by tomorrow morning
+     {"category": MEDICINE, "drug": "二甲双胍", "runs_out": "明天", "urgent": True}),
+    ("不急 降压药还有一个礼拜的量", {"category": MEDICINE, "drug": "降压药", "runs_out": "一个礼拜", "urgent": False}),
     ("my metformin runs out in 2 days", {"category": MEDICINE, "drug": "metformin", "runs_out": "in 2 days"}),
     ("氨氯地平还剩3天", {"category": MEDICINE, "drug": "氨氯地平", "runs_out": "3天"}),
     (
@@ -644,6 +647,27 @@ def test_parse_command_never_raises(text: str) -> None:
 ])
 def test_chinese_digits(numeral: str, digits: str | None) -> None:
     assert chinese_digits(numeral) == digits
+
+
+@pytest.mark.parametrize(("words", "digits"), [
+    ("six oh three", "603"), ("twenty six", "26"), ("twenty-six", "26"), ("twelve oh one", "1201"),
+    ("one two zero one", "1201"), ("six hundred and three", "603"), ("nine hundred", "900"),
+    ("thirty six oh two", "3602"),
+    ("hundred", None), ("six hundred and fish", None), ("", None),
+])
+def test_english_digits(words: str, digits: str | None) -> None:
+    assert english_digits(words) == digits
+
+
+@pytest.mark.parametrize(("text", "flat"), [
+    ("building twenty six room six oh three, we need vegetables and eggs, about two days of food left", (26, "603")),
+    ("bldg nine apt twelve oh one no water since morning", (9, "1201")),
+    ("B17 R908 need paracetamol and a thermometer pls", (17, "908")),
+    ("two of us here, three days of rice left, bldg 5 rm 302", (5, "302")),  # number words elsewhere stay words
+])
+def test_a_flat_in_english_number_words_or_with_an_r_before_the_room(text: str, flat: tuple[int, str]) -> None:
+    parsed = parse_request(text, frozenset(range(1, 37)))
+    assert (parsed.building, parsed.room) == flat
 
 
 @pytest.mark.parametrize(("text", "count"), [

@@ -170,6 +170,31 @@ def test_a_volunteer_s_delivery_with_news_of_another_door_is_both(app, phone):
     assert (check.category, check.urgent, check.household.label) == ("welfare", True, "5-1202")
 
 
+@pytest.mark.parametrize(("news", "category", "flat"), [
+    ("5号楼502的阿婆讲伊降压药明朝吃完就没了 帮伊开个单", "medicine", "5-502"),
+    ("fyi the lady in 5-1203 ran out of cat food, she asked if we can get some, no rush", "help", "5-1203"),
+])
+def test_a_volunteer_s_delivery_with_a_need_passed_on_is_both(app, phone, news, category, flat):
+    """"done 20 … 12号楼602 帮伊开个单": the delivery, and a request for the flat whose need the volunteer passes on,
+    with its own number in the answer; not only a DONE that leaves the need with nobody."""
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    done, filed = phone(WANG_FANG).text(f"done {n} {news}")
+    [m] = numbers_in(filed)
+    passed_on = get_request(app, m)
+    assert numbers_in(done) == [n] and get_request(app, n).status == Status.DELIVERED and m != n
+    assert (passed_on.category, passed_on.household.label) == (category, flat)
+    assert requests_made(app) == 2
+
+
+def test_a_volunteer_s_delivery_naming_its_own_flat_and_items_is_only_the_delivery(app, phone):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    label = get_request(app, n).household.label
+    phone(WANG_FANG).reply(f"#{n} 送到{label.replace('-', '号楼')}了 米都给了")
+    assert get_request(app, n).status == Status.DELIVERED and requests_made(app) == 1
+
+
 def test_a_volunteer_s_delivery_with_a_past_fall_is_only_the_delivery(app, phone):
     [n] = numbers_in(phone(LIU).reply("要米"))
     phone(WANG_FANG).reply("接")
