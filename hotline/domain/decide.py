@@ -556,8 +556,9 @@ def _emergency_found_at_a_door(said: Reading) -> bool:
 
 def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: str) -> Decision:
     """A volunteer tells of an emergency where they are ("#20 送到了 老太太晕倒在地上 叫不醒", "20号那家老人摔在门口
-    起不来"): filed for the coordinators at once, at the flat of the one job in hand the message names (unless it
-    names another building), else asked for the flat with the coordinators told now; a delivery or a job taken said
+    起不来"): filed for the coordinators at once, at the flat of the one job in hand the message names, or at the
+    door it writes in that job's building (unless it names another building), else asked for the flat with the
+    coordinators told now; a delivery or a job taken said
     with it is recorded first."""
     step = gather(said, who, policy, lang)
     jobs = _jobs_named(said, who)
@@ -565,8 +566,9 @@ def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: st
     if len(jobs) == 1 and (step.next == "ask" and named in (None, jobs[0].household.building)
                            or said.parsed.room is None and named == jobs[0].number):
         home = jobs[0].household
-        step = replace(step, state={**step.state, "building": home.building, "room": home.room}, next="file",
-                       building=home.building, room=home.room, ask="", alert_unplaced=False, call_first=False)
+        room = said.parsed.room or home.room  # "128接了 楼下502老伯伯倒在楼梯上": a door of the job's building
+        step = replace(step, state={**step.state, "building": home.building, "room": room}, next="file",
+                       building=home.building, room=room, ask="", alert_unplaced=False, call_first=False)
     return Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
 
 
@@ -574,12 +576,12 @@ def _flat_passed_on(said: Reading, who: Situation) -> tuple[int, str] | None:
     """The flat of a need a volunteer passes on with a word about their jobs (accepted, delivered), where the message
     writes a flat that no job in their hands is for ("done 20 王伯伯讲伊降压药明朝吃完就没了 12号楼602 帮伊开个单"): the
     word is acted on, and the need filed for that flat, as one found at a door is (`_trouble_at_a_door`). The need is
-    told as one (`passes_on`, `asks_besides`): "5栋1201的米放在门口了" tells of rice delivered. The flat of a job in
+    told as one not yet seen to (`passes_on`): "5栋1201的米放在门口了" tells of rice delivered. The flat of a job in
     hand, numbered or not, is that job's ("20 delivered to 12-302, but she needs more rice"); a room written after
     the one job's number is in its building ("20号送到了，隔壁303的阿姨也想要点青菜")."""
     parsed = said.parsed
     if said.volunteer_reply[0] not in ("accept", "done") or parsed.room is None \
-            or parsed.category in (None, Category.WELFARE) or not (said.passes_on or said.asks_besides):
+            or parsed.category in (None, Category.WELFARE) or not said.passes_on:
         return None
     jobs, building = _jobs_named(said, who), parsed.building
     if len(jobs) == 1 and (building is None or building == jobs[0].number

@@ -260,8 +260,9 @@ class Reading:
 
     @cached_property
     def passes_on(self) -> bool:
-        """Says a volunteer passes on someone else's need with their word ("done 20, also 15-301 needs eggs")."""
-        return reading.passes_on(self.text)
+        """Says a volunteer passes on someone else's need with their word ("done 20, also 15-301 needs eggs"), one
+        nobody has seen to yet ("done 20, 12-502 ran out of rice, I gave her mine" passes on nothing)."""
+        return (reading.passes_on(self.text) or self.asks_besides) and not reading.seen_to(self.text)
 
     @cached_property
     def job_numbers(self) -> tuple[int, ...]:

@@ -65,6 +65,11 @@ _EN_PLACE_NUMBER = re.compile(
     rf"(?<![a-z])((?:building|bldg|bld|blk|block|tower|room|rm|apartment|apt|flat|unit)\.?\s+(?:no\.?\s*|number\s+)?)"
     rf"((?:{_EN_WORD})(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*)(?![a-z])")
 
+_EN_BUILDING = re.compile(r"building|bldg|bld|blk|block|tower")
+_A_ROOM = re.compile(  # a room written: "room 302", "apt twelve oh one", "1201", "six oh three"
+    rf"(?<![a-z])(?:room|rm|apartment|apt|flat|unit)\.?\s+(?:no\.?\s*)?(?:\d|(?:{_EN_WORD})\b)"
+    rf"|(?<![0-9])\d{{3,4}}(?![0-9])|\b(?:{_EN_WORD})[\s-]+(?:oh|o|zero)\b")
+
 
 def english_digits(words: str) -> str | None:
     """Read a number said in English words as digits, digit by digit or in tens as people say a flat
@@ -100,9 +105,14 @@ def _below_a_hundred(said: list[str]) -> tuple[int, int]:
 
 def english_in_digits(text: str) -> str:
     """The text with each number said in English words after a building or room word in digits ("building twenty
-    six room six oh three": "building 26 room 603"); other number words stay words ("two days of food left")."""
+    six room six oh three": "building 26 room 603"); other number words stay words ("two days of food left"), and so
+    does a building's where no room is written ("is building one locked down too?")."""
+    with_a_room = _A_ROOM.search(text) is not None
+
     def digits(match: re.Match) -> str:
         number = english_digits(match[2])
-        return match[0] if number is None else f"{match[1]}{number}"
+        if number is None or not with_a_room and _EN_BUILDING.match(match[1]):
+            return match[0]
+        return f"{match[1]}{number}"
 
     return _EN_PLACE_NUMBER.sub(digits, text)

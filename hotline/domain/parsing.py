@@ -182,8 +182,7 @@ _EMERGENCY = re.compile(
 _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b"
                     r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|一点吃的都没有|什么吃的都没有"
                     r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)"
-                    r"|\bno (?:more )?formula (?:left|at all)|\bout of formula\b"
-                    r"|奶粉(?:已经)?(?:没了|断了|吃完了|喝完了)",
+                    r"|\bno (?:more )?formula (?:left|at all)|\bout of formula\b",
                     re.IGNORECASE)
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _CALM = re.compile(
@@ -384,9 +383,10 @@ def _need(text: str) -> Parsed:
     category = _category(text, drug, emergency, "out" in grave)
     runs_out = _runs_out(text) if category is Category.MEDICINE else None
     # "nothing serious", "不急", "when possible": the sender says it can wait, but not of insulin, oxygen, dialysis,
-    # nor of a medicine they write runs out soon ("不急 有空再说 就是降压药今天吃掉最后一粒了 明天就没了")
+    # nor of a drug taken daily (lexicon/drugs.tsv) they write runs out soon ("不急 有空再说 就是降压药今天吃掉最后
+    # 一粒了 明天就没了"); vitamins can wait
     soon = runs_out is not None and _SOON.search(runs_out) is not None
-    calm = _CALM.search(text) is not None and _VITAL.search(text) is None and not soon
+    calm = _CALM.search(text) is not None and _VITAL.search(text) is None and not (soon and drug is not None)
     unhurried = _NOT_URGENT.sub(" ", text)
     urgent = emergency or category is Category.WELFARE or not calm and (  # "我的菜不急 楼下阿姨好几天没声音了"
         "urgent" in grave

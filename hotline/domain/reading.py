@@ -460,7 +460,8 @@ _JOB_NUMBER = re.compile(
 )
 
 
-_NOT_A_WORD = frozenset({"every", "passed_on"})  # kinds of volunteer_words.tsv that say more of a word, not one
+# The kinds of volunteer_words.tsv that say more of a word, not a word of their own.
+_NOT_A_WORD = frozenset({"every", "passed_on", "handled"})
 
 
 def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
@@ -554,6 +555,12 @@ def every_job(text: str) -> bool:
 def passes_on(text: str) -> bool:
     """Tell whether a volunteer passes on someone else's need with their word ("done 20, also 15-301 needs eggs")."""
     return _says(volunteer_rules(), "passed_on", text)
+
+
+def seen_to(text: str) -> bool:
+    """Tell whether a volunteer says a need they tell of was seen to already ("I gave her mine", "已经叫伊女儿送过来
+    了")."""
+    return _says(volunteer_rules(), "handled", text)
 
 
 def job_numbers(text: str) -> tuple[int, ...]:

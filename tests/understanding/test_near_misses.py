@@ -67,6 +67,33 @@ NEAR_MISSES = [
     ("volunteer", "20号送到了 另外14号楼1003老太太说降压药只剩今天的了", "need", True),
     ("volunteer", "5栋1201的米放在门口了", "which", None),  # rice delivered, no need told: which job?
     ("volunteer", "128接了 到12号楼门口看到一个阿姨倒在楼梯上 叫不醒 快叫120", "emergency", True),
+    # a review of those rules: one's own death asked as a "what if" is crisis words, not a question
+    ("new", "要是我走了 我的猫怎么办呢", "crisis", None),
+    ("new", "假如我明天不在了 我的狗谁养呢", "crisis", None),
+    ("new", "what if I don't wake up tomorrow? would anyone notice?", "crisis", None),
+    ("new", "もし救急車が来なかったらどうすればいいですか？父が息をしていません", "emergency", True),
+    # a new emergency told before thanks for the last one, or between, is an emergency
+    ("resident", "我爸又倒在地上了 上次谢谢你们 人没事了", "emergency", True),
+    ("resident", "My wife collapsed again just now! Thank you for last week, she was discharged", "emergency", True),
+    ("resident", "我妈昨天摔了一跤 今天又倒在地上起不来了 谢谢 上次人没事", "emergency", True),
+    ("new", "救护车来得很快 谢谢 孩子已经退烧了 好多了", "thanks", None),
+    # a goodbye that says outright where it goes is crisis, whatever move it names
+    ("new", "搬去儿子家 其实是去陪我老伴了 狗送给你们 再见了各位", "crisis", None),
+    # the new words in their other senses: heartburn, a stove, a joke, a past fall, a pain medicine, a stuck phone
+    ("new", "عندي حريق في المعدة أحتاج دواء للحموضة", "question", None),
+    ("new", "papa gir gaye the kal, ab theek hain, bas dawai chahiye", "need", False),
+    ("new", "seene mein dard ki dawai khatam ho gayi, please bhej do", "need", True),
+    ("new", "Quase desmaiou de rir com o vídeo, obrigado pelo arroz", "thanks", None),
+    ("new", "卡住了 手机卡住了 没法呼叫 呼吸机的配件能送吗", "question", None),
+    ("new", "医生说吃了这个止痛药就不会痛苦了 麻烦帮我买一盒布洛芬", "need", False),
+    ("new", "neng bu neng chou chu shi jian bang wo mai dian cai", "need", False),
+    # calm words hold what can wait; "don't stop" is no cancel; a need the volunteer saw to is no new request
+    ("new", "不急的 维生素今天吃完了", "need", False),
+    ("asker", "don't stop my delivery, I still need the rice", "repeat", None),
+    ("volunteer", "done 20 12-502 also wanted eggs, I gave her mine", "done", None),
+    ("volunteer", "done 21, also dropped off eggs at 12-502 since they ran out", "done", None),
+    ("volunteer", "128接了 楼下502老伯伯倒在楼梯上 叫不醒", "emergency", True),
+    ("new", "Is building one also locked down till Friday?", "question", None),
 ]
 
 
