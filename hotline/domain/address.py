@@ -8,10 +8,10 @@ Address choices (the lead relies on these):
 - A building is read only from an explicit building form: `12号楼`, `12栋`, `12幢`, `12号`
   (not after `月`, so `5月12号` is a date), `Bldg 12`, `Building 12`, `Blk 12`, `12-302`,
   `12/302`, `12#302`, `#12-302`, `B12 302`, `B17 R908` (B + number counts only when a room number follows),
-  Chinese numerals `十二号楼`, `三十六栋`, and English words after a building or room word (`building
-  twenty six`, `room six oh three`). `12楼` is NOT a building: in Shanghai it is as
-  often floor 12, and asking costs less than a volunteer at the wrong door. A bare number is
-  never a building.
+  Chinese numerals `十二号楼`, `三十六栋`, `第十六幢 一千零三室` (numbers with units read as digits first), and
+  English words after a building or room word (`building twenty six`, `room six oh three`). `12楼` is NOT a
+  building: in Shanghai it is as often floor 12, and asking costs less than a volunteer at the wrong door. A bare
+  number is never a building.
 - A room is 3-4 digits with an optional letter, either marked (`302室`, `302房`, `Rm 302`,
   `room 1201`, `apt`, `flat`, `unit`) or written right after a building (`12号302`,
   `Bldg 12, 302`, past an entrance or floor: `12号楼2单元302`, `12栋3楼302`).
@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from hotline.domain.numerals import chinese_digits, english_in_digits
+from hotline.domain.numerals import chinese_digits, english_in_digits, in_digits
 from hotline.domain.reading import LEXICON, Rules, blanked, load_rules
 
 _FLAGS = re.ASCII | re.VERBOSE
@@ -296,7 +296,7 @@ def read_address(text: str, buildings: frozenset[int]) -> tuple[int | None, int 
     """Return (building, unknown_building, room, elsewhere, nearby) as written in the normalised text:
     `elsewhere`, the flat read is not the one the writer says is theirs, also written; `nearby`, no building is
     written and the room is a door of the writer's own building ("楼下501的阿婆", "602嘅伯伯", "lady in 1201")."""
-    text = _without_other_numbers(english_in_digits(text))  # once: every reader below reads it so
+    text = _without_other_numbers(in_digits(english_in_digits(text)))  # once: every reader below reads it so
     places = _places(text)
     own = {(place.building, _room_digits(place.room)) for place in places if _own(text, place)}
     # Another flat written in full besides the writer's own (not "5号电池", "3号下的单", nor their own again): that one

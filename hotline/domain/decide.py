@@ -306,13 +306,16 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     at once, as crisis words do (an urgent request for them where the flat is known, else an urgent alert
     with the words), and the sender is told so, with 120 and the support line. Words of the `crisis` kind
     do so even in a need, a question, a cancel or any other word about a request already made ("#41的菜不用
-    送了 别浪费在我身上"). A first message with no grave words that the labelled messages read as likely grave
-    (`_likely_grave`) goes before a coordinator in thanks or in a need, with the need (a welfare check asked for
-    stays one): the rules have no words for it, and a person reads it. Emergencies, crisis words read for sure,
-    questions and the rest are decided as they were."""
+    送了 别浪费在我身上"), and in news passed on where the writer speaks of themself ("有人说封到月底 是真的吗 那我还活
+    着有什么意思", not "听说隔壁小区有人跳楼了"). A first message with no grave words that the labelled messages read
+    as likely grave (`_likely_grave`) goes before a coordinator in thanks or in a need, with the need (a welfare
+    check asked for stays one): the rules have no words for it, and a person reads it. Emergencies, crisis words
+    read for sure, questions and the rest are decided as they were."""
     act = decision.act
     thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
-    asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question")
+    news = isinstance(act, Answer) and act.msgid in ANSWERS.values()
+    asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question") \
+        or news and _FIRST_PERSON.search(said.text) is not None
     if thanks and (said.grave or said.without_hope or _likely_grave(said, who)) or asked and said.grave == "crisis":
         return _before_a_person(decision, said, who)  # "Salamat po. Hindi ko na…"
     if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):
@@ -774,13 +777,15 @@ def _names_only_what_is_open(said: Reading, who: Situation) -> bool:
 
 
 def _says_of_own_jobs(said: Reading) -> bool:
-    """Whether a volunteer's message beside news or a question declines jobs it names, or says they go off duty
-    themselves, and does not end asking ("我送到门口放下就走可以吗")."""
+    """Whether a volunteer's message beside news or a question declines, delivers or takes jobs it names ("done 21. fyi
+    auntie says her son in Chengdu tested positive"), or says they go off duty themselves, and does not end asking
+    ("我送到门口放下就走可以吗")."""
     reply = said.volunteer_reply
     if reply is None or said.text.rstrip().endswith(("?", "？", "吗", "伐")):
         return False
     word, numbers = reply
-    return word == "decline" and bool(numbers) or word == "off" and _FIRST_PERSON.search(said.text) is not None
+    return word in ("decline", "done", "accept") and bool(numbers) \
+        or word == "off" and _FIRST_PERSON.search(said.text) is not None
 
 
 _FIRST_PERSON = re.compile(r"我|阿拉|\bi\b|\bi'm\b|\bme\b", re.IGNORECASE)  # not "听说20号那个阿婆这两天都出不来"

@@ -94,6 +94,13 @@ NEAR_MISSES = [
     ("volunteer", "done 21, also dropped off eggs at 12-502 since they ran out", "done", None),
     ("volunteer", "128接了 楼下502老伯伯倒在楼梯上 叫不醒", "emergency", True),
     ("new", "Is building one also locked down till Friday?", "question", None),
+    # crisis words said as a "what if" or beside news asked about; a volunteer's job word beside news
+    ("new", "万一我想不开 你们管吗", "crisis", None),
+    ("new", "Nếu tôi chết thì con mèo ai nuôi?", "crisis", None),
+    ("new", "有人说封到月底 是真的吗 那我还活着有什么意思", "crisis", None),
+    ("new", "听说隔壁小区有人跳楼了", "rumour", None),
+    ("volunteer", "done 21. fyi auntie says her son in Chengdu tested positive and she's been crying", "done", None),
+    ("delivered", "四月份的时候我老伴晕倒 多亏你们 现在人没事了 谢谢", "thanks", None),
 ]
 
 
@@ -101,6 +108,7 @@ NEAR_MISSES = [
     ("السلام عليكم، نسكن في المبنى ٢٢ شقة ١٥٠٢. ابني عنده حرارة ٣٨٫٦", 22, "1502"),  # Arabic digits
     ("12号 3楼02 顾 降压药今朝早上吃脱最后一粒了", 12, "302"),  # a floor and a door after the building
     ("wo nai nai zhu 20 hao lou 5 ceng 02, liang tian da dian hua mei ren jie", 20, "502"),
+    ("屋里厢啥么事也没得吃了 两天没吃饭 第十六幢 一千零三室", 16, "1003"),  # numbers with units
 ], ids=lambda v: str(v)[:16])
 def test_a_flat_written_another_way_is_read(text, building, room):
     out = fast.run(Line("near_misses", 0, text, "new", {}))
