@@ -561,8 +561,7 @@ def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: st
     """A volunteer tells of an emergency where they are ("#20 送到了 老太太晕倒在地上 叫不醒", "20号那家老人摔在门口
     起不来"): filed for the coordinators at once, at the flat of the one job in hand the message names, or at the
     door it writes in that job's building (unless it names another building), else asked for the flat with the
-    coordinators told now; a delivery or a job taken said
-    with it is recorded first."""
+    coordinators told now; a delivery or a job taken said with it is recorded first."""
     step = gather(said, who, policy, lang)
     jobs = _jobs_named(said, who)
     named = said.parsed.building  # "20号送到了": job #20, though a building could be written so

@@ -107,6 +107,8 @@ def english_in_digits(text: str) -> str:
     """The text with each number said in English words after a building or room word in digits ("building twenty
     six room six oh three": "building 26 room 603"); other number words stay words ("two days of food left"), and so
     does a building's where no room is written ("is building one locked down too?")."""
+    if _EN_PLACE_NUMBER.search(text) is None:  # most messages: no number in words after a place word
+        return text
     with_a_room = _A_ROOM.search(text) is not None
 
     def digits(match: re.Match) -> str:
