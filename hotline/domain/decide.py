@@ -579,15 +579,15 @@ def _flat_passed_on(said: Reading, who: Situation) -> tuple[int, str] | None:
     writes a flat that no job in their hands is for ("done 20 王伯伯讲伊降压药明朝吃完就没了 12号楼602 帮伊开个单"): the
     word is acted on, and the need filed for that flat, as one found at a door is (`_trouble_at_a_door`). The need is
     told as one not yet seen to (`passes_on`): "5栋1201的米放在门口了" tells of rice delivered. The flat of a job in
-    hand, numbered or not, is that job's ("20 delivered to 12-302, but she needs more rice"); a room written after
-    the one job's number is in its building ("20号送到了，隔壁303的阿姨也想要点青菜")."""
+    hand, numbered or not, is that job's ("20 delivered to 12-302, but she needs more rice"); a room written with no
+    building beside the one job named is in its building ("20号送到了，隔壁303的阿姨也想要点青菜": 20号送到 is no
+    building, lexicon/not_addresses.tsv)."""
     parsed = said.parsed
     if said.volunteer_reply[0] not in ("accept", "done") or parsed.room is None \
             or parsed.category in (None, Category.WELFARE) or not said.passes_on:
         return None
     jobs, building = _jobs_named(said, who), parsed.building
-    if len(jobs) == 1 and (building is None or building == jobs[0].number
-                           and len(re.findall(rf"(?<!\d){building}(?!\d)", said.text)) == 1):
+    if len(jobs) == 1 and building is None:
         building = jobs[0].household.building
     if any((job.household.building, job.household.room) == (building, parsed.room)
            for job in who.jobs(WITH_A_VOLUNTEER)):  # "12-302 还要一袋米": the one job's flat, though unnumbered

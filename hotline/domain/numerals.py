@@ -60,14 +60,15 @@ _EN_TEEN = dict(zip("ten eleven twelve thirteen fourteen fifteen sixteen sevente
                     range(10, 20), strict=True))
 _EN_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10), strict=True))
 _EN_WORD = "|".join(sorted((*_EN_DIGIT, *_EN_TEEN, *_EN_TENS, "hundred"), key=len, reverse=True))
+_BUILDING_WORDS = "building|bldg|bld|blk|block|tower"
+_ROOM_WORDS = "room|rm|apartment|apt|flat|unit"
 # A place word, then the number in words: "bldg twenty-six", "room six oh three", "apt twelve oh one".
 _EN_PLACE_NUMBER = re.compile(
-    rf"(?<![a-z])((?:building|bldg|bld|blk|block|tower|room|rm|apartment|apt|flat|unit)\.?\s+(?:no\.?\s*|number\s+)?)"
+    rf"(?<![a-z])((?:{_BUILDING_WORDS}|{_ROOM_WORDS})\.?\s+(?:no\.?\s*|number\s+)?)"
     rf"((?:{_EN_WORD})(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*)(?![a-z])")
-
-_EN_BUILDING = re.compile(r"building|bldg|bld|blk|block|tower")
+_EN_BUILDING = re.compile(_BUILDING_WORDS)
 _A_ROOM = re.compile(  # a room written: "room 302", "apt twelve oh one", "1201", "six oh three"
-    rf"(?<![a-z])(?:room|rm|apartment|apt|flat|unit)\.?\s+(?:no\.?\s*)?(?:\d|(?:{_EN_WORD})\b)"
+    rf"(?<![a-z])(?:{_ROOM_WORDS})\.?\s+(?:no\.?\s*)?(?:\d|(?:{_EN_WORD})\b)"
     rf"|(?<![0-9])\d{{3,4}}(?![0-9])|\b(?:{_EN_WORD})[\s-]+(?:oh|o|zero)\b")
 
 
