@@ -327,6 +327,8 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
         return decision
     if said.grave == "crisis" or not (state.get("urgent") or state.get("category") or act.next in FILES):
         return _before_a_person(decision, said, who, state)  # "nobody would notice if I was gone"
+    if not said.grave and state.get("urgent") and said.named.drug:
+        return decision  # "My inhaler's on its last few puffs, probably won't see out the night": read for sure
     if not said.grave and state.get("category") != Category.WELFARE.value:
         return _before_a_person(decision, said, who, state)  # likely grave, in words no rule has
     if state.get("urgent"):
@@ -733,8 +735,9 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         if word != "status" and said.named.urgent and not who.open_requests():
             return None  # "三天没吃东西了 没人管吗" with nothing open: an urgent need, not a question about one
         return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
-    if said.only_thanks:
-        return Command(Word.THANKS, None)
+    if said.only_thanks or meant is None and said.thanks and said.needs_nothing and not said.asks_for_more \
+            and not said.asks_to_bring and not said.named.urgent:
+        return Command(Word.THANKS, None)  # "收到收到 药也在里面 谢了": what came is named, nothing is asked
     if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first
         named = said.named  # "got the bag, don't need anything else"; a flat after "bien reçus" signs the thanks
         asked = said.asks_for_more and (not said.needs_nothing or said.asks_to_bring or named.urgent) \

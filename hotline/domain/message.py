@@ -128,6 +128,11 @@ class Reading:
         return reading.says_it_came(self.text)
 
     @cached_property
+    def thanks(self) -> bool:
+        """Thanks or a nod somewhere in the message ("谢了", "收到"), whatever else it says."""
+        return reading.thanks(self.text)
+
+    @cached_property
     def asks_to_bring(self) -> bool:
         """Asks in so many words to be brought, bought or fixed something ("麻烦帮我买两袋"), in words other than
         those that say nothing more is needed ("降压药我女儿已经帮我买好了")."""

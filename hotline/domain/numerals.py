@@ -75,7 +75,7 @@ _A_ROOM = re.compile(  # a room written: "room 302", "apt twelve oh one", "1201"
 def english_digits(words: str) -> str | None:
     """Read a number said in English words as digits, digit by digit or in tens as people say a flat
     (`six oh three`: 603, `twenty six`: 26, `twelve oh one`: 1201, `six hundred and three`: 603); None when
-    the words make no number (`hundred` alone)."""
+    the words make no number (`hundred` alone) or only noughts (`o`, `zero`)."""
     said = [word for word in re.split(r"[\s-]+", words) if word and word != "and"]
     digits, i = "", 0
     while i < len(said):
@@ -89,7 +89,7 @@ def english_digits(words: str) -> str | None:
             digits, i = digits + str(_EN_DIGIT[said[i]]), i + 1
         else:
             return None
-    return digits or None
+    return digits if digits.strip("0") else None  # "bld o": a letter, no building nought
 
 
 def _below_a_hundred(said: list[str]) -> tuple[int, int]:

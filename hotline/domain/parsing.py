@@ -283,7 +283,7 @@ _EN_WHEN = r"""
     | (?: monday|tuesday|wednesday|thursday|friday|saturday|sunday )
 """
 _CN_WHEN = r"""
-    今天|今晚|明天|明早|明晚|大后天|后天|本周|这周|下周|周[一二三四五六日天末]|星期[一二三四五六日天]
+    今天|今晚|明天|明早|明晚|今朝|今夜|明朝|大后天|后天|本周|这周|下周|周[一二三四五六日天末]|星期[一二三四五六日天]
     | (?: \d+ | [一两二三四五六七八九十半几]+ ) \s* (?: (?: 天|日 ) 后? | 个? \s* (?: 礼拜|星期|周 ) )
 """
 _RUNS_OUT = re.compile(
@@ -291,16 +291,20 @@ _RUNS_OUT = re.compile(
     \b(?: runs?|running|ran|will\s+run ) \s+ out \s+ (?: of\s+ (?:[a-z]+\s+){{1,3}}? )? (?: by\s+|on\s+ )?
     ({_EN_WHEN}) \b
     | \benough\s+ (?: [a-z]+\s+ )? (?: for|till|until|to\s+last ) \s+ ({_EN_WHEN}) \b
+    | \blasts? \s+ (?: till|until|through ) \s+ ({_EN_WHEN}) \b                   # "only last till tomorrow morning"
+    | \b(?: finish(?:es)?|runs?\s+out ) \s+ after \s+ (tonight|today) 's           # "finish after tonight's dose"
+    | \bchỉ \s+ còn \s+ (?: đủ\s+ )? (?: đến|tới ) \s+ (tối\s+nay|sáng\s+mai|ngày\s+mai|hôm\s+nay) \b
     | \b(?: only\s+|just\s+ )? ( (?: \d+|a|one|two|three|four|five ) \s+ days? ) \s+ (?: left|remaining )
     | ({_CN_WHEN}) \s* (?: 早上|上午|中午|下午|晚上|夜里|早晨|一早|凌晨 )? \s* (?: 就|要|会|都|也 )? \s*
-      (?: 吃完|用完|没了|没有了|断药|断了|用光|吃光|停药|没药|打完 )                  # "明天早上就吃完了"
+      (?: 吃完|用完|没了|没有了|断药|断了|用光|吃光|停药|没药|打完|呒没了|呒没 )      # "明天早上就吃完了"
     | (?: 还剩下?|只剩下?|剩下?|还有|只有|还能吃|还可以吃|只够吃?|够吃|能吃|还够 ) \s* ({_CN_WHEN})
     """,
     _FLAGS,
 )
 _SOON = re.compile(
     r"""
-    today|tonight|(?<!after\s)tomorrow|\btmrw\b|\btmr\b|\b2moro\b|今天|今晚|明天|明早|明晚|半天
+    today|tonight|(?<!after\s)tomorrow|\btmrw\b|\btmr\b|\b2moro\b|今天|今晚|明天|明早|明晚|今朝|今夜|明朝|半天
+    | tối\s+nay | sáng\s+mai | ngày\s+mai | hôm\s+nay
     | \b(?: in\s+ )? (?: 1|a|one ) \s+ day\b | (?<![0-9]) 1 \s* 天 | (?<![一二三四五六七八九十]) 一天
     """,
     _FLAGS,

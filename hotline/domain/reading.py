@@ -401,6 +401,11 @@ def distressed(text: str) -> bool:
     return _says(category_rules(), "distress", text)
 
 
+def thanks(text: str) -> bool:
+    """Tell whether a message thanks or nods somewhere in it ("收到收到 药也在里面 谢了")."""
+    return _says(category_rules(), "thanks", text)
+
+
 def only_thanks(text: str) -> bool:
     """Tell whether a message is nothing but thanks and nods ("收到 🙏🙏", "Merci beaucoup !"), with
     the small words that go with them (`filler`)."""
@@ -477,6 +482,8 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     word = said[0]
     if len(numbers) > 1 and word != "help" and (parts := _jobs_by_part(text)) is not None:
         return parts  # "20号送到了 21号还没去": only 20 is delivered
+    if len(numbers) == 1 and word not in ("help", "unanswered") and (own := _word_beside_the_job(text)) is not None:
+        word = own  # "done 21. the lady in 12-205 has no rice left": the word said with the job, not a later "no"
     if numbers and word in ("off", "on", "list"):
         word = next((kind for kind in said if kind in _ABOUT_JOBS), word)
     if word == "done" and asked_in_clause(text, next(r for r in rules if r.kind == "done").pattern.search(text)):
@@ -545,6 +552,15 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
         return None  # one job named: the whole message's word is for it
     first = acted[0][0]
     return first, tuple(dict.fromkeys(n for word, numbers in acted if word == first for n in numbers))
+
+
+def _word_beside_the_job(text: str) -> str | None:
+    """The word about jobs said in the part of the message that names its one job ("done 21" in "done 21. she has
+    no rice left"), where another part says another; None when that part says none."""
+    for part in _PART.split(numerals.in_digits(text)):
+        if _JOB_NUMBER.search(part):
+            return next((rule.kind for rule in matching(volunteer_rules(), part) if rule.kind in _ABOUT_JOBS), None)
+    return None
 
 
 def every_job(text: str) -> bool:

@@ -1,6 +1,6 @@
 """Messages that share the surface of a rule's words and must not be read by it, and messages a rule must still
 read where other words stand beside it: found by probing the rules of dev_55 and dev_56 with wordings of their
-own, and the rules of dev_58 (read without a database, as tests/understanding/fast.py reads the exams)."""
+own, and the rules of dev_58 and dev_59 (read without a database, as tests/understanding/fast.py reads the exams)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,32 @@ NEAR_MISSES = [
     ("volunteer", "done 21. fyi auntie says her son in Chengdu tested positive and she's been crying", "done", None),
     ("delivered", "四月份的时候我老伴晕倒 多亏你们 现在人没事了 谢谢", "thanks", None),
     ("asker", "please stop my delivery of rice but still send the medicine", "need", False),  # #41 cancelled, and this
+    # dev_59's rules: a volunteer's word is the one said with the job; look-alikes of its new words
+    ("volunteer", "done 21. the lady in 12-205 has no rice left, can you add an order for her", "need", False),
+    ("volunteer", "done 20, she has no complaints, all good", "done", None),
+    ("new", "停电了 把蜡烛点着了 还挺亮 12号楼302", "need", False),
+    ("new", "O que fazer se tem um incêndio no prédio?", "question", None),
+    ("new", "the roof door in building 3 is banging in the wind, can someone lock it", "need", False),
+    ("new", "everyone would be better off staying indoors today", "need", False),
+    ("new", "这几天照顾不了它了 住院回来再接 能不能帮我喂下猫", "need", False),
+    ("new", "跳楼大甩卖 白菜一块一斤 团长说的", "spam", None),
+    ("new", "我想跳楼", "crisis", None),
+    ("new", "What are the signs of a stroke? Just curious", "question", None),
+    ("new", "My grandma fell last month but she's on the floor again now and can't get up", "emergency", True),
+    ("new", "刚看完电视剧，我妈吞了一整瓶安眠药", "emergency", True),
+    ("new", "跟大家永别了 谢谢照顾", "crisis", None),
+    ("new", "goodbye everyone, thank you for everything", "crisis", None),
+    ("new", "no rush, my vitamins last till tomorrow", "need", False),
+    ("new", "降压药够吃到下个月 不急 12号楼302", "need", False),
+    ("new", "can I transfer 50 yuan to the volunteer for the vegetables?", "question", None),
+    ("new", "勿急个 老头子降压药吃到今朝夜里就呒没了 啥辰光方便送一趟", "need", True),
+    ("new", "my insulin pens only last till tomorrow morning, no rush, whenever you can. bldg 9 rm 402", "need", True),
+    ("new", "解封了我明天就搬回老家了 谢谢大家这两个月的照顾", "thanks", None),
+    ("volunteer", "#20 delivered, uncle in 12-401 can't get his insulin, he's got one shot left for tonight", "need",
+     True),
+    ("new", "Tchau a todos, obrigada por tudo. Não precisam mais trazer comida para mim.", "crisis", None),
+    ("resident", "顶楼天台的门开着伐？我想上去透透气，我走了大家都会好过点", "crisis", None),
+    ("new", "【社区通知】防疫补贴发放中，请先将保证金500元转账至账户 6222 0211 8890 3312，24小时内到账", "spam", None),
 ]
 
 

@@ -653,7 +653,7 @@ def test_chinese_digits(numeral: str, digits: str | None) -> None:
     ("six oh three", "603"), ("twenty six", "26"), ("twenty-six", "26"), ("twelve oh one", "1201"),
     ("one two zero one", "1201"), ("six hundred and three", "603"), ("nine hundred", "900"),
     ("thirty six oh two", "3602"),
-    ("hundred", None), ("six hundred and fish", None), ("", None),
+    ("hundred", None), ("six hundred and fish", None), ("", None), ("o", None), ("zero oh", None),  # no building 0
 ])
 def test_english_digits(words: str, digits: str | None) -> None:
     assert english_digits(words) == digits
