@@ -180,14 +180,16 @@ _EMERGENCY = re.compile(
 # Medicines and care a life hangs on, nothing at all left to eat, a baby's milk gone: no "不急" makes their running
 # out wait ("whenever is fine but baby has no formula left after this bottle").
 _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b"
-                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|一点吃的都没有|什么吃的都没有"
+                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b"
+                    r"|一点吃的都没有|什么吃的都没有|没(?:有)?东西吃"
                     r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)"
                     r"|\bno (?:more )?formula (?:left|at all)|\bout of formula\b",
                     re.IGNORECASE)
 # Said to play a need down; removed before looking for urgency ("不急" holds "急").
 _CALM = re.compile(
     r"""
-    不(?:太|是很|用|着)?急 | (?<!是)不是(?:很)?急的? | 别急 | 不紧急 | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急
+    不(?:太|是很|用|着)?急 | (?<!是)不是(?:很)?急的? | 别急 | 不紧急
+    | (?:勿|不)要紧(?!张) | 唔(?:使|駛|驶)?急(?!唔得|都唔) | 勿(?:要|着)?急
     | 覅(?:着)?急
     | \bbu\s+(?:zhao\s+)?ji\b | 急ぎ(?:では|じゃ)(?:ない|ありません) | 急ぎません | 急がなくて
     | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b

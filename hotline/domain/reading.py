@@ -777,11 +777,34 @@ _ALSO_SAID = {"了": ["le"]}
 
 
 def from_pinyin(text: str) -> str:
-    """Write the vocabulary's words found in pinyin as Chinese (`mai cai` -> 买菜); the rest stays."""
+    """Write the vocabulary's words found in pinyin as Chinese (`mai cai` -> 买菜), and a building's and its room's
+    numbers said in pinyin as digits (`shi er hao lou san ling er` -> 12号楼302); the rest stays."""
     for pattern, word in _pinyin_words():
         text = pattern.sub(word, text)
     text = _LE.sub("了", _QUESTION_MA.sub("吗", _HAO_BETWEEN.sub("号", text)))
+    text = _PINYIN_DOOR_NUMBER.sub(lambda m: _pinyin_digits(m[1].split(), last=False) or m[0], text)
+    text = _PINYIN_BUILDING_NUMBER.sub(lambda m: _pinyin_digits(m[1].split(), last=True) or m[0], text)
     return _BETWEEN_WORDS.sub("", text)  # `开门 吗` reads as Chinese is written: 开门吗
+
+
+_PINYIN_DIGIT = {"ling": "零", "yi": "一", "yao": "幺", "er": "二", "liang": "两", "san": "三", "si": "四", "wu": "五",
+                 "liu": "六", "qi": "七", "ba": "八", "jiu": "九", "shi": "十"}
+_SYLLABLES = r"(?:ling|yi|er|liang|san|si|wu|liu|qi|ba|jiu|shi)"
+_DOOR_SYLLABLES = r"(?:ling|yi|yao|er|san|si|wu|liu|qi|ba|jiu|shi)"  # "san yao ling": 310; "wo yao yi hao lou" wants 1
+# Up to four number syllables right before 号楼 or right after it ("wo shi shi er 号楼 san ling er": 12号楼302).
+_PINYIN_BUILDING_NUMBER = re.compile(rf"\b((?:{_SYLLABLES}\s+){{0,3}}{_SYLLABLES})\s*(?=号楼)", re.IGNORECASE)
+_PINYIN_DOOR_NUMBER = re.compile(rf"(?<=号楼)\s*((?:{_DOOR_SYLLABLES}\s+){{1,3}}{_DOOR_SYLLABLES})\b", re.IGNORECASE)
+
+
+def _pinyin_digits(said: list[str], last: bool) -> str | None:
+    """The longest run of number syllables that ends the building's number (`last`) or starts the room's, as
+    digits, with the words it leaves ("wo shi shi er": "wo shi 12", as 是 is also `shi`); None where none is one."""
+    for cut in range(len(said)):
+        kept, number = (said[:cut], said[cut:]) if last else (said[len(said) - cut:], said[:len(said) - cut])
+        digits = numerals.chinese_digits("".join(_PINYIN_DIGIT[word.lower()] for word in number))
+        if digits is not None:
+            return " ".join([*kept, digits] if last else [digits, *kept])
+    return None
 
 
 # A question's closing `ma` (`ke yi qu bao guo le ma`): 吗, where a clause ends; `ma ma`, `wo ma`, `gei ta ma` are

@@ -1,6 +1,6 @@
 """Messages that share the surface of a rule's words and must not be read by it, and messages a rule must still
 read where other words stand beside it: found by probing the rules of dev_55 and dev_56 with wordings of their
-own, and the rules of dev_58 and dev_59 (read without a database, as tests/understanding/fast.py reads the exams)."""
+own, and the rules of dev_58 to dev_60 (read without a database, as tests/understanding/fast.py reads the exams)."""
 
 from __future__ import annotations
 
@@ -128,12 +128,38 @@ NEAR_MISSES = [
     ("new", "Tchau a todos, obrigada por tudo. Não precisam mais trazer comida para mim.", "crisis", None),
     ("resident", "顶楼天台的门开着伐？我想上去透透气，我走了大家都会好过点", "crisis", None),
     ("new", "【社区通知】防疫补贴发放中，请先将保证金500元转账至账户 6222 0211 8890 3312，24小时内到账", "spam", None),
+    # dev_60's rules: offers, status, pinyin numbers, calm words and their look-alikes
+    ("new", "I'm a nurse in building 21, happy to check blood pressure for elderly neighbours if anyone needs it.",
+     "question", None),
+    ("new", "I'm a nurse, could someone check my blood pressure? building 21 room 302", "need", False),
+    ("new", "wo jia you duo de mi, ke yi song gei xu yao de lao ren", "question", None),
+    ("new", "我多买了两袋米 12号楼302 还需要鸡蛋", "need", False),
+    ("new", "有没有人要帮我搬一下米 12号楼302", "need", False),
+    ("resident", "阿拉报过啥个单子，侬帮我查一查", "status", None),
+    ("new", "Hi, I put in a request for my mother last night, building 7 room 501 – can you tell me where it's at?",
+     "status", None),
+    ("new", "ni hao, wo shi shi er hao lou san ling er de, cong zuo tian zhong wu dao xian zai mei chi guo dong xi",
+     "need", True),
+    ("new", "不要紧张 我妈晕倒了 叫不醒 12号楼302", "emergency", True),
+    ("new", "17幢302 老太婆胃药吃光了，勿要紧的，过两天送也来得及", "need", False),
+    ("new", "34号楼401 老人家轮椅胎破了 推不动 想找人补一下", "need", False),
+    ("new", "桶装水快喝完了 下礼拜送两桶 26号楼502", "need", False),
+    ("volunteer", "消毒水去哪里领？物业还是居委？", "question", None),
+    ("new", "帮我去物业领一下消毒水 12号楼302", "need", False),
+    ("resident", "小李谢谢侬噢，侬真好。还有个事体，阿拉屋里抽水马桶又坏脱了", "need", False),
 ]
 
 
 @pytest.mark.parametrize(("text", "building", "room"), [
     ("السلام عليكم، نسكن في المبنى ٢٢ شقة ١٥٠٢. ابني عنده حرارة ٣٨٫٦", 22, "1502"),  # Arabic digits
     ("12号 3楼02 顾 降压药今朝早上吃脱最后一粒了", 12, "302"),  # a floor and a door after the building
+    ("12号楼3楼2号 老两口 想要点水果", 12, "302"),
+    ("Dad (Wang Jianguo), No.12 bldg, 3F, door 2. His heart pills finish tomorrow morning.", 12, "302"),
+    ("my aunt Mrs Xu, block 19, flat 4-02 (4th floor, door 2), needs her thyroxine", 19, "402"),
+    ("soy la nieta de la señora Lin, edificio 16, piso 5, puerta 1. Necesita pan", 16, "501"),
+    ("楼号12 房号302 需要降压药", 12, "302"),
+    ("Mẹ tôi đang bị co giật, gọi không tỉnh. Nhà số 4, phòng 302.", 4, "302"),
+    ("wu hao lou 601, xu yao yi xie shu cai he ji dan", 5, "601"),
     ("wo nai nai zhu 20 hao lou 5 ceng 02, liang tian da dian hua mei ren jie", 20, "502"),
     ("屋里厢啥么事也没得吃了 两天没吃饭 第十六幢 一千零三室", 16, "1003"),  # numbers with units
 ], ids=lambda v: str(v)[:16])

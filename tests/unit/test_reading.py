@@ -305,6 +305,17 @@ def test_pinyin_questions_and_particles(pinyin, chinese):
     assert reading.from_pinyin(pinyin) == chinese
 
 
+@pytest.mark.parametrize(("pinyin", "chinese"), [
+    ("wo shi shi er hao lou san ling er de", "wo shi 12号楼302 de"),  # 是 is shi too: the longest number that reads
+    ("er shi liu hao lou yi ling ling yi", "26号楼1001"),
+    ("wu hao lou 601", "5号楼 601"),
+    ("san hao lou, si ling er", "3号楼, si ling er"),  # a room after a comma stays words
+    ("er shi hao lou san yao ling", "20号楼310"),  # yao is one in a door's number
+])
+def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese):
+    assert reading.from_pinyin(pinyin) == chinese
+
+
 @pytest.mark.parametrize(("text", "language", "reply"), [
     ("需要买菜", "zh", "zh"),
     ("wo xu yao mai cai", "zh", "zh"),
