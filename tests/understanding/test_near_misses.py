@@ -147,6 +147,7 @@ NEAR_MISSES = [
     ("volunteer", "消毒水去哪里领？物业还是居委？", "question", None),
     ("new", "帮我去物业领一下消毒水 12号楼302", "need", False),
     ("resident", "小李谢谢侬噢，侬真好。还有个事体，阿拉屋里抽水马桶又坏脱了", "need", False),
+    ("delivered", "短信讲已送达，我等了一个钟头也没人敲门，是不是送到别的楼去了", "not_received", None),
 ]
 
 
