@@ -148,6 +148,21 @@ NEAR_MISSES = [
     ("new", "帮我去物业领一下消毒水 12号楼302", "need", False),
     ("resident", "小李谢谢侬噢，侬真好。还有个事体，阿拉屋里抽水马桶又坏脱了", "need", False),
     ("delivered", "短信讲已送达，我等了一个钟头也没人敲门，是不是送到别的楼去了", "not_received", None),
+    # thirty fresh messages' misses
+    ("new", "What if someone has a heart attack at night - can the ambulance actually get in through the locked gate?",
+     "question", None),
+    ("new", "what if someone in our flat had a heart attack at night, would the ambulance even be let in?", "question",
+     None),
+    ("new", "What if he stops breathing again, please hurry, he is turning blue", "emergency", True),
+    ("volunteer", "烧到39度，浑身骨头痛，今天顶不住了，先下线，别给我派单", "off", None),
+    ("volunteer", "127给我吧", "accept", None),
+    ("volunteer", "#21 放好了，12-305门口，拍了照", "done", None),
+    ("volunteer", "退烧两天了，核酸也阴性，今天起恢复跑单", "on", None),
+    ("resident", "上礼拜我跌跤，救护车来得老快，医生讲骨头没事体，现在已经好走路了。谢谢侬拉！", "thanks", None),
+    ("new", "Mein Vater wohnt in Haus 31, 4. Stock, Tür 2. Seit gestern Mittag nimmt er das Telefon nicht ab.",
+     "welfare", None),
+    ("new", "緊急です！このホットラインはどうやって使えばいいですか？何を送ればいいのか教えてください。", "help_text",
+     None),
 ]
 
 
@@ -161,6 +176,8 @@ NEAR_MISSES = [
     ("楼号12 房号302 需要降压药", 12, "302"),
     ("Mẹ tôi đang bị co giật, gọi không tỉnh. Nhà số 4, phòng 302.", 4, "302"),
     ("wu hao lou 601, xu yao yi xie shu cai he ji dan", 5, "601"),
+    ("不急不急 就是我降压药今夜吃脱最后一粒 20栋2楼1室", 20, "201"),
+    ("mein Vater wohnt in Haus 31, 4. Stock, Tür 2, er braucht Brot", 31, "402"),
     ("wo nai nai zhu 20 hao lou 5 ceng 02, liang tian da dian hua mei ren jie", 20, "502"),
     ("屋里厢啥么事也没得吃了 两天没吃饭 第十六幢 一千零三室", 16, "1003"),  # numbers with units
 ], ids=lambda v: str(v)[:16])
