@@ -534,7 +534,7 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
             continue
         numbers = [int(m[1]) for m in _JOB_NUMBER.finditer(part)]
         named.update(numbers)
-        word = next((rule.kind for rule in matching(volunteer_rules(), part) if rule.kind in _ABOUT_JOBS), None)
+        word = _word_about_jobs(part)
         if part.rstrip().endswith(("?", "？")):
             waiting, before = [], None
             continue
@@ -557,10 +557,13 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
 def _word_beside_the_job(text: str) -> str | None:
     """The word about jobs said in the part of the message that names its one job ("done 21" in "done 21. she has
     no rice left"), where another part says another; None when that part says none."""
-    for part in _PART.split(numerals.in_digits(text)):
-        if _JOB_NUMBER.search(part):
-            return next((rule.kind for rule in matching(volunteer_rules(), part) if rule.kind in _ABOUT_JOBS), None)
-    return None
+    return next((_word_about_jobs(part) for part in _PART.split(numerals.in_digits(text)) if _JOB_NUMBER.search(part)),
+                None)
+
+
+def _word_about_jobs(part: str) -> str | None:
+    """The first word in a part of a volunteer's message that acts on the jobs it names (accept, done, decline…)."""
+    return next((rule.kind for rule in matching(volunteer_rules(), part) if rule.kind in _ABOUT_JOBS), None)
 
 
 def every_job(text: str) -> bool:
