@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import socket
 import threading
 import time
 import urllib.request
@@ -43,6 +44,12 @@ from openapi_schema_validator import OAS30Validator
 
 from hotline.channels.gateway import signed_event
 from tests.twilio_standin import QuietHandler, QuietServer
+
+
+class _PhoneServer(QuietServer):
+    """The phone's server: it shares its port with the socket that keeps it while the phone is off."""
+
+    allow_reuse_port = True
 
 SWAGGER = Path(__file__).resolve().parents[2] / "shared" / "android-sms-gateway" / "swagger.json"
 LOGIN, PASSWORD = "hotline", "phone-pass-1"
@@ -131,6 +138,7 @@ class GatewayStandin:
         self.health_asked = threading.Event()
         self.lock = threading.Lock()
         self._server: QuietServer | None = None
+        self._held: socket.socket | None = None  # the port, kept while the phone is off: nobody else may take it
         self.port = port
 
     @property
@@ -147,7 +155,10 @@ class GatewayStandin:
 
     def start(self) -> GatewayStandin:
         """Listen on a free port (or the port it had, when switched on again) in a background thread."""
-        self._server = QuietServer(("127.0.0.1", self.port), _Handler)
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+        self._server = _PhoneServer(("127.0.0.1", self.port), _Handler)
         self._server.standin = self
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
@@ -159,8 +170,18 @@ class GatewayStandin:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
-    off = stop
+    def off(self) -> None:
+        """Switch the phone off: connections to its port are refused, and the port stays its own (bound, not
+        listening) so that no other server of a parallel test run takes it and answers in the phone's place."""
+        held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        held.bind(("127.0.0.1", self.port))  # beside the listening socket (both reuse the port), before it closes
+        self.stop()
+        self._held = held
 
     def on(self) -> None:
         """Switch the phone on again, on the same port."""
