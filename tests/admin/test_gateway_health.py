@@ -5,7 +5,10 @@ told once, through Twilio; the dashboard counts what each carrier has queued and
 from __future__ import annotations
 
 import re
+import socket
 import threading
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -202,3 +205,20 @@ def test_a_health_timeout_that_cannot_be_used_stops_the_start(make_app, phone_ga
 
     with pytest.raises(ConfigError):
         gateway_app(make_app, phone_gateway, SMS_GATEWAY_HEALTH_TIMEOUT=value)
+
+
+def test_a_phone_switched_off_refuses_connections_and_keeps_its_port(phone_gateway):
+    """The stand-in's own promise, which the outage tests rest on: off, nothing answers on the phone's port and no
+    other server (of a parallel test run) can take it; on again, the phone answers there."""
+    port = phone_gateway.port
+    phone_gateway.off()
+    with pytest.raises(urllib.error.URLError, match="refused"):
+        urllib.request.urlopen(f"{phone_gateway.url}/health", timeout=5)
+    for reuse in ((), (socket.SO_REUSEADDR,)):
+        with socket.socket() as other, pytest.raises(OSError):
+            for option in reuse:
+                other.setsockopt(socket.SOL_SOCKET, option, 1)
+            other.bind(("127.0.0.1", port))
+    phone_gateway.on()
+    with urllib.request.urlopen(f"{phone_gateway.url}/health", timeout=5) as answer:
+        assert answer.status == 200 and phone_gateway.port == port
