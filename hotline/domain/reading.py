@@ -792,8 +792,10 @@ def from_pinyin(text: str) -> str:
 
 _PINYIN_DIGIT = {"ling": "零", "yi": "一", "yao": "幺", "er": "二", "liang": "两", "san": "三", "si": "四", "wu": "五",
                  "liu": "六", "qi": "七", "ba": "八", "jiu": "九", "shi": "十"}
-_SYLLABLES = r"(?:ling|yi|er|liang|san|si|wu|liu|qi|ba|jiu|shi)"
-_DOOR_SYLLABLES = r"(?:ling|yi|yao|er|san|si|wu|liu|qi|ba|jiu|shi)"  # "san yao ling": 310; "wo yao yi hao lou" wants 1
+# A building's number is never said with yao ("wo yao yi hao lou" wants building 1), a door's never with liang
+# ("san yao ling": 310).
+_SYLLABLES = "(?:" + "|".join(syllable for syllable in _PINYIN_DIGIT if syllable != "yao") + ")"
+_DOOR_SYLLABLES = "(?:" + "|".join(syllable for syllable in _PINYIN_DIGIT if syllable != "liang") + ")"
 # Up to four number syllables right before 号楼 or right after it ("wo shi shi er 号楼 san ling er": 12号楼302).
 _PINYIN_BUILDING_NUMBER = re.compile(rf"\b((?:{_SYLLABLES}\s+){{0,3}}{_SYLLABLES})\s*(?=号楼)", re.IGNORECASE)
 _PINYIN_DOOR_NUMBER = re.compile(rf"(?<=号楼)\s*((?:{_DOOR_SYLLABLES}\s+){{1,3}}{_DOOR_SYLLABLES})\b", re.IGNORECASE)
