@@ -359,22 +359,21 @@ def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
     coordinator at once, as grave words read no surer do: asked in English what they need or where they live,
     its sender has nothing to add they could read, and what they wrote may be that a father has not answered
     since Monday ("Мой отец, корпус 8, квартира 1401, не выходит на связь с понедельника") or that smoke fills a
-    stairwell ("Czuć dym i coś się pali w piwnicy budynku 10"). The request's alert carries the words, so the
-    coordinators are not also told of the language."""
+    stairwell ("Czuć dym i coś się pali w piwnicy budynku 10")."""
     act = decision.act
     if decision.other_language and isinstance(act, Gathering) and act.next == "ask" \
             and not act.state.get("category"):
-        return replace(_before_a_person(decision, said, who, act.state), other_language=None)
+        return _before_a_person(decision, said, who, act.state)
     return decision
 
 
 def _before_a_person(decision: Decision, said: Reading, who: Situation, state: dict | None = None) -> Decision:
     """The decision with its act replaced by the grave words' `Crisis`, with what was gathered (`state`), else
-    what the message says."""
+    what the message says. Its alert carries the words: the coordinators are not also told of their language."""
     if state is None:
         state = merge({}, said.parsed, said, decision.lang)
     state = {key: value for key, value in state.items() if key != "asked"}
-    return replace(decision, act=_crisis(state, who, _grave_reply(said, who)))
+    return replace(decision, act=_crisis(state, who, _grave_reply(said, who)), other_language=None)
 
 
 def _grave_reply(said: Reading, who: Situation) -> str:
@@ -460,7 +459,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
             return Decision(ResidentWord(Word.STATUS, mine.number, mine), lang)  # "#41 到哪了": where it stands
         if word.word == Word.FOLLOW_UP:  # with nothing open, the sender's requests, none or some
             return Decision(FollowUp() if who.open_requests() else ResidentWord(Word.STATUS), lang)
-        return Decision(_resident_word(who, word.word, word.number), lang)
+        return Decision(_resident_word(who, word.word, word.number), lang, other_language=_unread_besides(said, word))
     if volunteer and not in_conversation and said.parsed.category is None and not said.parsed.emergency:
         return Decision(Answer(_volunteer_words(volunteer)), own)
     other = said.language.upper() if said.language not in ("zh", "en", None) else None
@@ -735,9 +734,10 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         if word != "status" and said.named.urgent and not who.open_requests():
             return None  # "三天没吃东西了 没人管吗" with nothing open: an urgent need, not a question about one
         return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
-    if said.only_thanks or meant is None and said.thanks and said.needs_nothing and not said.asks_for_more \
-            and not said.asks_to_bring and not said.named.urgent:
-        return Command(Word.THANKS, None)  # "收到收到 药也在里面 谢了": what came is named, nothing is asked
+    if said.only_thanks or meant is None and said.thanks and (said.needs_nothing or said.all_well) \
+            and not said.asks_for_more and not said.asks_to_bring and not said.named.urgent:
+        return Command(Word.THANKS, None)  # "收到收到 药也在里面 谢了": what came is named, nothing is asked; "어제
+        # 넘어졌는데 이제 괜찮아요 … 감사": the one who fell is well
     if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first
         named = said.named  # "got the bag, don't need anything else"; a flat after "bien reçus" signs the thanks
         asked = said.asks_for_more and (not said.needs_nothing or said.asks_to_bring or named.urgent) \
@@ -755,6 +755,16 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     if meant.word == Word.NOT_RECEIVED and meant.number is None and not who.delivered_requests():
         return Command(Word.FOLLOW_UP, None)  # "菜还没到" with nothing delivered yet: where is it?
     return meant
+
+
+def _unread_besides(said: Reading, word: Command) -> str | None:
+    """The language of a thanks written in one the rules do not read, with more in it than thanks that the second
+    reader does not read as thanks either: it is answered as thanks, and the coordinators read the original (a
+    thanks read at the end of "… y habla raro desde esta mañana. Gracias" is no sign that nothing else was said)."""
+    if word.word != Word.THANKS or said.language in ("zh", "en", None) or said.only_thanks \
+            or said.likeliest == "thanks":
+        return None
+    return said.language.upper()
 
 
 def _cancelled_besides(said: Reading, who: Situation) -> Act | None:

@@ -227,6 +227,12 @@ class Reading:
         return reading.grave(self.text)
 
     @cached_property
+    def all_well(self) -> bool:
+        """Thanks for help in a past emergency whose one is well now: with nothing asked, thanks (`decide`), in a
+        language the rules do not read too."""
+        return reading.all_well(self.text)
+
+    @cached_property
     def simplified(self) -> str:
         return reading.simplify(self.text)
 

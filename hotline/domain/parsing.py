@@ -181,7 +181,7 @@ _EMERGENCY = re.compile(
 # out wait ("whenever is fine but baby has no formula left after this bottle").
 _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b"
                     r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b"
-                    r"|一点吃的都没有|什么吃的都没有|没(?:有)?东西吃"
+                    r"|一点吃的都没有|什么吃的都没有|没(?:有)?东西吃|(?:米|饭)(?:缸里)?一粒(?:米)?(?:也|都)(?:呒没|没有|没|不剩)"
                     r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)"
                     r"|\bno (?:more )?formula (?:left|at all)|\bout of formula\b",
                     re.IGNORECASE)
@@ -392,10 +392,11 @@ def _need(text: str) -> Parsed:
     # nor of a drug taken daily (lexicon/drugs.tsv) they write runs out soon ("不急 有空再说 就是降压药今天吃掉最后
     # 一粒了 明天就没了"); vitamins can wait
     soon = runs_out is not None and _SOON.search(runs_out) is not None
-    calm = _CALM.search(text) is not None and _VITAL.search(text) is None and not (soon and drug is not None)
+    calm = _CALM.search(text) is not None and _VITAL.search(text) is None and not (soon and drug is not None) \
+        and "vital" not in grave  # "不急哈，就是宝宝奶粉今晚冲完这顿就没了": a baby's milk gone tonight
     unhurried = _NOT_URGENT.sub(" ", text)
     urgent = emergency or category is Category.WELFARE or not calm and (  # "我的菜不急 楼下阿姨好几天没声音了"
-        "urgent" in grave
+        not grave.isdisjoint({"urgent", "vital"})
         or category is Category.MEDICINE and "out" in grave and runs_out is None
         or _URGENT.search(unhurried) is not None
         or _ALARM.search(unhurried) is not None and not _alarm_overruled(now, category, runs_out)

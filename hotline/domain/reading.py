@@ -137,14 +137,15 @@ GRAVITY = ("emergency", "urgent", "out")  # the kinds of lexicon/needs.tsv that 
 
 
 def gravity(normalised: str) -> set[str]:
-    """How grave a need reads (`emergency`, `urgent`), from the already normalised text: by the needs'
-    rules, and by the signs of an emergency or of urgency (`lexicon/signs.tsv`)."""
+    """How grave a need reads (`emergency`, `urgent`, `vital`: urgent whatever calm words come with it), from the
+    already normalised text: by the needs' rules, and by the signs of an emergency or of urgency
+    (`lexicon/signs.tsv`)."""
     return {rule.kind for rule in matching(_gravity_rules(), normalised)}
 
 
 @cache
 def _gravity_rules() -> Rules:
-    return Rules(need_rules().of(*GRAVITY) + signs("emergency") + signs("urgent"))
+    return Rules(need_rules().of(*GRAVITY) + signs("emergency") + signs("urgent") + signs("vital"))
 
 
 @lru_cache(maxsize=READ_AHEAD)  # read for the need and again for a resident's sentence
@@ -152,6 +153,12 @@ def set_aside_past(normalised: str) -> str:
     """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤"), and, in thanks for help in a
     past emergency, all up to the news that its one is well now (`all_well`)."""
     return blanked(need_rules().of("not_emergency"), blanked(need_rules().of("all_well"), normalised, " "), " ")
+
+
+def all_well(text: str) -> bool:
+    """Tell whether a message thanks for help in a past emergency whose one is well now (`all_well`: "어제
+    넘어졌는데 이제 괜찮아요 … 감사", "Namatay ang cellphone ko kagabi … okay lang ako. Salamat")."""
+    return any(matching(need_rules().of("all_well"), simplify(text)))
 
 
 @lru_cache(maxsize=READ_AHEAD)

@@ -163,6 +163,30 @@ NEAR_MISSES = [
      "welfare", None),
     ("new", "緊急です！このホットラインはどうやって使えばいいですか？何を送ればいいのか教えてください。", "help_text",
      None),
+    # dev_61: a stroke's signs in other languages, not a chronic one; thanks for a past fall now well
+    ("new", "mi padre no puede mover el lado derecho de la cara y habla raro. Gracias", "emergency", True),
+    ("new", "Mi padre habla raro desde el derrame de hace dos años, necesita arroz, edificio 5, 301", "need", False),
+    ("new", "Ma mère parle bizarrement depuis ce matin, bâtiment 8, 1202", "emergency", True),
+    ("new", "Mein Vater spricht kein Chinesisch, können Sie Englisch schreiben?", "question", None),
+    ("resident", "上礼拜在楼道里摔了一跤，多亏志愿者扶我起来，现在已经不疼了，谢谢大家", "thanks", None),
+    ("resident", "我上礼拜摔了一跤 现在已经不疼了 谢谢 但是今天又摔倒了起不来", "emergency", True),
+    ("resident", "以前我妈中风过 谢谢关心 现在她又说不出话了", "emergency", True),
+    ("new", "어제 넘어졌는데 이제 괜찮아요. 도와주신 자원봉사자분께 감사 인사 전해주세요.", "thanks", None),
+    # calm words and a baby's milk gone tonight; a question said to be no emergency; a drill; a programme watched
+    ("new", "不好意思麻烦了，不急哈，就是宝宝奶粉今晚冲完这顿就没了，20号楼505", "need", True),
+    ("new", "不急 宝宝奶粉还有两罐 想买点水果 20号楼505", "need", False),
+    ("new", "120打不通是怎么回事？不是急事，就是想问问万一要叫救护车小区怎么安排", "question", None),
+    ("new", "不是急事 就是想问问 我爸刚才摔倒了起不来 要不要叫120", "emergency", True),
+    ("new", "Is the fire alarm test tomorrow at 10 in building 9 a drill? Don't want to panic my kids", "question",
+     None),
+    ("new", "There is a fire in building 9, not a drill! smoke everywhere", "emergency", True),
+    ("new", "Watched a documentary about a gas explosion last night. Who checks the gas pipes in building 5?",
+     "question", None),
+    ("new", "we were watching the news on TV and grandpa fell and can't get up, 9-302", "emergency", True),
+    # more of a need while one is open; a recipe's "再加"; thanks for what was bought, nothing more needed
+    ("asker", "菜那单再加一袋米和十个鸡蛋吧 谢谢", "repeat", None),
+    ("resident", "再加一点盐就好吃了 谢谢分享菜谱", "thanks", None),
+    ("resident", "血压药上周你们帮我买到了 现在血压稳了 谢谢 不用再麻烦了", "thanks", None),
 ]
 
 

@@ -318,6 +318,20 @@ def test_a_message_in_another_language_whose_need_and_flat_are_not_read_goes_bef
         assert urgent and all(m.lane == Lane.URGENT for m in urgent if "coś się pali" in m.body)
 
 
+def test_a_thanks_in_another_language_with_more_in_it_is_read_by_a_coordinator(app, phone):
+    """Italian: a thanks the rules read, and words they do not (a grandmother alone with nothing left in the fridge)
+    that the second reader does not read as thanks either: answered as thanks, and the coordinators are shown the
+    original. Thanks alone, or read as thanks ("Muchas gracias por el arroz de ayer"), shows them nothing."""
+    text = "Grazie. Mia nonna è sola e non ha più niente in frigorifero"
+    assert phone(STRANGER).reply(text) == texts.t("en", "resident.thanks")
+    [shown] = [m for m in phone(SUN_HONG).inbox() if "non ha più niente" in m]
+    assert "IT" in shown
+    for thanks in ("Grazie mille!", "Muchas gracias por el arroz de ayer"):
+        assert phone(TOM).reply(thanks) == texts.t("en", "resident.thanks")
+    with app.app_context():
+        assert len(db.session.scalars(select(Outbox).where(Outbox.purpose == "language")).all()) == 1
+
+
 def test_a_message_in_another_language_whose_need_is_read_is_filed_for_the_building(app, phone):
     [n] = numbers_in(phone(STRANGER).reply("Нужны подгузники, корпус 12, кв 302"))
     request = get_request(app, n)
