@@ -187,6 +187,28 @@ NEAR_MISSES = [
     ("asker", "菜那单再加一袋米和十个鸡蛋吧 谢谢", "repeat", None),
     ("resident", "再加一点盐就好吃了 谢谢分享菜谱", "thanks", None),
     ("resident", "血压药上周你们帮我买到了 现在血压稳了 谢谢 不用再麻烦了", "thanks", None),
+    # a review of dev_61's rules by look-alikes: numb from carrying, a stroke years ago, a happy goodbye, a drill or
+    # "not an emergency" beside signs happening now, Italian chest pain, fingers blue from the cold, a grandmother well
+    ("new", "Meu braço está dormente de tanto carregar as compras, preciso de uma pomada, prédio 4, 302",
+     "need", False),
+    ("new", "Mi madre habla raro hace tres años por un derrame, necesita arroz y leche, edificio 5, 301",
+     "need", False),
+    ("new", "Mon mari est confus avec l'application, il parle de commander du riz, il nous faut du riz", "need", False),
+    ("new", "Quarantäne vorbei, ich darf endlich zurück nach Deutschland! Lebt wohl und danke für alles, Freiwillige!",
+     "thanks", None),
+    ("new", "消防演习的时候我妈在楼梯上摔倒了 起不来 头在流血 7号楼302", "emergency", True),
+    ("new", "不是急事，就是想问问，我爸说话含糊 嘴歪了 是不是中风 13号楼402", "emergency", True),
+    ("new", "Not an emergency, just asking: my dad's face looks droopy and he's slurring his words, should I worry?",
+     "emergency", True),
+    ("new", "Grazie mille per la spesa. Mio marito ha un forte dolore al petto e suda freddo, palazzina 3 interno 402",
+     "emergency", True),
+    ("new", "勿急个 屋里一粒米也没了 老头子饿了一天 9号楼604", "need", True),
+    ("new", "Посинели пальцы от холода на балконе, ха-ха. Когда привезут обогреватели?", "question", None),
+    ("new", "Danke für gestern, als Oma gestürzt ist – es geht ihr wieder gut.", "thanks", None),
+    ("new", "Saw the documentary on TV then Dad fell to the floor and won't wake up", "emergency", True),
+    ("new", "help pls 19-1804 my roommate took many sleeping pill he not wake up i shake him", "emergency", True),
+    ("resident", "不急哈 宝宝奶粉昨天开始换了新牌子 还有大半罐 下次顺便带两包米粉", "need", False),
+    ("volunteer", "20号单子送好了 还有203王阿姨卫生间灯泡坏脱了 托我问问", "need", False),
 ]
 
 
@@ -204,6 +226,7 @@ NEAR_MISSES = [
     ("mein Vater wohnt in Haus 31, 4. Stock, Tür 2, er braucht Brot", 31, "402"),
     ("wo nai nai zhu 20 hao lou 5 ceng 02, liang tian da dian hua mei ren jie", 20, "502"),
     ("屋里厢啥么事也没得吃了 两天没吃饭 第十六幢 一千零三室", 16, "1003"),  # numbers with units
+    ("3e étage porte 5, bâtiment 12, il nous faut du pain", 12, "305"),
 ], ids=lambda v: str(v)[:16])
 def test_a_flat_written_another_way_is_read(text, building, room):
     out = fast.run(Line("near_misses", 0, text, "new", {}))
