@@ -759,8 +759,8 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
 
 def _unread_besides(said: Reading, word: Command) -> str | None:
     """The language of a thanks written in one the rules do not read, with more in it than thanks that the second
-    reader does not read as thanks either: it is answered as thanks, and the coordinators read the original (a
-    thanks read at the end of "… y habla raro desde esta mañana. Gracias" is no sign that nothing else was said)."""
+    reader does not read as thanks either: it is answered as thanks, and the coordinators read the original (the
+    thanks in "Grazie. Mia nonna è sola e non ha più niente in frigorifero" is no sign that nothing else was said)."""
     if word.word != Word.THANKS or said.language in ("zh", "en", None) or said.only_thanks \
             or said.likeliest == "thanks":
         return None

@@ -227,6 +227,7 @@ NEAR_MISSES = [
     ("wo nai nai zhu 20 hao lou 5 ceng 02, liang tian da dian hua mei ren jie", 20, "502"),
     ("屋里厢啥么事也没得吃了 两天没吃饭 第十六幢 一千零三室", 16, "1003"),  # numbers with units
     ("3e étage porte 5, bâtiment 12, il nous faut du pain", 12, "305"),
+    ("hi from blk 6 #08-02, could a volunteer get us a few antigen test kits? we have none left", 6, "802"),
 ], ids=lambda v: str(v)[:16])
 def test_a_flat_written_another_way_is_read(text, building, room):
     out = fast.run(Line("near_misses", 0, text, "new", {}))
