@@ -741,8 +741,9 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first
         named = said.named  # "got the bag, don't need anything else"; a flat after "bien reçus" signs the thanks
         asked = said.asks_for_more and (not said.needs_nothing or said.asks_to_bring or named.urgent) \
-            or named.unknown_building and not said.says_it_came or named.category == Category.WELFARE
-        return None if named.category and asked else meant  # "我的送到了 但是301爷爷的袋子还挂在门上": a welfare check
+            or (named.unknown_building or named.urgent) and not said.says_it_came or named.category == Category.WELFARE
+        return None if named.category and asked else meant  # "我的送到了 但是301爷爷的袋子还挂在门上": a welfare check;
+        # "谢谢侬昨日送个药。还有桩事体，阿拉老头子个胰岛素针头今朝用脱最后一只了": a need that cannot wait, unasked
     open_only = meant is None  # any news of it? only while it is open
     if meant is None and (said.names_nothing_new or said.hurries and _names_only_what_is_open(said, who)):
         meant = Command(Word.FOLLOW_UP, None)

@@ -209,6 +209,20 @@ NEAR_MISSES = [
     ("new", "help pls 19-1804 my roommate took many sleeping pill he not wake up i shake him", "emergency", True),
     ("resident", "不急哈 宝宝奶粉昨天开始换了新牌子 还有大半罐 下次顺便带两包米粉", "need", False),
     ("volunteer", "20号单子送好了 还有203王阿姨卫生间灯泡坏脱了 托我问问", "need", False),
+    # dev_62: a thing broken is help, a person who stopped moving an emergency; no food at all is urgent; a baby's
+    # nappies gone now are, an adult's are not; thanks with a need that cannot wait files it, thanks for what came in
+    # time does not
+    ("new", "父が動かなくなりました。息をしていません。18号棟1501", "emergency", True),
+    ("new", "bldg 30 rm 1105 — kitchen light and one socket stopped working. whenever someone's free", "need", False),
+    ("new", "hi, bldg 32 apt 1501, we've run out of everything. literally nothing in the fridge since last night",
+     "need", True),
+    ("new", "we still have food for a few days, could we order vegetables? bldg 32 apt 1501", "need", False),
+    ("new", "Bldg 1 unit 904 po, wala na pong diaper si baby, ngayon lang naubos", "need", True),
+    ("new", "I rent 9-502. My landlady in 9-402 needs adult diapers and her cat food is finished.", "need", False),
+    ("new", "家里的电饭锅插上没反应，米有的，就是烧不了饭，勿急个", "need", False),
+    ("new", "我爸叫他没反应 12号楼302", "emergency", True),
+    ("resident", "谢谢侬昨日送个药。还有桩事体，阿拉老头子个胰岛素针头今朝用脱最后一只了", "need", True),
+    ("resident", "thanks, the insulin came just in time, we ran out last night", "thanks", None),
 ]
 
 
