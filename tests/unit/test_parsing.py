@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hotline.domain import reading
@@ -585,13 +585,27 @@ CN_DIGITS = "零一二三四五六七八九"
 
 
 def written_forms(number: int) -> set[str]:
-    """Return the ways a building number can be written: 12, 一二, 十二, 一十二."""
+    """Return the ways a building or room number can be written: 12, 一二, 十二, 一十二; 三百零二, 一千零三."""
     forms = {str(number), "".join(CN_DIGITS[int(d)] for d in str(number))}
     if 10 <= number <= 99:
         tens, ones = divmod(number, 10)
         ones_written = CN_DIGITS[ones] if ones else ""
         forms |= {CN_DIGITS[tens] + "十" + ones_written, "十" + ones_written if tens == 1 else ""}
+    if 100 <= number <= 9999:
+        forms.add(_in_chinese(number))
     return forms - {""}
+
+
+def _in_chinese(number: int) -> str:
+    """100 to 9999 as written in words: 三百零二, 一千零三, 一千二百一十."""
+    words, zero = "", False
+    for digit, unit in zip(f"{number:04d}", ("千", "百", "十", ""), strict=True):
+        if digit == "0":
+            zero = bool(words)
+            continue
+        words += ("零" if zero else "") + CN_DIGITS[int(digit)] + unit
+        zero = False
+    return words
 
 
 def as_normalised(text: str) -> str:
@@ -601,6 +615,7 @@ def as_normalised(text: str) -> str:
 
 @settings(max_examples=400)
 @given(text=messages, buildings=building_sets)
+@example(text="RM十", buildings=BUILDINGS)  # a room written in a Chinese numeral (Hypothesis found it)
 def test_parse_request_never_invents_a_building_or_room(text: str, buildings: frozenset[int]) -> None:
     parsed = parse_request(text, buildings)
     normalised = as_normalised(text)
@@ -612,7 +627,8 @@ def test_parse_request_never_invents_a_building_or_room(text: str, buildings: fr
             assert any(form in normalised for form in written_forms(number))
     if parsed.room is not None:
         assert re.fullmatch(r"[A-Z]?[0-9]{1,4}[A-Z]?", parsed.room)
-        assert parsed.room.lower() in normalised
+        assert parsed.room.lower() in normalised or parsed.room.isdigit() and any(
+            form in normalised for form in written_forms(int(parsed.room)))  # "RM十", "一千零三室"
 
 
 @settings(max_examples=400)
