@@ -180,7 +180,8 @@ _EMERGENCY = re.compile(
 # Medicines and care a life hangs on, nothing at all left to eat, a baby's milk gone: no "不急" makes their running
 # out wait ("whenever is fine but baby has no formula left after this bottle").
 _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b"
-                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|\bnada de comida\b|\btidak ada makanan\b"
+                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|\bno (?:tenemos|hay) nada de comida\b"
+                    r"|\btidak ada makanan (?:lagi|sama sekali)\b"
                     r"|\b(?:run|ran) out of everything\b|\bnothing (?:left )?in the fridge\b|먹을 게 (?:하나도 )?없"
                     r"|一点吃的都没有|什么吃的都没有|没(?:有)?东西吃|(?:(?:米|饭)(?:缸里)?一粒|一粒米)(?:也|都)(?:呒没|没有|没|不剩)"
                     r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)"

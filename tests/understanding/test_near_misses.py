@@ -223,6 +223,17 @@ NEAR_MISSES = [
     ("new", "我爸叫他没反应 12号楼302", "emergency", True),
     ("resident", "谢谢侬昨日送个药。还有桩事体，阿拉老头子个胰岛素针头今朝用脱最后一只了", "need", True),
     ("resident", "thanks, the insulin came just in time, we ran out last night", "thanks", None),
+    # a review of dev_62's rules: a broken lift beside a collapse in a language the rules do not read still goes before
+    # a person; thanks that need no food, an insulin pen running out tonight asked about; dev_63's farewells
+    ("new", "Asansör bozuldu, babam merdivende yığıldı, nefes almıyor. Blok 14 daire 903", "grave", True),
+    ("new", "Winda zepsuta, mój ojciec upadł na schodach i nie oddycha. Blok 5, mieszkanie 301", "grave", True),
+    ("new", "No, gracias, ya no necesitamos nada de comida, llegó todo ayer", "thanks", None),
+    ("new", "My dad's insulin is on its last pen, if he runs out tonight how do we get more? 12-302", "need", True),
+    ("new", "Gracias por todo, ya llegó la comida", "thanks", None),
+    ("new", "Thank you for everything these weeks. My son is coming from Beijing to fetch me on Saturday, so I'll say "
+            "goodbye now", "thanks", None),
+    ("new", "Grazie di tutto. Ho lasciato il gatto alla signora del piano di sotto. Stanotte raggiungo mio marito",
+     "crisis", True),
 ]
 
 
