@@ -225,8 +225,9 @@ NEAR_MISSES = [
     ("resident", "thanks, the insulin came just in time, we ran out last night", "thanks", None),
     # a review of dev_62's rules: a broken lift beside a collapse in a language the rules do not read still goes before
     # a person; thanks that need no food, an insulin pen running out tonight asked about; dev_63's farewells
-    ("new", "Asansör bozuldu, babam merdivende yığıldı, nefes almıyor. Blok 14 daire 903", "grave", True),
-    ("new", "Winda zepsuta, mój ojciec upadł na schodach i nie oddycha. Blok 5, mieszkanie 301", "grave", True),
+    ("new", "Asansör bozuldu, babam merdivende yığıldı, nefes almıyor. Blok 14 daire 903", "emergency", True),
+    ("new", "Winda zepsuta, mój ojciec upadł na schodach i nie oddycha. Blok 5, mieszkanie 301", "emergency", True),
+    ("new", "Ambulans geldi mi? babam nefes almıyor", "emergency", True),  # asked as a question, in Turkish
     ("new", "No, gracias, ya no necesitamos nada de comida, llegó todo ayer", "thanks", None),
     ("new", "My dad's insulin is on its last pen, if he runs out tonight how do we get more? 12-302", "need", True),
     ("new", "Gracias por todo, ya llegó la comida", "thanks", None),
