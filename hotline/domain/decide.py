@@ -462,7 +462,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         return Decision(_resident_word(who, word.word, word.number), lang, other_language=_unread_besides(said, word))
     if volunteer and not in_conversation and said.parsed.category is None and not said.parsed.emergency:
         return Decision(Answer(_volunteer_words(volunteer)), own)
-    other = said.language.upper() if said.language not in ("zh", "en", None) else None
+    other = said.other_language
     if not in_conversation and said.asks and said.names_nothing_new and said.says_more:
         # "垃圾放哪里？" (a greeting alone, "在吗？", is asked what is needed)
         return Decision(Answer(N_("sms.question"), forward=True), lang, other_language=other)
@@ -762,10 +762,9 @@ def _unread_besides(said: Reading, word: Command) -> str | None:
     """The language of a thanks written in one the rules do not read, with more in it than thanks that the second
     reader does not read as thanks either: it is answered as thanks, and the coordinators read the original (the
     thanks in "Grazie. Mia nonna è sola e non ha più niente in frigorifero" is no sign that nothing else was said)."""
-    if word.word != Word.THANKS or said.language in ("zh", "en", None) or said.only_thanks \
-            or said.likeliest == "thanks":
+    if word.word != Word.THANKS or said.only_thanks or said.likeliest == "thanks":
         return None
-    return said.language.upper()
+    return said.other_language
 
 
 def _cancelled_besides(said: Reading, who: Situation) -> Act | None:

@@ -68,6 +68,13 @@ class Reading:
         written = self.language
         return None if written is None else "zh" if written == "zh" else "en"
 
+    @cached_property
+    def other_language(self) -> str | None:
+        """The language written where it is neither Chinese nor English, the two the rules read: its code in
+        capitals, as the coordinators are shown it ("IT"); None for those two, or no words."""
+        written = self.language
+        return None if written in ("zh", "en", None) else written.upper()
+
     # -- a word, or a sentence that means one ----------------------------------------------------
     @cached_property
     def command(self) -> Command | None:

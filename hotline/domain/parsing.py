@@ -178,11 +178,10 @@ _EMERGENCY = re.compile(
     _FLAGS,
 )
 # Medicines and care a life hangs on, nothing at all left to eat, a baby's milk gone: no "不急" makes their running
-# out wait ("whenever is fine but baby has no formula left after this bottle").
+# out wait ("whenever is fine but baby has no formula left after this bottle"); more in the `vital` rules and signs
+# of lexicon/needs.tsv and lexicon/signs.tsv, which also make a need urgent.
 _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析|\bdialysis\b"
-                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b|\bno (?:tenemos|hay) nada de comida\b"
-                    r"|\btidak ada makanan (?:lagi|sama sekali)\b"
-                    r"|\b(?:run|ran) out of everything\b|\bnothing (?:left )?in the fridge\b|먹을 게 (?:하나도 )?없"
+                    r"|\bnada (?:de|que) comer\b|\bnothing (?:left )?to eat\b"
                     r"|一点吃的都没有|什么吃的都没有|没(?:有)?东西吃|(?:(?:米|饭)(?:缸里)?一粒|一粒米)(?:也|都)(?:呒没|没有|没|不剩)"
                     r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)"
                     r"|\bno (?:more )?formula (?:left|at all)|\bout of formula\b",
@@ -290,6 +289,7 @@ _CN_WHEN = r"""
     今天|今晚|明天|明早|明晚|今朝|今夜|明朝|大后天|后天|本周|这周|下周|周[一二三四五六日天末]|星期[一二三四五六日天]
     | (?: \d+ | [一两二三四五六七八九十半几]+ ) \s* (?: (?: 天|日 ) 后? | 个? \s* (?: 礼拜|星期|周 ) )
 """
+_VI_SOON = r"tối\s+nay | sáng\s+mai | ngày\s+mai | hôm\s+nay"  # tonight, tomorrow morning, tomorrow, today
 _RUNS_OUT = re.compile(
     rf"""
     \b(?: runs?|running|ran|will\s+run ) \s+ out \s+ (?: of\s+ (?:[a-z]+\s+){{1,3}}? )? (?: by\s+|on\s+ )?
@@ -297,7 +297,7 @@ _RUNS_OUT = re.compile(
     | \benough\s+ (?: [a-z]+\s+ )? (?: for|till|until|to\s+last ) \s+ ({_EN_WHEN}) \b
     | \blasts? \s+ (?: till|until|through ) \s+ ({_EN_WHEN}) \b                   # "only last till tomorrow morning"
     | \b(?: finish(?:es)?|runs?\s+out ) \s+ after \s+ (tonight|today) 's           # "finish after tonight's dose"
-    | \bchỉ \s+ còn \s+ (?: đủ\s+ )? (?: đến|tới ) \s+ (tối\s+nay|sáng\s+mai|ngày\s+mai|hôm\s+nay) \b
+    | \bchỉ \s+ còn \s+ (?: đủ\s+ )? (?: đến|tới ) \s+ ({_VI_SOON}) \b
     | \b(?: only\s+|just\s+ )? ( (?: \d+|a|one|two|three|four|five ) \s+ days? ) \s+ (?: left|remaining )
     | ({_CN_WHEN}) \s* (?: 早上|上午|中午|下午|晚上|夜里|早晨|一早|凌晨 )? \s* (?: 就|要|会|都|也 )? \s*
       (?: 吃完|用完|没了|没有了|断药|断了|用光|吃光|停药|没药|打完|呒没了|呒没 )      # "明天早上就吃完了"
@@ -306,9 +306,9 @@ _RUNS_OUT = re.compile(
     _FLAGS,
 )
 _SOON = re.compile(
-    r"""
+    rf"""
     today|tonight|(?<!after\s)tomorrow|\btmrw\b|\btmr\b|\b2moro\b|今天|今晚|明天|明早|明晚|今朝|今夜|明朝|半天
-    | tối\s+nay | sáng\s+mai | ngày\s+mai | hôm\s+nay
+    | {_VI_SOON}
     | \b(?: in\s+ )? (?: 1|a|one ) \s+ day\b | (?<![0-9]) 1 \s* 天 | (?<![一二三四五六七八九十]) 一天
     """,
     _FLAGS,

@@ -133,7 +133,7 @@ def need_rules() -> Rules:
     return load_rules(LEXICON / "needs.tsv")
 
 
-GRAVITY = ("emergency", "urgent", "out")  # the kinds of lexicon/needs.tsv that say how grave a need is
+GRAVITY = ("emergency", "urgent", "vital", "out")  # the kinds of lexicon/needs.tsv that say how grave a need is
 
 
 def gravity(normalised: str) -> set[str]:
