@@ -235,19 +235,26 @@ _URGENT = re.compile(
 )
 
 
+# Buying, said beside a broken thing: what is to be bought is the need ("想买点水和面包"), not a mend.
+_BUY_FOOD = re.compile(r"(?<!换)(?<!修)买(?!个新|一个新|台|个)|\bbuy (?:us |me |some )")
+
+
 def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Category | None:
     """Return the gravest need named: medicine, then food, then help; a hand with carrying, or an
     errand for someone who cannot walk, is help even when food is named, unless what they say is that
     their food ran out ("米缸见底了 腿脚不好下不了楼": food); a device broken is help even when it is for
-    a medicine ("制氧机坏了 老人离不开氧气"); household supplies (toilet paper, nappies, pet food) are help
-    unless food is named besides them (lexicon/categories.tsv); food named in an emergency is what was
-    happening ("吃了一口饭就倒下去了"), and the emergency is help; so is a medicine named in an emergency
-    ("吞了一瓶安眠药 叫不醒了") unless it is asked for or has run out (`out`)."""
+    a medicine ("制氧机坏了 老人离不开氧气"), not when food is to be bought besides, and so is a pet's medicine;
+    household supplies (toilet paper, nappies, pet food) are help unless food is named besides them
+    (lexicon/categories.tsv); food named in an emergency is what was happening ("吃了一口饭就倒下去了"), and the
+    emergency is help; so is a medicine named in an emergency ("吞了一瓶安眠药 叫不醒了") unless it is asked for or has
+    run out (`out`)."""
     text = blanked(category_rules().of("unreached_helper"), _NOT_FOOD.sub(" ", text), " ")  # "李明电话打不通": no check
     also = named(text)
     if "welfare" in also and not emergency and "all_clear" not in also:  # "ne répond plus" in an emergency: help
         return Category.WELFARE  # at once, not a check; "打通了…人没事": reached, no check
-    if "device" in also and not drug:
+    if "device" in also and not drug and not (_BUY_FOOD.search(text) and (_FOOD.search(text) or "food" in also)):
+        return Category.HELP  # unless food is to be bought: "冰箱坏了，停电了，想买点水和面包"
+    if "vet" in also:  # a pet's medicine, from a vet: help ("cần mua thuốc tẩy giun cho chó")
         return Category.HELP
     if (drug or _MEDICINE.search(text) or "medicine" in also) and (
             not emergency or out or "asking" in also or "food_out" in also):

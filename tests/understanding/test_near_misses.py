@@ -11,6 +11,19 @@ from tests.understanding.harness import Line
 
 # (who sends it, the message, the kind a dispatcher gives it, whether urgent: None where it is no need)
 NEAR_MISSES = [
+    # an emergency asked as a question, in languages read in part, is an emergency (dev_64)
+    ("new", "¿Cuándo viene la ambulancia? Mi abuelo está tirado en el suelo y no se mueve", "emergency", True),
+    ("new", "Kiedy będzie karetka? Tata nie reaguje, ma drgawki", "emergency", True),
+    ("new", "bé nhà tôi nuốt phải đồng xu, đang ho sặc sụa, tòa 9 phòng 201", "emergency", True),
+    ("new", "Mamma ha le labbra blu e non respira quasi, palazzina 3 interno 402", "emergency", True),
+    # a past emergency whose one is well now, in other languages: thanks, or the need beside it
+    ("new", "спасибо, вчера папе было плохо с сердцем, сейчас всё нормально", "thanks", None),
+    ("new", "Danke, letzte Woche ist Oma gestürzt, jetzt geht es ihr wieder gut", "thanks", None),
+    ("new", "el mes pasado tuvo un infarto pero ya está bien, necesita sus pastillas para la presión, "
+            "edificio 4 piso 2 puerta 1", "need", False),
+    # a scare that turned out well is set aside; one that turned out worse is not
+    ("new", "以为只是感冒 结果现在喘不上气 嘴唇发紫", "emergency", True),
+    ("new", "Telefon mamy nie reaguje, chyba się rozładował. Budynek 5 mieszkanie 301", "grave", None),
     # a new emergency after thanks for a past one is an emergency
     ("resident", "Thank you for last week, Dad is fine now. Mum fell this morning and can't get up", "emergency", True),
     ("resident", "谢谢上次帮我妈叫救护车 她现在好多了 可是今天我爸又胸口痛 一身冷汗 喘不上气", "emergency", True),
@@ -254,6 +267,9 @@ NEAR_MISSES = [
     ("屋里厢啥么事也没得吃了 两天没吃饭 第十六幢 一千零三室", 16, "1003"),  # numbers with units
     ("3e étage porte 5, bâtiment 12, il nous faut du pain", 12, "305"),
     ("hi from blk 6 #08-02, could a volunteer get us a few antigen test kits? we have none left", 6, "802"),
+    ("budynek 7 mieszkanie 1203, potrzebujemy chleba", 7, "1203"),
+    ("gebouw 3 kamer 402, we hebben brood nodig", 3, "402"),
+    ("ni hao 15hao1101 xu yao mai cai", 15, "1101"),
 ], ids=lambda v: str(v)[:16])
 def test_a_flat_written_another_way_is_read(text, building, room):
     out = fast.run(Line("near_misses", 0, text, "new", {}))
@@ -266,3 +282,14 @@ def test_a_near_miss_is_read_as_a_dispatcher_would(sender, text, kind, urgent):
     assert out.kind == kind, (text, out)
     if urgent is not None:
         assert out.urgent is urgent, (text, out)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("fridge died in the power cut, could someone buy us some eggs and milk, 12-302", "food"),  # food to be bought
+    ("the fridge died in the power cut, can someone come and look at it, 12-302", "help"),  # a mend
+    ("need flea treatment for my cat, no rush, 12-302", "help"),  # a pet's medicine
+    ("my cat is fine but I need my own blood pressure pills, 12-302", "medicine"),
+], ids=lambda v: str(v)[:24])
+def test_what_is_needed_is_read(text, category):
+    out = fast.run(Line("near_misses", 0, text, "new", {}))
+    assert out.category == category, (text, out)
