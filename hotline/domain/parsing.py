@@ -235,7 +235,7 @@ _URGENT = re.compile(
 )
 
 
-# Buying, said beside a broken thing: what is to be bought is the need ("想买点水和面包"), not a mend.
+# Buying, said beside a broken thing: what is to be bought is the need ("can someone buy us eggs"), not a mend.
 _BUY_FOOD = re.compile(r"(?<!换)(?<!修)买(?!个新|一个新|台|个)|\bbuy (?:us |me |some )")
 
 
@@ -253,9 +253,11 @@ def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Catego
     if "welfare" in also and not emergency and "all_clear" not in also:  # "ne répond plus" in an emergency: help
         return Category.WELFARE  # at once, not a check; "打通了…人没事": reached, no check
     if "device" in also and not drug and not (_BUY_FOOD.search(text) and (_FOOD.search(text) or "food" in also)):
-        return Category.HELP  # unless food is to be bought: "冰箱坏了，停电了，想买点水和面包"
-    if "vet" in also:  # a pet's medicine, from a vet: help ("cần mua thuốc tẩy giun cho chó")
-        return Category.HELP
+        return Category.HELP  # unless food is to be bought: "fridge died, could someone buy us eggs and milk"
+    if "vet" in also:  # a pet's medicine is help ("cần mua thuốc tẩy giun cho chó"), unless a person's is named too
+        text = blanked(category_rules().of("vet"), text, " ")
+        if not (drug or _MEDICINE.search(text) or "medicine" in named(text)):
+            return Category.HELP
     if (drug or _MEDICINE.search(text) or "medicine" in also) and (
             not emergency or out or "asking" in also or "food_out" in also):
         return Category.MEDICINE

@@ -16,6 +16,48 @@ NEAR_MISSES = [
     ("new", "Kiedy będzie karetka? Tata nie reaguje, ma drgawki", "emergency", True),
     ("new", "bé nhà tôi nuốt phải đồng xu, đang ho sặc sụa, tòa 9 phòng 201", "emergency", True),
     ("new", "Mamma ha le labbra blu e non respira quasi, palazzina 3 interno 402", "emergency", True),
+    # a review of read_64's rules by look-alikes: ordinary lines their words must not hold, grave ones their
+    # set-asides must not hide
+    ("new", "Tháng ba bé nhà tôi nuốt phải viên pin, đã được bác sĩ lấy ra, bé khỏe mạnh rồi. Giờ chỉ cần mua pin"
+            " tiểu cho xe đồ chơi và tã size L. tòa 30 phòng 2204", "need", False),
+    ("new", "ติดประชุมออนไลน์ทั้งวัน ลุกไม่ได้เลยค่ะ ช่วยซื้อไข่กับนมมาวางไว้หน้าห้องให้หน่อยได้ไหมคะ"
+            " ตึก 7 ห้อง 1203", "need", False),
+    ("new", "単三電池と食べ物を少し届けてもらえますか。急ぎません。8号棟503", "need", False),
+    ("new", "Não tem água quente desde ontem, acho que o aquecedor queimou. Alguém pode vir ver?"
+            " prédio 8 apto 603", "need", False),
+    ("new", "El coche de mi hermano lleva un mes tirado en el parking y no se mueve, ¿se puede sacar del complejo"
+            " para ir a comprar?", "question", None),
+    ("new", "نزل الماء من سقف الحمام طول الليل، نحتاج سباك لو سمحتم، المبنى 5 شقة 1101", "need", False),
+    ("new", "Para po ito sa nanay ko, hindi makapagsalita ng Chinese kaya ako ang nagte-text. Kailangan niya ng bigas"
+            " at itlog, building 15 room 1102", "need", False),
+    ("new", "Il nostro carlino non respira bene col caldo, per lui è normale. Ci servirebbe cibo per cani, edificio"
+            " 2 interno 906", "need", False),
+    ("new", "Córka miała drgawki gorączkowe jako niemowlę, teraz ma 6 lat i jest zdrowa. Czy dzieci też muszą schodzić"
+            " na testy PCR? budynek 3 m. 201", "question", None),
+    ("new", "上礼拜发烧早就好了，就是昨夜睡落枕，脖子僵得低不下头，想买张伤湿止痛膏 9号楼1401", "need", False),
+    ("new", "Unser Sohn hatte letztes Jahr einen Asthmaanfall, seitdem haben wir immer ein Reservespray. Das läuft"
+            " nächsten Monat ab, könnte jemand ein neues besorgen? Gebäude 29 Wohnung 402", "need", False),
+    ("asker", "De bezorger neemt zijn telefoon niet op, waar blijven mijn boodschappen?", "follow_up", None),
+    ("new", "Ieri la nonna aveva la febbre, adesso ha le labbra viola e respira a fatica, non sta bene per niente,"
+            " edificio 3 interno 1203 aiuto", "emergency", True),
+    ("new", "Вчера вызывали врача к мужу, сегодня у него судороги, потерял сознание, я не знаю всё нормально ли это,"
+            " корпус 5 кв 301", "emergency", True),
+    ("new", "Hôm qua ông còn khỏe, sáng nay ông méo miệng, nói ngọng, tay phải không nhấc lên được, giờ không ổn rồi,"
+            " giúp với! tòa 4 phòng 302", "emergency", True),
+    ("new", "Спасибо что вчера помогли с бабушкой. Сейчас дедушка потерял сознание на кухне, хрипит, я думала всё"
+            " нормально будет, корпус 5 кв 1203", "emergency", True),
+    ("new", "Geçen hafta yardımınız için teşekkürler. Bu sabah annem banyoda düştü, kalkamıyor, ağzı kaymış, konuşması"
+            " bozuk, şimdi iyi değil. bina 26 daire 901", "emergency", True),
+    ("new", "Salamat po sa tulong noong isang linggo. Ngayon po si lola walang malay sa sahig, hindi humihinga nang"
+            " maayos, si lolo okay lang po siya. bldg 12 rm 1501", "emergency", True),
+    ("new", "我以为伊困觉没事，结果发现叫勿醒，呼吸声音老响，嘴唇发紫 15号楼1201", "emergency", True),
+    ("new", "姆妈原来血压都正常，刚才吃饭突然嘴巴歪了，讲话讲勿清爽，右手拿勿牢碗 7号楼603", "emergency", True),
+    ("new", "老公上个月摔跤医生看过说没事，现在婆婆在厕所晕倒了，叫不醒，5号楼1002", "emergency", True),
+    ("new", "我叫自己不要紧张，原来好好的老爷子突然倒在地上抽筋，口吐白沫，现在还在抽 9号楼302", "emergency", True),
+    ("new", "以为伊吃坏肚皮勿要紧，后来发现伊肚皮痛得打滚，"
+            "一身冷汗，面孔煞白，讲勿出闲话了 28号楼502", "emergency", True),
+    ("new", "la dernière fois j'ai cru que c'était rien, là il est par terre, il ne bouge plus et ne respire presque"
+            " pas, bâtiment 31 appartement 1201", "emergency", True),
     # a past emergency whose one is well now, in other languages: thanks, or the need beside it
     ("new", "спасибо, вчера папе было плохо с сердцем, сейчас всё нормально", "thanks", None),
     ("new", "Danke, letzte Woche ist Oma gestürzt, jetzt geht es ihr wieder gut", "thanks", None),
