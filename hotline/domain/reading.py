@@ -754,14 +754,29 @@ _PINYIN_MARKS = frozenset("wo ni ta de le ma shi bu hao lou yao mai qing wen nen
 def is_pinyin_word(word: str) -> bool:
     """Tell whether a Latin word is one or more pinyin syllables run together (`maicai`, `Wei`; not `Tom`)."""
     word = word.lower()
-    if not _LATIN_WORD.fullmatch(word):
-        return False
+    return bool(_LATIN_WORD.fullmatch(word)) and syllables_of(word) is not None
+
+
+@lru_cache(maxsize=READ_AHEAD)
+def syllables_of(word: str) -> tuple[str, ...] | None:
+    """The fewest pinyin syllables a lower-case Latin word is made of, in order (`baobaonaifen`: bao bao nai fen;
+    `xian` one syllable, not xi an); None where it is not made of them."""
     syllables = _syllables()
-    ends = {0}
+    fewest: list[tuple[str, ...] | None] = [()] + [None] * len(word)  # the fewest syllables of each prefix
     for end in range(1, len(word) + 1):
-        if any(start in ends and word[start:end] in syllables for start in range(max(0, end - 6), end)):
-            ends.add(end)
-    return len(word) in ends
+        for start in range(max(0, end - 6), end):
+            head, syllable = fewest[start], word[start:end]
+            if head is not None and syllable in syllables and (fewest[end] is None or len(head) + 1 < len(fewest[end])):
+                fewest[end] = (*head, syllable)
+    return fewest[len(word)]
+
+
+def _spaced(run: re.Match) -> str:
+    """Four or more pinyin syllables written together, spaced (`baobaonaifenkuaimeile`: bao bao nai fen kuai mei le), so
+    that the vocabulary's words are found inside them; a word of two or three (`guaduan`, as the rules know it) or a
+    run that is no syllables stays."""
+    syllables = syllables_of(run[0])
+    return " ".join(syllables) if syllables and len(syllables) >= 4 else run[0]
 
 
 @cache
@@ -788,7 +803,9 @@ _ALSO_SAID = {"了": ["le"]}
 
 def from_pinyin(text: str) -> str:
     """Write the vocabulary's words found in pinyin as Chinese (`mai cai` -> 买菜), and a building's and its room's
-    numbers said in pinyin as digits (`shi er hao lou san ling er` -> 12号楼302); the rest stays."""
+    numbers said in pinyin as digits (`shi er hao lou san ling er` -> 12号楼302); the rest stays. Four syllables or
+    more run together are read one by one (`baobaonaifenkuaimeile`)."""
+    text = _RUN_TOGETHER.sub(_spaced, text)
     for pattern, word in _pinyin_words():
         text = pattern.sub(word, text)
     text = _LE.sub("了", _QUESTION_MA.sub("吗", _HAO_BETWEEN.sub("号", text)))
@@ -797,6 +814,7 @@ def from_pinyin(text: str) -> str:
     return _BETWEEN_WORDS.sub("", text)  # `开门 吗` reads as Chinese is written: 开门吗
 
 
+_RUN_TOGETHER = re.compile(r"[a-z]{7,}")  # longer than any one syllable (`zhuang`)
 _PINYIN_DIGIT = {"ling": "零", "yi": "一", "yao": "幺", "er": "二", "liang": "两", "san": "三", "si": "四", "wu": "五",
                  "liu": "六", "qi": "七", "ba": "八", "jiu": "九", "shi": "十"}
 # A building's number is never said with yao ("wo yao yi hao lou" wants building 1), a door's never with liang

@@ -58,6 +58,14 @@ NEAR_MISSES = [
             "一身冷汗，面孔煞白，讲勿出闲话了 28号楼502", "emergency", True),
     ("new", "la dernière fois j'ai cru que c'était rien, là il est par terre, il ne bouge plus et ne respire presque"
             " pas, bâtiment 31 appartement 1201", "emergency", True),
+    # emergencies in words dev_65 asked for, and Chinese scares that ended well or worse
+    ("new", "Tata upadł na schodach, nie może wstać, blok 3 mieszkanie 201", "emergency", True),
+    ("new", "ابنتي ابتلعت بطارية صغيرة، مبنى 4 شقة 303", "emergency", True),
+    ("new", "istri saya sudah mau melahirkan, ketuban pecah, gedung 8 kamar 402", "emergency", True),
+    ("new", "父が転んで頭から血が止まらない、5号棟302", "emergency", True),
+    ("new", "以为宝宝发烧了 结果体温计坏了 虚惊一场 想买个新体温计", "need", False),
+    ("new", "刚才以为着火了 结果现在楼道里全是烟", "emergency", True),
+    ("new", "naifenkuaichiwanle jintianwanshangjiumeile 5haolou302", "need", True),  # pinyin run together
     # a past emergency whose one is well now, in other languages: thanks, or the need beside it
     ("new", "спасибо, вчера папе было плохо с сердцем, сейчас всё нормально", "thanks", None),
     ("new", "Danke, letzte Woche ist Oma gestürzt, jetzt geht es ihr wieder gut", "thanks", None),
@@ -312,6 +320,8 @@ NEAR_MISSES = [
     ("budynek 7 mieszkanie 1203, potrzebujemy chleba", 7, "1203"),
     ("gebouw 3 kamer 402, we hebben brood nodig", 3, "402"),
     ("ni hao 15hao1101 xu yao mai cai", 15, "1101"),
+    ("Geb. 12, Whg. 302: wir brauchen Brot und Milch", 12, "302"),
+    ("Tata upadł na schodach, nie może wstać, blok 3 mieszkanie 201", 3, "201"),
 ], ids=lambda v: str(v)[:16])
 def test_a_flat_written_another_way_is_read(text, building, room):
     out = fast.run(Line("near_misses", 0, text, "new", {}))
@@ -331,6 +341,9 @@ def test_a_near_miss_is_read_as_a_dispatcher_would(sender, text, kind, urgent):
     ("the fridge died in the power cut, can someone come and look at it, 12-302", "help"),  # a mend
     ("need flea treatment for my cat, no rush, 12-302", "help"),  # a pet's medicine
     ("my cat is fine but I need my own blood pressure pills, 12-302", "medicine"),
+    ("insulin for me, one pen left, and flea treatment for the cat please, 12-302", "medicine"),
+    ("鸡蛋都坏了 想买点新鲜鸡蛋 12号楼302", "food"),  # food gone bad is food to buy, no mend
+    ("kan iemand mijn boodschappen bij de poort ophalen? gebouw 5 kamer 602", "help"),  # fetched from the gate
 ], ids=lambda v: str(v)[:24])
 def test_what_is_needed_is_read(text, category):
     out = fast.run(Line("near_misses", 0, text, "new", {}))

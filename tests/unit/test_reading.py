@@ -423,3 +423,13 @@ def test_a_contraction_texted_bare_is_restored_in_english_only():
     assert reading.simplify("im out of rice, hasnt come") == "i'm out of rice, hasn't come"
     assert reading.simplify("Es riecht im ganzen Flur nach Gas") == "es riecht im ganzen flur nach gas"
     assert reading.simplify("im so tired i want to die") == "i'm so tired i want to die"
+
+
+@pytest.mark.parametrize(("word", "syllables"), [
+    ("baobaonaifen", ("bao", "bao", "nai", "fen")),
+    ("xian", ("xian",)),  # the fewest syllables: not xi an
+    ("jintianwanshang", ("jin", "tian", "wan", "shang")),
+    ("hello", None),  # no pinyin
+])
+def test_pinyin_run_together_is_read_syllable_by_syllable(word, syllables):
+    assert reading.syllables_of(word) == syllables
