@@ -773,10 +773,15 @@ def syllables_of(word: str) -> tuple[str, ...] | None:
 
 def _spaced(run: re.Match) -> str:
     """Four or more pinyin syllables written together, spaced (`baobaonaifenkuaimeile`: bao bao nai fen kuai mei le), so
-    that the vocabulary's words are found inside them; a word of two or three (`guaduan`, as the rules know it) or a
-    run that is no syllables stays."""
+    that the vocabulary's words are found inside them; a word of two or three (`guaduan`, as the rules know it), a run
+    that is no syllables, or an English word that only interjections' syllables make pinyin, stays."""
     syllables = syllables_of(run[0])
-    return " ".join(syllables) if syllables and len(syllables) >= 4 else run[0]
+    if not syllables or len(syllables) < 4 or _HUMMED.intersection(syllables):
+        return run[0]  # "ambulance" would be a m bu lan ce: no word of the vocabulary is hummed
+    return " ".join(syllables)
+
+
+_HUMMED = frozenset({"m", "n", "ng", "hm", "hng"})  # syllables of interjections only (呣, 嗯, 哼)
 
 
 @cache

@@ -66,6 +66,37 @@ NEAR_MISSES = [
     ("new", "以为宝宝发烧了 结果体温计坏了 虚惊一场 想买个新体温计", "need", False),
     ("new", "刚才以为着火了 结果现在楼道里全是烟", "emergency", True),
     ("new", "naifenkuaichiwanle jintianwanshangjiumeile 5haolou302", "need", True),  # pinyin run together
+    # a review of dev_65's rules by look-alikes: swallowing, labour and bleeding words of other moments, and scares
+    # that ended well followed by an emergency now
+    ("new", "أبي عنده صعوبة في بلع حبوب الضغط لأنها كبيرة، هل يمكن شراء نفس الدواء على شكل شراب أو حبوب أصغر؟ مبنى 11"
+            " شقة 1004", "need", False),
+    ("new", "بلعت حبة دواء للصداع الصبح وصرت أحسن الحمد لله، بس العلبة خلصت، ممكن أحد يجيب بنادول لما يكون عنده وقت؟ "
+            "مبنى 3 شقة 402", "need", False),
+    ("new", "سمعت أن طفل في المبنى 20 ابتلع بطارية صغيرة الأسبوع الماضي ونقلوه للمستشفى، هل هذا صحيح؟ لازم تحذرون الأ"
+            "هالي", "rumour", None),
+    ("new", "Istri saya akan melahirkan sekitar bulan Juni. Mau tanya, kalau nanti waktunya tiba bagaimana caranya iz"
+            "in keluar ke rumah sakit selama lockdown?", "question", None),
+    ("new", "Waktu hamil anak pertama ketuban pecah duluan, jadi sekarang saya agak khawatir. Tapi kandungan baru 6 b"
+            "ulan, semua baik kata dokter. Boleh minta tolo"
+            "ng belikan susu ibu hamil? gedung 22 kamar 501", "need", False),
+    ("new", "bidan bilang nanti kalau kontraksi tiap 5 menit baru ke RS. Sekarang belum ada kontraksi sama sekali, cu"
+            "ma mau tanya nomor ambulans yang bisa masuk kompleks untuk jaga-jaga", "question", None),
+    ("asker", "Gaat er nog iemand mijn boodschappen halen? Ik "
+            "wacht al sinds vanochtend en heb bijna niks meer", "follow_up", None),
+    ("new", "以为阿拉老头子中风了 后来医生视频看过讲没事 虚惊一场。隔壁1203的张阿姨倒在走廊里 叫伊伊勿应 嘴巴边上全是"
+            "白沫 12号楼", "emergency", True),
+    ("new", "吓死了 以为煤气漏了 结果是邻居在烧菜 虚惊一场。楼下902窗户里冒黑烟 看得到火苗 8号楼", "emergency", True),
+    ("new", "吓死我了 老公从梯子上摔下来 后脑勺着地 后来一直吐"
+            " 喊他没事吧 他就嗯一声 眼睛睁不开 21号楼603", "emergency", True),
+    ("new", "以为宝宝是普通发烧 吃了退烧药以为没事 结果体温"
+            "40度下不来 手脚一直抽 叫伊勿应 26号楼402", "emergency", True),
+    ("new", "以为阿婆走丢了 后来在地下车库找到了 人躺在地上 浑身冰冷 叫伊呒没反应 30号楼", "emergency", True),
+    ("new", "吓坏了 上次外婆晕倒是虚惊一场 这次真的倒在厨房 叫她没反应 呼吸很弱 6号楼302", "emergency", True),
+    ("new", "吓得我 以为阿拉囡囡把纽扣电池吞下去了 后来在沙发底下找到了 虚惊一场。伊拉爷爷一激动 胸口痛 倒在沙发上 面"
+            "孔煞白 出冷汗 28号楼 1603", "emergency", True),
+    ("new", "吓煞我 以为伊拉屋里着火 结果是烧焦了一锅饭 一点事都没有。伊拉屋里老太太吓得心口痛 坐勿牢 讲话接勿上气 14"
+            "号楼1004", "emergency", True),
+    ("new", "laopoyangshuipole duzitongdelihai 4haolou1203 kuailai ambulance", "emergency", True),
     # a past emergency whose one is well now, in other languages: thanks, or the need beside it
     ("new", "спасибо, вчера папе было плохо с сердцем, сейчас всё нормально", "thanks", None),
     ("new", "Danke, letzte Woche ist Oma gestürzt, jetzt geht es ihr wieder gut", "thanks", None),
