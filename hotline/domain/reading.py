@@ -195,8 +195,12 @@ def asks(text: str) -> bool:
 
 
 def intent(text: str) -> str | None:
-    """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first."""
+    """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first, unless
+    its words are of a story told, a past or a feared event set aside as grave words are (`set_aside_past`: "剧里女主
+    最后从楼顶跳下去了")."""
     said = _intents_said(text)
+    if "crisis" in said and not any(matching(intent_rules().of("crisis"), set_aside_past(simplify(text)))):
+        said = said - {"crisis"}
     kind = next((kind for kind in INTENTS if kind in said), None)
     if kind in ("just_asking", "asks_nothing") and ("follow_up" in said or resident_word(text) is not None):
         return None  # "就是问一下大概几点能到", "想问一下45号单子有人接了吗": asks after a request

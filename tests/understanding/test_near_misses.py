@@ -97,6 +97,41 @@ NEAR_MISSES = [
     ("new", "吓煞我 以为伊拉屋里着火 结果是烧焦了一锅饭 一点事都没有。伊拉屋里老太太吓得心口痛 坐勿牢 讲话接勿上气 14"
             "号楼1004", "emergency", True),
     ("new", "laopoyangshuipole duzitongdelihai 4haolou1203 kuailai ambulance", "emergency", True),
+    # crisis said obliquely in more languages (dev_66), and a story or a joke that only sounds like it
+    ("new", "阳台好高啊 风也大 我想通了 你们别来找我", "crisis", None),
+    ("new", "Kedimi komşuya verdim, artık kimseye yük olmak istemiyorum. Hoşça kalın.", "crisis", None),
+    ("new", "Mandei a última mensagem para o meu filho. Não aguento mais. Obrigado por tudo, desculpem.",
+     "crisis", None),
+    ("new", "我刚看的韩剧里男主从楼顶跳下去了 哭死 请问明天几点做核酸", "question", None),
+    ("new", "me voy a morir de calor jaja, ¿cuándo llega el agua del grupo?", "question", None),
+    ("new", "Hoşça kalın, yarın ekmek lazım, blok 3 daire 201", "need", False),
+    # a daily medicine gone tomorrow, in more languages, is urgent
+    ("new", "明日の朝で母の薬が終わります。8号棟302", "need", True),
+    ("new", "mummy ki BP ki dawai kal khatam ho jayegi, building 5 room 402", "need", True),
+    ("new", "聽日就食完啲降壓藥 12座302", "need", True),
+    # a review of read_66's cues by look-alikes: two cues of an ordinary day, and a farewell they must still read
+    ("new", "안녕하세요 23동 1504호예요. 내일 수술 때문에 병원에 입원해요. 강아지는 옆집에서 일주일 맡아 주기로 했어"
+            "요. 제가 없어도 강아지 사료 한 포대만 옆집 앞에 갖다 주실 수 있을까요?", "need", False),
+    ("new", "4동 1101호. 내가 없어도 남편이 집에 있으니까 문 앞에 두시면 돼요. 우유는 더 이상 필요 없고요, 계란 한 판"
+            "이랑 두부 두 모만 부탁드려요", "need", False),
+    ("new", "سامحوني على كثرة الرسائل 🙈 زوجي رجع من الحجر اليوم وسيتسوق هو، لذلك لن أحتاج إلى الطعام بعد هذا الأسبوع"
+            ". آخر طلب: كيس أرز ٥ كيلو وزيت، المبنى 2 شقة 305", "need", False),
+    ("new", "Karantina bitti sonunda!! Yarın İstanbul'a uçuyorum, köpeğimi arkadaşım Mert'e bıraktım, o kargo ile get"
+            "irecek. Her şey için çok teşekkürler gönüllüler, elveda Şanghay 🇹🇷❤️🇨🇳", "thanks", None),
+    ("new", "Última mensagem do dia, juro kkk. Não aguento mais comer miojo, dá pra trazer legumes, ovos e um frango?"
+            " Prédio 10 apto 702", "need", False),
+    ("resident", "今天抗原我自己测了已经上传了，下午核酸要是时间冲突就别来找我。我坐在阳台上晒了一下午太阳，精神蛮好"
+            "。请问明天还要不要下楼做？", "question", None),
+    ("new", "짐 다 쌌어요! 내일 격리 해제돼서 이사 갑니다 ㅎㅎ 고양이는 친구가 새 집으로 먼저 데려가기로 했고요. 6동 "
+            "802호 그동안 감사했습니다 🙏", "thanks", None),
+    ("new", "Merhaba, 9. blok 1203. Kimseye yük olmak istemem ama market açık değil: 5 kilo pirinç, 2 şişe su ve bira"
+            "z sebze lazım. Teşekkürler, hoşça kalın!", "need", False),
+    ("new", "المبنى 16 شقة 402. قولوا لأبي إني أحبه وإنه لم يكن ذ"
+            "نبه. لن أحتاج إلى الطعام بعد الليلة، لا تطرقوا الباب", "crisis", None),
+    ("new", "ตึก 11 ห้อง 1704 ค่ะ ขอบคุณที่ช่วยเหลือมาตลอดนะคะ ยานอนหลับเก็บไว้พอแล้ว ของในห้องทั้งหมดยกให้ใครก็ได้เล"
+            "ยค่ะ ไม่ต้องส่งข้าวมาอีกแล้ว", "crisis", None),
+    ("new", "پچھلے سال بھی کوشش کی تھی، اس بار نہیں رکوں گا۔ سب کا قرض اتار دیا ہے، اب کسی پر بوجھ نہیں بنوں گا۔ آج ر"
+            "ات کے بعد کھانا مت بھیجنا۔ بلڈنگ 8 کمرہ 1503", "crisis", None),
     # a past emergency whose one is well now, in other languages: thanks, or the need beside it
     ("new", "спасибо, вчера папе было плохо с сердцем, сейчас всё нормально", "thanks", None),
     ("new", "Danke, letzte Woche ist Oma gestürzt, jetzt geht es ihr wieder gut", "thanks", None),
