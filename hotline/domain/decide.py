@@ -316,8 +316,7 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     news = isinstance(act, Answer) and act.msgid in ANSWERS.values()
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question") \
         or news and _FIRST_PERSON.search(said.text) is not None
-    if thanks and (said.grave or said.without_hope or not said.all_well and _likely_grave(said, who)) \
-            or asked and said.grave == "crisis":  # the one a thanks says is well now is read for sure
+    if thanks and (said.grave or said.without_hope or _likely_grave(said, who)) or asked and said.grave == "crisis":
         return _before_a_person(decision, said, who)  # "Salamat po. Hindi ko na…"
     if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):
         return decision  # the grave words are read only where they could change what is done

@@ -236,7 +236,7 @@ _URGENT = re.compile(
 
 
 # Buying, said beside a broken thing: what is to be bought is the need ("can someone buy us eggs"), not a mend.
-_BUY_FOOD = re.compile(r"(?<!换)(?<!修)买(?!个新|一个新|台|个)|\bbuy (?:us |me |some )")
+_BUY_FOOD = re.compile(r"(?<!换)(?<!修)买(?!一?(?:个|台)新|一?台)|\bbuy (?:us |me |some )")
 
 
 def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Category | None:
@@ -256,7 +256,7 @@ def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Catego
         return Category.HELP  # unless food is to be bought: "fridge died, could someone buy us eggs and milk"
     if "vet" in also:  # a pet's medicine is help ("cần mua thuốc tẩy giun cho chó"), unless a person's is named too
         text = blanked(category_rules().of("vet"), text, " ")
-        if not (drug or _MEDICINE.search(text) or "medicine" in named(text)):
+        if not (_drug(text) or _MEDICINE.search(text) or "medicine" in named(text)):
             return Category.HELP
     if (drug or _MEDICINE.search(text) or "medicine" in also) and (
             not emergency or out or "asking" in also or "food_out" in also):

@@ -157,8 +157,16 @@ def set_aside_past(normalised: str) -> str:
 
 def all_well(text: str) -> bool:
     """Tell whether a message thanks for help in a past emergency whose one is well now (`all_well`: "어제
-    넘어졌는데 이제 괜찮아요 … 감사", "Namatay ang cellphone ko kagabi … okay lang ako. Salamat")."""
-    return any(matching(need_rules().of("all_well"), simplify(text)))
+    넘어졌는데 이제 괜찮아요 … 감사", "Namatay ang cellphone ko kagabi … okay lang ako. Salamat"), and says no "but"
+    after that ("…tata czuje się dobrze. Ale ja już nie daję rady…": what follows is read as any message)."""
+    simplified = simplify(text)
+    return any(not _BUT.search(simplified, found.end()) for rule in matching(need_rules().of("all_well"), simplified)
+               for found in rule.pattern.finditer(simplified))
+
+
+# "But", after the news that all is well: more is said than thanks.
+_BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi|namun"
+                  r"|kaso)\b|لكن|但是|可是|不过|でも|けど|하지만|그런데")
 
 
 @lru_cache(maxsize=READ_AHEAD)
@@ -196,10 +204,11 @@ def asks(text: str) -> bool:
 
 def intent(text: str) -> str | None:
     """What a message is for when it is no need (crisis, spam, rumour, help_text, question); crisis first, unless
-    its words are of a story told, a past or a feared event set aside as grave words are (`set_aside_past`: "剧里女主
-    最后从楼顶跳下去了")."""
+    its words are of a story told, a past or a feared event (lexicon/needs.tsv's `not_emergency`: "剧里女主最后从楼顶跳
+    下去了"); not what a thanks for a past emergency sets aside, since crisis words in a thanks stand."""
     said = _intents_said(text)
-    if "crisis" in said and not any(matching(intent_rules().of("crisis"), set_aside_past(simplify(text)))):
+    told = blanked(need_rules().of("not_emergency"), simplify(text), " ")  # not a thanks's: its crisis words stand
+    if "crisis" in said and not any(matching(intent_rules().of("crisis"), told)):
         said = said - {"crisis"}
     kind = next((kind for kind in INTENTS if kind in said), None)
     if kind in ("just_asking", "asks_nothing") and ("follow_up" in said or resident_word(text) is not None):

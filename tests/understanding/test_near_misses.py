@@ -132,6 +132,13 @@ NEAR_MISSES = [
             "ยค่ะ ไม่ต้องส่งข้าวมาอีกแล้ว", "crisis", None),
     ("new", "پچھلے سال بھی کوشش کی تھی، اس بار نہیں رکوں گا۔ سب کا قرض اتار دیا ہے، اب کسی پر بوجھ نہیں بنوں گا۔ آج ر"
             "ات کے بعد کھانا مت بھیجنا۔ بلڈنگ 8 کمرہ 1503", "crisis", None),
+    # a review of the stop's code: a scare's set-aside starts at its own sentence, crisis words stand in a thanks, and
+    # a thanks whose one is well now says no "but" after it
+    ("new", "老伴胰岛素只剩一支了 12号楼302。昨天以为他低血糖，结果没事", "need", True),
+    ("new", "我老公摔下楼梯 腿断了 动不了 12号楼302。 吓死了 后来没事的是我儿子", "emergency", True),
+    ("new", "Thank you for last week. I want to die. Mum is home now.", "crisis", None),
+    ("new", "Dziękuję za pomoc w zeszłym tygodniu, tata czuje się dobrze. Ale ja już nie daję rady, nikt by nie "
+            "zauważył gdyby mnie nie było", "crisis", None),
     # a past emergency whose one is well now, in other languages: thanks, or the need beside it
     ("new", "спасибо, вчера папе было плохо с сердцем, сейчас всё нормально", "thanks", None),
     ("new", "Danke, letzte Woche ist Oma gestürzt, jetzt geht es ihr wieder gut", "thanks", None),
@@ -409,6 +416,8 @@ def test_a_near_miss_is_read_as_a_dispatcher_would(sender, text, kind, urgent):
     ("my cat is fine but I need my own blood pressure pills, 12-302", "medicine"),
     ("insulin for me, one pen left, and flea treatment for the cat please, 12-302", "medicine"),
     ("鸡蛋都坏了 想买点新鲜鸡蛋 12号楼302", "food"),  # food gone bad is food to buy, no mend
+    ("我家狗狗的驱虫药没了 12号楼302", "help"),  # a pet's medicine, named as a drug
+    ("冰箱坏了 帮我买个西瓜 12号楼302", "food"),  # 买个: a thing to buy, not a new fridge
     ("kan iemand mijn boodschappen bij de poort ophalen? gebouw 5 kamer 602", "help"),  # fetched from the gate
 ], ids=lambda v: str(v)[:24])
 def test_what_is_needed_is_read(text, category):
