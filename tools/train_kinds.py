@@ -6,11 +6,11 @@ It learns from tests/data/messages and the exams read for rules (tests/data/exam
 but left out because learning them did worse on the held-out exams), never from the held-out exams, which measure
 it: a logistic regression (scikit-learn, C=30) over `kinds.features` of each text as `reading.simplify` gives it,
 labelled with its dispatcher's kind (`kinds.LEARNED`; a line that gives no kind, or the hotline's own "grave", teaches
-nothing). Character groups found in fewer than two lines, or whose
-weights are all slight, are left out, and the weights are kept as integers of 1/SCALE. The file records a digest
-of the lines and of the settings it was trained with: `tests/understanding/test_kinds.py` checks that the model
-kept was trained on the lines and settings as they are now. (The same lines give the same weights to within a
-last digit: scikit-learn's solver adds up in an order the machine's BLAS chooses.)
+nothing). Character groups found in fewer than two lines, or whose weights are all slight, are left out, and the
+weights are kept as integers of 1/SCALE. The file records a digest of the lines and of the settings it was trained
+with: `tests/understanding/test_kinds.py` checks that the model kept was trained on the lines and settings as they are
+now. (The same lines give the same weights to within a last digit: scikit-learn's solver adds up in an order the
+machine's BLAS chooses.)
 """
 
 from __future__ import annotations

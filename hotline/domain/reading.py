@@ -152,7 +152,13 @@ def _gravity_rules() -> Rules:
 def set_aside_past(normalised: str) -> str:
     """The text without the words of a past or feared event ("上礼拜摔了一跤", "怕摔跤"), and, in thanks for help in a
     past emergency, all up to the news that its one is well now (`all_well`)."""
-    return blanked(need_rules().of("not_emergency"), blanked(need_rules().of("all_well"), normalised, " "), " ")
+    return set_aside_told(blanked(need_rules().of("all_well"), normalised, " "))
+
+
+@lru_cache(maxsize=READ_AHEAD)
+def set_aside_told(normalised: str) -> str:
+    """The text without the words of a story told, a past or feared event or hearsay (`not_emergency`)."""
+    return blanked(need_rules().of("not_emergency"), normalised, " ")
 
 
 def all_well(text: str) -> bool:
@@ -207,8 +213,7 @@ def intent(text: str) -> str | None:
     its words are of a story told, a past or a feared event (lexicon/needs.tsv's `not_emergency`: "剧里女主最后从楼顶跳
     下去了"); not what a thanks for a past emergency sets aside, since crisis words in a thanks stand."""
     said = _intents_said(text)
-    told = blanked(need_rules().of("not_emergency"), simplify(text), " ")  # not a thanks's: its crisis words stand
-    if "crisis" in said and not any(matching(intent_rules().of("crisis"), told)):
+    if "crisis" in said and not any(matching(intent_rules().of("crisis"), set_aside_told(simplify(text)))):
         said = said - {"crisis"}
     kind = next((kind for kind in INTENTS if kind in said), None)
     if kind in ("just_asking", "asks_nothing") and ("follow_up" in said or resident_word(text) is not None):
