@@ -172,7 +172,7 @@ _EMERGENCY = re.compile(
     | \bbleeding (?!\s+gums)
     | \bseizures? | \bambulance | \bcall(?:ing)?\s+120\b
     | 摔倒|跌倒|摔了|摔跤|胸痛|胸口疼|胸口痛|心口痛|心口疼|胸闷|喘不上气|喘不过气|上不来气|呼吸困难
-    | 透不过气|昏迷|晕倒|昏倒|不省人事|中风|脑梗|心梗|大出血|流血不止|抽搐|急救(?![箱包药课知培常电])|救护车|神志不清
+    | 透不过气|昏迷|晕倒|昏倒|不省人事|中风|脑梗|心梗|大出血|流血不止|抽搐|急救(?![箱包药课知培常电指])|救护车|神志不清
     | 不想活|[打叫拨]了?\s*120
     """,
     _FLAGS,
@@ -545,8 +545,8 @@ _THANKS_SAID = re.compile(
     | ขอบคุณ | 잘\s?받았 | お世[話话]に(?:なり|なって) | \bsudah\s+(?: sampai|diterima ) \b | \bsab\s+mil\s+gaya\b
     | \bvsyo\s+(?: poluchil\w*|prishlo ) \b
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
-    | \b(?: gracias|merci|danke|obrigad[oa]|grazie ) \b | спасибо | شكرا | ありがとう | 감사 | 고맙 | cảm\s+ơn
-    | धन्यवाद | शुक्रिया
+    | \b(?: gracias|merci|danke|obrigad[oa]|grazie|agrade[cç]\w*|shukriya|teşekkür\w* ) \b | спасибо | شكرا | ありがとう
+    | 감사 | 고맙 | cảm\s+ơn | धन्यवाद | शुक्रिया
     """,
     _FLAGS,
 )

@@ -171,8 +171,8 @@ def all_well(text: str) -> bool:
 
 
 # "But", after the news that all is well: more is said than thanks.
-_BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi|namun"
-                  r"|kaso)\b|لكن|但是|可是|不过|でも|けど|하지만|그런데")
+_BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|mas|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi"
+                  r"|namun|kaso)\b|لكن|但是|可是|不过|でも|けど|하지만|그런데")
 
 
 @lru_cache(maxsize=READ_AHEAD)
@@ -881,6 +881,9 @@ _ENGLISH_WORDS = frozenset(
     "i i'm im my me need needs please pls plz help the and food rice water milk eggs medicine meds building bldg"
     " room rm apt flat can could you is are to for of not have has thanks thank any update when where what"
     " out our we he she his her mother father mom dad".split())
+# Of them, the words of an address, which a message in another language writes in English too ("…hindi
+# gumagalaw. Bldg 5 rm 301"): alone they tell English only where they are a good part of the words.
+_ADDRESS_WORDS = frozenset("building bldg room rm apt flat".split())
 
 
 @cache
@@ -914,10 +917,17 @@ def language(text: str) -> str | None:
         return None
     if is_pinyin(text):
         return "zh"
-    if len(words) < 3 or len(_ENGLISH_WORDS.intersection(words)) >= 2:
+    if len(words) < 3 or _english(words):
         return "en"
     found = _detector().detect_language_of(text)
     return found.iso_code_639_1.name.lower() if found is not None else "en"
+
+
+def _english(words: list[str]) -> bool:
+    """Whether two of the words are English words foreign residents text, not only an address's words among
+    many others ("Bldg 5 rm 301" after twenty words of Tagalog)."""
+    english = _ENGLISH_WORDS.intersection(words)
+    return len(english - _ADDRESS_WORDS) >= 2 or len(english) >= 2 and 4 * len(english) >= len(words)
 
 
 def reply_language(text: str) -> str | None:
