@@ -11,13 +11,20 @@ import pytest
 from tests.understanding import fast
 from tests.understanding.harness import Line, load
 
-# Look-alikes written against read_67's rules (tests/data/exams/dev_67.jsonl): the lines whose kind (and a need's
-# urgency) the hotline reads as their dispatcher does, which no later rule may lose; the others are known misses.
-LOOK_ALIKES = load(Path(__file__).resolve().parents[1] / "data" / "exams" / "dev_67.jsonl")
-READ_AS_LABELLED = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 21, 22, 23, 24, 25, 28, 30, 31, 32, 33,
-                    34, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60)
+# Look-alikes written against the rules read from read_67 and read_68 (tests/data/exams/dev_67.jsonl,
+# read_68_review.jsonl): the lines whose kind (and a need's urgency) the hotline reads as their dispatcher does,
+# which no later rule may lose; the others are known misses.
+EXAMS = Path(__file__).resolve().parents[1] / "data" / "exams"
+READ_AS_LABELLED = {
+    "dev_67.jsonl": (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 21, 22, 23, 24, 25, 28, 30, 31, 32,
+                     33, 34, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59,
+                     60),
+    "read_68_review.jsonl": (1, 3, 4, 6, 7, 8, 9, 11, 13, 17, 18, 19, 22, 23, 24, 25, 26, 28, 29, 31, 32, 33, 34, 35,
+                             36, 37, 38, 40, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59,
+                             60),
+}
+LOOK_ALIKES = {name: load(EXAMS / name) for name in READ_AS_LABELLED}
 
-# (who sends it, the message, the kind a dispatcher gives it, whether urgent: None where it is no need)
 NEAR_MISSES = [
     # an emergency asked as a question, in languages read in part, is an emergency (dev_64)
     ("new", "¿Cuándo viene la ambulancia? Mi abuelo está tirado en el suelo y no se mueve", "emergency", True),
@@ -433,9 +440,9 @@ def test_what_is_needed_is_read(text, category):
     assert out.category == category, (text, out)
 
 
-@pytest.mark.parametrize("number", READ_AS_LABELLED)
-def test_a_look_alike_of_read_67s_rules_is_read_as_its_dispatcher_reads_it(number):
-    line = LOOK_ALIKES[number - 1]
+@pytest.mark.parametrize(("name", "number"), [(name, n) for name, lines in READ_AS_LABELLED.items() for n in lines])
+def test_a_look_alike_of_the_rules_is_read_as_its_dispatcher_reads_it(name, number):
+    line = LOOK_ALIKES[name][number - 1]
     out = fast.run(line)
     kind = line.expect.get("kind", "need")
     assert out.kind == kind, (line.text, out)
