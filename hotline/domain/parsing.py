@@ -545,7 +545,9 @@ _THANKS_SAID = re.compile(
     | ขอบคุณ | 잘\s?받았 | お世[話话]に(?:なり|なって) | \bsudah\s+(?: sampai|diterima ) \b | \bsab\s+mil\s+gaya\b
     | \bvsyo\s+(?: poluchil\w*|prishlo ) \b
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
-    | \b(?: gracias|merci|danke|obrigad[oa]|grazie|agrade[cç]\w*|shukriya|teşekkür\w* ) \b | спасибо | شكرا | ありがとう
+    | \b(?: gracias|merci|danke|obrigad[oa]|grazie|agrade[cç]\w*|shukriya|teşekkür\w* ) \b
+      (?!\s*,?\s*(?: ama|fakat|ancak|lekin|magar|pero|but ) \b)  # "Teşekkürler ama ekmek gelmedi": no thanks
+    | спасибо | شكرا | ありがとう
     | 감사 | 고맙 | cảm\s+ơn | धन्यवाद | शुक्रिया
     """,
     _FLAGS,
@@ -568,6 +570,8 @@ _ASKING = re.compile(
     | \bwala\s+na\b | \bubos\b | \bkailangan\b | \bpaki | \bpwede\s+po\b
     | \b(?: necesit(?:o|amos)(?!\s+nada) | (?:j'ai|on\s+a|nous\s+avons)\s+besoin\s+d(?:e|')(?!\s*rien)
           | brauchen?(?!\s+nichts) | ho\s+bisogno | preciso | precisamos ) \b | нужн  # "On n'a besoin de rien": none
+    | \b(?: getirebilir\w* | getirir\s+mi\w* | gönderebilir\w* | gönderir\s+mi\w* | lazım
+          | bhej\s+(?: do|dijiye|dena|sakte ) | bhejiye | chahiye | dijiye ) \b  # asked beside teşekkür, shukriya
     """,
     _FLAGS,
 )

@@ -172,7 +172,7 @@ def all_well(text: str) -> bool:
 
 # "But", after the news that all is well: more is said than thanks.
 _BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|mas|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi"
-                  r"|namun|kaso)\b|لكن|但是|可是|不过|でも|けど|하지만|그런데")
+                  r"|namun|kaso|lekin|magar|maar)\b|لكن|但是|但系|可是|不过|でも|けど|하지만|그런데")
 
 
 @lru_cache(maxsize=READ_AHEAD)
