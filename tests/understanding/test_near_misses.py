@@ -28,6 +28,24 @@ READ_AS_LABELLED = {
 LOOK_ALIKES = {name: load(EXAMS / name) for name in READ_AS_LABELLED}
 
 NEAR_MISSES = [
+    # a review of the stop's rules read from read_67 to read_69: a set-aside must not run past a comma or a "today",
+    # a word of the new rows must not hold a snack, a queue, a lift or an idiom
+    ("new", "Shukriya pichle hafte ke liye. Aaj dadi gir gayi aur behosh hai, papa bilkul theek hain. B-26 flat 1001",
+     "emergency", True),
+    ("new", "万一半夜心脏不舒服怎么办啊，我家老头这会儿胸口闷得透不过气，满头冷汗，15号楼403，快来人",
+     "emergency", True),
+    ("new", "吓死我 阿嫲冇晒知觉 而家冇事吗 17座907", "emergency", True),
+    ("new", "Pensé que era un infarto pero era solo ansiedad, y luego se desmayó y no responde, edificio 3 depto 201",
+     "emergency", True),
+    ("new", "個仔食晒成盒薯片 好開心 多謝你哋", "thanks", None),
+    ("new", "降压药存了两个月的量 够吃了 谢谢", "thanks", None),
+    ("new", "Hindi gumagalaw ang pila sa PCR, ang haba na ng pila. Anong oras po matatapos?", "question", None),
+    ("new", "가슴이 찢어질 것 같아요 가족이 너무 보고 싶어요 봉쇄 언제 끝나요?", "question", None),
+    ("new", "Meu filho não acorda nem com despertador, vocês entregam à tarde?", "question", None),
+    ("new", "Anak saya tinggal malam ini di rumah neneknya, jadi besok saja antar sayurnya. Gedung 3 unit 1204", "need",
+     False),
+    ("resident", "Teşekkürler ama ekmek hâlâ gelmedi, dünden beri bekliyoruz", "need", None),
+    ("resident", "Shukriya, aur ek packet doodh bhi bhej dijiye", "need", False),
     # an emergency asked as a question, in languages read in part, is an emergency (dev_64)
     ("new", "¿Cuándo viene la ambulancia? Mi abuelo está tirado en el suelo y no se mueve", "emergency", True),
     ("new", "Kiedy będzie karetka? Tata nie reaguje, ma drgawki", "emergency", True),
@@ -412,6 +430,7 @@ NEAR_MISSES = [
     ("ni hao 15hao1101 xu yao mai cai", 15, "1101"),
     ("Geb. 12, Whg. 302: wir brauchen Brot und Milch", 12, "302"),
     ("Tata upadł na schodach, nie może wstać, blok 3 mieszkanie 201", 3, "201"),
+    ("my bud 5 doors down has no rice, building 12 room 304", 12, "304"),  # "bud" no building word here
 ], ids=lambda v: str(v)[:16])
 def test_a_flat_written_another_way_is_read(text, building, room):
     out = fast.run(Line("near_misses", 0, text, "new", {}))
