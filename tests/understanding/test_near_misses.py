@@ -27,6 +27,7 @@ READ_AS_LABELLED = {
 }
 LOOK_ALIKES = {name: load(EXAMS / name) for name in READ_AS_LABELLED}
 
+# (who sends it, the message, the kind a dispatcher gives it, whether urgent: None where it is no need)
 NEAR_MISSES = [
     # a review of the stop's rules read from read_67 to read_69: a set-aside must not run past a comma or a "today",
     # a word of the new rows must not hold a snack, a queue, a lift or an idiom

@@ -333,9 +333,9 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     ("Insulin (NovoRapid 诺和锐) runs out tonight, building 22 room 803, please", "en", "en"),  # a name in Chinese
     ("帮我buy一些milk", "zh", "zh"),
     ("I asked yesterday for my mom in 12栋302", "en", "en"),
-    ("bldg 7 apt 1101 rice", "en", "en"),  # an address's words are English where they are most of the words
-    ("Nahulog ang asawa ko sa hagdan, dumudugo ang ulo at hindi gumagalaw. Bldg 5 rm 301", "tl", "en"),  # not amid
-    # others
+    # an address's words are English where they are most of the words, not amid others
+    ("bldg 7 apt 1101 rice", "en", "en"),
+    ("Nahulog ang asawa ko sa hagdan, dumudugo ang ulo at hindi gumagalaw. Bldg 5 rm 301", "tl", "en"),
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
