@@ -189,12 +189,11 @@ class Hooks:
 @contextlib.contextmanager
 def installation(database: str):
     """An installation on `database` as `make bench` makes it, warmed up: yields `send(i)` (the i-th SMS
-    through the app's test client, its TwiML returned), the bare insert's test client, the app's engine and
-    `route()` (the worker's round that routes the requests the SMS left for it: how many it routed)."""
+    through the app's test client, its TwiML returned), the bare insert's test client and the app's engine."""
     from bench import bare
     from bench.loadgen import sms_form
     from hotline.extensions import db
-    from tests.helpers import route_waiting, sign
+    from tests.helpers import sign
     from tests.reliability.stack import Stack, roster_csv
 
     stack = Stack(database, "http://127.0.0.1:9", name=f"stages-{database}")
@@ -217,11 +216,10 @@ def installation(database: str):
         for i in range(WARM_UP):
             send(i)
             bare_client.post("/insert", data={"text": "warm up"})
-        route_waiting(app)
         with app.app_context():
             engine = db.engine
         try:
-            yield send, bare_client, engine, lambda: route_waiting(app)
+            yield send, bare_client, engine
         finally:
             bare.engine.dispose()
     finally:
@@ -230,9 +228,7 @@ def installation(database: str):
 
 def measure(database: str, count: int, trace: bool = False) -> dict:
     """Take `count` SMS through the app in-process on `database`; return the medians per stage."""
-    from hotline.domain.requests import ROUTE_BATCH
-
-    with installation(database) as (send, bare_client, engine, route):
+    with installation(database) as (send, bare_client, engine):
         watch = Stopwatch()
         hooks = Hooks(watch)
         hooks.install(engine)
@@ -260,9 +256,6 @@ def measure(database: str, count: int, trace: bool = False) -> dict:
             hooks.remove()
             gc.callbacks.remove(collections)
             gc.unfreeze()
-        started, cpu = CLOCK(), time.process_time()
-        routed = route()  # what the worker does next, ROUTE_BATCH requests to a transaction
-        routing_ms, routing_cpu_ms = (CLOCK() - started) * 1000 / routed, (time.process_time() - cpu) * 1000 / routed
         inserts, insert_cpus = [], []
         for i in range(count):
             t, cpu = CLOCK(), time.process_time()
@@ -286,10 +279,6 @@ def measure(database: str, count: int, trace: bool = False) -> dict:
         "insert_ms": statistics.median(inserts),
         "cpu_ms": statistics.median(cpus),
         "insert_cpu_ms": statistics.median(insert_cpus),
-        "routed": routed,
-        "route_batch": ROUTE_BATCH,
-        "routing_ms": routing_ms,
-        "routing_cpu_ms": routing_cpu_ms,
         "loadavg": os.getloadavg()[0],
     }
 
@@ -300,7 +289,7 @@ def profile(database: str, count: int, out: str) -> None:
     import cProfile
     import pstats
 
-    with installation(database) as (send, _, _, _):
+    with installation(database) as (send, _, _):
         profiler = cProfile.Profile()
         profiler.enable()
         for i in range(WARM_UP, WARM_UP + count):
@@ -340,10 +329,6 @@ def table(results: dict[str, dict]) -> list[str]:
             lines.append(f"- {database}: what the answer needs whatever the design ({', '.join(ANSWER)}) "
                          f"{r['answer_ms']:.2f} ms, {r['answer_ms'] / r['insert_ms']:.1f}x the one-row insert; "
                          f"the rest of an SMS {r['total_ms'] - r['answer_ms']:.2f} ms")
-        if r.get("routed"):
-            lines.append(f"- {database}: then the worker routed the {r['routed']} requests the SMS made, "
-                         f"{r['route_batch']} to a transaction: {r['routing_ms']:.2f} ms per request "
-                         f"({r['routing_cpu_ms']:.2f} ms of CPU), outside the webhook")
     return lines
 
 

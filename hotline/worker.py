@@ -1,9 +1,6 @@
-"""The worker: routes the requests SMS made, sends the outbox at the number's pace, retries, recovers, and
-runs the timers.
+"""The worker: sends the outbox at the number's pace, retries, recovers, and runs the timers.
 
 Contract:
-- a request an SMS made waits `new` for the worker's next round (`route_waiting`, at every turn of the loop),
-  which gives it to a volunteer and writes their alert, a batch to a transaction;
 - a row is claimed atomically (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the write lock)
   under a lease, so two workers never send the same row;
 - a row left in `sending` past its lease (its worker died) goes back to the queue and counts as
@@ -316,11 +313,6 @@ class Worker:
             carrier = gateway.NAME if sid.startswith(gateway.SID_PREFIX) else self.transport.name
             take_sms(db.session, self.policy, sid, phone, body, render_sms, queue_replies=True, transport=carrier)
 
-    def route_waiting(self) -> int:
-        """Route the requests the SMS webhook left for the worker (`requests.Route.BY_WORKER`)."""
-        with self.app.app_context():
-            return requests.route_waiting(db.session, self.policy)
-
     def run_timers(self, check_carriers: bool = True) -> int:
         """Move on requests whose timers are due, place the day's check-in calls, and (unless another
         thread does) ask the carriers that can go off line whether they answer."""
@@ -400,7 +392,6 @@ class Worker:
         while not self.stopping.is_set():
             try:
                 self.replay_spool()
-                self.route_waiting()
                 if time.monotonic() - last_timers >= timer_every:
                     self.run_timers(check_carriers=False)
                     last_timers = time.monotonic()

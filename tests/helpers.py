@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from sqlalchemy import func, literal, select, text
 
-from hotline.domain import requests, roster, transitions
+from hotline.domain import roster, transitions
 from hotline.domain.policy import Policy
 from hotline.domain.transitions import Actor
 from hotline.extensions import db
@@ -101,12 +101,6 @@ def twiml_messages(xml: str) -> list[str]:
     return [(m.findtext("Body") or m.text or "").strip() for m in root.iter("Message")]
 
 
-def route_waiting(app) -> int:
-    """The worker's round that routes the requests SMS made (`Worker.route_waiting`); return how many."""
-    with app.app_context():
-        return requests.route_waiting(db.session, Policy.from_config(app.config))
-
-
 def numbers_in(text: str) -> list[int]:
     """Request numbers as SMS write them: `#457`."""
     return [int(n) for n in re.findall(r"#(\d+)(?!\d)", text)]
@@ -146,9 +140,8 @@ class Phone:
         params.update(extra)
         return params
 
-    def text(self, body: str, sid: str | None = None, worker: bool = True, **extra: str) -> list[str]:
-        """Send one SMS; return the texts of the TwiML reply. Then (unless `worker` is false) the worker's
-        next round routes the request it made, as the running worker does within a second."""
+    def text(self, body: str, sid: str | None = None, **extra: str) -> list[str]:
+        """Send one SMS; return the texts of the TwiML reply."""
         params = self.form(body, sid, **extra)
         response = self.client.post(
             "/twilio/sms", data=params, headers={"X-Twilio-Signature": sign(BASE + "/twilio/sms", params)}
@@ -156,19 +149,11 @@ class Phone:
         self.last_response = response
         assert response.status_code == 200, response.get_data(as_text=True)
         assert response.mimetype == "text/xml"
-        if worker:
-            route_waiting(self.app)
         return twiml_messages(response.get_data(as_text=True))
 
     def reply(self, body: str) -> str:
         """Send one SMS and return its single reply."""
         replies = self.text(body)
-        assert len(replies) == 1, replies
-        return replies[0]
-
-    def reply_waiting(self, body: str) -> str:
-        """Send one SMS and return its single reply, leaving what it made for the worker's next round."""
-        replies = self.text(body, worker=False)
         assert len(replies) == 1, replies
         return replies[0]
 

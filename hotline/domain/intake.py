@@ -108,13 +108,9 @@ class Sender:
         facts = {"phone": phone, "key": f"sms:{phone}", "sid": sid, "flood_since": clock.now() - FLOOD_WINDOW,
                  "day_since": clock.now() - timedelta(days=1), "building": named and named.building,
                  "room": named and named.room, "category": named and named.category}
-        self.volunteer, self.resident, self._row, self._recent, self._today, self.answered, self._flat, same, \
-            staffed = session.execute(FACTS, facts).one()
+        self.volunteer, self.resident, self._row, self._recent, self._today, self.answered, self._flat, same = \
+            session.execute(FACTS, facts).one()
         self.resident_id = self.resident.id if self.resident else None
-        building = named.building if named is not None and named.building is not None else \
-            self.resident.household.building if self.resident and self.resident.household else None
-        if building is not None:
-            self.facts[("staffed", building)] = bool(staffed)
         if named is None:
             return
         door = named.building is not None and named.room is not None
@@ -209,11 +205,6 @@ class Sender:
     def open_request_of(self, building: int, room: str, category: Category) -> Request | None:
         return requests.open_request_of(self.session, building, room, category)
 
-    @_once
-    def staffed(self, building: int) -> bool:
-        """Whether a volunteer of `building` is on duty for a request of this sender (`requests.staffed`)."""
-        return requests.staffed(self.session, building, self.phone)
-
     def household_at(self, building: int, room: str) -> Household:
         """The household at `building`-`room`: the flat read with the sender where it is that one, else
         found or added (`requests.household`)."""
@@ -229,9 +220,8 @@ class Sender:
 def _facts() -> Select:
     """What most messages ask of their sender, in one statement: the volunteer and the resident of the number
     (the resident's household with them), its conversation row, its messages since `flood_since` and its
-    requests since `day_since` (`Sender.recent_messages`, `Sender.requests_today`), the answer given to
-    the message `sid` if it was taken before, and whether a volunteer is on duty for the building named, else
-    the resident's (`Sender.staffed`). Made once per process."""
+    requests since `day_since` (`Sender.recent_messages`, `Sender.requests_today`), and the answer given to
+    the message `sid` if it was taken before. Made once per process."""
     me = select(bindparam("phone", type_=String).label("phone")).subquery("sender")
     recent = select(func.count(Inbound.id)).where(
         Inbound.phone == me.c.phone, Inbound.received_at >= bindparam("flood_since")).scalar_subquery()
@@ -239,15 +229,12 @@ def _facts() -> Select:
         Request.requester_phone == me.c.phone, Request.created_at >= bindparam("day_since")).scalar_subquery()
     answered = select(Inbound.reply).where(Inbound.sid == bindparam("sid", type_=String)).scalar_subquery()
     flat, same = aliased(Household, name="flat"), aliased(Request, name="same")
-    home_building = (select(Household.building).where(Household.id == Resident.household_id)
-                     .correlate(Resident).scalar_subquery())
-    staffed = requests.staffed_clause(func.coalesce(bindparam("building", type_=Integer), home_building), me.c.phone)
     oldest_open = select(func.min(Request.id)).where(  # of the flat written, else of the resident's own
         Request.household_id == func.coalesce(flat.id, Resident.household_id),
         Request.category == bindparam("category", type_=Request.category.type),
         Request.status.in_(OPEN_STATUSES), Request.offer_id.is_(None), Request.purged_at.is_(None)
     ).scalar_subquery()  # as requests.OPEN_REQUEST_OF finds it
-    return (select(Volunteer, Resident, Conversation, recent, today, answered, flat, same, staffed).select_from(me)
+    return (select(Volunteer, Resident, Conversation, recent, today, answered, flat, same).select_from(me)
             .outerjoin(Volunteer, Volunteer.phone == me.c.phone)
             .outerjoin(Resident, Resident.phone == me.c.phone)
             .outerjoin(Conversation, Conversation.key == bindparam("key"))
@@ -329,7 +316,7 @@ def _crisis(session: Session, policy: Policy, sender: Sender, crisis: decide.Cri
                                    phone=sender.phone, details=said.text[:200])
         return
     state = {**crisis.state, "category": Category.HELP.value, "urgent": True}
-    request = _create(session, policy, sender, state, crisis.building, crisis.room, requests.Route.HELD)
+    request = _create(session, policy, sender, state, crisis.building, crisis.room, route_now=False)
     requests.route(session, policy, request, to=crisis.coordinator)
 
 
@@ -356,11 +343,9 @@ def _gathered(session: Session, policy: Policy, sender: Sender, said: Reading, s
     if step.next == "limit":
         _tell_coordinators_of_limit(session, phone, said.text)
         return (Message(t(lang, "sms.limit_requests"), lang),)
-    emergency = bool(state.get("emergency"))  # routed at once; any other request by the worker, within a second
-    request = _create(session, policy, sender, state, step.building, step.room,
-                      requests.Route.NOW if emergency else requests.Route.BY_WORKER)
-    key = N_("sms.created_emergency") if emergency else N_("sms.created")
-    if not emergency and not sender.staffed(step.building):
+    request = _create(session, policy, sender, state, step.building, step.room)
+    key = N_("sms.created_emergency") if request.emergency else N_("sms.created")
+    if not request.emergency and (request.volunteer is None or request.volunteer.role == Role.COORDINATOR):
         key = N_("sms.created_coordinator")  # no volunteer of the building is on duty
     text = t(lang, key, number=request.number, category=requests.category_label(lang, request.category),
              home=request.household.label)
@@ -372,7 +357,7 @@ def _repeat(session: Session, policy: Policy, sender: Sender, state: dict, build
     """A need that is not urgent, for a flat and kind with a request open already ("还要买点鸡蛋" while
     #41 for food is on its way): made, and folded into the open one at once, so it reaches no second
     volunteer; the answer names the open request and where it stands."""
-    repeat = _create(session, policy, sender, state, building, room, requests.Route.HELD)
+    repeat = _create(session, policy, sender, state, building, room, route_now=False)
     requests.take_as_repeat(session, repeat, into)
     lang = state.get("lang", "zh")
     text = t(lang, N_("resident.repeat"), number=into.number, category=requests.category_label(lang, into.category),
@@ -395,7 +380,7 @@ def _tell_coordinators_of_limit(session: Session, phone: str, body: str) -> None
 
 
 def _create(session: Session, policy: Policy, sender: Sender, state: dict, building: int, room: str,
-            routed: requests.Route) -> Request:
+            route_now: bool = True) -> Request:
     on_behalf = bool(state.get("on_behalf"))
     own = sender.resident if sender.resident and not on_behalf else None
     return requests.open_request(
@@ -417,7 +402,7 @@ def _create(session: Session, policy: Policy, sender: Sender, state: dict, build
         emergency=bool(state.get("emergency")),
         drug=state.get("drug"),
         runs_out=state.get("runs_out"),
-        routed=routed,
+        route_now=route_now,
     )
 
 

@@ -147,7 +147,7 @@ def join(
         session, policy, home=resident.household, category=Category.FOOD, channel=channel,
         asker=requests.Asker(phone=resident.phone, language=resident.language, name=resident.name,
                              resident=resident, prefers_voice=resident.prefers_voice),
-        details=details, routed=requests.Route.HELD,
+        details=details, route_now=False,
     )
     request.offer_id, request.quantity = offer.id, quantity
     transitions.record(request, EventKind.JOINED_OFFER, transitions.resident(channel), note=details)

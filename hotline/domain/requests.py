@@ -12,14 +12,13 @@ from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
 
-from sqlalchemy import Exists, Integer, Select, String, and_, bindparam, exists, false, func, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, false, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from hotline import clock
-from hotline.database import reads_only, write_new
+from hotline.database import write_new
 from hotline.domain import outbox, spoken, transitions
 from hotline.domain.parsing import Visit
 from hotline.domain.policy import Policy
@@ -50,14 +49,6 @@ from hotline.texts import N_, t
 UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # inserts that can yield to a concurrent one
 DETAILS_IN_ALERT = 280  # characters of the details quoted in a volunteer's SMS
 RECENT = timedelta(days=7)  # a resident asking (STATUS, key 4) hears of requests closed this recently
-
-
-class Route(Enum):
-    """When a new request goes to a volunteer."""
-
-    NOW = "now"  # in the transaction that makes it: the admin page, a call, an emergency
-    BY_WORKER = "by worker"  # at the worker's next round (`route_waiting`), within a second: an SMS's request
-    HELD = "held"  # not by itself: the caller routes it, folds it into another, or delivers it with others
 
 
 @dataclass(frozen=True)
@@ -141,10 +132,10 @@ def open_request(
     runs_out: str | None = None,
     recording_sid: str | None = None,
     actor: Actor | None = None,
-    routed: Route = Route.NOW,
+    route_now: bool = True,
 ) -> Request:
-    """Create a request, put it on its timeline, alert for an emergency and route it when `routed` says (now,
-    by the worker, or not by itself). Made by whoever asked, unless `actor` says."""
+    """Create a request, put it on its timeline, alert for an emergency and route it (unless it
+    waits to be delivered with others: `route_now=False`). Made by whoever asked, unless `actor` says."""
     now = clock.now()
     request = Request(
         category=category,
@@ -165,18 +156,16 @@ def open_request(
         created_at=now,
         updated_at=now,
     )
-    if routed is Route.NOW:
+    if route_now:
         session.flush()  # what this transaction changed before is written: routing reads it
-    elif routed is Route.BY_WORKER:
-        request.escalate_at = now  # its first timer: `route_waiting` takes it
     session.add(request)
     made_by = actor or transitions.resident(channel)
     transitions.record(request, EventKind.CREATED, made_by, via=Via(channel.value), note=request.details)
-    if emergency or routed is not Route.NOW:
+    if emergency or not route_now:
         write_new(session, request, "events")  # the number is the id
     if emergency:
         alert_coordinators(session, request, N_("coordinator.emergency"), lane=Lane.URGENT)
-    if routed is Route.NOW:  # a request not written yet is written once, already routed (`route`)
+    if route_now:  # a request not written yet is written once, already routed (`route`)
         route(session, policy, request)
     if category is Category.WELFARE and not emergency:  # a door nobody answers may be an emergency
         alert_coordinators(session, request, N_("coordinator.welfare"), lane=Lane.URGENT)
@@ -708,18 +697,15 @@ def nudge(session: Session, request: Request, words: str, urgent: bool, actor: A
     return True
 
 
-def run_timers(session: Session, policy: Policy, now: datetime | None = None, *, only_new: bool = False,
-               limit: int = 500) -> int:
-    """Move on every request whose timer is due (`only_new`: route those made to be routed by the worker);
-    return how many moved. Safe to run twice."""
+def run_timers(session: Session, policy: Policy, now: datetime | None = None) -> int:
+    """Move on every request whose timer is due; return how many moved. Safe to run twice."""
     now = now or clock.now()
-    waiting = [Status.NEW] if only_new else OPEN_STATUSES
     due = list(
         session.scalars(
             select(Request)
-            .where(Request.escalate_at <= now, Request.status.in_(waiting))
-            .order_by(Request.urgent.desc(), Request.escalate_at, Request.id)
-            .limit(limit)
+            .where(Request.escalate_at <= now, Request.status.in_(OPEN_STATUSES))
+            .order_by(Request.escalate_at)
+            .limit(500)
             .with_for_update(skip_locked=True)  # two workers never move the same request
             .options(  # what moving a request reads, loaded for the whole batch at once
                 selectinload(Request.events).selectinload(RequestEvent.volunteer),
@@ -731,7 +717,7 @@ def run_timers(session: Session, policy: Policy, now: datetime | None = None, *,
     )
     if not due:
         return 0
-    routing = Routing(session, {r.household.building for r in due if r.status in (Status.NEW, Status.ASSIGNED)},
+    routing = Routing(session, {r.household.building for r in due if r.status == Status.ASSIGNED},
                       {r.requester_phone for r in due})
     with session.no_autoflush:  # routing counts the moves itself; one flush at the end writes them all
         for request in due:
@@ -740,46 +726,10 @@ def run_timers(session: Session, policy: Policy, now: datetime | None = None, *,
                         routing=routing)
             elif request.status == Status.ACCEPTED:
                 _remind_or_escalate(session, policy, request, now, routing)
-            else:  # made by an SMS, for the worker to route (`Route.BY_WORKER`)
-                route(session, policy, request, routing=routing)
+            else:
+                request.escalate_at = None
     session.flush()
     return len(due)
-
-
-ROUTE_BATCH = 20  # requests routed in one transaction: on SQLite the webhooks wait for its write lock meanwhile
-WAITING = select(exists().where(Request.escalate_at <= bindparam("now"), Request.status == Status.NEW))
-
-
-def route_waiting(session: Session, policy: Policy, now: datetime | None = None) -> int:
-    """Route the requests that wait for the worker (`Route.BY_WORKER`), a batch at a time, each batch
-    committed; return how many. Looks first in a transaction that only reads (on SQLite: without the
-    write lock), so a worker's round with nothing to route costs the webhooks nothing."""
-    now = now or clock.now()
-    with reads_only():
-        waiting = session.scalar(WAITING, {"now": now})
-        session.commit()
-    routed = 0
-    while waiting:
-        moved = run_timers(session, policy, now, only_new=True, limit=ROUTE_BATCH)
-        session.commit()
-        routed += moved
-        waiting = moved == ROUTE_BATCH
-    return routed
-
-
-def staffed(session: Session, building: int, asker_phone: str | None) -> bool:
-    """Whether a volunteer of `building` is on duty to be given a request asked by `asker_phone` (never their
-    own), as `choose_volunteer` would find one: what an SMS's answer says before the worker routes it."""
-    return bool(session.scalar(select(staffed_clause(building, asker_phone))))
-
-
-def staffed_clause(building, asker_phone) -> Exists:
-    """`staffed` as an SQL expression, of values or of columns (the SMS's facts read it with the sender's)."""
-    on_duty = aliased(Volunteer, name="on_duty")
-    return exists().where(
-        on_duty.on_duty.is_(True), on_duty.role == Role.VOLUNTEER, on_duty.phone.is_distinct_from(asker_phone),
-        VolunteerBuilding.volunteer_id == on_duty.id, VolunteerBuilding.building == building,
-    )
 
 
 def _remind_or_escalate(session: Session, policy: Policy, request: Request, now: datetime,

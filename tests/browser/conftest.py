@@ -94,8 +94,7 @@ def make_tables(app) -> None:
 
 @contextmanager
 def serving(app, port: int, name: str, wait_for_slots: bool = True) -> Iterator[Live]:
-    """Serve `app` on `port` behind werkzeug's server in a thread, with a worker routing the requests SMS make
-    and sending its outbox."""
+    """Serve `app` on `port` behind werkzeug's server in a thread, with a worker sending its outbox."""
     server = make_server("127.0.0.1", port, app, threaded=True)
     serving_thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
     serving_thread.start()
@@ -104,7 +103,6 @@ def serving(app, port: int, name: str, wait_for_slots: bool = True) -> Iterator[
     def send():
         while not worker.stopping.is_set():
             try:
-                worker.route_waiting()
                 if worker.send_due(wait_for_slots=wait_for_slots) == 0:
                     worker.stopping.wait(0.2)
             except Exception:  # noqa: BLE001 - keep sending, as the real worker does

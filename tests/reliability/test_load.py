@@ -43,8 +43,6 @@ def test_open_loop_sms_load_is_answered_created_and_sent_at_the_rate(make_stack,
                           what=f"{count} requests")
     assert len(requests) == count and {r["requester_phone"] for r in requests} == phones
 
-    wait_until(lambda: all(r["status"] != "new" for r in stack.requests()), timeout=60,
-               what="the worker to route them")  # their alerts are written as it does
     backlog_segments = stack.api("/api/v1/outbox/stats")["segments"]
     wait_until(lambda: stack.api("/api/v1/outbox/stats")["backlog"] == 0,
                timeout=backlog_segments / send_rate + 60, interval=1, what="the outbox to drain")

@@ -4,7 +4,6 @@ press 1, leave a message and hear the request number; answer the hotline's deliv
 
 from __future__ import annotations
 
-import time
 from urllib.parse import quote
 
 import pytest
@@ -46,16 +45,6 @@ def chat(page):
     return page.locator("#chat")
 
 
-def routed_to(live, number: int) -> str:
-    """The phone of the volunteer the worker's next round gave request `number` to."""
-    for _ in range(100):
-        request = request_of(live, id=number)
-        if request.volunteer is not None:
-            return request.volunteer.phone
-        time.sleep(0.1)
-    raise AssertionError(f"the worker did not route #{number}")
-
-
 def test_a_texted_request_reaches_the_volunteer_who_accepts_and_delivers_and_the_resident_is_told(person, live):
     me = person()
     page = me.open("/")
@@ -75,7 +64,7 @@ def test_a_texted_request_reaches_the_volunteer_who_accepts_and_delivers_and_the
     expect(reply).to_contain_text("#")
     [n] = numbers_in(reply.inner_text())
     expect(chat(page).locator(".msg.mine")).to_contain_text("I need rice, eggs and milk please")
-    volunteer = routed_to(live, n)
+    volunteer = request_of(live, id=n).volunteer.phone
 
     # ... and it arrives on the volunteer's phone, live, in everyone's list
     alert = page.locator(f'#activity li[data-to="{volunteer}"]', has_text=f"#{n}")

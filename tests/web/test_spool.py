@@ -42,10 +42,10 @@ def down(spool_dir, clock):
 
 def test_sms_while_the_database_is_down_is_spooled_answered_and_replayed_once(app, down, spool_dir):
     stranger = Phone(down, down.test_client(), "+8613700001111")
-    holding = stranger.text("12号楼302室 需要买菜", sid="SM" + "a" * 32, worker=False)
+    holding = stranger.text("12号楼302室 需要买菜", sid="SM" + "a" * 32)
     assert holding and "120" in holding[0] and not numbers_in(holding[0])
-    stranger.text("12号楼302室 需要买菜", sid="SM" + "a" * 32, worker=False)  # Twilio's retry, spooled again
-    stranger.text("STATUS", sid="SM" + "b" * 32, worker=False)
+    stranger.text("12号楼302室 需要买菜", sid="SM" + "a" * 32)  # Twilio's retry, spooled again
+    stranger.text("STATUS", sid="SM" + "b" * 32)
     assert len(list(spool_dir.glob("*.json"))) == 3
 
     assert Worker(app).replay_spool() == 3
@@ -60,12 +60,11 @@ def test_sms_while_the_database_is_down_is_spooled_answered_and_replayed_once(ap
         assert db.session.scalar(select(Outbox.status).where(Outbox.to == "+8613700001111").limit(1)) == (
             OutStatus.QUEUED
         )
-    assert Worker(app).route_waiting() == 1  # the worker's next round, as after any SMS
     assert numbers_in(Phone(app, app.test_client(), LI_WEI).last()) == [1]
 
 
 def test_sms_from_no_phone_number_while_the_database_is_down_is_spooled_and_shown_later(app, down, spool_dir):
-    assert Phone(down, down.test_client(), "whatsapp:+8613700001111").text("12号楼302室 需要买菜", worker=False) == []
+    assert Phone(down, down.test_client(), "whatsapp:+8613700001111").text("12号楼302室 需要买菜") == []
     assert len(list(spool_dir.glob("*.json"))) == 1
     assert Worker(app).replay_spool() == 1
     with app.app_context():
@@ -75,7 +74,7 @@ def test_sms_from_no_phone_number_while_the_database_is_down_is_spooled_and_show
 
 
 def test_replay_waits_while_the_database_is_still_down(down, spool_dir):
-    Phone(down, down.test_client(), "+8613700001111").text("要米 12-302", worker=False)
+    Phone(down, down.test_client(), "+8613700001111").text("要米 12-302")
     assert Worker(down).replay_spool() == 0
     assert len(list(spool_dir.glob("*.json"))) == 1
 
@@ -85,7 +84,7 @@ def mode(path) -> int:
 
 
 def test_spooled_numbers_and_words_are_readable_by_the_hotline_alone(down, spool_dir):
-    Phone(down, down.test_client(), "+8613700001111").text("要米 12-302", worker=False)
+    Phone(down, down.test_client(), "+8613700001111").text("要米 12-302")
     [spooled] = spool_dir.glob("*.json")
     assert (mode(spool_dir), mode(spooled)) == (0o700, 0o600)
 

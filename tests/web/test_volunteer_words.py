@@ -171,7 +171,7 @@ def test_a_long_list_takes_few_messages_and_counts_the_rest(app, phone):
             request = requests.open_request(
                 db.session, policy, home=requests.household(db.session, 12, str(room)), category=Category.FOOD,
                 channel=Channel.SMS, asker=requests.Asker(phone=None, language="zh"), urgent=room % 7 == 0,
-                routed=requests.Route.HELD)
+                route_now=False)
             requests.route(db.session, policy, request, to=li_wei)
         db.session.commit()
     replies = phone(LI_WEI).text("LIST")
