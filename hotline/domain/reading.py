@@ -107,14 +107,29 @@ def _rule(kind: str, pattern: str, example: str, counter: list[str], flags: int)
 
 
 def load_rules(path: Path, flags: int = re.IGNORECASE) -> Rules:
-    """Read a tab-separated rules file (`kind, pattern, example[, counter-example]`); `#` starts a comment."""
-    rules = []
-    for number, (kind, pattern, example, *counter) in _rows(path):
+    """Read a tab-separated rules file (`kind, pattern, example[, counter-example]`); `#` starts a comment.
+    A `define, name, part` line names a part of a pattern that the lines after it write as ⟨name⟩: a list
+    of words that several places of the rules share is written once."""
+    rules, parts = [], {}
+    for number, (kind, *fields) in _rows(path):
         try:
-            rules.append(_rule(kind, pattern, example, counter, flags))
-        except re.error as error:
-            raise ValueError(f"{path.name}:{number}: {error}") from None
+            if kind == "define":
+                name, part = fields
+                parts[name] = re.compile(_with_parts(part, parts), flags).pattern
+            else:
+                pattern, example, *counter = fields
+                rules.append(_rule(kind, _with_parts(pattern, parts), example, counter, flags))
+        except (re.error, KeyError, ValueError) as error:
+            raise ValueError(f"{path.name}:{number}: {error!r}") from None
     return Rules(rules)
+
+
+def _with_parts(pattern: str, parts: dict[str, str]) -> str:
+    """The pattern with each ⟨name⟩ written out as the part its `define` line gave."""
+    return _NAMED_PART.sub(lambda found: parts[found[1]], pattern)
+
+
+_NAMED_PART = re.compile(r"⟨(\w+)⟩")  # a part named by a `define` line above it (`load_rules`)
 
 
 @cache

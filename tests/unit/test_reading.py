@@ -175,6 +175,16 @@ def test_a_rules_file_with_a_broken_pattern_names_its_line(tmp_path):
         reading.load_rules(path)
 
 
+def test_a_part_defined_once_is_written_out_where_a_pattern_names_it(tmp_path):
+    path = tmp_path / "rules.tsv"
+    path.write_text("define\tthanks\t(?:谢谢|thanks)\nthanks\t^⟨thanks⟩$\t谢谢\n", encoding="utf-8")
+    [rule] = reading.load_rules(path)
+    assert rule.pattern.pattern == "^(?:谢谢|thanks)$" and rule.pattern.search("thanks")
+    path.write_text("define\tthanks\t(?:谢谢|thanks)\nthanks\t^⟨thank⟩$\t谢谢\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="rules.tsv:2"):  # a part no line defined
+        reading.load_rules(path)
+
+
 @pytest.mark.parametrize(("text", "kind"), [
     ("我真的不想活了", "crisis"),
     ("I want to die, I can't go on", "crisis"),
