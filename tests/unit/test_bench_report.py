@@ -24,7 +24,7 @@ def test_the_stages_table_says_what_the_answer_alone_costs_against_the_insert():
 
 
 def test_the_work_verdict_gives_the_ratio_an_sms_doing_only_its_answer_would_have():
-    insert, sms = run.ENDPOINTS[1][0], run.ENDPOINTS[2][0]
+    insert, sms = run.INSERT[0], run.SMS[0]
     verdicts: list[str] = []
     run.worker_section({"sqlite": {1: {insert: _ladder(2.0), sms: _ladder(8.0)}}}, verdicts,
                        {"sqlite": _stages(answer_ms=1.5)})
@@ -35,7 +35,19 @@ def test_the_work_verdict_gives_the_ratio_an_sms_doing_only_its_answer_would_hav
 
 
 def test_without_the_stages_the_work_verdict_stands_alone():
-    insert, sms = run.ENDPOINTS[1][0], run.ENDPOINTS[2][0]
+    insert, sms = run.INSERT[0], run.SMS[0]
     verdicts: list[str] = []
     run.worker_section({"sqlite": {1: {insert: _ladder(2.0), sms: _ladder(3.0)}}}, verdicts)
     assert "- sqlite, 1 worker: the work of an SMS is 1.50x the one-row insert's, target <= 2: **MET**" in verdicts
+
+
+def test_with_the_floor_measured_the_verdicts_give_its_ratios_side_by_side():
+    verdicts: list[str] = []
+    ladders = {run.INSERT[0]: _ladder(2.0), run.FLOOR[0]: _ladder(3.0), run.SMS[0]: _ladder(8.0)}
+    lines = run.worker_section({"sqlite": {1: ladders}}, verdicts, {"sqlite": _stages(answer_ms=1.5)})
+    assert ("- sqlite, 1 worker: the work of an SMS is 4.00x the one-row insert's, target <= 2: **MISSED** (an SMS "
+            "that did only what its answer needs, measured side by side: 1.50x)") in verdicts
+    assert ("- sqlite, 1 worker: the CPU of an SMS is 4.00x the one-row insert's, target <= 2: **MISSED** (an SMS "
+            "that did only what its answer needs, measured side by side: 1.50x)") in verdicts
+    assert lines[-1] == ("| sqlite | 1 | 25 | 25 | 25 | 9.0 | none | 1.00 | 1.00 | 8.0 / 3.0 / 2.0 | 4.00, 1.50 | "
+                         "8.00 / 3.00 / 2.00 at 25/s | 4.00, 1.50 |")
