@@ -316,7 +316,8 @@ def _grave(decision: Decision, said: Reading, who: Situation) -> Decision:
     news = isinstance(act, Answer) and act.msgid in ANSWERS.values()
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question") \
         or news and _FIRST_PERSON.search(said.text) is not None
-    if thanks and (said.grave or said.without_hope or _likely_grave(said, who)) or asked and said.grave == "crisis":
+    if thanks and (said.grave or said.without_hope or not said.all_well and _likely_grave(said, who)) \
+            or asked and said.grave == "crisis":
         return _before_a_person(decision, said, who)  # "Salamat po. Hindi ko na…"
     if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):
         return decision  # the grave words are read only where they could change what is done
@@ -350,8 +351,9 @@ def _second_reading(said: Reading, who: Situation) -> bool:
 
 
 def _likely_grave(said: Reading, who: Situation) -> bool:
-    """Whether the second reader finds a message it is asked about likely grave."""
-    return _second_reading(said, who) and said.likely_grave
+    """Whether the second reader finds a message it is asked about likely grave, one whose writer does not say it can
+    wait: a sink blocked "sem pressa" is not a welfare check, whatever the few Portuguese lines it learned from say."""
+    return _second_reading(said, who) and not said.can_wait and said.likely_grave
 
 
 def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
@@ -359,10 +361,11 @@ def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
     coordinator at once, as grave words read no surer do: asked in English what they need or where they live,
     its sender has nothing to add they could read, and what they wrote may be that a father has not answered
     since Monday ("Мой отец, корпус 8, квартира 1401, не выходит на связь с понедельника") or that smoke fills a
-    stairwell ("Czuć dym i coś się pali w piwnicy budynku 10")."""
+    stairwell ("Czuć dym i coś się pali w piwnicy budynku 10"). One that says it can wait ("急ぎではありませんが…") is
+    left to the coordinators' notice of a language the hotline does not read."""
     act = decision.act
     if decision.other_language and isinstance(act, Gathering) and act.next == "ask" \
-            and not act.state.get("category"):
+            and not act.state.get("category") and not said.can_wait:
         return _before_a_person(decision, said, who, act.state)
     return decision
 

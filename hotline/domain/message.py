@@ -24,6 +24,7 @@ from hotline.domain.parsing import (
     parse_request,
     parse_resident_sentence,
     parse_volunteer_note,
+    said_calm,
     visit_time,
 )
 
@@ -250,6 +251,13 @@ class Reading:
         "好吧...", "ok..." read like a farewell by their dots alone). The rules read every shorter grave message
         of the labelled ones."""
         return len(FILLER.sub("", self.simplified)) >= kinds.SHORTEST
+
+    @cached_property
+    def can_wait(self) -> bool:
+        """The writer says what they ask can wait ("急ぎではありませんが…", "Sem pressa"), and says no "but" after it
+        ("ไม่ด่วนค่ะ แต่คุณยาย…ไม่เปิดประตู": not urgent, but the old lady alone has not opened her door since Monday)."""
+        calm = said_calm(self.text)
+        return calm is not None and not reading.taken_back(self.text.lower(), calm)
 
     @cached_property
     def likely_grave(self) -> bool:

@@ -201,6 +201,9 @@ _CALM = re.compile(
     | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
     | \brien\s+d'urgent | \bpas\s+urgent | \bnon\s+[èe]\s+urgente | \bn[ãa]o\s+[ée]\s+urgente
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
+    | \bsem\s+pressa\b | \bnada\s+urgente\b | 급한\s*(?:건|거|게)\s*아니(?!라) | \bkhong\s+(?:gap|voi)\b | ไม่ด่วน
+    | \bhindi\s+(?:(?:po|naman)\s+)*(?:urgent|madalian|nagmamadali)\b | \btidak\s+(?:mendesak|buru-buru|urgent)\b
+    | (?<![а-яё])не\s+срочно | \bacil\s+de[ğg]il\b(?!\s*mi)
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
     | 还有(?:个)?(?:两三|三四|三五|两|二|三|四|五|几|[2-9])天(?:的|左右)    # "尿不湿快没了 还有两三天的"
     | 精神(?:还|挺|很|蛮|都)?(?:好|不错)                                     # "小孩有点咳 不发烧 精神挺好"
@@ -374,6 +377,13 @@ def whole_number(text: str, max_digits: int = 9) -> int | None:
     Not `str.isdigit` alone: it says yes to `²`, which `int` refuses, and to `٣`, which `int` reads as 3.
     """
     return int(text) if 0 < len(text) <= max_digits and text.isascii() and text.isdigit() else None
+
+
+def said_calm(text: str) -> int | None:
+    """Where the writer's words that what they ask can wait end ("不急的", "sem pressa", "급한 건 아니에요"), if they
+    say so."""
+    found = _CALM.search(text.lower())
+    return None if found is None else found.end()
 
 
 @lru_cache(maxsize=READ_AHEAD)

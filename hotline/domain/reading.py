@@ -176,18 +176,23 @@ def set_aside_told(normalised: str) -> str:
     return blanked(need_rules().of("not_emergency"), normalised, " ")
 
 
+def taken_back(text: str, at: int) -> bool:
+    """Whether a "but" follows `at` in the simplified text: what came before it is not all that is said."""
+    return _BUT.search(text, at) is not None
+
+
 def all_well(text: str) -> bool:
     """Tell whether a message thanks for help in a past emergency whose one is well now (`all_well`: "어제
     넘어졌는데 이제 괜찮아요 … 감사", "Namatay ang cellphone ko kagabi … okay lang ako. Salamat"), and says no "but"
     after that ("…tata czuje się dobrze. Ale ja już nie daję rady…": what follows is read as any message)."""
     simplified = simplify(text)
-    return any(not _BUT.search(simplified, found.end()) for rule in matching(need_rules().of("all_well"), simplified)
+    return any(not taken_back(simplified, found.end()) for rule in matching(need_rules().of("all_well"), simplified)
                for found in rule.pattern.finditer(simplified))
 
 
 # "But", after the news that all is well: more is said than thanks.
 _BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|mas|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi"
-                  r"|namun|kaso|lekin|magar|maar)\b|لكن|但是|但系|可是|不过|でも|けど|하지만|그런데")
+                  r"|namun|kaso|lekin|magar|maar)\b|لكن|但是|但系|可是|不过|でも|けど|하지만|그런데|แต่")
 
 
 @lru_cache(maxsize=READ_AHEAD)
@@ -352,7 +357,8 @@ def grave(text: str) -> str | None:
     or None."""
     text = set_aside_past(simplify(text))  # "上礼拜摔了一跤", "怕摔跤", "打不着火"
     said = {rule.kind for rule in matching(_grave_rules_and_signs(), text)}
-    if _LAUGHS.search(text) and not said & {"remains", "earnest"}:  # "so tired of all of it lol, send snacks"
+    laughs = _LAUGHS.search(text) or "crisis" not in said and _LAUGHS_ELSEWHERE.search(text)
+    if laughs and not said & {"remains", "earnest"}:  # "so tired of all of it lol, send snacks"
         return None
     if "remains" in said or "crisis" not in said and _farewell(text):
         return "crisis"
@@ -398,6 +404,11 @@ def _grave_rules_and_signs() -> Rules:
 
 
 _LAUGHS = re.compile(r"\b(?:lol|lmao|rofl|(?:ha){2,}h?|(?:he){2,}|jk)\b|哈哈|呵呵|嘻嘻|😂|🤣|😆|😅|😄|😁|😜")
+# Laughter written in the other languages ("커피 없어서 죽을 것 같아요 ㅋㅋㅋ", "Nada urgente jaja",
+# "号泣しちゃいました笑"): it sets grave words aside as "lol" does, but never crisis words ("wkwkwk capek banget
+# hidup, mending aku mati aja").
+_LAUGHS_ELSEWHERE = re.compile(r"\b(?:(?:ja){2,}|(?:je){2,}|k{4,}|(?:rs){2,}|wkwk\w*|а?(?:ха){2,}х?)\b"
+                               r"|[ㅋᄏ]{2}|[ㅎᄒ]{2}|(?<=[\u3040-\u30ff])(?:笑(?=\s|[。！!]|$)|w{2,})")  # NFKC's too
 
 
 @cache

@@ -11,8 +11,8 @@ import pytest
 from tests.understanding import fast
 from tests.understanding.harness import Line, load
 
-# Look-alikes written against the rules read from read_67, read_68 and read_69 (tests/data/exams/dev_67.jsonl,
-# read_68_review.jsonl, read_69_review.jsonl): the lines whose kind (and a need's urgency) the hotline reads as their
+# Look-alikes written against the rules read from read_67 to read_71 (tests/data/exams/dev_67.jsonl,
+# read_68_review.jsonl to read_71_review.jsonl): the lines whose kind (and a need's urgency) the hotline reads as their
 # dispatcher does, which no later rule may lose; the others are known misses.
 EXAMS = Path(__file__).resolve().parents[1] / "data" / "exams"
 READ_AS_LABELLED = {
@@ -26,6 +26,8 @@ READ_AS_LABELLED = {
                              36, 38, 39, 41, 42, 44, 45, 46, 47, 49, 50),
     "read_70_review.jsonl": (4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 17, 18, 19, 20, 22, 23, 24, 25, 26, 27, 30, 32, 33, 34,
                              35, 36, 37, 38, 39, 41, 42, 43, 44, 45, 46, 47, 49, 50),
+    "read_71_review.jsonl": (1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25, 27, 28, 29,
+                             30, 31, 33, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50),
 }
 LOOK_ALIKES = {name: load(EXAMS / name) for name in READ_AS_LABELLED}
 
@@ -409,6 +411,17 @@ NEAR_MISSES = [
             "goodbye now", "thanks", None),
     ("new", "Grazie di tutto. Ho lasciato il gatto alla signora del piano di sotto. Stanotte raggiungo mio marito",
      "crisis", True),
+    # read_71's rules: a writer who says it can wait keeps the second reader's guess from a person, thanks after a
+    # scare now over is thanks in more languages, laughter and a TV drama set grave words aside; none of them hides
+    # an emergency written beside them
+    ("new", "不急的 就是我妈刚刚倒在地上叫不醒了 3号楼201", "emergency", True),
+    ("new", "Terima kasih atas bantuan semalam, anak saya dah okay. Tapi sekarang suami saya pingsan tidak sadar, "
+            "gedung 5 kamar 302", "emergency", True),
+    ("new", "ㅋㅋ 아니 진짜 엄마가 쓰러져서 숨을 안 쉬어요 15동 702호", "emergency", True),
+    ("new", "Sem pressa, mas minha avó não atende a porta há dois dias. Prédio 8 apto 1203", "welfare", True),
+    ("new", "Смотрели сериал, герой упал в обморок. А сейчас мой муж правда упал и не дышит! корпус 4 кв 301",
+     "emergency", True),
+    ("new", "thx for yesterday, hes totally fine now", "thanks", None),
 ]
 
 

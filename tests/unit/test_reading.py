@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from hotline.domain import address, reading
+from hotline.domain import address, message, reading
 from hotline.domain.parsing import Command, Word, parse_request, parse_resident_sentence
 
 BUILDINGS = frozenset(range(1, 37))
@@ -446,3 +446,28 @@ def test_a_contraction_texted_bare_is_restored_in_english_only():
 ])
 def test_pinyin_run_together_is_read_syllable_by_syllable(word, syllables):
     assert reading.syllables_of(word) == syllables
+
+
+@pytest.mark.parametrize("text, laugh", [("친구가 게임하다 쓰러졌어요", " ㅋㅋㅋ"),
+                                         ("mi hermano está sangrando mucho", " jajaja"),
+                                         ("友達がゲーム中に倒れた", "笑"), ("友達がゲーム中に倒れた", "www")])
+def test_laughter_of_other_languages_sets_grave_words_aside(text, laugh):
+    assert reading.grave(text) == "grave"
+    assert reading.grave(text + laugh) is None
+
+
+def test_laughter_of_other_languages_never_takes_back_crisis_words():
+    assert reading.grave("wkwkwk capek banget hidup, mending aku mati aja") == "crisis"
+    assert reading.grave("不是开玩笑！我妈晕倒了 叫不醒") == "grave"  # 玩笑 is no Japanese 笑
+
+
+@pytest.mark.parametrize("text, calm", [
+    ("Sem pressa, quando tiver alguém disponível. Prédio 27 apto 505", True),
+    ("급한 건 아니에요. 16동 1103호", True),
+    ("ไม่ด่วนค่ะ แต่คุณยายที่อยู่คนเดียวไม่เปิดประตูตั้งแต่วันจันทร์", False),  # not urgent, but…
+    ("Hindi po urgent siguro pero si lola hindi na po sumasagot", False),
+    ("acil değil mi?! babam nefes alamıyor", False),  # "isn't it urgent?!"
+    ("급한 게 아니라 위급해요", False),  # "not urgent: critical"
+])
+def test_a_writer_says_it_can_wait_unless_a_but_or_a_question_takes_it_back(text, calm):
+    assert message.read(message.normalise(text), BUILDINGS).can_wait is calm
