@@ -1,7 +1,7 @@
 """The bare endpoints the bench compares ours with: `GET /`, `POST /insert` (one row) and `POST /floor`.
 
     DATABASE_URL=... [TWILIO_AUTH_TOKEN=... HOTLINE_BUILDINGS=...] \
-        gunicorn -w 2 -b 127.0.0.1:PORT bench.bare:app
+        gunicorn --preload -w 2 -b 127.0.0.1:PORT bench.bare:app
 
 The insert goes to the same database as the hotline, through SQLAlchemy with the hotline's own
 engine settings (hotline.database: on SQLite WAL, a busy timeout and BEGIN IMMEDIATE), so the two
@@ -62,7 +62,9 @@ def bare():
 
 
 BUILDINGS = frozenset(parse_buildings(os.environ.get("HOTLINE_BUILDINGS", "1-36")))
-reading.prepare()  # loaded before gunicorn forks (--preload), and out of the collector's reach, as hotline.serving does
+# The floor's reader loads as the module does: with --preload (as bench/run.py starts it) in gunicorn's master, before
+# it forks, and out of the collector's reach, as hotline.serving has the hotline's.
+reading.prepare()
 gc.freeze()
 
 

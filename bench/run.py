@@ -463,20 +463,22 @@ def first_service(entry: dict) -> float | None:
     return min(first) if first else None
 
 
-def cpu_side_by_side(sms: dict, insert: dict) -> tuple[float, float, float, float] | None:
-    """The CPU per request (ms) of the SMS and the insert at the highest rate both held, that rate, and the
-    median over the rates both held of the SMS's CPU against the insert's at the same rate (a core runs slower
-    when it idles between requests: at a low rate each request takes more of its time); None when no rate
-    was held by both."""
-    def by_rate(entry: dict) -> dict[float, float]:
-        return {s["offered_rate"]: s["cpu_ms"] for s in entry["steps"] if s["held"] and s.get("cpu_ms")}
+def cpu_by_rate(entry: dict) -> dict[float, float]:
+    """The CPU per request answered (ms) at each rate the ladder held."""
+    return {s["offered_rate"]: s["cpu_ms"] for s in entry["steps"] if s["held"] and s.get("cpu_ms")}
 
-    theirs, ours = by_rate(insert), by_rate(sms)
-    common = sorted(set(theirs) & set(ours))
+
+def cpu_side_by_side(ours: dict, insert: dict, *others: dict) -> tuple[float, float, float, float] | None:
+    """The CPU per request (ms) of `ours` and the insert at the highest rate both held (and every one of `others`:
+    the endpoints compared with the insert in the same table), that rate, and the median over those rates of ours
+    against the insert's at the same rate (a core runs slower when it idles between requests: at a low rate each
+    request takes more of its time); None when no rate was held by all."""
+    theirs, mine = cpu_by_rate(insert), cpu_by_rate(ours)
+    common = sorted(set(theirs).intersection(mine, *map(cpu_by_rate, others)))
     if not common:
         return None
     top = common[-1]
-    return ours[top], theirs[top], top, statistics.median(ours[rate] / theirs[rate] for rate in common)
+    return mine[top], theirs[top], top, statistics.median(mine[rate] / theirs[rate] for rate in common)
 
 
 def worker_section(ladders: dict, verdicts: list[str], stages: dict | None = None) -> list[str]:
@@ -496,9 +498,9 @@ def worker_section(ladders: dict, verdicts: list[str], stages: dict | None = Non
              "the load generator's side of each request and an idle core's wake-up, the same for all. *CPU* is "
              "what the processes serving the endpoint used per request answered (gunicorn's master and workers, "
              "from /proc; on PostgreSQL also the server's backends connected to the bench's database; not the "
-             "hotline's worker process nor the load generator), shown at the highest rate both held; its ratio is "
-             "the median, over the rates both held, of the endpoint's against the insert's at the same rate (an "
-             "idle core slows down, so a request at a low rate takes more CPU time). On SQLite, a transaction "
+             "hotline's worker process nor the load generator), shown at the highest rate all three held; its ratio "
+             "is the median, over the rates all three held, of the endpoint's against the insert's at the same rate "
+             "(an idle core slows down, so a request at a low rate takes more CPU time). On SQLite, a transaction "
              "that may write waits for its turn "
              "on a lock file beside the database (hotline.database.WriteLock, handed on within a millisecond) "
              "instead of in SQLite's busy handler, which sleeps in growing steps of up to 100 ms: more workers "
@@ -512,6 +514,7 @@ def worker_section(ladders: dict, verdicts: list[str], stages: dict | None = Non
         alone = None
         for workers, results in sorted(runs.items()):
             insert, sms, floor = results[INSERT[0]], results[SMS[0]], results.get(FLOOR[0])
+            floor = floor if floor and not floor["missing"] else None  # a floor that did not answer is not measured
             insert_rate, sms_rate, floor_rate = (
                 (held(entry) or {}).get("offered_rate", 0) if entry else 0 for entry in (insert, sms, floor))
             sms_top = held(sms)
@@ -522,14 +525,14 @@ def worker_section(ladders: dict, verdicts: list[str], stages: dict | None = Non
             base = first_service(insert)
             work = {name: first_service(entry) if entry else None for name, entry in (("sms", sms), ("floor", floor))}
             work_ratio = {name: ms / base if ms and base else None for name, ms in work.items()}
-            cpu = {name: cpu_side_by_side(entry, insert) if entry else None
-                   for name, entry in (("sms", sms), ("floor", floor))}
+            both = (sms, floor) if floor else (sms,)  # the SMS and the floor at the same rates, where both were held
+            cpu = {"sms": cpu_side_by_side(sms, insert, *both),
+                   "floor": floor and cpu_side_by_side(floor, insert, *both)}
             cpu_ratio = {name: found[3] if found else None for name, found in cpu.items()}
-            floor_cpu = fmt(cpu["sms"] and floor and {s["offered_rate"]: s.get("cpu_ms") for s in floor["steps"]
-                                                       if s["held"]}.get(cpu["sms"][2]), 2)
-            cpu_shown = (f"{cpu['sms'][0]:.2f} / {floor_cpu} / {cpu['sms'][1]:.2f} at {cpu['sms'][2]:g}/s"
-                         if cpu["sms"] else "-")
-            lines.append(f"| {database} | {workers} | {insert_rate:g} | {floor_rate:g} | {sms_rate:g} | "
+            cpu_shown = (f"{cpu['sms'][0]:.2f} / {fmt(cpu['floor'] and cpu['floor'][0], 2)} / {cpu['sms'][1]:.2f} at "
+                         f"{cpu['sms'][2]:g}/s" if cpu["sms"] else "-")
+            floor_held = f"{floor_rate:g}" if floor else "-"
+            lines.append(f"| {database} | {workers} | {insert_rate:g} | {floor_held} | {sms_rate:g} | "
                          f"{fmt(sms_top and sms_top['p99_ms'])} | {failing} | "
                          f"{sms_rate / insert_rate if insert_rate else 0:.2f} | "
                          f"{f'{sms_rate / alone:.2f}' if alone else '-'} | "

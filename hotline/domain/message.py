@@ -20,11 +20,11 @@ from hotline.domain.parsing import (
     Command,
     Parsed,
     Visit,
+    can_wait,
     parse_command,
     parse_request,
     parse_resident_sentence,
     parse_volunteer_note,
-    said_calm,
     visit_time,
 )
 
@@ -254,10 +254,8 @@ class Reading:
 
     @cached_property
     def can_wait(self) -> bool:
-        """The writer says what they ask can wait ("急ぎではありませんが…", "Sem pressa"), and says no "but" after it
-        ("ไม่ด่วนค่ะ แต่คุณยาย…ไม่เปิดประตู": not urgent, but the old lady alone has not opened her door since Monday)."""
-        calm = said_calm(self.text)
-        return calm is not None and not reading.taken_back(self.text.lower(), calm)
+        """The writer says what they ask can wait, with no "but" after it (`parsing.can_wait`: "Sem pressa")."""
+        return can_wait(self.text)
 
     @cached_property
     def likely_grave(self) -> bool:

@@ -33,6 +33,7 @@ from hotline.domain.reading import (
     need_rules,
     set_aside_past,
     simplify,
+    taken_back,
     without_needs_nothing,
 )
 from hotline.models import Category
@@ -201,7 +202,7 @@ _CALM = re.compile(
     | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
     | \brien\s+d'urgent | \bpas\s+urgent | \bnon\s+[èe]\s+urgente | \bn[ãa]o\s+[ée]\s+urgente
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
-    | \bsem\s+pressa\b | \bnada\s+urgente\b | 급한\s*(?:건|거|게)\s*아니(?!라) | \bkhong\s+(?:gap|voi)\b | ไม่ด่วน
+    | \bsem\s+pressa\b | \bnada\s+urgente\b | 급한\s*(?:건|거|게)\s*아니(?!라|지만) | \bkhong\s+(?:gap|voi)\b | ไม่ด่วน
     | \bhindi\s+(?:(?:po|naman)\s+)*(?:urgent|madalian|nagmamadali)\b | \btidak\s+(?:mendesak|buru-buru|urgent)\b
     | (?<![а-яё])не\s+срочно | \bacil\s+de[ğg]il\b(?!\s*mi)
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
@@ -379,11 +380,12 @@ def whole_number(text: str, max_digits: int = 9) -> int | None:
     return int(text) if 0 < len(text) <= max_digits and text.isascii() and text.isdigit() else None
 
 
-def said_calm(text: str) -> int | None:
-    """Where the writer's words that what they ask can wait end ("不急的", "sem pressa", "급한 건 아니에요"), if they
-    say so."""
-    found = _CALM.search(text.lower())
-    return None if found is None else found.end()
+def can_wait(text: str) -> bool:
+    """Whether the writer says what they ask can wait ("不急的", "sem pressa", "급한 건 아니에요"), with no "but" after
+    it ("ไม่ด่วนค่ะ แต่คุณยาย…ไม่เปิดประตู": not urgent, but the old lady alone has not opened her door since Monday)."""
+    simplified = simplify(text)
+    found = _CALM.search(simplified)
+    return found is not None and not taken_back(simplified, found.end())
 
 
 @lru_cache(maxsize=READ_AHEAD)
@@ -413,7 +415,7 @@ def _need(text: str) -> Parsed:
     # nor of a drug taken daily (lexicon/drugs.tsv) they write runs out soon ("不急 有空再说 就是降压药今天吃掉最后
     # 一粒了 明天就没了"); vitamins can wait
     soon = runs_out is not None and _SOON.search(runs_out) is not None
-    calm = _CALM.search(text) is not None and _VITAL.search(text) is None and not (soon and drug is not None) \
+    calm = can_wait(text) and _VITAL.search(text) is None and not (soon and drug is not None) \
         and "vital" not in grave  # "不急哈，就是宝宝奶粉今晚冲完这顿就没了": a baby's milk gone tonight
     unhurried = _NOT_URGENT.sub(" ", text)
     urgent = emergency or category is Category.WELFARE or not calm and (  # "我的菜不急 楼下阿姨好几天没声音了"

@@ -176,9 +176,9 @@ def set_aside_told(normalised: str) -> str:
     return blanked(need_rules().of("not_emergency"), normalised, " ")
 
 
-def taken_back(text: str, at: int) -> bool:
+def taken_back(simplified: str, at: int) -> bool:
     """Whether a "but" follows `at` in the simplified text: what came before it is not all that is said."""
-    return _BUT.search(text, at) is not None
+    return _BUT.search(simplified, at) is not None
 
 
 def all_well(text: str) -> bool:
@@ -190,9 +190,11 @@ def all_well(text: str) -> bool:
                for found in rule.pattern.finditer(simplified))
 
 
-# "But", after the news that all is well: more is said than thanks.
+# "But", after the news that all is well (more is said than thanks) or after the words that a need can wait
+# (`parsing.can_wait`: "急ぎではありませんが、隣のおばあさんが…").
 _BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|mas|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi"
-                  r"|namun|kaso|lekin|magar|maar)\b|لكن|但是|但系|可是|不过|でも|けど|하지만|그런데|แต่")
+                  r"|namun|kaso|lekin|magar|maar)\b|لكن|但是|但系|可是|不过|でも|けど|が[、,]|ですが|하지만|그런데|지만"
+                  r"|(?<!ตั้ง)แต่(?!ละ|อยาก)")  # "แต่อยากได้ภายในสัปดาห์นี้": but I would like it this week
 
 
 @lru_cache(maxsize=READ_AHEAD)

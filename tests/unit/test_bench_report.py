@@ -51,3 +51,30 @@ def test_with_the_floor_measured_the_verdicts_give_its_ratios_side_by_side():
             "that did only what its answer needs, measured side by side: 1.50x)") in verdicts
     assert lines[-1] == ("| sqlite | 1 | 25 | 25 | 25 | 9.0 | none | 1.00 | 1.00 | 8.0 / 3.0 / 2.0 | 4.00, 1.50 | "
                          "8.00 / 3.00 / 2.00 at 25/s | 4.00, 1.50 |")
+
+
+def _steps(*cpu_by_rate: tuple[float, float]) -> dict:
+    steps = [{"offered_rate": rate, "service_p50_ms": cpu, "held": True, "throughput": rate, "p99_ms": 9.0,
+              "errors": 0, "cpu_ms": cpu} for rate, cpu in cpu_by_rate]
+    return {"steps": steps, "missing": None}
+
+
+def test_the_cpu_ratios_are_taken_at_the_rates_the_insert_the_floor_and_the_sms_all_held():
+    insert = _steps((25, 1.0), (50, 1.0), (75, 1.0), (100, 0.5))
+    floor = _steps((25, 3.0), (50, 2.0), (75, 2.0), (100, 0.5))  # held 100 too, where the SMS did not
+    sms = _steps((25, 6.0), (50, 4.0))
+    verdicts: list[str] = []
+    lines = run.worker_section({"sqlite": {1: {run.INSERT[0]: insert, run.FLOOR[0]: floor, run.SMS[0]: sms}}},
+                               verdicts)
+    assert lines[-1].endswith("| 4.00 / 2.00 / 1.00 at 50/s | 5.00, 2.50 |"), lines[-1]
+
+
+def test_a_floor_that_did_not_answer_is_not_measured():
+    verdicts: list[str] = []
+    missing = {"missing": "answers {403: 1}", "steps": []}
+    lines = run.worker_section({"postgres": {4: {run.INSERT[0]: _ladder(2.0), run.FLOOR[0]: missing,
+                                                 run.SMS[0]: _ladder(8.0)}}}, verdicts)
+    assert lines[-1] == ("| postgres | 4 | 25 | - | 25 | 9.0 | none | 1.00 | - | 8.0 / - / 2.0 | 4.00, - | "
+                         "8.00 / - / 2.00 at 25/s | 4.00, - |")
+    assert verdicts == ["- postgres, 4 workers: `/twilio/sms` holds 25 req/s against 25 for the insert, target >= "
+                        "half: **MET**"]

@@ -468,6 +468,11 @@ def test_laughter_of_other_languages_never_takes_back_crisis_words():
     ("Hindi po urgent siguro pero si lola hindi na po sumasagot", False),
     ("acil değil mi?! babam nefes alamıyor", False),  # "isn't it urgent?!"
     ("급한 게 아니라 위급해요", False),  # "not urgent: critical"
+    ("급한 건 아니지만 엄마가 어제부터 아무것도 못 드세요", False),  # "not urgent, but…" in the calm words' own ending
+    ("急ぎではありませんが、隣のおばあさんが三日も出てこないんです", False),
+    ("唔急，不過我阿媽三日冇出過門", False),  # a traditional "but", read as simplified
+    ("ไม่ด่วนค่ะ ท่อน้ำตันตั้งแต่เมื่อวาน", True),  # ตั้งแต่ ("since") holds no แต่ ("but")
+    ("SEM\u00a0PRESSA, quando der", True),  # read as simplified: NFKC, lower case
 ])
 def test_a_writer_says_it_can_wait_unless_a_but_or_a_question_takes_it_back(text, calm):
     assert message.read(message.normalise(text), BUILDINGS).can_wait is calm
