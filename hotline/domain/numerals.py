@@ -44,10 +44,14 @@ _NUMERAL = re.compile(r"[零〇洞一幺二两三四五六七八九十百千廿�
 def in_digits(text: str) -> str:
     """The text with each number written in Chinese numerals in digits, where it is surely a number: with a
     unit (`一百二十八`, `二十一`, `十点`) or three digits or more said one by one (`一二七`); `两`, `三` and
-    `一` alone stay words ("两单都送到了", "三点")."""
+    `一` alone stay words ("两单都送到了", "三点"). A numeral run against a digit written in figures ("1十", "十1")
+    stays as written: which number it makes is anyone's guess, and writing it in digits would join the two ("110")."""
     def digits(match: re.Match) -> str:
         run = match[0]
         if len(run) < 3 and not any(ch in CHINESE_UNIT or ch in "廿卅" for ch in run):
+            return run
+        start, end = match.span()
+        if text[start - 1:start].isdecimal() or text[end:end + 1].isdecimal():
             return run
         return chinese_digits(run) or run
 

@@ -616,6 +616,8 @@ def as_normalised(text: str) -> str:
 @settings(max_examples=400)
 @given(text=messages, buildings=building_sets)
 @example(text="RM十", buildings=BUILDINGS)  # a room written in a Chinese numeral (Hypothesis found it)
+@example(text="RM1十", buildings=BUILDINGS)  # a figure against a Chinese numeral (Hypothesis found it): not "110"
+@example(text="BLD1十", buildings=BUILDINGS)
 def test_parse_request_never_invents_a_building_or_room(text: str, buildings: frozenset[int]) -> None:
     parsed = parse_request(text, buildings)
     normalised = as_normalised(text)
