@@ -23,12 +23,13 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Flask, request
-from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline import database, texts
-from hotline.channels.twilio import validate_signature
+from hotline.channels.twilio import render_sms, validate_signature
 from hotline.config import parse_buildings
-from hotline.domain import message, reading
+from hotline.domain import message, reading, requests
+from hotline.domain.replies import Message
+from hotline.models import Category
 
 metadata = sa.MetaData()
 rows = sa.Table(
@@ -80,10 +81,9 @@ def floor():
     with engine.begin() as conn:
         number = conn.execute(rows.insert().values(text=text, created_at=datetime.now(UTC))
                               .returning(rows.c.id)).scalar_one()
-    category = texts.t(lang, f"category.{need.category.value}" if need.category else "category.help")
-    reply = MessagingResponse()
-    reply.message(texts.t(lang, "sms.created", number=number, category=category, home=f"{need.building}-{need.room}"))
-    return reply.to_xml(), {"Content-Type": "text/xml"}
+    category = requests.category_label(lang, need.category or Category.HELP)
+    text = texts.t(lang, "sms.created", number=number, category=category, home=f"{need.building}-{need.room}")
+    return render_sms((Message(text, lang, number),)), {"Content-Type": "text/xml"}
 
 
 @app.post("/insert")

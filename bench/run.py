@@ -456,6 +456,15 @@ def stage_section(stages: dict) -> list[str]:
             *bench_stages.table(stages)]
 
 
+def first_not_held(entry: dict, none: str) -> str:
+    """The step the ladder ended on, not held (rate, p99, errors, throughput); `none` when it ended held."""
+    failed = entry["steps"][-1] if entry["steps"] and not entry["steps"][-1]["held"] else None
+    if failed is None:
+        return none
+    return (f"{failed['offered_rate']:g}/s: p99 {fmt(failed['p99_ms'])} ms, {failed['errors']} errors, "
+            f"{failed['throughput']:.0f}/s")
+
+
 def first_service(entry: dict) -> float | None:
     """The median service time at the ladder's first rate, the better of its attempts (a process's
     first request may have waited for the machine)."""
@@ -519,9 +528,7 @@ def worker_section(ladders: dict, verdicts: list[str], stages: dict | None = Non
                 (held(entry) or {}).get("offered_rate", 0) if entry else 0 for entry in (insert, sms, floor))
             sms_top = held(sms)
             alone = sms_rate if workers == 1 else alone
-            failed = sms["steps"][-1] if sms["steps"] and not sms["steps"][-1]["held"] else None
-            failing = (f"{failed['offered_rate']:g}/s: p99 {fmt(failed['p99_ms'])} ms, {failed['errors']} errors, "
-                       f"{failed['throughput']:.0f}/s" if failed else "none")
+            failing = first_not_held(sms, "none")
             base = first_service(insert)
             work = {name: first_service(entry) if entry else None for name, entry in (("sms", sms), ("floor", floor))}
             work_ratio = {name: ms / base if ms and base else None for name, ms in work.items()}
@@ -662,9 +669,7 @@ def report(http: dict, scale: dict, args, started: float, ladders: dict | None =
                 continue
             top = held(entry)
             rate = top["offered_rate"] if top else 0
-            failed = entry["steps"][-1] if entry["steps"] and not entry["steps"][-1]["held"] else None
-            failing = (f"{failed['offered_rate']:g}/s: p99 {fmt(failed['p99_ms'])} ms, {failed['errors']} errors, "
-                       f"{failed['throughput']:.0f}/s" if failed else "none (top of the ladder)")
+            failing = first_not_held(entry, "none (top of the ladder)")
             ratio = [f"{rate / base[k]:.2f}" if base[k] else "-" for k in ("insert", "bare")]
             lines.append(f"| {database} | {name} | {rate:g} | {fmt(top and top['throughput'])} | "
                          f"{fmt(top and top['p50_ms'])} | {fmt(top and top['p99_ms'])} | "

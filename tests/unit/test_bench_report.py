@@ -12,9 +12,7 @@ def _stages(answer_ms: float) -> dict:
 
 
 def _ladder(first_service_ms: float) -> dict:
-    step = {"offered_rate": run.RATES[0], "service_p50_ms": first_service_ms, "held": True, "throughput": 25.0,
-            "p99_ms": 9.0, "errors": 0, "cpu_ms": first_service_ms}
-    return {"steps": [step], "missing": None}
+    return _steps((run.RATES[0], first_service_ms))
 
 
 def test_the_stages_table_says_what_the_answer_alone_costs_against_the_insert():
