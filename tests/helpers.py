@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import os
 import re
 import secrets
@@ -59,11 +60,27 @@ class ShiftedClock:
         self.ahead += timedelta(**delta)
 
 
+# Ports for the servers tests start: each pytest-xdist worker takes its own block, below the kernel's ephemeral
+# ports (32768 and up), so no other worker's server and no client's connection can be given the same one between
+# the moment it is found free and the moment its server binds it. A server that lost that race to a test of
+# another worker once answered that test's health check and webhooks (tests/reliability/test_db_outage.py).
+PORTS_FROM, PORTS_PER_WORKER = 20000, 1500
+_ports = itertools.count()
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on, for a server a test starts."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port nobody listens on, for a server a test starts: the next free one of this worker's block."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = PORTS_FROM + (int(worker) if worker.isdigit() else 0) % 8 * PORTS_PER_WORKER
+    for _ in range(PORTS_PER_WORKER):
+        port = first + next(_ports) % PORTS_PER_WORKER
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{first + PORTS_PER_WORKER - 1}")
 
 
 def postgres_reason(server: str = POSTGRES) -> str | None:
