@@ -30,10 +30,20 @@ READ_AHEAD = 512  # texts whose readings each process keeps: one SMS is read by 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
-# Other scripts, each told by its letters alone (a compound's Russian, Arab, Thai, Indian or Greek residents).
+# Other scripts, each told by its letters alone (a compound's Russian, Arab, Thai, Indian or Greek residents, and more).
 _SCRIPTS = (("ru", re.compile(r"[\u0400-\u04ff]")), ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f]")),
             ("th", re.compile(r"[\u0e00-\u0e7f]")), ("hi", re.compile(r"[\u0900-\u097f]")),
-            ("he", re.compile(r"[\u0590-\u05ff]")), ("el", re.compile(r"[\u0370-\u03ff]")))
+            ("he", re.compile(r"[\u0590-\u05ff]")), ("el", re.compile(r"[\u0370-\u03ff]")),
+            # scripts no rule reads: the coordinators are shown the message as one in another language, and its
+            # writer is answered in English, not in Chinese ("মা অজ্ঞান হয়ে গেছে")
+            ("bn", re.compile(r"[\u0980-\u09ff]")), ("pa", re.compile(r"[\u0a00-\u0a7f]")),
+            ("gu", re.compile(r"[\u0a80-\u0aff]")), ("ta", re.compile(r"[\u0b80-\u0bff]")),
+            ("te", re.compile(r"[\u0c00-\u0c7f]")), ("kn", re.compile(r"[\u0c80-\u0cff]")),
+            ("ml", re.compile(r"[\u0d00-\u0d7f]")), ("si", re.compile(r"[\u0d80-\u0dff]")),
+            ("lo", re.compile(r"[\u0e80-\u0eff]")), ("bo", re.compile(r"[\u0f00-\u0fff]")),
+            ("my", re.compile(r"[\u1000-\u109f]")), ("ka", re.compile(r"[\u10a0-\u10ff]")),
+            ("am", re.compile(r"[\u1200-\u137f]")), ("km", re.compile(r"[\u1780-\u17ff]")),
+            ("hy", re.compile(r"[\u0530-\u058f]")), ("mn", re.compile(r"[\u1800-\u18af]")))
 _LATIN_WORD = re.compile(r"[a-z]+")
 # Where a Latin word meets a Chinese character ("帮我buy一些milk"): read apart, as words.
 _LATIN_BY_CJK = re.compile(r"(?<=[a-z])(?=[\u3400-\u4dbf\u4e00-\u9fff])|(?<=[\u3400-\u4dbf\u4e00-\u9fff])(?=[a-z])")
@@ -676,12 +686,14 @@ def _address_words() -> tuple[tuple[re.Pattern, str, str], ...]:
 
 @lru_cache(maxsize=READ_AHEAD)
 def simplify(text: str) -> str:
-    """NFKC, lower case, a curly apostrophe straight (`don’t`), simplified characters with a Latin word
-    beside them set apart (`帮我buy一些milk`), pinyin read as Chinese, other languages' building and room
-    words as the address reader's, one space between words (kept per text: every rule reads the same
-    message through it)."""
+    """NFKC, lower case, a curly apostrophe straight (`don’t`), the digits of every script as 0-9, simplified
+    characters with a Latin word beside them set apart (`帮我buy一些milk`), pinyin read as Chinese, other
+    languages' building and room words as the address reader's, one space between words (kept per text:
+    every rule reads the same message through it)."""
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
     text = toneless(text)
+    if not text.isascii():
+        text = _OTHER_DIGIT.sub(_ascii_digit, text)
     for pattern, read_as, _ in _address_words():
         text = pattern.sub(read_as, text)
     if _CJK.search(text):
@@ -692,6 +704,14 @@ def simplify(text: str) -> str:
     text = _NOT.sub(_contracted, text)  # "has not picked up" reads as "hasn't picked up": rules say it once
     text = _restored(text)  # "hasnt", "im", "theres", as texted: "hasn't", "i'm", "there's"
     return " ".join(text.split())
+
+
+# A digit of another script ("ساختمان ۱۵ واحد ۵۰۱", "भवन ३१", "အခန်း ၃၀၅"): the address reader and the rules read 0-9.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _ascii_digit(match: re.Match) -> str:
+    return str(unicodedata.decimal(match[0]))
 
 
 # "号楼" in pinyin between two numbers, in a message mostly in characters (one all in pinyin is read as pinyin).
@@ -926,8 +946,8 @@ def _detector():
 def language(text: str) -> str | None:
     """The language a message is written in, as an ISO 639-1 code: `zh` for Chinese characters and
     pinyin (unless the characters are a name in a text of twice as many Latin words), `ja`, `ko`,
-    Russian, Arabic, Thai, Hindi, Hebrew or Greek by their letters, or a Latin-script language (`en`
-    where lingua cannot tell); None for none."""
+    the languages of other scripts by their letters (`_SCRIPTS`: Russian, Arabic, Bengali, Burmese…), or a
+    Latin-script language (`en` where lingua cannot tell); None for none."""
     text = toneless(text)
     if _KANA.search(text):
         return "ja"
