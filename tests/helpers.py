@@ -61,17 +61,23 @@ class ShiftedClock:
 
 
 # Ports for the servers tests start: each pytest-xdist worker takes its own block, below the kernel's ephemeral
-# ports (32768 and up), so no other worker's server and no client's connection can be given the same one between
-# the moment it is found free and the moment its server binds it. A server that lost that race to a test of
-# another worker once answered that test's health check and webhooks (tests/reliability/test_db_outage.py).
-PORTS_FROM, PORTS_PER_WORKER = 20000, 1500
-_ports = itertools.count()
+# ports (32768 and up: /proc/sys/net/ipv4/ip_local_port_range), so no other worker's server and no client's
+# connection can be given the same one between the moment it is found free and the moment its server binds it. A
+# server that lost that race to a test of another worker once answered that test's health check and webhooks
+# (tests/reliability/test_db_outage.py). A run without workers takes the last block from a random place in it (a
+# second run beside `make test`); workers past the blocks take what the kernel gives, as before.
+PORTS_FROM, PORTS_PER_WORKER, BLOCKS = 20000, 1500, 8
+_ports = itertools.count(secrets.randbelow(PORTS_PER_WORKER) if "PYTEST_XDIST_WORKER" not in os.environ else 0)
 
 
 def free_port() -> int:
     """A TCP port nobody listens on, for a server a test starts: the next free one of this worker's block."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    first = PORTS_FROM + (int(worker) if worker.isdigit() else 0) % 8 * PORTS_PER_WORKER
+    worker = os.environ.get("PYTEST_XDIST_WORKER", f"gw{BLOCKS - 1}").removeprefix("gw")
+    if not worker.isdigit() or int(worker) >= BLOCKS:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    first = PORTS_FROM + int(worker) * PORTS_PER_WORKER
     for _ in range(PORTS_PER_WORKER):
         port = first + next(_ports) % PORTS_PER_WORKER
         with socket.socket() as s:

@@ -359,14 +359,14 @@ def _likely_grave(said: Reading, who: Situation) -> bool:
 def _unread(decision: Decision, said: Reading, who: Situation) -> Decision:
     """A message in a language the hotline does not read whose need it could not make out goes before a
     coordinator at once, as grave words read no surer do: asked in English what they need, where they live or
-    whether the flat they wrote is their own ("ساختمان ۱۵ واحد ۵۰۱" from a resident of 12-302), its sender has
-    nothing to add they could read, and what they wrote may be that a father has not answered
+    whether the flat they wrote is their own ("ساختمان ۱۵ واحد ۵۰۱" in a first message from a resident of 12-302),
+    its sender has nothing to add they could read, and what they wrote may be that a father has not answered
     since Monday ("Мой отец, корпус 8, квартира 1401, не выходит на связь с понедельника") or that smoke fills a
     stairwell ("Czuć dym i coś się pali w piwnicy budynku 10"). One that says it can wait ("급한 건 아니에요") is
     left to the coordinators' notice of a language the hotline does not read."""
     act = decision.act
-    if decision.other_language and isinstance(act, Gathering) and act.next in ("ask", CONFIRM_HOME) \
-            and not act.state.get("category") and not said.can_wait:
+    if decision.other_language and isinstance(act, Gathering) and not act.state.get("category") and not said.can_wait \
+            and (act.next == "ask" or act.next == CONFIRM_HOME and who.conversation() is None):  # a first message
         return _before_a_person(decision, said, who, act.state)
     return decision
 

@@ -40,12 +40,12 @@ EVERYWHERE = frozenset()  # read against no list of buildings: any number writte
 
 
 def normalise(body: str) -> str:
-    """An SMS body as the rules read it: no NUL, no blanks around it, at most one message long, its digits
-    written as 0-9 ("المبنى ٢٢ شقة ١٥٠٢", a temperature of ٣٨٫٦)."""
-    return body.replace("\x00", "").strip()[:MAX_BODY].translate(_DIGITS)
+    """An SMS body as the rules read it: no NUL, no blanks around it, at most one message long, the digits of
+    every script written as 0-9 ("المبنى ٢٢ شقة ١٥٠٢", a temperature of ٣٨٫٦, an answer "३०२")."""
+    return reading.ascii_digits(body.replace("\x00", "").strip()[:MAX_BODY].translate(_DECIMAL_MARK))
 
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")  # Arabic and Persian digits, the decimal mark
+_DECIMAL_MARK = str.maketrans("٫", ".")  # Arabic's
 
 
 @dataclass(frozen=True, eq=False)

@@ -43,7 +43,9 @@ _SCRIPTS = (("ru", re.compile(r"[\u0400-\u04ff]")), ("ar", re.compile(r"[\u0600-
             ("lo", re.compile(r"[\u0e80-\u0eff]")), ("bo", re.compile(r"[\u0f00-\u0fff]")),
             ("my", re.compile(r"[\u1000-\u109f]")), ("ka", re.compile(r"[\u10a0-\u10ff]")),
             ("am", re.compile(r"[\u1200-\u137f]")), ("km", re.compile(r"[\u1780-\u17ff]")),
-            ("hy", re.compile(r"[\u0530-\u058f]")), ("mn", re.compile(r"[\u1800-\u18af]")))
+            ("hy", re.compile(r"[\u0530-\u058f]")), ("mn", re.compile(r"[\u1800-\u18af]")),
+            ("or", re.compile(r"[\u0b00-\u0b7f]")))
+_DIGIT_OR_DANDA = re.compile(r"\d|[\u0964\u0965]")
 _LATIN_WORD = re.compile(r"[a-z]+")
 # Where a Latin word meets a Chinese character ("帮我buy一些milk"): read apart, as words.
 _LATIN_BY_CJK = re.compile(r"(?<=[a-z])(?=[\u3400-\u4dbf\u4e00-\u9fff])|(?<=[\u3400-\u4dbf\u4e00-\u9fff])(?=[a-z])")
@@ -203,7 +205,7 @@ def all_well(text: str) -> bool:
 # "But", after the news that all is well (more is said than thanks) or after the words that a need can wait
 # (`parsing.can_wait`: "急ぎではありませんが、隣のおばあさんが…").
 _BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|mas|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi"
-                  r"|namun|kaso|lekin|magar|maar)\b|لكن|但是|但系|可是|不过|でも|けど|が[、,]|ですが|하지만|그런데|지만"
+                  r"|namun|kaso|lekin|magar|maar|але|lakini|maar)\b|لكن|但是|但系|可是|不过|でも|けど|が[、,]|ですが|하지만|그런데|지만"
                   r"|(?<!ตั้ง)แต่(?!ละ|อยาก)")  # "แต่อยากได้ภายในสัปดาห์นี้": but I would like it this week
 
 
@@ -692,8 +694,7 @@ def simplify(text: str) -> str:
     every rule reads the same message through it)."""
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
     text = toneless(text)
-    if not text.isascii():
-        text = _OTHER_DIGIT.sub(_ascii_digit, text)
+    text = ascii_digits(text)
     for pattern, read_as, _ in _address_words():
         text = pattern.sub(read_as, text)
     if _CJK.search(text):
@@ -706,12 +707,13 @@ def simplify(text: str) -> str:
     return " ".join(text.split())
 
 
-# A digit of another script ("ساختمان ۱۵ واحد ۵۰۱", "भवन ३१", "အခန်း ၃၀၅"): the address reader and the rules read 0-9.
+def ascii_digits(text: str) -> str:
+    """The text with the digits of every script written 0-9 ("ساختمان ۱۵ واحد ۵۰۱", "भवन ३१", "အခန်း ၃၀၅", an answer
+    "३०२"), one character for one: what reads an address, a job's number or a time left reads them so."""
+    return text if text.isascii() else _OTHER_DIGIT.sub(lambda digit: str(unicodedata.decimal(digit[0])), text)
+
+
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
-
-
-def _ascii_digit(match: re.Match) -> str:
-    return str(unicodedata.decimal(match[0]))
 
 
 # "号楼" in pinyin between two numbers, in a message mostly in characters (one all in pinyin is read as pinyin).
@@ -959,7 +961,8 @@ def language(text: str) -> str | None:
         if len(words) < 4 or len(words) < 2 * characters:  # "帮我buy一些milk"; not "Insulin 诺和锐 runs out…"
             return "zh"
         text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
-    if found := next((code for code, script in _SCRIPTS if len(script.findall(text)) >= 2), None):
+    letters = _DIGIT_OR_DANDA.sub("", text)  # "building ২৯ flat ১১০২" is English; "।" is Bengali's too
+    if found := next((code for code, script in _SCRIPTS if len(script.findall(letters)) >= 2), None):
         return found
     if sum(len(w) for w in words) < 2:
         return None

@@ -95,3 +95,25 @@ def test_a_neighbour_told_by_place_counts_from_the_flat_the_writer_says_is_their
 
     parsed = parse_request(text, fast.POLICY.buildings)
     assert (parsed.building, parsed.room, parsed.for_other) == place
+
+
+def test_a_residents_first_message_in_an_unread_language_naming_another_flat_goes_before_a_person():
+    """Asked in English whether 15-501 is their own flat, a resident of 12-302 writing Persian could not answer: what
+    they wrote (a neighbour who has not opened the door since the day before yesterday) goes to a coordinator."""
+    text = "سلام، همسایه‌ی طبقه بالا، ساختمان ۱۵ واحد ۵۰۱، از پریروز در را باز نمی‌کند"
+    act = decided("resident", "Habari, ninaishi jengo 15 chumba 501. Naomba msaada").act
+    assert isinstance(act, decide.Crisis) and (act.building, act.room) == (15, "501")
+    assert isinstance(decided("resident", text).act, (decide.Crisis, decide.Gathering))
+    assert decided("resident", "I need rice, building 15 room 501").act.next == "confirm_home"  # English: asked
+
+
+def test_an_answer_in_an_unread_language_to_the_question_of_the_flat_is_asked_again_not_put_before_a_person():
+    """The question "is 15-501 your own flat?" stands in the conversation: a Spanish "I do not understand" to it is
+    asked again (as it was before a first message's rule was written), not filed as a coordinator's request at a
+    flat the sender has not confirmed."""
+    who = fast.situation("resident")
+    who.conversation = lambda: {"asked": decide.CONFIRM_HOME, "building": 15, "room": "501", "lang": "en",
+                                "details": ["Hola, edificio 15 apartamento 501, no es urgente"]}
+    said = message.read(message.normalise("No entiendo, por favor alguien puede venir?"), fast.POLICY.buildings)
+    act = decide.decide(said, who, fast.POLICY).act
+    assert isinstance(act, decide.Gathering) and act.next == decide.CONFIRM_HOME

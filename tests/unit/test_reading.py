@@ -346,6 +346,11 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     # an address's words are English where they are most of the words, not amid others
     ("bldg 7 apt 1101 rice", "en", "en"),
     ("Nahulog ang asawa ko sa hagdan, dumudugo ang ulo at hindi gumagalaw. Bldg 5 rm 301", "tl", "en"),
+    # scripts no rule reads are languages too, answered in English, not read as none (and answered in Chinese)
+    ("মা অজ্ঞান হয়ে গেছে, ডাকলেও জাগছে না।", "bn", "en"),  # its danda is the one Hindi writes too
+    ("ကျေးဇူးတင်ပါတယ်", "my", "en"),
+    ("ଦୟାକରି ଚାଉଳ ଦରକାର", "or", "en"),
+    ("building ২৯ flat ১১০২ need rice", "en", "en"),  # another script's digits are no letters of it
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
@@ -476,3 +481,26 @@ def test_laughter_of_other_languages_never_takes_back_crisis_words():
 ])
 def test_a_writer_says_it_can_wait_unless_a_but_or_a_question_takes_it_back(text, calm):
     assert message.read(message.normalise(text), BUILDINGS).can_wait is calm
+
+
+@pytest.mark.parametrize(("text", "building", "room"), [
+    ("سلام، همسایه‌ی ما، ساختمان ۱۵ واحد ۵۰۱، از پریروز در را باز نمی‌کند", 15, "501"),  # Persian digits
+    ("मेरो साथी भवन ३१ कोठा ६०२ मा एक्लै बस्छ", 31, "602"),  # Devanagari
+    ("আমার বাবা ২৯ নম্বর বিল্ডিং, ফ্ল্যাট ১১০২ এ একা থাকেন", 29, "1102"),  # Bengali
+    ("ကျွန်တော့်သူငယ်ချင်း အဆောက်အဦ ၁၈ အခန်း ၃၀၅ မှာ", 18, "305"),  # Burmese
+])
+def test_a_flat_written_in_the_digits_of_another_script_is_read(text, building, room):
+    parsed = parse_request(message.normalise(text), BUILDINGS)
+    assert (parsed.building, parsed.room) == (building, room)
+
+
+def test_every_scripts_digits_are_read_as_0_to_9_one_for_one():
+    assert reading.ascii_digits("३०२ ၁၈ ১১০২ ٣٨٫٦") == "302 18 1102 38٫6"
+    assert message.normalise(" ३०२ ") == "302"  # an answer to "which room?"
+    assert message.normalise("٣٨٫٦") == "38.6"
+    assert reading.ascii_digits("no digits") == "no digits"
+
+
+@pytest.mark.parametrize("text", ["أحتاج كيس رز واحد 5 كيلو", "Die Lieferung kommt erst in KW 23"])
+def test_a_word_for_one_or_a_calendar_week_is_no_room(text):
+    assert parse_request(message.normalise(text), BUILDINGS).room is None
