@@ -205,7 +205,7 @@ def all_well(text: str) -> bool:
 # "But", after the news that all is well (more is said than thanks) or after the words that a need can wait
 # (`parsing.can_wait`: "急ぎではありませんが、隣のおばあさんが…").
 _BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|mas|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi"
-                  r"|namun|kaso|lekin|magar|maar|але|lakini|maar)\b|لكن|但是|但系|可是|不过|でも|けど|が[、,]|ですが|하지만|그런데|지만"
+                  r"|namun|kaso|lekin|magar|maar|але|lakini)\b|لكن|但是|但系|可是|不过|でも|けど|が[、,]|ですが|하지만|그런데|지만"
                   r"|(?<!ตั้ง)แต่(?!ละ|อยาก)")  # "แต่อยากได้ภายในสัปดาห์นี้": but I would like it this week
 
 
