@@ -42,10 +42,7 @@ EVERYWHERE = frozenset()  # read against no list of buildings: any number writte
 def normalise(body: str) -> str:
     """An SMS body as the rules read it: no NUL, no blanks around it, at most one message long, the digits of
     every script written as 0-9 ("المبنى ٢٢ شقة ١٥٠٢", a temperature of ٣٨٫٦, an answer "३०२")."""
-    return reading.ascii_digits(body.replace("\x00", "").strip()[:MAX_BODY].translate(_DECIMAL_MARK))
-
-
-_DECIMAL_MARK = str.maketrans("٫", ".")  # Arabic's
+    return reading.ascii_digits(body.replace("\x00", "").strip()[:MAX_BODY].replace("٫", "."))  # Arabic's decimal mark
 
 
 @dataclass(frozen=True, eq=False)
