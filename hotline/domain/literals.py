@@ -73,7 +73,7 @@ def _needs(items) -> frozenset[str] | None:
     """Strings one of which every match of the sequence `items` holds, the rarest such set found among
     its parts; None when no part gives one."""
     best: frozenset[str] | None = None
-    run: list[str] = []  # literal characters in a row
+    run: frozenset[str] = frozenset([""])  # the strings the characters in a row can be, classes of a few too
 
     def consider(words: frozenset[str] | None) -> None:
         nonlocal best
@@ -82,13 +82,23 @@ def _needs(items) -> frozenset[str] | None:
 
     for op, argument in items:
         if op is LITERAL:
-            run.append(chr(argument))
+            run = frozenset(word + chr(argument) for word in run)
             continue
-        consider(frozenset(["".join(run)]) if run else None)
-        run = []
+        one_of = _needs_of(op, argument) if op is IN else None
+        if one_of and len(one_of) <= RUN_WORDS:  # `a[çc]mıyor`: "açmiyor" or "acmiyor", whole
+            if len(run) * len(one_of) > RUN_WORDS:
+                consider(run)
+                run = frozenset([""])
+            run = frozenset(word + ch for word in run for ch in one_of)
+            continue
+        consider(run)
+        run = frozenset([""])
         consider(_needs_of(op, argument))
-    consider(frozenset(["".join(run)]) if run else None)
+    consider(run)
     return best
+
+
+RUN_WORDS = 16  # the spellings a run of characters may stand for, through classes such as `[çc]`, and be needed whole
 
 
 def _needs_of(op, argument) -> frozenset[str] | None:

@@ -114,8 +114,69 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def _rule(kind: str, pattern: str, example: str, counter: list[str], flags: int) -> Rule:
-    compiled = re.compile(pattern, flags)
+    compiled = re.compile(bare_too(pattern, flags), flags)
     return Rule(kind, compiled, example, counter[0] if counter else "", literals.needed(compiled))
+
+
+def bare_too(pattern: str, flags: int = re.IGNORECASE) -> str:
+    """The pattern reading a word typed without its marks as it reads the word written with them: each letter
+    of BARE in a word of three letters or more also as the plain letters typed for it (`açmıyor` finds "acmiyor",
+    `należy` "nalezy", `não` "nao", `gebäude` "gebaeude" and "gebaude"), as people type on a keyboard without
+    them. A shorter word keeps its marks (Vietnamese "tã" is no "ta", Portuguese "só" no "so"), and so do the
+    letters found only in Vietnamese, whose words without them are too often other words ("chảy" bleeding, "chay"
+    vegetarian); a class (`[ée]`) is left as written. Where two letters for one cannot be (a look-behind has a
+    fixed width), the plain letter alone."""
+    for digraphs in (True, False):
+        bare = _bare(pattern, digraphs)
+        try:
+            re.compile(bare, flags)
+        except re.error:
+            continue
+        return bare
+    return pattern
+
+
+def _bare(pattern: str, digraphs: bool) -> str:
+    out, at, in_class = [], 0, False
+    while at < len(pattern):
+        ch = pattern[at]
+        if ch == "\\":
+            out.append(pattern[at:at + 2])
+            at += 2
+            continue
+        if ch == "[" and not in_class:
+            opening = re.match(r"\[\^?\]?", pattern[at:])[0]  # a `]` first in a class is one of its characters
+            out.append(opening)
+            at, in_class = at + len(opening), True
+            continue
+        in_class = in_class and ch != "]"
+        if ch in BARE and not in_class and _word_around(pattern, at) >= 3:
+            plain, two = BARE[ch], digraphs and DIGRAPHS.get(ch)
+            out.append(f"(?:{ch}|{two}|{plain})" if two else f"[{ch}{plain}]")
+        else:
+            out.append(ch)
+        at += 1
+    return "".join(out)
+
+
+def _word_around(pattern: str, at: int) -> int:
+    """How many letters in a row the pattern writes around its character at `at`."""
+    start = end = at
+    while start > 0 and pattern[start - 1].isalpha() and pattern[start - 2:start - 1] != "\\":
+        start -= 1
+    while end + 1 < len(pattern) and pattern[end + 1].isalpha():
+        end += 1
+    return end - start + 1
+
+
+# Marked Latin letters and the plain letter typed for each: Turkish, Polish, German, Czech, Hungarian, Romanian,
+# the Nordic and Romance languages ("ı" needs none: a pattern that ignores case reads "i" for it already).
+BARE = {marked: plain for plain, letters in (
+    ("a", "áàâäãåąă"), ("c", "çćč"), ("d", "ď"), ("e", "éèêëęě"), ("g", "ğ"), ("i", "íìîï"), ("l", "łľĺ"),
+    ("n", "ñńň"), ("o", "óòôöõøő"), ("r", "řŕ"), ("s", "şśšșß"), ("t", "ťţț"), ("u", "úùûüůű"), ("y", "ýÿ"),
+    ("z", "żźž"),
+) for marked in letters}
+DIGRAPHS = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}  # German without its letters: "Gebaeude", "heiss"
 
 
 def load_rules(path: Path, flags: int = re.IGNORECASE) -> Rules:
@@ -682,7 +743,7 @@ def _opencc():
 
 @cache
 def _address_words() -> tuple[tuple[re.Pattern, str, str], ...]:
-    return tuple((re.compile(pattern, re.IGNORECASE), read_as, example)
+    return tuple((re.compile(bare_too(pattern), re.IGNORECASE), read_as, example)
                  for _, (pattern, read_as, example) in _rows(LEXICON / "address_words.tsv"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 import pytest
 
@@ -504,3 +505,39 @@ def test_every_scripts_digits_are_read_as_0_to_9_one_for_one():
 @pytest.mark.parametrize("text", ["أحتاج كيس رز واحد 5 كيلو", "Die Lieferung kommt erst in KW 23"])
 def test_a_word_for_one_or_a_calendar_week_is_no_room(text):
     assert parse_request(message.normalise(text), BUILDINGS).room is None
+
+
+@pytest.mark.parametrize(("pattern", "typed", "reads"), [
+    ("kapıyı açmıyor", "kapiyi acmiyor", True),  # Turkish without its letters ("ı" is "i" already)
+    ("nie może oddychać", "nie moze oddychac", True),  # Polish
+    ("gebäude", "gebaeude", True),  # German: two letters for one
+    ("gebäude", "gebaude", True),
+    ("(?<!gebäude )x", "gebaude x", False),  # a look-behind keeps one width: the plain letter alone
+    ("não atende", "nao atende", True),  # a word of three letters
+    (r"\btã\b", "ta", False),  # shorter: Vietnamese "tã" (a nappy) is no "ta"
+    ("chảy máu", "chay mau", False),  # a letter only Vietnamese has keeps its mark
+    ("[ée]t[ée]", "ete", True),  # a class as written
+    ("[^ş]", "s", True),  # a negated class too: it was written to take the plain letter
+])
+def test_a_word_typed_without_its_marks_reads_as_written_with_them(pattern, typed, reads):
+    assert (re.search(reading.bare_too(pattern), typed, re.IGNORECASE) is not None) is reads
+
+
+def test_a_word_written_with_its_marks_still_reads():
+    for pattern, written in (("kapıyı açmıyor", "Kapıyı açmıyor"), ("gebäude", "Gebäude"), ("não", "Não")):
+        assert re.search(reading.bare_too(pattern), written, re.IGNORECASE)
+
+
+@pytest.mark.parametrize(("text", "building", "room"), [
+    ("komsum 15. blok 803 numarali dairede", 15, "803"),
+    ("9 blok daire 406", 9, "406"),
+    ("bud 2 m 301, karma dla psa", 2, "301"),
+    ("pani Zofia z bloku 5 mieszkanie 204", 5, "204"),
+    ("mi hija, edif 6 apto 307", 6, "307"),
+    ("meine tochter wohnt in gebaeude 32 wohnung 1208", 32, "1208"),
+    ("tatal meu sta in blocul 7 ap 605", 7, "605"),
+    ("bl 30 ap 804, nu raspunde nimeni", 30, "804"),
+])
+def test_a_flat_typed_without_marks_or_in_short_is_read(text, building, room):
+    parsed = parse_request(message.normalise(text), BUILDINGS)
+    assert (parsed.building, parsed.room) == (building, room)
