@@ -117,3 +117,21 @@ def test_an_answer_in_an_unread_language_to_the_question_of_the_flat_is_asked_ag
     said = message.read(message.normalise("No entiendo, por favor alguien puede venir?"), fast.POLICY.buildings)
     act = decide.decide(said, who, fast.POLICY).act
     assert isinstance(act, decide.Gathering) and act.next == decide.CONFIRM_HOME
+
+
+@pytest.mark.parametrize("text", [
+    "קיבלתי את המשלוח, הכל הגיע. תודה רבה!",  # Hebrew: it came, thanks
+    "Көкөніс пен жұмыртқа үшін рахмет! Бәрі аман-есен жетті.",  # Kazakh: what came is named
+])
+def test_thanks_for_what_came_in_a_language_the_rules_barely_read_is_thanks(text):
+    act = decided("resident", text).act
+    assert isinstance(act, decide.ResidentWord) and act.word == Word.THANKS
+
+
+@pytest.mark.parametrize(("sender", "text"), [
+    ("delivered", "东西收到了 那个袋子要不要还给志愿者啊"),  # a question beside it
+    ("delivered", "上次的菜收到了 谢谢 这次想再配点药 我老头子的降压药还剩五天"),  # a need of its own, in Chinese
+])
+def test_what_came_with_a_question_or_a_need_of_its_own_is_no_plain_thanks(sender, text):
+    act = decided(sender, text).act
+    assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)

@@ -537,7 +537,18 @@ def test_a_word_written_with_its_marks_still_reads():
     ("meine tochter wohnt in gebaeude 32 wohnung 1208", 32, "1208"),
     ("tatal meu sta in blocul 7 ap 605", 7, "605"),
     ("bl 30 ap 804, nu raspunde nimeni", 30, "804"),
+    ("jaddi b 3imara 8 sha2a 302", 8, "302"),  # languages written in Latin letters: Arabic (Arabizi),
+    ("madaram too sakhtemoon 4 vahed 502", 4, "502"),  # Persian,
+    ("mama odna v korpuse 27 kv 1503", 27, "1503"),  # Russian,
+    ("babusya z 5-ho budynku kv 606", 5, "606"),  # Ukrainian,
+    ("o pappous sto ktirio 18 diam 1302", 18, "1302"),  # Greek,
+    ("chichi wa 8 goutou 1203 goushitsu", 8, "1203"),  # Japanese,
+    ("halmeoni 31dong 402ho", 31, "402"),  # Korean,
+    ("yai yu tuek 33 hong 207", 33, "207"),  # Thai
+    ("Әкем 20-корпус, 1501-пәтерде тұрады", 20, "1501"),  # and in their own scripts: Kazakh,
+    ("ህንፃ 24 ክፍል 808", 24, "808"),  # Amharic,
+    ("கட்டிடம் 3 வீடு 1203", 3, "1203"),  # Tamil
 ])
-def test_a_flat_typed_without_marks_or_in_short_is_read(text, building, room):
+def test_a_flat_typed_without_marks_in_short_or_in_latin_letters_is_read(text, building, room):
     parsed = parse_request(message.normalise(text), BUILDINGS)
     assert (parsed.building, parsed.room) == (building, room)
