@@ -208,6 +208,10 @@ _CALM = re.compile(
     | عجله(?:\s*ای)?\s*(?:نیست|ندارم|نداره|نداریم) | فوری\s*نیست | לא\s+דחוף | δεν\s+βιάζομαι
     | όχι\s+(?:βιαστικό|επείγον) | αν\s+γίνεται | အမြန်\s*မလို | асықпа\w* | асығыс\s+емес | አስቸኳይ\s+አይደለም
     | हतार\s+छैन | তাড়া\s+নেই | জরুরি\s+না | அவசரம்\s+இல்லை
+    | \bnu\s+(?:e|este)\s+(?:urgent|grab[ăa]) | \bnic\s+pilnego | \bnie\s+(?:jest\s+)?pilne | \bbez\s+po[śs]piechu
+    | \bacelesi\s+yok | \bisog(?:imasen|anai|i\s+ja\s+nai) | \bgeuph(?:aji\s+an|an\s+geon\s+ani)\w* | \bmai\s+reng
+    | \bden\s+viazom\w* | \bmish\s+mista3jle\w* | \bma\s+fi\s+3ajale | \bajale\s+nadar\w* | \bjaldi\s+nahi\b
+    | \bne\s+(?:srochno|terminovo)\b
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
     | 还有(?:个)?(?:两三|三四|三五|两|二|三|四|五|几|[2-9])天(?:的|左右)    # "尿不湿快没了 还有两三天的"
     | 精神(?:还|挺|很|蛮|都)?(?:好|不错)                                     # "小孩有点咳 不发烧 精神挺好"

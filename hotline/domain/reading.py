@@ -150,13 +150,22 @@ def _bare(pattern: str, digraphs: bool) -> str:
             at, in_class = at + len(opening), True
             continue
         in_class = in_class and ch != "]"
-        if ch in BARE and not in_class and _word_around(pattern, at) >= 3:
+        if ch in BARE and not in_class and _word_around(pattern, at) >= 3 and not _vietnamese(pattern, at):
             plain, two = BARE[ch], digraphs and DIGRAPHS.get(ch)
             out.append(f"(?:{ch}|{two}|{plain})" if two else f"[{ch}{plain}]")
         else:
             out.append(ch)
         at += 1
     return "".join(out)
+
+
+def _vietnamese(pattern: str, at: int) -> bool:
+    """Whether the word around the pattern's character at `at` begins as only Vietnamese words do ("ngã" a fall, not
+    "Nga" a name; "nhà"): such a word keeps its marks."""
+    start = at
+    while start > 0 and pattern[start - 1].isalpha() and pattern[start - 2:start - 1] != "\\":
+        start -= 1
+    return pattern[start:start + 2].lower() in ("ng", "nh")
 
 
 def _word_around(pattern: str, at: int) -> int:
@@ -266,7 +275,8 @@ def all_well(text: str) -> bool:
 # "But", after the news that all is well (more is said than thanks) or after the words that a need can wait
 # (`parsing.can_wait`: "急ぎではありませんが、隣のおばあさんが…").
 _BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|mas|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi"
-                  r"|namun|kaso|lekin|magar|maar|але|lakini)\b|لكن|但是|但系|可是|不过|でも|けど|が[、,]|ですが|하지만|그런데|지만"
+                  r"|namun|kaso|lekin|magar|maar|але|lakini|însă|insa|geunde|hajiman|kedo|vali|бірақ|αλλά)\b"
+                  r"|لكن|اما|ولی|אבל|কিন্তু|ஆனால்|ግን|तर(?=\s)|ဒါပေမဲ့|但是|但系|可是|不过|でも|けど|が[、,]|ですが|하지만|그런데|지만"
                   r"|(?<!ตั้ง)แต่(?!ละ|อยาก)")  # "แต่อยากได้ภายในสัปดาห์นี้": but I would like it this week
 
 

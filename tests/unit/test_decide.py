@@ -135,3 +135,8 @@ def test_thanks_for_what_came_in_a_language_the_rules_barely_read_is_thanks(text
 def test_what_came_with_a_question_or_a_need_of_its_own_is_no_plain_thanks(sender, text):
     act = decided(sender, text).act
     assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)
+
+
+def test_thanks_for_what_came_with_something_more_asked_besides_is_no_plain_thanks():
+    act = decided("resident", "תודה רבה, הירקות הגיעו. אם אפשר גם לחם וביצים בשבוע הבא, לא דחוף").act
+    assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)

@@ -479,6 +479,12 @@ def test_laughter_of_other_languages_never_takes_back_crisis_words():
     ("唔急，不過我阿媽三日冇出過門", False),  # a traditional "but", read as simplified
     ("ไม่ด่วนค่ะ ท่อน้ำตันตั้งแต่เมื่อวาน", True),  # ตั้งแต่ ("since") holds no แต่ ("but")
     ("SEM\u00a0PRESSA, quando der", True),  # read as simplified: NFKC, lower case
+    ("شیر آب چکه میکنه، عجله ای نیست", True),  # Persian, Hebrew, Tamil, Romanian, romaji: no rush
+    ("הנורה נשרפה, לא דחוף", True),
+    ("குழாய் ஒழுகுகிறது, அவசரம் இல்லை", True),
+    ("frigiderul nu merge, nu e urgent", True),
+    ("terebi ga kowareta, isogimasen", True),
+    ("লা দুধ লাগবে, জরুরি না, কিন্তু মা কাল থেকে দরজা খুলছেন না", False),  # Bengali "but"? no: read what follows
 ])
 def test_a_writer_says_it_can_wait_unless_a_but_or_a_question_takes_it_back(text, calm):
     assert message.read(message.normalise(text), BUILDINGS).can_wait is calm
@@ -518,6 +524,8 @@ def test_a_word_for_one_or_a_calendar_week_is_no_room(text):
     ("chảy máu", "chay mau", False),  # a letter only Vietnamese has keeps its mark
     ("[ée]t[ée]", "ete", True),  # a class as written
     ("[^ş]", "s", True),  # a negated class too: it was written to take the plain letter
+    ("ngã", "chi nga", False),  # a word that begins as only Vietnamese words do: "ngã" (a fall) is no "Nga"
+    ("nhà", "nha", False),
 ])
 def test_a_word_typed_without_its_marks_reads_as_written_with_them(pattern, typed, reads):
     assert (re.search(reading.bare_too(pattern), typed, re.IGNORECASE) is not None) is reads
