@@ -752,8 +752,10 @@ def _opencc():
 
 
 @cache
-def _address_words() -> tuple[tuple[re.Pattern, str, str], ...]:
-    return tuple((re.compile(bare_too(pattern), re.IGNORECASE), read_as, example)
+def _address_words() -> Rules:
+    """lexicon/address_words.tsv as rules (`kind` is what the words are read as), each tried only on a text that holds
+    a word it needs."""
+    return Rules(_rule(read_as, pattern, example, [], re.IGNORECASE)
                  for _, (pattern, read_as, example) in _rows(LEXICON / "address_words.tsv"))
 
 
@@ -766,8 +768,10 @@ def simplify(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
     text = toneless(text)
     text = ascii_digits(text)
-    for pattern, read_as, _ in _address_words():
-        text = pattern.sub(read_as, text)
+    held = literals.held(text)
+    for word in _address_words():  # each in turn: a word written by one ("building") may be what a later one needs
+        if not word.needs.isdisjoint(held) and (changed := word.pattern.sub(word.kind, text)) != text:
+            text, held = changed, literals.held(changed)
     if _CJK.search(text):
         text = _PINYIN_BUILDING.sub("号楼", text)  # "wo zhu 7 hao lou 五零三，…": the rest in characters
         text = _LATIN_BY_CJK.sub(" ", _opencc().convert(text))  # "20 delivered了": a word ends before 了

@@ -91,9 +91,10 @@ def test_a_past_fall_is_no_emergency_and_a_fall_now_still_is(rule):
     assert parse_request(rule.counter, BUILDINGS).emergency
 
 
-@pytest.mark.parametrize(("pattern", "read_as", "example"), reading._address_words(), ids=lambda v: str(v)[:12])
-def test_every_address_word_reads_the_message_that_motivated_it(pattern, read_as, example):
-    assert pattern.search(example.lower())
+@pytest.mark.parametrize("word", reading._address_words(), ids=lambda w: w.example[:12])
+def test_every_address_word_reads_the_message_that_motivated_it(word):
+    example = word.example
+    assert word.pattern.search(example.lower())
     parsed = parse_request(example, BUILDINGS)
     assert parsed.building is not None and parsed.room is not None
 
