@@ -123,8 +123,9 @@ def bare_too(pattern: str, flags: int = re.IGNORECASE) -> str:
     of BARE in a word of three letters or more also as the plain letters typed for it (`açmıyor` finds "acmiyor",
     `należy` "nalezy", `não` "nao", `gebäude` "gebaeude" and "gebaude"), as people type on a keyboard without
     them. A shorter word keeps its marks (Vietnamese "tã" is no "ta", Portuguese "só" no "so"), and so do the
-    letters found only in Vietnamese, whose words without them are too often other words ("chảy" bleeding, "chay"
-    vegetarian); a class (`[ée]`) is left as written. Where two letters for one cannot be (a look-behind has a
+    letters found only in Vietnamese and words that begin as only Vietnamese words do, whose words without them are
+    too often other words ("chảy" bleeding, "chay" vegetarian; "ngã" a fall, "Nga" a name); a class (`[ée]`) is left
+    as written. Where two letters for one cannot be (a look-behind has a
     fixed width), the plain letter alone."""
     for digraphs in (True, False):
         bare = _bare(pattern, digraphs)
@@ -150,7 +151,7 @@ def _bare(pattern: str, digraphs: bool) -> str:
             at, in_class = at + len(opening), True
             continue
         in_class = in_class and ch != "]"
-        if ch in BARE and not in_class and _word_around(pattern, at) >= 3 and not _vietnamese(pattern, at):
+        if ch in BARE and not in_class and _plain_too(pattern, at):
             plain, two = BARE[ch], digraphs and DIGRAPHS.get(ch)
             out.append(f"(?:{ch}|{two}|{plain})" if two else f"[{ch}{plain}]")
         else:
@@ -159,23 +160,16 @@ def _bare(pattern: str, digraphs: bool) -> str:
     return "".join(out)
 
 
-def _vietnamese(pattern: str, at: int) -> bool:
-    """Whether the word around the pattern's character at `at` begins as only Vietnamese words do ("ngã" a fall, not
-    "Nga" a name; "nhà"): such a word keeps its marks."""
-    start = at
-    while start > 0 and pattern[start - 1].isalpha() and pattern[start - 2:start - 1] != "\\":
-        start -= 1
-    return pattern[start:start + 2].lower() in ("ng", "nh")
-
-
-def _word_around(pattern: str, at: int) -> int:
-    """How many letters in a row the pattern writes around its character at `at`."""
+def _plain_too(pattern: str, at: int) -> bool:
+    """Whether the word the pattern writes around its character at `at` (its letters in a row) is read without its
+    marks too: three letters or more, and not beginning as only Vietnamese words do ("ngã" a fall, not "Nga" a name;
+    "nhà")."""
     start = end = at
     while start > 0 and pattern[start - 1].isalpha() and pattern[start - 2:start - 1] != "\\":
         start -= 1
     while end + 1 < len(pattern) and pattern[end + 1].isalpha():
         end += 1
-    return end - start + 1
+    return end - start >= 2 and pattern[start:start + 2].lower() not in ("ng", "nh")
 
 
 # Marked Latin letters and the plain letter typed for each: Turkish, Polish, German, Czech, Hungarian, Romanian,
