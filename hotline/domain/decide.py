@@ -741,7 +741,7 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     if said.only_thanks or meant is None and said.thanks \
             and (said.needs_nothing or said.all_well
                  or said.says_it_came and not said.asks
-                 and (said.other_language and not said.asks_besides or not said.named.category)) \
+                 and (said.other_language or not said.named.category)) \
             and not said.asks_for_more and not said.asks_to_bring and not said.named.urgent:
         return Command(Word.THANKS, None)  # "收到收到 药也在里面 谢了": what came is named, nothing is asked; "어제
         # 넘어졌는데 이제 괜찮아요 … 감사": the one who fell is well; "קיבלתי את המשלוח, הכל הגיע. תודה": it came, and

@@ -762,8 +762,9 @@ def simplify(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
     text = toneless(text)
     text = ascii_digits(text)
+    words = _address_words()  # compiled first: the words they need are then known to `literals.held`
     held = literals.held(text)
-    for word in _address_words():  # each in turn: a word written by one ("building") may be what a later one needs
+    for word in words:  # each in turn: a word written by one ("building") may be what a later one needs
         if not word.needs.isdisjoint(held) and (changed := word.pattern.sub(word.kind, text)) != text:
             text, held = changed, literals.held(changed)
     if _CJK.search(text):

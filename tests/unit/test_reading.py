@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -561,3 +564,12 @@ def test_a_word_written_with_its_marks_still_reads():
 def test_a_flat_typed_without_marks_in_short_or_in_latin_letters_is_read(text, building, room):
     parsed = parse_request(message.normalise(text), BUILDINGS)
     assert (parsed.building, parsed.room) == (building, room)
+
+
+def test_the_first_text_a_process_reads_has_its_flat_read():
+    """The address words are tried by the words they need, known once they are compiled: a process's very first
+    message must not be read before them (a fresh interpreter, as a worker starts)."""
+    first = subprocess.run([sys.executable, "-c", "from hotline.domain import reading; "
+                            "print(reading.simplify('acil!! 7. blok daire 1104 cabuk gelin'))"],
+                           capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert "building 7" in first.stdout and "room 1104" in first.stdout
