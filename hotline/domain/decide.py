@@ -738,14 +738,10 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         if word != "status" and said.named.urgent and not who.open_requests():
             return None  # "三天没吃东西了 没人管吗" with nothing open: an urgent need, not a question about one
         return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
-    if said.only_thanks or meant is None and said.thanks \
-            and (said.needs_nothing or said.all_well
-                 or said.says_it_came and not said.asks
-                 and (said.other_language or not said.named.category)) \
+    if said.only_thanks or meant is None and said.thanks and (said.needs_nothing or said.all_well or _came(said)) \
             and not said.asks_for_more and not said.asks_to_bring and not said.named.urgent:
         return Command(Word.THANKS, None)  # "收到收到 药也在里面 谢了": what came is named, nothing is asked; "어제
-        # 넘어졌는데 이제 괜찮아요 … 감사": the one who fell is well; "קיבלתי את המשלוח, הכל הגיע. תודה": it came, and
-        # nothing is asked (in a language the rules do not read, the coordinators see its words: `_unread_besides`)
+        # 넘어졌는데 이제 괜찮아요 … 감사": the one who fell is well; "קיבלתי את המשלוח, הכל הגיע. תודה": it came
     if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first
         named = said.named  # "got the bag, don't need anything else"; a flat after "bien reçus" signs the thanks
         asked = said.asks_for_more and (not said.needs_nothing or said.asks_to_bring or named.urgent) \
@@ -773,6 +769,13 @@ def _unread_besides(said: Reading, word: Command) -> str | None:
     if word.word != Word.THANKS or said.only_thanks or said.likeliest == "thanks":
         return None
     return said.other_language
+
+
+def _came(said: Reading) -> bool:
+    """Says that what was brought came, and asks nothing ("קיבלתי את המשלוח, הכל הגיע"): with thanks, thanks. In Chinese
+    and English only where no need is named, as their rules read what more is asked; in another language the
+    coordinators see its words (`_unread_besides`)."""
+    return said.says_it_came and not said.asks and (said.other_language is not None or not said.named.category)
 
 
 def _cancelled_besides(said: Reading, who: Situation) -> Act | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -99,9 +99,15 @@ def matching(rules: Rules, text: str) -> Iterator[Rule]:
 def blanked(rules: Rules, text: str, blank: str | Callable[[re.Match], str]) -> str:
     """The text with what each rule finds in turn replaced by `blank`, each reading the text as the
     rules before it left it."""
+    return rewritten(rules.tried(literals.held(text)), text, lambda _: blank)
+
+
+def rewritten(rules: Iterable[Rule], text: str, by: Callable[[Rule], str | Callable[[re.Match], str]]) -> str:
+    """The text with what each rule finds in turn replaced by what `by` gives for the rule, each reading the text as
+    the rules before it left it; a rule none of whose words the text holds then is not tried."""
     held = literals.held(text)
-    for rule in rules.tried(held):
-        if not rule.needs.isdisjoint(held) and (changed := rule.pattern.sub(blank, text)) != text:
+    for rule in rules:
+        if not rule.needs.isdisjoint(held) and (changed := rule.pattern.sub(by(rule), text)) != text:
             text, held = changed, literals.held(changed)
     return text
 
@@ -125,8 +131,7 @@ def bare_too(pattern: str, flags: int = re.IGNORECASE) -> str:
     them. A shorter word keeps its marks (Vietnamese "tã" is no "ta", Portuguese "só" no "so"), and so do the
     letters found only in Vietnamese and words that begin as only Vietnamese words do, whose words without them are
     too often other words ("chảy" bleeding, "chay" vegetarian; "ngã" a fall, "Nga" a name); a class (`[ée]`) is left
-    as written. Where two letters for one cannot be (a look-behind has a
-    fixed width), the plain letter alone."""
+    as written. Where two letters for one cannot be (a look-behind has a fixed width), the plain letter alone."""
     for digraphs in (True, False):
         bare = _bare(pattern, digraphs)
         try:
@@ -762,11 +767,9 @@ def simplify(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
     text = toneless(text)
     text = ascii_digits(text)
-    words = _address_words()  # compiled first: the words they need are then known to `literals.held`
-    held = literals.held(text)
-    for word in words:  # each in turn: a word written by one ("building") may be what a later one needs
-        if not word.needs.isdisjoint(held) and (changed := word.pattern.sub(word.kind, text)) != text:
-            text, held = changed, literals.held(changed)
+    # every address word in turn (one writes "building", which a later one may need), compiled before the text's
+    # words are looked up: the words they need are then known to `literals.held`
+    text = rewritten(_address_words(), text, lambda word: word.kind)
     if _CJK.search(text):
         text = _PINYIN_BUILDING.sub("号楼", text)  # "wo zhu 7 hao lou 五零三，…": the rest in characters
         text = _LATIN_BY_CJK.sub(" ", _opencc().convert(text))  # "20 delivered了": a word ends before 了
