@@ -4,17 +4,19 @@ Pure: no database, no web. A message is read against some 490 rules (`reading.lo
 of them name words the message does not hold. `needed(pattern)` works out, from the pattern's parsed
 form (`re._parser`), literal strings one of which occurs in every text the pattern finds anything in
 (the empty string, which every text holds, when the pattern gives no such strings: it is always
-tried). `held(text)` says which of all the words needed so far a text holds, once per text, as
-Python's regex engine would find them: each character folded as the engine compares it (its simple
-lower case, and one of the few characters the engine also takes for it: `ſ` for `s`, `ı` for `i`),
-so that a plain `in` finds what a case-insensitive pattern would. A rule none of whose words the
-text holds could not have matched: skipping it changes nothing that is read.
+tried). `held(text)` says which of all the words needed so far a text holds, once per text, in one
+pass of an Aho-Corasick automaton over it (pyahocorasick), as Python's regex engine would find them: each
+character folded as the engine compares it (its simple lower case, and one of the few characters the
+engine also takes for it: `ſ` for `s`, `ı` for `i`), so that finding the folded word finds what a
+case-insensitive pattern would. A rule none of whose words the text holds could not have matched:
+skipping it changes nothing that is read.
 """
 
 from __future__ import annotations
 
 import _sre
 import re
+import threading
 from functools import cache, lru_cache
 from re import _casefix, _parser
 from re._constants import (
@@ -28,13 +30,17 @@ from re._constants import (
     SUBPATTERN,
 )
 
+import ahocorasick
+
 HELD_AHEAD = 512  # texts whose words each process keeps: one SMS is looked at once, read by many rules
 ANYTHING = frozenset([""])  # what a pattern that gives no words needs: every text holds the empty string
 
-# Every word some pattern needs, under its first character: tuples, replaced whole as words are added,
-# so that a thread looking a text up meanwhile reads one as it was.
-_BY_FIRST: dict[str, tuple[str, ...]] = {}
-_known = [0]  # how many words are filed there: a text's words are looked up again when it grows
+# Every word some pattern needs, and an Aho-Corasick automaton (pyahocorasick) that finds all of them a text
+# holds in one pass, with how many words it was made from. It is made again, whole, when words were added
+# since, and replaced in one assignment: a thread looking a text up meanwhile reads one as it was.
+_WORDS: set[str] = set()
+_finder: tuple[ahocorasick.Automaton | None, int] = (None, 0)
+_making = threading.Lock()
 
 
 def needed(pattern: re.Pattern) -> frozenset[str]:
@@ -44,23 +50,38 @@ def needed(pattern: re.Pattern) -> frozenset[str]:
     if not words:
         return ANYTHING
     words = frozenset(fold(word) for word in words)
-    for word in words:
-        if word not in _BY_FIRST.get(word[0], ()):
-            _BY_FIRST[word[0]] = (*_BY_FIRST.get(word[0], ()), word)
-            _known[0] += 1
+    with _making:  # not while the automaton is made from them
+        _WORDS.update(words)
     return words
 
 
 def held(text: str) -> frozenset[str]:
     """The words needed by some pattern that `text` holds, as the regex engine would find them, and the
     empty string: a pattern none of whose words (`needed`) are among them cannot match the text."""
-    return _held(fold(text), _known[0])
+    return _held(fold(text), _finding())
 
 
 @lru_cache(maxsize=HELD_AHEAD)
-def _held(folded: str, _known_then: int) -> frozenset[str]:
-    return frozenset([""]).union(word for first in set(folded) for word in _BY_FIRST.get(first, ())
-                                 if word in folded)
+def _held(folded: str, _words_known: int) -> frozenset[str]:
+    finder = _finder[0]  # made from that many words or, if some were added meanwhile, more: never fewer
+    if finder is None:
+        return ANYTHING
+    return ANYTHING.union([word for _, word in finder.iter(folded)])
+
+
+def _finding() -> int:
+    """How many words the automaton knows, made again first if some were added since (a text's words are
+    then looked up again)."""
+    global _finder
+    if _finder[1] != len(_WORDS):
+        with _making:
+            if _finder[1] != len(_WORDS):
+                finder = ahocorasick.Automaton()
+                for word in _WORDS:
+                    finder.add_word(word, word)
+                finder.make_automaton()
+                _finder = (finder, len(_WORDS))
+    return _finder[1]
 
 
 @lru_cache(maxsize=HELD_AHEAD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import zlib
 from pathlib import Path
 
@@ -132,3 +133,33 @@ def test_no_rule_is_skipped_on_a_text_it_matches(pieces, case):
     for rule in RULES:
         if rule.pattern.search(text):
             assert tried(rule, text), (rule.kind, rule.pattern.pattern[:60], text)
+
+
+def test_a_text_looked_up_before_a_word_was_needed_is_looked_up_again():
+    text = "a text with qzxv in it"
+    assert "qzxv" not in literals.held(text)
+    assert literals.needed(re.compile("qzxv")) == {"qzxv"}
+    assert "qzxv" in literals.held(text)
+
+
+def test_texts_are_looked_up_while_other_threads_add_words():
+    words = [f"qzw{i:03d}" for i in range(60)]
+    text = " ".join(words)
+    failures = []
+
+    def look() -> None:
+        try:
+            for _ in range(200):
+                literals.held(text)
+        except Exception as error:  # noqa: BLE001 - the failure is what the test reports
+            failures.append(error)
+
+    threads = [threading.Thread(target=look) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for word in words:
+        literals.needed(re.compile(word))
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert set(words) <= literals.held(text)
