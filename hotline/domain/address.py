@@ -260,10 +260,14 @@ def _places(text: str) -> list[_Place]:
 
 
 def _room_digits(room: str | None) -> str | None:
-    """A room as the hotline writes it: `302`, `1201`, `302B` (三零二 read as 302)."""
+    """A room as the hotline writes it: `302`, `1201`, `302B` (三零二 read as 302; `0901`, the floor written with
+    two digits, as 901)."""
     if room and not room.isascii():
-        return chinese_digits(room)
-    return room.upper() if room else None
+        room = chinese_digits(room)
+    room = room.upper() if room else None
+    if room and room.startswith("0") and len(unpadded := room.lstrip("0")) >= 3:
+        return unpadded
+    return room
 
 
 # The writer's own flat, said to be theirs before its number: "我住5号楼201，我妈在23号楼601", "I rent 9-502. My

@@ -688,6 +688,16 @@ def test_a_flat_in_english_number_words_or_with_an_r_before_the_room(text: str, 
     assert (parsed.building, parsed.room) == flat
 
 
+@pytest.mark.parametrize(("text", "flat"), [
+    ("2座0901 屋企啲電池用晒，唔該有時間幫手買啲", (2, "901")),  # the floor written with two digits
+    ("Hi - 32/0302. Light bulb in the bathroom blew.", (32, "302")),
+    ("12号楼302 要买菜", (12, "302")),
+])
+def test_a_room_written_with_a_leading_zero_is_the_same_room(text: str, flat: tuple[int, str]) -> None:
+    parsed = parse_request(text, frozenset(range(1, 37)))
+    assert (parsed.building, parsed.room) == flat
+
+
 @pytest.mark.parametrize(("text", "count"), [
     ("十二", 12), ("两", 2), ("一百零五", 105), ("三四", 4), ("一两", 2), ("3", 3), ("a dozen", 12), ("十十", None),
 ])
