@@ -214,7 +214,8 @@ _CALM = re.compile(
     | \bne\s+(?:srochno|terminovo)\b
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
     | 还有(?:个)?(?:两三|三四|三五|两|二|三|四|五|几|[2-9])天(?:的|左右)    # "尿不湿快没了 还有两三天的"
-    | 还剩(?:个)?(?:三四|三五|三|四|五|六|七|[3-9])天(?:份|的量|的)?       # "癫痫的药还剩三天份 想先预约"
+    | 还剩(?:个)?(?:三四|三五|三|四|五|六|七|[3-9]|十来|十几|十多)天(?:份|的量|的)?  # "癫痫的药还剩三天份 想先预约"
+    | 还剩(?:个)?(?:半个月|一个多?(?:礼拜|星期|月))                         # "新开的那盒还剩半个月"
     | 精神(?:还|挺|很|蛮|都)?(?:好|不错)                                     # "小孩有点咳 不发烧 精神挺好"
     | (?:已经|都)(?:包扎|处理|止血)(?:过|好)?了 | 血(?:已经)?止住了                # "腿摔伤了 已经包扎过了没事"
     | \b(?:can|will|should)\s+last\s+(?:a\s+day\s+or\s+two|(?:a\s+couple\s+of|two|2|a\s+few)\s+(?:more\s+)?days)\b
@@ -224,7 +225,8 @@ _CALM = re.compile(
 _NOT_URGENT = re.compile(rf"{_CALM.pattern} | 急救[箱包]", _FLAGS)
 _COUNT = r"[0-9一两二三四五六七八九十几]+"
 # Days without a treat are no days without food ("孩子好几天没吃水果了 急急急").
-_TREATS = r"(?!吃?过?(?:水果|肉|荤|鱼|虾|零食|甜|蔬菜|青菜|新鲜|火锅|外卖|奶茶|咖啡)|喝(?:过)?(?:奶茶|咖啡|可乐|酒))"
+_TREATS = (r"(?!吃?(?:过|到|上)?(?:水果|西瓜|苹果|草莓|肉|荤|鱼|虾|零食|甜|蛋糕|巧克力"
+           r"|蔬菜|青菜|新鲜|火锅|外卖|奶茶|咖啡)|喝(?:过|到|上)?(?:奶茶|咖啡|可乐|酒|牛奶|酸奶))")
 # The writer's own alarm: urgent where a staple (lexicon/needs.tsv) or a medicine is named ("URGENT!!! coffee and
 # oat milk" is not), unless a time left is written that is not soon ("地高辛还有五天的量 我急得睡不着").
 _ALARM = re.compile(
@@ -241,7 +243,7 @@ _URGENT = re.compile(
                      | everything )\b
     | \b(?: haven'?t|have\s+not|hasn'?t|has\s+not|not ) \s+ eaten | \bnothing\s+(?:left\s+)?to\s+eat
     | \bno\s+(?:food|rice|water|insulin|medicine|meds)\s+(?:for|since|in)\s+(?:\d+|two|three|several|a\s+few)\s+days?
-    | \bstarving\b(?![^.!?]{{0,30}}(?:😂|🤣|😆|😅|\blol\b|\blmao\b|\bhaha\w*|\bjk\b))  # "STARVING 😂 any chocolate?"
+    | \bstarving\b(?![^.!?]{{0,30}}(?:😂|🤣|😆|😅|🙄|\blol\b|\blmao\b|\bhaha\w*|\bjk\b))  # "STARVING 😂 any chocolate?"
     | 好几天没{_TREATS}
     | \bruns?\s+out\s+today | \brunning\s+out\s+today | \bran\s+out
     | \blast\s+(?: pill|dose|tablet|insulin|one )s?\b
