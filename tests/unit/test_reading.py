@@ -573,3 +573,16 @@ def test_the_first_text_a_process_reads_has_its_flat_read():
                             "print(reading.simplify('acil!! 7. blok daire 1104 cabuk gelin'))"],
                            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
     assert "building 7" in first.stdout and "room 1104" in first.stdout
+
+
+@pytest.mark.parametrize(("text", "welfare"), [
+    ("Mi abuela vive sola en el edificio 8, 1203 y no contesta desde ayer", True),
+    ("Ma mère vit seule bâtiment 5, 302 et ne répond plus depuis hier", True),
+    ("El portero no contesta, ¿a qué hora abren?", False),  # a caretaker, an app, a courier: nobody to check on
+    ("le gardien ne répond pas depuis ce matin, qui ouvre le local vélo ?", False),
+    ("l appli ne repond plus depuis hier, comment commander ?", False),
+    ("La app no responde desde ayer, ¿cómo pido comida?", False),
+])
+def test_someone_who_does_not_answer_is_a_welfare_check_and_a_caretaker_or_an_app_is_not(text, welfare):
+    parsed = parse_request(message.normalise(text), frozenset(range(1, 37)))
+    assert (parsed.category is not None and parsed.category.value == "welfare") == welfare
