@@ -735,6 +735,7 @@ def prepare() -> None:
                   _grave_rules_and_signs):
         rules()
     _address_words()
+    literals.held("")  # the automaton of every word the rules above need, made once now and not by the first message
     _opencc()
     kinds.model()
     _syllables()
