@@ -45,9 +45,9 @@ def _without_other_numbers(text: str) -> str:
     return blanked(not_address_rules(), text, lambda match: " " * len(match[0]))
 
 # A number followed by one of these is a quantity, a price, an age or a duration (个 before who lives there is
-# Shanghainese 的: "11号楼201个张老伯").
+# Shanghainese 的: "11号楼201个张老伯"; 桶装水, 瓶装水 are bottled water: "5号楼1301 桶装水没了").
 _QUANTITY = r"""
-    (?! \s* (?: 元|块|斤|公斤|克|只|袋|包|盒|瓶|箱|桶|天|岁|年|小时|分钟|片|粒|支|毫升|人
+    (?! \s* (?: 元|块|斤|公斤|克|只|袋(?!装)|包|盒|瓶(?!装)|箱|桶(?!装)|天|岁|年|小时|分钟|片|粒|支|毫升|人
               | 个(?![老阿小]|[^\d\s]{1,2}(?:老伯|阿姨|阿婆|老太|伯伯|爷叔|家))
               | yuan\b|rmb\b|kg\b|g\b|ml\b|days?\b|bags?\b|eggs?\b|pcs\b|pieces?\b|boxe?s?\b
               | bottles?\b|packs?\b|hours?\b|hrs?\b|min(?:ute)?s?\b|years?\b|yrs?\b|people\b ) )

@@ -150,6 +150,9 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("call me 13800138000 need rice", {"category": FOOD}),
     ("need 30 eggs and 2 bags of rice", {"category": FOOD}),
     ("要2袋米 30个鸡蛋", {"category": FOOD}),
+    # 桶装水 is bottled water, no 1301 barrels
+    ("5号楼1301 桶装水没了 饮水机空了", {"category": FOOD, "urgent": True, "building": 5, "room": "1301"}),
+    ("要3桶矿泉水 5号楼", {"category": FOOD, "building": 5}),
     ("302", {"language": None}),
     ("10:30 deliver please, 12号楼", {"building": 12}),
     ("rice 50元 ok", {"category": FOOD}),
