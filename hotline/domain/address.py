@@ -85,7 +85,7 @@ _CN_NUMERAL_PLACE = re.compile(
 )
 _EN_PLACE = re.compile(
     r"""
-    (?<![a-z]) (?: building|bldng|bldg|bld|blg|blk|block ) \.? \s*
+    (?<![a-z]) (?: building|bldng|bldg|bld|blg|blk|block ) \.? \s* -? \s*   # Bldg-6
     (?: no\.? \s* )? \#? \s* (\d{1,3}) (?![0-9])
     """,
     _FLAGS,
@@ -102,7 +102,7 @@ _ROOM_AFTER_PLACE = re.compile(
     \s* (?: [,、./-] | 的 )? \s*
     (?: (?: \d{{1,2}} | [一二三四五六七八九十]{{1,2}} ) \s* (?: 单元|楼|层 ) \s* [,、]? \s* )?
                                                 # 12号楼2单元302, 12栋3楼302: entrance or floor, then room
-    (?: (?: room|rm|apartment|apt|flat|unit|房间|r(?=\d) ) \.? \s* )?     # B17 R908
+    (?: (?: room|rm|apartment|apt|flat|unit|房间|r(?=\d) ) \.? \s* -? \s* )?     # B17 R908, Flat-401
     (?: no\.? \s* )? \#? \s*
     ({_ROOM}|{_CN_ROOM}) (?![0-9a-z:/零〇一二三四五六七八九十百千]|\.\d)
     {_QUANTITY}

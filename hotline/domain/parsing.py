@@ -204,7 +204,7 @@ _CALM = re.compile(
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     | \bsem\s+pressa\b | \bnada\s+urgente\b | 급한\s*(?:건|거|게)\s*아니(?!라|지만) | \bkhong\s+(?:gap|voi)\b | ไม่ด่วน
     | \bhindi\s+(?:(?:po|naman)\s+)*(?:urgent|madalian|nagmamadali)\b | \btidak\s+(?:mendesak|buru-buru|urgent)\b
-    | (?<![а-яё])не\s+срочно | \bacil\s+de[ğg]il\b(?!\s*mi)
+    | (?<![а-яё])не\s+срочно | (?<![а-яё])до\s+конца\s+(?:недели|месяца)(?![а-яё]) | \bacil\s+de[ğg]il\b(?!\s*mi)
     | عجله(?:\s*ای)?\s*(?:نیست|ندارم|نداره|نداریم) | فوری\s*نیست | לא\s+דחוף | δεν\s+βιάζομαι
     | όχι\s+(?:βιαστικό|επείγον) | αν\s+γίνεται | အမြန်\s*မလို | асықпа\w* | асығыс\s+емес | አስቸኳይ\s+አይደለም
     | हतार\s+छैन | তাড়া\s+নেই | জরুরি\s+না | அவசரம்\s+இல்லை

@@ -47,6 +47,7 @@ _SCRIPTS = (("ru", re.compile(r"[\u0400-\u04ff]")), ("ar", re.compile(r"[\u0600-
             ("or", re.compile(r"[\u0b00-\u0b7f]")))
 _DIGIT_OR_DANDA = re.compile(r"\d|[\u0964\u0965]")
 _LATIN_WORD = re.compile(r"[a-z]+")
+_OTHER_SCRIPT_WORD = re.compile(r"[^\W\d_a-z\u00c0-\u024f]+")  # a word of Cyrillic, Arabic, Thai… (CJK taken out)
 # Where a Latin word meets a Chinese character ("帮我buy一些milk"): read apart, as words.
 _LATIN_BY_CJK = re.compile(r"(?<=[a-z])(?=[\u3400-\u4dbf\u4e00-\u9fff])|(?<=[\u3400-\u4dbf\u4e00-\u9fff])(?=[a-z])")
 
@@ -1032,7 +1033,9 @@ def language(text: str) -> str | None:
     words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
     if _CJK.search(text):
         characters = len(_CJK.findall(_BRACKETED.sub(" ", text)))  # "paracetamol (对乙酰氨基酚)": a name
-        if len(words) < 4 or len(words) < 2 * characters:  # "帮我buy一些milk"; not "Insulin 诺和锐 runs out…"
+        others = len(_OTHER_SCRIPT_WORD.findall(_CJK.sub(" ", unicodedata.normalize("NFKC", text).lower())))
+        written = len(words) + others  # "можно заказывать с 美团 или только через 团购?" is Russian
+        if written < 4 or written < 2 * characters:  # "帮我buy一些milk"; not "Insulin 诺和锐 runs out…"
             return "zh"
         text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
     letters = _DIGIT_OR_DANDA.sub("", text)  # "building ২৯ flat ১১০২" is English; "।" is Bengali's too

@@ -153,6 +153,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     # 桶装水 is bottled water, no 1301 barrels
     ("5号楼1301 桶装水没了 饮水机空了", {"category": FOOD, "urgent": True, "building": 5, "room": "1301"}),
     ("要3桶矿泉水 5号楼", {"category": FOOD, "building": 5}),
+    ("her levetiracetam tablets will finish by tomorrow night. Bldg-6, Flat-401.",
+     {"category": MEDICINE, "building": 6, "room": "401"}),
     ("302", {"language": None}),
     ("10:30 deliver please, 12号楼", {"building": 12}),
     ("rice 50元 ok", {"category": FOOD}),

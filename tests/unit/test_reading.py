@@ -347,6 +347,10 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     ("302", None, None),
     ("Insulin (NovoRapid 诺和锐) runs out tonight, building 22 room 803, please", "en", "en"),  # a name in Chinese
     ("帮我buy一些milk", "zh", "zh"),
+    # a few Chinese words (an app's, a hotel's) in a message of another script are names in it, as in English
+    ("подскажите, курьеры до ворот доходят? можно заказывать с 美团 или только через 团购?", "ru", "en"),
+    ("يقولون الاجانب بينقلونهم لفندق حجر 隔离酒店 الاسبوع الجاي، صحيح؟", "ar", "en"),
+    ("我要买菜 спасибо", "zh", "zh"),
     ("I asked yesterday for my mom in 12栋302", "en", "en"),
     # an address's words are English where they are most of the words, not amid others
     ("bldg 7 apt 1101 rice", "en", "en"),
