@@ -153,6 +153,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     # 桶装水 is bottled water, no 1301 barrels
     ("5号楼1301 桶装水没了 饮水机空了", {"category": FOOD, "urgent": True, "building": 5, "room": "1301"}),
     ("要3桶矿泉水 5号楼", {"category": FOOD, "building": 5}),
+    ("狗粮只剩一顿了 金毛 大狗 19栋801", {"category": HELP, "building": 19, "room": "801"}),  # a pet's: not urgent
+    ("张先生人被拉去隔离了 家里猫粮今天吃完 能不能有人去喂下猫", {"category": HELP, "urgent": True}),  # …unless alone
     ("her levetiracetam tablets will finish by tomorrow night. Bldg-6, Flat-401.",
      {"category": MEDICINE, "building": 6, "room": "401"}),
     ("302", {"language": None}),
