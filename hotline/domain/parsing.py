@@ -252,13 +252,8 @@ _URGENT = re.compile(
 )
 
 
-# A pet's food or litter waits for the next round, however soon it runs out (as every labelled line has it).
-_PET_FOOD = re.compile(
-    r"猫粮|狗粮|猫罐头|狗罐头|猫砂|キャットフード|ドッグフード|猫の(?:ごはん|ご飯|餌|えさ)|อาหาร(?:แมว|หมา)|ทรายแมว"
-    r"|\b(?:cat|dog|pet|kitten|puppy)\s+(?:food|litter|kibble)\b|\bcomida\s+(?:de|para)\s+(?:gato|perro)s?\b"
-    r"|\bcroquettes\b",
-    _FLAGS,
-)
+# A pet's food or litter (lexicon/categories.tsv, `pet`) waits for the next round, however soon it runs out (as every
+# labelled line has it)…
 # …unless the pet is alone, its owner taken away ("张先生人被拉去隔离了 家里猫粮今天吃完 能不能有人去喂下猫").
 _PET_ALONE = re.compile(
     r"拉去|拉走|隔离了|转运|住院|不在家|没人喂|\b(?:taken\s+(?:away|to)|in\s+quarantine|in\s+hospital)\b", _FLAGS)
@@ -443,7 +438,8 @@ def _need(text: str) -> Parsed:
     calm = can_wait(text) and _VITAL.search(text) is None and not (soon and drug is not None) \
         and "vital" not in grave  # "不急哈，就是宝宝奶粉今晚冲完这顿就没了": a baby's milk gone tonight
     unhurried = _NOT_URGENT.sub(" ", text)
-    pets = category is Category.HELP and _PET_FOOD.search(text) is not None and _PET_ALONE.search(text) is None
+    pets = category is Category.HELP and next(matching(category_rules().of("pet"), text), None) is not None \
+        and _PET_ALONE.search(text) is None
     urgent = emergency or category is Category.WELFARE or not calm and not pets and (  # "狗粮只剩一顿了": a pet's
         # food, not a person's; "我的菜不急 楼下阿姨好几天没声音了": someone to check on
         not grave.isdisjoint({"urgent", "vital"})

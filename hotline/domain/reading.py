@@ -1030,11 +1030,12 @@ def language(text: str) -> str | None:
         return "ja"
     if _HANGUL.search(text):
         return "ko"
-    words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    folded = unicodedata.normalize("NFKC", text).lower()
+    words = _LATIN_WORD.findall(folded)
     if _CJK.search(text):
         characters = len(_CJK.findall(_BRACKETED.sub(" ", text)))  # "paracetamol (对乙酰氨基酚)": a name
-        others = len(_OTHER_SCRIPT_WORD.findall(_CJK.sub(" ", unicodedata.normalize("NFKC", text).lower())))
-        written = len(words) + others  # "можно заказывать с 美团 или только через 团购?" is Russian
+        written = len(words) + len(_OTHER_SCRIPT_WORD.findall(_CJK.sub(" ", folded)))  # "можно заказывать с 美团 или
+        # только через 团购?" is Russian
         if written < 4 or written < 2 * characters:  # "帮我buy一些milk"; not "Insulin 诺和锐 runs out…"
             return "zh"
         text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
