@@ -15,9 +15,11 @@ from hotline.domain import kinds
 from hotline.domain.message import EVERYWHERE, normalise, read
 from hotline.domain.reading import simplify
 from hotline.extensions import db
-from hotline.models import Request
-from tests.helpers import LIU, SUN_HONG, load_roster
+from hotline.models import Category, Request
+from tests.helpers import CHEN_JIE, LI_WEI, LIU, SUN_HONG, load_roster
 from tools import train_kinds
+
+STRANGER = "+8613700005555"
 
 
 def test_the_model_kept_was_trained_on_the_labelled_lines_as_they_are():
@@ -88,15 +90,50 @@ def test_a_farewell_no_rule_reads_goes_before_a_coordinator_with_the_crisis_line
     assert any(text[:12] in message for message in phone(SUN_HONG).inbox())
 
 
-def test_a_likely_grave_message_not_likelier_crisis_gets_120_and_the_support_line(app, phone, roster):
-    """After dev_18: a neighbour in the heat does not come round and breathes with a rattle, in Russian: read by no
-    rule as grave (its "lost consciousness" is an emergency word since dev_57), likely grave to the second reader and
-    likeliest an emergency: a coordinator has it, and the sender hears of 120 and the support line."""
-    text = "Корпус 9, квартира 1205. Соседке плохо от жары, не приходит в себя, дышит с хрипом."
+def test_a_likely_grave_message_it_is_not_sure_of_gets_120_and_the_support_line(app, phone, roster):
+    """read_74: "Help! My husband is not breathing, building 12 flat 302", in Arabic: read by no rule as grave,
+    likely grave to the second reader and likeliest an emergency, but not eight times in ten: a coordinator has
+    it, and the sender hears of 120 and the support line."""
+    text = "الحقوني! زوجي ما يتنفس، مبنى 12 شقة 302"
     assert read(text, EVERYWHERE).grave is None
     assert kinds.gravest(simplify(normalise(text))) == "emergency"
+    assert kinds.likeliest(simplify(normalise(text)), kinds.SURE) is None
     assert phone(LIU).reply(text) == texts.t("en", "sms.grave", line="12356")
-    assert any("Соседке" in message for message in phone(SUN_HONG).inbox())
+    assert any("زوجي" in message for message in phone(SUN_HONG).inbox())
+    assert not phone(LI_WEI).inbox()
+
+
+def test_an_emergency_it_is_sure_of_is_filed_as_one(app, phone, roster):
+    """dev_43: "Mother breathes strangely, gasping, cold to the touch, hardly answers when called", in Thai, with
+    the flat: no rule reads it, the second reader reads an emergency more than eight times in ten. It is filed as an
+    emergency: the building's volunteer and the coordinators are alerted, and the sender is told to call 120
+    first (before, only a coordinator had it)."""
+    text = "แม่หายใจแปลกๆ หอบเป็นพักๆ ตัวเย็น เรียกไม่ค่อยตอบ ตึก 7 ห้อง 1502"
+    assert read(text, EVERYWHERE).grave is None
+    assert kinds.likeliest(simplify(normalise(text)), kinds.SURE) == "emergency"
+    answer = phone(STRANGER).reply(text)
+    with app.app_context():
+        request = db.session.scalars(select(Request)).one()
+        assert (request.emergency, request.urgent, request.household.building, request.household.room) == \
+            (True, True, 7, "1502")
+        assert answer == texts.t("en", "sms.created_emergency", number=request.id, home="7-1502")
+    assert any("แม่หายใจ" in message for message in phone(CHEN_JIE).inbox())
+    assert any("แม่หายใจ" in message for message in phone(SUN_HONG).inbox())
+
+
+def test_a_welfare_check_it_is_sure_of_is_filed_as_one(app, phone, roster):
+    """read_91: "please check on grandma in bldg 24 unit 305, not answering since yesterday, she is alone there", in
+    Tagalog: no rule reads it, the second reader reads a welfare check more than eight times in ten. It is filed
+    as one, urgent, for the flat written, and the coordinators hear of it."""
+    text = "ate pakicheck naman po si lola sa bldg 24 unit 305, di sumasagot since kahapon, mag isa lang sya dun"
+    assert read(text, EVERYWHERE).grave is None
+    assert kinds.likeliest(simplify(normalise(text)), kinds.SURE) == "welfare"
+    phone(STRANGER).reply(text)
+    with app.app_context():
+        request = db.session.scalars(select(Request)).one()
+        assert (request.category, request.urgent, request.emergency, request.household.building,
+                request.household.room) == (Category.WELFARE, True, False, 24, "305")
+    assert any("lola" in message for message in phone(SUN_HONG).inbox())
 
 
 @pytest.mark.parametrize(("text", "lang", "answer"), [

@@ -94,19 +94,21 @@ def test_the_crisis_line_is_a_setting(make_app, clock):
 
 
 def test_grave_words_read_no_surer_go_before_a_coordinator_at_once(app, phone):
-    """Words that may mean a life is at stake, in a message that names no need (lexicon/grave.tsv): an
-    urgent request for a coordinator, not the building's volunteer, and the sender told so."""
-    answer = phone(LIU).reply("老伴头磕破了 地上有血")
+    """Words that may mean a life is at stake, in a message that names no need (lexicon/grave.tsv) and that the
+    second reader is not sure is an emergency: an urgent request for a coordinator, not the building's volunteer,
+    and the sender told so. ("老伴头磕破了 地上有血", which it is sure of, is filed as an emergency.)"""
+    answer = phone(LIU).reply("楼下好像有焦味 门把好烫")
     assert answer == texts.t("zh", "sms.grave", line="12356")
     [request] = [get_request(app, n) for n in range(1, 2)]
     assert request.urgent and request.volunteer.phone == SUN_HONG
-    assert any("地上有血" in m for m in phone(SUN_HONG).inbox())
+    assert any("门把好烫" in m for m in phone(SUN_HONG).inbox())
+    assert phone(LIU).reply("老伴头磕破了 地上有血") != answer
 
 
 def test_grave_words_with_the_residents_own_building_still_go_before_a_coordinator(app, phone):
     """Naming one's own building, and no room, would ask "is it your own flat?" first: grave words do not wait
     for the answer."""
-    assert phone(LIU).reply("5号楼 楼道里有烟 门把好烫") == texts.t("zh", "sms.grave", line="12356")
+    assert phone(LIU).reply("5号楼 楼下好像有焦味 门把好烫") == texts.t("zh", "sms.grave", line="12356")
     assert any("门把好烫" in m for m in phone(SUN_HONG).inbox())
 
 
@@ -306,16 +308,16 @@ def test_a_message_in_another_language_whose_need_is_not_read_goes_before_a_coor
 
 
 def test_a_message_in_another_language_whose_need_and_flat_are_not_read_goes_before_a_coordinator(app, phone):
-    """Polish, with no flat the hotline reads and nothing it reads as a need: asked in English where they live,
-    its sender could add nothing they could read, and the words may be of a fire. The coordinators get them at
-    once, urgently; the sender is told a person has it and given the emergency number."""
-    text = "Czuć dym i coś się pali w piwnicy budynku 10!! dym idzie na klatkę"
+    """Czech, with no flat the hotline reads and nothing it reads as a need, nor the second reader as grave: asked
+    in English where they live, its sender could add nothing they could read, and the words may be of a fire. The
+    coordinators get them at once, urgently; the sender is told a person has it and given the emergency number."""
+    text = "Kouř na chodbě a něco hoří ve sklepě budovy 10!!"
     answer = phone(STRANGER).reply(text)
     assert answer == texts.t("en", "sms.grave", line="12356")
-    assert [m for m in phone(SUN_HONG).inbox() if "coś się pali" in m] != []
+    assert [m for m in phone(SUN_HONG).inbox() if "něco hoří" in m] != []
     with app.app_context():
         urgent = db.session.scalars(select(Outbox).where(Outbox.to == SUN_HONG)).all()
-        assert urgent and all(m.lane == Lane.URGENT for m in urgent if "coś się pali" in m.body)
+        assert urgent and all(m.lane == Lane.URGENT for m in urgent if "něco hoří" in m.body)
 
 
 def test_a_thanks_in_another_language_with_more_in_it_is_read_by_a_coordinator(app, phone):
