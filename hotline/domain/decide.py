@@ -760,7 +760,7 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
             return None  # "三天没吃东西了 没人管吗" with nothing open: an urgent need, not a question about one
         return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
     if said.only_thanks or meant is None and said.thanks and (said.needs_nothing or said.all_well or _came(said)) \
-            and not said.asks_for_more and not said.asks_to_bring and not said.named.urgent:
+            and not said.asks_for_more and not said.asks_to_bring and not (said.named.urgent and not said.all_well):
         return Command(Word.THANKS, None)  # "收到收到 药也在里面 谢了": what came is named, nothing is asked; "어제
         # 넘어졌는데 이제 괜찮아요 … 감사": the one who fell is well; "קיבלתי את המשלוח, הכל הגיע. תודה": it came
     if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first

@@ -140,3 +140,22 @@ def test_what_came_with_a_question_or_a_need_of_its_own_is_no_plain_thanks(sende
 def test_thanks_for_what_came_with_something_more_asked_besides_is_no_plain_thanks():
     act = decided("resident", "תודה רבה, הירקות הגיעו. אם אפשר גם לחם וביצים בשבוע הבא, לא דחוף").act
     assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)
+
+
+@pytest.mark.parametrize("text", [
+    # read_91: "thank you for helping when father collapsed yesterday; the tests say he is fine" (倒れ reads urgent)
+    "昨日は父が倒れた時に助けていただいて本当にありがとうございました。検査の結果、大丈夫でした。",
+    # read_91: chest pain last night, the hospital said it was the stomach, home already, thanks ("帮忙的志愿者")
+    "昨天晚上我老公突然胸口痛 叫了120 医院说没事 是胃的问题 已经回家了 谢谢昨天帮忙的志愿者",
+])
+def test_thanks_for_help_in_a_past_emergency_whose_one_is_well_now_is_thanks_though_its_words_read_urgent(text):
+    act = decided("resident", text).act
+    assert isinstance(act, decide.ResidentWord) and act.word == Word.THANKS
+
+
+def test_thanks_for_a_past_emergency_with_a_new_one_after_a_but_is_no_thanks():
+    """read_71_review: thanks for yesterday, the child is well, "but" grandfather just fell in the bathroom and does
+    not come to: the new emergency, not thanks."""
+    act = decided("new", "cam on moi nguoi hom qua nhieu lam, be nha minh da khoe lai roi. nhung ong noi vua nga "
+                         "trong nha tam, bat tinh, goi khong tinh, tho rat yeu. toa 27 phong 1302, giup voi!").act
+    assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)
