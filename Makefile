@@ -60,9 +60,10 @@ lint: $(VENV)/.dev catalogs
 	DATABASE_URL=sqlite:///$(CURDIR)/.venv/lint-check.db $(FLASK) db check
 	rm -f $(CURDIR)/.venv/lint-check.db*
 
-# Trains the second reader (hotline/domain/kinds.py) on the labelled messages of tests/data and writes its model,
-# hotline/domain/lexicon/kinds.tsv.gz, which is kept in the repository: after adding or relabelling lines
-# (tests/understanding/test_kinds.py fails until then). About a minute on two cores.
+# Trains the second reader (hotline/domain/kinds.py) on the labelled messages of tests/data and writes its models,
+# hotline/domain/lexicon/kinds.tsv.gz and urgency.tsv.gz (the same reader over the needs alone: can they wait?), kept
+# in the repository: after adding or relabelling lines (tests/understanding/test_kinds.py fails until then). About a
+# minute on two cores.
 model: $(VENV)/.dev
 	$(BIN)/python -m tools.train_kinds
 

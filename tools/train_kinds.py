@@ -1,16 +1,18 @@
-"""Train the second reader (hotline/domain/kinds.py) on the labelled messages and write its model.
+"""Train the second reader (hotline/domain/kinds.py) on the labelled messages and write its models.
 
-    .venv/bin/python -m tools.train_kinds [--out hotline/domain/lexicon/kinds.tsv.gz]   (make model)
+    .venv/bin/python -m tools.train_kinds [--out hotline/domain/lexicon/kinds.tsv.gz]
+                                          [--urgency-out hotline/domain/lexicon/urgency.tsv.gz]   (make model)
 
 It learns from tests/data/messages and the exams read for rules (tests/data/exams/dev_*; not read_*, read for rules
 but left out because learning them did worse on the held-out exams), never from the held-out exams, which measure
 it: a logistic regression (scikit-learn, C=30) over `kinds.features` of each text as `reading.simplify` gives it,
 labelled with its dispatcher's kind (`kinds.LEARNED`; a line that gives no kind, or the hotline's own "grave", teaches
-nothing). Character groups found in fewer than two lines, or whose weights are all slight, are left out, and the
-weights are kept as integers of 1/SCALE. The file records a digest of the lines and of the settings it was trained
-with: `tests/understanding/test_kinds.py` checks that the model kept was trained on the lines and settings as they are
-now. (The same lines give the same weights to within a last digit: scikit-learn's solver adds up in an order the
-machine's BLAS chooses.)
+nothing); and, in a model of its own, the same over the needs alone, labelled with whether they can wait
+(`urgency_labelled`). Character groups found in fewer than two lines, or whose weights are all slight, are left out,
+and the weights are kept as integers of 1/SCALE. The file records a digest of the lines and of the settings it was
+trained with: `tests/understanding/test_kinds.py` checks that the model kept was trained on the lines and settings as
+they are now. (The same lines give the same weights to within a last digit: scikit-learn's solver adds up in an order
+the machine's BLAS chooses.)
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import io
 import json
 from collections import Counter
 from pathlib import Path
+
+import numpy
 
 from hotline.domain import kinds
 from hotline.domain.message import normalise
@@ -48,6 +52,14 @@ def labelled(files: list[Path] | None = None) -> list[tuple[str, str]]:
             if (kind := line.expect.get("kind")) in kinds.LEARNED]
 
 
+def urgency_labelled(files: list[Path] | None = None) -> list[tuple[str, str]]:
+    """(text as simplified, `kinds.URGENT` or `kinds.CAN_WAIT`) of every need the reader learns from whose label says
+    whether it can wait: what the urgency reader (`kinds.URGENCY`) learns."""
+    return [(simplify(normalise(line.text)), kinds.URGENT if line.expect["urgent"] else kinds.CAN_WAIT)
+            for path in (files if files is not None else training_files()) for line in load(path)
+            if line.expect.get("kind") == "need" and "urgent" in line.expect]
+
+
 def digest(lines: list[tuple[str, str]]) -> str:
     """What the model learns from: the lines, and the settings of the trainer and of the features."""
     settings = [FORMAT, STRENGTH, RARE, SLIGHT, kinds.LONGEST, kinds.SCALE, sorted(kinds.LEARNED.items())]
@@ -68,13 +80,18 @@ def fit(lines: list[tuple[str, str]]):
 
 
 def write(lines: list[tuple[str, str]], fitted, vectors, out: Path, slight: float = SLIGHT) -> None:
-    """Write the fitted model to `out` in the form `kinds.load` reads, its slight groups left out."""
-    scaled = (fitted.coef_.T * kinds.SCALE).round().astype(int)
+    """Write the fitted model to `out` in the form `kinds.load` reads, its slight groups left out. A model of two
+    kinds has one row of weights, for the second: the first is written with weights and intercept 0, which gives
+    the same likelihoods (the softmax of 0 and s is the logistic of s)."""
+    coef, intercept = fitted.coef_, fitted.intercept_
+    if len(fitted.classes_) == 2:
+        coef, intercept = numpy.vstack([numpy.zeros_like(coef), coef]), numpy.concatenate([[0.0], intercept])
+    scaled = (coef.T * kinds.SCALE).round().astype(int)
     with gzip.GzipFile(out, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as file:
         file.write(f"# the kinds of {len(lines)} labelled lines (tools/train_kinds.py)\n")
         file.write(f"# trained_on {digest(lines)}\n")
         file.write("\t".join(["kinds", *fitted.classes_]) + "\n")
-        file.write("\t".join(["intercepts", *(str(round(v * kinds.SCALE)) for v in fitted.intercept_)]) + "\n")
+        file.write("\t".join(["intercepts", *(str(round(v * kinds.SCALE)) for v in intercept)]) + "\n")
         for group, row in zip(vectors.get_feature_names_out(), scaled, strict=True):
             if abs(row).max() >= max(slight * kinds.SCALE, 1):
                 file.write("\t".join([kinds.escape(group), *map(str, row)]) + "\n")
@@ -83,10 +100,11 @@ def write(lines: list[tuple[str, str]], fitted, vectors, out: Path, slight: floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=kinds.MODEL)
+    parser.add_argument("--urgency-out", type=Path, default=kinds.URGENCY)
     args = parser.parse_args(argv)
-    lines = labelled()
-    write(lines, *fit(lines), args.out)
-    print(f"{args.out}: trained on {len(lines)} lines ({digest(lines)}), {args.out.stat().st_size} bytes")
+    for lines, out in ((labelled(), args.out), (urgency_labelled(), args.urgency_out)):
+        write(lines, *fit(lines), out)
+        print(f"{out}: trained on {len(lines)} lines ({digest(lines)}), {out.stat().st_size} bytes")
     return 0
 
 

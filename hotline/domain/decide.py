@@ -293,7 +293,7 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
             return Decision(Silence(), "en", opt=opt)  # the carrier answers these words itself
     decision = _decide(said, who, policy)
     if volunteer is None:
-        decision = _unread(_grave(decision, said, who, policy), said, who)
+        decision = _urgent(_unread(_grave(decision, said, who, policy), said, who), said, who, policy)
     elif said.grave == "crisis" and not isinstance(decision.act, Crisis):  # "接不了了 我已经没力气活下去了"
         decision = _before_a_person(decision, said, who)
     return replace(decision, opt=opt)
@@ -369,6 +369,25 @@ def _learned(decision: Decision, said: Reading, who: Situation, policy: Policy) 
     learned = Category.WELFARE if kind == "welfare" else Category.HELP
     parsed = replace(said.parsed, category=learned, urgent=True, emergency=kind == "emergency")
     return replace(decision, act=gather(said, who, policy, decision.lang, parsed))
+
+
+def _urgent(decision: Decision, said: Reading, who: Situation, policy: Policy) -> Decision:
+    """A need for food, medicine or help the rules read as one that can wait, that the second reader, taught on the
+    labelled needs alone, is sure cannot (`Reading.surely_urgent`), and whose writer does not say it can, nor asks
+    for a pet's food, nor writes how long it lasts (the rules weigh that: "二甲双胍吃到后天就没了"): urgent
+    ("求助 卫生巾 日用夜用都行 女儿突然来例假 家里一片都没有了"). Asked only of a first message whose need the rules
+    named. On the held-out exams the agreement went from 3,513 to 3,532 of 4,300 lines (20 gained, 1 lost); at a
+    lower bar, on the lines it learns from read out of fold (five folds by file), it made more needs urgent wrongly
+    than rightly (6 and 4): it helps where the rules are weakest, on wordings they were not written from
+    (kinds.SURELY_URGENT)."""
+    act = decision.act
+    if not isinstance(act, Gathering) or act.state.get("urgent") or said.parsed.category is None \
+            or said.parsed.category is Category.WELFARE or said.parsed.pet_waits or said.parsed.runs_out is not None \
+            or said.can_wait \
+            or not _second_reading(said, who) \
+            or not said.surely_urgent:
+        return decision
+    return replace(decision, act=gather(said, who, policy, decision.lang, replace(said.parsed, urgent=True)))
 
 
 def _likely_grave(said: Reading, who: Situation) -> bool:

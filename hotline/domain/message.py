@@ -255,6 +255,11 @@ class Reading:
         return can_wait(self.text)
 
     @cached_property
+    def surely_urgent(self) -> bool:
+        """A need that cannot wait, surely, by the labelled needs (`kinds.surely_urgent`)."""
+        return kinds.surely_urgent(self.simplified)
+
+    @cached_property
     def likely_grave(self) -> bool:
         """An emergency, crisis or a welfare check more than seven times in ten, by the labelled messages (`kinds`)."""
         return kinds.likely_grave(self.simplified)

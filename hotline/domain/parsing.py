@@ -56,6 +56,7 @@ class Parsed:
     for_other: bool
     nearby: bool = False  # no building written, and the room is a door of the writer's own building
     floors_away: int | None = None  # no address written, and a neighbour this many floors above (+) or below (-)
+    pet_waits: bool = False  # a pet's food or litter only, the pet not left alone: never urgent
 
 
 class Word(StrEnum):
@@ -450,7 +451,7 @@ def _need(text: str) -> Parsed:
     )
     return Parsed(category=category, urgent=urgent, emergency=emergency, building=None, unknown_building=None,
                   room=None, drug=drug if category is Category.MEDICINE else None, runs_out=runs_out,
-                  for_other=_FOR_OTHER.search(text) is not None)
+                  for_other=_FOR_OTHER.search(text) is not None, pet_waits=pets)
 
 
 def _alarm_overruled(now: str, category: Category | None, runs_out: str | None) -> bool:

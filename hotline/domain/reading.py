@@ -725,7 +725,7 @@ def job_numbers(text: str) -> tuple[int, ...]:
 
 
 def prepare() -> None:
-    """Load the rules, the converters, the pinyin vocabulary and the second reader's model (`kinds`) now (a web
+    """Load the rules, the converters, the pinyin vocabulary and the second reader's models (`kinds`) now (a web
     process does as it starts), so that no message waits for them: the first in pinyin or English would wait
     about a second, the first read by the model half a second.
     lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
@@ -739,6 +739,7 @@ def prepare() -> None:
     literals.held("")  # the automaton of every word the rules above need, made once now and not by the first message
     _opencc()
     kinds.model()
+    kinds.urgency_model()
     _syllables()
     _pinyin_words()
 

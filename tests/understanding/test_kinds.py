@@ -28,17 +28,27 @@ def test_the_model_kept_was_trained_on_the_labelled_lines_as_they_are():
         "tests/data changed since hotline/domain/lexicon/kinds.tsv.gz was trained: run `make model`")
 
 
+def test_the_urgency_model_kept_was_trained_on_the_labelled_needs_as_they_are():
+    lines = train_kinds.urgency_labelled()
+    assert {label for _, label in lines} == {kinds.URGENT, kinds.CAN_WAIT} and len(lines) > 1000
+    assert kinds.urgency_model().trained_on == train_kinds.digest(lines), (
+        "tests/data changed since hotline/domain/lexicon/urgency.tsv.gz was trained: run `make model`")
+
+
 def test_it_learns_from_the_corpus_and_the_exams_read_for_rules_never_from_a_held_out_exam():
     names = [path.name for path in train_kinds.training_files()]
     assert "needs.jsonl" in names and "dev_53.jsonl" in names
     assert not [name for name in names if name.startswith(("mixed_", "grave_", "read_"))]
 
 
-def test_its_likelihoods_are_scikit_learns(tmp_path):
+@pytest.mark.parametrize(("labelled", "every"), [(train_kinds.labelled, 16), (train_kinds.urgency_labelled, 3)],
+                         ids=["kinds", "urgency"])
+def test_its_likelihoods_are_scikit_learns(tmp_path, labelled, every):
     """Trained on part of the lines and written with every group kept, the file reads each other line's
-    likelihoods as the fitted model gives them, to the rounding of the weights kept as integers."""
-    lines = train_kinds.labelled()
-    taught, other = lines[::16], lines[1::40]
+    likelihoods as the fitted model gives them, to the rounding of the weights kept as integers: of the ten kinds,
+    and of the two of the urgency reader (for which scikit-learn keeps one row of weights, and the file two)."""
+    lines = labelled()
+    taught, other = lines[::every], lines[1::every * 3]
     fitted, vectors = train_kinds.fit(taught)
     out = tmp_path / "kinds.tsv.gz"
     train_kinds.write(taught, fitted, vectors, out, slight=0)
@@ -186,3 +196,26 @@ def test_a_model_file_with_a_row_short_of_weights_is_refused(tmp_path):
 def test_the_likelihoods_kept_for_a_text_cannot_be_changed_by_whoever_asks():
     with pytest.raises(TypeError):
         kinds.likelihoods("要米")["need"] = 0.0  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("text", "home"), [
+    # read_90: pads wanted, a daughter's period came suddenly, "not one left at home": no rule reads it urgent
+    ("求助 卫生巾 日用夜用都行 女儿突然来例假 家里一片都没有了 19号楼803", "19-803"),
+    # read_86: insulin in broken English, "the pen is almost finish, he have only for today"
+    ("bonjour sorry for my english. building 3 appartment 1203. my husband need insulin, the pen is almost finish, "
+     "he have only for today. novorapid. please fast", "3-1203"),
+])
+def test_a_need_the_urgency_reader_is_sure_cannot_wait_is_filed_urgent(app, phone, roster, text, home):
+    said = read(text, EVERYWHERE)
+    assert not said.parsed.urgent and said.surely_urgent
+    phone(STRANGER).reply(text)
+    with app.app_context():
+        request = db.session.scalars(select(Request)).one()
+        assert request.urgent and request.household.label == home
+
+
+def test_a_need_whose_writer_says_it_can_wait_stays_one_that_can(app, phone, roster):
+    text = "求助 卫生巾 日用夜用都行 不急 19号楼803"
+    phone(STRANGER).reply(text)
+    with app.app_context():
+        assert not db.session.scalars(select(Request)).one().urgent
