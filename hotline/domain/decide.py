@@ -529,6 +529,8 @@ def _likelier(said: Reading, step: Gathering) -> Act | None:
     state = step.state
     if state.get("emergency") or said.grave or said.without_hope:
         return None
+    if state.get("category") and said.asks_to_lend:  # "anyone got a spare usb-c charger?": asked for, by its words
+        return None
     pressing = state.get("urgent") or state.get("category") == Category.WELFARE.value
     kind = said.surely if pressing else said.likeliest
     if kind in ("question", "rumour"):

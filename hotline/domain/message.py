@@ -138,6 +138,11 @@ class Reading:
         return reading.thanks(self.text)
 
     @cached_property
+    def asks_to_lend(self) -> bool:
+        """Asks the neighbours for something spare, or for one who can do a thing (`reading.asks_to_lend`)."""
+        return reading.asks_to_lend(self.text)
+
+    @cached_property
     def asks_to_bring(self) -> bool:
         """Asks in so many words to be brought, bought or fixed something ("麻烦帮我买两袋"), in words other than
         those that say nothing more is needed ("降压药我女儿已经帮我买好了")."""

@@ -332,6 +332,12 @@ def says_it_came(text: str) -> bool:
     return _says(category_rules(), "received", text)
 
 
+def asks_to_lend(text: str) -> bool:
+    """Tell whether a message asks the neighbours for something spare, or for one who can do a thing ("anyone got a
+    spare usb-c charger?", "小区里有没有会理发的志愿者"): a need, however much it reads like a question."""
+    return _says(category_rules(), "lend", text)
+
+
 def asks_to_bring(text: str) -> bool:
     """Tell whether a message asks in so many words to be brought, bought or fixed something ("麻烦帮我买两袋")."""
     return _says(category_rules(), "bring", text)

@@ -159,3 +159,13 @@ def test_thanks_for_a_past_emergency_with_a_new_one_after_a_but_is_no_thanks():
     act = decided("new", "cam on moi nguoi hom qua nhieu lam, be nha minh da khoe lai roi. nhung ong noi vua nga "
                          "trong nha tam, bat tinh, goi khong tinh, tho rat yeu. toa 27 phong 1302, giup voi!").act
     assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)
+
+
+@pytest.mark.parametrize("text", [
+    "anyone got a spare usb-c charger? mine's fraying but still works if i hold it at an angle lol. not urgent",
+    "头发长得扎眼睛了😂 小区里有没有会理发的志愿者 等大家空下来再说",
+])
+def test_a_spare_thing_or_a_hand_asked_of_the_neighbours_is_a_need_though_it_reads_like_a_question(text):
+    """read_92: the second reader reads these as questions; the words ask the neighbours for something: a need."""
+    act = decided("new", text).act
+    assert isinstance(act, decide.Gathering) and act.state.get("category") == "help"
