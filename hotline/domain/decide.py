@@ -790,6 +790,9 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
             or (named.unknown_building or named.urgent) and not said.says_it_came or named.category == Category.WELFARE
         return None if named.category and asked else meant  # "我的送到了 但是301爷爷的袋子还挂在门上": a welfare check;
         # "谢谢侬昨日送个药。还有桩事体，阿拉老头子个胰岛素针头今朝用脱最后一只了": a need that cannot wait, unasked
+    if meant is None and said.asks and not (said.asks_for_more or said.asks_besides or said.named.urgent) \
+            and (named := _named(said, who)) is not None and named.status in OPEN_STATUSES:
+        return Command(Word.FOLLOW_UP, None)  # "41번 쌀이랑 계란 언제쯤 와요??": their open request named, asked after
     open_only = meant is None  # any news of it? only while it is open
     if meant is None and (said.names_nothing_new or said.hurries and _names_only_what_is_open(said, who)):
         meant = Command(Word.FOLLOW_UP, None)

@@ -169,3 +169,19 @@ def test_a_spare_thing_or_a_hand_asked_of_the_neighbours_is_a_need_though_it_rea
     """read_92: the second reader reads these as questions; the words ask the neighbours for something: a need."""
     act = decided("new", text).act
     assert isinstance(act, decide.Gathering) and act.state.get("category") == "help"
+
+
+@pytest.mark.parametrize("text", [
+    "41번 쌀이랑 계란 언제쯤 와요?? 리밍씨가 접수했다고 문자왔는데 아직 소식이 없네요",  # read_94, Korean
+    "oye que paso con mi pedido 41? el arroz y los huevos, ya lo habia aceptado Li Ming no?",  # read_94, Spanish
+])
+def test_a_question_that_names_the_askers_open_request_by_its_number_asks_after_it(text):
+    """Naming what #41 asked for would fold the message into #41 as a repeat; asked with its number, it asks after
+    it, in words no rule has."""
+    act = decided("asker", text).act
+    assert isinstance(act, decide.FollowUp)
+
+
+def test_a_question_that_names_the_open_request_and_asks_for_more_is_no_follow_up():
+    act = decided("asker", "41号能不能再加一袋面粉？")
+    assert not isinstance(act.act, decide.FollowUp)
