@@ -366,9 +366,8 @@ def _learned(decision: Decision, said: Reading, who: Situation, policy: Policy) 
     kind = said.surely if _second_reading(said, who) and said.grave != "crisis" else None
     if kind not in ("emergency", "welfare") or decision.act.state.get("category") not in (None, Category.HELP.value):
         return None
-    learned = Category.WELFARE if kind == "welfare" else Category.HELP
-    parsed = replace(said.parsed, category=learned, urgent=True, emergency=kind == "emergency")
-    return replace(decision, act=gather(said, who, policy, decision.lang, parsed))
+    category = Category.WELFARE if kind == "welfare" else Category.HELP
+    return _gathered_as(decision, said, who, policy, category=category, urgent=True, emergency=kind == "emergency")
 
 
 def _urgent(decision: Decision, said: Reading, who: Situation, policy: Policy) -> Decision:
@@ -380,14 +379,17 @@ def _urgent(decision: Decision, said: Reading, who: Situation, policy: Policy) -
     lower bar, on the lines it learns from read out of fold (five folds by file), it made more needs urgent wrongly
     than rightly (6 and 4): it helps where the rules are weakest, on wordings they were not written from
     (kinds.SURELY_URGENT)."""
-    act = decision.act
-    if not isinstance(act, Gathering) or act.state.get("urgent") or said.parsed.category is None \
-            or said.parsed.category is Category.WELFARE or said.parsed.pet_waits or said.parsed.runs_out is not None \
-            or said.can_wait \
-            or not _second_reading(said, who) \
+    act, parsed = decision.act, said.parsed
+    if not isinstance(act, Gathering) or act.state.get("urgent") or parsed.category in (None, Category.WELFARE) \
+            or parsed.pet_waits or parsed.runs_out is not None or said.can_wait or not _second_reading(said, who) \
             or not said.surely_urgent:
         return decision
-    return replace(decision, act=gather(said, who, policy, decision.lang, replace(said.parsed, urgent=True)))
+    return _gathered_as(decision, said, who, policy, urgent=True)
+
+
+def _gathered_as(decision: Decision, said: Reading, who: Situation, policy: Policy, **learned) -> Decision:
+    """The decision with its need gathered again as the rules read it, but for what the second reader `learned`."""
+    return replace(decision, act=gather(said, who, policy, decision.lang, replace(said.parsed, **learned)))
 
 
 def _likely_grave(said: Reading, who: Situation) -> bool:
