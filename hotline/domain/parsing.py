@@ -164,7 +164,7 @@ _HELP = re.compile(
 _EMERGENCY = re.compile(
     r"""
     (?<! phone\s )(?<! bag\s )(?<! box\s )(?<! it\s )(?<! cup\s )(?<! glass\s )   # things fall, not people
-    (?<! last\s )                                  # German "zur Last fallen": to be a burden
+    (?<! last\s )(?<! zu\s )                       # German "zur Last (zu) fallen": to be a burden
     \b(?: fell|fallen|falls?|fall\s+down ) \b (?!\s*(?: asleep|behind|apart|in\s+love|through ))
     (?! (?<=falls) \s+ (?: möglich|nötig|notwendig|es|das|sie|du|ihr|ja|man|nicht ) \b )  # German "falls": "if"
     | \b(?: can'?t|cannot|can\s+not|unable\s+to ) \s+ (?: get\s+up | stand\s+up | breathe )

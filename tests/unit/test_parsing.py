@@ -179,6 +179,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("不急的 有空帮我配一下 二甲双胍明天早上就吃完了",  # calm words, but the medicine is gone by tomorrow morning
      {"category": MEDICINE, "drug": "二甲双胍", "runs_out": "明天", "urgent": True}),
     ("不急 降压药还有一个礼拜的量", {"category": MEDICINE, "drug": "降压药", "runs_out": "一个礼拜", "urgent": False}),
+    # read_96: "I am tired of being a burden to everyone" ("zur Last zu fallen"): no fall, whatever else it is
+    ("Ich bin es leid, allen zur Last zu fallen. Meine Katze habe ich der Nachbarin gegeben.", {"language": "en"}),
     # read_92: supplements gone, "nothing pressing, when you're done with the rest"; "whenever you're free"
     ("钙片跟维生素吃完了，想补一瓶，不是啥要紧事，你们忙完再说", {"category": MEDICINE, "urgent": False}),
     ("魚油膠囊吃完了 醫生說可吃可不吃 有空再幫我帶一瓶就好", {"category": MEDICINE, "urgent": False}),
