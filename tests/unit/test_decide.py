@@ -15,6 +15,12 @@ def decided(sender: str, text: str) -> decide.Decision:
     return decide.decide(message.read(message.normalise(text), fast.POLICY.buildings), who, fast.POLICY)
 
 
+def thanked(sender: str, text: str) -> bool:
+    """Whether the message is answered as thanks."""
+    act = decided(sender, text).act
+    return isinstance(act, decide.ResidentWord) and act.word == Word.THANKS
+
+
 def test_a_residents_numbered_cancel_is_about_the_request_found_or_answered_not_found():
     found = decided("asker", "取消 41").act
     assert isinstance(found, decide.ResidentWord) and found.word == Word.CANCEL and found.only.number == 41
@@ -124,8 +130,7 @@ def test_an_answer_in_an_unread_language_to_the_question_of_the_flat_is_asked_ag
     "Көкөніс пен жұмыртқа үшін рахмет! Бәрі аман-есен жетті.",  # Kazakh: what came is named
 ])
 def test_thanks_for_what_came_in_a_language_the_rules_barely_read_is_thanks(text):
-    act = decided("resident", text).act
-    assert isinstance(act, decide.ResidentWord) and act.word == Word.THANKS
+    assert thanked("resident", text)
 
 
 @pytest.mark.parametrize(("sender", "text"), [
@@ -133,13 +138,11 @@ def test_thanks_for_what_came_in_a_language_the_rules_barely_read_is_thanks(text
     ("delivered", "上次的菜收到了 谢谢 这次想再配点药 我老头子的降压药还剩五天"),  # a need of its own, in Chinese
 ])
 def test_what_came_with_a_question_or_a_need_of_its_own_is_no_plain_thanks(sender, text):
-    act = decided(sender, text).act
-    assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)
+    assert not thanked(sender, text)
 
 
 def test_thanks_for_what_came_with_something_more_asked_besides_is_no_plain_thanks():
-    act = decided("resident", "תודה רבה, הירקות הגיעו. אם אפשר גם לחם וביצים בשבוע הבא, לא דחוף").act
-    assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)
+    assert not thanked("resident", "תודה רבה, הירקות הגיעו. אם אפשר גם לחם וביצים בשבוע הבא, לא דחוף")
 
 
 @pytest.mark.parametrize("text", [
@@ -149,16 +152,14 @@ def test_thanks_for_what_came_with_something_more_asked_besides_is_no_plain_than
     "昨天晚上我老公突然胸口痛 叫了120 医院说没事 是胃的问题 已经回家了 谢谢昨天帮忙的志愿者",
 ])
 def test_thanks_for_help_in_a_past_emergency_whose_one_is_well_now_is_thanks_though_its_words_read_urgent(text):
-    act = decided("resident", text).act
-    assert isinstance(act, decide.ResidentWord) and act.word == Word.THANKS
+    assert thanked("resident", text)
 
 
 def test_thanks_for_a_past_emergency_with_a_new_one_after_a_but_is_no_thanks():
     """read_71_review: thanks for yesterday, the child is well, "but" grandfather just fell in the bathroom and does
     not come to: the new emergency, not thanks."""
-    act = decided("new", "cam on moi nguoi hom qua nhieu lam, be nha minh da khoe lai roi. nhung ong noi vua nga "
-                         "trong nha tam, bat tinh, goi khong tinh, tho rat yeu. toa 27 phong 1302, giup voi!").act
-    assert not (isinstance(act, decide.ResidentWord) and act.word == Word.THANKS)
+    assert not thanked("new", "cam on moi nguoi hom qua nhieu lam, be nha minh da khoe lai roi. nhung ong noi vua nga "
+                              "trong nha tam, bat tinh, goi khong tinh, tho rat yeu. toa 27 phong 1302, giup voi!")
 
 
 @pytest.mark.parametrize("text", [
