@@ -781,6 +781,8 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     if asking_after and (meant is None or meant.word not in (Word.CANCEL, Word.NOT_RECEIVED)):
         if word != "status" and said.named.urgent and not who.open_requests():
             return None  # "三天没吃东西了 没人管吗" with nothing open: an urgent need, not a question about one
+        if _of_their_own(said, who):
+            return None
         return Command(Word.FOLLOW_UP, None)  # ("还没收到菜" about a delivered request is not received)
     if said.only_thanks or meant is None and said.thanks and (said.needs_nothing or said.all_well or _came(said)) \
             and not said.asks_for_more and not said.asks_to_bring and not (said.named.urgent and not said.all_well):
@@ -803,10 +805,21 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     if meant.word == Word.STATUS and said.job_numbers:  # "请问38号单子处理了没有": a relative may have asked for them
         return meant
     if not (who.open_requests() if open_only else who.asked_ever()):
+        if asking_after and _of_their_own(said, who):
+            return None
         return Command(Word.STATUS, None) if asking_after else None  # "我的菜怎么还没到" and nothing asked
     if meant.word == Word.NOT_RECEIVED and meant.number is None and not who.delivered_requests():
         return Command(Word.FOLLOW_UP, None)  # "菜还没到" with nothing delivered yet: where is it?
     return meant
+
+
+def _of_their_own(said: Reading, who: Situation) -> bool:
+    """Whether words that ask when or where ("什么时候", "幾點") from someone who never asked the hotline for anything
+    ask a question or say a need of their own, by the second reader ("3号线什么时候恢复运营", "請問你哋大概幾點送菜？",
+    "2号那天在外面订的菜一直没送来 我们19号楼403"), rather than after a request ("我的菜怎么还没到": they are told they
+    have none; "شو الطلبات اللي عندي": what they asked, in the words of a status)."""
+    return not who.asked_ever() and said.resident_word != "status" and _second_reading(said, who) \
+        and said.likeliest in ("question", "need")
 
 
 def _unread_besides(said: Reading, word: Command) -> str | None:
@@ -901,8 +914,9 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         return Silence()
     if purpose == "stop_asked":  # "please stop texting me": how to stop; STOP itself is the carrier's word
         return Answer(N_("sms.how_to_stop"))
-    if purpose == "question" and said.resident_word == "not_received":
-        return None  # "东西放哪了？门口没看到": about what was delivered, if anything was
+    if purpose == "question" and said.resident_word in ("not_received", "status"):
+        return None  # "东西放哪了？门口没看到": about what was delivered, if anything was; "Est-ce qu'il me reste des
+        # demandes en cours ?": about their own requests
     if purpose == "help_text":
         known = who.resident is not None and who.resident.household is not None
         return Answer(N_("sms.help_known") if known else N_("sms.help"))

@@ -12,7 +12,7 @@ Words said at a phone menu are read the same way (`hearing.hear` reads the words
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from hotline.domain import kinds, reading
@@ -27,6 +27,7 @@ from hotline.domain.parsing import (
     parse_volunteer_note,
     visit_time,
 )
+from hotline.models import Category
 
 MAX_BODY = 1600  # Twilio's limit for one message
 FILLER = re.compile(
@@ -311,13 +312,25 @@ class Reading:
     # -- the need ------------------------------------------------------------------------------
     @cached_property
     def parsed(self) -> Parsed:
-        """The need, its urgency, building and room (a building the compound has not got kept apart)."""
-        return parse_request(self.text, self.buildings)
+        """The need, its urgency, building and room (a building the compound has not got kept apart). Where
+        thanks for what came ask for something more, the need is what is asked after it ("菜收到了谢谢 另外我家
+        马桶堵了 有没有人能帮忙通一下" asks for help, not food)."""
+        parsed = parse_request(self.text, self.buildings)
+        return replace(parsed, category=besides) if (besides := self._asked_besides_what_came) else parsed
+
+    @cached_property
+    def _asked_besides_what_came(self) -> Category | None:
+        """The kind of need asked after the words that say what came, where it is another than the whole's."""
+        if not self.asks_for_more or (rest := reading.after_it_came(self.text)) is None:
+            return None
+        asked = parse_request(rest, EVERYWHERE).category
+        return asked if asked is not None and asked != parse_request(self.text, EVERYWHERE).category else None
 
     @cached_property
     def named(self) -> Parsed:
         """The same read against no list of buildings: what the words name, wherever."""
-        return parse_request(self.text, EVERYWHERE)
+        named = parse_request(self.text, EVERYWHERE)
+        return replace(named, category=besides) if (besides := self._asked_besides_what_came) else named
 
     @cached_property
     def names_nothing_new(self) -> bool:

@@ -332,6 +332,17 @@ def says_it_came(text: str) -> bool:
     return _says(category_rules(), "received", text)
 
 
+def after_it_came(text: str) -> str | None:
+    """The words after the first that say what was brought has come or thank for it by name ("菜收到了谢谢
+    另外我家马桶堵了…" gives "谢谢 另外我家马桶堵了…", "thanks for the rice and eggs! could someone…" gives
+    "! could someone…"), as the rules read them; None where none says so. What is asked there is asked besides
+    what came."""
+    simplified = simplify(text)
+    ends = [found.end() for rule in category_rules().of("received", "thanked_for").tried(literals.held(simplified))
+            if (found := rule.pattern.search(simplified))]
+    return simplified[min(ends):] if ends else None
+
+
 def asks_to_lend(text: str) -> bool:
     """Tell whether a message asks the neighbours for something spare, or for one who can do a thing ("anyone got a
     spare usb-c charger?", "小区里有没有会理发的志愿者"): a need, however much it reads like a question."""
@@ -602,7 +613,7 @@ _JOB_NUMBER = re.compile(
     r"(?<!gate)(?<!gate )(?<!floor)(?<!floor )"
     r"(?<!叫)(?<!打)(?<!拨)(?<!call )(?<!dial )(?<!called )"  # "快叫120": a phone number
     r"#?\s*(\d{1,9})(?![\d:/-]|\.\d)"
-    r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|栋|幢|单元|室|层|度|℃|°|am\b|pm\b|mins?\b|minutes\b|h\b|hours?\b|yuan|kg))",
+    r"(?!\s*(?:点|分钟|分|小时|个|斤|元|块|楼|号楼|号线|号电池|栋|幢|单元|室|层|度|℃|°|am\b|pm\b|mins?\b|minutes\b|h\b|hours?\b|yuan|kg))",
     re.IGNORECASE,
 )
 
@@ -725,8 +736,8 @@ def seen_to(text: str) -> bool:
 
 
 def job_numbers(text: str) -> tuple[int, ...]:
-    """The job numbers a volunteer wrote, in order: every number that is no time, quantity or address, in
-    digits or in Chinese numerals ("收到 一百二十八 我来")."""
+    """The job numbers a volunteer wrote, in order: every number that is no time, quantity, address, metro line or
+    battery size ("3号线", "5号电池"), in digits or in Chinese numerals ("收到 一百二十八 我来")."""
     return tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(numerals.in_digits(simplify(text)))))
 
 

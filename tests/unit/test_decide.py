@@ -186,3 +186,37 @@ def test_a_question_that_names_the_askers_open_request_by_its_number_asks_after_
 def test_a_question_that_names_the_open_request_and_asks_for_more_is_no_follow_up():
     act = decided("asker", "41号能不能再加一袋面粉？")
     assert not isinstance(act.act, decide.FollowUp)
+
+
+@pytest.mark.parametrize("text", [
+    "3号线什么时候恢复运营 我下个月要去医院复诊",  # blind_b: the metro, not a request
+    "請問你哋大概幾點送菜？我要留人喺屋企開門",  # Cantonese: when deliveries come, asked in general
+])
+def test_asking_when_from_someone_who_never_asked_the_hotline_is_their_own_question(text):
+    """Words that ask when or where read as asking after a request; from a number that never asked for anything, the
+    second reader tells a question of their own, which goes to the coordinators, from asking after one."""
+    act = decided("new", text).act
+    assert isinstance(act, decide.Answer) and act.msgid == "sms.question", act
+
+
+@pytest.mark.parametrize("text", ["我的菜怎么还没到", "when will my groceries arrive?"])
+def test_asking_after_their_own_request_from_someone_who_never_asked_is_told_what_they_have(text):
+    act = decided("new", text).act
+    assert isinstance(act, decide.ResidentWord) and act.word == Word.STATUS, act
+
+
+def test_asking_in_the_words_of_a_question_whether_requests_are_open_is_answered_with_them():
+    """"Est-ce qu'…?" reads as a general question; asked of one's own open requests, it is the status."""
+    act = decided("delivered", "Est-ce qu'il me reste des demandes en cours ?").act
+    assert isinstance(act, decide.ResidentWord) and act.word == Word.STATUS, act
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("菜收到了谢谢 另外我家马桶堵了 有没有人能帮忙通一下", "help"),  # dev_13
+    ("thanks for the rice and eggs! could someone take our rubbish bags down? been piling up a week, no rush", "help"),
+    ("お米届きました、ありがとうございます。猫のエサもお願いできますか？あと3日分くらいあります", "help"),  # pet food
+    ("药收到了 谢谢 另外米也快吃完了 能帮忙买一袋吗", "food"),
+])
+def test_a_need_asked_after_thanks_for_what_came_is_of_the_kind_asked_not_of_what_came(text, category):
+    act = decided("delivered", text).act
+    assert isinstance(act, decide.Gathering) and act.state.get("category") == category, act
