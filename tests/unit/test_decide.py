@@ -220,3 +220,14 @@ def test_asking_in_the_words_of_a_question_whether_requests_are_open_is_answered
 def test_a_need_asked_after_thanks_for_what_came_is_of_the_kind_asked_not_of_what_came(text, category):
     act = decided("delivered", text).act
     assert isinstance(act, decide.Gathering) and act.state.get("category") == category, act
+
+
+@pytest.mark.parametrize("text", [
+    "salam sharj e telefonam dare tamoom mishe, ajale nadare har vaght shod. bldg 33 vahed 1104",  # read_76, Persian
+    "கரப்பான் பூச்சி மருந்து ஒன்று வேண்டும், அவசரம் இல்லை. 12-302",  # read_77_review, Tamil
+])
+def test_a_need_that_can_wait_in_a_language_the_hotline_does_not_read_is_filed_for_help_not_asked_again(text):
+    decision = decided("new", text)
+    act = decision.act
+    assert decision.other_language and isinstance(act, decide.Gathering), decision
+    assert act.next == "file" and act.state.get("category") == "help" and not act.state.get("urgent"), act
