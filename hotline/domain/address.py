@@ -283,9 +283,9 @@ _OWN = re.compile(
 
 # A neighbour's door, then who lives there: the help goes to them ("对门304王阿婆一个人住", "楼下1001住的是我小学老师").
 _NEIGHBOUR_NAMED = re.compile(
-    "(?:" + _NEIGHBOURS_ROOM.pattern + ")" + r"""
-    (?= [^。！？.!?]{0,6} (?: 阿婆|阿姨|老伯|伯伯|老太|老头|老人|爷爷|奶奶|外婆|外公|老师|住的是|一个人|独居
-                          | 夫妻|小两口|两口子|一家|孕妇|租客|小姑娘|小伙子
+    "(?:" + _NEIGHBOURS_ROOM.pattern + ")" + rf"""
+    (?= [^。！？.!?]{{0,6}} (?: 阿婆|阿姨|老伯|伯伯|老太|老头|老人|爷爷|奶奶|外婆|外公|老师|住的是|一个人|独居
+                          | 夫妻|小两口|两口子|一家|孕妇|租客|小姑娘|小伙子|老{_SURNAME}  # "隔壁304的老陈"
                           | \s(?:lady|man|woman|granny|grandpa|grandma|couple|family|neighbou?r) ) )
     """,
     _FLAGS,

@@ -61,6 +61,9 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
      {"category": HELP, "building": 9, "room": "402", "for_other": True}),
     ("我住33号楼1101，楼下1001住的是我小学老师，想请人帮她买点菜",
      {"category": FOOD, "building": 33, "room": "1001", "for_other": True}),
+    ("我是12号楼302的顾阿姨，隔壁304的老陈血压药今天吃完了，他不会发短信",  # read_101: 老陈, a surname
+     {"category": MEDICINE, "building": 12, "room": "304", "for_other": True, "urgent": True, "drug": "老陈血压药",
+      "runs_out": "今天"}),
     ("我住12号楼302 需要买菜", {"category": FOOD, "building": 12, "room": "302"}),
     ("bldg12 rm302 groceries", {"category": FOOD, "building": 12, "room": "302"}),
     ("Building 12, Room 302. Need food", {"category": FOOD, "building": 12, "room": "302"}),
