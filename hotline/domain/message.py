@@ -261,6 +261,11 @@ class Reading:
         return can_wait(self.text)
 
     @cached_property
+    def filed_grave(self) -> str | None:
+        """An emergency or a welfare check the second reader reads likely enough to be filed (`kinds.filed_grave`)."""
+        return kinds.filed_grave(self.simplified)
+
+    @cached_property
     def surely_urgent(self) -> bool:
         """A need that cannot wait, surely, by the labelled needs (`kinds.surely_urgent`)."""
         return kinds.surely_urgent(self.simplified)

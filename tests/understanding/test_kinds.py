@@ -16,7 +16,7 @@ from hotline.domain.message import EVERYWHERE, normalise, read
 from hotline.domain.reading import simplify
 from hotline.extensions import db
 from hotline.models import Category, Request
-from tests.helpers import CHEN_JIE, LI_WEI, LIU, SUN_HONG, load_roster
+from tests.helpers import CHEN_JIE, LI_WEI, LIU, SUN_HONG, ZHANG_MIN, load_roster
 from tools import train_kinds
 
 STRANGER = "+8613700005555"
@@ -101,16 +101,34 @@ def test_a_farewell_no_rule_reads_goes_before_a_coordinator_with_the_crisis_line
 
 
 def test_a_likely_grave_message_it_is_not_sure_of_gets_120_and_the_support_line(app, phone, roster):
-    """read_74: "Help! My husband is not breathing, building 12 flat 302", in Arabic: read by no rule as grave,
-    likely grave to the second reader and likeliest an emergency, but not eight times in ten: a coordinator has
-    it, and the sender hears of 120 and the support line."""
-    text = "الحقوني! زوجي ما يتنفس، مبنى 12 شقة 302"
+    """read_87_review: "I heard building 8 is on fire, is it true? Smoke fills the corridor of the 15th floor now, I can
+    hardly breathe", in Thai: read by no rule as grave, likely grave to the second reader and likeliest an emergency,
+    but not as likely as it files one (`kinds.FILED_GRAVE`): a coordinator has it, and the sender hears of 120 and
+    the support line."""
+    text = "ได้ยินว่าตึก 8 ไฟไหม้ จริงหรือเปล่าคะ ตอนนี้ควันเต็มทางเดินชั้น 15 แล้ว หายใจไม่ค่อยออก ห้อง 1503 ค่ะ ช่วยด้วย"
     assert read(text, EVERYWHERE).grave is None
     assert kinds.gravest(simplify(normalise(text))) == "emergency"
-    assert kinds.likeliest(simplify(normalise(text)), kinds.SURE) is None
+    assert kinds.filed_grave(simplify(normalise(text))) is None
     assert phone(LIU).reply(text) == texts.t("en", "sms.grave", line="12356")
+    assert any("ไฟไหม้" in message for message in phone(SUN_HONG).inbox())
+    with app.app_context():
+        assert not db.session.scalar(select(func.count(Request.id)).where(Request.emergency.is_(True)))
+
+
+def test_an_emergency_likely_enough_and_hardly_crisis_is_filed_as_one(app, phone, roster):
+    """read_74: "Help! My husband is not breathing, building 12 flat 302", in Arabic: no rule reads it; the second
+    reader reads an emergency three times in four and crisis hardly at all (`kinds.filed_grave`): filed as an
+    emergency, for the building's volunteer and the coordinators (at the bar of `kinds.SURE`, only a coordinator)."""
+    text = "الحقوني! زوجي ما يتنفس، مبنى 12 شقة 302"
+    assert read(text, EVERYWHERE).grave is None
+    assert kinds.likeliest(simplify(normalise(text)), kinds.SURE) is None
+    assert kinds.filed_grave(simplify(normalise(text))) == "emergency"
+    phone(LIU).reply(text)
+    with app.app_context():
+        request = db.session.scalars(select(Request)).one()
+        assert (request.emergency, request.household.building, request.household.room) == (True, 12, "302")
+    assert any("زوجي" in message for volunteer in (LI_WEI, ZHANG_MIN) for message in phone(volunteer).inbox())
     assert any("زوجي" in message for message in phone(SUN_HONG).inbox())
-    assert not phone(LI_WEI).inbox()
 
 
 def test_an_emergency_it_is_sure_of_is_filed_as_one(app, phone, roster):
