@@ -103,7 +103,7 @@ def test_a_farewell_no_rule_reads_goes_before_a_coordinator_with_the_crisis_line
 def test_a_likely_grave_message_it_is_not_sure_of_gets_120_and_the_support_line(app, phone, roster):
     """read_87_review: "I heard building 8 is on fire, is it true? Smoke fills the corridor of the 15th floor now, I can
     hardly breathe", in Thai: read by no rule as grave, likely grave to the second reader and likeliest an emergency,
-    but not as likely as it files one (`kinds.FILED_GRAVE`): a coordinator has it, and the sender hears of 120 and
+    but not as likely as it files one (`kinds.FILED_EMERGENCY`): a coordinator has it, and the sender hears of 120 and
     the support line."""
     text = "ได้ยินว่าตึก 8 ไฟไหม้ จริงหรือเปล่าคะ ตอนนี้ควันเต็มทางเดินชั้น 15 แล้ว หายใจไม่ค่อยออก ห้อง 1503 ค่ะ ช่วยด้วย"
     assert read(text, EVERYWHERE).grave is None
