@@ -414,11 +414,11 @@ def _unread(decision: Decision, said: Reading, who: Situation, policy: Policy) -
     them, none fewer; a kind-of-need reader taught on the labelled needs, tried first, read the kind of too few of them
     to be kept)."""
     act = decision.act
-    if decision.other_language and isinstance(act, Gathering) and not act.state.get("category") and not said.can_wait \
-            and (act.next == "ask" or act.next == CONFIRM_HOME and who.conversation() is None):  # a first message
-        return _before_a_person(decision, said, who, act.state)
-    if decision.other_language and isinstance(act, Gathering) and not act.state.get("category") and act.next == "ask" \
-            and said.can_wait and _second_reading(said, who) and said.likeliest not in _NOT_ASKED:
+    if not (decision.other_language and isinstance(act, Gathering)) or act.state.get("category"):
+        return decision
+    if not said.can_wait and (act.next == "ask" or act.next == CONFIRM_HOME and who.conversation() is None):
+        return _before_a_person(decision, said, who, act.state)  # a first message
+    if said.can_wait and act.next == "ask" and _second_reading(said, who) and said.likeliest not in _NOT_ASKED:
         return _gathered_as(decision, said, who, policy, category=Category.HELP)
     return decision
 

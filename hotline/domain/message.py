@@ -27,7 +27,6 @@ from hotline.domain.parsing import (
     parse_volunteer_note,
     visit_time,
 )
-from hotline.models import Category
 
 MAX_BODY = 1600  # Twilio's limit for one message
 FILLER = re.compile(
@@ -320,22 +319,23 @@ class Reading:
         """The need, its urgency, building and room (a building the compound has not got kept apart). Where
         thanks for what came ask for something more, the need is what is asked after it ("菜收到了谢谢 另外我家
         马桶堵了 有没有人能帮忙通一下" asks for help, not food)."""
-        parsed = parse_request(self.text, self.buildings)
-        return replace(parsed, category=besides) if (besides := self._asked_besides_what_came) else parsed
-
-    @cached_property
-    def _asked_besides_what_came(self) -> Category | None:
-        """The kind of need asked after the words that say what came, where it is another than the whole's."""
-        if not self.asks_for_more or (rest := reading.after_it_came(self.text)) is None:
-            return None
-        asked = parse_request(rest, EVERYWHERE).category
-        return asked if asked is not None and asked != parse_request(self.text, EVERYWHERE).category else None
+        return self._besides_what_came(parse_request(self.text, self.buildings))
 
     @cached_property
     def named(self) -> Parsed:
         """The same read against no list of buildings: what the words name, wherever."""
-        named = parse_request(self.text, EVERYWHERE)
-        return replace(named, category=besides) if (besides := self._asked_besides_what_came) else named
+        return self._besides_what_came(self._as_written)
+
+    @cached_property
+    def _as_written(self) -> Parsed:
+        return parse_request(self.text, EVERYWHERE)
+
+    def _besides_what_came(self, parsed: Parsed) -> Parsed:
+        """`parsed` with the kind of need asked after the words that say what came, where it is another."""
+        if not self.asks_for_more or (rest := reading.after_it_came(self.text)) is None:
+            return parsed
+        asked = parse_request(rest, EVERYWHERE).category
+        return replace(parsed, category=asked) if asked not in (None, self._as_written.category) else parsed
 
     @cached_property
     def names_nothing_new(self) -> bool:
