@@ -27,6 +27,7 @@ from hotline.domain.parsing import (
     parse_volunteer_note,
     visit_time,
 )
+from hotline.models import Category
 
 MAX_BODY = 1600  # Twilio's limit for one message
 FILLER = re.compile(
@@ -330,12 +331,19 @@ class Reading:
     def _as_written(self) -> Parsed:
         return parse_request(self.text, EVERYWHERE)
 
+    @cached_property
+    def _asked_after_it_came(self) -> Category | None:
+        """The kind of need asked after the words that say what came, where it is another than the whole's; None
+        where it is not (read once for `parsed` and `named`)."""
+        if not self.asks_for_more or (rest := reading.after_it_came(self.text)) is None:
+            return None
+        asked = parse_request(rest, EVERYWHERE).category
+        return asked if asked != self._as_written.category else None
+
     def _besides_what_came(self, parsed: Parsed) -> Parsed:
         """`parsed` with the kind of need asked after the words that say what came, where it is another."""
-        if not self.asks_for_more or (rest := reading.after_it_came(self.text)) is None:
-            return parsed
-        asked = parse_request(rest, EVERYWHERE).category
-        return replace(parsed, category=asked) if asked not in (None, self._as_written.category) else parsed
+        asked = self._asked_after_it_came
+        return parsed if asked is None else replace(parsed, category=asked)
 
     @cached_property
     def names_nothing_new(self) -> bool:
