@@ -98,8 +98,8 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis test-artifacts
 
 # Every rule searched in every labelled line it would not be tried on, in each form the line may take (as written, as
-# the rules read it, in capitals): `make test` searches an eighth of them as the rules read them, and the rules'
-# examples as written and as read (in four parts, shared by its test processes). Several minutes on two cores.
+# the rules read it, in capitals): `make test` searches one line in 32 and the rules' examples, as the rules read them
+# (in four parts, shared by its test processes). Several minutes on two cores.
 .PHONY: test-rules
 test-rules: $(VENV)/.dev catalogs
 	HOTLINE_RULES_CHECK=full $(BIN)/python -m pytest tests/unit/test_literals.py
