@@ -541,8 +541,8 @@ def _likelier(said: Reading, step: Gathering) -> Act | None:
     state = step.state
     if state.get("emergency") or said.grave or said.without_hope:
         return None
-    if state.get("category") and said.asks_to_lend:  # "anyone got a spare usb-c charger?": asked for, by its words
-        return None
+    if state.get("category") and (said.asks_to_lend or said.other_language and said.asks_to_bring):
+        return None  # "anyone got a spare usb-c charger?", "Pwede rin po pala humingi ng paracetamol?": asked for
     pressing = state.get("urgent") or state.get("category") == Category.WELFARE.value
     kind = said.surely if pressing else said.likeliest
     if kind in ("question", "rumour"):

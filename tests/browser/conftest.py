@@ -126,8 +126,9 @@ def serving(app, port: int, name: str, wait_for_slots: bool = True) -> Iterator[
 @pytest.fixture(scope="module")
 def browser():
     """Headless Debian Chromium through Playwright."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=30_000)  # as each context's actions (Session): a loaded machine renders slowly
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
