@@ -83,8 +83,9 @@ tools/axe/node_modules/axe-core/axe.min.js: tools/axe/package.json tools/axe/pac
 
 # Sets up and runs the whole suite, on SQLite and on the local PostgreSQL. Four test processes on two cores: the
 # reliability and browser groups spend much of their time waiting on processes they started (servers, workers,
-# Chromium), and the other processes run tests meanwhile (on this 2-core machine: 246 s of pytest with 4, 265 s
-# with 3, 277 s with 6). TEST_PROCESSES=2 (or more) to choose.
+# Chromium), and the other processes run tests meanwhile (on a 2-core machine: 246 s of pytest with 4, 265 s with
+# 3, 277 s with 6; 522 s with 4 on the same machine when it ran the same code about half as fast). TEST_PROCESSES=2
+# (or more) to choose.
 TEST_PROCESSES ?= 4
 test: lint tools/prism/node_modules/.bin/prism tools/axe/node_modules/axe-core/axe.min.js /usr/bin/chromium
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
