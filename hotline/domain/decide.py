@@ -358,14 +358,14 @@ def _second_reading(said: Reading, who: Situation) -> bool:
 def _learned(decision: Decision, said: Reading, who: Situation, policy: Policy) -> Decision | None:
     """A message the rules read no surer than grave, that the second reader reads as an emergency or a welfare check
     likely enough and as crisis hardly at all (`Reading.filed_grave`), and that names no food nor medicine and no
-    crisis words, filed as that: an
-    emergency ("แม่หายใจแปลกๆ หอบเป็นพักๆ ตัวเย็น เรียกไม่ค่อยตอบ ตึก 19 ห้อง 1502", "老伴头磕破了 地上有血") reaches the
-    building's volunteer and the coordinators with "call 120 first"; a welfare check ("ate pakicheck naman po si lola
-    sa bldg 24 unit 305, di sumasagot since kahapon") a volunteer to knock and the coordinators; asked where if it
-    says not. None where it is not sure: a coordinator reads it (`_before_a_person`). On the held-out exams (4,300
-    lines) this filed 30 more lines as a dispatcher would and put two elsewhere than a coordinator (a farewell and
-    a need read as emergencies), at the bar of `kinds.SURE`; at `kinds.FILED_WELFARE`'s and `FILED_EMERGENCY`'s, 13
-    more of 4,520 (none fewer). The grave lines before a person stayed as they were."""
+    crisis words, filed as that: an emergency ("老伴头磕破了 地上有血", "แม่หายใจแปลกๆ หอบเป็นพักๆ ตัวเย็น เรียกไม่ค่อยตอบ ตึก
+    19 ห้อง 1502") reaches the building's volunteer and the coordinators with "call 120 first"; a welfare check
+    ("ate pakicheck naman po si lola sa bldg 24 unit 305, di sumasagot since kahapon") a volunteer to knock and the
+    coordinators; asked where if it says not. None where it is not sure: a coordinator reads it
+    (`_before_a_person`). On the held-out exams (4,300 lines) this filed 30 more lines as a dispatcher would and put
+    two elsewhere than a coordinator (a farewell and a need read as emergencies), at the bar of `kinds.SURE`; at
+    `kinds.FILED_WELFARE`'s and `FILED_EMERGENCY`'s, 13 more of 4,520 (none fewer). The grave lines before a person
+    stayed as they were."""
     kind = said.filed_grave if _second_reading(said, who) and said.grave != "crisis" else None
     if kind not in ("emergency", "welfare") or decision.act.state.get("category") not in (None, Category.HELP.value):
         return None
