@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from itertools import groupby
 from pathlib import Path
 
 from hotline.domain import kinds, literals, numerals
@@ -121,8 +122,20 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def _rule(kind: str, pattern: str, example: str, counter: list[str], flags: int) -> Rule:
-    compiled = re.compile(bare_too(pattern, flags), flags)
+    compiled = re.compile(bare_too(as_read(pattern), flags), flags)
     return Rule(kind, compiled, example, counter[0] if counter else "", literals.needed(compiled))
+
+
+def as_read(pattern: str) -> str:
+    """The pattern's words as `simplify` writes a text's: each run of letters and marks outside ASCII in NFKC (the
+    Thai "น้ำ" as typed is read as "น้ํา", so a pattern written as typed would never match), its punctuation and
+    the regex around them as written (NFKC would make a full-width "？" a "?", a regex's "any one")."""
+    return "".join(unicodedata.normalize("NFKC", "".join(run)) if word else "".join(run)
+                   for word, run in groupby(pattern, _outside_ascii_word))
+
+
+def _outside_ascii_word(ch: str) -> bool:
+    return not ch.isascii() and (ch.isalnum() or unicodedata.category(ch).startswith("M"))
 
 
 def bare_too(pattern: str, flags: int = re.IGNORECASE) -> str:

@@ -541,6 +541,22 @@ def test_a_word_typed_without_its_marks_reads_as_written_with_them(pattern, type
     assert (re.search(reading.bare_too(pattern), typed, re.IGNORECASE) is not None) is reads
 
 
+@pytest.mark.parametrize(("pattern", "typed"), [
+    ("ไม่มีน้ำดื่ม", "ตึก 8 ไม่มีน้ำดื่มแล้ว"),  # Thai "ำ" as typed: NFKC reads it as two characters, in both
+    ("ｍｉｌｋ", "need milk"),  # full-width letters
+])
+def test_a_pattern_written_as_typed_reads_the_text_as_read(tmp_path, pattern, typed):
+    path = tmp_path / "rules.tsv"
+    path.write_text(f"food\t{pattern}\t{typed}\n", encoding="utf-8")
+    [rule] = reading.load_rules(path)
+    assert rule.pattern.search(reading.simplify(typed))
+
+
+def test_a_patterns_full_width_punctuation_stays_a_character_to_find():
+    assert reading.as_read("几点？") == "几点？"  # not "几点?", a regex's "点 or nothing"
+    assert re.search(reading.as_read("几点？"), "几点") is None
+
+
 def test_a_word_written_with_its_marks_still_reads():
     for pattern, written in (("kapıyı açmıyor", "Kapıyı açmıyor"), ("gebäude", "Gebäude"), ("não", "Não")):
         assert re.search(reading.bare_too(pattern), written, re.IGNORECASE)
