@@ -166,7 +166,8 @@ _EMERGENCY = re.compile(
     (?<! phone\s )(?<! bag\s )(?<! box\s )(?<! it\s )(?<! cup\s )(?<! glass\s )   # things fall, not people
     (?<! last\s )(?<! zu\s )                       # German "zur Last (zu) fallen": to be a burden
     \b(?: fell|fallen|falls?|fall\s+down ) \b (?!\s*(?: asleep|behind|apart|in\s+love|through ))
-    (?! (?<=falls) \s+ (?: möglich|nötig|notwendig|es|das|sie|du|ihr|ja|man|nicht ) \b )  # German "falls": "if"
+    (?! (?<=falls) \s+ (?: möglich|nötig|notwendig|es|das|sie|du|ihr|ja|man|nicht|jemand|ich|wir|er|ein|eine
+                            |noch ) \b )  # German "falls": "if" ("Falls jemand diese Woche welche besorgen kann")
     | \b(?: can'?t|cannot|can\s+not|unable\s+to ) \s+ (?: get\s+up | stand\s+up | breathe )
     | (?: \bnot|n't|\btrouble|\bdifficulty|\bdifficult|\bhard\s+to ) \s+ breath(?:e|ing)  # "is not" reads "isn't"
     | \bshort(?:ness)?\s+of\s+breath | \bchest\s+pains? | \bheart\s+attack
@@ -214,7 +215,10 @@ _CALM = re.compile(
     | \bnu\s+(?:e|este)\s+(?:urgent|grab[ăa]) | \bnic\s+pilnego | \bnie\s+(?:jest\s+)?pilne | \bbez\s+po[śs]piechu
     | \bacelesi\s+yok | \bisog(?:imasen|anai|i\s+ja\s+nai) | \bgeuph(?:aji\s+an|an\s+geon\s+ani)\w* | \bmai\s+reng
     | \bden\s+viazom\w* | \bmish\s+mista3jle\w* | \bma\s+fi\s+3ajale | \bajale\s+nadar\w* | \bjaldi\s+nahi\b
-    | \bne\s+(?:srochno|terminovo)\b
+    | \bne\s+(?:srochno|terminovo)\b | (?<![а-яіїє])не\s+терміново
+    | \breicht\s+(?:aber\s+)?noch\s+(?:bis|für)\b  # "reicht aber noch bis übermorgen"
+    | (?:مو|مش|غير|ليس|مب)\s+مستعجل\w* | 冇(?:咁|好)急
+    | (?:明后天|这两天|过两天)[^。！？]{0,4}(?:都行|都可以|也行|也可以)  # "明后天送都行"
     | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
     | 还有(?:个)?(?:两三|三四|三五|两|二|三|四|五|几|[2-9])天(?:的|左右)    # "尿不湿快没了 还有两三天的"
     | 还剩(?:个)?(?:三四|三五|三|四|五|六|七|[3-9]|十来|十几|十多)天(?:份|的量|的)?  # "癫痫的药还剩三天份 想先预约"
