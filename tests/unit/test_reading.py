@@ -360,6 +360,11 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     ("ကျေးဇူးတင်ပါတယ်", "my", "en"),
     ("ଦୟାକରି ଚାଉଳ ଦରକାର", "or", "en"),
     ("building ২৯ flat ১১০২ need rice", "en", "en"),  # another script's digits are no letters of it
+    # Latin-script languages a detector of ten took for Tagalog, German or English: the coordinators are shown which
+    ("Merhaba, 14. bina daire 801. Evde ekmek, yumurta, pirinç hiçbir şey kalmadı", "tr", "en"),
+    ("Dzień dobry, blok 19 mieszkanie 1001. Mąż bierze Euthyrox codziennie", "pl", "en"),
+    ("mijn oom van 79 woont alleen in gebouw 8 en neemt al drie dagen niet op", "nl", "en"),
+    ("Naomba msaada, jengo 2 chumba 405. Sina chakula kabisa tangu jana", "sw", "en"),
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
