@@ -1038,7 +1038,9 @@ _LATIN_LANGUAGES = ("ENGLISH", "FRENCH", "GERMAN", "SPANISH", "ITALIAN", "PORTUG
 _ENGLISH_WORDS = frozenset(
     "i i'm im my me need needs please pls plz help the and food rice water milk eggs medicine meds building bldg"
     " room rm apt flat can could you is are to for of not have has thanks thank any update when where what"
-    " out our we he she his her mother father mom dad".split())
+    " out our we he she his her mother father mom dad with this that what what's your just from got some anyone"
+    " someone today tomorrow can't don't it's there's you're i've you've won't list ok thx ty yes i'll it on so much"
+    " off do".split())
 # Of them, the words of an address, which a message in another language writes in English too ("…hindi
 # gumagalaw. Bldg 5 rm 301"): alone they tell English only where they are a good part of the words.
 _ADDRESS_WORDS = frozenset("building bldg room rm apt flat".split())
@@ -1079,17 +1081,36 @@ def language(text: str) -> str | None:
         return None
     if is_pinyin(text):
         return "zh"
-    if len(words) < 3 or _english(words):
+    if len(words) < 3 or _english(folded):
         return "en"
-    found = _detector().detect_language_of(text)
+    found = _detector().detect_language_of(text) or (_likelier(text) if len(words) >= 5 else None)
     return found.iso_code_639_1.name.lower() if found is not None else "en"
 
 
-def _english(words: list[str]) -> bool:
-    """Whether two of the words are English words foreign residents text, not only an address's words among
-    many others ("Bldg 5 rm 301" after twenty words of Tagalog)."""
+def _likelier(text: str):
+    """The likelier of the two languages lingua cannot tell apart in `text` ("Salamat po sa lahat, ingat kayo palagi!":
+    Indonesian or Tagalog; "chay! khoi day dac trong can ho": Vietnamese without its marks, or Swahili): a language
+    that is not English either way, so that the coordinators read it; None where English is one of the two."""
+    first, second = _detector().compute_language_confidence_values(text)[:2]
+    return None if "ENGLISH" in (first.language.name, second.language.name) else first.language
+
+
+def _english(folded: str) -> bool:
+    """Whether two of the words are English words foreign residents text, one of them no word of other languages too
+    ("to" and "i" are Polish, "me" and "can" Vietnamese typed without marks, "is" and "we" Dutch), or English words
+    beside an address's are a good part of the words ("bldg 7 apt 1101 rice"; not "Tulong! Hindi humihinga ang
+    asawa ko, bldg 12 rm 302"). Words are whole words of any letters: "istemişim" has no "im" in it."""
+    words = _WORD.findall(folded)
     english = _ENGLISH_WORDS.intersection(words)
-    return len(english - _ADDRESS_WORDS) >= 2 or len(english) >= 2 and 4 * len(english) >= len(words)
+    said = english - _ADDRESS_WORDS
+    if len(said) >= 2 and said - _SHARED:
+        return True
+    return bool(said) and len(english) >= 2 and 4 * len(english) >= len(words)
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # a word of any script's letters, "i'm" one word
+# English words that are words of other languages too ("to" Polish, "the" Hindi in Latin letters, "do" Portuguese)
+_SHARED = frozenset("i to me can is we her he my of are im has for on so do it the".split())
 
 
 def reply_language(text: str) -> str | None:

@@ -365,6 +365,16 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     ("Dzień dobry, blok 19 mieszkanie 1001. Mąż bierze Euthyrox codziennie", "pl", "en"),
     ("mijn oom van 79 woont alleen in gebouw 8 en neemt al drie dagen niet op", "nl", "en"),
     ("Naomba msaada, jengo 2 chumba 405. Sina chakula kabisa tangu jana", "sw", "en"),
+    # English words that are words of other languages too, or parts of their words, are not two English words
+    ("Tulong! Hindi humihinga ang asawa ko, bldg 12 rm 302", "tl", "en"),  # an address's words alone
+    ("41'i iptal edin lütfen, eşim zaten market alışverişi yapmış, yanlışlıkla istemişim", "tr", "en"),  # no "im"
+    ("Dzień dobry, skończyły mi się tabletki do zmywarki i płyn do naczyń", "pl", "en"),  # "i", "to": Polish
+    ("me em o toa 25 can 1106 tu sang hom qua khong nghe may", "vi", "en"),  # "me", "can": Vietnamese unmarked
+    ("Cheers mate, got the groceries, you're a legend", "en", "en"),
+    ("what's on my list?", "en", "en"),
+    ("ok 128 is mine", "en", "en"),  # four words or fewer: English where lingua cannot tell
+    # lingua unsure between two languages, neither English: the likelier, so that a coordinator reads it
+    ("Salamat po sa lahat, ingat kayo palagi!", "id", "en"),
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
