@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -40,6 +41,15 @@ def t(lang: str, msgid: str, **params: object) -> str:
     """Render message `msgid` in `lang` (`zh` or `en`, anything else reads as `zh`)."""
     text = catalog(supported(lang)).gettext(msgid)
     return text.format(**params) if params else text
+
+
+def language_name(lang: str, code: str) -> str:
+    """The name in `lang` of the language whose ISO 639-1 code is `code` (`TR`: "土耳其语", "Turkish"), as the
+    coordinators read which language a message came in; the code itself where Babel names none."""
+    try:
+        return Locale.parse(code.lower()).get_language_name(LOCALES[supported(lang)]) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def segments(text: str) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import partial, wraps
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
@@ -40,7 +40,7 @@ from hotline.models import (
     Status,
     Volunteer,
 )
-from hotline.texts import N_, t
+from hotline.texts import N_, language_name, t
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,8 @@ def apply(session: Session, policy: Policy, sender: Sender, said: Reading, decis
             _cancel(session, policy, sender, decide.ResidentWord(Word.CANCEL, only=opt.cancels), "en")
     if decision.other_language:  # the coordinators read the original
         requests.tell_coordinators(session, N_("coordinator.other_language"), purpose=Purpose.LANGUAGE, phone=phone,
-                                   language=decision.other_language, details=said.text[:300])
+                                   language=partial(language_name, code=decision.other_language),
+                                   details=said.text[:300])
     first = _do(session, policy, sender, said, decision.first, lang) if decision.first is not None else ()
     return first + _do(session, policy, sender, said, decision.act, lang)
 

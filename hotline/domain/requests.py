@@ -416,12 +416,16 @@ def volunteer_alert(request: Request, lang: str, voice_link: Callable[[int], str
 def tell_coordinators(session: Session, msgid: str, lane: Lane = Lane.NORMAL, purpose: Purpose | None = None,
                       about_phone: str | None = None, **params) -> list[Outbox]:
     """Send every coordinator an SMS that is about no request in particular (`about_phone`: about that
-    number), each in their language."""
+    number), each in their language (a parameter given as a function of the language is rendered in each)."""
     return [
-        outbox.queue_sms(session, c.phone, t(c.first_language, msgid, **params), c.first_language, lane=lane,
-                         purpose=purpose, about_phone=about_phone)
+        outbox.queue_sms(session, c.phone, t(c.first_language, msgid, **_in(c.first_language, params)),
+                         c.first_language, lane=lane, purpose=purpose, about_phone=about_phone)
         for c in session.scalars(select(Volunteer).where(Volunteer.role == Role.COORDINATOR))
     ]
+
+
+def _in(lang: str, params: dict) -> dict:
+    return {name: value(lang) if callable(value) else value for name, value in params.items()}
 
 
 def alert_coordinators(session: Session, request: Request, msgid: str, lane: Lane = Lane.URGENT,
