@@ -1083,6 +1083,8 @@ def language(text: str) -> str | None:
         return "zh"
     if len(words) < 3 or _english(folded):
         return "en"
+    if len(_VIETNAMESE_UNMARKED.intersection(words)) >= 3:
+        return "vi"
     found = _detector().detect_language_of(text) or (_likelier(text) if len(words) >= 5 else None)
     return found.iso_code_639_1.name.lower() if found is not None else "en"
 
@@ -1109,6 +1111,10 @@ def _english(folded: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # a word of any script's letters, "i'm" one word
+# Vietnamese typed without its marks, which lingua's trigrams take for Swahili, French or Italian: three of its most
+# common words, which the other languages here seldom write ("khong", "duoc", "giup"…), make it Vietnamese.
+_VIETNAMESE_UNMARKED = frozenset(
+    "khong duoc nguoi nhung giup roi phong toa nhieu xin chao biet minh hom chieu oi nha ko dc".split())
 # English words that are words of other languages too ("to" Polish, "the" Hindi in Latin letters, "do" Portuguese)
 _SHARED = frozenset("i to me can is we her he my of are im has for on so do it the".split())
 

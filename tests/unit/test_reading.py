@@ -375,6 +375,9 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     ("ok 128 is mine", "en", "en"),  # four words or fewer: English where lingua cannot tell
     # lingua unsure between two languages, neither English: the likelier, so that a coordinator reads it
     ("Salamat po sa lahat, ingat kayo palagi!", "id", "en"),
+    # Vietnamese without its marks, which lingua's trigrams take for Swahili or French
+    ("cuu voi, ba toi khong tho duoc nua, toa 15 p1203", "vi", "en"),
+    ("rac nha em de 3 ngay roi ko ai lay, nho tinh nguyen vien mang xuong giup", "vi", "en"),
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
