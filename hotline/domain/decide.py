@@ -835,7 +835,11 @@ def _of_their_own(said: Reading, who: Situation) -> bool:
 def _unread_besides(said: Reading, word: Command) -> str | None:
     """The language of a thanks written in one the rules do not read, with more in it than thanks that the second
     reader does not read as thanks either: it is answered as thanks, and the coordinators read the original (the
-    thanks in "Grazie. Mia nonna è sola e non ha più niente in frigorifero" is no sign that nothing else was said)."""
+    thanks in "Grazie. Mia nonna è sola e non ha più niente in frigorifero" is no sign that nothing else was said).
+    So is a cancel in such a language, whatever else it says: a request is withdrawn on words the rules read only
+    in part ("Tak apalah, jiran dah hantar beras…"), and a person can undo it."""
+    if word.word == Word.CANCEL:
+        return said.other_language
     if word.word != Word.THANKS or said.only_thanks or said.likeliest == "thanks":
         return None
     return said.other_language

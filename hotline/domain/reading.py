@@ -129,7 +129,7 @@ def _rule(kind: str, pattern: str, example: str, counter: list[str], flags: int)
 def as_read(pattern: str) -> str:
     """The pattern's words as `simplify` writes a text's: each run of letters and marks outside ASCII in NFKC (the
     Thai "น้ำ" as typed is read as "น้ํา", so a pattern written as typed would never match), its punctuation and
-    the regex around them as written (NFKC would make a full-width "？" a "?", a regex's "any one")."""
+    the regex around them as written (NFKC would make a full-width "？" a "?", a regex's "or not")."""
     return "".join(unicodedata.normalize("NFKC", "".join(run)) if word else "".join(run)
                    for word, run in groupby(pattern, _outside_ascii_word))
 
@@ -1038,7 +1038,7 @@ _LATIN_LANGUAGES = ("ENGLISH", "FRENCH", "GERMAN", "SPANISH", "ITALIAN", "PORTUG
 _ENGLISH_WORDS = frozenset(
     "i i'm im my me need needs please pls plz help the and food rice water milk eggs medicine meds building bldg"
     " room rm apt flat can could you is are to for of not have has thanks thank any update when where what"
-    " out our we he she his her mother father mom dad with this that what what's your just from got some anyone"
+    " out our we he she his her mother father mom dad with this that what's your just from got some anyone"
     " someone today tomorrow can't don't it's there's you're i've you've won't list ok thx ty yes i'll it on so much"
     " off do".split())
 # Of them, the words of an address, which a message in another language writes in English too ("…hindi
@@ -1115,8 +1115,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # a word of any script's letter
 # common words, which the other languages here seldom write ("khong", "duoc", "giup"…), make it Vietnamese.
 _VIETNAMESE_UNMARKED = frozenset(
     "khong duoc nguoi nhung giup roi phong toa nhieu xin chao biet minh hom chieu oi nha ko dc".split())
-# English words that are words of other languages too ("to" Polish, "the" Hindi in Latin letters, "do" Portuguese)
-_SHARED = frozenset("i to me can is we her he my of are im has for on so do it the".split())
+# English words that are words of other languages too ("to" Polish, "the" Hindi in Latin letters, "do" Portuguese, "ok"
+# every language's, "help" and "water" Dutch)
+_SHARED = frozenset("i to me can is we her he my of are im has for on so do it the ok ty list help water".split())
 
 
 def reply_language(text: str) -> str | None:

@@ -372,7 +372,9 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     ("me em o toa 25 can 1106 tu sang hom qua khong nghe may", "vi", "en"),  # "me", "can": Vietnamese unmarked
     ("Cheers mate, got the groceries, you're a legend", "en", "en"),
     ("what's on my list?", "en", "en"),
-    ("ok 128 is mine", "en", "en"),  # four words or fewer: English where lingua cannot tell
+    ("ok 128 is mine", "en", "en"),  # words shared with other languages, but most of its words
+    ("ok, je ne l'ai pas vue depuis lundi, ma voisine du 302, on frappe, rien", "fr", "en"),  # not "ok" and "on"
+    ("Help! Mijn vader is gevallen en kan niet opstaan, gebouw 8 kamer 302", "nl", "en"),  # "help", "is": Dutch too
     # lingua unsure between two languages, neither English: the likelier, so that a coordinator reads it
     ("Salamat po sa lahat, ingat kayo palagi!", "id", "en"),
     # Vietnamese without its marks, which lingua's trigrams take for Swahili or French

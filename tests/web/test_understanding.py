@@ -334,6 +334,16 @@ def test_a_thanks_in_another_language_with_more_in_it_is_read_by_a_coordinator(a
         assert len(db.session.scalars(select(Outbox).where(Outbox.purpose == "language")).all()) == 1
 
 
+def test_a_cancel_in_another_language_is_done_and_shown_to_the_coordinators_in_the_original(app, phone):
+    """A request withdrawn on words the rules read only in part: cancelled, and a coordinator reads what was written
+    (and can undo it)."""
+    [n] = numbers_in(phone(TOM).reply("need rice please"))
+    text = "Tidak usah antar makanan lagi ya, keluarga saya sudah bawakan banyak. Terima kasih!"
+    assert phone(TOM).reply(text) == texts.t("en", "resident.cancelled", number=n)
+    assert get_request(app, n).status == Status.CANCELLED
+    assert [m for m in phone(SUN_HONG).inbox() if "keluarga saya sudah bawakan" in m] != []
+
+
 def test_a_message_in_another_language_whose_need_is_read_is_filed_for_the_building(app, phone):
     [n] = numbers_in(phone(STRANGER).reply("Нужны подгузники, корпус 12, кв 302"))
     request = get_request(app, n)
