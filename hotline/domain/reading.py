@@ -1055,6 +1055,26 @@ def _detector():
             .with_minimum_relative_distance(0.1).build())
 
 
+@cache
+def _cyrillic_detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in _CYRILLIC_LANGUAGES]
+    return (LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode()
+            .with_minimum_relative_distance(0.1).build())
+
+
+# Languages written in Cyrillic letters (3 MB of lingua's trigrams): the coordinators are told a Ukrainian or a Kazakh
+# message is one, not Russian; Russian where lingua cannot tell. Not Bulgarian or Macedonian: their trigrams took
+# short Russian lines ("Моя мама упала и не может встать…").
+_CYRILLIC_LANGUAGES = ("RUSSIAN", "UKRAINIAN", "BELARUSIAN", "KAZAKH", "SERBIAN", "MONGOLIAN")
+
+
+def _cyrillic(text: str) -> str:
+    found = _cyrillic_detector().detect_language_of(text)
+    return found.iso_code_639_1.name.lower() if found is not None else "ru"
+
+
 def language(text: str) -> str | None:
     """The language a message is written in, as an ISO 639-1 code: `zh` for Chinese characters and
     pinyin (unless the characters are a name in a text of twice as many Latin words), `ja`, `ko`,
@@ -1076,7 +1096,7 @@ def language(text: str) -> str | None:
         text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
     letters = _DIGIT_OR_DANDA.sub("", text)  # "building ২৯ flat ১১০২" is English; "।" is Bengali's too
     if found := next((code for code, script in _SCRIPTS if len(script.findall(letters)) >= 2), None):
-        return found
+        return _cyrillic(text) if found == "ru" else found
     if sum(len(w) for w in words) < 2:
         return None
     if is_pinyin(text):

@@ -380,6 +380,9 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     # Vietnamese without its marks, which lingua's trigrams take for Swahili or French
     ("cuu voi, ba toi khong tho duoc nua, toa 15 p1203", "vi", "en"),
     ("rac nha em de 3 ngay roi ko ai lay, nho tinh nguyen vien mang xuong giup", "vi", "en"),
+    # Cyrillic letters: Russian, unless lingua tells Ukrainian, Kazakh or another
+    ("тато впав на сходах, вдарився головою, кров з голови", "uk", "en"),
+    ("Моя мама упала и не может встать, дом 11 квартира 302", "ru", "en"),
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
