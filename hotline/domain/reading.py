@@ -758,7 +758,8 @@ def prepare() -> None:
     """Load the rules, the converters, the pinyin vocabulary and the second reader's models (`kinds`) now (a web
     process does as it starts), so that no message waits for them: the first in pinyin or English would wait
     about a second, the first read by the model half a second.
-    lingua's detector (80 MB) is left to the rare message in another Latin-script language."""
+    lingua's detectors (30 MB for eighteen Latin-script languages, 3 MB for six Cyrillic ones) are left to the rare
+    message that needs them: each loads in a fraction of a second."""
     from hotline.domain.address import not_address_rules  # it reads with this module's rules
 
     for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
