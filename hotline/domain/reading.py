@@ -49,6 +49,7 @@ _SCRIPTS = (("ru", re.compile(r"[\u0400-\u04ff]")), ("ar", re.compile(r"[\u0600-
 _DIGIT_OR_DANDA = re.compile(r"\d|[\u0964\u0965]")
 _LATIN_WORD = re.compile(r"[a-z]+")
 _OTHER_SCRIPT_WORD = re.compile(r"[^\W\d_a-z\u00c0-\u024f]+")  # a word of Cyrillic, Arabic, Thai… (CJK taken out)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # a word of any script's letters, "i'm" one word
 # Where a Latin word meets a Chinese character ("帮我buy一些milk"): read apart, as words.
 _LATIN_BY_CJK = re.compile(r"(?<=[a-z])(?=[\u3400-\u4dbf\u4e00-\u9fff])|(?<=[\u3400-\u4dbf\u4e00-\u9fff])(?=[a-z])")
 
@@ -1048,21 +1049,12 @@ _ADDRESS_WORDS = frozenset("building bldg room rm apt flat".split())
 
 
 @cache
-def _detector():
+def _lingua(languages: tuple[str, ...]):
+    """lingua's detector of `languages` (their names in `lingua.Language`), built on the first message that needs it."""
     from lingua import Language, LanguageDetectorBuilder
 
-    languages = [getattr(Language, name) for name in _LATIN_LANGUAGES]
-    return (LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode()
-            .with_minimum_relative_distance(0.1).build())
-
-
-@cache
-def _cyrillic_detector():
-    from lingua import Language, LanguageDetectorBuilder
-
-    languages = [getattr(Language, name) for name in _CYRILLIC_LANGUAGES]
-    return (LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode()
-            .with_minimum_relative_distance(0.1).build())
+    return (LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in languages))
+            .with_low_accuracy_mode().with_minimum_relative_distance(0.1).build())
 
 
 # Languages written in Cyrillic letters (3 MB of lingua's trigrams): the coordinators are told a Ukrainian or a Kazakh
@@ -1071,9 +1063,9 @@ def _cyrillic_detector():
 _CYRILLIC_LANGUAGES = ("RUSSIAN", "UKRAINIAN", "BELARUSIAN", "KAZAKH", "SERBIAN", "MONGOLIAN")
 
 
-def _cyrillic(text: str) -> str:
-    found = _cyrillic_detector().detect_language_of(text)
-    return found.iso_code_639_1.name.lower() if found is not None else "ru"
+def _code(found, otherwise: str) -> str:
+    """The ISO 639-1 code of the language lingua found, `otherwise` where it found none."""
+    return found.iso_code_639_1.name.lower() if found is not None else otherwise
 
 
 def language(text: str) -> str | None:
@@ -1097,7 +1089,7 @@ def language(text: str) -> str | None:
         text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
     letters = _DIGIT_OR_DANDA.sub("", text)  # "building ২৯ flat ১১০২" is English; "।" is Bengali's too
     if found := next((code for code, script in _SCRIPTS if len(script.findall(letters)) >= 2), None):
-        return _cyrillic(text) if found == "ru" else found
+        return _code(_lingua(_CYRILLIC_LANGUAGES).detect_language_of(text), "ru") if found == "ru" else found
     if sum(len(w) for w in words) < 2:
         return None
     if is_pinyin(text):
@@ -1106,15 +1098,15 @@ def language(text: str) -> str | None:
         return "en"
     if len(_VIETNAMESE_UNMARKED.intersection(words)) >= 3:
         return "vi"
-    found = _detector().detect_language_of(text) or (_likelier(text) if len(words) >= 5 else None)
-    return found.iso_code_639_1.name.lower() if found is not None else "en"
+    found = _lingua(_LATIN_LANGUAGES).detect_language_of(text) or (_likelier(text) if len(words) >= 5 else None)
+    return _code(found, "en")
 
 
 def _likelier(text: str):
     """The likelier of the two languages lingua cannot tell apart in `text` ("Salamat po sa lahat, ingat kayo palagi!":
     Indonesian or Tagalog; "chay! khoi day dac trong can ho": Vietnamese without its marks, or Swahili): a language
     that is not English either way, so that the coordinators read it; None where English is one of the two."""
-    first, second = _detector().compute_language_confidence_values(text)[:2]
+    first, second = _lingua(_LATIN_LANGUAGES).compute_language_confidence_values(text)[:2]
     return None if "ENGLISH" in (first.language.name, second.language.name) else first.language
 
 
@@ -1131,7 +1123,6 @@ def _english(folded: str) -> bool:
     return bool(said) and len(english) >= 2 and 4 * len(english) >= len(words)
 
 
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")  # a word of any script's letters, "i'm" one word
 # Vietnamese typed without its marks, which lingua's trigrams take for Swahili, French or Italian: three of its most
 # common words, which the other languages here seldom write ("khong", "duoc", "giup"…), make it Vietnamese.
 _VIETNAMESE_UNMARKED = frozenset(
