@@ -154,7 +154,7 @@ _PEOPLE = rf"""
 # …or the household: "1002那家小两口", "502那户" (after a place, 那户 leads to people: "楼下那家药店" is a shop).
 _WHO_LIVES = rf"(?: {_PEOPLE} | 一家|人家|那家|那户|这家|住户 )"
 # …unless what follows says they helped the writer, or are a nuisance: no need of theirs ("楼上邻居送了我几只").
-_HELPED = r"""(?! [^。！？\s]{0,4} (?: 帮我|帮忙|给我|给的|送的|替我|送了我|送我|说(?:她|他|伊)?会
+_HELPED = r"""(?! [^。！？!?\s]{0,4} (?: 帮我|帮忙|给我|给的|送的|替我|送了我|送我|说(?:她|他|伊)?会
                                     |说(?:可以|能|这里|这个)|天天|吵架|都很好|已经有人|有人管 ) )"""
 # A door written by its number alone, then who lives behind it: "602嘅伯伯", "502的老陈", "1002那家小两口",
 # "402王老师家", "301门口的报纸堆了三天". Like a neighbour's door, it is in the writer's own building.

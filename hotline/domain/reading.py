@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
-from itertools import groupby
 from pathlib import Path
 
 from hotline.domain import kinds, literals, numerals
@@ -128,11 +127,51 @@ def _rule(kind: str, pattern: str, example: str, counter: list[str], flags: int)
 
 
 def as_read(pattern: str) -> str:
-    """The pattern's words as `simplify` writes a text's: each run of letters and marks outside ASCII in NFKC (the
-    Thai "น้ำ" as typed is read as "น้ํา", so a pattern written as typed would never match), its punctuation and
-    the regex around them as written (NFKC would make a full-width "？" a "?", a regex's "or not")."""
-    return "".join(unicodedata.normalize("NFKC", "".join(run)) if word else "".join(run)
-                   for word, run in groupby(pattern, _outside_ascii_word))
+    """The pattern as `simplify` writes a text: each run of letters and marks outside ASCII in NFKC (the Thai "น้ำ"
+    as typed is read as "น้ํา", so a pattern written as typed would never match), and a full-width sign found as
+    well as the ASCII one NFKC makes of it (a text's "？" is read as "?"): in a class beside it (`[^。！？]` stops at
+    a "?" too), elsewhere as a class of the two (never a bare "?", a regex's "or not"). The rest as written."""
+    out, word, extra = [], [], []
+    for _, piece, where in _pieces(pattern):
+        if where in ("class", "out") and _outside_ascii_word(piece):
+            word.append(piece)
+            continue
+        out.append(unicodedata.normalize("NFKC", "".join(word)))
+        word = []
+        read = unicodedata.normalize("NFKC", piece) if where in ("class", "out") else piece
+        if where == "open":
+            extra = []
+        elif where == "close":
+            out.append("".join(dict.fromkeys(extra)))
+        if read == piece:
+            out.append(piece)
+        elif where == "class":
+            extra += [re.escape(read)] if len(read) == 1 else []  # "…" is three dots: no class holds them
+            out.append(piece)
+        else:
+            out.append(f"[{piece}{re.escape(read)}]" if len(read) == 1 else f"(?:{piece}|{re.escape(read)})")
+    return "".join(out) + unicodedata.normalize("NFKC", "".join(word))
+
+
+def _pieces(pattern: str) -> Iterator[tuple[int, str, str]]:
+    """A regex's pieces in order, each with where it begins and what it is: an `escape` (`\\?`), the `open`ing of a
+    class (`[`, `[^`, and a `]` first in it, which is one of its characters), a character in a `class`, the `close`
+    of one, or a character `out`side any."""
+    at, in_class = 0, False
+    while at < len(pattern):
+        ch = pattern[at]
+        if ch == "\\":
+            yield at, pattern[at:at + 2], "escape"
+            at += 2
+        elif ch == "[" and not in_class:
+            opening = re.match(r"\[\^?\]?", pattern[at:])[0]
+            yield at, opening, "open"
+            at, in_class = at + len(opening), True
+        else:
+            where = ("close" if ch == "]" else "class") if in_class else "out"
+            yield at, ch, where
+            in_class = in_class and where != "close"
+            at += 1
 
 
 def _outside_ascii_word(ch: str) -> bool:
@@ -158,25 +197,13 @@ def bare_too(pattern: str, flags: int = re.IGNORECASE) -> str:
 
 
 def _bare(pattern: str, digraphs: bool) -> str:
-    out, at, in_class = [], 0, False
-    while at < len(pattern):
-        ch = pattern[at]
-        if ch == "\\":
-            out.append(pattern[at:at + 2])
-            at += 2
-            continue
-        if ch == "[" and not in_class:
-            opening = re.match(r"\[\^?\]?", pattern[at:])[0]  # a `]` first in a class is one of its characters
-            out.append(opening)
-            at, in_class = at + len(opening), True
-            continue
-        in_class = in_class and ch != "]"
-        if ch in BARE and not in_class and _plain_too(pattern, at):
-            plain, two = BARE[ch], digraphs and DIGRAPHS.get(ch)
-            out.append(f"(?:{ch}|{two}|{plain})" if two else f"[{ch}{plain}]")
+    out = []
+    for at, piece, where in _pieces(pattern):
+        if where == "out" and piece in BARE and _plain_too(pattern, at):
+            plain, two = BARE[piece], digraphs and DIGRAPHS.get(piece)
+            out.append(f"(?:{piece}|{two}|{plain})" if two else f"[{piece}{plain}]")
         else:
-            out.append(ch)
-        at += 1
+            out.append(piece)
     return "".join(out)
 
 

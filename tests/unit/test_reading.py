@@ -575,9 +575,21 @@ def test_a_pattern_written_as_typed_reads_the_text_as_read(tmp_path, pattern, ty
     assert rule.pattern.search(reading.simplify(typed))
 
 
-def test_a_patterns_full_width_punctuation_stays_a_character_to_find():
-    assert reading.as_read("几点？") == "几点？"  # not "几点?", a regex's "点 or nothing"
-    assert re.search(reading.as_read("几点？"), "几点") is None
+@pytest.mark.parametrize(("pattern", "typed", "finds"), [
+    ("几点？", "几点？", True),  # the text's "？" is read as "?"
+    ("几点？", "几点", False),  # …and the pattern's is a sign to find, not "?", a regex's "点 or nothing"
+    ("几点？", "几点?", True),
+    ("问问[^。！？]{0,12}药", "问问 一会儿有人来吗？药我有", False),  # a class that stops at a sentence's end…
+    ("问问[^。！？]{0,12}药", "问问 一会儿有人来吗!药我有", False),  # …stops at "!" and "?" as typed too
+    ("问问[^。！？]{0,12}药", "问问 一会儿有人来 药我有", True),
+    ("电话[：]?138", "电话:138", True),
+    ("电话[：]?138", "电话：138", True),
+])
+def test_a_patterns_full_width_signs_find_what_the_text_is_read_as(tmp_path, pattern, typed, finds):
+    path = tmp_path / "rules.tsv"
+    path.write_text(f"food\t{pattern}\t楼号12\n", encoding="utf-8")
+    [rule] = reading.load_rules(path)
+    assert (rule.pattern.search(reading.simplify(typed)) is not None) is finds
 
 
 def test_a_word_written_with_its_marks_still_reads():
