@@ -786,8 +786,8 @@ def prepare() -> None:
     """Load the rules, the converters, the pinyin vocabulary and the second reader's models (`kinds`) now (a web
     process does as it starts), so that no message waits for them: the first in pinyin or English would wait
     about a second, the first read by the model half a second.
-    lingua's detectors (30 MB for eighteen Latin-script languages, 3 MB for six Cyrillic ones) are left to the rare
-    message that needs them: each loads in a fraction of a second."""
+    lingua's detectors (30 MB for eighteen Latin-script languages, 3 MB for six Cyrillic ones, 12 MB for Arabic, Persian
+    and Urdu) are left to the rare message that needs them: each loads in a fraction of a second."""
     from hotline.domain.address import not_address_rules  # it reads with this module's rules
 
     for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
@@ -1088,6 +1088,7 @@ def _lingua(languages: tuple[str, ...]):
 # message is one, not Russian; Russian where lingua cannot tell. Not Bulgarian or Macedonian: their trigrams took
 # short Russian lines ("Моя мама упала и не может встать…").
 _CYRILLIC_LANGUAGES = ("RUSSIAN", "UKRAINIAN", "BELARUSIAN", "KAZAKH", "SERBIAN", "MONGOLIAN")
+_TOLD_BY_LINGUA = {"ru": _CYRILLIC_LANGUAGES, "ar": ("ARABIC", "PERSIAN", "URDU")}
 
 
 def _code(found, otherwise: str) -> str:
@@ -1116,17 +1117,38 @@ def language(text: str) -> str | None:
         text = _CJK.sub(" ", text)  # English with a drug's or a place's Chinese name in it
     letters = _DIGIT_OR_DANDA.sub("", text)  # "building ২৯ flat ১১০২" is English; "।" is Bengali's too
     if found := next((code for code, script in _SCRIPTS if len(script.findall(letters)) >= 2), None):
-        return _code(_lingua(_CYRILLIC_LANGUAGES).detect_language_of(text), "ru") if found == "ru" else found
+        among = _TOLD_BY_LINGUA.get(found)  # the languages of one script
+        return _code(_lingua(among).detect_language_of(text), found) if among else _told_by_words(folded) or found
     if sum(len(w) for w in words) < 2:
         return None
     if is_pinyin(text):
         return "zh"
-    if len(words) < 3 or _english(folded):
+    if len(words) < 3:
         return "en"
-    if len(_VIETNAMESE_UNMARKED.intersection(words)) >= 3:
-        return "vi"
+    if told := _told_by_words(folded):
+        return told
+    if _english(folded):
+        return "en"
     found = _lingua(_LATIN_LANGUAGES).detect_language_of(text) or (_likelier(text) if len(words) >= 5 else None)
     return _code(found, "en")
+
+
+def _told_by_words(folded: str) -> str | None:
+    """The language of `lexicon/romanised.tsv` three different words of which the text holds, more than of any other
+    language there: one typed in letters lingua does not know it by ("zensoku no inhaler ga kyou de kireru, yobi mo
+    nai desu": Japanese, not French; Vietnamese without its marks, Hindi in Latin letters, Arabizi), or that it
+    takes for another (Nepali in Devanagari is not Hindi). Its words are letters with their marks ("मेरो") and digits
+    (Arabizi writes letters with them: "3imara")."""
+    words = set("".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in folded).split())
+    (most, code), (then, _) = sorted(((len(listed & words), code) for code, listed in _romanised()), reverse=True)[:2]
+    return code if most >= 3 and most > then else None
+
+
+@cache
+def _romanised() -> tuple[tuple[str, frozenset[str]], ...]:
+    """lexicon/romanised.tsv: each language's words, as NFKC writes them."""
+    return tuple((code, frozenset(unicodedata.normalize("NFKC", words).split()))
+                 for _, (code, words, _example) in _rows(LEXICON / "romanised.tsv"))
 
 
 def _likelier(text: str):
@@ -1150,10 +1172,6 @@ def _english(folded: str) -> bool:
     return bool(said) and len(english) >= 2 and 4 * len(english) >= len(words)
 
 
-# Vietnamese typed without its marks, which lingua's trigrams take for Swahili, French or Italian: three of its most
-# common words, which the other languages here seldom write ("khong", "duoc", "giup"…), make it Vietnamese.
-_VIETNAMESE_UNMARKED = frozenset(
-    "khong duoc nguoi nhung giup roi phong toa nhieu xin chao biet minh hom chieu oi nha ko dc".split())
 # English words that are words of other languages too ("to" Polish, "the" Hindi in Latin letters, "do" Portuguese, "ok"
 # every language's, "help" and "water" Dutch)
 _SHARED = frozenset("i to me can is we her he my of are im has for on so do it the ok ty list help water".split())

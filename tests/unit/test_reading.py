@@ -383,10 +383,21 @@ def test_a_building_and_a_door_said_in_pinyin_are_read_as_digits(pinyin, chinese
     # Cyrillic letters: Russian, unless lingua tells Ukrainian, Kazakh or another
     ("тато впав на сходах, вдарився головою, кров з голови", "uk", "en"),
     ("Моя мама упала и не может встать, дом 11 квартира 302", "ru", "en"),
+    # Arabic letters: Arabic, unless lingua tells Persian or Urdu
+    ("مادربزرگم تنها زندگی می‌کند و از دیروز جواب تلفن را نمی‌دهد، ساختمان ۳ واحد ۱۰۱", "fa", "en"),
+    # languages typed in letters lingua does not know them by, told by their words (lexicon/romanised.tsv)
+    ("Papa ke seene mein bahut dard ho raha hai, pasina aa raha hai, jaldi ambulance bhejo", "hi", "en"),
+    ("I need rice please, thanks bhai", "en", "en"),  # two words of Hindi in English are English
 ])
 def test_the_language_written_and_the_language_answered(text, language, reply):
     assert reading.language(text) == language
     assert reading.reply_language(text) == reply
+
+
+@pytest.mark.parametrize(("code", "example"), [
+    (code, example) for _, (code, _, example) in reading._rows(reading.LEXICON / "romanised.tsv")])
+def test_each_language_told_by_its_words_is_told_in_its_example(code, example):
+    assert reading.language(message.normalise(example)) == code
 
 
 @pytest.mark.parametrize(("text", "answer"), [
