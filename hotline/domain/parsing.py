@@ -216,6 +216,9 @@ _CALM = re.compile(
     | \bacelesi\s+yok | \bisog(?:imasen|anai|i\s+ja\s+nai) | \bgeuph(?:aji\s+an|an\s+geon\s+ani)\w* | \bmai\s+reng
     | \bden\s+viazom\w* | \bmish\s+mista3jle\w* | \bma\s+fi\s+3ajale | \bajale\s+nadar\w* | \bjaldi\s+nahi\b
     | \bne\s+(?:srochno|terminovo)\b | (?<![а-яіїє])не\s+терміново
+    | \bingen\s+brådska\b | \binte\s+bråttom\b | \bnesp[ěe]ch[áa]\b | \bnem\s+s[üu]rg[őo]s\b
+    | \bgeen\s+(?:haast|spoed)\b | \bsi\s+haraka\b | \bhakuna\s+haraka\b | \bnessuna\s+fretta\b | \bpas\s+d'urgence\b
+    | \b(?:egy|két|pár)\s+(?:hétre|napra)\s+(?:még\s+)?elég\b  # "kb egy hétre elég még": a week's worth left
     | \breicht\s+(?:aber\s+)?noch\s+(?:bis|für)\b  # "reicht aber noch bis übermorgen"
     | (?:مو|مش|غير|ليس|مب)\s+مستعجل\w* | 冇(?:咁|好)急
     | (?:明后天|这两天|过两天)[^。！？!?]{0,4}(?:都行|都可以|也行|也可以)  # "明后天送都行"

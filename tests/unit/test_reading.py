@@ -528,6 +528,10 @@ def test_laughter_of_other_languages_never_takes_back_crisis_words():
     ("குழாய் ஒழுகுகிறது, அவசரம் இல்லை", True),
     ("frigiderul nu merge, nu e urgent", True),
     ("terebi ga kowareta, isogimasen", True),
+    ("Goedemiddag, de afvoer van onze douche is verstopt. Geen haast hoor. Gebouw 33 app 1603", True),  # Dutch, Czech,
+    ("potreboval bych opravit kapajici kohoutek v kuchyni, nespecha to", True),  # Swedish, Hungarian: no rush
+    ("Skulle behöva mjölk och bröd när ni hinner, ingen brådska", True),
+    ("a kutyatáp fogyóban van, kb egy hétre elég még", True),  # "a week's worth left"
     ("লা দুধ লাগবে, জরুরি না, কিন্তু মা কাল থেকে দরজা খুলছেন না", False),  # Bengali "but"? no: read what follows
 ])
 def test_a_writer_says_it_can_wait_unless_a_but_or_a_question_takes_it_back(text, calm):
