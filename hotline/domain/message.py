@@ -125,6 +125,11 @@ class Reading:
         return reading.without_hope(self.text)
 
     @cached_property
+    def explained(self) -> bool:
+        """Gives a reason that explains a goodbye ("我儿子送进来一大箱", "moving to my daughter's")."""
+        return reading.explained(self.text)
+
+    @cached_property
     def stops_for_good(self) -> bool:
         """Says deliveries or care are no longer needed ("以后不用给我送菜了")."""
         return reading.stops_for_good(self.text)

@@ -531,6 +531,12 @@ def without_hope(text: str) -> bool:
     return not _cues(simplify(text)).isdisjoint({"no_hope", "means"})
 
 
+def explained(text: str) -> bool:
+    """Tell whether a message gives a reason that explains a goodbye or an end to deliveries (family came, a move, a
+    hospital stay, food enough from elsewhere: `lexicon/crisis_cues.tsv`'s `reason`)."""
+    return "reason" in _cues(simplify(text))
+
+
 _ORDINARY = frozenset({"thanks", "place", "at_hand"})  # two of these make no farewell: thanks, a window open
 
 

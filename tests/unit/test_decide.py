@@ -27,6 +27,21 @@ def test_a_residents_numbered_cancel_is_about_the_request_found_or_answered_not_
     assert decided("asker", "取消 42").act == decide.Answer("resident.not_found", number=42)
 
 
+@pytest.mark.parametrize(("text", "grave"), [
+    ("#41那个菜不用送了，我也用不着了。以后什么都用不着了。", True),  # a cancel said without hope
+    ("Please cancel #41, and everything after it. I won't need anything anymore. I'm at peace now, thank you all for "
+     "everything.", True),
+    ("cancel #41 please, my daughter is taking me to her place tomorrow. thank you all for everything", False),
+    ("菜不用送了，以后也用不着了，我儿子托朋友从外面送进来一大箱，够吃半个月", False),  # a reason explains it
+    ("41那单取消吧 楼里团购的米和油今天到了 反正也用不着了 谢谢李明", False),
+    ("取消 41", False),
+])
+def test_a_cancel_without_hope_and_without_a_reason_goes_before_a_person(text, grave):
+    act = decided("asker", text).act
+    assert isinstance(act, decide.Crisis) is grave
+    assert (isinstance(act, decide.ResidentWord) and act.word == Word.CANCEL) is not grave
+
+
 def test_a_volunteers_numbered_word_carries_each_job_found():
     act = decided("volunteer", "OK 127 999").act
     assert isinstance(act, decide.VolunteerWord) and act.numbers == (127, 999)
