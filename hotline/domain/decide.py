@@ -323,7 +323,7 @@ def _grave(decision: Decision, said: Reading, who: Situation, policy: Policy) ->
         or news and _FIRST_PERSON.search(said.text) is not None
     cancel = isinstance(act, ResidentWord) and act.word == Word.CANCEL
     if thanks and (said.grave or said.without_hope or not said.all_well and _likely_grave(said, who)) \
-            or cancel and not said.explained and (said.without_hope or _likely_grave(said, who)) \
+            or cancel and (said.without_hope or not said.explained and _likely_grave(said, who)) \
             or asked and said.grave == "crisis":
         return _before_a_person(decision, said, who)  # "Salamat po. Hindi ko na…"
     if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):

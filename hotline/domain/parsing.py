@@ -218,7 +218,7 @@ _CALM = re.compile(
     | \bne\s+(?:srochno|terminovo)\b | (?<![а-яіїє])не\s+терміново
     | \bingen\s+brådska\b | \binte\s+bråttom\b | \bnesp[ěe]ch[áa]\b | \bnem\s+s[üu]rg[őo]s\b
     | \bgeen\s+(?:haast|spoed)\b | \bsi\s+haraka\b | \bhakuna\s+haraka\b | \bnessuna\s+fretta\b | \bpas\s+d'urgence\b
-    | \b(?:egy|két|pár)\s+(?:hétre|napra)\s+(?:még\s+)?elég\b  # "kb egy hétre elég még": a week's worth left
+    | \b(?:(?:egy|két|pár)\s+hétre|(?:két|három|négy|öt|pár)\s+napra)\s+(?:még\s+)?elég\b  # "egy hétre elég még"
     | 已经不(?:再)?流血了 | (?:吃了药|烧)(?:已经)?退(?:烧)?了  # "划了个小口子，已经不流血了", "吃了药已经退了"
     | \breicht\s+(?:aber\s+)?noch\s+(?:bis|für)\b  # "reicht aber noch bis übermorgen"
     | (?:مو|مش|غير|ليس|مب)\s+مستعجل\w* | 冇(?:咁|好)急

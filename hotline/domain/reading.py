@@ -128,28 +128,32 @@ def _rule(kind: str, pattern: str, example: str, counter: list[str], flags: int)
 
 def as_read(pattern: str) -> str:
     """The pattern as `simplify` writes a text: each run of letters and marks outside ASCII in NFKC (the Thai "น้ำ"
-    as typed is read as "น้ํา", so a pattern written as typed would never match), and a full-width sign found as
-    well as the ASCII one NFKC makes of it (a text's "？" is read as "?"): in a class beside it (`[^。！？]` stops at
-    a "?" too), elsewhere as a class of the two (never a bare "?", a regex's "or not"). The rest as written."""
-    out, word, extra = [], [], []
+    as typed is read as "น้ํา", so a pattern written as typed would never match), and a full-width sign, written or
+    escaped, found as well as the ASCII sign NFKC makes of it (a text's "？" is read as "?"): in a class beside it
+    (`[^。！？]` stops at a "?" too), elsewhere as a class of the two (never a bare "?", a regex's "or not"). A sign
+    NFKC makes several of ("…", "...") is left as written: write the ASCII; so are a range's inner signs (`[！-／]`
+    adds "!" and "/" alone). The rest as written."""
+    out, word, extra, opened = [], [], [], None
     for _, piece, where in _pieces(pattern):
+        sign = piece[-1] if where == "escape" else piece
         if where in ("class", "out") and _outside_ascii_word(piece):
             word.append(piece)
             continue
         out.append(unicodedata.normalize("NFKC", "".join(word)))
         word = []
-        read = unicodedata.normalize("NFKC", piece) if where in ("class", "out") else piece
+        read = unicodedata.normalize("NFKC", sign) if where != "open" and where != "close" else sign
         if where == "open":
-            extra = []
+            opened, extra = len(out), []
         elif where == "close":
-            out.append("".join(dict.fromkeys(extra)))
-        if read == piece:
+            out.insert(opened + 1, "".join(dict.fromkeys(extra)))  # first in the class: never inside a range
+            opened = None
+        if read == sign or len(read) != 1 or where == "escape" and sign.isascii():
             out.append(piece)
-        elif where == "class":
-            extra += [re.escape(read)] if len(read) == 1 else []  # "…" is three dots: no class holds them
+        elif opened is not None:
+            extra.append(re.escape(read))
             out.append(piece)
         else:
-            out.append(f"[{piece}{re.escape(read)}]" if len(read) == 1 else f"(?:{piece}|{re.escape(read)})")
+            out.append(f"[{sign}{re.escape(read)}]")
     return "".join(out) + unicodedata.normalize("NFKC", "".join(word))
 
 
@@ -533,8 +537,8 @@ def without_hope(text: str) -> bool:
 
 def explained(text: str) -> bool:
     """Tell whether a message gives a reason that explains a goodbye or an end to deliveries (family came, a move, a
-    hospital stay, food enough from elsewhere: `lexicon/crisis_cues.tsv`'s `reason`)."""
-    return "reason" in _cues(simplify(text))
+    hospital stay: `lexicon/crisis_cues.tsv`'s `reason`; food enough from elsewhere: `supplied`)."""
+    return not _cues(simplify(text)).isdisjoint({"reason", "supplied"})
 
 
 _ORDINARY = frozenset({"thanks", "place", "at_hand"})  # two of these make no farewell: thanks, a window open
@@ -543,7 +547,7 @@ _ORDINARY = frozenset({"thanks", "place", "at_hand"})  # two of these make no fa
 def _farewell(text: str) -> bool:
     """Two cues of a farewell of different kinds anywhere in the message, not only ordinary ones (three may
     all be), and no reason that explains them (`lexicon/crisis_cues.tsv`)."""
-    cues = _cues(text)
+    cues = _cues(text) - {"supplied"}  # food from elsewhere explains a cancel, not a farewell
     return "reason" not in cues and (len(cues) >= 3 or len(cues) == 2 and not cues <= _ORDINARY)
 
 
@@ -1105,8 +1109,10 @@ def _code(found, otherwise: str) -> str:
 def language(text: str) -> str | None:
     """The language a message is written in, as an ISO 639-1 code: `zh` for Chinese characters and
     pinyin (unless the characters are a name in a text of twice as many Latin words), `ja`, `ko`,
-    the languages of other scripts by their letters (`_SCRIPTS`: Russian, Arabic, Bengali, Burmese…), or a
-    Latin-script language (`en` where lingua cannot tell); None for none."""
+    the languages of other scripts by their letters (`_SCRIPTS`: Russian, Arabic, Bengali, Burmese…; Cyrillic and
+    Arabic letters told apart by lingua, Nepali from Hindi by its words), or a Latin-script language: one typed in
+    letters lingua does not know it by by its words (`_told_by_words`: Hindi, romaji, Arabizi…), else English by its
+    words, else lingua's (`en` where lingua cannot tell); None for none."""
     text = toneless(text)
     if _KANA.search(text):
         return "ja"

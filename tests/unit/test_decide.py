@@ -33,7 +33,8 @@ def test_a_residents_numbered_cancel_is_about_the_request_found_or_answered_not_
      "everything.", True),
     ("cancel #41 please, my daughter is taking me to her place tomorrow. thank you all for everything", False),
     ("菜不用送了，以后也用不着了，我儿子托朋友从外面送进来一大箱，够吃半个月", False),  # a reason explains it
-    ("41那单取消吧 楼里团购的米和油今天到了 反正也用不着了 谢谢李明", False),
+    ("41那单取消吧 楼里团购的米和油今天到了 谢谢李明", False),
+    ("41取消吧，我儿子送进来一大箱菜。我也撑不了多久了", True),  # words without hope: no reason explains them away
     ("取消 41", False),
 ])
 def test_a_cancel_without_hope_and_without_a_reason_goes_before_a_person(text, grave):
