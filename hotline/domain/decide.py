@@ -806,7 +806,8 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
     if meant is not None and meant.word == Word.THANKS:  # thanks, and asking for more: the need comes first
         named = said.named  # "got the bag, don't need anything else"; a flat after "bien reçus" signs the thanks
         asked = said.asks_for_more and (not said.needs_nothing or said.asks_to_bring or named.urgent) \
-            or (named.unknown_building or named.urgent) and not said.says_it_came or named.category == Category.WELFARE
+            or (named.unknown_building or named.urgent) and not (said.says_it_came or said.all_well) \
+            or named.category == Category.WELFARE
         return None if named.category and asked else meant  # "我的送到了 但是301爷爷的袋子还挂在门上": a welfare check;
         # "谢谢侬昨日送个药。还有桩事体，阿拉老头子个胰岛素针头今朝用脱最后一只了": a need that cannot wait, unasked
     if meant is None and said.asks and not (said.asks_for_more or said.asks_besides or said.named.urgent) \
@@ -917,6 +918,8 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
         return None  # "128 bu jie a, wo men lou li you yang xing", "我阳了 这几天送不了": the volunteer's word first
     if purpose in ("rumour", "hearsay") and parsed.category and (said.asks_for_more or said.runs_out and parsed.urgent):
         return None  # "我阳了 需要退烧药", "…everyone should stock up, but we have no insulin left": the need
+    if purpose in ("rumour", "hearsay") and said.all_well:
+        return None  # "thx a lot for yesterday!! the ambulance came in 10 min, grandpa's stable now": thanks
     if purpose == "hearsay" and said.asks_after and who.open_requests():
         return None  # "伊拉讲今朝上半天送到，到现在还没到": asking after a request, what was said aside
     if purpose in ("rumour", "hearsay") and parsed.category == Category.WELFARE:  # "好像阳了 后来就一直没动静"

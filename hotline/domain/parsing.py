@@ -220,6 +220,7 @@ _CALM = re.compile(
     | \bgeen\s+(?:haast|spoed)\b | \bsi\s+haraka\b | \bhakuna\s+haraka\b | \bnessuna\s+fretta\b | \bpas\s+d'urgence\b
     | \b(?:(?:egy|két|pár)\s+hétre|(?:két|három|négy|öt|pár)\s+napra)\s+(?:még\s+)?elég\b  # "egy hétre elég még"
     | 已经不(?:再)?流血了 | (?:吃了药|烧)(?:已经)?退(?:烧)?了  # "划了个小口子，已经不流血了", "吃了药已经退了"
+    | (?<!很)(?<!是)不(?:太)?严重(?![吗么伐])  # "烫到手了，已经冲过水了不严重"
     | \breicht\s+(?:aber\s+)?noch\s+(?:bis|für)\b  # "reicht aber noch bis übermorgen"
     | (?:مو|مش|غير|ليس|مب)\s+مستعجل\w* | 冇(?:咁|好)急
     | (?:明后天|这两天|过两天)[^。！？!?]{0,4}(?:都行|都可以|也行|也可以)  # "明后天送都行"

@@ -43,6 +43,15 @@ def test_a_cancel_without_hope_and_without_a_reason_goes_before_a_person(text, g
     assert (isinstance(act, decide.ResidentWord) and act.word == Word.CANCEL) is not grave
 
 
+@pytest.mark.parametrize(("sender", "text"), [
+    ("new", "感谢3号楼的志愿者！昨天我婆婆低血糖晕倒，他送了糖水过来又陪着等到120来，人已经没事了"),  # a building named
+    ("new", "thx a lot for yesterday!! the ambulance came in 10 min, grandpa's stable now, the doctors are kind"),
+    ("resident", "昨天厨房冒烟你们马上赶过来，结果虚惊一场，不好意思麻烦了，谢谢谢谢"),
+])
+def test_thanks_for_help_in_an_emergency_that_is_over_is_thanks(sender, text):
+    assert thanked(sender, text)
+
+
 def test_a_volunteers_numbered_word_carries_each_job_found():
     act = decided("volunteer", "OK 127 999").act
     assert isinstance(act, decide.VolunteerWord) and act.numbers == (127, 999)
