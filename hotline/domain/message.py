@@ -69,10 +69,10 @@ class Reading:
 
     @cached_property
     def other_language(self) -> str | None:
-        """The language written where it is neither Chinese nor English, the two the rules read: its code in
-        capitals, as the coordinators are shown it ("IT"); None for those two, or no words."""
+        """The language written where it is neither Chinese nor English, the two the rules read: its code ("it"),
+        which the coordinators are told by its name; None for those two, or no words."""
         written = self.language
-        return None if written in ("zh", "en", None) else written.upper()
+        return None if written in ("zh", "en", None) else written
 
     # -- a word, or a sentence that means one ----------------------------------------------------
     @cached_property

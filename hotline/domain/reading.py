@@ -141,7 +141,7 @@ def as_read(pattern: str) -> str:
             continue
         out.append(unicodedata.normalize("NFKC", "".join(word)))
         word = []
-        read = unicodedata.normalize("NFKC", sign) if where != "open" and where != "close" else sign
+        read = sign if where in ("open", "close") else unicodedata.normalize("NFKC", sign)
         if where == "open":
             opened, extra = len(out), []
         elif where == "close":
@@ -805,6 +805,7 @@ def prepare() -> None:
                   _grave_rules_and_signs):
         rules()
     _address_words()
+    _romanised()
     literals.held("")  # the automaton of every word the rules above need, made once now and not by the first message
     _opencc()
     kinds.model()
