@@ -232,7 +232,10 @@ _CALM = re.compile(
       (?![^。！？，,]{0,4}(?:没|不到|不了))                                            # "没提前买"
     | (?:再|在)过几天[^。！？]{0,10}(?:吃完|用完) | 大概还有(?:五|六|七|[5-9])天  # "在过几天高血压的药就吃完了"
     | \bta\s+akhar(?:e)?\s+hafte\b  # Persian in Latin letters: by the end of the week
+    | \bnie\s+pali\s+si[ęe]\b | \binget\s+akut\b | \br[áa][ée]r\b | \bg(?:a|ak)\s+buru(?:2|-buru)?\b  # Polish, Swedish
+    | \bme?s?h\s+mest?a3gel\w*  # Hungarian 'ráér a hétvégéig', Indonesian 'gak buru2', Arabizi 'mesh mesta3gel'
     | 不(?:吃|用)也(?:没事|没关系|不要紧)  # "平时保健吃的 不吃也没事"
+    | 已经止住了 | \bstopped\s+bleeding\b  # "划了个小口子，已经止住了"
     | 有机会(?:的话)?(?:再|就)?(?:带|买|帮)[^。！？，,]{0,10}(?:就行|就好|也行|都行|就可以)  # 有机会带就行
     | \b(?:runs?|running|will\s+run)\s+out\s+(?:next\s+week|in\s+(?:a|one|two|\d+)\s+weeks?)\b  # "next week"
     | 还剩(?:个)?(?:三四|三五|三|四|五|六|七|[3-9]|十来|十几|十多)天(?:份|的量|的)?  # "癫痫的药还剩三天份 想先预约"
