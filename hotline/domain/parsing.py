@@ -204,7 +204,7 @@ _CALM = re.compile(
     | \bpas\s+press[ée](?![a-z]) | \bwhen(?:ever)?\s+(?:you\s+)?(?:can|possible)\b
     | (?:\bnot|n't)\s+(?: (?:very\s+|too\s+|so\s+)?urgent(?:ly)? | an?\s+emergency | serious )  # "isn't" too
     | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
-    | \brien\s+d'urgent | \bpas\s+urgent | \bnon\s+[èe]\s+urgente | \bn[ãa]o\s+[ée]\s+urgente
+    | \brien\s+d'urgent | \bpas\s+urgent | \bnon\s+[èe]\s+urgente | \bn[ãa]o\s+(?:[ée]|eh)\s+urgente
     | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
     | \bsem\s+pressa\b | \bnada\s+urgente\b | 급한\s*(?:건|거|게)\s*아니(?!라|지만) | \bkhong\s+(?:gap|voi)\b | ไม่ด่วน
     | \bhindi\s+(?:(?:po|naman)\s+)*(?:urgent|madalian|nagmamadali)\b | \btidak\s+(?:mendesak|buru-buru|urgent)\b
@@ -236,6 +236,7 @@ _CALM = re.compile(
     | \bme?s?h\s+mest?a3gel\w*  # Hungarian 'ráér a hétvégéig', Indonesian 'gak buru2', Arabizi 'mesh mesta3gel'
     | 不(?:吃|用)也(?:没事|没关系|不要紧)  # "平时保健吃的 不吃也没事"
     | 已经止住了 | \bstopped\s+bleeding\b  # "划了个小口子，已经止住了"
+    | 내일까지는?\s*괜찮 | \b(?:sometime|some\s+time|any\s*time)\s+this\s+week\b | \blook\s+at\s+it\s+this\s+week\b
     | 有机会(?:的话)?(?:再|就)?(?:带|买|帮)[^。！？，,]{0,10}(?:就行|就好|也行|都行|就可以)  # 有机会带就行
     | \b(?:runs?|running|will\s+run)\s+out\s+(?:next\s+week|in\s+(?:a|one|two|\d+)\s+weeks?)\b  # "next week"
     | 还剩(?:个)?(?:三四|三五|三|四|五|六|七|[3-9]|十来|十几|十多)天(?:份|的量|的)?  # "癫痫的药还剩三天份 想先预约"
