@@ -317,11 +317,11 @@ def _grave(decision: Decision, said: Reading, who: Situation, policy: Policy) ->
     我儿子托朋友送进来一大箱，够吃半个月"): on the held-out exams, 6 crisis lines more before a person, no ordinary
     cancel fewer."""
     act = decision.act
-    thanks = isinstance(act, ResidentWord) and act.word == Word.THANKS
+    word = act.word if isinstance(act, ResidentWord) else None
+    thanks, cancel = word == Word.THANKS, word == Word.CANCEL
     news = isinstance(act, Answer) and act.msgid in ANSWERS.values()
     asked = isinstance(act, (ResidentWord, FollowUp)) or isinstance(act, Answer) and act.msgid == N_("sms.question") \
         or news and _FIRST_PERSON.search(said.text) is not None
-    cancel = isinstance(act, ResidentWord) and act.word == Word.CANCEL
     if thanks and (said.grave or said.without_hope or not said.all_well and _likely_grave(said, who)) \
             or cancel and (said.without_hope or not said.explained and _likely_grave(said, who)) \
             or asked and said.grave == "crisis":
