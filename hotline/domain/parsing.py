@@ -134,7 +134,7 @@ _NOT_FOOD = re.compile(
 )
 _FOOD = re.compile(
     r"""
-    \b(?: rice|eggs?|milk|bread|vegetables?|veggies|veg|groceries|grocery|food|meat|pork|chicken
+    \b(?: rice(?!\s+cookers?\b)|eggs?|milk|bread|vegetables?|veggies|veg|groceries|grocery|food|meat|pork|chicken
         | fish|noodles?|fruits?|formula|hungry|eat|eaten|flour|oil|snacks?|tofu
         | water (?!\s*(?:heater|pipe|leak|tank
                          |(?:is\s+)?(?:coming|pouring|leaking|running(?!\s+out)|dripping|everywhere|all\s+over|on\s+the\s+floor)))
@@ -302,8 +302,11 @@ def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Catego
     also = named(text)
     if "welfare" in also and not emergency and "all_clear" not in also:  # "ne répond plus" in an emergency: help
         return Category.WELFARE  # at once, not a check; "打通了…人没事": reached, no check
-    if "device" in also and not drug and not (_BUY_FOOD.search(text) and (_FOOD.search(text) or "food" in also)):
-        return Category.HELP  # unless food is to be bought: "fridge died, could someone buy us eggs and milk"
+    food_asked = (_BUY_FOOD.search(text) or "bring" in also or "food_out" in also) and (
+        _FOOD.search(text) or "food" in also)
+    if "device" in also and not drug and not food_asked:
+        return Category.HELP  # unless food is to be bought or brought, or has run out: "fridge died, could someone
+        # buy us eggs and milk", "电饭煲坏了 屋里只有生米 有熟食能送点过去伐", "冰箱里东西全坏了 家里就剩几包挂面"
     if "vet" in also:  # a pet's medicine is help ("cần mua thuốc tẩy giun cho chó"), unless a person's is named too
         text = blanked(category_rules().of("vet"), text, " ")
         if not (_drug(text) or _MEDICINE.search(text) or "medicine" in named(text)):
@@ -482,10 +485,12 @@ def _need(text: str) -> Parsed:
 def _alarm_overruled(now: str, category: Category | None, runs_out: str | None) -> bool:
     """Whether the writer's alarm words are outweighed by what they write (`now`: the text with the past set aside):
     a time left that is not soon, or neither a medicine nor a staple named (coffee, beer, cat litter, a phone
-    charger); the staples are looked for only in a message that holds alarm words."""
+    charger); the staples are looked for only in a message that holds alarm words. A medicine named counts even where
+    what is needed is what keeps it: the power gone with insulin in the fridge, an oxygen machine broken."""
     if runs_out is not None and _SOON.search(runs_out) is None:
         return True
-    return category is not Category.MEDICINE and not any(matching(need_rules().of("staple"), now))
+    medicine = category is Category.MEDICINE or _MEDICINE.search(now) or "medicine" in named(now)
+    return not medicine and not any(matching(need_rules().of("staple"), now))
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -596,10 +601,12 @@ _WHEN_SAID = re.compile(
     r"""
     什么时候|啥时候|多久(?:能|才|会)?到|到哪了?|怎么还没|还没来|进度
     | \bwhen\s+(?: will|is|does|do|can ) \b | \bwhere\s+is\s+my\b | \bany\s+(?: news|update ) \b
-    | \bhow\s+long\b
+    | \bhow\s+long\b(?!\s+(?:it|they|this|that|these|those|(?:the|my|our|his|her)\s+\w+)  # not "how long it keeps"
+                      \s+(?:keeps?|lasts?|stays?|will\s+(?:keep|last)|can\s+(?:keep|last)|is\s+good))
     """,
     _FLAGS,
 )
+_QUESTION_MARK = re.compile(r"[?？]")
 _THANKS_SAID = re.compile(
     r"""
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了|唔该晒|收到(?:喇|啦|咗|嘞)|攞到(?:喇|啦|咗)  # Cantonese too
@@ -608,7 +615,7 @@ _THANKS_SAID = re.compile(
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
     | \b(?: gracias|merci|danke|obrigad[oa]|grazie|agrade[cç]\w*|shukriya|teşekkür\w* ) \b
       (?!\s*,?\s*(?: ama|fakat|ancak|lekin|magar|pero|but ) \b)  # "Teşekkürler ama ekmek gelmedi": no thanks
-    | спасибо | شكرا | ありがとう
+    | спасибо | дякую | дякуємо | спасибі | شكرا | ありがとう
     | 감사 | 고맙 | cảm\s+ơn | धन्यवाद | शुक्रिया
     """,
     _FLAGS,
@@ -631,7 +638,8 @@ _ASKING = re.compile(
     | \bcho\s+(?: tôi|hỏi|em|mình ) \b | \bgiúp\b | \bcần\b | \bmua\b
     | \bwala\s+na\b | \bubos\b | \bkailangan\b | \bpaki | \bpwede\s+po\b
     | \b(?: necesit(?:o|amos)(?!\s+nada) | (?:j'ai|on\s+a|nous\s+avons)\s+besoin\s+d(?:e|')(?!\s*rien)
-          | brauchen?(?!\s+nichts) | ho\s+bisogno | preciso | precisamos ) \b | нужн  # "On n'a besoin de rien": none
+          | brauchen?(?!\s+nichts) | ho\s+bisogno | preciso | precisamos ) \b  # "On n'a besoin de rien": none
+    | нужн | потрібн
     | \b(?: getirebilir\w* | getirir\s+mi\w* | gönderebilir\w* | gönderir\s+mi\w* | lazım
           | bhej\s+(?: do|dijiye|dena|sakte ) | bhejiye | chahiye | dijiye ) \b  # asked beside teşekkür, shukriya
     """,
@@ -666,7 +674,7 @@ def parse_resident_sentence(text: str) -> Command | None:
         return Command(Word.STATUS, None)
     if _ASKING.search(set_aside_past(text).replace("不需要", "").replace("不要", "")):
         return None  # not "谢谢上礼拜帮我爸叫救护车": what is over asks for nothing
-    if _THANKS_SAID.search(text):
+    if _THANKS_SAID.search(text) and not _QUESTION_MARK.search(text):  # "¿Se puede recargar la luz? Gracias" asks
         return Command(Word.THANKS, None)
     return None
 

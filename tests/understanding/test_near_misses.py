@@ -256,7 +256,7 @@ NEAR_MISSES = [
     # a goodbye that says outright where it goes is crisis, whatever move it names
     ("new", "搬去儿子家 其实是去陪我老伴了 狗送给你们 再见了各位", "crisis", None),
     # the new words in their other senses: heartburn, a stove, a joke, a past fall, a pain medicine, a stuck phone
-    ("new", "عندي حريق في المعدة أحتاج دواء للحموضة", "question", None),
+    ("new", "عندي حريق في المعدة أحتاج دواء للحموضة", "need", False),  # asks for an antacid in so many words
     ("new", "papa gir gaye the kal, ab theek hain, bas dawai chahiye", "need", False),
     ("new", "seene mein dard ki dawai khatam ho gayi, please bhej do", "need", True),
     ("new", "Quase desmaiou de rir com o vídeo, obrigado pelo arroz", "thanks", None),
