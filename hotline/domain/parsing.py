@@ -25,8 +25,10 @@ from hotline.domain.reading import (
     READ_AHEAD,
     asked_in_clause,
     blanked,
+    calm_rules,
     category_rules,
     drug_rules,
+    first_found,
     gravity,
     matching,
     named,
@@ -189,66 +191,6 @@ _VITAL = re.compile(r"胰岛素|\binsulin|氧气|吸氧|制氧|\boxygen\b|透析
                     r"|冰箱(?:里)?(?:空空|啥也没|啥都没|什么都没)"
                     r"|\bno (?:more )?formula (?:left|at all)|\bout of formula\b",
                     re.IGNORECASE)
-# Said to play a need down; removed before looking for urgency ("不急" holds "急").
-_CALM = re.compile(
-    r"""
-    不(?:太|是很|用|着)?急 | (?<!是)不是(?:很)?急的? | 别急 | 不紧急
-    | (?:勿|不)要紧(?!张) | 唔(?:使|駛|驶)?急(?!唔得|都唔) | (?:勿|伐)(?:要|着)?急  # 伐急: Shanghainese
-    | 覅(?:着)?急
-    | 不是(?:啥|什么)?(?:要紧|急)(?:的)?事 | (?:勿|不)是(?:啥|什么)大事(?:体|情|儿)?  # "不是啥要紧事", "勿是啥大事体"
-    | (?:有|得)空(?:的时候)?再 | 忙完(?:了)?再 | 等(?:大家|你们|志愿者)?(?:有)?空(?:下来|了)?再  # "有空再帮我带"
-    | \bbu\s+(?:zhao\s+)?ji\b | 急ぎ(?:では|じゃ)(?:ない|ありません) | 急ぎません | 急がなくて
-    | \bkhông\s+(?:gấp|vội)\b | \bquando\s+possibile\b
-    | \bkeine?\s+eile\b | \bnada\s+grave\b | \bno\s+es\s+grave\b | \brien\s+de\s+grave\b
-    | \bbelum\s+mendesak\b | ยังพอทนได้ | ไม่รีบ | 아직\s*(?:좀|조금|꽤)?\s*있어요
-    | \bpas\s+press[ée](?![a-z]) | \bwhen(?:ever)?\s+(?:you\s+)?(?:can|possible)\b
-    | (?:\bnot|n't)\s+(?: (?:very\s+|too\s+|so\s+)?urgent(?:ly)? | an?\s+emergency | serious )  # "isn't" too
-    | \bnothing\s+urgent | \bno\s+(?:rush|hurry) | \bnon-?urgent | \bnothing\s+serious
-    | \brien\s+d'urgent | \bpas\s+urgent | \bnon\s+[èe]\s+urgente | \bn[ãa]o\s+(?:[ée]|eh)\s+urgente
-    | \bnicht\s+dringend | \bno\s+es\s+urgente | \bsin\s+prisa
-    | \bsem\s+pressa\b | \bnada\s+urgente\b | 급한\s*(?:건|거|게)\s*아니(?!라|지만) | \bkhong\s+(?:gap|voi)\b | ไม่ด่วน
-    | \bhindi\s+(?:(?:po|naman)\s+)*(?:urgent|madalian|nagmamadali)\b | \btidak\s+(?:mendesak|buru-buru|urgent)\b
-    | (?<![а-яё])не\s+срочно | (?<![а-яё])до\s+конца\s+(?:недели|месяца)(?![а-яё]) | \bacil\s+de[ğg]il\b(?!\s*mi)
-    | عجله(?:\s*ای)?\s*(?:نیست|ندارم|نداره|نداریم) | فوری\s*نیست | לא\s+דחוף | δεν\s+βιάζομαι
-    | όχι\s+(?:βιαστικό|επείγον) | αν\s+γίνεται | အမြန်\s*မလို | асықпа\w* | асығыс\s+емес | አስቸኳይ\s+አይደለም
-    | हतार\s+छैन | তাড়া\s+নেই | জরুরি\s+না | அவசரம்\s+இல்லை
-    | \bnu\s+(?:e|este)\s+(?:urgent|grab[ăa]) | \bnic\s+pilnego | \bnie\s+(?:jest\s+)?pilne | \bbez\s+po[śs]piechu
-    | \bacelesi\s+yok | \bisog(?:imasen|anai|i\s+ja\s+nai) | \bgeuph(?:aji\s+an|an\s+geon\s+ani)\w* | \bmai\s+reng
-    | \bden\s+viazom\w* | \bmish\s+mista3jle\w* | \bma\s+fi\s+3ajale | \bajale\s+nadar\w* | \bjaldi\s+nahi\b
-    | \bne\s+(?:srochno|terminovo)\b | (?<![а-яіїє])не\s+терміново
-    | \bingen\s+brådska\b | \binte\s+bråttom\b | \bnesp[ěe]ch[áa]\b | \bnem\s+s[üu]rg[őo]s\b
-    | \bgeen\s+(?:haast|spoed)\b | \bsi\s+haraka\b | \bhakuna\s+haraka\b | \bnessuna\s+fretta\b | \bpas\s+d'urgence\b
-    | \b(?:(?:egy|két|pár)\s+hétre|(?:két|három|négy|öt|pár)\s+napra)\s+(?:még\s+)?elég\b  # "egy hétre elég még"
-    | 已经不(?:再)?流血了 | (?:吃了药|烧)(?:已经)?退(?:烧)?了  # "划了个小口子，已经不流血了", "吃了药已经退了"
-    | (?<!很)(?<!是)不(?:太)?严重(?![吗么伐])  # "烫到手了，已经冲过水了不严重"
-    | \breicht\s+(?:aber\s+)?noch\s+(?:bis|für)\b  # "reicht aber noch bis übermorgen"
-    | (?:مو|مش|غير|ليس|مب)\s+مستعجل\w* | 冇(?:咁|好)急
-    | (?:明后天|这两天|过两天)[^。！？!?]{0,4}(?:都行|都可以|也行|也可以)  # "明后天送都行"
-    | 还(?:能|可以)?(?:撑|顶)(?:个)?(?:一两|两三|两|二|三|几|[2-9])天          # "还能撑一两天", not "还能撑一天"
-    | 还有(?:个)?(?:两三|三四|三五|五六|六七|七八|两|二|三|四|五|六|七|八|几|[2-9])天(?:的|左右)  # 六七天的量, not
-      (?!才|的?(?:封|隔离|管控|静默)|(?:就|才)?解封)                                  # "还有七天才解封"
-    | 下(?:周|礼拜|星期|个礼拜|个星期)(?:才|就|先)?(?:会)?(?:吃完|用完|没了|断)  # "降压药下周就吃完了"
-    | (?<!没)(?<!没有)(?<!来不及)(?<!没来得及)(?<!忘了)提前(?:帮忙|帮我)?(?:配|买|备|准备|预约)  # ahead of time, not
-      (?![^。！？，,]{0,4}(?:没|不到|不了))                                            # "没提前买"
-    | (?:再|在)过几天[^。！？]{0,10}(?:吃完|用完)  # "在过几天高血压的药就吃完了"
-    | 大概还有(?:五|六|七|[5-9])天(?!才|就|能|可以|会|(?:才|就)?(?:解封|送|到))  # not 才能送到
-    | \bta\s+akhar(?:e)?\s+hafte\b  # Persian in Latin letters: by the end of the week
-    | \bnie\s+pali\s+si[ęe]\b | \binget\s+akut\b | \br[áa][ée]r\b | \bg(?:a|ak)\s+buru(?:2|-buru)?\b  # Polish, Swedish
-    | \bme?s?h\s+mest?a3gel\w*  # Hungarian 'ráér a hétvégéig', Indonesian 'gak buru2', Arabizi 'mesh mesta3gel'
-    | 不(?:吃|用)也(?:没事|没关系|不要紧)  # "平时保健吃的 不吃也没事"
-    | 已经止住了 | (?<!n't\s)(?<!not\s)(?<!never\s)\bstopped\s+bleeding\b  # "划了个小口子，已经止住了"
-    | 내일까지는?\s*괜찮 | \b(?:sometime|some\s+time|any\s*time)\s+this\s+week\b | \blook\s+at\s+it\s+this\s+week\b
-    | 有机会(?:的话)?(?:再|就)?(?:带|买|帮)[^。！？，,]{0,10}(?:就行|就好|也行|都行|就可以)  # 有机会带就行
-    | \b(?:runs?|running|will\s+run)\s+out\s+(?:next\s+week|in\s+(?:a|one|two|\d+)\s+weeks?)\b  # "next week"
-    | 还剩(?:个)?(?:三四|三五|三|四|五|六|七|[3-9]|十来|十几|十多)天(?:份|的量|的)?  # "癫痫的药还剩三天份 想先预约"
-    | 还剩(?:个)?(?:半个月|一个多?(?:礼拜|星期|月))                         # "新开的那盒还剩半个月"
-    | 精神(?:还|挺|很|蛮|都)?(?:好|不错)                                     # "小孩有点咳 不发烧 精神挺好"
-    | (?:已经|都)(?:包扎|处理|止血)(?:过|好)?了 | 血(?:已经)?止住了                # "腿摔伤了 已经包扎过了没事"
-    | \b(?:can|will|should)\s+last\s+(?:a\s+day\s+or\s+two|(?:a\s+couple\s+of|two|2|a\s+few)\s+(?:more\s+)?days)\b
-    """,
-    _FLAGS,
-)
-_NOT_URGENT = re.compile(rf"{_CALM.pattern} | 急救[箱包]", _FLAGS)
 _COUNT = r"[0-9一两二三四五六七八九十几]+"
 # Days without a treat are no days without food ("孩子好几天没吃水果了 急急急").
 _TREATS = (r"(?!吃?(?:过|到|上)?(?:水果|西瓜|苹果|草莓|肉|荤|鱼|虾|零食|甜|蛋糕|巧克力"
@@ -433,7 +375,7 @@ def can_wait(text: str) -> bool:
     """Whether the writer says what they ask can wait ("不急的", "sem pressa", "급한 건 아니에요"), with no "but" after
     it ("ไม่ด่วนค่ะ แต่คุณยาย…ไม่เปิดประตู": not urgent, but the old lady alone has not opened her door since Monday)."""
     simplified = simplify(text)
-    found = _CALM.search(simplified)
+    found = first_found(calm_rules().of("calm"), simplified)
     return found is not None and not taken_back(simplified, found.end())
 
 
@@ -466,7 +408,7 @@ def _need(text: str) -> Parsed:
     soon = runs_out is not None and _SOON.search(runs_out) is not None
     calm = can_wait(text) and _VITAL.search(text) is None and not (soon and drug is not None) \
         and "vital" not in grave  # "不急哈，就是宝宝奶粉今晚冲完这顿就没了": a baby's milk gone tonight
-    unhurried = _NOT_URGENT.sub(" ", text)
+    unhurried = blanked(calm_rules(), text, " ")  # "不急" holds "急"
     pets = category is Category.HELP and next(matching(category_rules().of("pet"), text), None) is not None \
         and _PET_ALONE.search(text) is None
     urgent = emergency or category is Category.WELFARE or not calm and not pets and (  # "狗粮只剩一顿了": a pet's

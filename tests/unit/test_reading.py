@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hotline.domain import address, message, reading
-from hotline.domain.parsing import Command, Word, parse_request, parse_resident_sentence
+from hotline.domain.parsing import Command, Word, can_wait, parse_request, parse_resident_sentence
 
 BUILDINGS = frozenset(range(1, 37))
 
@@ -60,6 +60,17 @@ def test_every_gravity_rule_reads_the_message_that_motivated_it(rule):
     assert parsed.urgent and (parsed.emergency or rule.kind != "emergency")
     if rule.counter:
         assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
+
+
+@pytest.mark.parametrize("rule", reading.calm_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
+def test_every_calm_word_reads_the_message_that_motivated_it(rule):
+    """A calm word's example says it can wait (no "but" after it, nothing said calm before it that a "but"
+    takes back); a not_urgent word is only blanked before urgency is read, and its example is no calm message."""
+    text = message.normalise(rule.example)
+    assert rule.pattern.search(reading.simplify(text)), rule.example
+    assert can_wait(text) is (rule.kind == "calm"), rule.example
+    if rule.counter:
+        assert not rule.pattern.search(reading.simplify(message.normalise(rule.counter))), rule.counter
 
 
 @pytest.mark.parametrize("rule", reading.need_rules().of("staple"), ids=lambda r: r.example[:16])
