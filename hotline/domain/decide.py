@@ -614,10 +614,11 @@ def _volunteer_said(said: Reading) -> Word | None:
 
 
 def _emergency_found_at_a_door(said: Reading) -> bool:
-    """Whether a volunteer's message tells of an emergency happening to someone at a door, with nothing else, a
-    delivery or a job taken: not a decline or going off duty for an illness of their own, not one over or only
-    almost."""
-    return bool(said.parsed.emergency and _volunteer_said(said) in (None, Word.DONE, Word.ACCEPT)
+    """Whether a volunteer's message tells of an emergency happening to someone at a door, or grave words of them
+    ("old lady inside shoutin she cant get up"; not one nobody answers: `CheckOn`), with nothing else, a delivery or
+    a job taken: not a decline or going off duty for an illness of their own, not one over or only almost."""
+    grave = said.parsed.emergency or said.grave == "grave" and said.parsed.category != Category.WELFARE
+    return bool(grave and _volunteer_said(said) in (None, Word.DONE, Word.ACCEPT)
                 and _SOMEONE_AT_THE_DOOR.search(said.text) and not _OVER.search(said.text))
 
 
@@ -810,9 +811,11 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
             or named.category == Category.WELFARE
         return None if named.category and asked else meant  # "我的送到了 但是301爷爷的袋子还挂在门上": a welfare check;
         # "谢谢侬昨日送个药。还有桩事体，阿拉老头子个胰岛素针头今朝用脱最后一只了": a need that cannot wait, unasked
-    if meant is None and said.asks and not (said.asks_for_more or said.asks_besides or said.named.urgent) \
+    if meant is None and said.asks and not (said.asks_for_more and said.named.category or said.asks_besides
+                                            or said.named.urgent) \
             and (named := _named(said, who)) is not None and named.status in OPEN_STATUSES:
-        return Command(Word.FOLLOW_UP, None)  # "41번 쌀이랑 계란 언제쯤 와요??": their open request named, asked after
+        return Command(Word.FOLLOW_UP, None)  # "41번 쌀이랑 계란 언제쯤 와요??": their open request named, asked after;
+        # "41号今天能送吗" asks for it to come, not for something more
     open_only = meant is None  # any news of it? only while it is open
     if meant is None and (said.names_nothing_new or said.hurries and _names_only_what_is_open(said, who)):
         meant = Command(Word.FOLLOW_UP, None)

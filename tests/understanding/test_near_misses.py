@@ -257,6 +257,12 @@ NEAR_MISSES = [
     ("new", "搬去儿子家 其实是去陪我老伴了 狗送给你们 再见了各位", "crisis", None),
     # the new words in their other senses: heartburn, a stove, a joke, a past fall, a pain medicine, a stuck phone
     ("new", "عندي حريق في المعدة أحتاج دواء للحموضة", "need", False),  # asks for an antacid in so many words
+    # a request's number asked after in the words of asking ("能送吗"), not building 41 nor something more
+    ("asker", "41号今天能送吗", "follow_up", None),
+    ("asker", "41号能不能快点", "follow_up", None),
+    # a child who swallowed an adult's pills, in Cantonese (食咗…我媽啲…藥; 我個仔), and a child's own fever medicine
+    ("new", "我個仔食咗幾粒我媽啲降血壓藥 佢先三歲 而家好眼瞓", "emergency", True),
+    ("new", "我個仔發燒 食咗退燒藥都未退 想買退熱貼 5座302", "need", False),
     ("new", "papa gir gaye the kal, ab theek hain, bas dawai chahiye", "need", False),
     ("new", "seene mein dard ki dawai khatam ho gayi, please bhej do", "need", True),
     ("new", "Quase desmaiou de rir com o vídeo, obrigado pelo arroz", "thanks", None),
