@@ -229,6 +229,8 @@ _PET_ALONE = re.compile(
 
 # Buying, said beside a broken thing: what is to be bought is the need ("can someone buy us eggs"), not a mend.
 _BUY_FOOD = re.compile(r"(?<!换)(?<!修)买(?!一?(?:个|台)新|一?台)|\bbuy (?:us |me |some )")
+# A new device or a mend asked for beside food run out: the device is the need ("制氧机坏了 能送个新的吗 米也吃完了").
+_DEVICE_ASKED = re.compile(r"新的|(?<!再)(?<!等)修|换(?:个|一个|罐|瓶|煤气)|\b(?:fix|repair|replace|new one)\b")
 
 
 def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Category | None:
@@ -246,7 +248,7 @@ def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Catego
         return Category.WELFARE  # at once, not a check; "打通了…人没事": reached, no check
     food_asked = (_BUY_FOOD.search(text) or "bring" in also or "food_out" in also) and (
         _FOOD.search(text) or "food" in also)
-    if "device" in also and not drug and not food_asked:
+    if "device" in also and not drug and (not food_asked or _DEVICE_ASKED.search(text)):
         return Category.HELP  # unless food is to be bought or brought, or has run out: "fridge died, could someone
         # buy us eggs and milk", "电饭煲坏了 屋里只有生米 有熟食能送点过去伐", "冰箱里东西全坏了 家里就剩几包挂面"
     if "vet" in also:  # a pet's medicine is help ("cần mua thuốc tẩy giun cho chó"), unless a person's is named too
@@ -431,7 +433,8 @@ def _alarm_overruled(now: str, category: Category | None, runs_out: str | None) 
     what is needed is what keeps it: the power gone with insulin in the fridge, an oxygen machine broken."""
     if runs_out is not None and _SOON.search(runs_out) is None:
         return True
-    medicine = category is Category.MEDICINE or _MEDICINE.search(now) or "medicine" in named(now)
+    also = named(now)
+    medicine = category is Category.MEDICINE or (_MEDICINE.search(now) or "medicine" in also) and "vet" not in also
     return not medicine and not any(matching(need_rules().of("staple"), now))
 
 
@@ -557,7 +560,7 @@ _THANKS_SAID = re.compile(
     | \bthanks?\b | \bthank\s+you | \bthx\b | \breceived\b | \bgot\s+(?: it|them|the|my ) \b | \barrived\b
     | \b(?: gracias|merci|danke|obrigad[oa]|grazie|agrade[cç]\w*|shukriya|teşekkür\w* ) \b
       (?!\s*,?\s*(?: ama|fakat|ancak|lekin|magar|pero|but ) \b)  # "Teşekkürler ama ekmek gelmedi": no thanks
-    | спасибо | дякую | дякуємо | спасибі | شكرا | ありがとう
+    | спасибо | شكرا | ありがとう
     | 감사 | 고맙 | cảm\s+ơn | धन्यवाद | शुक्रिया
     """,
     _FLAGS,
