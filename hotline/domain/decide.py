@@ -919,9 +919,12 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     if purpose in ("question", "rumour", "hearsay") and who.volunteer and not in_conversation \
             and _says_of_own_jobs(said):
         return None  # "128 bu jie a, wo men lou li you yang xing", "我阳了 这几天送不了": the volunteer's word first
-    if purpose in ("rumour", "hearsay") and parsed.category and (said.asks_for_more or parsed.urgent):
-        return None  # "我阳了 需要退烧药", "…everyone should stock up, but we have no insulin left", "is it true the
-        # food boxes stopped? neighbours say so and we havent eaten since yesterday": the need
+    if purpose in ("rumour", "hearsay", "help_text") and parsed.category and parsed.urgent:
+        return None  # an urgent need of one's own comes first: "…everyone should stock up, but we have no insulin
+        # left", "is it true the food boxes stopped? … we havent eaten since yesterday", "下次要药 直接打电话就行吗
+        # 我爸心脏药今晚就没了"
+    if purpose in ("rumour", "hearsay") and parsed.category and said.asks_for_more:
+        return None  # "我阳了 需要退烧药": the need
     if purpose in ("rumour", "hearsay") and said.all_well:
         return None  # "thx a lot for yesterday!! the ambulance came in 10 min, grandpa's stable now": thanks
     if purpose == "hearsay" and said.asks_after and who.open_requests():
@@ -943,8 +946,6 @@ def _not_a_need(said: Reading, who: Situation, policy: Policy, lang: str, in_con
     if purpose in ("question", "hearsay") and said.resident_word in ("not_received", "status"):
         return None  # "东西放哪了？门口没看到": about what was delivered, if anything was; "Est-ce qu'il me reste des
         # demandes en cours ?": about their own requests
-    if purpose == "help_text" and parsed.category and parsed.urgent:
-        return None  # "下次要药 直接打电话就行吗 我爸心脏药今晚就没了": the need first
     if purpose == "help_text":
         known = who.resident is not None and who.resident.household is not None
         return Answer(N_("sms.help_known") if known else N_("sms.help"))

@@ -246,16 +246,15 @@ def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Catego
     also = named(text)
     if "welfare" in also and not emergency and "all_clear" not in also:  # "ne répond plus" in an emergency: help
         return Category.WELFARE  # at once, not a check; "打通了…人没事": reached, no check
-    food_asked = (_BUY_FOOD.search(text) or "bring" in also or "food_out" in also) and (
-        _FOOD.search(text) or "food" in also)
-    if "device" in also and not drug and (not food_asked or _DEVICE_ASKED.search(text)):
+    if "device" in also and not drug and (_DEVICE_ASKED.search(text) or not (
+            (_BUY_FOOD.search(text) or "bring" in also or "food_out" in also) and _names_food(text, also))):
         return Category.HELP  # unless food is to be bought or brought, or has run out: "fridge died, could someone
         # buy us eggs and milk", "电饭煲坏了 屋里只有生米 有熟食能送点过去伐", "冰箱里东西全坏了 家里就剩几包挂面"
     if "vet" in also:  # a pet's medicine is help ("cần mua thuốc tẩy giun cho chó"), unless a person's is named too
         text = blanked(category_rules().of("vet"), text, " ")
-        if not (_drug(text) or _MEDICINE.search(text) or "medicine" in named(text)):
+        if not (_drug(text) or _names_medicine(text, named(text))):
             return Category.HELP
-    if (drug or _MEDICINE.search(text) or "medicine" in also) and (
+    if (drug or _names_medicine(text, also)) and (
             not emergency or out or "asking" in also or "food_out" in also):
         return Category.MEDICINE
     if "carry" in also or "cannot_walk" in also and "food_out" not in also:
@@ -263,14 +262,24 @@ def _category(text: str, drug: str | None, emergency: bool, out: bool) -> Catego
     if "supplies" in also:  # toilet paper, nappies, pet food: help, unless food is named besides them
         text = blanked(category_rules().of("supplies"), text, " ")
         also = named(text)
-        if not (_FOOD.search(text) or "food" in also):
+        if not _names_food(text, also):
             return Category.HELP
     asked = "asking" in also or "food_out" in also  # "she fell and can't walk. Needs food", "家里没吃的了"
-    if (_FOOD.search(text) or "food" in also) and (not emergency or asked):
+    if _names_food(text, also) and (not emergency or asked):
         return Category.FOOD  # "吃饭时呛了 喘不上气": in an emergency, a meal is no need unless it is asked for
     if emergency or _HELP.search(text) or "help" in also:
         return Category.HELP
     return None
+
+
+def _names_food(text: str, also: set[str]) -> bool:
+    """Whether food is named, by parsing's words or the categories file's (`also`: `reading.named` of the text)."""
+    return _FOOD.search(text) is not None or "food" in also
+
+
+def _names_medicine(text: str, also: set[str]) -> bool:
+    """Whether a medicine is named, by parsing's words or the categories file's (`also`: `reading.named`)."""
+    return _MEDICINE.search(text) is not None or "medicine" in also
 
 
 # --- drug and when it runs out -------------------------------------------------------------
@@ -434,7 +443,7 @@ def _alarm_overruled(now: str, category: Category | None, runs_out: str | None) 
     if runs_out is not None and _SOON.search(runs_out) is None:
         return True
     also = named(now)
-    medicine = category is Category.MEDICINE or (_MEDICINE.search(now) or "medicine" in also) and "vet" not in also
+    medicine = category is Category.MEDICINE or _names_medicine(now, also) and "vet" not in also
     return not medicine and not any(matching(need_rules().of("staple"), now))
 
 
@@ -551,7 +560,6 @@ _WHEN_SAID = re.compile(
     """,
     _FLAGS,
 )
-_QUESTION_MARK = re.compile(r"[?？]")
 _THANKS_SAID = re.compile(
     r"""
     谢谢|感谢|多谢|辛苦|收到了|已收到|拿到了|送到了|到了|唔该晒|收到(?:喇|啦|咗|嘞)|攞到(?:喇|啦|咗)  # Cantonese too
@@ -619,7 +627,7 @@ def parse_resident_sentence(text: str) -> Command | None:
         return Command(Word.STATUS, None)
     if _ASKING.search(set_aside_past(text).replace("不需要", "").replace("不要", "")):
         return None  # not "谢谢上礼拜帮我爸叫救护车": what is over asks for nothing
-    if _THANKS_SAID.search(text) and not _QUESTION_MARK.search(text):  # "¿Se puede recargar la luz? Gracias" asks
+    if _THANKS_SAID.search(text) and "?" not in text:  # "¿Se puede recargar la luz? Gracias" asks (NFKC: "？" too)
         return Command(Word.THANKS, None)
     return None
 

@@ -78,7 +78,7 @@ SENDERS = {"resident_words.tsv": "asker", "volunteer_words.tsv": "volunteer", ("
 
 
 def _examples() -> Iterator[pytest.param]:
-    for name, kind in sorted({key for key in MEANS}):
+    for name, kind in sorted(MEANS):
         path = LEXICON / name
         for number, fields in reading._rows(path):
             if fields[0] != kind:
