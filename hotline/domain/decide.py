@@ -790,6 +790,10 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         return None  # "菜还没到，另外降压药也快没了": a need of another kind, asked for with the news (not "另外说一声
         # 降压药我女儿已经帮我买好了", news that nothing more is needed)
     meant = Command(Word(word), None) if word else said.resident_sentence
+    if meant is not None and meant.word == Word.CANCEL and said.thanks and said.explained and not who.open_requests() \
+            and not said.asks_to_bring and not said.named.urgent:
+        return Command(Word.THANKS, None)  # "刚才说要的鸡蛋不用了，隔壁阿姨给了我一盒，谢谢你们": nothing open to
+        # withdraw, what was wanted came from elsewhere
     if meant is not None and meant.word == Word.NOT_RECEIVED and said.named.category and said.named.urgent \
             and not who.open_requests() and not who.delivered_requests():
         return None  # "奶粉只够今天晚上了 团购还没到": no request of theirs to ask after; the need is urgent

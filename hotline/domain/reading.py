@@ -368,8 +368,12 @@ _ASKS = re.compile(r"[?？]|吗|伐\b|伐$|么$|呢$|几点|什么时候|啥时�
 
 
 def asks(text: str) -> bool:
-    """Tell whether a message is put as a question ("明天还要做核酸伐", "Are deliveries allowed?")."""
-    return _ASKS.search(simplify(text)) is not None
+    """Tell whether a message is put as a question ("明天还要做核酸伐", "Are deliveries allowed?"); a kind question
+    to the volunteers after thanks asks nothing of the hotline ("Obrigada! chegou tudo certinho. Vocês estão bem?")."""
+    text = simplify(text)
+    if thanks(text):
+        text = "".join(" " if chat else char for char, chat in zip(text, _small_talk(text), strict=True))
+    return _ASKS.search(text) is not None
 
 
 def intent(text: str) -> str | None:
@@ -626,14 +630,30 @@ def thanks(text: str) -> bool:
 
 def only_thanks(text: str) -> bool:
     """Tell whether a message is nothing but thanks and nods ("收到 🙏🙏", "Merci beaucoup !"), with
-    the small words that go with them (`filler`)."""
+    the small words that go with them (`filler`) and, after thanks, small talk (`small_talk`: "你们几点下班啊?")."""
     text = simplify(text)
     said = [False] * len(text)  # each character said by some thanks or nod, every rule read on the whole text
     for rule in matching(category_rules().of("thanks", "filler"), text):
         for match in rule.pattern.finditer(text):
             said[match.start():match.end()] = [True] * (match.end() - match.start())
-    rest = "".join(" " if covered else char for char, covered in zip(text, said, strict=True))
-    return any(said) and not re.sub(r"[\W_]+", "", rest)
+    talk = _small_talk(text)  # with thanks besides it, still only thanks: "Got it, thank you! Are you guys ok?"
+    rest = "".join(" " if covered or chat else char for char, covered, chat in zip(text, said, talk, strict=True))
+    return any(covered and not chat for covered, chat in zip(said, talk, strict=True)) \
+        and not re.sub(r"[\W_]+", "", rest)
+
+
+def _small_talk(text: str) -> list[bool]:
+    """Each character of the simplified `text` that is small talk (`small_talk`: "你们几点下班啊?", "Vocês estão bem?"),
+    its question mark with it."""
+    talk = [False] * len(text)
+    for rule in matching(category_rules().of("small_talk"), text):
+        for match in rule.pattern.finditer(text):
+            end = match.end() + len(_ITS_MARK.match(text, match.end())[0])
+            talk[match.start():end] = [True] * (end - match.start())
+    return talk
+
+
+_ITS_MARK = re.compile(r"[\s?]*")  # a question's mark after its words (NFKC has made "？" one)
 
 
 @cache

@@ -52,7 +52,7 @@ MEANS: dict[tuple[str, str], Callable[[Outcome], bool]] = {
     ("categories.tsv", "medicine"): _category("medicine"),
     ("drugs.tsv", "drug"): _category("medicine"),
     ("categories.tsv", "welfare"): _kind("welfare"),
-    **{("categories.tsv", kind): _kind("thanks") for kind in ("thanks", "received")},
+    **{("categories.tsv", kind): _kind("thanks") for kind in ("thanks", "received", "small_talk")},
     ("grave.tsv", "crisis"): _kind("crisis"),
     **{("grave.tsv", kind): _kind(*BEFORE_A_PERSON) for kind in ("grave", "earnest", "remains")},
     ("needs.tsv", "emergency"): _kind(*BEFORE_A_PERSON),

@@ -159,7 +159,7 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("狗粮只剩一顿了 金毛 大狗 19栋801", {"category": HELP, "building": 19, "room": "801"}),  # a pet's: not urgent
     ("张先生人被拉去隔离了 家里猫粮今天吃完 能不能有人去喂下猫", {"category": HELP, "urgent": True}),  # …unless alone
     ("her levetiracetam tablets will finish by tomorrow night. Bldg-6, Flat-401.",
-     {"category": MEDICINE, "building": 6, "room": "401"}),
+     {"category": MEDICINE, "drug": "levetiracetam", "building": 6, "room": "401"}),
     ("302", {"language": None}),
     ("10:30 deliver please, 12号楼", {"building": 12}),
     ("rice 50元 ok", {"category": FOOD}),
