@@ -548,6 +548,9 @@ def _likelier(said: Reading, step: Gathering) -> Act | None:
         return None
     if state.get("category") and (said.asks_to_lend or said.other_language and said.asks_to_bring):
         return None  # "anyone got a spare usb-c charger?", "Pwede rin po pala humingi ng paracetamol?": asked for
+    if state.get("category") and said.can_wait and (not said.asks or said.asks_for_more) and not said.all_well:
+        return None  # "Acabou a ração do meu cachorro … Quando puderem", "…麻烦带下去，伐急": what can wait is asked
+        # for (not "请问中暑了应该怎么处理…想提前准备一下", a question)
     pressing = state.get("urgent") or state.get("category") == Category.WELFARE.value
     kind = said.surely if pressing else said.likeliest
     if kind in ("question", "rumour"):

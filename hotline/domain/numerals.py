@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 CHINESE_DIGIT = dict(zip("零〇洞一幺二两三四五六七八九", "00011223456789", strict=True))  # 洞, 幺: 0, 1 said aloud
-CHINESE_UNIT = {"十": 10, "百": 100, "千": 1000}
+CHINESE_DIGIT |= dict(zip("壹贰叁肆伍陆柒捌玖", "123456789", strict=True))  # the numerals of cheques: "壹贰柒 拒绝"
+CHINESE_UNIT = {"十": 10, "百": 100, "千": 1000, "拾": 10, "佰": 100, "仟": 1000}
+SURELY_DIGITS = frozenset("零〇洞壹贰叁肆伍陆柒捌玖拾佰仟")  # a number however short ("二零送到了": 20), never a word
 
 
 def chinese_digits(numeral: str) -> str | None:
@@ -38,17 +40,18 @@ def chinese_digits(numeral: str) -> str | None:
     return str(total + (digit or 0))
 
 
-_NUMERAL = re.compile(r"[零〇洞一幺二两三四五六七八九十百千廿卅]+")
+_NUMERAL = re.compile(r"[零〇洞一幺二两三四五六七八九十百千廿卅壹贰叁肆伍陆柒捌玖拾佰仟]+")
 
 
 def in_digits(text: str) -> str:
     """The text with each number written in Chinese numerals in digits, where it is surely a number: with a
-    unit (`一百二十八`, `二十一`, `十点`) or three digits or more said one by one (`一二七`); `两`, `三` and
-    `一` alone stay words ("两单都送到了", "三点"). A numeral run against a digit written in figures ("1十", "十1")
-    stays as written: which number it makes is anyone's guess, and writing it in digits would join the two ("110")."""
+    unit (`一百二十八`, `二十一`, `十点`), three digits or more said one by one (`一二七`), or with a nought or a
+    cheque's numeral (`二零`, `壹贰柒`); `两`, `三` and `一` alone stay words ("两单都送到了", "三点"). A numeral run
+    against a digit written in figures ("1十", "十1") stays as written: which number it makes is anyone's guess, and
+    writing it in digits would join the two ("110")."""
     def digits(match: re.Match) -> str:
         run = match[0]
-        if len(run) < 3 and not any(ch in CHINESE_UNIT or ch in "廿卅" for ch in run):
+        if len(run) < 3 and not any(ch in CHINESE_UNIT or ch in "廿卅" or ch in SURELY_DIGITS for ch in run):
             return run
         start, end = match.span()
         if text[start - 1:start].isdecimal() or text[end:end + 1].isdecimal():
@@ -106,6 +109,19 @@ def _below_a_hundred(said: list[str]) -> tuple[int, int]:
         unit = _EN_DIGIT.get(said[1], 0) if len(said) > 1 else 0
         return _EN_TENS[first] + unit, 2 if unit else 1
     return (_EN_DIGIT[first], 1) if _EN_DIGIT.get(first) else (0, 0)
+
+
+_EN_RUN = re.compile(rf"(?<![a-z])(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))+(?![a-z])")
+
+
+def job_digits(text: str) -> str:
+    """The text as a volunteer's job numbers are read in it: Chinese numerals in digits (`in_digits`), and a number
+    said in two English words or more ("one twenty-eight can't", "twenty one delivered", "one two seven ok"); one
+    word alone stays a word ("one more bag", "two left")."""
+    text = in_digits(text)
+    if _EN_RUN.search(text) is None:
+        return text
+    return _EN_RUN.sub(lambda match: english_digits(match[0]) or match[0], text)
 
 
 def english_in_digits(text: str) -> str:

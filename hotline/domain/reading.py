@@ -767,7 +767,7 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
     waiting: list[int] = []  # jobs named without a word yet
     before = None  # the word of the part before
     named: set[int] = set()
-    for part in _PART.split(numerals.in_digits(text)):
+    for part in _PART.split(numerals.job_digits(text)):
         if not part.strip():
             continue
         numbers = [int(m[1]) for m in _JOB_NUMBER.finditer(part)]
@@ -795,7 +795,7 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
 def _word_beside_the_job(text: str) -> str | None:
     """The word about jobs said in the part of the message that names its one job ("done 21" in "done 21. she has
     no rice left"), where another part says another; None when that part says none."""
-    return next((_word_about_jobs(part) for part in _PART.split(numerals.in_digits(text)) if _JOB_NUMBER.search(part)),
+    return next((_word_about_jobs(part) for part in _PART.split(numerals.job_digits(text)) if _JOB_NUMBER.search(part)),
                 None)
 
 
@@ -823,7 +823,7 @@ def seen_to(text: str) -> bool:
 def job_numbers(text: str) -> tuple[int, ...]:
     """The job numbers a volunteer wrote, in order: every number that is no time, quantity, address, metro line or
     battery size ("3号线", "5号电池"), in digits or in Chinese numerals ("收到 一百二十八 我来")."""
-    return tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(numerals.in_digits(simplify(text)))))
+    return tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(numerals.job_digits(simplify(text)))))
 
 
 def prepare() -> None:

@@ -276,6 +276,12 @@ def test_a_volunteers_message_is_read_part_by_part_when_jobs_have_different_fate
     ("十点前送到", ()),  # a time
     ("十二号楼三零二 送到了", ()),  # an address
     ("买了二十个鸡蛋 已送", ()),  # a quantity
+    ("二零送到了", (20,)),  # two digits said one by one, with a nought
+    ("壹贰柒 拒绝，我这边忙不过来", (127,)),  # a cheque's numerals
+    ("one twenty-eight can't, too far for me today sorry", (128,)),  # English words, two or more
+    ("twenty one delivered", (21,)),
+    ("one more bag for 127 ok", (127,)),  # one word alone is a word
+    ("two bags left at the door of 20", (20,)),
 ])
 def test_job_numbers_in_chinese_numerals(text, numbers):
     assert reading.job_numbers(text) == numbers
