@@ -324,8 +324,11 @@ def _grave(decision: Decision, said: Reading, who: Situation, policy: Policy) ->
         or news and _FIRST_PERSON.search(said.text) is not None
     if thanks and (said.grave or said.without_hope or not said.all_well and _likely_grave(said, who)) \
             or cancel and (said.without_hope or not said.explained and _likely_grave(said, who)) \
-            or asked and said.grave == "crisis":
-        return _before_a_person(decision, said, who)  # "Salamat po. Hindi ko na…"
+            or asked and (said.grave == "crisis"
+                          or _second_reading(said, who) and said.surely == "crisis" and not said.explained):
+        return _before_a_person(decision, said, who)  # "Salamat po. Hindi ko na…"; "ainda estou esperando o arroz…
+        # não aguento mais, acho que é melhor eu ir embora de vez": a follow-up the second reader is sure is crisis,
+        # with no reason that explains it ("以后也用不着了，我儿子托朋友从外面送进来一大箱")
     if thanks or not isinstance(act, Gathering) or act.state.get("emergency"):
         return decision  # the grave words are read only where they could change what is done
     state = act.state
@@ -496,7 +499,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         return Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
     if volunteer and not in_conversation and _emergency_found_at_a_door(said):
         return _emergency_at_a_door(said, who, policy, lang)
-    if volunteer and not in_conversation and (reply := said.volunteer_reply):
+    if volunteer and not in_conversation and (reply := said.volunteer_reply) and not _grave_unread_at_a_door(said):
         if reply[0] == "help":
             return Decision(Answer(_volunteer_words(volunteer)), own)
         word = _word_said(said, who, VOLUNTEER_SAID[reply[0]])
@@ -548,11 +551,12 @@ def _likelier(said: Reading, step: Gathering) -> Act | None:
         return None
     if state.get("category") and (said.asks_to_lend or said.other_language and said.asks_to_bring):
         return None  # "anyone got a spare usb-c charger?", "Pwede rin po pala humingi ng paracetamol?": asked for
-    if state.get("category") and said.can_wait and (not said.asks or said.asks_for_more) and not said.all_well:
-        return None  # "Acabou a ração do meu cachorro … Quando puderem", "…麻烦带下去，伐急": what can wait is asked
-        # for (not "请问中暑了应该怎么处理…想提前准备一下", a question)
     pressing = state.get("urgent") or state.get("category") == Category.WELFARE.value
     kind = said.surely if pressing else said.likeliest
+    if state.get("category") and said.can_wait and (not said.asks or said.asks_for_more) and not said.all_well \
+            and kind != "rumour":
+        return None  # "Acabou a ração do meu cachorro … sem pressa", "…麻烦带下去，伐急": what can wait is asked for
+        # (not "请问中暑了应该怎么处理…想提前准备一下", a question; not news passed on "…bugs in it, no rush")
     if kind in ("question", "rumour"):
         return Answer(ANSWERS.get(kind, N_("sms.question")), forward=True)
     if kind == "thanks" and (not state.get("category") or said.surely == "thanks"):
@@ -623,6 +627,16 @@ def _emergency_found_at_a_door(said: Reading) -> bool:
     grave = said.parsed.emergency or said.grave == "grave" and said.parsed.category != Category.WELFARE
     return bool(grave and _volunteer_said(said) in (None, Word.DONE, Word.ACCEPT)
                 and _SOMEONE_AT_THE_DOOR.search(said.text) and not _OVER.search(said.text))
+
+
+def _grave_unread_at_a_door(said: Reading) -> bool:
+    """Whether a volunteer's message in a language `_emergency_found_at_a_door` does not read tells of an emergency,
+    grave words or someone nobody can reach ("127番のおばあさん、息ができません", "21 ещё не доставил, никто не
+    открывает", "Nummer 21 kann ich nicht liefern, die Frau liegt im Flur und atmet kaum"): what they say of it is
+    gathered as a need, before a person, whatever word about their jobs is in it too."""
+    parsed = said.parsed
+    return said.other_language is not None and bool(parsed.emergency or said.grave
+                                                     or parsed.category == Category.WELFARE)
 
 
 def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: str) -> Decision:
@@ -793,10 +807,12 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         return None  # "菜还没到，另外降压药也快没了": a need of another kind, asked for with the news (not "另外说一声
         # 降压药我女儿已经帮我买好了", news that nothing more is needed)
     meant = Command(Word(word), None) if word else said.resident_sentence
-    if meant is not None and meant.word == Word.CANCEL and said.thanks and said.explained and not who.open_requests() \
-            and not said.asks_to_bring and not said.named.urgent:
+    if meant is not None and meant.word == Word.CANCEL and said.ends_in_thanks and said.given \
+            and not who.open_requests() and not (said.asks_to_bring or said.named.urgent or said.named.emergency
+                                                 or said.grave or said.without_hope or _likely_grave(said, who)):
         return Command(Word.THANKS, None)  # "刚才说要的鸡蛋不用了，隔壁阿姨给了我一盒，谢谢你们": nothing open to
-        # withdraw, what was wanted came from elsewhere
+        # withdraw, what was wanted came from elsewhere, and the thanks closes it (not "…谢谢 我妈从昨天到现在一直
+        # 躺着不动")
     if meant is not None and meant.word == Word.NOT_RECEIVED and said.named.category and said.named.urgent \
             and not who.open_requests() and not who.delivered_requests():
         return None  # "奶粉只够今天晚上了 团购还没到": no request of theirs to ask after; the need is urgent

@@ -130,6 +130,15 @@ class Reading:
         return reading.explained(self.text)
 
     @cached_property
+    def ends_in_thanks(self) -> bool:
+        return reading.ends_in_thanks(self.text)
+
+    @cached_property
+    def given(self) -> bool:
+        """Says what was asked for was brought by someone else ("隔壁阿姨给了我一盒")."""
+        return reading.given(self.text)
+
+    @cached_property
     def stops_for_good(self) -> bool:
         """Says deliveries or care are no longer needed ("以后不用给我送菜了")."""
         return reading.stops_for_good(self.text)

@@ -11,8 +11,9 @@ import re
 
 CHINESE_DIGIT = dict(zip("零〇洞一幺二两三四五六七八九", "00011223456789", strict=True))  # 洞, 幺: 0, 1 said aloud
 CHINESE_DIGIT |= dict(zip("壹贰叁肆伍陆柒捌玖", "123456789", strict=True))  # the numerals of cheques: "壹贰柒 拒绝"
-CHINESE_UNIT = {"十": 10, "百": 100, "千": 1000, "拾": 10, "佰": 100, "仟": 1000}
-SURELY_DIGITS = frozenset("零〇洞壹贰叁肆伍陆柒捌玖拾佰仟")  # a number however short ("二零送到了": 20), never a word
+CHINESE_UNIT = {"十": 10, "百": 100, "千": 1000}
+# Two of these make a number ("二零送到了": 20, "贰壹": 21); one alone is a word as often (零食, 陆续, 队伍).
+SURELY_DIGITS = frozenset("零〇洞壹贰叁肆伍陆柒捌玖")
 
 
 def chinese_digits(numeral: str) -> str | None:
@@ -40,7 +41,7 @@ def chinese_digits(numeral: str) -> str | None:
     return str(total + (digit or 0))
 
 
-_NUMERAL = re.compile(r"[零〇洞一幺二两三四五六七八九十百千廿卅壹贰叁肆伍陆柒捌玖拾佰仟]+")
+_NUMERAL = re.compile(r"[零〇洞一幺二两三四五六七八九十百千廿卅壹贰叁肆伍陆柒捌玖]+")
 
 
 def in_digits(text: str) -> str:
@@ -51,7 +52,8 @@ def in_digits(text: str) -> str:
     writing it in digits would join the two ("110")."""
     def digits(match: re.Match) -> str:
         run = match[0]
-        if len(run) < 3 and not any(ch in CHINESE_UNIT or ch in "廿卅" or ch in SURELY_DIGITS for ch in run):
+        if len(run) < 3 and not any(ch in CHINESE_UNIT or ch in "廿卅" for ch in run) \
+                and not (len(run) == 2 and any(ch in SURELY_DIGITS for ch in run)):
             return run
         start, end = match.span()
         if text[start - 1:start].isdecimal() or text[end:end + 1].isdecimal():
@@ -111,17 +113,26 @@ def _below_a_hundred(said: list[str]) -> tuple[int, int]:
     return (_EN_DIGIT[first], 1) if _EN_DIGIT.get(first) else (0, 0)
 
 
-_EN_RUN = re.compile(rf"(?<![a-z])(?:{_EN_WORD})(?:[\s-]+(?:{_EN_WORD}))+(?![a-z])")
+_EN_COUNTING = "|".join(sorted((*(w for w in _EN_DIGIT if w not in ("zero", "oh", "o")), *_EN_TEEN, *_EN_TENS),
+                                key=len, reverse=True))
+# A job number said in English words, two or more, where a job is named: first in the message, after "#" or after a
+# word about a job ("sorry can't do one-two-eight"); not a time, a quantity or a floor ("before seven thirty", "twenty
+# five kilos", "twenty one floors"), nor a flat said with "oh" ("twelve oh one").
+_EN_JOB = re.compile(
+    rf"(^\W*|#\s*|\b(?:job|number|no\.?|order|request|do|take|taking|took|deliver|delivered|dropped|done|accept|accepted"
+    rf"|decline|declined)\s+#?\s*)((?:{_EN_COUNTING})(?:[\s-]+(?:{_EN_COUNTING}))+)(?![a-z])(?![\s-]*(?:oh|o|zero)\b)"
+    r"(?!\s*(?:floors?|storeys?|stories|flights?|kilos?|kg|minutes?|mins?|hours?|hrs?|o'?clock|am|pm|bags?|bottles?"
+    r"|packs?|boxes|people|yuan|rmb|days?|weeks?)\b)")
 
 
 def job_digits(text: str) -> str:
     """The text as a volunteer's job numbers are read in it: Chinese numerals in digits (`in_digits`), and a number
-    said in two English words or more ("one twenty-eight can't", "twenty one delivered", "one two seven ok"); one
-    word alone stays a word ("one more bag", "two left")."""
+    said in two English words or more where a job is named (`_EN_JOB`: "one twenty-eight can't", "twenty one
+    delivered", "sorry can't do one-two-eight"); one word alone stays a word ("one more bag", "two left")."""
     text = in_digits(text)
-    if _EN_RUN.search(text) is None:
+    if _EN_JOB.search(text) is None:
         return text
-    return _EN_RUN.sub(lambda match: english_digits(match[0]) or match[0], text)
+    return _EN_JOB.sub(lambda match: match[1] + (english_digits(match[2]) or match[2]), text)
 
 
 def english_in_digits(text: str) -> str:

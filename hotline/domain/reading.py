@@ -369,10 +369,13 @@ _ASKS = re.compile(r"[?？]|吗|伐\b|伐$|么$|呢$|几点|什么时候|啥时�
 
 def asks(text: str) -> bool:
     """Tell whether a message is put as a question ("明天还要做核酸伐", "Are deliveries allowed?"); a kind question
-    to the volunteers after thanks asks nothing of the hotline ("Obrigada! chegou tudo certinho. Vocês estão bem?")."""
+    to the volunteers after thanks, at the end, asks nothing of the hotline ("Obrigada! chegou tudo certinho. Vocês
+    estão bem?")."""
     text = simplify(text)
-    if thanks(text):
-        text = "".join(" " if chat else char for char, chat in zip(text, _small_talk(text), strict=True))
+    if thanks(text) and (talk := _small_talk(text)) and any(talk):
+        last = max(at for at, chat in enumerate(talk) if chat)
+        if not re.search(r"\w", text[last + 1:]):  # small talk last: "…Vocês estão bem?", not "…Geht es euch gut?
+            text = "".join(" " if chat else char for char, chat in zip(text, talk, strict=True))  # Meine Oma…"
     return _ASKS.search(text) is not None
 
 
@@ -541,6 +544,12 @@ def _cues(normalised: str) -> frozenset[str]:
     return frozenset(rule.kind for rule in matching(crisis_cues(), normalised))
 
 
+def given(text: str) -> bool:
+    """Tell whether a message says what was asked for was brought by someone else ("隔壁阿姨给了我一盒", "my son dropped
+    off groceries"): with thanks and nothing else asked, nothing is needed from the hotline."""
+    return "given" in _cues(simplify(text))
+
+
 def stops_for_good(text: str) -> bool:
     """Tell whether a message says deliveries or care are no longer needed ("以后不用给我送菜了", "no more deliveries
     for me"): with a reason, a goodbye; with more cues of a farewell, crisis words (`grave`)."""
@@ -565,7 +574,7 @@ _ORDINARY = frozenset({"thanks", "place", "at_hand"})  # two of these make no fa
 def _farewell(text: str) -> bool:
     """Two cues of a farewell of different kinds anywhere in the message, not only ordinary ones (three may
     all be), and no reason that explains them (`lexicon/crisis_cues.tsv`)."""
-    cues = _cues(text) - {"supplied"}  # food from elsewhere explains a cancel, not a farewell
+    cues = _cues(text) - {"supplied", "given"}  # food from elsewhere explains a cancel, not a farewell
     return "reason" not in cues and (len(cues) >= 3 or len(cues) == 2 and not cues <= _ORDINARY)
 
 
@@ -626,6 +635,18 @@ def distressed(text: str) -> bool:
 def thanks(text: str) -> bool:
     """Tell whether a message thanks or nods somewhere in it ("收到收到 药也在里面 谢了")."""
     return _says(category_rules(), "thanks", text)
+
+
+def ends_in_thanks(text: str) -> bool:
+    """Tell whether a message ends with its thanks, a word or two after it at most ("…隔壁阿姨给了我一盒，谢谢你们",
+    "…thanks anyway!"; not "…thanks. mum hasnt woken up since morning")."""
+    text = simplify(text)
+    rules = matching(category_rules().of("thanks"), text)
+    ends = [found.end() for rule in rules for found in rule.pattern.finditer(text)]
+    return bool(ends) and len(re.sub(r"[\W_]+", "", text[max(ends):])) <= _AFTER_THANKS
+
+
+_AFTER_THANKS = 12  # letters after the last thanks that may still close it ("anyway", "banyak", "你们")
 
 
 def only_thanks(text: str) -> bool:
