@@ -600,7 +600,7 @@ def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
 
 # Someone a volunteer finds at a door, not the volunteer themself ("我发烧了 喘不上气 今天送不了" is going off duty).
 _SOMEONE_AT_THE_DOOR = re.compile(
-    r"老人|老太|阿婆|阿姨|大爷|大妈|老伯|爷爷|奶奶|外婆|外公|老先生|老奶奶|老公公|老婆婆|老头|阿爷|爷叔|住户|业主"
+    r"老人|老太|阿婆|阿姨|大爷|大妈|老伯|伯伯|阿伯|婆婆|爷爷|奶奶|外婆|外公|老先生|老奶奶|老公公|老婆婆|老头|阿爷|爷叔|住户|业主"
     r"|里面的人|她|(?<!其)他|伊|\bold (?:man|lady|woman|gentleman|couple)\b|\belderly\b"
     r"|\b(?:he|she|man|woman|resident|tenant|grandma|grandpa|granny)\b",
     re.IGNORECASE)
@@ -808,8 +808,9 @@ def _said_in_other_words(said: Reading, who: Situation) -> Command | None:
         # 降压药我女儿已经帮我买好了", news that nothing more is needed)
     meant = Command(Word(word), None) if word else said.resident_sentence
     if meant is not None and meant.word == Word.CANCEL and said.ends_in_thanks and said.given \
-            and not who.open_requests() and not (said.asks_to_bring or said.named.urgent or said.named.emergency
-                                                 or said.grave or said.without_hope or _likely_grave(said, who)):
+            and said.other_language is None and not who.open_requests() \
+            and not (said.asks_to_bring or said.named.urgent or said.named.emergency or said.grave or said.without_hope
+                     or _likely_grave(said, who)):
         return Command(Word.THANKS, None)  # "刚才说要的鸡蛋不用了，隔壁阿姨给了我一盒，谢谢你们": nothing open to
         # withdraw, what was wanted came from elsewhere, and the thanks closes it (not "…谢谢 我妈从昨天到现在一直
         # 躺着不动")

@@ -12,8 +12,9 @@ import re
 CHINESE_DIGIT = dict(zip("零〇洞一幺二两三四五六七八九", "00011223456789", strict=True))  # 洞, 幺: 0, 1 said aloud
 CHINESE_DIGIT |= dict(zip("壹贰叁肆伍陆柒捌玖", "123456789", strict=True))  # the numerals of cheques: "壹贰柒 拒绝"
 CHINESE_UNIT = {"十": 10, "百": 100, "千": 1000}
-# Two of these make a number ("二零送到了": 20, "贰壹": 21); one alone is a word as often (零食, 陆续, 队伍).
-SURELY_DIGITS = frozenset("零〇洞壹贰叁肆伍陆柒捌玖")
+# Two of these make a number ("二零送到了": 20, "贰壹": 21); one alone is a word as often (零食); 陆 and 伍 are words
+# and names even two together (陆陆续续, 队伍, 陆阿姨).
+SURELY_DIGITS = frozenset("零〇洞壹贰叁肆柒捌玖")
 
 
 def chinese_digits(numeral: str) -> str | None:

@@ -368,15 +368,8 @@ _ASKS = re.compile(r"[?？]|吗|伐\b|伐$|么$|呢$|几点|什么时候|啥时�
 
 
 def asks(text: str) -> bool:
-    """Tell whether a message is put as a question ("明天还要做核酸伐", "Are deliveries allowed?"); a kind question
-    to the volunteers after thanks, at the end, asks nothing of the hotline ("Obrigada! chegou tudo certinho. Vocês
-    estão bem?")."""
-    text = simplify(text)
-    if thanks(text) and (talk := _small_talk(text)) and any(talk):
-        last = max(at for at, chat in enumerate(talk) if chat)
-        if not re.search(r"\w", text[last + 1:]):  # small talk last: "…Vocês estão bem?", not "…Geht es euch gut?
-            text = "".join(" " if chat else char for char, chat in zip(text, talk, strict=True))  # Meine Oma…"
-    return _ASKS.search(text) is not None
+    """Tell whether a message is put as a question ("明天还要做核酸伐", "Are deliveries allowed?")."""
+    return _ASKS.search(simplify(text)) is not None
 
 
 def intent(text: str) -> str | None:
@@ -638,15 +631,17 @@ def thanks(text: str) -> bool:
 
 
 def ends_in_thanks(text: str) -> bool:
-    """Tell whether a message ends with its thanks, a word or two after it at most ("…隔壁阿姨给了我一盒，谢谢你们",
-    "…thanks anyway!"; not "…thanks. mum hasnt woken up since morning")."""
+    """Tell whether a message ends with its thanks, nothing after it but thanks and their small words ("…隔壁阿姨给了
+    我一盒，谢谢你们", "…thanks anyway!"; not "…thanks. mum hasnt woken up since morning", "…谢谢 下辈子再报答")."""
     text = simplify(text)
     rules = matching(category_rules().of("thanks"), text)
     ends = [found.end() for rule in rules for found in rule.pattern.finditer(text)]
-    return bool(ends) and len(re.sub(r"[\W_]+", "", text[max(ends):])) <= _AFTER_THANKS
-
-
-_AFTER_THANKS = 12  # letters after the last thanks that may still close it ("anyway", "banyak", "你们")
+    if not ends:
+        return False
+    rest = text[max(ends):]
+    for rule in matching(category_rules().of("thanks", "filler"), rest):
+        rest = rule.pattern.sub(" ", rest)
+    return not re.sub(r"[\W_]+", "", rest)
 
 
 def only_thanks(text: str) -> bool:
