@@ -634,42 +634,33 @@ def ends_in_thanks(text: str) -> bool:
     """Tell whether a message ends with its thanks, nothing after it but thanks and their small words ("…隔壁阿姨给了
     我一盒，谢谢你们", "…thanks anyway!"; not "…thanks. mum hasnt woken up since morning", "…谢谢 下辈子再报答")."""
     text = simplify(text)
-    rules = matching(category_rules().of("thanks"), text)
-    ends = [found.end() for rule in rules for found in rule.pattern.finditer(text)]
-    if not ends:
+    thanked = _covered(("thanks",), text)
+    if not any(thanked):
         return False
-    rest = text[max(ends):]
-    for rule in matching(category_rules().of("thanks", "filler"), rest):
-        rest = rule.pattern.sub(" ", rest)
-    return not re.sub(r"[\W_]+", "", rest)
+    last = max(at for at, covered in enumerate(thanked) if covered)
+    said = _covered(("thanks", "filler"), text)
+    return not any(char.isalnum() and not covered for char, covered in zip(text[last:], said[last:], strict=True))
 
 
 def only_thanks(text: str) -> bool:
     """Tell whether a message is nothing but thanks and nods ("收到 🙏🙏", "Merci beaucoup !"), with
     the small words that go with them (`filler`) and, after thanks, small talk (`small_talk`: "你们几点下班啊?")."""
     text = simplify(text)
-    said = [False] * len(text)  # each character said by some thanks or nod, every rule read on the whole text
-    for rule in matching(category_rules().of("thanks", "filler"), text):
-        for match in rule.pattern.finditer(text):
-            said[match.start():match.end()] = [True] * (match.end() - match.start())
-    talk = _small_talk(text)  # with thanks besides it, still only thanks: "Got it, thank you! Are you guys ok?"
-    rest = "".join(" " if covered or chat else char for char, covered, chat in zip(text, said, talk, strict=True))
+    said = _covered(("thanks", "filler"), text)
+    talk = _covered(("small_talk",), text)  # with thanks besides it, still thanks: "Got it, thank you! Are you ok?"
+    said_or_talk = [covered or chat for covered, chat in zip(said, talk, strict=True)]
     return any(covered and not chat for covered, chat in zip(said, talk, strict=True)) \
-        and not re.sub(r"[\W_]+", "", rest)
+        and not any(char.isalnum() and not covered for char, covered in zip(text, said_or_talk, strict=True))
 
 
-def _small_talk(text: str) -> list[bool]:
-    """Each character of the simplified `text` that is small talk (`small_talk`: "你们几点下班啊?", "Vocês estão bem?"),
-    its question mark with it."""
-    talk = [False] * len(text)
-    for rule in matching(category_rules().of("small_talk"), text):
+def _covered(kinds: tuple[str, ...], text: str) -> list[bool]:
+    """Each character of the simplified `text` that some rule of categories.tsv's `kinds` matches, every rule read on
+    the whole text."""
+    covered = [False] * len(text)
+    for rule in matching(category_rules().of(*kinds), text):
         for match in rule.pattern.finditer(text):
-            end = match.end() + len(_ITS_MARK.match(text, match.end())[0])
-            talk[match.start():end] = [True] * (end - match.start())
-    return talk
-
-
-_ITS_MARK = re.compile(r"[\s?]*")  # a question's mark after its words (NFKC has made "？" one)
+            covered[match.start():match.end()] = [True] * (match.end() - match.start())
+    return covered
 
 
 @cache
