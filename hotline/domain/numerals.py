@@ -69,7 +69,14 @@ _EN_DIGIT = dict(zip("zero oh o one two three four five six seven eight nine".sp
 _EN_TEEN = dict(zip("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(),
                     range(10, 20), strict=True))
 _EN_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10), strict=True))
-_EN_WORD = "|".join(sorted((*_EN_DIGIT, *_EN_TEEN, *_EN_TENS, "hundred"), key=len, reverse=True))
+
+
+def _any_of(words) -> str:
+    """The words as one alternation, the longest first (so "seventeen" is not read as "seven")."""
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+_EN_WORD = _any_of((*_EN_DIGIT, *_EN_TEEN, *_EN_TENS, "hundred"))
 _BUILDING_WORDS = "building|bldg|bld|blk|block|tower"
 _ROOM_WORDS = "room|rm|apartment|apt|flat|unit"
 # A place word, then the number in words: "bldg twenty-six", "room six oh three", "apt twelve oh one".
@@ -114,8 +121,7 @@ def _below_a_hundred(said: list[str]) -> tuple[int, int]:
     return (_EN_DIGIT[first], 1) if _EN_DIGIT.get(first) else (0, 0)
 
 
-_EN_COUNTING = "|".join(sorted((*(w for w in _EN_DIGIT if w not in ("zero", "oh", "o")), *_EN_TEEN, *_EN_TENS),
-                                key=len, reverse=True))
+_EN_COUNTING = _any_of((*(w for w in _EN_DIGIT if w not in ("zero", "oh", "o")), *_EN_TEEN, *_EN_TENS))
 # A job number said in English words, two or more, where a job is named: first in the message, after "#" or after a
 # word about a job ("sorry can't do one-two-eight"); not a time, a quantity or a floor ("before seven thirty", "twenty
 # five kilos", "twenty one floors"), nor a flat said with "oh" ("twelve oh one").

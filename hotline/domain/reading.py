@@ -638,8 +638,9 @@ def ends_in_thanks(text: str) -> bool:
     if not any(thanked):
         return False
     last = max(at for at, covered in enumerate(thanked) if covered)
-    said = _covered(("thanks", "filler"), text)
-    return not any(char.isalnum() and not covered for char, covered in zip(text[last:], said[last:], strict=True))
+    small = _covered(("filler",), text)  # after the last thanks, only small words may follow
+    after = zip(text[last + 1:], small[last + 1:], strict=True)
+    return not any(char.isalnum() and not covered for char, covered in after)
 
 
 def only_thanks(text: str) -> bool:
@@ -723,11 +724,12 @@ def volunteer_reply(text: str) -> tuple[str, tuple[int, ...]] | None:
     if not rules:
         return None
     said = [rule.kind for rule in rules]
-    numbers = job_numbers(text)
+    digits = numerals.job_digits(text)  # once: the numbers, and each part's, are read in it
+    numbers = _job_numbers_in(digits)
     word = said[0]
-    if len(numbers) > 1 and word != "help" and (parts := _jobs_by_part(text)) is not None:
+    if len(numbers) > 1 and word != "help" and (parts := _jobs_by_part(digits)) is not None:
         return parts  # "20号送到了 21号还没去": only 20 is delivered
-    if len(numbers) == 1 and word not in ("help", "unanswered") and (own := _word_beside_the_job(text)) is not None:
+    if len(numbers) == 1 and word not in ("help", "unanswered") and (own := _word_beside_the_job(digits)) is not None:
         word = own  # "done 21. the lady in 12-205 has no rice left": the word said with the job, not a later "no"
     if numbers and word in ("off", "on", "list"):
         word = next((kind for kind in said if kind in _ABOUT_JOBS), word)
@@ -761,10 +763,10 @@ _ONLY_NUMBERS = re.compile(  # "128", "和21号", "127那单", and the same agai
     r"|也是|也行|也可以|也|都是|都|一样|同样|照样|(?:那|这)?(?:单子|单|家|户)|\s)+", re.IGNORECASE)
 
 
-def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
-    """With several jobs named, the word of the first part that acts on some, and the jobs it acts on; None
-    when one job is named, or no part names both a job and a word about it (then the whole message's word is
-    for all of them).
+def _jobs_by_part(digits: str) -> tuple[str, tuple[int, ...]] | None:
+    """With several jobs named (in `digits`, the text as `numerals.job_digits` writes it), the word of the first part
+    that acts on some, and the jobs it acts on; None when one job is named, or no part names both a job and a word
+    about it (then the whole message's word is for all of them).
 
     A part that is only jobs takes the word of the next part that says one ("20号 21号 都送到了"), or of the part
     before ("OK 127, 128", "128也行"); one that asks ("is 127 the one in unit 2?") acts on none. Jobs whose part
@@ -774,7 +776,7 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
     waiting: list[int] = []  # jobs named without a word yet
     before = None  # the word of the part before
     named: set[int] = set()
-    for part in _PART.split(numerals.job_digits(text)):
+    for part in _PART.split(digits):
         if not part.strip():
             continue
         numbers = [int(m[1]) for m in _JOB_NUMBER.finditer(part)]
@@ -799,11 +801,10 @@ def _jobs_by_part(text: str) -> tuple[str, tuple[int, ...]] | None:
     return first, tuple(dict.fromkeys(n for word, numbers in acted if word == first for n in numbers))
 
 
-def _word_beside_the_job(text: str) -> str | None:
+def _word_beside_the_job(digits: str) -> str | None:
     """The word about jobs said in the part of the message that names its one job ("done 21" in "done 21. she has
     no rice left"), where another part says another; None when that part says none."""
-    return next((_word_about_jobs(part) for part in _PART.split(numerals.job_digits(text)) if _JOB_NUMBER.search(part)),
-                None)
+    return next((_word_about_jobs(part) for part in _PART.split(digits) if _JOB_NUMBER.search(part)), None)
 
 
 def _word_about_jobs(part: str) -> str | None:
@@ -830,7 +831,12 @@ def seen_to(text: str) -> bool:
 def job_numbers(text: str) -> tuple[int, ...]:
     """The job numbers a volunteer wrote, in order: every number that is no time, quantity, address, metro line or
     battery size ("3号线", "5号电池"), in digits or in Chinese numerals ("收到 一百二十八 我来")."""
-    return tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(numerals.job_digits(simplify(text)))))
+    return _job_numbers_in(numerals.job_digits(simplify(text)))
+
+
+def _job_numbers_in(digits: str) -> tuple[int, ...]:
+    """The job numbers of a text as `numerals.job_digits` writes it, in order, each once."""
+    return tuple(dict.fromkeys(int(m[1]) for m in _JOB_NUMBER.finditer(digits)))
 
 
 def prepare() -> None:
