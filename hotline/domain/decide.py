@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from hotline.domain import hearing, offers
+from hotline.domain import hearing, kinds, offers
 from hotline.domain.address import floors_from
 from hotline.domain.message import Reading
 from hotline.domain.numerals import chinese_digits
@@ -295,7 +295,7 @@ def decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     if volunteer is None:
         decision = _urgent(_unread(_grave(decision, said, who, policy), said, who, policy), said, who, policy)
     elif said.grave == "crisis" and not isinstance(decision.act, Crisis):  # "接不了了 我已经没力气活下去了"
-        decision = _before_a_person(decision, said, who)
+        decision = _crisis_told_by_a_volunteer(decision, said, who)
     return replace(decision, opt=opt)
 
 
@@ -493,13 +493,16 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         return Decision(_resident_word(who, command.word, command.number), lang)
     in_conversation = who.conversation() is not None
     if (act := _not_a_need(said, who, policy, lang, in_conversation)) is not None:
+        if volunteer and isinstance(act, Crisis) and not in_conversation:
+            return _crisis_told_by_a_volunteer(Decision(act, lang), said, who)
         return Decision(act, lang)
     if volunteer and not in_conversation and _trouble_at_a_door(said, who):  # "20号楼1201 敲了三次门没人应 电话关机"
         step = gather(said, who, policy, lang)
         return Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
-    if volunteer and not in_conversation and _emergency_found_at_a_door(said):
+    if volunteer and not in_conversation and (_emergency_found_at_a_door(said) or said.volunteer_reply and (
+            _grave_unread_at_a_door(said) or _likely_grave_at_a_door(said))):
         return _emergency_at_a_door(said, who, policy, lang)
-    if volunteer and not in_conversation and (reply := said.volunteer_reply) and not _grave_unread_at_a_door(said):
+    if volunteer and not in_conversation and (reply := said.volunteer_reply):
         if reply[0] == "help":
             return Decision(Answer(_volunteer_words(volunteer)), own)
         word = _word_said(said, who, VOLUNTEER_SAID[reply[0]])
@@ -601,8 +604,15 @@ def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
 # Someone a volunteer finds at a door, not the volunteer themself ("我发烧了 喘不上气 今天送不了" is going off duty).
 _SOMEONE_AT_THE_DOOR = re.compile(
     r"老人|老太|阿婆|阿姨|大爷|大妈|老伯|伯伯|阿伯|婆婆|爷爷|奶奶|外婆|外公|老先生|老奶奶|老公公|老婆婆|老头|阿爷|爷叔|住户|业主"
-    r"|里面的人|她|(?<!其)他|伊|\bold (?:man|lady|woman|gentleman|couple)\b|\belderly\b"
-    r"|\b(?:he|she|man|woman|resident|tenant|grandma|grandpa|granny)\b",
+    r"|里面的人|里面有人|有人(?:喊|叫)救命|她|(?<!其)他|伊|\bold (?:man|lady|woman|gentleman|couple)\b|\belderly\b"
+    r"|\b(?:he|she|man|woman|resident|tenant|grandma|grandpa|granny)\b"
+    r"|할머니|할아버지|어르신|おばあさん|おじいさん|お婆さん|お爺さん|彼女|住人"
+    r"|\b(?:бабушк\w*|дедушк\w*|старик\w*|старушк\w*|соседк\w*|она|он)\b"
+    r"|\b(?:la (?:vieille )?dame|madame|monsieur|le vieux|le vieil homme|elle)\b"
+    r"|\b(?:la señora|el señor|abuel[oa]|ella|él|a senhora|o senhor|dona|av[óô]|ela|ele)\b"
+    r"|\b(?:die (?:alte )?frau|der (?:alte )?mann|oma|opa|sie|er|la signora|il signore|nonn[ao]|lei|lui)\b"
+    r"|\b(?:teyze|amca|nine|dede|yaşlı|nenek|kakek|bà cụ|ông cụ|cụ bà|cụ ông|bà ấy|ông ấy)\b"
+    r"|คุณยาย|คุณตา|ยาย|ป้า|ลุง|الحاجة|الحاج|العجوز|جدت",
     re.IGNORECASE)
 # What tells that it is over, never grave or the volunteer's own: the past, "better now", "almost", a joke, taken to
 # hospital, 120 called already, going off duty ill.
@@ -610,7 +620,11 @@ _OVER = re.compile(
     r"昨天|前天|上次|上礼拜|上周|去年|上个月|以前|之前|好多了|没事|差点|不要紧|接走|拉走|已经(?:叫|打)了?(?:120|救护车)"
     r"|已经(?:送(?:去|到)?医院|送医|好了)|今天不送|送不了|不送了|我(?:自己)?(?:发烧|病了|阳了|不舒服)"
     r"|\b(?:yesterday|last (?:week|month|year|night|time)|better now|(?:is|she's|he's|seems) (?:fine|ok|okay)"
-    r"|almost|nearly|lol|haha|i'?m off)\b",
+    r"|almost|nearly|lol|haha|i'?m off)\b"
+    r"|\b(?:todo (?:bien|bem)|(?:já )?(?:tá|está|esta) (?:boa|bom|bien|bem)|semana pasada|semana passada|sta bene"
+    r"|tutto (?:bene|ok)|tout va bien|(?:elle|il) va bien|alles (?:gut|ok|in ordnung)"
+    r"|всё (?:хорошо|нормально|в порядке)|baik-baik saja|sehat|bercanda|không sao|iyi(?:ydi)?|şaka)\b"
+    r"|괜찮|大丈夫|元気|ไม่เป็นไร|ปลอดภัย|بخير",
     re.IGNORECASE)
 
 
@@ -639,21 +653,63 @@ def _grave_unread_at_a_door(said: Reading) -> bool:
                                                      or parsed.category == Category.WELFARE)
 
 
+def _likely_grave_at_a_door(said: Reading) -> bool:
+    """Whether a volunteer's word about a job in a language the rules read no grave words in says more that the second
+    reader finds likely grave (`kinds.AT_A_DOOR`: "Доставил 20. У бабушки давление 220 и голова кружится", "127
+    accepté… la voisine dit que la vieille dame n'a pas ouvert depuis trois jours"), and not that all is well or it
+    is over ("todo bien", "ela caiu semana passada mas já tá boa"): it goes before a person, with the word about the
+    job recorded first."""
+    return said.other_language is not None and said.for_a_second_reading and not said.all_well \
+        and not _OVER.search(said.text) and kinds.likely_grave(said.simplified, kinds.AT_A_DOOR)
+
+
 def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: str) -> Decision:
     """A volunteer tells of an emergency where they are ("#20 送到了 老太太晕倒在地上 叫不醒", "20号那家老人摔在门口
     起不来"): filed for the coordinators at once, at the flat of the one job in hand the message names, or at the
     door it writes in that job's building (unless it names another building), else asked for the flat with the
-    coordinators told now; a delivery or a job taken said with it is recorded first."""
+    coordinators told now; a word about the job said with it is recorded first (`_job_word_besides`). Someone nobody
+    answers is a welfare check filed the same way; grave words read no surer than that ("У бабушки давление 220"), or
+    a message only likely grave, go before a person (`_crisis_told_by_a_volunteer`)."""
     step = gather(said, who, policy, lang)
+    if (flat := _flat_of_the_job(said, who, placed=step.next != "ask")) is not None:
+        building, room = flat
+        step = replace(step, state={**step.state, "building": building, "room": room}, next="file",
+                       building=building, room=room, ask="", alert_unplaced=False, call_first=False)
+    found = Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
+    if step.state.get("emergency") or step.state.get("category") == Category.WELFARE.value:
+        return found
+    return _crisis_told_by_a_volunteer(found, said, who)  # grave words read no surer, or likely grave: a person
+
+
+def _flat_of_the_job(said: Reading, who: Situation, placed: bool) -> tuple[int, str] | None:
+    """The flat a volunteer's news of trouble at a door is of: that of the one job in hand their message names, where
+    it writes no flat of its own (not `placed`) nor another building ("20号送到了": job #20, though a building could be
+    written so); a room written with it is a door of the job's building ("128接了 楼下502老伯伯倒在楼梯上")."""
     jobs = _jobs_named(said, who)
-    named = said.parsed.building  # "20号送到了": job #20, though a building could be written so
-    if len(jobs) == 1 and (step.next == "ask" and named in (None, jobs[0].household.building)
-                           or said.parsed.room is None and named == jobs[0].number):
-        home = jobs[0].household
-        room = said.parsed.room or home.room  # "128接了 楼下502老伯伯倒在楼梯上": a door of the job's building
-        step = replace(step, state={**step.state, "building": home.building, "room": room}, next="file",
-                       building=home.building, room=room, ask="", alert_unplaced=False, call_first=False)
-    return Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
+    named = said.parsed.building
+    if len(jobs) != 1 or not (not placed and named in (None, jobs[0].household.building)
+                              or said.parsed.room is None and named == jobs[0].number):
+        return None
+    home = jobs[0].household
+    return home.building, said.parsed.room or home.room
+
+
+def _crisis_told_by_a_volunteer(decision: Decision, said: Reading, who: Situation) -> Decision:
+    """Crisis words in a volunteer's message go before a person whatever else it says, and so do grave words or a
+    likely grave message in a language the rules read no emergency in (`_decide`): their own ("接不了了 我已经没力气
+    活下去了"), or those of someone at the door of a job they name ("21 отнесла. Бабушка плачет и говорит что не хочет
+    больше жить"), which is then put at that job's flat, and a word about the job they report with it is recorded
+    first (`_job_word_besides`)."""
+    act = decision.act
+    state = act.state if isinstance(act, (Gathering, Crisis)) else merge({}, said.parsed, said, decision.lang)
+    if _SOMEONE_AT_THE_DOOR.search(said.text) and (flat := _flat_of_the_job(
+            said, who, placed=None not in address(state, None))) is not None:
+        state = {**state, "building": flat[0], "room": flat[1]}
+    first = decision.first if isinstance(act, Gathering) else _job_word_besides(said, who)
+    told = _before_a_person(decision, said, who, state)
+    if isinstance(act, Crisis):  # read as crisis for what the whole message is: answered as it was
+        told = replace(told, act=replace(told.act, reply=act.reply))
+    return replace(told, first=first)
 
 
 def _flat_passed_on(said: Reading, who: Situation) -> tuple[int, str] | None:
@@ -678,10 +734,16 @@ def _flat_passed_on(said: Reading, who: Situation) -> tuple[int, str] | None:
 
 
 def _job_word_besides(said: Reading, who: Situation) -> Act | None:
-    """A delivery or a job taken that a volunteer reports with news of a door ("#20 送到了 …", "128接了 到12号楼门口看到
-    一个阿姨倒在楼梯上"): acted on before the news is."""
+    """A delivery, a job taken or one given back that a volunteer reports with news of a door ("#20 送到了 …", "128接了
+    到12号楼门口看到一个阿姨倒在楼梯上", "Kann 127 leider nicht übernehmen. … da liegt ein Mann bewusstlos"): acted on
+    before the news is (a job given back goes to another volunteer), where it acts on a job: "接不了了。我已经没力气活
+    下去了" from a volunteer with no job waiting is not told that nothing waits, nor "送到了 …" with two jobs asked
+    which."""
     word = _volunteer_said(said)
-    return _word_said(said, who, word) if word in (Word.DONE, Word.ACCEPT) else None
+    if word not in (Word.DONE, Word.ACCEPT, Word.DECLINE):
+        return None
+    act = _word_said(said, who, word)  # one that fits no job, or several, is no question to ask beside grave news
+    return act if isinstance(act, VolunteerWord) else None
 
 
 def _word_said(said: Reading, who: Situation, word: Word) -> Act:

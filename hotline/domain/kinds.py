@@ -39,6 +39,13 @@ GRAVE = ("emergency", "crisis", "welfare")  # what a dispatcher puts before a pe
 # went before a person and 118 more of their 5,170 ordinary ones; at 0.7, 26 and 27; at 0.85, 14 and none. A grave
 # line missed weighs more than an ordinary one read by a person.
 LIKELY_GRAVE = 0.7
+# How likely grave a volunteer's word about a job must read to go before a person with the job word recorded, where it
+# is written in a language the rules read no grave words in (`decide._likely_grave_at_a_door`): the reader learnt
+# almost no such messages, so it reads them less surely. Of the 84 labelled volunteer messages in such languages, at
+# 0.5 it put 10 of the 28 grave ones the rules missed before a person, and 2 of the 44 ordinary ones ("todo bien",
+# "já tá boa" after a fright); at 0.4 the same 10 and 4; at 0.6, 7 and 1. A coordinator reading a delivery note costs
+# little; a fall or a farewell found at a door and closed as a delivery does not.
+AT_A_DOOR = 0.5
 # The least a message must say for this reader to be asked: letters or characters besides an address, a greeting,
 # thanks, digits and punctuation (`message.FILLER`). With fewer its dots weigh most ("好吧..." read as crisis), and
 # of the 10,110 labelled lines none that is grave and says fewer than twelve is missed by the rules.
@@ -204,9 +211,9 @@ def filed_grave(simplified: str) -> str | None:
     return kind if bar is not None and found[kind] > bar and found.get("crisis", 0.0) < CRISIS_DOUBT else None
 
 
-def likely_grave(simplified: str) -> bool:
-    """An emergency, crisis or a welfare check, more than seven times in ten (LIKELY_GRAVE)."""
-    return sum(_grave(simplified).values()) > LIKELY_GRAVE
+def likely_grave(simplified: str, least: float = LIKELY_GRAVE) -> bool:
+    """An emergency, crisis or a welfare check, more than seven times in ten (LIKELY_GRAVE), or than `least`."""
+    return sum(_grave(simplified).values()) > least
 
 
 def gravest(simplified: str) -> str | None:

@@ -204,6 +204,45 @@ def test_a_volunteer_s_delivery_with_a_past_fall_is_only_the_delivery(app, phone
     assert get_request(app, n).status == Status.DELIVERED and requests_made(app) == 1
 
 
+@pytest.mark.parametrize(("word", "news", "status"), [
+    ("Доставил {n}.", "У бабушки давление 220 и голова кружится, говорит что плохо видит", Status.DELIVERED),
+    ("{n} teslim ettim.", "teyze yerde yatıyordu, sağ tarafını hiç oynatamıyor, konuşması bozuk", Status.DELIVERED),
+    ("el {n} no puedo llevarlo hoy.", "la señora está inconsciente en el pasillo", Status.ASSIGNED),
+])
+def test_grave_news_after_a_volunteer_s_word_in_another_language_reaches_the_coordinators(app, phone, word, news,
+                                                                                         status):
+    """"Доставил 20. У бабушки давление 220…": the word about the job is recorded (a job given back goes to another
+    volunteer), and what was found at its door goes before the coordinators at the job's flat, not only a DONE."""
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    if status == Status.DELIVERED:
+        phone(WANG_FANG).reply("接")
+    phone(WANG_FANG).text(f"{word.format(n=n)} {news}")
+    job, filed = get_request(app, n), get_request(app, n + 1)
+    assert job.status == status and (status == Status.DELIVERED) == (job.volunteer.phone == WANG_FANG)
+    assert filed.urgent and filed.household.label == job.household.label and requests_made(app) == 2
+    assert filed.volunteer.phone == SUN_HONG or filed.emergency  # a coordinator's, or an emergency for all of them
+    assert any(news[:20] in m for m in phone(SUN_HONG).inbox())
+
+
+def test_a_volunteer_s_word_in_another_language_with_ordinary_news_is_only_the_word(app, phone):
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    phone(WANG_FANG).text(f"{n} feito. ela caiu semana passada mas já tá boa, só queria conversar")
+    assert get_request(app, n).status == Status.DELIVERED and requests_made(app) == 1
+    assert phone(SUN_HONG).inbox() == []
+
+
+def test_crisis_words_a_volunteer_passes_on_from_a_door_are_put_at_the_job_s_flat(app, phone):
+    """"21 sudah diantar. tapi nenek … bilang lebih baik mati saja": the delivery, and the crisis of the one at its
+    door before a coordinator at that flat."""
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    answers = phone(WANG_FANG).text(f"{n} sudah diantar. tapi nenek nangis bilang lebih baik mati saja")
+    job, filed = get_request(app, n), get_request(app, n + 1)
+    assert job.status == Status.DELIVERED and filed.household.label == job.household.label and filed.urgent
+    assert filed.volunteer.phone == SUN_HONG and texts.t("en", "sms.crisis", line="12356") in answers
+
+
 def test_crisis_words_from_a_volunteer_reach_the_coordinators(app, phone):
     """A volunteer is a person too: "can't take it, I have no strength left to live" is no decline."""
     answer = phone(WANG_FANG).reply("接不了了。我已经没力气活下去了 东西都交给楼长吧")
