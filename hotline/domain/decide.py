@@ -499,7 +499,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
     if volunteer and not in_conversation and _trouble_at_a_door(said, who):  # "20号楼1201 敲了三次门没人应 电话关机"
         step = gather(said, who, policy, lang)
         return Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
-    if volunteer and not in_conversation and (_emergency_found_at_a_door(said) or said.volunteer_reply and (
+    if volunteer and not in_conversation and (_emergency_found_at_a_door(said) or said.job_word_written and (
             _grave_unread_at_a_door(said) or _likely_grave_at_a_door(said))):
         return _emergency_at_a_door(said, who, policy, lang)
     if volunteer and not in_conversation and (reply := said.volunteer_reply):
@@ -615,16 +615,23 @@ _SOMEONE_AT_THE_DOOR = re.compile(
     r"|คุณยาย|คุณตา|ยาย|ป้า|ลุง|الحاجة|الحاج|العجوز|جدت",
     re.IGNORECASE)
 # What tells that it is over, never grave or the volunteer's own: the past, "better now", "almost", a joke, taken to
-# hospital, 120 called already, going off duty ill.
+# hospital, 120 called already, going off duty ill; in other languages, all well, last week or year, a door not
+# opened because someone was in the shower, tears of joy (not "no está bien", "안 괜찮아요", "大丈夫じゃない").
 _OVER = re.compile(
     r"昨天|前天|上次|上礼拜|上周|去年|上个月|以前|之前|好多了|没事|差点|不要紧|接走|拉走|已经(?:叫|打)了?(?:120|救护车)"
     r"|已经(?:送(?:去|到)?医院|送医|好了)|今天不送|送不了|不送了|我(?:自己)?(?:发烧|病了|阳了|不舒服)"
     r"|\b(?:yesterday|last (?:week|month|year|night|time)|better now|(?:is|she's|he's|seems) (?:fine|ok|okay)"
     r"|almost|nearly|lol|haha|i'?m off)\b"
-    r"|\b(?:todo (?:bien|bem)|(?:já )?(?:tá|está|esta) (?:boa|bom|bien|bem)|semana pasada|semana passada|sta bene"
+    r"|\b(?:todo (?:bien|bem)|(?<!no )(?<!não )(?:já )?(?:tá|está|esta) (?:boa|bom|bien|bem)|(?<!non )sta bene"
     r"|tutto (?:bene|ok)|tout va bien|(?:elle|il) va bien|alles (?:gut|ok|in ordnung)"
-    r"|всё (?:хорошо|нормально|в порядке)|baik-baik saja|sehat|bercanda|không sao|iyi(?:ydi)?|şaka)\b"
-    r"|괜찮|大丈夫|元気|ไม่เป็นไร|ปลอดภัย|بخير",
+    r"|всё (?:хорошо|нормально|в порядке)|baik-baik saja|sehat (?:kok|saja|aja)|bercanda|không sao|sorun yok"
+    r"|iyiymiş|şaka"
+    r"|semana pasada|semana passada|año pasado|ano passado|anno scorso|l'an dernier|l'année dernière|letztes jahr"
+    r"|на прошлой неделе|в прошлом году|năm ngoái|geçen (?:yıl|hafta)|tahun lalu|minggu lalu"
+    r"|sous la douche|en la ducha|en el baño|no banho|in bagno|sotto la doccia|unter der dusche|в душе|banyoda\w*"
+    r"|kamar mandi|đang tắm|de alegría|de joie|vor freude|di gioia|de alegria|от радости|vui quá|happy tears)\b"
+    r"|(?<!안 )괜찮아요|기뻐서|작년|大丈夫(?!じゃ|では|でな)|元気(?:そう|でした|です)|嬉し泣き|昨年|ไม่เป็นไร"
+    r"|(?<!ไม่)ปลอดภัย|(?<!ليست )(?<!مش )بخير",
     re.IGNORECASE)
 
 
@@ -647,10 +654,12 @@ def _grave_unread_at_a_door(said: Reading) -> bool:
     """Whether a volunteer's message in a language `_emergency_found_at_a_door` does not read tells of an emergency,
     grave words or someone nobody can reach ("127番のおばあさん、息ができません", "21 ещё не доставил, никто не
     открывает", "Nummer 21 kann ich nicht liefern, die Frau liegt im Flur und atmet kaum"): what they say of it is
-    gathered as a need, before a person, whatever word about their jobs is in it too."""
+    gathered as a need, before a person, whatever word about their jobs is in it too; not one over or well ended
+    (`_OVER`: "se cayó el año pasado", "personne n'ouvre au début, elle était sous la douche")."""
     parsed = said.parsed
     return said.other_language is not None and bool(parsed.emergency or said.grave
-                                                     or parsed.category == Category.WELFARE)
+                                                     or parsed.category == Category.WELFARE) \
+        and not _OVER.search(said.text)
 
 
 def _likely_grave_at_a_door(said: Reading) -> bool:

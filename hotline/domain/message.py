@@ -94,6 +94,19 @@ class Reading:
 
     @cached_property
     def volunteer_reply(self) -> tuple[str, tuple[int, ...]] | None:
+        """A volunteer's reply in their own words (`reading.volunteer_reply`); in a language other than Chinese or
+        English, not a delivery or a job taken that the message denies or asks about (`reading.denied_or_asked`:
+        "il 21 non è stato consegnato", "можно я возьму 127?"), which the rules of those two read by themselves."""
+        reply = self.job_word_written
+        if reply and reply[0] in ("done", "accept") and self.other_language \
+                and reading.denied_or_asked(self.text, reply[0]):
+            return None
+        return reply
+
+    @cached_property
+    def job_word_written(self) -> tuple[str, tuple[int, ...]] | None:
+        """A volunteer's word in their own words as written, denied or asked about too ("Доставил 20, но она не
+        дышит" is about job #20, though the "не" may deny a word in another message)."""
         return reading.volunteer_reply(self.text)
 
     @cached_property

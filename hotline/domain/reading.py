@@ -749,6 +749,31 @@ def asked_in_clause(text: str, said: re.Match | None) -> bool:
 
 
 _CLAUSE_END = re.compile(r"[^,，.。;；!！\n?？]*[?？]?")
+
+
+def denied_or_asked(text: str, word: str) -> bool:
+    """Tell whether the `word` ("done", "accept") a volunteer's message says in a language other than Chinese or
+    English is denied or asked about in its clause: a "not" within a few words of it ("il 21 non è stato consegnato",
+    "20番はまだ配達完了してません", "saya tidak ambil 128", "لم أقبل 128") or a question ("hai consegnato il 20?",
+    "21 giao rồi chưa?", "รับ 127 ได้ไหมครับ")."""
+    text = simplify(text)
+    said = next((found for rule in matching(volunteer_rules(), text) if rule.kind == word
+                 for found in [rule.pattern.search(text)]), None)
+    if said is None:
+        return False
+    start = max(text.rfind(mark, 0, said.start()) for mark in ",，.。;；!！\n?？") + 1
+    end = _CLAUSE_END.match(text, said.end()).end()
+    near = text[max(start, said.start() - _NEAR):min(end, said.end() + _NEAR)]
+    return bool(_DENIED.search(near) or _ASKED.search(text[said.start():end]))
+
+
+_NEAR = 16  # characters on either side of a word about a job where a "not" denies it
+_DENIED = re.compile(
+    r"\b(?:non|não|nao|pas|nicht|не|нет|değil|tidak|belum|blm|gak|nggak|enggak|tdk|không|chưa|chua|nie|hindi|nahi"
+    r"|nahin)\b|\bno (?:lo |la |le |se |me |te |les )?"
+    r"(?:he|ha|hemos|han|está|estaba|fue|pude|puedo|acepto|tomo|encargo|quedo|llevo)\b"
+    r"|ไม่|ยัง|(?<!\w)(?:لم|لا|ما|لسا|لسه|مش)(?!\w)|안 |못 |않|ません|ない|まだ", re.IGNORECASE)
+_ASKED = re.compile(r"[?？؟]|\bchưa\s*$|ไหม|มั้ย|หรือยัง|까요|나요|ですか|ますか|でしょうか", re.IGNORECASE)
 _QUESTION = re.compile(r"(?:几|哪|什么|啥|要不要|是不是|\b(?:where|which|what|when|should|how)\b)[^?？]*[?？]$"
                        r"|(?:吗|伐|么)\s*[?？]?$")
 

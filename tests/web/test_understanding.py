@@ -232,6 +232,16 @@ def test_a_volunteer_s_word_in_another_language_with_ordinary_news_is_only_the_w
     assert phone(SUN_HONG).inbox() == []
 
 
+@pytest.mark.parametrize("text", ["il {n} non è stato consegnato", "le {n} n'a pas encore été déposé",
+                                  "hai consegnato il {n}?", "{n} giao rồi chưa?"])
+def test_a_delivery_a_volunteer_denies_or_asks_about_in_another_language_closes_nothing(app, phone, text):
+    """"il 21 non è stato consegnato": the "not" is read beside the word, in any language the rules read it in."""
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    phone(WANG_FANG).text(text.format(n=n))
+    assert get_request(app, n).status == Status.ACCEPTED and requests_made(app) == 1
+
+
 def test_crisis_words_a_volunteer_passes_on_from_a_door_are_put_at_the_job_s_flat(app, phone):
     """"21 sudah diantar. tapi nenek … bilang lebih baik mati saja": the delivery, and the crisis of the one at its
     door before a coordinator at that flat."""
