@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from hotline.domain import hearing, kinds, offers
+from hotline.domain import hearing, kinds, offers, reading
 from hotline.domain.address import floors_from
 from hotline.domain.message import Reading
 from hotline.domain.numerals import chinese_digits
@@ -614,6 +614,8 @@ _SOMEONE_AT_THE_DOOR = re.compile(
     r"|\b(?:teyze|amca|nine|dede|yaşlı|nenek|kakek|bà cụ|ông cụ|cụ bà|cụ ông|bà ấy|ông ấy)\b"
     r"|คุณยาย|คุณตา|ยาย|ป้า|ลุง|الحاجة|الحاج|العجوز|جدت",
     re.IGNORECASE)
+# A danger at a door whoever is behind it, never the volunteer's own illness: gas, smoke, fire.
+_HAZARD = re.compile(r"煤气|燃气|天然气|冒烟|烟味|着火|起火|火灾|\b(?:gas|smoke|fire|burning smell)\b", re.IGNORECASE)
 # What tells that it is over, never grave or the volunteer's own: the past, "better now", "almost", a joke, taken to
 # hospital, 120 called already, going off duty ill; in other languages, all well, last week or year, a door not
 # opened because someone was in the shower, tears of joy (not "no está bien", "안 괜찮아요", "大丈夫じゃない").
@@ -635,6 +637,19 @@ _OVER = re.compile(
     re.IGNORECASE)
 
 
+_AGAIN = re.compile(r"又|再次|다시|また|\b(?:again|yine|lagi|lại|снова|опять|wieder|di nuovo|de nuevo|otra vez|de novo"
+                    r"|encore)\b", re.IGNORECASE)
+
+
+def _over(text: str) -> bool:
+    """Whether a volunteer's message says that what it tells of is over or ended well (`_OVER`), with no "but" or
+    "again" after the words that say so ("she fell last year and now she fell AGAIN and can't get up", "she says she's
+    fine but her lips are blue", "阿婆说不要紧 但是嘴唇发紫")."""
+    lowered = text.lower()
+    return any(not reading.taken_back(lowered, over.end()) and not _AGAIN.search(lowered, over.end())
+               for over in _OVER.finditer(lowered))
+
+
 def _volunteer_said(said: Reading) -> Word | None:
     """The volunteer's word a message says in their own words ("送到了": DONE), if any."""
     reply = said.volunteer_reply
@@ -643,23 +658,25 @@ def _volunteer_said(said: Reading) -> Word | None:
 
 def _emergency_found_at_a_door(said: Reading) -> bool:
     """Whether a volunteer's message tells of an emergency happening to someone at a door, or grave words of them
-    ("old lady inside shoutin she cant get up"; not one nobody answers: `CheckOn`), with nothing else, a delivery or
+    ("old lady inside shoutin she cant get up", "done 20 - strong gas smell in the hallway": `_HAZARD`; not one
+    nobody answers: `CheckOn`), with nothing else, a delivery or
     a job taken: not a decline or going off duty for an illness of their own, not one over or only almost."""
     grave = said.parsed.emergency or said.grave == "grave" and said.parsed.category != Category.WELFARE
     return bool(grave and _volunteer_said(said) in (None, Word.DONE, Word.ACCEPT)
-                and _SOMEONE_AT_THE_DOOR.search(said.text) and not _OVER.search(said.text))
+                and (_SOMEONE_AT_THE_DOOR.search(said.text) or _HAZARD.search(said.text))
+                and not _over(said.text))
 
 
 def _grave_unread_at_a_door(said: Reading) -> bool:
     """Whether a volunteer's message in a language `_emergency_found_at_a_door` does not read tells of an emergency,
     grave words or someone nobody can reach ("127番のおばあさん、息ができません", "21 ещё не доставил, никто не
     открывает", "Nummer 21 kann ich nicht liefern, die Frau liegt im Flur und atmet kaum"): what they say of it is
-    gathered as a need, before a person, whatever word about their jobs is in it too; not one over or well ended
-    (`_OVER`: "se cayó el año pasado", "personne n'ouvre au début, elle était sous la douche")."""
+    gathered as a need, before a person, whatever word about their jobs is in it too, and whatever words of a
+    fright over or ended well are in it besides: "se cayó el año pasado y hoy se volvió a caer", "la pregunté si está
+    bien y no contesta" (`_OVER` is for a guess of the second reader's, `_likely_grave_at_a_door`)."""
     parsed = said.parsed
     return said.other_language is not None and bool(parsed.emergency or said.grave
-                                                     or parsed.category == Category.WELFARE) \
-        and not _OVER.search(said.text)
+                                                     or parsed.category == Category.WELFARE)
 
 
 def _likely_grave_at_a_door(said: Reading) -> bool:
@@ -669,7 +686,7 @@ def _likely_grave_at_a_door(said: Reading) -> bool:
     is over ("todo bien", "ela caiu semana passada mas já tá boa"): it goes before a person, with the word about the
     job recorded first."""
     return said.other_language is not None and said.for_a_second_reading and not said.all_well \
-        and not _OVER.search(said.text) and kinds.likely_grave(said.simplified, kinds.AT_A_DOOR)
+        and not _over(said.text) and kinds.likely_grave(said.simplified, kinds.AT_A_DOOR)
 
 
 def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: str) -> Decision:

@@ -748,32 +748,36 @@ def asked_in_clause(text: str, said: re.Match | None) -> bool:
     return bool(clause and _QUESTION.search(clause[0]))
 
 
-_CLAUSE_END = re.compile(r"[^,，.。;；!！\n?？]*[?？]?")
+_CLAUSE_END = re.compile(r"[^,，.。;；!！\n?？،]*[?？؟]?")
 
 
 def denied_or_asked(text: str, word: str) -> bool:
     """Tell whether the `word` ("done", "accept") a volunteer's message says in a language other than Chinese or
-    English is denied or asked about in its clause: a "not" within a few words of it ("il 21 non è stato consegnato",
-    "20番はまだ配達完了してません", "saya tidak ambil 128", "لم أقبل 128") or a question ("hai consegnato il 20?",
-    "21 giao rồi chưa?", "รับ 127 ได้ไหมครับ")."""
+    English is denied or asked about in its clause: a "not" a few words before it ("il 21 non è stato consegnato",
+    "saya tidak ambil 128", "لم أقبل 128"), or right after it where the language puts it there ("20番は配達完了して
+    ません"), or a question ("hai consegnato il 20?", "21 giao rồi chưa?", "รับ 127 ได้ไหมครับ", "هل سلمت 20"). A "not"
+    of the news after it denies nothing ("20 доставил, её не было дома": the word, `_DENIED_AFTER`)."""
     text = simplify(text)
     said = next((found for rule in matching(volunteer_rules(), text) if rule.kind == word
                  for found in [rule.pattern.search(text)]), None)
     if said is None:
         return False
-    start = max(text.rfind(mark, 0, said.start()) for mark in ",，.。;；!！\n?？") + 1
+    start = max(text.rfind(mark, 0, said.start()) for mark in ",，.。;；!！\n?？،") + 1
     end = _CLAUSE_END.match(text, said.end()).end()
-    near = text[max(start, said.start() - _NEAR):min(end, said.end() + _NEAR)]
-    return bool(_DENIED.search(near) or _ASKED.search(text[said.start():end]))
+    return bool(_DENIED.search(text[max(start, said.start() - _BEFORE):said.start()])
+                or _DENIED_AFTER.match(text, said.end(), min(end, said.end() + _AFTER))
+                or _ASKED.search(text[start:end]))
 
 
-_NEAR = 16  # characters on either side of a word about a job where a "not" denies it
+_BEFORE, _AFTER = 16, 8  # characters before and after a word about a job where a "not" denies it
 _DENIED = re.compile(
     r"\b(?:non|não|nao|pas|nicht|не|нет|değil|tidak|belum|blm|gak|nggak|enggak|tdk|không|chưa|chua|nie|hindi|nahi"
-    r"|nahin)\b|\bno (?:lo |la |le |se |me |te |les )?"
+    r"|nahin|jamais|nunca|never)\b|\bno (?:lo |la |le |se |me |te |les )?"
     r"(?:he|ha|hemos|han|está|estaba|fue|pude|puedo|acepto|tomo|encargo|quedo|llevo)\b"
-    r"|ไม่|ยัง|(?<!\w)(?:لم|لا|ما|لسا|لسه|مش)(?!\w)|안 |못 |않|ません|ない|まだ", re.IGNORECASE)
-_ASKED = re.compile(r"[?？؟]|\bchưa\s*$|ไหม|มั้ย|หรือยัง|까요|나요|ですか|ますか|でしょうか", re.IGNORECASE)
+    r"|ไม่|ยัง|(?<!\w)(?:لم|لا|ما|لسا|لسه|مش)(?!\w)|안 |못 |않|まだ", re.IGNORECASE)
+_DENIED_AFTER = re.compile(r"[^,，.。!！?？]{0,4}?(?:ません|ない|않|못|안 |لسا|لسه)", re.IGNORECASE)
+_ASKED = re.compile(r"[?？؟]|\bchưa\s*$|ไหม|มั้ย|หรือยัง|까요|나요|ですか|ますか|ましたか|でしょうか|(?<!\w)هل\s"
+                    r"|\bapakah\b", re.IGNORECASE)
 _QUESTION = re.compile(r"(?:几|哪|什么|啥|要不要|是不是|\b(?:where|which|what|when|should|how)\b)[^?？]*[?？]$"
                        r"|(?:吗|伐|么)\s*[?？]?$")
 

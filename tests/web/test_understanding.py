@@ -253,6 +253,16 @@ def test_crisis_words_a_volunteer_passes_on_from_a_door_are_put_at_the_job_s_fla
     assert filed.volunteer.phone == SUN_HONG and texts.t("en", "sms.crisis", line="12356") in answers
 
 
+@pytest.mark.parametrize("news", ["她说上礼拜摔了一跤 今天又摔了 起不来", "she says she's fine but her lips are blue"])
+def test_a_volunteer_s_delivery_with_a_fright_not_over_reaches_the_coordinators(app, phone, news):
+    """A past fall or "she's fine", then "again" or "but": what follows is news of now."""
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).reply("接")
+    phone(WANG_FANG).text(f"#{n} 送到了 {news}")
+    assert get_request(app, n).status == Status.DELIVERED and requests_made(app) == 2
+    assert get_request(app, n + 1).urgent and any(news[:8] in m for m in phone(SUN_HONG).inbox())
+
+
 def test_crisis_words_from_a_volunteer_reach_the_coordinators(app, phone):
     """A volunteer is a person too: "can't take it, I have no strength left to live" is no decline."""
     answer = phone(WANG_FANG).reply("接不了了。我已经没力气活下去了 东西都交给楼长吧")
