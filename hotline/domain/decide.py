@@ -615,7 +615,10 @@ _SOMEONE_AT_THE_DOOR = re.compile(
     r"|คุณยาย|คุณตา|ยาย|ป้า|ลุง|الحاجة|الحاج|العجوز|جدت",
     re.IGNORECASE)
 # A danger at a door whoever is behind it, never the volunteer's own illness: gas, smoke, fire.
-_HAZARD = re.compile(r"煤气|燃气|天然气|冒烟|烟味|着火|起火|火灾|\b(?:gas|smoke|fire|burning smell)\b", re.IGNORECASE)
+_HAZARD = re.compile(r"煤气|燃气|天然气|瓦斯|冒烟|烟味|着火|起火|火灾"
+                     r"|\b(?:gas (?:smell|leak)|smell(?:s|ing)? (?:of )?gas|smoke(?! alarm| detector)"
+                     r"|fire(?! engine| truck| door| drill| escape| exit| extinguisher| alarm)|burning smell)\b",
+                     re.IGNORECASE)
 # What tells that it is over, never grave or the volunteer's own: the past, "better now", "almost", a joke, taken to
 # hospital, 120 called already, going off duty ill; in other languages, all well, last week or year, a door not
 # opened because someone was in the shower, tears of joy (not "no está bien", "안 괜찮아요", "大丈夫じゃない").
@@ -637,8 +640,9 @@ _OVER = re.compile(
     re.IGNORECASE)
 
 
-_AGAIN = re.compile(r"又|再次|다시|また|\b(?:again|yine|lagi|lại|снова|опять|wieder|di nuovo|de nuevo|otra vez|de novo"
-                    r"|encore)\b", re.IGNORECASE)
+_AGAIN = re.compile(r"(?:又|再次)(?:摔|跌|倒|晕|昏|发作)|다시 (?:넘어|쓰러)|また(?:転|倒)"
+                    r"|\b(?:fell|fallen|collapsed|fainted) again\b|\bagain (?:and|she|he)\b"
+                    r"|\b(?:yine|lagi|lại|снова|опять|wieder|di nuovo|de nuevo|otra vez|de novo)\b", re.IGNORECASE)
 
 
 def _over(text: str) -> bool:
