@@ -758,8 +758,7 @@ def denied_or_asked(text: str, word: str) -> bool:
     ません"), or a question ("hai consegnato il 20?", "21 giao rồi chưa?", "รับ 127 ได้ไหมครับ", "هل سلمت 20"). A "not"
     of the news after it denies nothing ("20 доставил, её не было дома": the word, `_DENIED_AFTER`)."""
     text = simplify(text)
-    said = next((found for rule in matching(volunteer_rules(), text) if rule.kind == word
-                 for found in [rule.pattern.search(text)]), None)
+    said = next((rule.pattern.search(text) for rule in matching(volunteer_rules(), text) if rule.kind == word), None)
     if said is None:
         return False
     start = max(text.rfind(mark, 0, said.start()) for mark in ",，.。;；!！\n?？،") + 1
