@@ -500,7 +500,7 @@ def _decide(said: Reading, who: Situation, policy: Policy) -> Decision:
         step = gather(said, who, policy, lang)
         return Decision(step, step.state.get("lang") or lang, first=_job_word_besides(said, who))
     if volunteer and not in_conversation and (_emergency_found_at_a_door(said) or said.job_word_written and (
-            _grave_unread_at_a_door(said) or _likely_grave_at_a_door(said))):
+            _grave_unread_at_a_door(said) or _likely_grave_at_a_door(said) or _unreached_beside_a_word(said))):
         return _emergency_at_a_door(said, who, policy, lang)
     if volunteer and not in_conversation and (reply := said.volunteer_reply):
         if reply[0] == "help":
@@ -681,6 +681,15 @@ def _grave_unread_at_a_door(said: Reading) -> bool:
     parsed = said.parsed
     return said.other_language is not None and bool(parsed.emergency or said.grave
                                                      or parsed.category == Category.WELFARE)
+
+
+def _unreached_beside_a_word(said: Reading) -> bool:
+    """Whether a volunteer's message that takes or delivers a job also tells of someone nobody can reach
+    ("127 accepted. went by, nobody answers and neighbours havent seen the old man for 3 days", "127我接了 敲门没人应
+    邻居讲三天没看到伊"): a welfare check of the job's flat, the word recorded first, though the door opened later
+    ("#21 送好了 敲门没人应 后来她下来拿了" is checked on: a knock is cheap). "没人开门 放门口了" is a word of its own
+    (`unanswered`: delivered, and the flat checked on)."""
+    return said.parsed.category == Category.WELFARE and said.job_word_written[0] in ("accept", "done")
 
 
 def _likely_grave_at_a_door(said: Reading) -> bool:

@@ -263,6 +263,16 @@ def test_a_volunteer_s_delivery_with_a_fright_not_over_reaches_the_coordinators(
     assert get_request(app, n + 1).urgent and any(news[:8] in m for m in phone(SUN_HONG).inbox())
 
 
+def test_a_job_taken_with_news_of_a_door_nobody_answers_is_both(app, phone):
+    """"127 accepted. … nobody answers and neighbours havent seen the old man for 3 days": the job taken, and a welfare
+    check of its flat, urgent."""
+    [n] = numbers_in(phone(LIU).reply("要米"))
+    phone(WANG_FANG).text(f"{n} accepted. went by, nobody answers and neighbours havent seen the old man for 3 days")
+    job, check = get_request(app, n), get_request(app, n + 1)
+    assert job.status == Status.ACCEPTED and requests_made(app) == 2
+    assert (check.category, check.urgent, check.household.label) == ("welfare", True, job.household.label)
+
+
 def test_crisis_words_from_a_volunteer_reach_the_coordinators(app, phone):
     """A volunteer is a person too: "can't take it, I have no strength left to live" is no decline."""
     answer = phone(WANG_FANG).reply("接不了了。我已经没力气活下去了 东西都交给楼长吧")
