@@ -743,9 +743,13 @@ def asked_in_clause(text: str, said: re.Match | None) -> bool:
     than saying it is done ("127 dropped off, is that ok?": the drop-off is said, the question is another clause)."""
     if said is None:
         return False
-    start = max(text.rfind(mark, 0, said.start()) for mark in ",，.。;；!！\n") + 1
-    clause = _CLAUSE_END.match(text, start)
+    clause = _CLAUSE_END.match(text, _clause_start(text, said.start()))
     return bool(clause and _QUESTION.search(clause[0]))
+
+
+def _clause_start(text: str, at: int, marks: str = ",，.。;；!！\n") -> int:
+    """Where the clause holding the character at `at` begins: after the last of the `marks` before it."""
+    return max(text.rfind(mark, 0, at) for mark in marks) + 1
 
 
 _CLAUSE_END = re.compile(r"[^,，.。;；!！\n?？،]*[?？؟]?")
@@ -761,7 +765,7 @@ def denied_or_asked(text: str, word: str) -> bool:
     said = next((rule.pattern.search(text) for rule in matching(volunteer_rules(), text) if rule.kind == word), None)
     if said is None:
         return False
-    start = max(text.rfind(mark, 0, said.start()) for mark in ",，.。;；!！\n?？،") + 1
+    start = _clause_start(text, said.start(), ",，.。;；!！\n?？،")  # a question before it is a clause of its own
     end = _CLAUSE_END.match(text, said.end()).end()
     return bool(_DENIED.search(text[max(start, said.start() - _BEFORE):said.start()])
                 or _DENIED_AFTER.match(text, said.end(), min(end, said.end() + _AFTER))
