@@ -601,57 +601,26 @@ def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
         (job.household.building, job.household.room) != (parsed.building, parsed.room) for job in named)
 
 
-# Someone a volunteer finds at a door, not the volunteer themself ("我发烧了 喘不上气 今天送不了" is going off duty).
-_SOMEONE_AT_THE_DOOR = re.compile(
-    r"老人|老太|阿婆|阿姨|大爷|大妈|老伯|伯伯|阿伯|婆婆|爷爷|奶奶|外婆|外公|老先生|老奶奶|老公公|老婆婆|老头|阿爷|爷叔|住户|业主"
-    r"|里面的人|里面有人|有人(?:喊|叫)救命|她|(?<!其)他|伊|\bold (?:man|lady|woman|gentleman|couple)\b|\belderly\b"
-    r"|\b(?:he|she|man|woman|resident|tenant|grandma|grandpa|granny)\b"
-    r"|할머니|할아버지|어르신|おばあさん|おじいさん|お婆さん|お爺さん|彼女|住人"
-    r"|\b(?:бабушк\w*|дедушк\w*|старик\w*|старушк\w*|соседк\w*|она|он)\b"
-    r"|\b(?:la (?:vieille )?dame|madame|monsieur|le vieux|le vieil homme|elle)\b"
-    r"|\b(?:la señora|el señor|abuel[oa]|ella|él|a senhora|o senhor|dona|av[óô]|ela|ele)\b"
-    r"|\b(?:die (?:alte )?frau|der (?:alte )?mann|oma|opa|sie|er|la signora|il signore|nonn[ao]|lei|lui)\b"
-    r"|\b(?:teyze|amca|nine|dede|yaşlı|nenek|kakek|bà cụ|ông cụ|cụ bà|cụ ông|bà ấy|ông ấy)\b"
-    r"|คุณยาย|คุณตา|ยาย|ป้า|ลุง|الحاجة|الحاج|العجوز|جدت",
-    re.IGNORECASE)
-# A danger at a door whoever is behind it, never the volunteer's own illness: gas, smoke, fire.
-_HAZARD = re.compile(r"煤气|燃气|天然气|瓦斯|冒烟|烟味|着火|起火|火灾"
-                     r"|\b(?:gas (?:smell|leak)|smell(?:s|ing)? (?:of )?gas|smoke(?! alarm| detector)"
-                     r"|fire(?! engine| truck| door| drill| escape| exit| extinguisher| alarm)|burning smell)\b",
-                     re.IGNORECASE)
-# What tells that it is over, never grave or the volunteer's own: the past, "better now", "almost", a joke, taken to
-# hospital, 120 called already, going off duty ill; in other languages, all well, last week or year, a door not
-# opened because someone was in the shower, tears of joy (not "no está bien", "안 괜찮아요", "大丈夫じゃない").
-_OVER = re.compile(
-    r"昨天|前天|上次|上礼拜|上周|去年|上个月|以前|之前|好多了|没事|差点|不要紧|接走|拉走|已经(?:叫|打)了?(?:120|救护车)"
-    r"|已经(?:送(?:去|到)?医院|送医|好了)|今天不送|送不了|不送了|我(?:自己)?(?:发烧|病了|阳了|不舒服)"
-    r"|\b(?:yesterday|last (?:week|month|year|night|time)|better now|(?:is|she's|he's|seems) (?:fine|ok|okay)"
-    r"|almost|nearly|lol|haha|i'?m off)\b"
-    r"|\b(?:todo (?:bien|bem)|(?<!no )(?<!não )(?:já )?(?:tá|está|esta) (?:boa|bom|bien|bem)|(?<!non )sta bene"
-    r"|tutto (?:bene|ok)|tout va bien|(?:elle|il) va bien|alles (?:gut|ok|in ordnung)"
-    r"|всё (?:хорошо|нормально|в порядке)|baik-baik saja|sehat (?:kok|saja|aja)|bercanda|không sao|sorun yok"
-    r"|iyiymiş|şaka"
-    r"|semana pasada|semana passada|año pasado|ano passado|anno scorso|l'an dernier|l'année dernière|letztes jahr"
-    r"|на прошлой неделе|в прошлом году|năm ngoái|geçen (?:yıl|hafta)|tahun lalu|minggu lalu"
-    r"|sous la douche|en la ducha|en el baño|no banho|in bagno|sotto la doccia|unter der dusche|в душе|banyoda\w*"
-    r"|kamar mandi|đang tắm|de alegría|de joie|vor freude|di gioia|de alegria|от радости|vui quá|happy tears)\b"
-    r"|(?<!안 )괜찮아요|기뻐서|작년|大丈夫(?!じゃ|では|でな)|元気(?:そう|でした|です)|嬉し泣き|昨年|ไม่เป็นไร"
-    r"|(?<!ไม่)ปลอดภัย|(?<!ليست )(?<!مش )بخير",
-    re.IGNORECASE)
+def _someone_at_the_door(said: Reading) -> bool:
+    """Whether a volunteer's message names someone at a door, not the volunteer themself (`lexicon/at_a_door.tsv`:
+    "老太太晕倒在地上"; "我发烧了 喘不上气 今天送不了" is going off duty)."""
+    return any(reading.matching(reading.door_rules().of("someone"), said.simplified))
 
 
-_AGAIN = re.compile(r"(?:又|再次)(?:摔|跌|倒|晕|昏|发作)|다시 (?:넘어|쓰러)|また(?:転|倒)"
-                    r"|\b(?:fell|fallen|collapsed|fainted) again\b|\bagain (?:and|she|he)\b"
-                    r"|\b(?:yine|lagi|lại|снова|опять|wieder|di nuovo|de nuevo|otra vez|de novo)\b", re.IGNORECASE)
+def _hazard(said: Reading) -> bool:
+    """Whether a volunteer's message tells of a danger at a door whoever is behind it: gas, smoke, fire."""
+    return any(reading.matching(reading.door_rules().of("hazard"), said.simplified))
 
 
-def _over(text: str) -> bool:
-    """Whether a volunteer's message says that what it tells of is over or ended well (`_OVER`), with no "but" or
-    "again" after the words that say so ("she fell last year and now she fell AGAIN and can't get up", "she says she's
-    fine but her lips are blue", "阿婆说不要紧 但是嘴唇发紫")."""
-    lowered = text.lower()
-    return any(not reading.taken_back(lowered, over.end()) and not _AGAIN.search(lowered, over.end())
-               for over in _OVER.finditer(lowered))
+def _over(said: Reading) -> bool:
+    """Whether a volunteer's message says that what it tells of is over or ended well (`lexicon/at_a_door.tsv`'s
+    `over`), with no "but" or "again" after the words that say so ("she fell last year and now she fell AGAIN and
+    can't get up", "she says she's fine but her lips are blue", "阿婆说不要紧 但是嘴唇发紫")."""
+    text, again = said.simplified, reading.door_rules().of("again")
+    return any(not reading.taken_back(text, over.end()) and not any(rule.pattern.search(text, over.end())
+                                                                    for rule in again)
+               for rule in reading.matching(reading.door_rules().of("over"), text)
+               for over in rule.pattern.finditer(text))
 
 
 def _volunteer_said(said: Reading) -> Word | None:
@@ -662,13 +631,13 @@ def _volunteer_said(said: Reading) -> Word | None:
 
 def _emergency_found_at_a_door(said: Reading) -> bool:
     """Whether a volunteer's message tells of an emergency happening to someone at a door, or grave words of them
-    ("old lady inside shoutin she cant get up", "done 20 - strong gas smell in the hallway": `_HAZARD`; not one
+    ("old lady inside shoutin she cant get up", "done 20 - strong gas smell in the hallway": `_hazard`; not one
     nobody answers: `CheckOn`), with nothing else, a delivery or
     a job taken: not a decline or going off duty for an illness of their own, not one over or only almost."""
     grave = said.parsed.emergency or said.grave == "grave" and said.parsed.category != Category.WELFARE
     return bool(grave and _volunteer_said(said) in (None, Word.DONE, Word.ACCEPT)
-                and (_SOMEONE_AT_THE_DOOR.search(said.text) or _HAZARD.search(said.text))
-                and not _over(said.text))
+                and (_someone_at_the_door(said) or _hazard(said))
+                and not _over(said))
 
 
 def _grave_unread_at_a_door(said: Reading) -> bool:
@@ -677,7 +646,7 @@ def _grave_unread_at_a_door(said: Reading) -> bool:
     открывает", "Nummer 21 kann ich nicht liefern, die Frau liegt im Flur und atmet kaum"): what they say of it is
     gathered as a need, before a person, whatever word about their jobs is in it too, and whatever words of a
     fright over or ended well are in it besides: "se cayó el año pasado y hoy se volvió a caer", "la pregunté si está
-    bien y no contesta" (`_OVER` is for a guess of the second reader's, `_likely_grave_at_a_door`)."""
+    bien y no contesta" (`_over` is for a guess of the second reader's, `_likely_grave_at_a_door`)."""
     parsed = said.parsed
     return said.other_language is not None and bool(parsed.emergency or said.grave
                                                      or parsed.category == Category.WELFARE)
@@ -699,7 +668,7 @@ def _likely_grave_at_a_door(said: Reading) -> bool:
     is over ("todo bien", "ela caiu semana passada mas já tá boa"): it goes before a person, with the word about the
     job recorded first."""
     return said.other_language is not None and said.for_a_second_reading and not said.all_well \
-        and not _over(said.text) and kinds.likely_grave(said.simplified, kinds.AT_A_DOOR)
+        and not _over(said) and kinds.likely_grave(said.simplified, kinds.AT_A_DOOR)
 
 
 def _emergency_at_a_door(said: Reading, who: Situation, policy: Policy, lang: str) -> Decision:
@@ -741,7 +710,7 @@ def _crisis_told_by_a_volunteer(decision: Decision, said: Reading, who: Situatio
     first (`_job_word_besides`)."""
     act = decision.act
     state = act.state if isinstance(act, (Gathering, Crisis)) else merge({}, said.parsed, said, decision.lang)
-    if _SOMEONE_AT_THE_DOOR.search(said.text) and (flat := _flat_of_the_job(
+    if _someone_at_the_door(said) and (flat := _flat_of_the_job(
             said, who, placed=None not in address(state, None))) is not None:
         state = {**state, "building": flat[0], "room": flat[1]}
     first = decision.first if isinstance(act, Gathering) else _job_word_besides(said, who)

@@ -45,7 +45,7 @@ LIKELY_GRAVE = 0.7
 # 0.5 it put 10 of the 28 grave ones the rules then missed before a person, and 2 of the 44 ordinary ones ("todo
 # bien", "já tá boa" after a fright); at 0.4 the same 10 and 4; at 0.6, 7 and 1. Rows were then written for those
 # wordings, and a reviewer wrote 240 more volunteer messages (ordinary news after a job word, and grave): of those the
-# rules leave to this reader, with a past or well-ended fright set aside (`decide._OVER`), at 0.5 it put 3 grave and 3
+# rules leave to this reader, with a past or well-ended fright set aside (`decide._over`), at 0.5 it put 3 grave and 3
 # ordinary ones before a person ("la abuela estaba dormida, se lo dejé a la vecina", 0.58), at 0.6 3 and 1. A
 # coordinator reading a delivery note costs little; a fall or a farewell closed as a delivery does not.
 AT_A_DOOR = 0.6

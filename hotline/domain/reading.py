@@ -698,6 +698,13 @@ def volunteer_rules() -> Rules:
     return load_rules(LEXICON / "volunteer_words.tsv")
 
 
+@cache
+def door_rules() -> Rules:
+    """What a volunteer's message tells of a door: someone found there, a hazard, words that it is over, and a fall
+    again after them (`lexicon/at_a_door.tsv`, read by hotline/domain/decide.py)."""
+    return load_rules(LEXICON / "at_a_door.tsv")
+
+
 _ABOUT_JOBS = ("unanswered", "decline", "done", "accept")  # the words that act on the jobs numbered
 
 # A job number: digits that are no time, duration, quantity, floor or building ("3pm", "20 min", "8点").
@@ -880,8 +887,8 @@ def prepare() -> None:
     from hotline.domain.address import not_address_rules  # it reads with this module's rules
 
     for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
-                  drug_rules, calm_rules, grave_rules, sign_rules, crisis_cues, not_address_rules, _gravity_rules,
-                  _named_rules, _grave_rules_and_signs):
+                  door_rules, drug_rules, calm_rules, grave_rules, sign_rules, crisis_cues, not_address_rules,
+                  _gravity_rules, _named_rules, _grave_rules_and_signs):
         rules()
     _address_words()
     _romanised()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.domain import address, message, reading
+from hotline.domain import address, decide, message, reading
 from hotline.domain.parsing import Command, Word, can_wait, parse_request, parse_resident_sentence
 
 BUILDINGS = frozenset(range(1, 37))
@@ -71,6 +71,21 @@ def test_every_calm_word_reads_the_message_that_motivated_it(rule):
     assert can_wait(text) is (rule.kind == "calm"), rule.example
     if rule.counter:
         assert not rule.pattern.search(reading.simplify(message.normalise(rule.counter))), rule.counter
+
+
+@pytest.mark.parametrize("rule", reading.door_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
+def test_every_door_rule_reads_the_message_that_motivated_it(rule):
+    """Someone found at a door or a hazard there is read in its example and not in its counter-example; an `over`
+    example is read as over and its counter-example not; an `again` example holds words that it is over, and the
+    fall again after them takes them back."""
+    said, counter = message.read(rule.example, BUILDINGS), message.read(rule.counter, BUILDINGS)
+    assert rule.pattern.search(said.simplified), rule.example
+    assert not rule.pattern.search(counter.simplified), rule.counter
+    found = {"someone": decide._someone_at_the_door, "hazard": decide._hazard, "over": decide._over}
+    if rule.kind == "again":
+        assert any(reading.matching(reading.door_rules().of("over"), said.simplified)) and not decide._over(said)
+    else:
+        assert found[rule.kind](said) and not found[rule.kind](counter), rule.example
 
 
 @pytest.mark.parametrize("rule", reading.need_rules().of("staple"), ids=lambda r: r.example[:16])
