@@ -36,6 +36,7 @@ from hotline.domain.reading import (
     set_aside_past,
     simplify,
     taken_back,
+    time_left_rules,
     without_needs_nothing,
 )
 from hotline.models import Category
@@ -344,12 +345,16 @@ def _drug(text: str) -> str | None:
     return min(found)[1] if found else None
 
 
-def _runs_out(text: str) -> str | None:
-    """Return when the medicine runs out, as written ("tomorrow", "明天", "in 2 days")."""
+def _time_left(text: str) -> tuple[str, bool] | None:
+    """When the medicine runs out, as written ("tomorrow", "明天", "in 2 days", "se me acaba mañana"), and whether that
+    is soon (today, tonight, by tomorrow morning); in other languages by `lexicon/time_left.tsv`, the first written."""
     match = _RUNS_OUT.search(text)
-    if match is None:
-        return None
-    return next(group for group in match.groups() if group)
+    if match is not None:
+        when = next(group for group in match.groups() if group)
+        return when, _SOON.search(when) is not None
+    found = min(((m.start(), rule.kind, m[0]) for rule in matching(time_left_rules(), text)
+                 if (m := rule.pattern.search(text))), default=None)
+    return None if found is None else (found[2], found[1] == "soon")
 
 
 # --- for someone else ---------------------------------------------------------------------
@@ -412,11 +417,11 @@ def _need(text: str) -> Parsed:
     emergency = _EMERGENCY.search(now) is not None or "emergency" in grave
     drug = _drug(text)
     category = _category(text, drug, emergency, "out" in grave)
-    runs_out = _runs_out(text) if category is Category.MEDICINE else None
+    left = _time_left(text) if category is Category.MEDICINE else None
+    runs_out, soon = left or (None, False)
     # "nothing serious", "不急", "when possible": the sender says it can wait, but not of insulin, oxygen, dialysis,
     # nor of a drug taken daily (lexicon/drugs.tsv) they write runs out soon ("不急 有空再说 就是降压药今天吃掉最后
     # 一粒了 明天就没了"); vitamins can wait
-    soon = runs_out is not None and _SOON.search(runs_out) is not None
     calm = can_wait(text) and _VITAL.search(text) is None and not (soon and drug is not None) \
         and "vital" not in grave  # "不急哈，就是宝宝奶粉今晚冲完这顿就没了": a baby's milk gone tonight
     unhurried = blanked(calm_rules(), text, " ")  # "不急" holds "急"
@@ -427,7 +432,7 @@ def _need(text: str) -> Parsed:
         not grave.isdisjoint({"urgent", "vital"})
         or category is Category.MEDICINE and "out" in grave and runs_out is None
         or _URGENT.search(unhurried) is not None
-        or _ALARM.search(unhurried) is not None and not _alarm_overruled(now, category, runs_out)
+        or _ALARM.search(unhurried) is not None and not _alarm_overruled(now, category, left)
         or soon
     )
     return Parsed(category=category, urgent=urgent, emergency=emergency, building=None, unknown_building=None,
@@ -435,12 +440,12 @@ def _need(text: str) -> Parsed:
                   for_other=_FOR_OTHER.search(text) is not None, pet_waits=pets)
 
 
-def _alarm_overruled(now: str, category: Category | None, runs_out: str | None) -> bool:
+def _alarm_overruled(now: str, category: Category | None, left: tuple[str, bool] | None) -> bool:
     """Whether the writer's alarm words are outweighed by what they write (`now`: the text with the past set aside):
     a time left that is not soon, or neither a medicine nor a staple named (coffee, beer, cat litter, a phone
     charger); the staples are looked for only in a message that holds alarm words. A medicine named counts even where
     what is needed is what keeps it: the power gone with insulin in the fridge, an oxygen machine broken."""
-    if runs_out is not None and _SOON.search(runs_out) is None:
+    if left is not None and not left[1]:
         return True
     also = named(now)
     medicine = category is Category.MEDICINE or _names_medicine(now, also) and "vet" not in also

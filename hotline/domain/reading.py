@@ -335,6 +335,7 @@ def all_well(text: str) -> bool:
 # (`parsing.can_wait`: "急ぎではありませんが、隣のおばあさんが…").
 _BUT = re.compile(r"\b(?:but|however|though|ale|aber|mais|mas|pero|però|porém|но|однако|ama|fakat|ancak|nhưng|tapi"
                   r"|namun|kaso|lekin|magar|maar|але|lakini|însă|insa|geunde|hajiman|kedo|vali|бірақ|αλλά)\b"
+                  r"|लेकिन|मगर|(?:(?<=, )|(?<=,))पर(?=\s)|لیکن|مگر"  # "कोई जल्दी नहीं, पर …": no hurry, but
                   r"|لكن|اما|ولی|אבל|কিন্তু|ஆனால்|ግን|तर(?=\s)|ဒါပေမဲ့|但是|但系|可是|不过|でも|けど|が[、,]|ですが|하지만|그런데|지만"
                   r"|(?<!ตั้ง)แต่(?!ละ|อยาก)")  # "แต่อยากได้ภายในสัปดาห์นี้": but I would like it this week
 
@@ -699,6 +700,13 @@ def volunteer_rules() -> Rules:
 
 
 @cache
+def time_left_rules() -> Rules:
+    """How long a medicine lasts, in other languages: `soon` (today, tonight, by tomorrow morning) or `later` (days
+    or a week: `lexicon/time_left.tsv`, read by hotline/domain/parsing.py)."""
+    return load_rules(LEXICON / "time_left.tsv")
+
+
+@cache
 def door_rules() -> Rules:
     """What a volunteer's message tells of a door: someone found there, a hazard, words that it is over, and a fall
     again after them (`lexicon/at_a_door.tsv`, read by hotline/domain/decide.py)."""
@@ -887,8 +895,8 @@ def prepare() -> None:
     from hotline.domain.address import not_address_rules  # it reads with this module's rules
 
     for rules in (intent_rules, need_rules, category_rules, resident_rules, household_rules, volunteer_rules,
-                  door_rules, drug_rules, calm_rules, grave_rules, sign_rules, crisis_cues, not_address_rules,
-                  _gravity_rules, _named_rules, _grave_rules_and_signs):
+                  door_rules, time_left_rules, drug_rules, calm_rules, grave_rules, sign_rules, crisis_cues,
+                  not_address_rules, _gravity_rules, _named_rules, _grave_rules_and_signs):
         rules()
     _address_words()
     _romanised()

@@ -88,6 +88,17 @@ def test_every_door_rule_reads_the_message_that_motivated_it(rule):
         assert found[rule.kind](said) and not found[rule.kind](counter), rule.example
 
 
+@pytest.mark.parametrize("rule", reading.time_left_rules(), ids=lambda r: f"{r.kind}:{r.example[:16]}")
+def test_every_time_left_rule_reads_how_long_its_medicine_lasts(rule):
+    """A medicine that runs out soon is urgent, and one that lasts days can wait; the words are kept as when it runs
+    out; the counter-example, the same medicine another time, is not read by the rule."""
+    parsed = parse_request(rule.example, BUILDINGS)
+    assert rule.pattern.search(reading.simplify(rule.example)), rule.example
+    assert parsed.category == "medicine" and parsed.runs_out is not None, (rule.example, parsed)
+    assert parsed.urgent is (rule.kind == "soon"), rule.example
+    assert not rule.pattern.search(reading.simplify(rule.counter)), rule.counter
+
+
 @pytest.mark.parametrize("rule", reading.need_rules().of("staple"), ids=lambda r: r.example[:16])
 def test_the_writers_alarm_makes_a_need_urgent_only_where_a_staple_is_named(rule):
     """Both examples carry the writer's alarm words: with a staple the need is urgent, with trifles alone not."""
