@@ -19,7 +19,8 @@ from hotline.domain import address, literals, reading
 DATA = Path(__file__).resolve().parents[1] / "data"
 RULES = (reading.intent_rules() + reading.drug_rules() + reading.need_rules() + reading.category_rules()
          + reading.grave_rules() + reading.sign_rules() + reading.resident_rules() + reading.household_rules()
-         + reading.volunteer_rules() + reading.door_rules() + address.not_address_rules())
+         + reading.volunteer_rules() + reading.door_rules() + reading.time_left_rules()
+         + address.not_address_rules())
 
 
 # `make test-rules`: every labelled line and example in each form it may take; `make test`: one labelled line in 32
@@ -81,7 +82,7 @@ def test_every_rule_the_corpus_matches_is_tried_on_it(shard):
 
 FILES = (reading.intent_rules(), reading.drug_rules(), reading.need_rules(), reading.category_rules(),
          reading.grave_rules(), reading.sign_rules(), reading.resident_rules(), reading.household_rules(),
-         reading.volunteer_rules(), reading.door_rules(), address.not_address_rules())
+         reading.volunteer_rules(), reading.door_rules(), reading.time_left_rules(), address.not_address_rules())
 
 
 def test_the_rules_filed_under_a_texts_words_are_those_it_may_match_in_order():
