@@ -624,8 +624,9 @@ def _in_chinese(number: int) -> str:
 
 
 def as_normalised(text: str) -> str:
-    """Return the text as the parser reads it, with 两 and 〇 spelt as 二 and 零."""
-    return unicodedata.normalize("NFKC", text).lower().replace("两", "二").replace("〇", "零")
+    """Return the text as the parser reads it, with 两 and 〇 spelt as 二 and 零 and the digits of every script as 0-9
+    (`reading.ascii_digits`: "BLD꧐", a Javanese nought, is building 0)."""
+    return reading.ascii_digits(unicodedata.normalize("NFKC", text).lower().replace("两", "二").replace("〇", "零"))
 
 
 @settings(max_examples=400)
@@ -633,6 +634,7 @@ def as_normalised(text: str) -> str:
 @example(text="RM十", buildings=BUILDINGS)  # a room written in a Chinese numeral (Hypothesis found it)
 @example(text="RM1十", buildings=BUILDINGS)  # a figure against a Chinese numeral (Hypothesis found it): not "110"
 @example(text="BLD1十", buildings=BUILDINGS)
+@example(text="BLD꧐", buildings=BUILDINGS)  # a digit of another script (Hypothesis found it)
 def test_parse_request_never_invents_a_building_or_room(text: str, buildings: frozenset[int]) -> None:
     parsed = parse_request(text, buildings)
     normalised = as_normalised(text)
