@@ -601,26 +601,19 @@ def _trouble_at_a_door(said: Reading, who: Situation) -> bool:
         (job.household.building, job.household.room) != (parsed.building, parsed.room) for job in named)
 
 
-def _someone_at_the_door(said: Reading) -> bool:
-    """Whether a volunteer's message names someone at a door, not the volunteer themself (`lexicon/at_a_door.tsv`:
-    "老太太晕倒在地上"; "我发烧了 喘不上气 今天送不了" is going off duty)."""
-    return any(reading.matching(reading.door_rules().of("someone"), said.simplified))
-
-
-def _hazard(said: Reading) -> bool:
-    """Whether a volunteer's message tells of a danger at a door whoever is behind it: gas, smoke, fire."""
-    return any(reading.matching(reading.door_rules().of("hazard"), said.simplified))
+def _at_the_door(said: Reading, kind: str) -> bool:
+    """Whether a volunteer's message tells of a door what `lexicon/at_a_door.tsv`'s rows of `kind` read: `someone`
+    there, not the volunteer themself ("老太太晕倒在地上"; "我发烧了 喘不上气 今天送不了" is going off duty), or a
+    `hazard` whoever is behind it (gas, smoke, fire)."""
+    return any(reading.matching(reading.door_rules().of(kind), said.simplified))
 
 
 def _over(said: Reading) -> bool:
     """Whether a volunteer's message says that what it tells of is over or ended well (`lexicon/at_a_door.tsv`'s
     `over`), with no "but" or "again" after the words that say so ("she fell last year and now she fell AGAIN and
     can't get up", "she says she's fine but her lips are blue", "阿婆说不要紧 但是嘴唇发紫")."""
-    text, again = said.simplified, reading.door_rules().of("again")
-    return any(not reading.taken_back(text, over.end()) and not any(rule.pattern.search(text, over.end())
-                                                                    for rule in again)
-               for rule in reading.matching(reading.door_rules().of("over"), text)
-               for over in rule.pattern.finditer(text))
+    rules = reading.door_rules()
+    return reading.standing(rules.of("over"), said.simplified, taken_back_by=rules.of("again"))
 
 
 def _volunteer_said(said: Reading) -> Word | None:
@@ -631,12 +624,12 @@ def _volunteer_said(said: Reading) -> Word | None:
 
 def _emergency_found_at_a_door(said: Reading) -> bool:
     """Whether a volunteer's message tells of an emergency happening to someone at a door, or grave words of them
-    ("old lady inside shoutin she cant get up", "done 20 - strong gas smell in the hallway": `_hazard`; not one
+    ("old lady inside shoutin she cant get up", "done 20 - strong gas smell in the hallway": a `hazard`; not one
     nobody answers: `CheckOn`), with nothing else, a delivery or
     a job taken: not a decline or going off duty for an illness of their own, not one over or only almost."""
     grave = said.parsed.emergency or said.grave == "grave" and said.parsed.category != Category.WELFARE
     return bool(grave and _volunteer_said(said) in (None, Word.DONE, Word.ACCEPT)
-                and (_someone_at_the_door(said) or _hazard(said))
+                and (_at_the_door(said, "someone") or _at_the_door(said, "hazard"))
                 and not _over(said))
 
 
@@ -710,7 +703,7 @@ def _crisis_told_by_a_volunteer(decision: Decision, said: Reading, who: Situatio
     first (`_job_word_besides`)."""
     act = decision.act
     state = act.state if isinstance(act, (Gathering, Crisis)) else merge({}, said.parsed, said, decision.lang)
-    if _someone_at_the_door(said) and (flat := _flat_of_the_job(
+    if _at_the_door(said, "someone") and (flat := _flat_of_the_job(
             said, who, placed=None not in address(state, None))) is not None:
         state = {**state, "building": flat[0], "room": flat[1]}
     first = decision.first if isinstance(act, Gathering) else _job_word_besides(said, who)

@@ -352,9 +352,9 @@ def _time_left(text: str) -> tuple[str, bool] | None:
     if match is not None:
         when = next(group for group in match.groups() if group)
         return when, _SOON.search(when) is not None
-    found = min(((m.start(), rule.kind, m[0]) for rule in matching(time_left_rules(), text)
-                 if (m := rule.pattern.search(text))), default=None)
-    return None if found is None else (found[2], found[1] == "soon")
+    soon, later = (first_found(time_left_rules().of(kind), text) for kind in ("soon", "later"))
+    found = min((m for m in (soon, later) if m is not None), key=lambda m: m.start(), default=None)
+    return None if found is None else (found[0], found is soon)
 
 
 # --- for someone else ---------------------------------------------------------------------

@@ -326,9 +326,15 @@ def all_well(text: str) -> bool:
     """Tell whether a message thanks for help in a past emergency whose one is well now (`all_well`: "어제
     넘어졌는데 이제 괜찮아요 … 감사", "Namatay ang cellphone ko kagabi … okay lang ako. Salamat"), and says no "but"
     after that ("…tata czuje się dobrze. Ale ja już nie daję rady…": what follows is read as any message)."""
-    simplified = simplify(text)
-    return any(not taken_back(simplified, found.end()) for rule in matching(need_rules().of("all_well"), simplified)
-               for found in rule.pattern.finditer(simplified))
+    return standing(need_rules().of("all_well"), simplify(text))
+
+
+def standing(rules: Rules, simplified: str, taken_back_by: Rules = ()) -> bool:
+    """Whether some rule of `rules` matches the simplified text with no "but" after it (`taken_back`), nor a match of
+    `taken_back_by` ("…she fell AGAIN": `decide._over`): what it says still stands at the end of the message."""
+    return any(not taken_back(simplified, found.end())
+               and not any(back.pattern.search(simplified, found.end()) for back in taken_back_by)
+               for rule in matching(rules, simplified) for found in rule.pattern.finditer(simplified))
 
 
 # "But", after the news that all is well (more is said than thanks) or after the words that a need can wait
@@ -777,7 +783,7 @@ def denied_or_asked(text: str, word: str) -> bool:
     ません"), or a question ("hai consegnato il 20?", "21 giao rồi chưa?", "รับ 127 ได้ไหมครับ", "هل سلمت 20"). A "not"
     of the news after it denies nothing ("20 доставил, её не было дома": the word, `_DENIED_AFTER`)."""
     text = simplify(text)
-    said = next((rule.pattern.search(text) for rule in matching(volunteer_rules(), text) if rule.kind == word), None)
+    said = next((rule.pattern.search(text) for rule in matching(volunteer_rules().of(word), text)), None)
     if said is None:
         return False
     start = _clause_start(text, said.start(), ",，.。;；!！\n?？،")  # a question before it is a clause of its own
